@@ -1,0 +1,1 @@
+"""Claim tests, one module per source document in ../shared/sources/."""

@@ -1,0 +1,393 @@
+"""The population trainer: B independent models trained as one tensor program.
+
+Semantics, per member (members never interact):
+
+* **Full batch** (``batch_size=None``). Epoch ``t`` evaluates the MSE ``L_t`` and gradient
+  ``g_t`` at the current parameters ``θ_t``, then checks the stopping rule in this order:
+  non-finite ``L_t`` or ``g_t`` (diverged), ``L_t < loss_below``, ``|g_t| < grad_norm_below``,
+  patience, ``t == max_epochs``. A member that stops keeps ``θ_t``; otherwise it takes one
+  optimizer step with learning rate ``schedule(t)``. ``epochs`` counts the steps taken, so a
+  member stopping at evaluation ``t`` used ``t`` epochs. This is the loop
+  ``loss = f(θ); if converged: break; loss.backward(); opt.step()`` of a plain torch script.
+* **Mini-batch**. Epoch ``t`` runs all batches (seeded per-member shuffling when
+  ``shuffle=True``), then checks the rule on the epoch's *average batch loss* and average batch
+  gradient norm, as source 003 does; ``epochs`` counts completed epochs.
+
+Stopped members are frozen (parameters and optimizer state) while the rest continue. The run
+never fails because one member's loss becomes NaN/inf: that member is marked ``DIVERGED``.
+
+Speed. Full-batch epochs are run ``steps_per_call`` at a time by one function, which
+``torch.compile`` can fuse into a single elementwise kernel: parameters are held as P
+contiguous (B,) columns and the loss is unrolled over the (few) samples, so no reduction over
+samples or parameters breaks the fusion. Per-epoch Python overhead and per-epoch memory
+traffic are then paid once per call instead of once per epoch. Compiled functions are cached
+by dynamo per (model, optimizer, rule, shapes, dtype) within a process and by inductor's
+on-disk cache across processes; ``compile=False`` (or ``HARNESS_COMPILE=0``) runs the same
+function eagerly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+import torch
+from torch.utils._pytree import tree_map
+
+from harness.data import Dataset
+from harness.losses import member_mse
+from harness.models import Model, check_data, check_population, get_model
+from harness.optim import member_sq_norm
+from harness.schedules import _Schedule
+
+COMPILE_ENV = "HARNESS_COMPILE"
+MAX_UNROLLED_SAMPLES = 32
+MIN_COMPILED_POPULATION = 2048
+_DYNAMO_RECOMPILE_LIMIT = 64
+
+
+class StopReason(IntEnum):
+    """Why a member stopped (``RUNNING`` only appears inside the trainer)."""
+
+    RUNNING = 0
+    CONVERGED_LOSS = 1
+    CONVERGED_GRAD = 2
+    MAX_EPOCHS = 3
+    PATIENCE = 4
+    DIVERGED = 5
+
+
+@dataclass(frozen=True)
+class StoppingRule:
+    """Per-member stopping criteria; ``None`` disables a criterion.
+
+    ``patience``: stop after ``patience`` consecutive evaluations without the loss improving on
+    the best so far by more than ``min_improvement`` (source 003's early stopping).
+    """
+
+    max_epochs: int
+    loss_below: float | None = None
+    grad_norm_below: float | None = None
+    patience: int | None = None
+    min_improvement: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, int) or self.max_epochs < 0:
+            raise ValueError(f"max_epochs must be an int >= 0, got {self.max_epochs!r}")
+        for name in ("loss_below", "grad_norm_below"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+                raise ValueError(f"{name} must be a finite number > 0 or None, got {value!r}")
+        if self.patience is not None and (isinstance(self.patience, bool) or not isinstance(self.patience, int) or self.patience < 1):
+            raise ValueError(f"patience must be an int >= 1 or None, got {self.patience!r}")
+        if not (isinstance(self.min_improvement, (int, float)) and 0 <= self.min_improvement < float("inf")):
+            raise ValueError(f"min_improvement must be a finite number >= 0, got {self.min_improvement!r}")
+
+
+class Tracker(NamedTuple):
+    """Per-member stopping state, all (B,): running flag, stop reason, epochs used, best loss, wait."""
+
+    running: torch.Tensor
+    reason: torch.Tensor
+    epochs: torch.Tensor
+    best: torch.Tensor
+    wait: torch.Tensor
+
+
+def init_tracker(population: int, *, dtype: torch.dtype, device: torch.device) -> Tracker:
+    """Every member running, no epochs used, best loss +inf."""
+    zeros = torch.zeros(population, dtype=torch.int32, device=device)
+    return Tracker(
+        running=torch.ones(population, dtype=torch.bool, device=device),
+        reason=torch.zeros(population, dtype=torch.int32, device=device),
+        epochs=zeros.clone(),
+        best=torch.full((population,), float("inf"), dtype=dtype, device=device),
+        wait=zeros,
+    )
+
+
+def advance(rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_norm: torch.Tensor, epoch: torch.Tensor) -> Tracker:
+    """Apply ``rule`` to one evaluation (loss, grad_norm: (B,)) made after ``epoch`` steps."""
+    running = tracker.running
+    best, wait = tracker.best, tracker.wait
+    reason = torch.where(epoch >= rule.max_epochs, int(StopReason.MAX_EPOCHS), int(StopReason.RUNNING))
+    reason = torch.broadcast_to(reason.to(tracker.reason.dtype), loss.shape)
+    if rule.patience is not None:
+        improved = loss < best - rule.min_improvement
+        best = torch.where(running & improved, loss, best)
+        wait = torch.where(running, torch.where(improved, 0, wait + 1), wait)
+        reason = torch.where(wait >= rule.patience, int(StopReason.PATIENCE), reason)
+    if rule.grad_norm_below is not None:
+        reason = torch.where(grad_norm < rule.grad_norm_below, int(StopReason.CONVERGED_GRAD), reason)
+    if rule.loss_below is not None:
+        reason = torch.where(loss < rule.loss_below, int(StopReason.CONVERGED_LOSS), reason)
+    finite = torch.isfinite(loss) & torch.isfinite(grad_norm)
+    reason = torch.where(finite, reason, int(StopReason.DIVERGED))
+    stop_now = running & (reason != int(StopReason.RUNNING))
+    return Tracker(
+        running=running & ~stop_now,
+        reason=torch.where(stop_now, reason, tracker.reason),
+        epochs=torch.where(running, epoch.to(tracker.epochs.dtype), tracker.epochs),
+        best=best,
+        wait=wait,
+    )
+
+
+class Trajectory(NamedTuple):
+    """Recorded states. Row s of ``params`` (S, B, P), ``loss`` (S, B), ``grad_norm`` (S, B).
+
+    Full batch: row s is the state at evaluation s (before step s), its loss and gradient norm.
+    Mini-batch: row 0 is the initial state with its full-data loss and gradient norm; row s >= 1
+    is the state after epoch s - 1 with that epoch's average batch loss and gradient norm.
+    A stopped member's rows repeat its final state. S = max(epochs) + 1.
+    """
+
+    params: torch.Tensor
+    loss: torch.Tensor
+    grad_norm: torch.Tensor
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome per member: final ``params`` (B, P), ``epochs`` used (B,), stop ``reason`` (B,),
+    full-data MSE ``final_loss`` at the final parameters (B,), and the optional ``trajectory``."""
+
+    params: torch.Tensor
+    epochs: torch.Tensor
+    reason: torch.Tensor
+    final_loss: torch.Tensor
+    trajectory: Trajectory | None
+
+    def stopped_by(self, reason: StopReason) -> torch.Tensor:
+        """Boolean mask (B,) of members that stopped for ``reason``."""
+        return self.reason == int(reason)
+
+
+@dataclass(frozen=True)
+class _StepSpec:
+    """Everything static about a chunk of steps: what ``torch.compile`` specialises on."""
+
+    model: Model
+    optimizer: Any
+    rule: StoppingRule
+    steps: int
+    unroll: bool
+    record: bool
+
+
+def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, columns):
+    """(sum over members, per-member MSE): differentiating the sum gives every member's gradient."""
+    losses = member_mse(model, columns, X, Y, unroll=unroll)
+    return losses.sum(), losses
+
+
+def _value_and_grad(spec: _StepSpec, columns, X: torch.Tensor, Y: torch.Tensor):
+    """Per-member gradients (P x (B,)), losses (B,) and gradient norms (B,)."""
+    loss_fn = functools.partial(_loss_and_members, spec.model, X, Y, spec.unroll)
+    grads, losses = torch.func.grad(loss_fn, has_aux=True)(tuple(columns))
+    return grads, losses, member_sq_norm(grads).sqrt()
+
+
+def _freeze(running: torch.Tensor, new, old):
+    """Take ``new`` for running members and ``old`` for stopped ones, leaf by leaf."""
+
+    def pick(new_leaf: torch.Tensor, old_leaf: torch.Tensor) -> torch.Tensor:
+        mask = running.reshape(running.shape + (1,) * (new_leaf.dim() - 1))
+        return torch.where(mask, new_leaf, old_leaf)
+
+    return tree_map(pick, new, old)
+
+
+def _apply_step(spec: _StepSpec, columns, opt_state, tracker: Tracker, grads, lr):
+    """One optimizer step for the members still running."""
+    updates, new_state = spec.optimizer.update(grads, opt_state, columns, lr)
+    stepped = tuple(c + u for c, u in zip(columns, updates))
+    return _freeze(tracker.running, stepped, columns), _freeze(tracker.running, new_state, opt_state)
+
+
+def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
+    """``spec.steps`` full-batch evaluations (+ steps); returns the new state and stacked records."""
+    records = []
+    for k in range(spec.steps):
+        grads, losses, norms = _value_and_grad(spec, columns, X, Y)
+        tracker = advance(spec.rule, tracker, losses, norms, epoch0 + k)
+        if spec.record:
+            records.append((torch.stack(columns, dim=1), losses, norms))
+        columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
+    stacked = tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
+    return columns, opt_state, tracker, stacked
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_chunk(spec: _StepSpec) -> Callable:
+    """The compiled chunk function for ``spec`` (one per spec per process)."""
+    if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
+        torch._dynamo.config.recompile_limit = _DYNAMO_RECOMPILE_LIMIT
+    return torch.compile(functools.partial(_full_batch_chunk, spec), dynamic=False)
+
+
+def _should_compile(requested: bool | None, population: int, n_samples: int, minibatch: bool) -> bool:
+    """Explicit request wins; otherwise compile big full-batch runs on few samples unless disabled."""
+    if requested is not None:
+        if requested and minibatch:
+            raise ValueError("compile=True is only supported for full-batch training (batch_size=None)")
+        if requested and n_samples > MAX_UNROLLED_SAMPLES:
+            raise ValueError(f"compile=True needs at most {MAX_UNROLLED_SAMPLES} samples, got {n_samples}")
+        return requested
+    if os.environ.get(COMPILE_ENV, "1").strip() == "0":
+        return False
+    return not minibatch and n_samples <= MAX_UNROLLED_SAMPLES and population >= MIN_COMPILED_POPULATION
+
+
+def _as_columns(params: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """(B, P) -> P contiguous (B,) columns."""
+    return tuple(params.t().contiguous().unbind(0))
+
+
+class _Recorder:
+    """Collects trajectory rows on the host-side list and trims them at the end."""
+
+    def __init__(self, enabled: bool, dtype: torch.dtype | None):
+        self.enabled = enabled
+        self.dtype = dtype
+        self.parts: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def add(self, params: torch.Tensor, loss: torch.Tensor, norm: torch.Tensor) -> None:
+        """Append rows (S, B, P), (S, B), (S, B)."""
+        if self.enabled:
+            dtype = self.dtype or params.dtype
+            self.parts.append((params.to(dtype), loss.to(dtype), norm.to(dtype)))
+
+    def finish(self, rows: int) -> Trajectory | None:
+        """The first ``rows`` recorded rows as one Trajectory."""
+        if not self.enabled:
+            return None
+        params, loss, norm = (torch.cat(part)[:rows] for part in zip(*self.parts))
+        return Trajectory(params, loss, norm)
+
+
+def _validate(model: Model, params: torch.Tensor, data: Dataset, schedule: Any, batch_size: int | None) -> None:
+    """Clear ``ValueError`` for every malformed input."""
+    check_population(model, params)
+    check_data(model, data.X, data.Y)
+    if not isinstance(schedule, _Schedule):
+        raise ValueError(f"schedule must be a harness.schedules schedule, got {type(schedule).__name__}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+
+
+def train(
+    model: Model | str,
+    params: torch.Tensor,
+    data: Dataset,
+    optimizer: Any,
+    *,
+    schedule: _Schedule,
+    stopping: StoppingRule,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    record: bool = False,
+    record_dtype: torch.dtype | None = None,
+    compile: bool | None = None,
+    steps_per_call: int = 10,
+    progress: Callable[[int, int], None] | None = None,
+) -> TrainResult:
+    """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
+
+    Training runs in ``params``' dtype and on its device (data are moved there). ``shuffle``
+    draws an independent permutation per member and epoch from ``generator`` (required then).
+    ``record`` keeps the trajectory (``record_dtype`` defaults to the training dtype).
+    ``progress(epoch, n_running)`` is called after each chunk of epochs, if given.
+    """
+    model = get_model(model) if isinstance(model, str) else model
+    _validate(model, params, data, schedule, batch_size)
+    if shuffle and generator is None:
+        raise ValueError("shuffle=True needs an explicit torch.Generator (generator=...)")
+    if isinstance(steps_per_call, bool) or not isinstance(steps_per_call, int) or steps_per_call < 1:
+        raise ValueError(f"steps_per_call must be a positive int, got {steps_per_call!r}")
+    X = data.X.to(device=params.device, dtype=params.dtype)
+    Y = data.Y.to(device=params.device, dtype=params.dtype)
+    minibatch = batch_size is not None
+    use_compile = _should_compile(compile, params.shape[0], X.shape[0], minibatch)
+    columns = _as_columns(params)
+    tracker = init_tracker(params.shape[0], dtype=params.dtype, device=params.device)
+    opt_state = optimizer.init(columns)
+    recorder = _Recorder(record, record_dtype)
+    run = _run_minibatch if minibatch else _run_full_batch
+    columns, tracker = run(
+        model, optimizer, stopping, schedule, columns, opt_state, tracker, X, Y, recorder,
+        use_compile=use_compile, steps_per_call=steps_per_call, batch_size=batch_size,
+        shuffle=shuffle, generator=generator, progress=progress,
+    )
+    final = torch.stack(columns, dim=1)
+    final_loss = member_mse(model, columns, X, Y).detach()
+    trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
+    return TrainResult(final, tracker.epochs, tracker.reason.to(torch.int8), final_loss, trajectory)
+
+
+def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
+                    use_compile, steps_per_call, progress, **_unused):
+    """Chunks of full-batch steps until no member is running."""
+    steps = min(steps_per_call, rule.max_epochs + 1)
+    spec = _StepSpec(model, optimizer, rule, steps, unroll=use_compile, record=recorder.enabled)
+    chunk = _compiled_chunk(spec) if use_compile else functools.partial(_full_batch_chunk, spec)
+    epoch = 0
+    while bool(tracker.running.any()):
+        lrs = schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
+        epoch_tensor = torch.tensor(epoch, dtype=torch.int32, device=X.device)
+        columns, opt_state, tracker, records = chunk(columns, opt_state, tracker, X, Y, lrs, epoch_tensor)
+        if records:
+            recorder.add(*records)
+        epoch += steps
+        if progress is not None:
+            progress(epoch, int(tracker.running.sum()))
+    return columns, tracker
+
+
+def shuffle_orders(generator: torch.Generator, population: int, n_samples: int) -> torch.Tensor:
+    """One independent permutation of the samples per member: (B, N) indices (one epoch's order)."""
+    keys = torch.rand(population, n_samples, generator=generator, device=generator.device)
+    return keys.argsort(dim=1)
+
+
+def _run_minibatch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
+                   batch_size, shuffle, generator, progress, **_unused):
+    """Epochs of mini-batch steps (eager) until no member is running."""
+    spec = _StepSpec(model, optimizer, rule, 1, unroll=False, record=False)
+    if recorder.enabled:
+        _, losses, norms = _value_and_grad(spec, columns, X, Y)
+        recorder.add(torch.stack(columns, dim=1)[None], losses[None], norms[None])
+    if rule.max_epochs == 0:
+        return columns, advance(rule, tracker, *_value_and_grad(spec, columns, X, Y)[1:], torch.tensor(0))
+    epoch = 0
+    while bool(tracker.running.any()):
+        order = shuffle_orders(generator, len(columns[0]), X.shape[0]) if shuffle else None
+        batch_losses, batch_norms = [], []
+        for start in range(0, X.shape[0], batch_size):
+            xb, yb = _batch(X, Y, order, start, batch_size)
+            grads, losses, norms = _value_and_grad(spec, columns, xb, yb)
+            columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, schedule(epoch))
+            batch_losses.append(losses)
+            batch_norms.append(norms)
+        epoch_loss = torch.stack(batch_losses).mean(0)
+        epoch_norm = torch.stack(batch_norms).mean(0)
+        epoch += 1
+        tracker = advance(rule, tracker, epoch_loss, epoch_norm, torch.tensor(epoch, device=X.device))
+        recorder.add(torch.stack(columns, dim=1)[None], epoch_loss[None], epoch_norm[None])
+        if progress is not None:
+            progress(epoch, int(tracker.running.sum()))
+    return columns, tracker
+
+
+def _batch(X: torch.Tensor, Y: torch.Tensor, order: torch.Tensor | None, start: int, size: int):
+    """Samples ``start:start+size`` in data order (shared (n, D)) or each member's order ((B, n, D))."""
+    if order is None:
+        return X[start : start + size], Y[start : start + size]
+    index = order[:, start : start + size]  # (B, n)
+    return X[index], Y[index]

@@ -1,0 +1,67 @@
+"""Batched forward functions equal the per-model ``nn.Module`` references; bad input is rejected."""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness import data, models
+from tests.helpers import assert_close, reference_module
+
+MODEL_DATA = {
+    "abs_neuron": data.centered_xor,
+    "relu_pair": data.centered_xor,
+    "mlp_2_2_2": data.one_hot_xor,
+    "linear_1d": lambda dtype: data.linear_regression(7, noise=0.1, generator=torch.Generator().manual_seed(1), dtype=dtype),
+}
+PARAM_COUNTS = {"abs_neuron": 3, "relu_pair": 6, "mlp_2_2_2": 12, "linear_1d": 2}
+
+
+@pytest.mark.parametrize("name", sorted(PARAM_COUNTS))
+def test_parameter_count_matches_module(name):
+    module = reference_module(name, torch.zeros(PARAM_COUNTS[name], dtype=torch.float64))
+    assert models.get_model(name).n_params == PARAM_COUNTS[name] == sum(p.numel() for p in module.parameters())
+
+
+@settings(deadline=None, max_examples=25)
+@given(name=st.sampled_from(sorted(MODEL_DATA)), population=st.integers(1, 6), seed=st.integers(0, 2**31))
+def test_batched_forward_matches_module(name, population, seed):
+    model = models.get_model(name)
+    X, _ = MODEL_DATA[name](dtype=torch.float64)
+    params = torch.randn(population, model.n_params, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    batched = models.batched_forward(model, params, X)
+    expected = torch.stack([reference_module(name, row)(X) for row in params]).detach()
+    assert_close(batched, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_abs_neuron_hand_example():
+    params = torch.tensor([[1.0, -2.0, 0.5]], dtype=torch.float64)
+    X = torch.tensor([[1.0, 1.0], [-1.0, 1.0]], dtype=torch.float64)
+    out = models.batched_forward(models.get_model("abs_neuron"), params, X)
+    assert_close(out, torch.tensor([[[0.5], [2.5]]], dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+def test_unknown_model_lists_known_names():
+    with pytest.raises(ValueError, match="unknown model 'resnet'.*abs_neuron"):
+        models.get_model("resnet")
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (torch.zeros(0, 3), "B = 0"),
+        (torch.zeros(4, 2), r"shape \(B, 3\)"),
+        (torch.zeros(3), r"shape \(B, 3\)"),
+        (torch.tensor([[0.0, float("nan"), 0.0]]), "NaN or inf"),
+        (torch.zeros(2, 3, dtype=torch.int64), "floating point"),
+    ],
+    ids=["empty", "wrong-P", "1d", "nan", "integer"],
+)
+def test_bad_population_is_rejected(params, message):
+    with pytest.raises(ValueError, match=message):
+        models.batched_forward(models.get_model("abs_neuron"), params, data.centered_xor().X)
+
+
+def test_bad_input_width_is_rejected():
+    with pytest.raises(ValueError, match=r"X for abs_neuron must have shape \(N, 2\)"):
+        models.batched_forward(models.get_model("abs_neuron"), torch.zeros(1, 3), torch.zeros(4, 3))

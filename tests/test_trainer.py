@@ -1,0 +1,300 @@
+"""The population trainer equals B separate plain-torch runs; stopping, divergence, determinism, bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness import data, optim, schedules
+from harness.trainer import StoppingRule, StopReason, shuffle_orders, train
+from tests import reference
+from tests.helpers import assert_close
+from tests.test_models import MODEL_DATA
+
+RTOL, ATOL = 1e-9, 1e-11
+
+OPTIMIZERS = {
+    "sgd": optim.sgd(),
+    "sgd-momentum": optim.sgd(momentum=0.9),
+    "sgd-nesterov-wd": optim.sgd(momentum=0.5, nesterov=True, weight_decay=0.01),
+    "adam": optim.adam(),
+    "adam-wd": optim.adam(b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.05),
+    "clip-sgd": optim.chain(optim.clip_by_member_norm(0.3), optim.sgd()),
+    "clip-adam": optim.chain(optim.clip_by_member_norm(0.5), optim.adam()),
+}
+
+schedule_strategy = st.sampled_from(["constant", "warmup", "cosine", "warmup_cosine"]).flatmap(
+    lambda kind: st.builds(
+        {
+            "constant": lambda lr, w, t: schedules.constant(lr),
+            "warmup": lambda lr, w, t: schedules.linear_warmup(lr, warmup_epochs=w),
+            "cosine": lambda lr, w, t: schedules.cosine_decay(lr, total_epochs=t),
+            "warmup_cosine": lambda lr, w, t: schedules.warmup_cosine(lr, warmup_epochs=w, total_epochs=w + t),
+        }[kind],
+        st.floats(1e-3, 0.3),
+        st.integers(1, 5),
+        st.integers(1, 20),
+    )
+)
+rule_strategy = st.builds(
+    StoppingRule,
+    max_epochs=st.integers(1, 25),
+    loss_below=st.none() | st.floats(1e-4, 0.2),
+    grad_norm_below=st.none() | st.floats(1e-4, 0.2),
+    patience=st.none() | st.integers(1, 4),
+    min_improvement=st.sampled_from([0.0, 1e-4, 1e-2]),
+)
+
+
+def _population(name: str, size: int, seed: int, scale: float = 1.0) -> torch.Tensor:
+    n_params = {"abs_neuron": 3, "relu_pair": 6, "mlp_2_2_2": 12, "linear_1d": 2}[name]
+    return scale * torch.randn(size, n_params, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def _assert_matches_reference(result, runs, *, loss_offset: int = 0) -> None:
+    """Outcome and every recorded row of each member equal its reference run."""
+    for member, run in enumerate(runs):
+        assert int(result.epochs[member]) == run.epochs
+        assert int(result.reason[member]) == int(run.reason)
+        assert_close(result.params[member], run.params, rtol=RTOL, atol=ATOL)
+        rows = len(run.states)
+        assert_close(result.trajectory.params[:rows, member], torch.stack(run.states), rtol=RTOL, atol=ATOL)
+        losses = result.trajectory.loss[loss_offset:rows, member]
+        assert_close(losses, torch.tensor(run.losses, dtype=torch.float64), rtol=RTOL, atol=ATOL)
+        norms = result.trajectory.grad_norm[loss_offset:rows, member]
+        assert_close(norms, torch.tensor(run.grad_norms, dtype=torch.float64), rtol=RTOL, atol=ATOL)
+        frozen = result.trajectory.params[rows - 1 :, member]
+        assert_close(frozen, result.params[member].expand_as(frozen), rtol=0, atol=0)
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(MODEL_DATA)),
+    population=st.integers(1, 4),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    schedule=schedule_strategy,
+    rule=rule_strategy,
+)
+def test_full_batch_trajectories_match_per_model_torch(name, population, seed, optimizer, schedule, rule):
+    X, Y = MODEL_DATA[name](dtype=torch.float64)
+    params = _population(name, population, seed)
+    spec = OPTIMIZERS[optimizer]
+    result = train(name, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, record=True, compile=False)
+    runs = [reference.train_full_batch(name, row, X, Y, spec, schedule, rule) for row in params]
+    _assert_matches_reference(result, runs)
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    schedule=schedule_strategy,
+    rule=rule_strategy.filter(lambda r: r.max_epochs <= 8),
+    batch_size=st.integers(1, 12),
+    shuffle=st.booleans(),
+)
+def test_minibatch_trajectories_match_per_model_torch(population, seed, optimizer, schedule, rule, batch_size, shuffle):
+    X, Y = data.linear_regression(10, noise=0.2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    params = _population("linear_1d", population, seed)
+    spec = OPTIMIZERS[optimizer]
+    result = train(
+        "linear_1d", params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size,
+        shuffle=shuffle, generator=torch.Generator().manual_seed(seed), record=True, compile=False,
+    )
+    replay = torch.Generator().manual_seed(seed)
+    orders = [shuffle_orders(replay, population, 10) for _ in range(rule.max_epochs)] if shuffle else None
+    runs = [
+        reference.train_minibatch(
+            "linear_1d", row, X, Y, spec, schedule, rule, batch_size=batch_size,
+            orders=[order[member] for order in orders] if shuffle else None,
+        )
+        for member, row in enumerate(params)
+    ]
+    _assert_matches_reference(result, runs, loss_offset=1)
+
+
+def _xor_run(**overrides):
+    """A small abs_neuron population on centered XOR with vanilla SGD."""
+    settings_ = dict(schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=200, loss_below=1e-6, grad_norm_below=1e-8))
+    settings_.update(overrides)
+    params = overrides.pop("params", None)
+    settings_.pop("params", None)
+    params = _population("abs_neuron", 64, 7) if params is None else params
+    return train("abs_neuron", params, data.centered_xor(dtype=params.dtype), optim.sgd(), **settings_)
+
+
+def test_stopped_members_are_frozen_while_others_continue():
+    result = _xor_run(record=True, compile=False)
+    epochs = result.epochs
+    assert epochs.min() < epochs.max(), "population should stop at different epochs"
+    early = int(epochs.argmin())
+    rows = result.trajectory.params[int(epochs[early]) :, early]
+    assert_close(rows, rows[:1].expand_as(rows), rtol=0, atol=0)
+    assert result.trajectory.params.shape[0] == int(epochs.max()) + 1
+
+
+def test_loss_criterion_stops_exactly_when_loss_drops_below_eps():
+    result = _xor_run(record=True, compile=False)
+    converged = result.stopped_by(StopReason.CONVERGED_LOSS)
+    assert converged.any()
+    loss = result.trajectory.loss
+    for member in converged.nonzero().flatten().tolist():
+        stop = int(result.epochs[member])
+        assert loss[stop, member] < 1e-6
+        assert (loss[:stop, member] >= 1e-6).all()
+
+
+def test_max_epochs_zero_evaluates_without_stepping():
+    params = _population("abs_neuron", 5, 1)
+    result = _xor_run(params=params, stopping=StoppingRule(max_epochs=0), compile=False)
+    assert (result.epochs == 0).all() and result.stopped_by(StopReason.MAX_EPOCHS).all()
+    assert_close(result.params, params, rtol=0, atol=0)
+
+
+def test_patience_stops_after_consecutive_non_improving_evaluations():
+    # lr = 0: the loss never improves after the first evaluation, so patience p stops at epoch p.
+    rule = StoppingRule(max_epochs=50, patience=3, min_improvement=1e-7)
+    result = _xor_run(schedule=schedules.constant(0.0), stopping=rule, compile=False)
+    assert result.stopped_by(StopReason.PATIENCE).all()
+    assert (result.epochs == 3).all()
+
+
+def test_min_improvement_counts_small_gains_as_no_improvement():
+    slow = StoppingRule(max_epochs=400, patience=2, min_improvement=1.0)
+    result = _xor_run(schedule=schedules.constant(1e-3), stopping=slow, compile=False)
+    assert result.stopped_by(StopReason.PATIENCE).all() and (result.epochs == 2).all()
+
+
+def test_one_diverging_member_is_marked_and_frozen_without_crashing():
+    params = _population("abs_neuron", 4, 3, scale=0.1)
+    params[2] = torch.tensor([1e200, -1e200, 1e200], dtype=torch.float64)  # loss overflows to inf
+    result = _xor_run(params=params, schedule=schedules.constant(0.1), record=True, compile=False)
+    assert result.reason[2] == StopReason.DIVERGED
+    others = torch.tensor([0, 1, 3])
+    assert not result.stopped_by(StopReason.DIVERGED)[others].any()
+    assert torch.isfinite(result.final_loss[others]).all()
+
+
+def test_huge_learning_rate_diverges_every_member():
+    result = _xor_run(schedule=schedules.constant(1e3), compile=False)
+    assert result.stopped_by(StopReason.DIVERGED).all()
+
+
+def test_same_seed_same_results_across_runs():
+    first = _xor_run(record=True, compile=False)
+    second = _xor_run(record=True, compile=False)
+    assert torch.equal(first.params, second.params) and torch.equal(first.epochs, second.epochs)
+    assert torch.equal(first.trajectory.params, second.trajectory.params)
+
+
+def test_shuffled_minibatch_is_deterministic_per_generator_seed():
+    X, Y = data.linear_regression(40, noise=0.5, generator=torch.Generator().manual_seed(0))
+    params = _population("linear_1d", 6, 0).float()
+
+    def run(seed):
+        return train("linear_1d", params, data.Dataset(X, Y), optim.adam(), schedule=schedules.constant(0.05),
+                     stopping=StoppingRule(max_epochs=5), batch_size=8, shuffle=True,
+                     generator=torch.Generator().manual_seed(seed))
+
+    assert torch.equal(run(1).params, run(1).params)
+    assert not torch.equal(run(1).params, run(2).params)
+
+
+def test_shuffle_orders_are_permutations():
+    orders = shuffle_orders(torch.Generator().manual_seed(0), 50, 9)
+    assert torch.equal(orders.sort(dim=1).values, torch.arange(9).expand(50, 9))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16], ids=str)
+def test_training_runs_in_the_params_dtype(dtype):
+    params = _population("linear_1d", 8, 0).to(dtype)
+    X, Y = data.linear_regression(32, noise=0.1, generator=torch.Generator().manual_seed(0), dtype=dtype)
+    result = train("linear_1d", params, data.Dataset(X, Y), optim.adam(), schedule=schedules.constant(0.05),
+                   stopping=StoppingRule(max_epochs=20), record=True, compile=False)
+    assert result.params.dtype == dtype and result.trajectory.params.dtype == dtype
+    assert (result.final_loss.double() < _initial_loss(params, X, Y)).all()
+
+
+def _initial_loss(params, X, Y):
+    from harness.losses import mse
+    from harness.models import get_model
+
+    return mse(get_model("linear_1d"), params.double(), X.double(), Y.double())
+
+
+def test_record_dtype_controls_trajectory_storage():
+    result = _xor_run(record=True, record_dtype=torch.float16, compile=False)
+    assert result.trajectory.params.dtype == torch.float16
+
+
+def test_progress_reports_running_counts():
+    calls = []
+    _xor_run(compile=False, progress=lambda epoch, running: calls.append((epoch, running)))
+    assert calls and calls[-1][1] == 0
+    assert all(a[1] >= b[1] for a, b in zip(calls, calls[1:]))
+
+
+BAD_INPUTS = {
+    "empty-population": (dict(params=torch.zeros(0, 3)), "B = 0"),
+    "wrong-width": (dict(params=torch.zeros(4, 5)), r"shape \(B, 3\)"),
+    "nan-params": (dict(params=torch.full((2, 3), float("nan"))), "NaN or inf"),
+    "bad-batch-size": (dict(batch_size=0), "batch_size"),
+    "bad-steps": (dict(steps_per_call=0), "steps_per_call"),
+    "shuffle-without-generator": (dict(batch_size=2, shuffle=True), "generator"),
+    "compile-minibatch": (dict(batch_size=2, compile=True), "full-batch"),
+    "not-a-schedule": (dict(schedule=0.1), "schedule"),
+}
+
+
+@pytest.mark.parametrize("overrides, message", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_input_raises_clear_error(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _xor_run(**overrides)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(max_epochs=-1), "max_epochs"),
+        (dict(max_epochs=10, loss_below=float("nan")), "loss_below"),
+        (dict(max_epochs=10, grad_norm_below=0.0), "grad_norm_below"),
+        (dict(max_epochs=10, patience=0), "patience"),
+        (dict(max_epochs=10, min_improvement=float("inf")), "min_improvement"),
+    ],
+    ids=["negative-max", "nan-eps", "zero-delta", "zero-patience", "inf-improvement"],
+)
+def test_bad_stopping_rule_raises(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        StoppingRule(**kwargs)
+
+
+def test_unknown_model_name_raises():
+    with pytest.raises(ValueError, match="unknown model"):
+        train("nope", torch.zeros(1, 3), data.centered_xor(), optim.sgd(), schedule=schedules.constant(0.1),
+              stopping=StoppingRule(max_epochs=1))
+
+
+COMPILED_CASES = {
+    "abs_neuron-sgd": ("abs_neuron", optim.sgd(), StoppingRule(max_epochs=30, loss_below=1e-6, grad_norm_below=1e-8)),
+    "relu_pair-clip-adam-patience": (
+        "relu_pair",
+        optim.chain(optim.clip_by_member_norm(0.5), optim.adam()),
+        StoppingRule(max_epochs=30, loss_below=1e-3, patience=3, min_improvement=1e-3),
+    ),
+}
+
+
+@pytest.mark.parametrize("name, spec, rule", COMPILED_CASES.values(), ids=COMPILED_CASES.keys())
+def test_compiled_chunks_equal_eager_chunks(name, spec, rule):
+    params = _population(name, 256, 11)
+    kwargs = dict(schedule=schedules.warmup_cosine(0.05, warmup_epochs=3, total_epochs=30), stopping=rule, record=True)
+    dataset = data.centered_xor(dtype=torch.float64)
+    eager = train(name, params, dataset, spec, compile=False, **kwargs)
+    fused = train(name, params, dataset, spec, compile=True, steps_per_call=7, **kwargs)
+    assert torch.equal(eager.epochs, fused.epochs) and torch.equal(eager.reason, fused.reason)
+    assert_close(fused.params, eager.params, rtol=1e-10, atol=1e-12)
+    assert_close(fused.trajectory.loss, eager.trajectory.loss, rtol=1e-10, atol=1e-12)
