@@ -298,3 +298,9 @@ def test_compiled_chunks_equal_eager_chunks(name, spec, rule):
     assert torch.equal(eager.epochs, fused.epochs) and torch.equal(eager.reason, fused.reason)
     assert_close(fused.params, eager.params, rtol=1e-10, atol=1e-12)
     assert_close(fused.trajectory.loss, eager.trajectory.loss, rtol=1e-10, atol=1e-12)
+
+
+def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
+    result = _xor_run(record=True, compile=False)
+    rows, members = result.trajectory.loss.shape
+    assert result.trajectory.nbytes == rows * members * (3 + 2) * 8

@@ -1,0 +1,1 @@
+"""pytest-benchmark suites; run serially (pytest-benchmark disables itself under xdist)."""

@@ -1,0 +1,59 @@
+"""Gate on speedup ratios measured in one pytest-benchmark run (robust to noisy machines).
+
+Usage: ``python -m benchmarks.check_ratios RESULTS.json [FLOORS.json]``. For every pair in the
+floors file, throughput = extra_info["member_epochs"] / mean seconds; the ratio population/naive
+must reach the committed floor. Absolute times vary between machines; ratios of two benchmarks
+taken in the same run mostly do not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_FLOORS = Path(__file__).with_name("floors.json")
+
+
+def throughputs(results: dict) -> dict[str, float]:
+    """Member-epochs per second of every benchmark in a pytest-benchmark JSON document."""
+    rates = {}
+    for bench in results.get("benchmarks", []):
+        member_epochs = bench.get("extra_info", {}).get("member_epochs")
+        if member_epochs is None:
+            raise ValueError(f"benchmark {bench['name']} does not report extra_info['member_epochs']")
+        rates[bench["name"]] = member_epochs / bench["stats"]["mean"]
+    return rates
+
+
+def check(results: dict, floors: dict) -> list[str]:
+    """One line per pair (``ok`` or ``FAIL``); a pair whose benchmarks are missing fails."""
+    rates = throughputs(results)
+    lines = []
+    for pair in floors["pairs"]:
+        fast, slow = pair["population"], pair["naive"]
+        if fast not in rates or slow not in rates:
+            lines.append(f"FAIL {fast} / {slow}: benchmark missing from the results")
+            continue
+        ratio = rates[fast] / rates[slow]
+        status = "ok" if ratio >= pair["floor"] else "FAIL"
+        lines.append(
+            f"{status} {fast} / {slow}: ratio {ratio:,.0f}x (floor {pair['floor']:,.0f}x, "
+            f"committed measurement {pair['measured']:,.0f}x); {rates[fast]:.3g} vs {rates[slow]:.3g} member-epochs/s"
+        )
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) not in (2, 3):
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    results = json.loads(Path(argv[1]).read_text())
+    floors = json.loads(Path(argv[2] if len(argv) == 3 else DEFAULT_FLOORS).read_text())
+    lines = check(results, floors)
+    print("\n".join(lines))
+    return 1 if any(line.startswith("FAIL") for line in lines) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
