@@ -1,0 +1,371 @@
+"""Behaviour of the claims pytest plugin (``pytest_claims``), driven through ``pytester``.
+
+Each test builds a throw-away project: a conftest loading the plugin, a sources dir holding one
+fake source document, claim modules built from the ``PRELUDE`` helpers, and a ledger.
+"""
+
+pytest_plugins = ["pytester"]
+
+import json  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+# In-process pytester runs drop the modules first imported inside them; re-importing a C
+# extension such as torch afterwards crashes. Import the heavy ones here, before any run.
+import hypothesis  # noqa: E402, F401
+import matplotlib.pyplot  # noqa: E402, F401
+import torch  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE = "002_12f8b00312862f98.txt"
+
+PRELUDE = '''
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from harness.claims import Claim, Protocol, Setting
+from harness.verdicts import Evidence, Verdict
+from pytest_claims import claim_test
+
+SRC = "002_12f8b00312862f98.txt"
+
+
+@dataclass(frozen=True)
+class P(Protocol):
+    k: Setting = Setting(1, "stated", "")
+
+
+def make(name, **kw):
+    args = dict(id=f"002.toy.{name}", source=SRC, statement=f"toy claim {name}", reported={"x": 1.0},
+                protocol=P(), test="exact_value", alpha=0.05, n=1)
+    args.update(kw)
+    return Claim(**args)
+
+
+def ev(v, estimate=1.0, n=1):
+    return Evidence(verdict=Verdict(v), estimate=estimate, ci=None, p_value=None, effect_size=0.0, n=n,
+                    alpha=0.05, test="toy rule")
+'''
+
+MATCH_MODULE = PRELUDE + '''
+A = make("a")
+B = make("b")
+
+
+@claim_test(A)
+def test_a(verdict):
+    verdict(A, ev("confirmed"))
+
+
+@claim_test(B)
+def test_b(verdict):
+    verdict(B, ev("refuted", estimate=0.5))
+'''
+
+
+def ledger_text(claims: dict) -> str:
+    return json.dumps({"schema": 1, "claims": claims}, indent=2) + "\n"
+
+
+@pytest.fixture
+def project(pytester):
+    """A fresh project dir with the plugin loaded, a sources dir and an empty claims/ dir."""
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makeconftest('pytest_plugins = ["pytest_claims"]\n')
+    sources = pytester.mkdir("sources")
+    (sources / SOURCE).write_text("# Toy source document\n\ntext\n")
+    pytester.mkdir("claims")
+    return pytester
+
+
+def run(pytester, *args):
+    return pytester.runpytest("--claims-sources=sources", "claims", *args)
+
+
+def write_claims(pytester, name: str, text: str) -> None:
+    (pytester.path / "claims" / f"{name}.py").write_text(text)
+
+
+def ledger(pytester) -> Path:
+    return pytester.path / "claims" / "ledger.json"
+
+
+# ---------------------------------------------------------------------------- gating
+
+
+def test_ledger_match_passes_writes_report_and_leaves_ledger_alone(project):
+    write_claims(project, "test_match", MATCH_MODULE)
+    text = ledger_text({"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted", "full": "refuted"}})
+    ledger(project).write_text(text)
+    result = run(project)
+    result.assert_outcomes(passed=2)  # a refuted claim passes when the ledger says refuted
+    assert ledger(project).read_text() == text
+    result.stdout.fnmatch_lines([
+        "*= claims summary =*",
+        "tier quick, master seed 0",
+        "source*confirmed*refuted*inconclusive*total",
+        f"{SOURCE}*1*1*0*2",
+        "changed verdicts: none",
+    ])
+    report = json.loads((project.path / "reports" / "claims.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ["002.toy.a", "002.toy.b"]
+    assert report["claims"][1]["expected"] == "refuted"
+    assert "## 002_12f8b00312862f98.txt — Toy source document" in (project.path / "reports" / "claims.md").read_text()
+
+
+def test_mismatch_fails_with_expected_observed_and_evidence(project):
+    write_claims(project, "test_mismatch", MATCH_MODULE)
+    text = ledger_text({"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "confirmed"}})
+    ledger(project).write_text(text)
+    result = run(project)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*claim '002.toy.b' verdict changed: expected 'confirmed' (ledger, tier 'quick'), observed 'refuted'.",
+        "*statement: 'toy claim b'*",
+        "*evidence:  test=toy rule estimate=0.5*",
+        "*rerun with --claims-update*",
+        "changed verdicts (ledger -> observed):",
+        "  002.toy.b: confirmed -> refuted",
+    ])
+    assert ledger(project).read_text() == text  # never rewritten without --claims-update
+
+
+def test_missing_entry_fails_and_update_accepts_it(project):
+    write_claims(project, "test_missing", MATCH_MODULE)
+    ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed", "full": "refuted"}}))
+    result = run(project)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*claim '002.toy.b' has no 'quick' verdict in the ledger*Rerun with --claims-update*"])
+
+    result = run(project, "--claims-update")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["changed verdicts (accepted into the ledger):", "  002.toy.b: (not in ledger) -> refuted",
+                                 "ledger updated: *ledger.json"])
+    assert json.loads(ledger(project).read_text())["claims"] == {
+        "002.toy.a": {"quick": "confirmed", "full": "refuted"},  # the other tier is kept
+        "002.toy.b": {"quick": "refuted"},
+    }
+    run(project).assert_outcomes(passed=2)
+
+
+def test_update_creates_missing_ledger(project):
+    write_claims(project, "test_create", MATCH_MODULE)
+    run(project, "--claims-update").assert_outcomes(passed=2)
+    assert json.loads(ledger(project).read_text()) == {
+        "schema": 1, "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}}}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        pytest.param("{oops", "is not valid JSON", id="bad_json"),
+        pytest.param('{"schema": 1, "claims": {"002.toy.a": {"quick": "yes"}}}', "unknown verdict 'yes'", id="bad_verdict"),
+        pytest.param('{"schema": 1, "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.a": {"quick": "refuted"}}}',
+                     "duplicate key '002.toy.a'", id="duplicate_id"),
+    ],
+)
+def test_corrupt_ledger_stops_the_run(project, text, message):
+    write_claims(project, "test_corrupt", MATCH_MODULE)
+    ledger(project).write_text(text)
+    result = run(project, "--claims-update")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: claims ledger*{message}*"])
+    assert ledger(project).read_text() == text  # not replaced, even with --claims-update
+    assert not (project.path / "reports" / "claims.json").exists()
+
+
+def test_test_without_verdict_fails(project):
+    write_claims(project, "test_noverdict", PRELUDE + '''
+A = make("a")
+
+@claim_test(A)
+def test_a(verdict):
+    pass
+''')
+    result = run(project, "--claims-update")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*claim test of '002.toy.a' finished without calling verdict(claim, evidence)*"])
+
+
+# ---------------------------------------------------------------------------- collection
+
+
+@pytest.mark.parametrize(
+    "claim_kw, message",
+    [
+        pytest.param('test="vibes"', "unknown test kind 'vibes'", id="unknown_test_kind"),
+        pytest.param("alpha=1.5", "alpha must lie strictly between 0 and 1, got 1.5", id="alpha_outside"),
+        pytest.param("n=0", "n must be a positive integer sample size, got 0", id="n_zero"),
+        pytest.param('source="002_ffff.txt"', "source file '002_ffff.txt' not found in sources dir", id="missing_source"),
+    ],
+)
+def test_malformed_claim_fails_collection(project, claim_kw, message):
+    write_claims(project, "test_bad", PRELUDE + f'''
+A = make("a", {claim_kw})
+
+@claim_test(A)
+def test_a(verdict):
+    verdict(A, ev("confirmed"))
+''')
+    result = run(project, "--claims-update")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting claims/test_bad.py*", f"*{message}*", "*1 error*"])
+    assert not ledger(project).exists()
+
+
+def test_claim_test_without_verdict_fixture_fails_collection(project):
+    write_claims(project, "test_nofixture", PRELUDE + '''
+A = make("a")
+
+@claim_test(A)
+def test_a():
+    pass
+''')
+    result = run(project)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*malformed claim test: *must request the 'verdict' fixture*"])
+
+
+# ---------------------------------------------------------------------------- tiers, seeds
+
+
+TIER_MODULE = PRELUDE + '''
+Q = make("q", n=2, n_full=8)
+F = make("f")
+G = make("g")
+
+
+@claim_test(Q)
+@pytest.mark.quick
+def test_q(verdict, claims_tier):
+    verdict(Q, ev("confirmed", n=Q.n_for(claims_tier)))
+
+
+@claim_test(F)
+@pytest.mark.full
+def test_f(verdict):
+    verdict(F, ev("confirmed"))
+
+
+@claim_test(G)
+@pytest.mark.gpu
+def test_g(verdict, device):
+    assert device.type == "cuda"
+    verdict(G, ev("confirmed"))
+'''
+
+
+def test_tier_selection_and_gpu_skip(project):
+    write_claims(project, "test_tiers", TIER_MODULE)
+    gpu = torch.cuda.is_available()
+    result = run(project, "--claims-update", "-rs")
+    result.assert_outcomes(passed=1 + gpu, skipped=0 if gpu else 1, deselected=1)
+    if not gpu:
+        result.stdout.fnmatch_lines(["*gpu test: torch sees no CUDA device*"])
+    result = run(project, "--claims-update", "--claims-tier", "full")
+    result.assert_outcomes(passed=2 + gpu, skipped=0 if gpu else 1)
+    claims = json.loads(ledger(project).read_text())["claims"]
+    assert claims["002.toy.q"] == {"quick": "confirmed", "full": "confirmed"}
+    assert claims["002.toy.f"] == {"full": "confirmed"}
+    report = json.loads((project.path / "reports" / "claims.json").read_text())
+    assert report["tier"] == "full" and {c["id"]: c["n"] for c in report["claims"]}["002.toy.q"] == 8
+
+
+def test_seeds_repeat_claims_and_flag_fragile(project):
+    write_claims(project, "test_seeds", PRELUDE + '''
+S = make("stable")
+W = make("wobbly")
+
+
+@claim_test(S)
+def test_stable(verdict):
+    verdict(S, ev("confirmed"))
+
+
+@claim_test(W)
+def test_wobbly(verdict, master_seed):
+    verdict(W, ev("refuted" if master_seed == 2 else "confirmed"))
+''')
+    ledger(project).write_text(ledger_text({"002.toy.stable": {"quick": "confirmed"}, "002.toy.wobbly": {"quick": "confirmed"}}))
+    result = run(project, "--claims-seeds", "0:4", "-v")
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(["*test_wobbly?seed2? FAILED*", "fragile claims (stability < 80%): 1",
+                                 "  002.toy.wobbly: 75% of seeds give confirmed"])
+    stab = json.loads((project.path / "reports" / "stability.json").read_text())
+    assert [(c["id"], c["stability"], c["fragile"]) for c in stab["claims"]] == [
+        ("002.toy.stable", 1.0, False), ("002.toy.wobbly", 0.75, True)]
+    assert json.loads((project.path / "reports" / "claims.json").read_text())["master_seed"] == 0
+
+
+# ---------------------------------------------------------------------------- xdist
+
+XDIST_MODULE = PRELUDE + '''
+import matplotlib.pyplot as plt
+
+CLAIMS = [make(f"c{i}", test="mean_equals", n=20) for i in range(6)]
+
+
+@pytest.mark.parametrize("claim", [pytest.param(c, marks=claim_test(c), id=c.id) for c in CLAIMS])
+def test_mean(claim, verdict, claim_seed):
+    x = np.random.default_rng(claim_seed).normal(size=20)  # (N,)
+    m = float(x.mean())
+    if claim.id.endswith("c0"):
+        fig, ax = plt.subplots()
+        ax.hist(x)
+        verdict.figure("hist", fig)
+    v = "confirmed" if abs(m) < 0.2 else "inconclusive"
+    verdict(claim, Evidence(verdict=Verdict(v), estimate=m, ci=(m - 0.45, m + 0.45), p_value=0.5,
+                            effect_size=m, n=20, alpha=0.05, test="toy mean", mde=0.6))
+'''
+
+
+def _snapshot(root: Path) -> dict:
+    report = json.loads((root / "reports" / "claims.json").read_text())
+    for c in report["claims"]:
+        assert c.pop("duration_s") >= 0.0  # present, but excluded from the comparison
+    figures = {p.name: p.read_bytes() for p in sorted((root / "reports" / "figures").iterdir())}
+    return {"report": report, "ledger": (root / "claims" / "ledger.json").read_text(),
+            "md_rows": [ln for ln in (root / "reports" / "claims.md").read_text().splitlines() if " s." not in ln],
+            "figures": figures}
+
+
+def test_xdist_run_equals_serial_run(project, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    write_claims(project, "test_xdist", XDIST_MODULE)
+    serial = run(project, "--claims-update", "--claims-seed", "3")
+    serial.assert_outcomes(passed=6)
+    expected = _snapshot(project.path)
+    assert len(expected["report"]["claims"]) == 6 and expected["figures"]
+    ledger(project).unlink()
+    parallel = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2",
+                                            "--claims-update", "--claims-seed", "3", "-p", "no:benchmark")
+    parallel.assert_outcomes(passed=6)
+    parallel.stdout.fnmatch_lines(["created: 2/2 workers", "*= claims summary =*", f"{SOURCE}*6"])
+    assert _snapshot(project.path) == expected
+
+
+def test_crashed_worker_fails_run_and_writes_nothing(project, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    write_claims(project, "test_crash", MATCH_MODULE + '''
+
+C = make("crash")
+
+
+@claim_test(C)
+def test_crash(verdict):
+    import os
+    os._exit(3)
+''')
+    text = ledger_text({"002.toy.a": {"quick": "refuted"}})
+    ledger(project).write_text(text)
+    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
+                                          "-p", "no:benchmark")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*", "*= claims summary =*",
+                                 "worker crash: worker gw?: *", "*report and ledger NOT written*"])
+    assert ledger(project).read_text() == text
+    assert not (project.path / "reports").exists()

@@ -1,0 +1,205 @@
+"""Report artefacts (``harness.reports``): claims.json schema, claims.md, figures, stability."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import pytest
+
+from harness.claims import Claim, Protocol, Setting
+from harness.reports import (
+    CLAIM_KEYS,
+    FigureRegistry,
+    claims_json,
+    claims_markdown,
+    make_record,
+    stability,
+    write_reports,
+)
+from harness.verdicts import Evidence, Verdict
+
+SRC_A = "002_12f8b00312862f98.txt"
+SRC_B = "000_831d548a2327460f.txt"
+
+
+@dataclass(frozen=True)
+class P(Protocol):
+    # Population size.
+    population: Setting = Setting(50, "stated", "table 3.2")
+    # Optimizer learning rate.
+    lr: Setting = Setting(0.01, "assumed", "the document does not say")
+
+
+def claim(cid: str, source: str = SRC_A, statement: str = "Success rate 100% (50/50)") -> Claim:
+    return Claim(id=cid, source=source, statement=statement, reported={"rate": 1.0}, protocol=P(),
+                 test="rate_at_least", alpha=0.05, n=50)
+
+
+def evidence(v: Verdict = Verdict.CONFIRMED, estimate: float = 0.98, p: float | None = 0.01) -> Evidence:
+    return Evidence(verdict=v, estimate=estimate, ci=(0.9, 1.0), p_value=p, effect_size=0.1, n=50,
+                    alpha=0.05, test="binomtest", mde=0.12, detail={"successes": 49})
+
+
+def record(cid: str, v: Verdict = Verdict.CONFIRMED, *, source: str = SRC_A, seed: int = 0,
+           expected: Verdict | None = Verdict.CONFIRMED, figures=None, statement: str = "Success rate 100% (50/50)",
+           **ev) -> dict:
+    return make_record(claim(cid, source, statement), evidence(v, **ev), tier="quick", master_seed=seed,
+                       expected=expected, duration_s=1.25, figures=figures)
+
+
+def test_claims_json_has_exactly_the_schema_keys():
+    doc = json.loads(claims_json([record("002.b.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu"))
+    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims"]
+    assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
+    assert list(doc["claims"][0]) == [
+        "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
+        "mde", "verdict", "expected", "protocol", "duration_s",
+    ]
+    assert list(CLAIM_KEYS) == list(doc["claims"][0])
+    assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
+    row = doc["claims"][0]
+    assert row["ci"] == [0.9, 1.0] and row["verdict"] == "confirmed" and row["expected"] == "confirmed"
+    assert row["protocol"]["lr"] == {"value": 0.01, "status": "assumed", "note": "the document does not say"}
+    assert row["duration_s"] == 1.25
+
+
+def test_claims_json_maps_nan_to_null_and_missing_ledger_to_null():
+    doc = json.loads(claims_json([record("002.a.x", estimate=float("nan"), p=None, expected=None)],
+                                 master_seed=3, tier="full", device="cuda"))
+    row = doc["claims"][0]
+    assert row["estimate"] is None and row["p_value"] is None and row["expected"] is None
+
+
+def test_claims_json_rejects_duplicate_records():
+    with pytest.raises(ValueError, match="recorded twice"):
+        claims_json([record("002.a.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu")
+
+
+def test_markdown_has_a_section_per_source_and_a_readable_row_per_claim(tmp_path):
+    (tmp_path / SRC_A).write_text("# Results: Loss-Based Sampling\n\nbody\n")
+    records = [
+        record("002.a.x", statement="Perfect success | 100%"),
+        record("002.a.y", Verdict.REFUTED, expected=Verdict.CONFIRMED),
+        record("000.a.z", source=SRC_B),
+    ]
+    md = claims_markdown(records, master_seed=0, tier="quick", device="cpu", sources_dir=tmp_path)
+    assert f"## {SRC_A} — Results: Loss-Based Sampling" in md
+    assert f"## {SRC_B}" in md and md.index(SRC_B) < md.index(SRC_A)  # sources in order
+    assert "“Perfect success \\| 100%”" in md  # statement quoted, pipe escaped inside the table
+    assert "rate = 1" in md  # reported
+    assert "0.98 [0.9, 1], p = 0.01" in md  # measured estimate, CI, p
+    assert "| binomtest (rate_at_least) |" in md  # test and rule kind
+    assert "| 0.12 |" in md  # MDE
+    assert "**refuted** (changed)" in md  # verdict differing from the ledger is marked
+    assert "*confirmed* (the data support the claim)" in " ".join(md.split())  # legend for a newcomer
+    assert "- `lr` = `0.01` (*assumed*) — the document does not say" in md
+    assert "Details: successes = 49." in md
+    assert "Tier **quick**, master seed **0**, device **cpu**. 3 claims: 2 confirmed, 1 refuted, 0 inconclusive." in md
+
+
+def test_figure_registry_renders_png_and_closes_figure():
+    reg = FigureRegistry()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    name = reg.add("002.a.x", "curve", fig)
+    assert name == "002.a.x.curve.png"
+    assert not plt.fignum_exists(fig.number)
+    ((filename, png),) = reg.items()
+    assert filename == name and png.startswith(b"\x89PNG")
+    assert base64.b64decode(reg.to_json()[name]) == png
+
+
+def test_figure_png_bytes_are_deterministic():
+    def draw():
+        fig, ax = plt.subplots()
+        ax.bar(["a", "b"], [1, 2])
+        return fig
+
+    a, b = FigureRegistry(), FigureRegistry()
+    a.add("002.a.x", "bars", draw())
+    b.add("002.a.x", "bars", draw())
+    assert a.items() == b.items()
+
+
+def test_figure_registry_rejects_bad_input():
+    reg = FigureRegistry()
+    fig = plt.figure()
+    with pytest.raises(ValueError, match="figure name"):
+        reg.add("002.a.x", "Bad Name", fig)
+    reg.add("002.a.x", "ok", fig)
+    with pytest.raises(ValueError, match="already registered"):
+        reg.add("002.a.x", "ok", plt.figure())
+    with pytest.raises(ValueError, match="matplotlib Figure"):
+        reg.add("002.a.x", "other", object())
+    plt.close("all")
+
+
+def test_write_reports_writes_json_md_and_linked_figures(tmp_path):
+    reg = FigureRegistry()
+    reg.add("002.a.x", "curve", plt.figure())
+    written = write_reports(tmp_path / "reports", [record("002.a.x", figures=reg.to_json())],
+                            master_seed=0, tier="quick", device="cpu")
+    out = tmp_path / "reports"
+    assert sorted(p.relative_to(out).as_posix() for p in written) == [
+        "claims.json", "claims.md", "figures/002.a.x.curve.png"]
+    assert (out / "figures" / "002.a.x.curve.png").read_bytes().startswith(b"\x89PNG")
+    assert "![002.a.x.curve.png](figures/002.a.x.curve.png)" in (out / "claims.md").read_text()
+    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
+    leftovers = [p.name for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_write_reports_renders_everything_before_writing(tmp_path):
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu")
+    before = (out / "claims.json").read_text()
+    bad = record("002.a.y")
+    bad["estimate"] = float("nan")  # bypasses make_record: json with allow_nan=False must fail
+    with pytest.raises(ValueError):
+        write_reports(out, [record("002.a.x"), bad], master_seed=0, tier="quick", device="cpu")
+    assert (out / "claims.json").read_text() == before
+
+
+def test_write_reports_refuses_records_of_another_seed(tmp_path):
+    with pytest.raises(ValueError, match="seeds other than 0"):
+        write_reports(tmp_path, [record("002.a.x", seed=1)], master_seed=0, tier="quick", device="cpu")
+
+
+def test_stability_fraction_and_fragile_flag():
+    V = Verdict
+    records = [record("002.a.x", v, seed=s) for s, v in enumerate([V.CONFIRMED, V.CONFIRMED, V.REFUTED, V.CONFIRMED])]
+    records += [record("002.a.y", V.INCONCLUSIVE, seed=s) for s in range(4)]
+    ledger = {"002.a.x": {"quick": V.CONFIRMED}}
+    rows = stability(records, ledger, tier="quick", threshold=0.8)
+    assert rows[0] == {"id": "002.a.x", "reference": "confirmed", "in_ledger": True, "seeds": [0, 1, 2, 3],
+                       "verdicts": ["confirmed", "confirmed", "refuted", "confirmed"], "stability": 0.75,
+                       "fragile": True}
+    assert rows[1]["reference"] == "inconclusive" and not rows[1]["in_ledger"]
+    assert rows[1]["stability"] == 1.0 and rows[1]["fragile"] is False
+    assert stability(records, ledger, tier="quick", threshold=0.75)[0]["fragile"] is False
+
+
+def test_stability_section_and_file(tmp_path):
+    records = [record("002.a.x", Verdict.REFUTED if s == 1 else Verdict.CONFIRMED, seed=s) for s in range(2)]
+    rows = stability(records, {}, tier="quick", threshold=0.8)
+    write_reports(tmp_path, [r for r in records if r["master_seed"] == 0], master_seed=0, tier="quick",
+                  device="cpu", stability_rows=rows, stability_threshold=0.8)
+    md = (tmp_path / "claims.md").read_text()
+    assert "## Verdict stability over master seeds" in md
+    assert "| `002.a.x` | confirmed (not in ledger) | 50% | **yes** | 0: confirmed, 1: refuted |" in md
+    assert "(fragile: 50% of seeds)" in md
+    doc = json.loads((tmp_path / "stability.json").read_text())
+    assert doc["threshold"] == 0.8 and doc["claims"][0]["fragile"] is True
+
+
+def test_single_seed_report_removes_stale_stability_file(tmp_path):
+    records = [record("002.a.x", seed=s) for s in range(2)]
+    rows = stability(records, {}, tier="quick", threshold=0.8)
+    write_reports(tmp_path, records[:1], master_seed=0, tier="quick", device="cpu", stability_rows=rows,
+                  stability_threshold=0.8)
+    assert (tmp_path / "stability.json").exists()
+    write_reports(tmp_path, records[:1], master_seed=0, tier="quick", device="cpu")
+    assert not (tmp_path / "stability.json").exists()
