@@ -62,6 +62,10 @@ class StopReason(IntEnum):
     DIVERGED = 5
 
 
+# Reason codes as plain floats for the tracker (dynamo cannot trace float() of an IntEnum).
+_RUNNING, _CONVERGED_LOSS, _CONVERGED_GRAD, _MAX_EPOCHS, _PATIENCE, _DIVERGED = (float(r) for r in StopReason)
+
+
 @dataclass(frozen=True)
 class StoppingRule:
     """Per-member stopping criteria; ``None`` disables a criterion.
@@ -90,7 +94,13 @@ class StoppingRule:
 
 
 class Tracker(NamedTuple):
-    """Per-member stopping state, all (B,): running flag, stop reason, epochs used, best loss, wait."""
+    """Per-member stopping state, all (B,) floating tensors: running flag (1/0), stop reason code,
+    epochs used, best loss, evaluations without improvement.
+
+    Flags and counters are stored as floats on purpose: inductor's CPU code vectorises float
+    masks well, while bool/int32 state halved the fused kernel's throughput (measured, see
+    ``benchmarks/``). Counts stay exact below 2**24 epochs.
+    """
 
     running: torch.Tensor
     reason: torch.Tensor
@@ -99,40 +109,49 @@ class Tracker(NamedTuple):
     wait: torch.Tensor
 
 
+def tracker_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The tracker's float type: the training dtype, but at least float32 so counts stay exact."""
+    return dtype if dtype in (torch.float32, torch.float64) else torch.float32
+
+
 def init_tracker(population: int, *, dtype: torch.dtype, device: torch.device) -> Tracker:
     """Every member running, no epochs used, best loss +inf."""
-    zeros = torch.zeros(population, dtype=torch.int32, device=device)
+    zeros = torch.zeros(population, dtype=tracker_dtype(dtype), device=device)
     return Tracker(
-        running=torch.ones(population, dtype=torch.bool, device=device),
-        reason=torch.zeros(population, dtype=torch.int32, device=device),
+        running=torch.ones_like(zeros),
+        reason=zeros.clone(),
         epochs=zeros.clone(),
-        best=torch.full((population,), float("inf"), dtype=dtype, device=device),
+        best=torch.full_like(zeros, float("inf")),
         wait=zeros,
     )
 
 
-def advance(rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_norm: torch.Tensor, epoch: torch.Tensor) -> Tracker:
-    """Apply ``rule`` to one evaluation (loss, grad_norm: (B,)) made after ``epoch`` steps."""
-    running = tracker.running
+def advance(rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_sq_norm: torch.Tensor, epoch: torch.Tensor) -> Tracker:
+    """Apply ``rule`` to one evaluation (loss, squared gradient norm: (B,)) made after ``epoch`` steps.
+
+    ``epoch`` is a 0-d tensor of the tracker's dtype. The gradient criterion compares squared
+    norms (``|g|^2 < delta^2``), which saves a square root per member and epoch.
+    """
+    running = tracker.running > 0
     best, wait = tracker.best, tracker.wait
-    reason = torch.where(epoch >= rule.max_epochs, int(StopReason.MAX_EPOCHS), int(StopReason.RUNNING))
-    reason = torch.broadcast_to(reason.to(tracker.reason.dtype), loss.shape)
+    reason = torch.where(epoch >= rule.max_epochs, _MAX_EPOCHS, _RUNNING)
+    reason = torch.broadcast_to(reason.to(tracker.reason.dtype), running.shape)
     if rule.patience is not None:
         improved = loss < best - rule.min_improvement
-        best = torch.where(running & improved, loss, best)
-        wait = torch.where(running, torch.where(improved, 0, wait + 1), wait)
-        reason = torch.where(wait >= rule.patience, int(StopReason.PATIENCE), reason)
+        best = torch.where(running & improved, loss.to(best.dtype), best)
+        wait = torch.where(running, torch.where(improved, 0.0, wait + 1), wait)
+        reason = torch.where(wait >= rule.patience, _PATIENCE, reason)
     if rule.grad_norm_below is not None:
-        reason = torch.where(grad_norm < rule.grad_norm_below, int(StopReason.CONVERGED_GRAD), reason)
+        reason = torch.where(grad_sq_norm < rule.grad_norm_below**2, _CONVERGED_GRAD, reason)
     if rule.loss_below is not None:
-        reason = torch.where(loss < rule.loss_below, int(StopReason.CONVERGED_LOSS), reason)
-    finite = torch.isfinite(loss) & torch.isfinite(grad_norm)
-    reason = torch.where(finite, reason, int(StopReason.DIVERGED))
-    stop_now = running & (reason != int(StopReason.RUNNING))
+        reason = torch.where(loss < rule.loss_below, _CONVERGED_LOSS, reason)
+    finite = torch.isfinite(loss) & torch.isfinite(grad_sq_norm)
+    reason = torch.where(finite, reason, _DIVERGED)
+    stop_now = running & (reason != _RUNNING)
     return Tracker(
-        running=running & ~stop_now,
+        running=(running & ~stop_now).to(tracker.running.dtype),
         reason=torch.where(stop_now, reason, tracker.reason),
-        epochs=torch.where(running, epoch.to(tracker.epochs.dtype), tracker.epochs),
+        epochs=torch.where(running, epoch, tracker.epochs),
         best=best,
         wait=wait,
     )
@@ -194,10 +213,10 @@ def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bo
 
 
 def _value_and_grad(spec: _StepSpec, columns, X: torch.Tensor, Y: torch.Tensor):
-    """Per-member gradients (P x (B,)), losses (B,) and gradient norms (B,)."""
+    """Per-member gradients (P x (B,)), losses (B,) and squared gradient norms (B,)."""
     loss_fn = functools.partial(_loss_and_members, spec.model, X, Y, spec.unroll)
     grads, losses = torch.func.grad(loss_fn, has_aux=True)(tuple(columns))
-    return grads, losses, member_sq_norm(grads).sqrt()
+    return grads, losses, member_sq_norm(grads)
 
 
 def _freeze(running: torch.Tensor, new, old):
@@ -214,17 +233,18 @@ def _apply_step(spec: _StepSpec, columns, opt_state, tracker: Tracker, grads, lr
     """One optimizer step for the members still running."""
     updates, new_state = spec.optimizer.update(grads, opt_state, columns, lr)
     stepped = tuple(c + u for c, u in zip(columns, updates))
-    return _freeze(tracker.running, stepped, columns), _freeze(tracker.running, new_state, opt_state)
+    running = tracker.running > 0
+    return _freeze(running, stepped, columns), _freeze(running, new_state, opt_state)
 
 
 def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
     """``spec.steps`` full-batch evaluations (+ steps); returns the new state and stacked records."""
     records = []
     for k in range(spec.steps):
-        grads, losses, norms = _value_and_grad(spec, columns, X, Y)
-        tracker = advance(spec.rule, tracker, losses, norms, epoch0 + k)
+        grads, losses, sq_norms = _value_and_grad(spec, columns, X, Y)
+        tracker = advance(spec.rule, tracker, losses, sq_norms, epoch0 + k)
         if spec.record:
-            records.append((torch.stack(columns), losses, norms))  # (P, B), (B,), (B,)
+            records.append((torch.stack(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
         columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
     stacked = tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
     return columns, opt_state, tracker, stacked
@@ -349,7 +369,7 @@ def train(
     final = torch.stack(columns, dim=1)
     final_loss = member_mse(model, columns, X, Y).detach()
     trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
-    return TrainResult(final, tracker.epochs, tracker.reason.to(torch.int8), final_loss, trajectory)
+    return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
 
 
 def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
@@ -361,7 +381,7 @@ def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracke
     epoch = 0
     while bool(tracker.running.any()):
         lrs = schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
-        epoch_tensor = torch.tensor(epoch, dtype=torch.int32, device=X.device)
+        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
         columns, opt_state, tracker, records = chunk(columns, opt_state, tracker, X, Y, lrs, epoch_tensor)
         if records:
             recorder.add(*records)
@@ -382,24 +402,26 @@ def _run_minibatch(model, optimizer, rule, schedule, columns, opt_state, tracker
     """Epochs of mini-batch steps (eager) until no member is running."""
     spec = _StepSpec(model, optimizer, rule, 1, unroll=False, record=False)
     if recorder.enabled:
-        _, losses, norms = _value_and_grad(spec, columns, X, Y)
-        recorder.add(torch.stack(columns)[None], losses[None], norms[None])
+        _, losses, sq_norms = _value_and_grad(spec, columns, X, Y)
+        recorder.add(torch.stack(columns)[None], losses[None], sq_norms.sqrt()[None])
     if rule.max_epochs == 0:
-        return columns, advance(rule, tracker, *_value_and_grad(spec, columns, X, Y)[1:], torch.tensor(0))
+        zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
+        return columns, advance(rule, tracker, *_value_and_grad(spec, columns, X, Y)[1:], zero)
     epoch = 0
     while bool(tracker.running.any()):
         order = shuffle_orders(generator, len(columns[0]), X.shape[0]) if shuffle else None
         batch_losses, batch_norms = [], []
         for start in range(0, X.shape[0], batch_size):
             xb, yb = _batch(X, Y, order, start, batch_size)
-            grads, losses, norms = _value_and_grad(spec, columns, xb, yb)
+            grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
             columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, schedule(epoch))
             batch_losses.append(losses)
-            batch_norms.append(norms)
+            batch_norms.append(sq_norms.sqrt())
         epoch_loss = torch.stack(batch_losses).mean(0)
         epoch_norm = torch.stack(batch_norms).mean(0)
         epoch += 1
-        tracker = advance(rule, tracker, epoch_loss, epoch_norm, torch.tensor(epoch, device=X.device))
+        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
+        tracker = advance(rule, tracker, epoch_loss, epoch_norm**2, epoch_tensor)
         recorder.add(torch.stack(columns)[None], epoch_loss[None], epoch_norm[None])
         if progress is not None:
             progress(epoch, int(tracker.running.sum()))
