@@ -95,7 +95,8 @@ class StoppingRule:
 
 class Tracker(NamedTuple):
     """Per-member stopping state, all (B,) floating tensors: running flag (1/0), stop reason code,
-    epochs used, best loss, evaluations without improvement.
+    epochs used, best loss, evaluations without improvement, and the loss of the last evaluation
+    made while running (for full-batch training: the loss at the final parameters).
 
     Flags and counters are stored as floats on purpose: inductor's CPU code vectorises float
     masks well, while bool/int32 state halved the fused kernel's throughput (measured, see
@@ -107,6 +108,7 @@ class Tracker(NamedTuple):
     epochs: torch.Tensor
     best: torch.Tensor
     wait: torch.Tensor
+    loss: torch.Tensor
 
 
 def tracker_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -122,7 +124,8 @@ def init_tracker(population: int, *, dtype: torch.dtype, device: torch.device) -
         reason=zeros.clone(),
         epochs=zeros.clone(),
         best=torch.full_like(zeros, float("inf")),
-        wait=zeros,
+        wait=zeros.clone(),
+        loss=torch.full_like(zeros, float("nan")),
     )
 
 
@@ -154,6 +157,7 @@ def advance(rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_sq_no
         epochs=torch.where(running, epoch, tracker.epochs),
         best=best,
         wait=wait,
+        loss=torch.where(running, loss.to(tracker.loss.dtype), tracker.loss),
     )
 
 
@@ -181,7 +185,10 @@ class Trajectory(NamedTuple):
 @dataclass(frozen=True)
 class TrainResult:
     """Outcome per member: final ``params`` (B, P), ``epochs`` used (B,), stop ``reason`` (B,),
-    full-data MSE ``final_loss`` at the final parameters (B,), and the optional ``trajectory``."""
+    full-data MSE ``final_loss`` at the final parameters (B,), and the optional ``trajectory``.
+
+    For full-batch training ``final_loss`` is the loss of the last evaluation (made at the final
+    parameters); for mini-batch training it is computed on all data after training."""
 
     params: torch.Tensor
     epochs: torch.Tensor
@@ -367,7 +374,7 @@ def train(
         shuffle=shuffle, generator=generator, progress=progress,
     )
     final = torch.stack(columns, dim=1)
-    final_loss = member_mse(model, columns, X, Y).detach()
+    final_loss = member_mse(model, columns, X, Y).detach() if minibatch else tracker.loss.to(params.dtype)
     trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
     return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
 

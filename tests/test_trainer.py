@@ -304,3 +304,14 @@ def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
     result = _xor_run(record=True, compile=False)
     rows, members = result.trajectory.loss.shape
     assert result.trajectory.nbytes == rows * members * (3 + 2) * 8
+
+
+@pytest.mark.parametrize("batch_size", [None, 3], ids=["full-batch", "minibatch"])
+def test_final_loss_is_the_full_data_mse_at_the_final_params(batch_size):
+    from harness.losses import mse
+    from harness.models import get_model
+
+    X, Y = data.linear_regression(10, noise=0.3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    result = train("linear_1d", _population("linear_1d", 5, 2), data.Dataset(X, Y), optim.sgd(), schedule=schedules.constant(0.05),
+                   stopping=StoppingRule(max_epochs=7, loss_below=0.2), batch_size=batch_size, compile=False)
+    assert_close(result.final_loss, mse(get_model("linear_1d"), result.params, X, Y), rtol=1e-12, atol=1e-14)
