@@ -64,9 +64,14 @@ class MomentumState(NamedTuple):
 
 
 class AdamState(NamedTuple):
-    """Adam moments per leaf and the per-member step count (B,)."""
+    """Adam moments per leaf and the per-member powers ``b1**t``, ``b2**t`` (B,) of the step count t.
 
-    count: torch.Tensor
+    The powers are updated by one multiplication per step rather than recomputed with ``pow``,
+    which keeps the fused kernel cheap; they equal ``torch.optim.Adam``'s ``beta**step`` to rounding.
+    """
+
+    b1_power: torch.Tensor
+    b2_power: torch.Tensor
     mu: Tree
     nu: Tree
 
@@ -125,22 +130,22 @@ class Adam:
 
     def init(self, params: Tree) -> AdamState:
         first = params[0]
-        count = torch.zeros(first.shape[0], dtype=first.dtype, device=first.device)
+        ones = torch.ones(first.shape[0], dtype=first.dtype, device=first.device)
         zeros = tuple(torch.zeros_like(p) for p in params)
-        return AdamState(count, zeros, zeros)
+        return AdamState(ones, ones, zeros, zeros)
 
     def update(self, grads: Tree, state: AdamState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, AdamState]:
         if self.weight_decay:
             grads = tuple(g + self.weight_decay * p for g, p in zip(grads, params))
-        count = state.count + 1
+        b1_power, b2_power = state.b1_power * self.b1, state.b2_power * self.b2
         mu = tuple(self.b1 * m + (1 - self.b1) * g for m, g in zip(state.mu, grads))
         nu = tuple(self.b2 * v + (1 - self.b2) * g * g for v, g in zip(state.nu, grads))
-        step_size = lr / (1 - torch.pow(self.b1, count))  # (B,)
-        correction2 = torch.sqrt(1 - torch.pow(self.b2, count))  # (B,)
+        step_size = lr / (1 - b1_power)  # (B,)
+        correction2 = torch.sqrt(1 - b2_power)  # (B,)
         updates = tuple(
             -_per_member(step_size, m) * m / (v.sqrt() / _per_member(correction2, v) + self.eps) for m, v in zip(mu, nu)
         )
-        return updates, AdamState(count, mu, nu)
+        return updates, AdamState(b1_power, b2_power, mu, nu)
 
 
 @dataclass(frozen=True)

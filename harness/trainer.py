@@ -254,7 +254,7 @@ def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, 
             records.append((torch.stack(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
         columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
     stacked = tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
-    return columns, opt_state, tracker, stacked
+    return columns, opt_state, tracker, stacked, tracker.running.sum()
 
 
 @functools.lru_cache(maxsize=None)
@@ -385,16 +385,17 @@ def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracke
     steps = min(steps_per_call, rule.max_epochs + 1)
     spec = _StepSpec(model, optimizer, rule, steps, unroll=use_compile, record=recorder.enabled)
     chunk = _compiled_chunk(spec) if use_compile else functools.partial(_full_batch_chunk, spec)
-    epoch = 0
-    while bool(tracker.running.any()):
+    epoch, n_running = 0, len(columns[0])
+    while n_running:
         lrs = schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
         epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
-        columns, opt_state, tracker, records = chunk(columns, opt_state, tracker, X, Y, lrs, epoch_tensor)
+        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X, Y, lrs, epoch_tensor)
         if records:
             recorder.add(*records)
         epoch += steps
+        n_running = int(running)
         if progress is not None:
-            progress(epoch, int(tracker.running.sum()))
+            progress(epoch, n_running)
     return columns, tracker
 
 
