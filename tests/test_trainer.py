@@ -315,3 +315,13 @@ def test_final_loss_is_the_full_data_mse_at_the_final_params(batch_size):
     result = train("linear_1d", _population("linear_1d", 5, 2), data.Dataset(X, Y), optim.sgd(), schedule=schedules.constant(0.05),
                    stopping=StoppingRule(max_epochs=7, loss_below=0.2), batch_size=batch_size, compile=False)
     assert_close(result.final_loss, mse(get_model("linear_1d"), result.params, X, Y), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.gpu
+def test_cuda_population_matches_cpu_population():
+    params = _population("relu_pair", 512, 5)
+    kwargs = dict(schedule=schedules.constant(0.05), stopping=StoppingRule(max_epochs=40, loss_below=1e-4), compile=False)
+    cpu = train("relu_pair", params, data.centered_xor(dtype=torch.float64), optim.adam(), **kwargs)
+    gpu = train("relu_pair", params.cuda(), data.centered_xor(dtype=torch.float64), optim.adam(), **kwargs)
+    assert torch.equal(cpu.epochs, gpu.epochs.cpu())
+    assert_close(gpu.params.cpu(), cpu.params, rtol=1e-9, atol=1e-11)
