@@ -1,0 +1,52 @@
+"""The benchmark ratio gate: throughput from extra_info, pass/fail against floors, missing pairs fail."""
+
+import json
+
+from benchmarks import check_ratios
+
+
+def _results(fast_mean: float, slow_mean: float, *, drop_info: bool = False) -> dict:
+    info = {} if drop_info else {"member_epochs": 1000}
+    return {
+        "benchmarks": [
+            {"name": "fast", "stats": {"mean": fast_mean}, "extra_info": dict(info)},
+            {"name": "slow", "stats": {"mean": slow_mean}, "extra_info": {"member_epochs": 10}},
+        ]
+    }
+
+
+FLOORS = {"pairs": [{"population": "fast", "naive": "slow", "floor": 50.0, "measured": 100.0}]}
+
+
+def test_throughput_is_member_epochs_per_mean_second():
+    assert check_ratios.throughputs(_results(2.0, 1.0)) == {"fast": 500.0, "slow": 10.0}
+
+
+def test_ratio_at_or_above_floor_passes():
+    (line,) = check_ratios.check(_results(fast_mean=2.0, slow_mean=1.0), FLOORS)  # ratio 50
+    assert line.startswith("ok") and "ratio 50x" in line
+
+
+def test_ratio_below_floor_fails():
+    (line,) = check_ratios.check(_results(fast_mean=4.0, slow_mean=1.0), FLOORS)  # ratio 25
+    assert line.startswith("FAIL")
+
+
+def test_pair_without_member_epochs_fails():
+    (line,) = check_ratios.check(_results(1.0, 1.0, drop_info=True), FLOORS)
+    assert line.startswith("FAIL") and "member_epochs" in line
+
+
+def test_main_exit_codes(tmp_path):
+    results, floors = tmp_path / "r.json", tmp_path / "f.json"
+    floors.write_text(json.dumps(FLOORS))
+    results.write_text(json.dumps(_results(1.0, 1.0)))
+    assert check_ratios.main(["check_ratios", str(results), str(floors)]) == 0
+    results.write_text(json.dumps(_results(10.0, 1.0)))
+    assert check_ratios.main(["check_ratios", str(results), str(floors)]) == 1
+    assert check_ratios.main(["check_ratios"]) == 2
+
+
+def test_committed_floors_are_below_their_measurements():
+    floors = json.loads(check_ratios.DEFAULT_FLOORS.read_text())
+    assert all(0 < pair["floor"] <= pair["measured"] for pair in floors["pairs"])
