@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness import data, optim, schedules
+from harness.models import get_model
 from harness.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
@@ -49,7 +50,7 @@ rule_strategy = st.builds(
 
 
 def _population(name: str, size: int, seed: int, scale: float = 1.0) -> torch.Tensor:
-    n_params = {"abs_neuron": 3, "relu_pair": 6, "mlp_2_2_2": 12, "linear_1d": 2}[name]
+    n_params = get_model(name).n_params
     return scale * torch.randn(size, n_params, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
@@ -245,8 +246,12 @@ BAD_INPUTS = {
     "bad-batch-size": (dict(batch_size=0), "batch_size"),
     "bad-steps": (dict(steps_per_call=0), "steps_per_call"),
     "shuffle-without-generator": (dict(batch_size=2, shuffle=True), "generator"),
+    "shuffle-without-batches": (dict(shuffle=True, generator=torch.Generator()), "batch_size"),
     "compile-minibatch": (dict(batch_size=2, compile=True), "full-batch"),
+    "compile-fp16": (dict(params=torch.zeros(2, 3, dtype=torch.float16), compile=True), "float32/float64 only"),
     "not-a-schedule": (dict(schedule=0.1), "schedule"),
+    "not-a-rule": (dict(stopping={"max_epochs": 3}), "StoppingRule"),
+    "integer-record-dtype": (dict(record=True, record_dtype=torch.int32), "record_dtype"),
 }
 
 
@@ -270,6 +275,29 @@ def test_bad_input_raises_clear_error(overrides, message):
 def test_bad_stopping_rule_raises(kwargs, message):
     with pytest.raises(ValueError, match=message):
         StoppingRule(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "model, dataset, optimizer, message",
+    [
+        (3, data.centered_xor(), optim.sgd(), "model must be"),
+        ("abs_neuron", (torch.zeros(4, 2).numpy(), torch.zeros(4, 1).numpy()), optim.sgd(), "Dataset"),
+        ("abs_neuron", data.centered_xor(), "sgd", "init/update"),
+    ],
+    ids=["model-not-a-model", "numpy-data", "optimizer-name"],
+)
+def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, message):
+    with pytest.raises(ValueError, match=message):
+        train(model, torch.zeros(2, 3), dataset, optimizer, schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=1))
+
+
+def test_half_precision_is_never_auto_compiled(monkeypatch):
+    from harness import trainer
+
+    monkeypatch.setattr(trainer, "MIN_COMPILED_POPULATION", 1)
+    monkeypatch.setattr(trainer, "_compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
+    result = _xor_run(params=_population("abs_neuron", 4, 0).half(), stopping=StoppingRule(max_epochs=3))
+    assert result.params.dtype == torch.float16
 
 
 def test_unknown_model_name_raises():
