@@ -292,8 +292,8 @@ def test_wobbly(verdict, master_seed):
 ''')
     ledger(project).write_text(ledger_text({"002.toy.stable": {"quick": "confirmed"}, "002.toy.wobbly": {"quick": "confirmed"}}))
     result = run(project, "--claims-seeds", "0:4", "-v")
-    result.assert_outcomes(passed=7, failed=1)
-    result.stdout.fnmatch_lines(["*test_wobbly?seed2? FAILED*", "fragile claims (stability < 80%): 1",
+    result.assert_outcomes(passed=8)  # only the master seed (0) is gated; seed 2 makes it fragile
+    result.stdout.fnmatch_lines(["fragile claims (stability < 80%): 1",
                                  "  002.toy.wobbly: 75% of seeds give confirmed"])
     stab = json.loads((project.path / "reports" / "stability.json").read_text())
     assert [(c["id"], c["stability"], c["fragile"]) for c in stab["claims"]] == [
