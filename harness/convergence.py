@@ -82,23 +82,22 @@ FAST_RF_TREES = 20  # random forest trees in ``fast`` mode (default 100): R² un
 FAST_GB_TREES = 50  # gradient boosting stages in ``fast`` mode (default 100): R² ~0.002 lower
 FAST_MLP_MAX_ITER = 50  # MLP Adam epochs in ``fast`` mode (default 1000): MLPs underfit, R² lower
 
-_DENSE_MODELS = frozenset({"rbf_kernel", "poly3"})  # large dense solves: keep BLAS threads
-
 BEYOND_DISTANCE_FEATURES: tuple[str, ...] = ("loss", "grad_norm", "alignment")
 """Per-row quantities tested for predictive power beyond distance (source 000, 4.1 and 6.1)."""
 
 
 def _single_threaded_blas(fn):
-    """Run ``fn`` with BLAS limited to one thread (restored afterwards).
+    """Run ``fn`` with BLAS and OpenMP limited to one thread (restored afterwards).
 
     The regressions here are small (thousands of rows, <= 1,330 columns): on a shared 2-core
     machine OpenBLAS's second thread made a 3,000 x 18 least-squares fit ~15x slower (0.04 s vs
-    0.003 s measured); one thread also keeps these results independent of the core count.
+    0.003 s measured), and scikit-learn's OpenMP loss kernels made a 10-fold Poisson GLM take
+    3-6 s instead of 0.1 s; one thread also keeps these results independent of the core count.
     """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1):
             return fn(*args, **kwargs)
 
     return wrapper
@@ -753,8 +752,16 @@ def table_model(name: str, *, random_state: int, fast: bool) -> BaseEstimator:
 
 
 def _blas_threads(name: str):
-    """BLAS thread limit for fitting model ``name``: one thread except for large dense solves."""
-    return threadpool_limits(limits=None if name in _DENSE_MODELS else 1, user_api="blas")
+    """Thread limit for fitting model ``name``: one BLAS and one OpenMP thread, for every model.
+
+    ``rbf_kernel`` and ``poly3`` used to keep BLAS's default threads. On the shared 2-core
+    machine that oversubscribed the cores: the fast-mode ``rbf_kernel``, ``poly2`` and
+    ``poly3`` rows of one 100-trace table took 117 s with default threads and 13 s with one
+    (identical R²); ``exponential`` (OpenMP loss kernels) took 3-6 s instead of 0.1 s.
+    ``name`` is kept so a model can be exempted again where cores are free.
+    """
+    del name
+    return threadpool_limits(limits=1)
 
 
 def model_table(
@@ -779,7 +786,7 @@ def model_table(
     ~0.5 s per model), resampling rows, or whole traces when grouped. ``fast``: see
     :func:`table_model`; the MLPs then stop before converging, so their ``ConvergenceWarning``
     is silenced (deliberately, in fast mode only). ``ModelScore.seconds`` records each model's
-    cross-validation time. BLAS runs single-threaded except for ``rbf_kernel`` and ``poly3``.
+    cross-validation time. BLAS and OpenMP run single-threaded (see :func:`_blas_threads`).
     """
     model_names = tuple(model_names)
     if not model_names:
@@ -816,6 +823,41 @@ def fit_model(rows: Rows, name: str, *, random_state: int, fast: bool = False) -
         if fast:
             warnings.simplefilter("ignore", category=ConvergenceWarning)
         return estimator.fit(rows.features, rows.epochs_remaining.astype(np.float64))
+
+
+def bootstrap_r2_replicates(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.ndarray | None = None,
+                            n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """R² of fixed predictions on ``n_resamples`` bootstrap resamples: (R,), (R,) -> (n_resamples,).
+
+    Resamples rows, or whole groups (all rows of a drawn trace together) when ``groups`` (R,)
+    is given; predictions are not refitted (as in ``regression.bootstrap_r2_ci``, which returns
+    only the interval). For source 000, 7.3: "Bootstrap analysis (50 samples) on best model".
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}")
+    n_resamples = _check_int("n_resamples", n_resamples, 1)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if groups is None:
+        codes = np.arange(y_true.size)
+    else:
+        groups = np.asarray(groups)
+        if groups.shape != y_true.shape:
+            raise ValueError(f"groups must have shape {y_true.shape}, got {groups.shape}")
+        codes = np.unique(groups, return_inverse=True)[1]
+    g = int(codes.max()) + 1 if codes.size else 0
+    if g < 2:
+        raise ValueError(f"need at least 2 resampling units, got {g}")
+    # Per-unit sums (G,): count, sum y, sum y^2, sum of squared residuals.
+    sums = np.stack([np.bincount(codes, weights=w, minlength=g) for w in
+                     (np.ones_like(y_true), y_true, y_true**2, (y_true - y_pred) ** 2)])  # (4, G)
+    draws = rng.integers(0, g, size=(n_resamples, g))  # (n_resamples, G) unit indices
+    n, s_y, s_yy, s_res = sums[:, draws].sum(axis=-1)  # each (n_resamples,)
+    ss_tot = s_yy - s_y**2 / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - s_res / ss_tot
 
 
 FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -1016,6 +1058,7 @@ class MarkovCheck(NamedTuple):
     n_epoch_mismatches: int  # traces whose restarted run used a different number of epochs
     n_reason_mismatches: int  # ... or stopped for a different reason
     n_restarts: int
+    n_failures: int = 0  # restarted traces whose future differs in any way (params, loss, epochs, reason)
 
 
 def markov_check(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence) -> MarkovCheck:
@@ -1026,12 +1069,13 @@ def markov_check(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence) -
     must equal states ``t_b..epochs[b]`` of the original, with the same epochs and stop reason.
     Traces restarted at the same ``t`` share one population run. Full-batch GD without
     momentum has no state besides the parameters, so the differences should be exactly 0.
+    ``n_failures`` counts the restarted traces with any difference at all (exact comparison).
     """
     traces = generate_traces(protocol, seed_seq=_child(seed_seq, 0))
     rng = numpy_generator(_child(seed_seq, 1))
     restart = rng.integers(0, traces.epochs + 1)  # (B,) in 0..e_b
     max_param = max_loss = 0.0
-    bad_epochs = bad_reasons = 0
+    bad_epochs = bad_reasons = failures = 0
     for t in np.unique(restart):
         members = np.flatnonzero(restart == t)
         init = torch.as_tensor(traces.params[t, members]).to(protocol.dtype)
@@ -1044,11 +1088,15 @@ def markov_check(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence) -
             remaining = int(traces.epochs[b] - t)
             steps = min(remaining, new_params.shape[0] - 1)
             old = traces.params[t : t + steps + 1, b]
-            max_param = max(max_param, float(np.abs(new_params[: steps + 1, i] - old).max()))
-            max_loss = max(max_loss, float(np.abs(new_loss[: steps + 1, i] - traces.loss[t : t + steps + 1, b]).max()))
-            bad_epochs += int(int(result.epochs[i]) != remaining)
-            bad_reasons += int(int(result.reason[i]) != int(traces.reasons[b]))
-    return MarkovCheck(max_param, max_loss, bad_epochs, bad_reasons, traces.n_traces)
+            param_diff = float(np.abs(new_params[: steps + 1, i] - old).max())
+            loss_diff = float(np.abs(new_loss[: steps + 1, i] - traces.loss[t : t + steps + 1, b]).max())
+            epoch_bad = int(result.epochs[i]) != remaining
+            reason_bad = int(result.reason[i]) != int(traces.reasons[b])
+            max_param, max_loss = max(max_param, param_diff), max(max_loss, loss_diff)
+            bad_epochs += int(epoch_bad)
+            bad_reasons += int(reason_bad)
+            failures += int(param_diff > 0 or loss_diff > 0 or epoch_bad or reason_bad)
+    return MarkovCheck(max_param, max_loss, bad_epochs, bad_reasons, traces.n_traces, failures)
 
 
 class AlignmentCorrelation(NamedTuple):
@@ -1071,6 +1119,29 @@ def alignment_spearman(rows: Rows) -> AlignmentCorrelation:
     return AlignmentCorrelation(float(res.statistic), float(res.pvalue), float(rho_cos), float(rho_d), rows.n_rows)
 
 
+def spearman_by_traces(rows: Rows, column: str, traces: np.ndarray) -> float:
+    """Spearman rank correlation of ``rows.column(column)`` with epochs remaining over the rows
+    of ``traces`` (B',) trace ids, repeats counted as often as they occur.
+
+    A statistic for a cluster bootstrap over traces (the rows of one trace are dependent, so
+    traces, not rows, are the resampling unit). NaN values of the column are dropped.
+    """
+    traces = np.asarray(traces).astype(np.int64).ravel()
+    tid = rows.trace_id
+    if traces.size == 0:
+        raise ValueError("traces must not be empty")
+    if np.any(np.diff(tid) < 0):
+        raise ValueError("rows must be ordered by trace (as build_dataset returns them)")
+    start = np.searchsorted(tid, traces, side="left")
+    stop = np.searchsorted(tid, traces, side="right")
+    if np.any(stop == start):
+        raise ValueError("a trace id has no rows")
+    idx = np.concatenate([np.arange(a, b) for a, b in zip(start, stop)])
+    x, y = rows.column(column)[idx], rows.epochs_remaining[idx]
+    ok = np.isfinite(x)
+    return float(sps.spearmanr(x[ok], y[ok]).statistic)
+
+
 class InitPredictability(NamedTuple):
     """Can slow convergence be predicted from the initial parameters alone? (001, 5.2.3)"""
 
@@ -1079,6 +1150,8 @@ class InitPredictability(NamedTuple):
     threshold: float  # median epochs; "slow" means epochs > threshold
     n_slow: int
     n_traces: int
+    scores: dict[str, np.ndarray] | None = None  # classifier -> (B,) out-of-fold score per trace
+    label: np.ndarray | None = None  # (B,) 1 = slow
 
 
 @_single_threaded_blas
@@ -1112,7 +1185,7 @@ def initial_state_predictability(traces: Traces, *, random_state: int, n_splits:
     auc = {name: float(roc_auc_score(label, score)) for name, score in scores.items()}
     fold_auc = {name: np.array([roc_auc_score(label[te], score[te]) for _, te in splits])
                 for name, score in scores.items()}
-    return InitPredictability(auc, fold_auc, threshold, n_slow, int(label.size))
+    return InitPredictability(auc, fold_auc, threshold, n_slow, int(label.size), scores, label)
 
 
 def activation_patterns(params: np.ndarray) -> np.ndarray:
@@ -1239,28 +1312,34 @@ class HeatmapGrid(NamedTuple):
     w0: np.ndarray  # (N0,)
     w1: np.ndarray  # (N1,)
     b: float
-    final: np.ndarray  # (P,) the final state the features are measured against
+    final: np.ndarray | None  # (P,) the final state the features are measured against; None: raw state
     predicted: np.ndarray  # (N1, N0): row i is w1[i], column j is w0[j]
 
 
 @_single_threaded_blas
-def heatmap_grid(model: BaseEstimator, *, final: np.ndarray, w0: np.ndarray | None = None,
+def heatmap_grid(model: BaseEstimator, *, final: np.ndarray | None, w0: np.ndarray | None = None,
                  w1: np.ndarray | None = None, b: float | None = None) -> HeatmapGrid:
-    """Predictions of a fitted 18-feature model on a grid of current states ``(w0, w1, b)``.
+    """Predictions of a fitted model on a grid of current states ``(w0, w1, b)``.
 
-    ``final`` (P,): the converged state (e.g. ``(0.5, -0.5, 0)``); ``b`` defaults to
-    ``final[2]``. Grids default to 60 points on [-1, 1] (an even count, so the zero vector,
-    whose cosine distance is undefined, is not on the grid when b = 0).
+    ``final`` (P,): the converged state (e.g. ``(0.5, -0.5, 0)``) for an 18-feature model;
+    ``None`` for a model of the raw state ``(w0, w1, b)`` alone (research question 1 of 001:
+    a prediction before the final state is known). ``b`` defaults to ``final[2]`` (0 when
+    ``final`` is None). Grids default to 60 points on [-1, 1] (an even count, so the zero
+    vector, whose cosine distance is undefined, is not on the grid when b = 0).
     """
-    final = np.asarray(final, dtype=np.float64)
-    if final.shape != (N_PARAMS,):
-        raise ValueError(f"final must have shape ({N_PARAMS},), got {final.shape}")
+    if final is not None:
+        final = np.asarray(final, dtype=np.float64)
+        if final.shape != (N_PARAMS,):
+            raise ValueError(f"final must have shape ({N_PARAMS},), got {final.shape}")
     w0 = np.linspace(-1.0, 1.0, 60) if w0 is None else np.asarray(w0, dtype=np.float64)
     w1 = np.linspace(-1.0, 1.0, 60) if w1 is None else np.asarray(w1, dtype=np.float64)
     if w0.ndim != 1 or w1.ndim != 1 or w0.size == 0 or w1.size == 0:
         raise ValueError("w0 and w1 must be non-empty 1-D arrays")
-    b = float(final[2]) if b is None else float(b)
+    b = (0.0 if final is None else float(final[2])) if b is None else float(b)
     g0, g1 = np.meshgrid(w0, w1)  # (N1, N0)
     current = np.column_stack([g0.ravel(), g1.ravel(), np.full(g0.size, b)])  # (N1*N0, P)
-    X, _ = feat.extract_features(current, np.broadcast_to(final, current.shape))
+    if final is None:
+        X = current
+    else:
+        X, _ = feat.extract_features(current, np.broadcast_to(final, current.shape))
     return HeatmapGrid(w0, w1, b, final, model.predict(X).reshape(g0.shape))

@@ -6,11 +6,17 @@ shared module-scoped data set of ~30 traces.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score, roc_auc_score
 
 from harness import convergence as C
 from harness.init import normal
@@ -238,6 +244,23 @@ def test_markov_restart_reproduces_the_future():
     assert result.max_abs_param_diff <= 1e-12
     assert result.max_abs_loss_diff <= 1e-12
     assert result.n_epoch_mismatches == result.n_reason_mismatches == 0
+    assert result.n_failures == 0
+
+
+@settings(deadline=None, max_examples=15)
+@given(init=st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3),
+       lr=st.sampled_from([0.05, 0.09, 0.2, 0.45]), frac=st.floats(0.0, 1.0))
+def test_two_traces_through_the_same_state_share_their_future(init, lr, frac):
+    # Source 001, 1.2 (Markov property): a trace started at a recorded state of another trace
+    # follows the rest of that trace exactly, with the same stop epoch and reason.
+    protocol = C.TraceProtocol(lr=lr, init_scale=1.0, max_epochs=400, n_traces=1)
+    first = C.run_traces(protocol, np.array([init]))
+    e = int(first.epochs[0])
+    t = int(round(frac * e))
+    second = C.run_traces(dataclasses.replace(protocol, max_epochs=protocol.max_epochs - t), first.params[t])
+    assert int(second.epochs[0]) == e - t
+    assert second.reasons[0] == first.reasons[0]
+    np.testing.assert_array_equal(second.params[: e - t + 1, 0], first.params[t : e + 1, 0])
 
 
 def test_smart_init_returns_arrays_of_the_right_sizes():
@@ -298,6 +321,36 @@ def test_initial_state_predictability_returns_aucs(traces):
     assert set(res.auc) == {"logistic", "gradient_boosting", "cone_rule"}
     assert all(0.0 <= a <= 1.0 for a in res.auc.values())
     assert res.n_traces == traces.n_traces and 0 < res.n_slow < traces.n_traces
+    assert res.label.shape == (traces.n_traces,) and int(res.label.sum()) == res.n_slow
+    for name, score in res.scores.items():  # the AUCs are those of the returned scores
+        assert score.shape == (traces.n_traces,)
+        assert res.auc[name] == pytest.approx(roc_auc_score(res.label, score), abs=1e-12)
+
+
+def test_spearman_by_traces_matches_pooled_and_duplicated_rows(rows):
+    everyone = np.arange(rows.n_traces)
+    assert C.spearman_by_traces(rows, "alignment", everyone) == pytest.approx(C.alignment_spearman(rows).rho, abs=1e-12)
+    # Trace 2 twice and trace 5 once: the statistic of those rows with trace 2's rows repeated.
+    idx = np.concatenate([np.flatnonzero(rows.trace_id == t) for t in (2, 2, 5)])
+    expected = scipy.stats.spearmanr(rows.l2_distance[idx], rows.epochs_remaining[idx]).statistic
+    assert C.spearman_by_traces(rows, "l2_distance", np.array([2, 2, 5])) == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="no rows"):
+        C.spearman_by_traces(rows, "alignment", np.array([10_000]))
+
+
+def test_bootstrap_r2_replicates_equal_r2_of_the_drawn_units():
+    y = np.array([1.0, 2.0, 3.0, 4.0, 6.0, 9.0])
+    pred = np.array([1.5, 2.0, 2.0, 4.5, 6.0, 8.0])
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    reps = C.bootstrap_r2_replicates(y, pred, groups=groups, n_resamples=5, rng=np.random.default_rng(7))
+    draws = np.random.default_rng(7).integers(0, 3, size=(5, 3))  # the same stream: units drawn
+    for r, units in zip(reps, draws):
+        idx = np.concatenate([np.flatnonzero(groups == u) for u in units])
+        assert r == pytest.approx(r2_score(y[idx], pred[idx]), rel=1e-12) or (np.isnan(r) and np.ptp(y[idx]) == 0)
+    rows_reps = C.bootstrap_r2_replicates(y, y, n_resamples=4, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(rows_reps[np.isfinite(rows_reps)], 1.0)  # perfect predictions
+    with pytest.raises(ValueError, match="at least 2 resampling units"):
+        C.bootstrap_r2_replicates(y, pred, groups=np.zeros(6), n_resamples=3, rng=np.random.default_rng(0))
 
 
 def test_trajectory_divergence_uses_converged_traces_only(traces):
@@ -313,6 +366,16 @@ def test_heatmap_grid_shape(rows):
     grid = C.heatmap_grid(model, final=np.array([0.5, -0.5, 0.0]), w0=np.linspace(-1, 1, 6), w1=np.linspace(-1, 1, 4))
     assert grid.predicted.shape == (4, 6)
     assert np.isfinite(grid.predicted).all()
+
+
+def test_heatmap_grid_of_a_raw_state_model_feeds_the_states(rows):
+    # final=None: the model sees (w0, w1, b) itself; a model fitted to w0 + 2 w1 + 3 b returns it.
+    X = rows.current
+    model = LinearRegression().fit(X, X @ np.array([1.0, 2.0, 3.0]))
+    grid = C.heatmap_grid(model, final=None, w0=np.array([0.0, 1.0]), w1=np.array([-1.0, 0.5, 2.0]), b=0.25)
+    expected = np.array([0.0, 1.0])[None, :] + 2 * np.array([-1.0, 0.5, 2.0])[:, None] + 0.75
+    np.testing.assert_allclose(grid.predicted, expected, rtol=0, atol=1e-9)
+    assert grid.final is None and grid.b == 0.25
 
 
 def test_feature_family_ablation_covers_every_family(rows):

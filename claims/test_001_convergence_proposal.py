@@ -1,0 +1,432 @@
+"""Claims of source 001, "Predicting Neural Network Convergence Time from Parameter State" (proposal).
+
+A proposal states premises and asks questions rather than reporting numbers. Each premise that can
+be checked and each question that can be answered is a claim here, read as the hypothesis the
+proposal hopes for: the Markov property of vanilla full-batch gradient descent (1.2), "guaranteed
+convergence" of ``|Wx + b|`` (2.1), gradient alignment (5.2.1), trajectory analysis (5.2.2),
+predicting slow convergence from the initialisation alone (5.2.3, research question 4) and the
+expected outcome "R² > 0.95" (6.1, research question 1). The parameter-space heatmap of 5.3 is a
+figure of the outcome claim. Feature importance (5.1.2, 6.2) and model classes (6.3) are the
+claims of the results document (source 000) and are tested there.
+
+Setting. The experiment of source 000 (its results document), with the same calibrated learning
+rate, init scale and epoch cap: this module calibrates with the seed stream ``("000",
+"calibration")`` of ``claims/test_000_convergence_time.py`` and the same grid, so both modules use
+identical settings; its traces come from its own streams ``("001", ...)``. Tiers: 100 traces
+(quick) or 2,000 (full); fast estimators in both (only random forest and linear regression are
+fitted here).
+
+Thresholds (chosen from the questions' wording, not changed after the first verdict run): "predicts" as a rank correlation above 0;
+"predictably different times" as at least 5% of traces deviating by a whole epoch or more from
+what their initial distance predicts; "can we predict slow convergence" as out-of-fold scores of a
+classifier ranking slow traces above fast ones (AUC > 1/2, Mann-Whitney).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from harness import convergence as C
+from harness import stats
+from harness.claims import Claim, Protocol, Setting, claim_seed_sequence
+from harness.rng import numpy_generator, seed_sequence
+from harness.verdicts import Evidence
+from pytest_claims import claim_test
+
+SOURCE = "001_ce10673ba16755ba.txt"
+ALPHA = 0.05
+
+QUICK_TRACES = 100  # the sample size of the results document (000, 1.2)
+FULL_TRACES = 2000
+CALIBRATION_TRACES = 2000  # as in claims/test_000_convergence_time.py (same calibration)
+N_FOLDS = 10  # 4.3 "K-fold CV"; K = 10 as in 000, 7.1
+NO_CAP = 10_000  # an epoch cap no trace reaches: every trace stops on a convergence criterion
+N_RESAMPLES = 9999  # resamples of the rules' vectorised percentile bootstraps
+N_RESAMPLES_SLOW = 999  # ... of the cluster bootstrap of a Spearman correlation (not vectorised)
+R2_EXPECTED = 0.95  # 6.1 "High Prediction Accuracy (R² > 0.95)"
+DEVIATION_EPOCHS = 1.0  # a trace "takes a different time" when its epochs miss the distance fit by >= 1
+DEVIATING_SHARE = 0.05  # "predictably different times" when at least 5% of traces deviate
+HEATMAP_FINAL = (0.5, -0.5, 0.0)  # a solution of centered XOR (harness.convergence.region_minimum)
+HEATMAP_B = 0.1  # the heatmap's slice b = 0.1: off the solution's b = 0, where log|b - b_final| is log(1e-8)
+
+
+def _at_test_time(status: str, note: str):
+    """A setting filled in at test time (calibration, tier); ``compare=False`` keeps it out of the
+    claim's identity, which the plugin matches against the marked claim."""
+    return field(default=Setting("filled in at test time", status, note), compare=False)
+
+
+@dataclass(frozen=True)
+class ProposalSetup(Protocol):
+    """Section 2 of source 001: traces of ``y = |Wx + b|`` on centered XOR."""
+
+    network: Setting = Setting("y = |w0 x0 + w1 x1 + b| ('abs_neuron'), P = 3", "stated", "2.1")
+    data: Setting = Setting("centered XOR, 4 points (harness.data.centered_xor)", "stated", "2.1")
+    optimizer: Setting = Setting("SGD, no momentum, constant lr", "stated", "2.2 'vanilla SGD (no momentum)'")
+    batch: Setting = Setting("full batch (4 points)", "assumed", "4 data points; nothing suggests mini-batches")
+    init: Setting = Setting("i.i.d. N(0, s²) on (w0, w1, b)", "assumed", "2.2 says 'random parameters'")
+    convergence: Setting = Setting("loss < 1e-6, or gradient norm < 1e-8, or max_epochs", "stated",
+                                   "2.3 (its examples 'e.g. 1e-6', 'e.g. 1e-8')")
+    dtype: Setting = Setting("float64", "assumed", "the gradient criterion 1e-8 is below float32 resolution")
+    calibration: Setting = Setting(
+        f"convergence.calibrate, default grid, {CALIBRATION_TRACES} traces per point, seed stream "
+        "('000', 'calibration')", "assumed",
+        "the proposal has no baseline; the settings are those calibrated for its results document (000, 1.2: "
+        "mean 34.5, variance 9.11 epochs)")
+    lr: Setting = _at_test_time("calibrated", "convergence.calibrate")
+    init_scale: Setting = _at_test_time("calibrated", "convergence.calibrate")
+    max_epochs: Setting = _at_test_time("calibrated", "convergence.calibrate")
+    n_traces: Setting = _at_test_time("assumed", "100 in the quick tier, 2,000 in the full tier")
+
+
+@dataclass(frozen=True)
+class QuestionProtocol(ProposalSetup):
+    """One question of 001 turned into a hypothesis with a rule."""
+
+    hypothesis: Setting = Setting("", "stated")  # the reading of the question (set per claim)
+    statistic: Setting = Setting("", "stated")  # what is measured (set per claim)
+    threshold: Setting = Setting(0.0, "assumed", "no effect")
+
+
+@dataclass(frozen=True)
+class OutcomeProtocol(ProposalSetup):
+    """6.1: R² of a regressor of epochs remaining, held-out traces."""
+
+    rows: Setting = Setting("states 0..e-1 of each trace, target epochs remaining >= 1", "stated",
+                            "2.2 'each epoch becomes a training example'")
+    features: Setting = Setting("the 18 features of source 000 (harness.features.FEATURE_NAMES_000)", "assumed",
+                                "3.1-3.2 list the families; 000 fixes the 18")
+    regressor: Setting = Setting("", "stated")  # set per claim
+    cv: Setting = Setting("GroupKFold by trace, 10 folds", "assumed",
+                          "4.3 'K-fold CV to assess generalization': to new traces, so whole traces are held out")
+    statistic: Setting = Setting("mean of the 10 fold R², percentile bootstrap over folds", "assumed",
+                                 "the same folds for every regressor")
+    threshold: Setting = Setting(R2_EXPECTED, "stated", "6.1 'R² > 0.95'")
+    multiplicity: Setting = Setting("Holm over the 001.outcome family", "assumed", "three regressors")
+
+
+SETUP = ProposalSetup()
+
+
+def _claim(id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None) -> Claim:
+    return Claim(id=id, source=SOURCE, statement=statement, reported=reported, protocol=protocol, test=test,
+                 alpha=ALPHA, n=n, n_full=n_full, family=family)
+
+
+MARKOV = _claim(
+    "001.markov.restart_same_future",
+    "Our approach exploits a fundamental property of vanilla stochastic gradient descent (SGD): the Markov "
+    "property. Without momentum or adaptive learning rates, the future trajectory of SGD depends only on the "
+    "current parameter state and the loss landscape.",
+    {},
+    QuestionProtocol(
+        hypothesis=Setting("a trace restarted from any of its recorded states repeats the rest of it exactly",
+                           "stated", "1.2"),
+        statistic=Setting("traces whose restarted future matches in every parameter, loss, stop epoch and reason "
+                          "(convergence.markov_check, restart epoch uniform on 0..e)", "assumed",
+                          "exact comparison: no tolerance, the computation is deterministic"),
+        threshold=Setting(1.0, "stated", "'depends only on': every trace")),
+    "always",
+)
+
+GUARANTEED = _claim(
+    "001.model.guaranteed_convergence",
+    "Guaranteed Convergence: The absolute value activation ensures no dead neurons or vanishing gradients",
+    {"fraction_solved": 1.0},
+    QuestionProtocol(
+        hypothesis=Setting("every trace reaches a solution of XOR (final loss < 1e-6)", "assumed",
+                           "'convergence' as fitting the data; a stop on the gradient criterion at loss 1/4 is a "
+                           "vanishing gradient"),
+        statistic=Setting(f"traces with final loss < 1e-6, epoch cap lifted to {NO_CAP}", "assumed",
+                          "no cap, so no failure is the cap's doing"),
+        threshold=Setting(1.0, "stated", "'guaranteed'")),
+    "always",
+)
+
+ALIGNMENT = _claim(
+    "001.alignment.predicts_remaining",
+    "Gradient Alignment: Does (current - final) · ∇loss predict convergence speed?",
+    {},
+    QuestionProtocol(
+        hypothesis=Setting("alignment ranks states by epochs remaining: Spearman rho > 0", "assumed",
+                           "'predict' as a positive rank association"),
+        statistic=Setting("Spearman rho of (current - final)·∇loss with epochs remaining over all rows; percentile "
+                          f"cluster bootstrap over traces ({N_RESAMPLES_SLOW} resamples)", "assumed",
+                          "rows of one trace are dependent, traces are not"),
+        threshold=Setting(0.0, "assumed", "no association")),
+    "metric_exceeds",
+)
+
+TRAJECTORY = _claim(
+    "001.trajectory.paths_differ",
+    "Trajectory Analysis: Do different paths to the same solution take predictably different times?",
+    {},
+    QuestionProtocol(
+        hypothesis=Setting(f"at least {DEVIATING_SHARE:.0%} of traces take a time that differs from what their "
+                           "initial distance predicts", "assumed", "a path can only matter beyond the distance"),
+        statistic=Setting(f"traces whose epochs miss, by >= {DEVIATION_EPOCHS:g}, the OLS fit of epochs on log "
+                          "initial distance within their solution (convergence.trajectory_divergence), epoch cap "
+                          f"lifted to {NO_CAP}", "assumed",
+                          "integer epochs of a geometric contraction miss that fit by less than one epoch; no cap, "
+                          "so no epoch count is censored"),
+        threshold=Setting(DEVIATING_SHARE, "assumed", "a non-negligible share")),
+    "rate_at_least",
+)
+
+INIT_PREDICTABLE = _claim(
+    "001.init.slow_predictable",
+    "Initialization Dependence: Can we predict slow convergence from initialization alone? [Research question 4: "
+    "Can we identify 'slow' regions of parameter space before training?]",
+    {},
+    QuestionProtocol(
+        hypothesis=Setting("out-of-fold classifier scores from (w0, w1, b) at epoch 0 rank slow traces above fast "
+                           "ones (AUC > 1/2)", "assumed", "'predict' as better than chance"),
+        statistic=Setting("gradient boosting classifier, 5-fold stratified CV over traces; 'slow' = epochs above the "
+                          "median (convergence.initial_state_predictability); Mann-Whitney of slow vs fast scores",
+                          "assumed", "a flexible classifier chosen before looking; logistic and the region rule "
+                          "|b| > |w0 - w1| are reported alongside"),
+        threshold=Setting(0.5, "assumed", "AUC of a random score")),
+    "distributions_differ",
+)
+
+OUTCOME_STATEMENT = ("High Prediction Accuracy (R² > 0.95) Would suggest: Optimization trajectories are highly "
+                     "regular [Research question 1: Can we accurately predict remaining training epochs from current "
+                     "parameter values?]")
+OUTCOMES = {  # name -> (model, feature set)
+    "random_forest": ("random_forest", "features"),
+    "linear_regression": ("linear_regression", "features"),
+    "random_forest_current_only": ("random_forest", "current"),
+}
+OUTCOME_CLAIMS = {
+    name: _claim(
+        f"001.outcome.r2_above_095_{name}", OUTCOME_STATEMENT, {"r2_above": R2_EXPECTED},
+        OutcomeProtocol(
+            regressor=Setting(model, "assumed", "000's top-ranked model" if model == "random_forest" else
+                              "000's featured simple model"),
+            **({"features": Setting("current (w0, w1, b) only", "stated",
+                                    "research question 1 'from current parameter values'")} if cols == "current"
+               else {})),
+        "metric_exceeds", n=N_FOLDS, n_full=N_FOLDS, family="001.outcome")
+    for name, (model, cols) in OUTCOMES.items()
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The study
+# --------------------------------------------------------------------------------------------
+
+
+class Study:
+    """Data and evidence of this module for one master seed and tier; each piece built once."""
+
+    def __init__(self, master_seed: int, tier: str) -> None:
+        self.master_seed = master_seed
+        self.full = tier == "full"
+        self.n_traces = FULL_TRACES if self.full else QUICK_TRACES
+        self._cache: dict = {}
+
+    def seq(self, *path: str):
+        return seed_sequence(self.master_seed, "001", *path)
+
+    def random_state(self, *path: str) -> int:
+        return int(self.seq(*path).generate_state(1)[0])
+
+    def rng(self, claim: Claim) -> np.random.Generator:
+        return numpy_generator(claim_seed_sequence(self.master_seed, claim.id))
+
+    @functools.cached_property
+    def calibration(self) -> C.Calibration:
+        return C.calibrate(n_traces=CALIBRATION_TRACES, seed_seq=seed_sequence(self.master_seed, "000", "calibration"))
+
+    @functools.cached_property
+    def protocol(self) -> C.TraceProtocol:
+        return self.calibration.protocol(n_traces=self.n_traces)
+
+    def bind(self, claim: Claim) -> Claim:
+        """``claim`` with its calibrated and tier settings filled in (equal to ``claim`` for the plugin)."""
+        c, p = self.calibration.chosen, self.protocol
+        note = (f"grid point closest to 000's mean 34.5 / variance 9.11: achieved mean {c.mean:.2f}, variance "
+                f"{c.var:.2f}, range {c.min}-{c.max}, {c.frac_max_epochs:.0%} capped (master seed {self.master_seed})")
+        values = {"lr": Setting(p.lr, "calibrated", note), "init_scale": Setting(p.init_scale, "calibrated", note),
+                  "max_epochs": Setting(p.max_epochs, "calibrated", note),
+                  "n_traces": Setting(p.n_traces, "assumed", "full tier: powered sample" if self.full else
+                                      "the results document's 100 traces (000, 1.2)")}
+        return dataclasses.replace(claim, protocol=dataclasses.replace(claim.protocol, **values))
+
+    @functools.cached_property
+    def traces(self) -> C.Traces:
+        return C.generate_traces(self.protocol, seed_seq=self.seq("traces"))
+
+    @functools.cached_property
+    def rows(self) -> C.Rows:
+        return C.build_dataset(self.traces)
+
+    @functools.cached_property
+    def uncapped(self) -> C.Traces:
+        """The same initialisations as :attr:`traces` without an effective epoch cap."""
+        return C.generate_traces(dataclasses.replace(self.protocol, max_epochs=NO_CAP), seed_seq=self.seq("traces"))
+
+    @functools.cached_property
+    def current_rows(self) -> C.Rows:
+        """:attr:`rows` with the raw current state (w0, w1, b) as the only features."""
+        return dataclasses.replace(self.rows, features=self.rows.current, feature_names=("w0", "w1", "b"))
+
+    def table(self, cols: str) -> C.ModelTable:
+        def build():
+            rows = self.rows if cols == "features" else self.current_rows
+            models = tuple(m for m, c in OUTCOMES.values() if c == cols)
+            return C.model_table(rows, random_state=self.random_state("table"), grouped=True, fast=True,
+                                 model_names=models, n_splits=N_FOLDS)
+
+        if cols not in self._cache:
+            self._cache[cols] = build()
+        return self._cache[cols]
+
+    @functools.cached_property
+    def outcome_evidence(self) -> dict[str, Evidence]:
+        raw = {}
+        for name, (model, cols) in OUTCOMES.items():
+            claim = OUTCOME_CLAIMS[name]
+            s = self.table(cols).scores[model]
+            ev = stats.metric_exceeds(s.fold_r2, R2_EXPECTED, alpha=ALPHA, n_resamples=N_RESAMPLES,
+                                      rng=self.rng(claim))
+            raw[claim.id] = dataclasses.replace(ev, detail={**ev.detail, "pooled_r2": s.pooled_r2,
+                                                            "pooled_r2_bca_ci": (s.ci.low, s.ci.high)})
+        return dict(zip(raw, stats.holm(list(raw.values()), alpha=ALPHA)))
+
+
+@pytest.fixture(scope="module")
+def studies(claims_tier):
+    """``studies(master_seed)``: the :class:`Study` of a seed, built once per process and module."""
+    cache: dict[int, Study] = {}
+
+    def get(master_seed: int) -> Study:
+        if master_seed not in cache:
+            cache[master_seed] = Study(master_seed, claims_tier)
+        return cache[master_seed]
+
+    return get
+
+
+@pytest.fixture
+def study(studies, master_seed) -> Study:
+    return studies(master_seed)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+
+def _heatmap_figure(study: Study):
+    """5.3: predicted epochs remaining over (w0, w1) at b = 0.1.
+
+    Left two panels: 18-feature models, towards a recorded final state near (1/2, -1/2, 0) (not
+    the exact point: ratio_p2 = b / (b_final + 1e-8) would be ~1e7 at b_final = 0, far outside
+    the training rows); outside that solution's region w1 < w0 - b they predict for a final
+    state gradient descent would not reach. Right: random forest on the raw state alone, a
+    prediction made before the final state is known. Dashed: w1 = w0 +- b, the edges of the
+    spurious basin |w0 - w1| < |b|.
+    """
+    tr = study.traces
+    near = np.linalg.norm(tr.final_params - np.array(HEATMAP_FINAL), axis=1)
+    final = tr.final_params[int(np.argmin(near))]
+    panels = [("linear_regression", study.rows, final), ("random_forest", study.rows, final),
+              ("random_forest", study.current_rows, None)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for ax, (name, rows, fin) in zip(axes, panels):
+        model = C.fit_model(rows, name, random_state=study.random_state("heatmap", name), fast=True)
+        grid = C.heatmap_grid(model, final=fin, b=HEATMAP_B)
+        im = ax.pcolormesh(grid.w0, grid.w1, grid.predicted, shading="auto", cmap="viridis")
+        fig.colorbar(im, ax=ax, label="predicted epochs remaining")
+        if fin is not None:
+            ax.plot(fin[0], fin[1], "r*", ms=10)
+        for shift in (-HEATMAP_B, HEATMAP_B):
+            ax.plot([-1, 1], [-1 + shift, 1 + shift], "w--", lw=0.8)
+        what = f"final ≈ {HEATMAP_FINAL}" if fin is not None else "state (w0, w1, b) only"
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="w0", ylabel="w1", title=f"{name}, b = {HEATMAP_B:g}, {what}")
+    fig.tight_layout()
+    return fig
+
+
+def _alignment_figure(rows: C.Rows):
+    fig, ax = plt.subplots(figsize=(5, 4))
+    capped = rows.reason == 3  # StopReason.MAX_EPOCHS
+    ax.scatter(rows.alignment[~capped], rows.epochs_remaining[~capped], s=3, alpha=0.3, label="converged traces")
+    ax.scatter(rows.alignment[capped], rows.epochs_remaining[capped], s=3, alpha=0.3, label="capped traces")
+    ax.set(xscale="symlog", xlabel="(current - final) · ∇loss", ylabel="epochs remaining",
+           title="001 5.2.1 gradient alignment")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+@claim_test(MARKOV)
+def test_markov_property(study, verdict):
+    m = C.markov_check(study.protocol, seed_seq=study.seq("markov"))
+    ev = stats.always(m.n_restarts - m.n_failures, m.n_restarts, alpha=ALPHA)
+    verdict(study.bind(MARKOV), dataclasses.replace(ev, detail={**ev.detail, **m._asdict()}))
+
+
+@claim_test(GUARANTEED)
+def test_guaranteed_convergence(study, verdict):
+    tr = study.uncapped
+    solved = tr.final_loss < tr.protocol.loss_below
+    ev = stats.always(int(solved.sum()), tr.n_traces, alpha=ALPHA)
+    spurious = np.isclose(tr.final_loss, 0.25, rtol=0, atol=1e-6)
+    verdict(study.bind(GUARANTEED), dataclasses.replace(ev, detail={
+        **ev.detail, **C.convergence_counts(tr), "at_spurious_minimum_loss_0.25": int(spurious.sum())}))
+
+
+@claim_test(ALIGNMENT)
+def test_gradient_alignment(study, verdict):
+    rows = study.rows
+    ev = stats.metric_exceeds(
+        np.arange(rows.n_traces), 0.0, statistic=lambda t: C.spearman_by_traces(rows, "alignment", t),
+        alpha=ALPHA, n_resamples=N_RESAMPLES_SLOW, rng=study.rng(ALIGNMENT))
+    ref = C.alignment_spearman(rows)
+    verdict.figure("alignment_vs_epochs", _alignment_figure(rows))
+    verdict(study.bind(ALIGNMENT), dataclasses.replace(ev, detail={
+        **ev.detail, "rho_distance": ref.rho_distance, "rho_cosine": ref.rho_cosine, "rows": ref.n_rows}))
+
+
+@claim_test(TRAJECTORY)
+def test_trajectory_paths(study, verdict):
+    td = C.trajectory_divergence(study.uncapped)
+    deviating = int(np.sum(np.abs(td.residual) >= DEVIATION_EPOCHS))
+    ev = stats.rate_at_least(deviating, int(td.residual.size), DEVIATING_SHARE, alpha=ALPHA)
+    classes, sizes = np.unique(td.switches, return_counts=True)
+    verdict(study.bind(TRAJECTORY), dataclasses.replace(ev, detail={
+        **ev.detail, "max_abs_residual": float(np.abs(td.residual).max()),
+        "path_classes_by_switches": dict(zip(classes.tolist(), sizes.tolist())),
+        "kruskal_by_path_p": td.by_path.p_value, "kruskal_by_solution_p": td.by_solution.p_value,
+        "r2_log_distance": td.r2_log_distance, "r2_with_path": td.r2_with_path}))
+
+
+@claim_test(INIT_PREDICTABLE)
+def test_slow_convergence_from_init(study, verdict):
+    res = C.initial_state_predictability(study.traces, random_state=study.random_state("init"))
+    score = res.scores["gradient_boosting"]
+    slow = res.label == 1
+    ev = stats.distributions_differ(score[slow], score[~slow], direction="greater", alpha=ALPHA,
+                                    n_resamples=N_RESAMPLES, rng=study.rng(INIT_PREDICTABLE))
+    verdict(study.bind(INIT_PREDICTABLE), dataclasses.replace(ev, detail={
+        **ev.detail, "auc": res.auc, "slow_threshold_epochs": res.threshold, "n_slow": res.n_slow}))
+
+
+@pytest.mark.parametrize("claim", [pytest.param(c, marks=claim_test(c), id=c.id) for c in OUTCOME_CLAIMS.values()])
+def test_expected_accuracy(claim, study, verdict):
+    if claim is OUTCOME_CLAIMS["random_forest"]:
+        verdict.figure("heatmap", _heatmap_figure(study))
+    verdict(study.bind(claim), study.outcome_evidence[claim.id])
