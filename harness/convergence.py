@@ -55,13 +55,14 @@ from threadpoolctl import threadpool_limits
 from harness import features as feat
 from harness import regression as reg
 from harness.data import Dataset, centered_xor
+from harness.device import default_device
 from harness.init import normal
 from harness.losses import member_mse
 from harness.models import get_model
 from harness.optim import sgd
 from harness.rng import numpy_generator, seed_sequence, torch_generator
 from harness.schedules import constant
-from harness.trainer import StoppingRule, StopReason, TrainResult, train
+from harness.trainer import StoppingRule, StopReason, Trajectory, TrainResult, train
 
 MODEL_NAME = "abs_neuron"  # y = |w0 x0 + w1 x1 + b|, P = 3 (source 000, 1.1)
 N_PARAMS = 3
@@ -208,9 +209,10 @@ def draw_inits(protocol: TraceProtocol, n: int, *, generator: torch.Generator) -
 
 def _train(protocol: TraceProtocol, init: torch.Tensor, *, record: bool, max_epochs: int | None = None,
            compile: bool | None = False) -> TrainResult:
-    return train(
+    """Train on ``harness.device.default_device()`` (``HARNESS_DEVICE``) and return CPU tensors."""
+    result = train(
         MODEL_NAME,
-        init,
+        init.to(default_device()),
         _data(protocol.dtype),
         sgd(),
         schedule=constant(float(protocol.lr)),
@@ -218,6 +220,8 @@ def _train(protocol: TraceProtocol, init: torch.Tensor, *, record: bool, max_epo
         record=record,
         compile=compile,
     )
+    trajectory = None if result.trajectory is None else Trajectory(*(t.cpu() for t in result.trajectory))
+    return TrainResult(result.params.cpu(), result.epochs.cpu(), result.reason.cpu(), result.final_loss.cpu(), trajectory)
 
 
 def run_traces(protocol: TraceProtocol, init: np.ndarray | torch.Tensor, *, compile: bool | None = False) -> Traces:
