@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,7 +49,7 @@ import pytest
 
 from harness import convergence as C
 from harness import stats
-from harness.claims import Claim, Protocol, Setting, claim_seed_sequence
+from harness.claims import Claim, Protocol, Setting, runtime_setting, claim_seed_sequence
 from harness.rng import numpy_generator, seed_sequence
 from harness.trainer import StopReason
 from harness.verdicts import Evidence
@@ -108,12 +108,6 @@ def r2_margin(reported: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _at_test_time(status: str, note: str):
-    """A setting filled in at test time (calibration, tier). ``compare=False``: the claim's
-    identity (what the plugin matches against the marked claim) does not depend on it."""
-    return field(default=Setting("filled in at test time", status, note), compare=False)
-
-
 @dataclass(frozen=True)
 class TraceSetup(Protocol):
     """Section 1 of source 000: traces of ``y = |Wx + b|`` on centered XOR."""
@@ -143,10 +137,10 @@ class TraceSetup(Protocol):
         "targets 1.2's mean 34.5 and variance 9.11 of epochs per trace; the reported range 1-38 is not a target "
         "(it is incompatible with them: 000.dataset.mean_variance_range)",
     )
-    lr: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    init_scale: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    max_epochs: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    n_traces: Setting = _at_test_time("assumed", "100 in the quick tier (1.2), 2,000 in the full tier")
+    lr: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    init_scale: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    max_epochs: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    n_traces: Setting = runtime_setting("assumed", "100 in the quick tier (1.2), 2,000 in the full tier")
 
 
 @dataclass(frozen=True)
@@ -181,8 +175,8 @@ class TableProtocol(RowsSetup):
                                  "interval ignores that dependence (and the trace-to-trace variance)")
     margin: Setting = Setting(R2_MARGIN, "assumed", "R² at two decimals ('R² > 0.96'); x|R²| when |R²| > 1")
     multiplicity: Setting = Setting("Holm over this scheme's table claims", "assumed", "one family per CV scheme")
-    estimators: Setting = _at_test_time("assumed", "fast estimators in the quick tier, full ones in the full tier")
-    table_traces: Setting = _at_test_time("assumed",
+    estimators: Setting = runtime_setting("assumed", "fast estimators in the quick tier, full ones in the full tier")
+    table_traces: Setting = runtime_setting("assumed",
                                           "the main traces (quick) or an independent 100-trace sample (full)")
 
 
@@ -259,7 +253,7 @@ class StabilityProtocol(TableProtocol):
 class SmartInitProtocol(TraceSetup):
     """5.1: keep the lowest initial losses of many random initialisations."""
 
-    candidates: Setting = _at_test_time("stated", "5.1 'e.g., 1000' (quick); 10,000 in the full tier")
+    candidates: Setting = runtime_setting("stated", "5.1 'e.g., 1000' (quick); 10,000 in the full tier")
     keep_fraction: Setting = Setting(KEEP_FRACTION, "stated", "5.1 'best 10%'")
     control: Setting = Setting("as many fresh random inits as selected ones", "assumed",
                                "an independent sample of 'random initialisation' to compare against")

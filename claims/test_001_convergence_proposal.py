@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,7 +34,7 @@ import pytest
 
 from harness import convergence as C
 from harness import stats
-from harness.claims import Claim, Protocol, Setting, claim_seed_sequence
+from harness.claims import Claim, Protocol, Setting, runtime_setting, claim_seed_sequence
 from harness.rng import numpy_generator, seed_sequence
 from harness.verdicts import Evidence
 from pytest_claims import claim_test
@@ -56,12 +56,6 @@ HEATMAP_FINAL = (0.5, -0.5, 0.0)  # a solution of centered XOR (harness.converge
 HEATMAP_B = 0.1  # the heatmap's slice b = 0.1: off the solution's b = 0, where log|b - b_final| is log(1e-8)
 
 
-def _at_test_time(status: str, note: str):
-    """A setting filled in at test time (calibration, tier); ``compare=False`` keeps it out of the
-    claim's identity, which the plugin matches against the marked claim."""
-    return field(default=Setting("filled in at test time", status, note), compare=False)
-
-
 @dataclass(frozen=True)
 class ProposalSetup(Protocol):
     """Section 2 of source 001: traces of ``y = |Wx + b|`` on centered XOR."""
@@ -79,10 +73,10 @@ class ProposalSetup(Protocol):
         "('000', 'calibration')", "assumed",
         "the proposal has no baseline; the settings are those calibrated for its results document (000, 1.2: "
         "mean 34.5, variance 9.11 epochs)")
-    lr: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    init_scale: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    max_epochs: Setting = _at_test_time("calibrated", "convergence.calibrate")
-    n_traces: Setting = _at_test_time("assumed", "100 in the quick tier, 2,000 in the full tier")
+    lr: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    init_scale: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    max_epochs: Setting = runtime_setting("calibrated", "convergence.calibrate")
+    n_traces: Setting = runtime_setting("assumed", "100 in the quick tier, 2,000 in the full tier")
 
 
 @dataclass(frozen=True)

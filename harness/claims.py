@@ -47,6 +47,7 @@ __all__ = [
     "ledger_to_json",
     "load_ledger",
     "protocol_to_dict",
+    "runtime_setting",
     "save_ledger",
     "updated_ledger",
 ]
@@ -123,6 +124,15 @@ class Protocol:
                     f"{type(self).__name__}.{f.name} must be a Setting(value, status, note); "
                     f"got {value!r}"
                 )
+
+
+def runtime_setting(status: str, note: str) -> Any:
+    """A protocol field whose value is filled in at test time (calibration, tier).
+
+    ``compare=False`` keeps it out of the claim's identity, which the plugin matches against the
+    claim marked at collection time, before the value exists.
+    """
+    return field(default=Setting("filled in at test time", status, note), compare=False)
 
 
 def jsonable(value: Any) -> Any:
