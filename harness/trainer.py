@@ -371,7 +371,7 @@ def train(
     record: bool = False,
     record_dtype: torch.dtype | None = None,
     compile: bool | None = None,
-    steps_per_call: int = 10,
+    steps_per_call: int = 20,
     progress: Callable[[int, int], None] | None = None,
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
@@ -406,10 +406,19 @@ def train(
     return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
 
 
+def balanced_steps(evaluations: int, most: int) -> int:
+    """Steps per call, at most ``most``, that cover ``evaluations`` in as few calls with the least tail.
+
+    E.g. 101 evaluations with at most 20 per call: 6 calls of 17 (102), not 6 of 20 (120).
+    """
+    calls = -(-evaluations // most)
+    return -(-evaluations // calls)
+
+
 def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
                     use_compile, steps_per_call, progress, **_unused):
     """Chunks of full-batch steps until no member is running."""
-    steps = min(steps_per_call, rule.max_epochs + 1)
+    steps = balanced_steps(rule.max_epochs + 1, steps_per_call)
     spec = _StepSpec(model, optimizer, rule, steps, unroll=use_compile, record=recorder.enabled)
     chunk = _compiled_chunk(spec) if use_compile else functools.partial(_full_batch_chunk, spec)
     epoch, n_running = 0, len(columns[0])

@@ -353,3 +353,12 @@ def test_cuda_population_matches_cpu_population():
     gpu = train("relu_pair", params.cuda(), data.centered_xor(dtype=torch.float64), optim.adam(), **kwargs)
     assert torch.equal(cpu.epochs, gpu.epochs.cpu())
     assert_close(gpu.params.cpu(), cpu.params, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("evaluations, most, expected", [(101, 20, 17), (39, 20, 20), (40, 20, 20), (41, 20, 14), (5, 20, 5), (31, 3, 3)])
+def test_balanced_steps_cover_evaluations_with_least_tail(evaluations, most, expected):
+    from harness.trainer import balanced_steps
+
+    steps = balanced_steps(evaluations, most)
+    assert steps == expected and steps <= most
+    assert -(-evaluations // steps) == -(-evaluations // most)
