@@ -61,7 +61,6 @@ ALPHA = 0.05
 QUICK_TRACES = 100  # 1.2: "100 independent traces"
 FULL_TRACES = 2000  # full tier: powered sample
 TABLE_TRACES_FULL = 100  # full tier: full-mode table 2.1 on an independent sample of this size
-CALIBRATION_TRACES = 2000  # traces per calibration grid point (both tiers)
 N_FOLDS = 10  # 7.1: "Used 10-fold cross-validation"
 SMART_CANDIDATES = 1000  # 5.1: "Sample many random initializations (e.g., 1000)"
 SMART_CANDIDATES_FULL = 10_000  # full tier: same 10% quantile, ten times the runs
@@ -132,7 +131,7 @@ class TraceSetup(Protocol):
     # How the unstated settings were chosen.
     calibration: Setting = Setting(
         f"convergence.calibrate, default grid (lr {C.DEFAULT_GRID_LRS}, init scale {C.DEFAULT_GRID_SCALES}, "
-        f"cap {C.DEFAULT_GRID_MAX_EPOCHS}), {CALIBRATION_TRACES} traces per point, standardized distance",
+        f"cap {C.DEFAULT_GRID_MAX_EPOCHS}), {C.SHARED_CALIBRATION_TRACES} traces per point, standardized distance",
         "assumed",
         "targets 1.2's mean 34.5 and variance 9.11 of epochs per trace; the reported range 1-38 is not a target "
         "(it is incompatible with them: 000.dataset.mean_variance_range)",
@@ -685,11 +684,6 @@ def _per_trace(values: np.ndarray, trace_id: np.ndarray) -> tuple[np.ndarray, np
     return np.bincount(trace_id, weights=values), np.bincount(trace_id).astype(np.float64)
 
 
-def calibrate(master_seed: int) -> C.Calibration:
-    """The calibration of both modules of sources 000/001 (seed stream ``("000", "calibration")``)."""
-    return C.calibrate(n_traces=CALIBRATION_TRACES, seed_seq=seed_sequence(master_seed, "000", "calibration"))
-
-
 class Study:
     """Data and evidence of this module for one master seed and tier; each piece built once."""
 
@@ -717,7 +711,7 @@ class Study:
 
     @functools.cached_property
     def calibration(self) -> C.Calibration:
-        return calibrate(self.master_seed)
+        return C.shared_calibration(self.master_seed)
 
     @functools.cached_property
     def n_traces(self) -> int:

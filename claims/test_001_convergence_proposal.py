@@ -44,7 +44,6 @@ ALPHA = 0.05
 
 QUICK_TRACES = 100  # the sample size of the results document (000, 1.2)
 FULL_TRACES = 2000
-CALIBRATION_TRACES = 2000  # as in claims/test_000_convergence_time.py (same calibration)
 N_FOLDS = 10  # 4.3 "K-fold CV"; K = 10 as in 000, 7.1
 NO_CAP = 10_000  # an epoch cap no trace reaches: every trace stops on a convergence criterion
 N_RESAMPLES = 9999  # resamples of the rules' vectorised percentile bootstraps
@@ -69,7 +68,7 @@ class ProposalSetup(Protocol):
                                    "2.3 (its examples 'e.g. 1e-6', 'e.g. 1e-8')")
     dtype: Setting = Setting("float64", "assumed", "the gradient criterion 1e-8 is below float32 resolution")
     calibration: Setting = Setting(
-        f"convergence.calibrate, default grid, {CALIBRATION_TRACES} traces per point, seed stream "
+        f"convergence.calibrate, default grid, {C.SHARED_CALIBRATION_TRACES} traces per point, seed stream "
         "('000', 'calibration')", "assumed",
         "the proposal has no baseline; the settings are those calibrated for its results document (000, 1.2: "
         "mean 34.5, variance 9.11 epochs)")
@@ -236,7 +235,7 @@ class Study:
 
     @functools.cached_property
     def calibration(self) -> C.Calibration:
-        return C.calibrate(n_traces=CALIBRATION_TRACES, seed_seq=seed_sequence(self.master_seed, "000", "calibration"))
+        return C.shared_calibration(self.master_seed)
 
     @functools.cached_property
     def protocol(self) -> C.TraceProtocol:

@@ -501,6 +501,15 @@ def calibrate(
                        float(loss_below), float(grad_norm_below))
 
 
+
+SHARED_CALIBRATION_TRACES = 2000  # traces per grid point of the calibration sources 000 and 001 share
+
+
+def shared_calibration(master_seed: int) -> "Calibration":
+    """The one calibration of the 000/001 claim modules: default grid, seed stream ``("000", "calibration")``."""
+    return calibrate(n_traces=SHARED_CALIBRATION_TRACES, seed_seq=seed_sequence(master_seed, "000", "calibration"))
+
+
 def min_variance_given_range(n: int, mean: float, low: int, high: int, *, ddof: int = 0) -> float:
     """Smallest variance of ``n`` integers in ``[low, high]`` with this mean and both ends attained.
 
