@@ -130,9 +130,16 @@ class Adam:
 
     def init(self, params: Tree) -> AdamState:
         first = params[0]
-        ones = torch.ones(first.shape[0], dtype=first.dtype, device=first.device)
-        zeros = tuple(torch.zeros_like(p) for p in params)
-        return AdamState(ones, ones, zeros, zeros)
+
+        def ones() -> torch.Tensor:
+            return torch.ones(first.shape[0], dtype=first.dtype, device=first.device)
+
+        def zeros() -> Tree:
+            return tuple(torch.zeros_like(p) for p in params)
+
+        # Distinct tensors, not shared ones: dynamo guards on aliasing and would recompile the
+        # fused trainer once the state stops being aliased after the first step.
+        return AdamState(ones(), ones(), zeros(), zeros())
 
     def update(self, grads: Tree, state: AdamState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, AdamState]:
         if self.weight_decay:

@@ -48,6 +48,10 @@ COMPILE_ENV = "HARNESS_COMPILE"
 MAX_UNROLLED_SAMPLES = 32
 MIN_COMPILED_POPULATION = 2048
 _DYNAMO_RECOMPILE_LIMIT = 64
+# Inductor fuses at most 64 nodes per loop by default, which cut a chunk of Adam steps into a
+# dozen loops that pass the whole state through memory; one loop per chunk ran relu_pair + Adam
+# 4x faster (117 -> 29 ms per 1e7 member-epochs) at the same compile time (measured, benchmarks/).
+_INDUCTOR_OPTIONS = {"max_fusion_size": 4096}
 
 
 class StopReason(IntEnum):
@@ -261,7 +265,7 @@ def _compiled_chunk(spec: _StepSpec) -> Callable:
     """The compiled chunk function for ``spec`` (one per spec per process)."""
     if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
         torch._dynamo.config.recompile_limit = _DYNAMO_RECOMPILE_LIMIT
-    return torch.compile(functools.partial(_full_batch_chunk, spec), dynamic=False)
+    return torch.compile(functools.partial(_full_batch_chunk, spec), dynamic=False, options=_INDUCTOR_OPTIONS)
 
 
 def _should_compile(requested: bool | None, population: int, n_samples: int, minibatch: bool, dtype: torch.dtype) -> bool:
@@ -287,7 +291,7 @@ def _should_compile(requested: bool | None, population: int, n_samples: int, min
 
 def _as_columns(params: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """(B, P) -> P contiguous (B,) columns."""
-    return tuple(params.t().contiguous().unbind(0))
+    return tuple(column.contiguous() for column in params.unbind(1))  # 5x faster than t().contiguous()
 
 
 class _Recorder:

@@ -53,13 +53,20 @@ def test_unknown_model_lists_known_names():
         (torch.zeros(4, 2), r"shape \(B, 3\)"),
         (torch.zeros(3), r"shape \(B, 3\)"),
         (torch.tensor([[0.0, float("nan"), 0.0]]), "NaN or inf"),
+        (torch.tensor([[float("inf"), float("-inf"), 0.0]]), "NaN or inf"),
         (torch.zeros(2, 3, dtype=torch.int64), "floating point"),
     ],
-    ids=["empty", "wrong-P", "1d", "nan", "integer"],
+    ids=["empty", "wrong-P", "1d", "nan", "inf-minus-inf", "integer"],
 )
 def test_bad_population_is_rejected(params, message):
     with pytest.raises(ValueError, match=message):
         models.batched_forward(models.get_model("abs_neuron"), params, data.centered_xor().X)
+
+
+def test_huge_finite_params_are_accepted_even_when_their_sum_overflows():
+    params = torch.full((2, 3), 3e38, dtype=torch.float32)
+    assert not torch.isfinite(params.sum())
+    models.check_population(models.get_model("abs_neuron"), params)
 
 
 def test_bad_input_width_is_rejected():

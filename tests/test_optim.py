@@ -58,6 +58,12 @@ def test_update_does_not_mutate_inputs():
     assert all(torch.equal(a, b) for a, b in zip(snapshot, (*params, *grads)))
 
 
+def test_adam_state_leaves_are_distinct_tensors():
+    state = optim.adam().init((torch.zeros(4), torch.zeros(4)))
+    leaves = [state.b1_power, state.b2_power, *state.mu, *state.nu]
+    assert len({leaf.data_ptr() for leaf in leaves}) == len(leaves)
+
+
 def test_clipping_is_per_member():
     grads = (torch.tensor([[3.0, 4.0], [0.3, 0.4]]),)  # norms 5 and 0.5
     clipped, _ = optim.clip_by_member_norm(1.0).update(grads, optim.EmptyState(), grads, 0.0)
