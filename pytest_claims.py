@@ -45,6 +45,7 @@ from harness.verdicts import Evidence, Verdict
 __all__ = ["claim_test"]
 
 _WORKEROUTPUT_KEY = "claims_records"
+_NOT_RUN_KEY = "claims_not_run"
 
 
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
@@ -80,6 +81,7 @@ class _State:
     seen: dict[tuple[str, int | None], str] = field(default_factory=dict)  # (claim id, seed) -> nodeid
     crashed: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)  # ids of claims deselected by the tier
 
 
 _STATE = pytest.StashKey[_State]()
@@ -145,11 +147,66 @@ def _parse_seeds(text: str) -> list[int]:
     return list(range(a, b))
 
 
+_LOADGROUP_KEY = "claims_loadgroup"
+
+
+def _group_by_default(config: pytest.Config) -> None:
+    """Make xdist's default ``--dist load`` honour ``xdist_group`` marks (``loadgroup``).
+
+    Claims computed from one expensive piece (e.g. a table of 11 cross-validated models) share a
+    group, so ``-n`` runs each piece on one worker instead of once per worker; tests without a
+    group are spread exactly as under ``load``.
+    """
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadgroup"
+    if getattr(config, "workerinput", {}).get(_LOADGROUP_KEY):
+        # A worker re-parses the command line (no --dist there), so it learns it from the controller.
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``loadgroup`` that survives a crashing worker (see :func:`_crash_safe_loadgroup`)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return _crash_safe_loadgroup()(config, log)
+
+
+def _crash_safe_loadgroup():
+    """xdist's ``LoadGroupScheduling``, except that the test that crashed a worker is not run again.
+
+    xdist 3.8 puts a crashed worker's whole work unit back in the queue, crashing test
+    included, so each replacement worker crashes on it in turn and the run hangs (plain
+    ``load`` drops the crashed test). Here the crashed test is marked done first and still
+    reported as the crash.
+    """
+    from xdist.scheduler import LoadGroupScheduling
+
+    class CrashSafeLoadGroupScheduling(LoadGroupScheduling):
+        def remove_node(self, node):
+            units = self.assigned_work.get(node, {})
+            running = next((nodeid for unit in units.values() for nodeid, done in unit.items() if not done), None)
+            if running is not None:
+                units[self._split_scope(running)][running] = True
+            other = super().remove_node(node)
+            return running if running is not None else other
+
+    return CrashSafeLoadGroupScheduling
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist controller: tell each worker whether tests are distributed by group."""
+    node.workerinput[_LOADGROUP_KEY] = node.config.getoption("dist") == "loadgroup"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "quick: claim test of the default tier (documents' sample sizes)")
     config.addinivalue_line("markers", "full: claim test run only with --claims-tier full (powered sample sizes)")
     config.addinivalue_line("markers", "gpu: needs CUDA; skipped when torch sees no CUDA device")
     config.addinivalue_line("markers", "claim(claim): the test of one harness.claims.Claim (use claim_test)")
+    config.addinivalue_line("markers", "xdist_group(name): run on the worker that runs the group's other tests")
+    _group_by_default(config)
 
     opt = config.getoption
     seed = opt("--claims-seed")
@@ -257,6 +314,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     state = _state(config)
     if state.tier != "full":
         deselected = [it for it in items if it.get_closest_marker("full")]
+        state.not_run = sorted({m.args[0].id for it in deselected if (m := it.get_closest_marker("claim"))})
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [it for it in items if not it.get_closest_marker("full")]
@@ -442,6 +500,7 @@ def pytest_testnodedown(node, error) -> None:
         state.crashed.append(f"worker {name} finished without sending its claim records")
         return
     state.records.extend(json.loads(output[_WORKEROUTPUT_KEY]))
+    state.not_run = sorted(set(state.not_run) | set(json.loads(output.get(_NOT_RUN_KEY, "[]"))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +513,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(config)
     if state.is_worker:
         config.workeroutput[_WORKEROUTPUT_KEY] = json.dumps(state.records)  # key order kept: reports equal -n 0
+        config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
         return
     if not state.records and not state.crashed:
         return
@@ -482,6 +542,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         sources_dir=state.sources_dir,
         stability_rows=stability_rows,
         stability_threshold=state.threshold if stability_rows is not None else None,
+        not_run=state.not_run,
     )
     _summarise(state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows, written)
     if state.update:
@@ -517,6 +578,8 @@ def _summarise(state: _State, main, changes, stability_rows, written) -> None:
         lines.append(f"fragile claims (stability < {state.threshold:.0%}): {len(fragile)}")
         for row in fragile:
             lines.append(f"  {row['id']}: {row['stability']:.0%} of seeds give {row['reference']}")
+    if state.not_run:
+        lines.append(f"not run in this tier: {len(state.not_run)} claims (--claims-tier full runs them)")
     lines.append("report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md")))
     state.summary[:0] = lines
 

@@ -18,7 +18,10 @@ fitted here).
 
 Thresholds (chosen from the questions' wording, not changed after the first verdict run): "predicts" as a rank correlation above 0;
 "predictably different times" as at least 5% of traces deviating by a whole epoch or more from
-what their initial distance predicts; "can we predict slow convergence" as out-of-fold scores of a
+what their initial distance predicts (on centered XOR the loss is isotropic inside each activation
+region, Hessian 2I because the inputs' columns are orthogonal, so every direction contracts at the
+same rate and a path that stays in one region takes a time fixed by its distance; on data with an
+anisotropic Hessian, or paths that switch region, the rule would find deviations); "can we predict slow convergence" as out-of-fold scores of a
 classifier ranking slow traces above fast ones (AUC > 1/2, Mann-Whitney).
 """
 
@@ -34,8 +37,8 @@ import pytest
 
 from harness import convergence as C
 from harness import stats
-from harness.claims import Claim, Protocol, Setting, runtime_setting, claim_seed_sequence
-from harness.rng import numpy_generator, seed_sequence
+from harness.claims import Claim, Protocol, Setting, runtime_setting
+from harness.studies import NO_CAP, TraceStudy
 from harness.verdicts import Evidence
 from pytest_claims import claim_test
 
@@ -45,7 +48,6 @@ ALPHA = 0.05
 QUICK_TRACES = 100  # the sample size of the results document (000, 1.2)
 FULL_TRACES = 2000
 N_FOLDS = 10  # 4.3 "K-fold CV"; K = 10 as in 000, 7.1
-NO_CAP = 10_000  # an epoch cap no trace reaches: every trace stops on a convergence criterion
 N_RESAMPLES = 9999  # resamples of the rules' vectorised percentile bootstraps
 N_RESAMPLES_SLOW = 999  # ... of the cluster bootstrap of a Spearman correlation (not vectorised)
 R2_EXPECTED = 0.95  # 6.1 "High Prediction Accuracy (R² > 0.95)"
@@ -85,6 +87,7 @@ class QuestionProtocol(ProposalSetup):
     hypothesis: Setting = Setting("", "stated")  # the reading of the question (set per claim)
     statistic: Setting = Setting("", "stated")  # what is measured (set per claim)
     threshold: Setting = Setting(0.0, "assumed", "no effect")
+    role: Setting = Setting("measurement", "assumed", "the verdict depends on the traces")
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,10 @@ MARKOV = _claim(
         statistic=Setting("traces whose restarted future matches in every parameter, loss, stop epoch and reason "
                           "(convergence.markov_check, restart epoch uniform on 0..e)", "assumed",
                           "exact comparison: no tolerance, the computation is deterministic"),
-        threshold=Setting(1.0, "stated", "'depends only on': every trace")),
+        threshold=Setting(1.0, "stated", "'depends only on': every trace"),
+        role=Setting("sanity check", "assumed",
+                     "any deterministic update rule has the property; it can fail only if our trainer is "
+                     "non-deterministic or keeps hidden state between epochs, so a 'confirmed' checks our code")),
     "always",
 )
 
@@ -215,60 +221,16 @@ OUTCOME_CLAIMS = {
 # --------------------------------------------------------------------------------------------
 
 
-class Study:
+class Study(TraceStudy):
     """Data and evidence of this module for one master seed and tier; each piece built once."""
 
     def __init__(self, master_seed: int, tier: str) -> None:
-        self.master_seed = master_seed
-        self.full = tier == "full"
-        self.n_traces = FULL_TRACES if self.full else QUICK_TRACES
-        self._cache: dict = {}
+        super().__init__("001", master_seed, tier, n_traces=FULL_TRACES if tier == "full" else QUICK_TRACES)
 
-    def seq(self, *path: str):
-        return seed_sequence(self.master_seed, "001", *path)
-
-    def random_state(self, *path: str) -> int:
-        return int(self.seq(*path).generate_state(1)[0])
-
-    def rng(self, claim: Claim) -> np.random.Generator:
-        return numpy_generator(claim_seed_sequence(self.master_seed, claim.id))
-
-    @functools.cached_property
-    def calibration(self) -> C.Calibration:
-        return C.shared_calibration(self.master_seed)
-
-    @functools.cached_property
-    def protocol(self) -> C.TraceProtocol:
-        return self.calibration.protocol(n_traces=self.n_traces)
-
-    def bind(self, claim: Claim) -> Claim:
-        """``claim`` with its calibrated and tier settings filled in (equal to ``claim`` for the plugin)."""
-        c, p = self.calibration.chosen, self.protocol
-        note = (f"grid point closest to 000's mean 34.5 / variance 9.11: achieved mean {c.mean:.2f}, variance "
-                f"{c.var:.2f}, range {c.min}-{c.max}, {c.frac_max_epochs:.0%} capped (master seed {self.master_seed})")
-        values = {"lr": Setting(p.lr, "calibrated", note), "init_scale": Setting(p.init_scale, "calibrated", note),
-                  "max_epochs": Setting(p.max_epochs, "calibrated", note),
-                  "n_traces": Setting(p.n_traces, "assumed", "full tier: powered sample" if self.full else
-                                      "the results document's 100 traces (000, 1.2)")}
-        return dataclasses.replace(claim, protocol=dataclasses.replace(claim.protocol, **values))
-
-    @functools.cached_property
-    def traces(self) -> C.Traces:
-        return C.generate_traces(self.protocol, seed_seq=self.seq("traces"))
-
-    @functools.cached_property
-    def rows(self) -> C.Rows:
-        return C.build_dataset(self.traces)
-
-    @functools.cached_property
-    def uncapped(self) -> C.Traces:
-        """The same initialisations as :attr:`traces` without an effective epoch cap."""
-        return C.generate_traces(dataclasses.replace(self.protocol, max_epochs=NO_CAP), seed_seq=self.seq("traces"))
-
-    @functools.cached_property
-    def current_rows(self) -> C.Rows:
-        """:attr:`rows` with the raw current state (w0, w1, b) as the only features."""
-        return dataclasses.replace(self.rows, features=self.rows.current, feature_names=("w0", "w1", "b"))
+    def runtime_settings(self) -> dict[str, Setting]:
+        n_traces = Setting(self.n_traces, "assumed", "full tier: powered sample" if self.full else
+                           "the results document's 100 traces (000, 1.2)")
+        return {**super().runtime_settings(), "n_traces": n_traces}
 
     def table(self, cols: str) -> C.ModelTable:
         def build():
@@ -277,9 +239,7 @@ class Study:
             return C.model_table(rows, random_state=self.random_state("table"), grouped=True, fast=True,
                                  model_names=models, n_splits=N_FOLDS)
 
-        if cols not in self._cache:
-            self._cache[cols] = build()
-        return self._cache[cols]
+        return self.memo(("table", cols), build)
 
     @functools.cached_property
     def outcome_evidence(self) -> dict[str, Evidence]:
@@ -334,8 +294,7 @@ def _heatmap_figure(study: Study):
               ("random_forest", study.current_rows, None)]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     for ax, (name, rows, fin) in zip(axes, panels):
-        model = C.fit_model(rows, name, random_state=study.random_state("heatmap", name), fast=True)
-        grid = C.heatmap_grid(model, final=fin, b=HEATMAP_B)
+        grid = C.predicted_heatmap(rows, name, random_state=study.random_state("heatmap", name), final=fin, b=HEATMAP_B)
         im = ax.pcolormesh(grid.w0, grid.w1, grid.predicted, shading="auto", cmap="viridis")
         fig.colorbar(im, ax=ax, label="predicted epochs remaining")
         if fin is not None:

@@ -1356,3 +1356,19 @@ def heatmap_grid(model: BaseEstimator, *, final: np.ndarray | None, w0: np.ndarr
     else:
         X, _ = feat.extract_features(current, np.broadcast_to(final, current.shape))
     return HeatmapGrid(w0, w1, b, final, model.predict(X).reshape(g0.shape))
+
+
+def predicted_heatmap(rows: Rows, name: str, *, random_state: int, final: np.ndarray | None, b: float | None = None,
+                      fast: bool = True) -> HeatmapGrid:
+    """001 5.3: model class ``name`` fitted on all ``rows``, predicting over the (w0, w1) plane.
+
+    ``rows`` holds the 18 features when ``final`` is given and the raw state when it is None
+    (see :func:`heatmap_grid`).
+    """
+    return heatmap_grid(fit_model(rows, name, random_state=random_state, fast=fast), final=final, b=b)
+
+
+def feature_importances(rows: Rows, *, random_state: int, fast: bool = True) -> dict[str, float]:
+    """Impurity importance of each feature in a random forest fitted on all ``rows`` (000 7.2's figure)."""
+    model = fit_model(rows, "random_forest", random_state=random_state, fast=fast)
+    return dict(zip(rows.feature_names, model.feature_importances_.tolist()))

@@ -186,10 +186,13 @@ def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
-def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str) -> str:
-    """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each."""
+def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str,
+                not_run: Sequence[str] = ()) -> str:
+    """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each, and
+    ``not_run``: the ids of claims collected but not run in this tier (sorted)."""
     rows = [{k: r[k] for k in CLAIM_KEYS} for r in _sorted(records)]
-    doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows}
+    doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows,
+           "not_run": sorted(not_run)}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
@@ -295,10 +298,12 @@ def claims_markdown(
     sources_dir: str | os.PathLike[str] | None = None,
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     figures_dir: str = "figures",
+    not_run: Sequence[str] = (),
 ) -> str:
     """Text of ``claims.md``: one section per source document, one table row per claim.
 
-    Below each table, every claim's protocol and figures (linked from ``figures_dir``).
+    Below each table, every claim's protocol and figures (linked from ``figures_dir``); at the
+    end, the claims of other tiers that this run did not run (``not_run``).
     """
     records = _sorted(records)
     sdir = Path(sources_dir) if sources_dir is not None else None
@@ -397,6 +402,10 @@ def claims_markdown(
                 + " |"
             )
         lines.append("")
+    if not_run:
+        lines += ["", f"## Not run in the {tier} tier", "",
+                  f"{len(not_run)} claims belong to another tier (run with `--claims-tier full`): "
+                  + ", ".join(f"`{cid}`" for cid in sorted(not_run)) + "."]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -415,6 +424,7 @@ def write_reports(
     sources_dir: str | os.PathLike[str] | None = None,
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     stability_threshold: float | None = None,
+    not_run: Sequence[str] = (),
 ) -> list[Path]:
     """Write ``claims.json``, ``claims.md``, ``figures/*.png`` (and ``stability.json`` when
     ``stability_rows`` is given) under ``report_dir``, each atomically; return the paths written.
@@ -431,7 +441,7 @@ def write_reports(
         for filename, b64 in r["figures"].items():
             files[report_dir / "figures" / filename] = base64.b64decode(b64)
     files[report_dir / "claims.json"] = claims_json(
-        records, master_seed=master_seed, tier=tier, device=device
+        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run
     ).encode("utf-8")
     if stability_rows is not None:
         doc = {
@@ -448,6 +458,7 @@ def write_reports(
         device=device,
         sources_dir=sources_dir,
         stability_rows=stability_rows,
+        not_run=not_run,
     ).encode("utf-8")
     for path, data in files.items():  # figures first, then json, then the md that links them
         atomic_write_bytes(path, data)

@@ -378,6 +378,19 @@ def test_heatmap_grid_of_a_raw_state_model_feeds_the_states(rows):
     assert grid.final is None and grid.b == 0.25
 
 
+def test_predicted_heatmap_equals_fit_then_grid(rows):
+    final = np.array([0.5, -0.5, 0.0])
+    grid = C.predicted_heatmap(rows, "linear_regression", random_state=0, final=final, b=0.1)
+    model = C.fit_model(rows, "linear_regression", random_state=0)
+    np.testing.assert_array_equal(grid.predicted, C.heatmap_grid(model, final=final, b=0.1).predicted)
+
+
+def test_feature_importances_name_every_feature_and_sum_to_one(rows):
+    importance = C.feature_importances(rows, random_state=0)
+    assert tuple(importance) == rows.feature_names
+    assert sum(importance.values()) == pytest.approx(1.0)
+
+
 def test_feature_family_ablation_covers_every_family(rows):
     ab = C.feature_family_ablation(rows, random_state=0)
     assert len(ab.pooled_r2) == 1 + 2 * len(C.FEATURE_FAMILIES)

@@ -266,6 +266,9 @@ def test_tier_selection_and_gpu_skip(project):
     result.assert_outcomes(passed=1 + gpu, skipped=0 if gpu else 1, deselected=1)
     if not gpu:
         result.stdout.fnmatch_lines(["*gpu test: torch sees no CUDA device*"])
+    result.stdout.fnmatch_lines(["not run in this tier: 1 claims (--claims-tier full runs them)"])
+    assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == ["002.toy.f"]
+    assert "## Not run in the quick tier" in (project.path / "reports" / "claims.md").read_text()
     result = run(project, "--claims-update", "--claims-tier", "full")
     result.assert_outcomes(passed=2 + gpu, skipped=0 if gpu else 1)
     claims = json.loads(ledger(project).read_text())["claims"]
@@ -320,6 +323,15 @@ def test_mean(claim, verdict, claim_seed):
     v = "confirmed" if abs(m) < 0.2 else "inconclusive"
     verdict(claim, Evidence(verdict=Verdict(v), estimate=m, ci=(m - 0.45, m + 0.45), p_value=0.5,
                             effect_size=m, n=20, alpha=0.05, test="toy mean", mde=0.6))
+
+
+FULL = make("full_only")
+
+
+@claim_test(FULL)
+@pytest.mark.full
+def test_full_only(verdict):
+    verdict(FULL, ev("confirmed"))
 '''
 
 
@@ -346,6 +358,37 @@ def test_xdist_run_equals_serial_run(project, monkeypatch):
     parallel.assert_outcomes(passed=6)
     parallel.stdout.fnmatch_lines(["created: 2/2 workers", "*= claims summary =*", f"{SOURCE}*6"])
     assert _snapshot(project.path) == expected
+    assert expected["report"]["not_run"] == ["002.toy.full_only"]
+
+
+GROUP_MODULE = PRELUDE + '''
+import os
+
+CLAIMS = [make(f"g{i}") for i in range(6)]
+
+
+def _param(c, i):
+    marks = [claim_test(c)] + ([pytest.mark.xdist_group("shared")] if i % 2 == 0 else [])
+    return pytest.param(c, marks=marks, id=c.id)
+
+
+@pytest.mark.parametrize("claim", [_param(c, i) for i, c in enumerate(CLAIMS)])
+def test_g(claim, verdict):
+    if int(claim.id[-1]) % 2 == 0:
+        with open("grouped_workers.txt", "a") as f:
+            f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+    verdict(claim, ev("confirmed"))
+'''
+
+
+def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    write_claims(project, "test_group", GROUP_MODULE)
+    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
+                                          "-p", "no:benchmark")
+    result.assert_outcomes(passed=6)
+    workers = (project.path / "grouped_workers.txt").read_text().split()
+    assert len(workers) == 3 and len(set(workers)) == 1
 
 
 def test_crashed_worker_fails_run_and_writes_nothing(project, monkeypatch):
@@ -369,3 +412,23 @@ def test_crash(verdict):
                                  "worker crash: worker gw?: *", "*report and ledger NOT written*"])
     assert ledger(project).read_text() == text
     assert not (project.path / "reports").exists()
+
+
+def test_crash_inside_an_xdist_group_fails_that_test_and_finishes(project, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    write_claims(project, "test_group_crash", PRELUDE + '''
+CLAIMS = [make(f"k{i}") for i in range(3)]
+
+
+@pytest.mark.parametrize("claim", [pytest.param(c, marks=[claim_test(c), pytest.mark.xdist_group("g")], id=c.id)
+                                   for c in CLAIMS])
+def test_k(claim, verdict):
+    if claim.id.endswith("k1"):
+        import os
+        os._exit(3)
+    verdict(claim, ev("confirmed"))
+''')
+    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
+                                          "-p", "no:benchmark", timeout=120)
+    result.assert_outcomes(passed=2, failed=1)  # the group's last test runs on the replacement worker
+    result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*k1*", "*report and ledger NOT written*"])
