@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -154,10 +155,13 @@ def _group_by_default(config: pytest.Config) -> None:
     """Make xdist's default ``--dist load`` honour ``xdist_group`` marks (``loadgroup``).
 
     Claims computed from one expensive piece (e.g. a table of 11 cross-validated models) share a
-    group, so ``-n`` runs each piece on one worker instead of once per worker; tests without a
-    group are spread exactly as under ``load``.
+    group, so ``-n`` runs each piece on one worker instead of once per worker. Tests without a
+    group are load-balanced one by one, as xdist's ``loadscope`` family does it. An explicit
+    ``--dist`` on the command line or in ``PYTEST_ADDOPTS`` is left alone.
     """
-    if getattr(config.option, "dist", None) == "load":
+    given = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split()]
+    explicit = any(str(arg).startswith("--dist") for arg in given)
+    if getattr(config.option, "dist", None) == "load" and not explicit:
         config.option.dist = "loadgroup"
     if getattr(config, "workerinput", {}).get(_LOADGROUP_KEY):
         # A worker re-parses the command line (no --dist there), so it learns it from the controller.
@@ -188,8 +192,8 @@ def _crash_safe_loadgroup():
             running = next((nodeid for unit in units.values() for nodeid, done in unit.items() if not done), None)
             if running is not None:
                 units[self._split_scope(running)][running] = True
-            other = super().remove_node(node)
-            return running if running is not None else other
+            super().remove_node(node)
+            return running
 
     return CrashSafeLoadGroupScheduling
 
@@ -310,6 +314,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("master_seed", state.seeds, indirect=True, ids=[f"seed{s}" for s in state.seeds])
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection, so "not run" lists only claims the selection kept
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     state = _state(config)
     if state.tier != "full":
@@ -579,7 +584,7 @@ def _summarise(state: _State, main, changes, stability_rows, written) -> None:
         for row in fragile:
             lines.append(f"  {row['id']}: {row['stability']:.0%} of seeds give {row['reference']}")
     if state.not_run:
-        lines.append(f"not run in this tier: {len(state.not_run)} claims (--claims-tier full runs them)")
+        lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
     lines.append("report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md")))
     state.summary[:0] = lines
 

@@ -246,7 +246,8 @@ class StabilityProtocol(TableProtocol):
     margin: Setting = Setting(None, "assumed", "not used: a one-sided claim against a threshold")
     threshold: Setting = Setting(TIGHT_CI_WIDTH, "assumed", "'extremely tight': narrower than the R² precision x 2")
     multiplicity: Setting = Setting("Holm over the scheme's 000.stability_<scheme> family", "assumed",
-                                    "two claims per CV scheme, one family per scheme as for the table claims")
+                                    "two claims per CV scheme, one family per scheme as for the table claims "
+                                    "(split from one family of four after verdicts existed; no verdict changed)")
 
 
 @dataclass(frozen=True)
@@ -278,9 +279,10 @@ class ConvergenceProtocol(TraceSetup):
     """1.1: which traces count as converged."""
 
     reading: Setting = Setting(
-        f"a trace converges when it stops on the loss or the gradient criterion; epoch cap lifted to {NO_CAP}",
-        "assumed", "001, 2.3's criterion. Not 'before the calibrated cap': the calibration chose that cap so that "
-        "~39% of traces reach it, so that reading would test the calibration, not the model")
+        "a trace converges when it stops on the loss or the gradient criterion before the cap", "stated",
+        "001, 2.3; the calibrated cap matches the document's longest trace (38 epochs). The traces that reach it "
+        "are those in the spurious minimum's basin: without a cap they stop on the gradient criterion at loss 1/4 "
+        "(reported in the details; 000.setup.convergence_to_solution tests reaching a solution)")
     unit: Setting = Setting("trace", "assumed", "'guaranteed' = every trace: one counter-example refutes")
 
 
@@ -1102,14 +1104,22 @@ def _epochs_figure(study: Study):
 # --------------------------------------------------------------------------------------------
 
 
+def _converged_evidence(traces: C.Traces) -> Evidence:
+    """``always`` over traces: did every trace stop on the loss or the gradient criterion?"""
+    converged = traces.stopped_by(StopReason.CONVERGED_LOSS) | traces.stopped_by(StopReason.CONVERGED_GRAD)
+    ev = stats.always(int(converged.sum()), traces.n_traces, alpha=ALPHA)
+    return dataclasses.replace(ev, detail={**ev.detail, **C.convergence_counts(traces)})
+
+
 @claim_test(CONVERGENCE_GUARANTEED)
 def test_convergence_guaranteed(study, verdict):
-    tr = study.uncapped
-    converged = tr.stopped_by(StopReason.CONVERGED_LOSS) | tr.stopped_by(StopReason.CONVERGED_GRAD)
-    ev = stats.always(int(converged.sum()), tr.n_traces, alpha=ALPHA)
+    ev = _converged_evidence(study.traces)
+    uncapped = study.uncapped
+    spurious = np.isclose(uncapped.final_loss, 0.25, rtol=0, atol=1e-6)
     verdict.figure("epochs_histogram", _epochs_figure(study))
     verdict(study.bind(CONVERGENCE_GUARANTEED), dataclasses.replace(ev, detail={
-        **ev.detail, **C.convergence_counts(tr), "max_epochs_used": int(tr.epochs.max())}))
+        **ev.detail, "uncapped_stops": C.convergence_counts(uncapped),
+        "uncapped_at_spurious_minimum_loss_0.25": int(spurious.sum())}))
 
 
 @claim_test(CONVERGENCE_TO_SOLUTION)
@@ -1278,11 +1288,8 @@ def _sweep_evidence(s: Study, claim: Claim, kind: str) -> Evidence:
         return dataclasses.replace(ev, detail={**ev.detail, "r2_distance_only": g.r2_small,
                                                "r2_with_added": g.r2_big})
     if kind == "convergence_guaranteed":
-        tr = s.uncapped
-        converged = tr.stopped_by(StopReason.CONVERGED_LOSS) | tr.stopped_by(StopReason.CONVERGED_GRAD)
-        ev = stats.always(int(converged.sum()), tr.n_traces, alpha=ALPHA)
-        return dataclasses.replace(ev, detail={**ev.detail, **C.convergence_counts(tr),
-                                               "mean_epochs": float(tr.epochs.mean())})
+        ev = _converged_evidence(s.traces)
+        return dataclasses.replace(ev, detail={**ev.detail, "mean_epochs": float(s.traces.epochs.mean())})
     sm = s.smart
     return stats.distributions_differ(sm.selected_epochs, sm.control_epochs, direction="less", alpha=ALPHA,
                                       n_resamples=N_RESAMPLES, rng=s.rng(claim))

@@ -189,7 +189,8 @@ def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str,
                 not_run: Sequence[str] = ()) -> str:
     """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each, and
-    ``not_run``: the ids of claims collected but not run in this tier (sorted)."""
+    ``not_run``: the ids of claims collected but not run in this tier (sorted; a key added to
+    schema 1 without breaking readers of the earlier keys)."""
     rows = [{k: r[k] for k in CLAIM_KEYS} for r in _sorted(records)]
     doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows,
            "not_run": sorted(not_run)}

@@ -64,6 +64,7 @@ class TraceStudy:
 
     @functools.cached_property
     def calibration(self) -> C.Calibration:
+        """The calibration both claim modules share (one per master seed)."""
         return C.shared_calibration(self.master_seed)
 
     def make_protocol(self) -> C.TraceProtocol:
@@ -72,14 +73,17 @@ class TraceStudy:
 
     @functools.cached_property
     def protocol(self) -> C.TraceProtocol:
+        """The trace settings of this study (:meth:`make_protocol`), built once."""
         return self.make_protocol()
 
     @functools.cached_property
     def traces(self) -> C.Traces:
+        """The study's traces, from the seed stream ``(stream, 'traces')``."""
         return C.generate_traces(self.protocol, seed_seq=self.seq("traces"))
 
     @functools.cached_property
     def rows(self) -> C.Rows:
+        """The regression rows of :attr:`traces` (one per state before the stop)."""
         return C.build_dataset(self.traces)
 
     @functools.cached_property

@@ -266,9 +266,11 @@ def test_tier_selection_and_gpu_skip(project):
     result.assert_outcomes(passed=1 + gpu, skipped=0 if gpu else 1, deselected=1)
     if not gpu:
         result.stdout.fnmatch_lines(["*gpu test: torch sees no CUDA device*"])
-    result.stdout.fnmatch_lines(["not run in this tier: 1 claims (--claims-tier full runs them)"])
+    result.stdout.fnmatch_lines(["not run in this tier: 1 claim(s) (--claims-tier full runs them)"])
     assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == ["002.toy.f"]
     assert "## Not run in the quick tier" in (project.path / "reports" / "claims.md").read_text()
+    run(project, "-k", "test_q").assert_outcomes(passed=1, deselected=2)  # -k first: f is not "not run"
+    assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == []
     result = run(project, "--claims-update", "--claims-tier", "full")
     result.assert_outcomes(passed=2 + gpu, skipped=0 if gpu else 1)
     claims = json.loads(ledger(project).read_text())["claims"]
