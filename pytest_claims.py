@@ -358,6 +358,17 @@ def device():
     return default_device()
 
 
+@pytest.fixture(scope="session")
+def expected_verdicts(request: pytest.FixtureRequest) -> dict[str, Verdict]:
+    """The ledger's expected verdict of every claim in this tier (claim id -> Verdict), read-only copy.
+
+    For claims read against other claims, e.g. a sweep reporting whether its main claim's
+    verdict survives a change of setting.
+    """
+    state = _state(request.config)
+    return {cid: tiers[state.tier] for cid, tiers in state.ledger.items() if state.tier in tiers}
+
+
 @pytest.fixture
 def claim_seed(request: pytest.FixtureRequest, master_seed: int):
     """``claim_seed_sequence(master_seed, claim.id)``: the SeedSequence of this test's claim."""

@@ -666,12 +666,18 @@ def _fmt_id(x: float) -> str:
     return f"{x:g}".replace(".", "p")
 
 
+SWEEP_MAIN = {  # sweep kind -> the main claim it re-tests
+    "linear_r2": ROW_CLAIMS[("kfold", "linear_regression")],
+    "linear_vs_log": LINEARITY_CLAIMS["l2_linear_vs_log"],
+    "no_gain_beyond_distance": BEYOND_CLAIMS["linear_baseline"],
+    "convergence_guaranteed": CONVERGENCE_GUARANTEED,
+    "smart_init_faster": SMART_FASTER,
+}
+
+
 def _sweep_claim(lr: float, scale: float, kind: str) -> Claim:
     rule, n, statement = SWEEP_KINDS[kind]
-    main = {"linear_r2": ROW_CLAIMS[("kfold", "linear_regression")],
-            "linear_vs_log": LINEARITY_CLAIMS["l2_linear_vs_log"],
-            "no_gain_beyond_distance": BEYOND_CLAIMS["linear_baseline"],
-            "convergence_guaranteed": CONVERGENCE_GUARANTEED, "smart_init_faster": SMART_FASTER}[kind]
+    main = SWEEP_MAIN[kind]
     return _claim(
         f"000.sweep_lr{_fmt_id(lr)}_s{_fmt_id(scale)}.{kind}", statement, dict(main.reported),
         SweepProtocol(rule_of=Setting(main.id, "assumed", "same rule, statistic and margin as the main claim")),
@@ -1297,7 +1303,12 @@ def _sweep_evidence(s: Study, claim: Claim, kind: str) -> Evidence:
 
 @pytest.mark.full
 @pytest.mark.parametrize("claim", _params(SWEEP_CLAIMS.values()))
-def test_sweep(claim, studies, master_seed, verdict):
+def test_sweep(claim, studies, master_seed, verdict, expected_verdicts):
     (lr, scale, kind), = [k for k, c in SWEEP_CLAIMS.items() if c is claim]
     s = studies(master_seed, lr=lr, init_scale=scale)
-    verdict(s.bind(claim), _sweep_evidence(s, claim, kind))
+    ev = _sweep_evidence(s, claim, kind)
+    main = SWEEP_MAIN[kind].id
+    main_verdict = expected_verdicts.get(main)
+    verdict(s.bind(claim), dataclasses.replace(ev, detail={
+        **ev.detail, "main_claim": main, "main_verdict": main_verdict.value if main_verdict else None,
+        "survives": ev.verdict == main_verdict}))

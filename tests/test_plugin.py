@@ -280,6 +280,22 @@ def test_tier_selection_and_gpu_skip(project):
     assert report["tier"] == "full" and {c["id"]: c["n"] for c in report["claims"]}["002.toy.q"] == 8
 
 
+def test_expected_verdicts_fixture_reads_the_ledger_of_the_tier(project):
+    write_claims(project, "test_expected", PRELUDE + '''
+A = make("a")
+
+
+@claim_test(A)
+def test_a(verdict, expected_verdicts):
+    assert expected_verdicts == {"002.toy.a": Verdict.CONFIRMED, "002.toy.b": Verdict.REFUTED}
+    verdict(A, ev("confirmed"))
+''')
+    ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed"},
+                                            "002.toy.b": {"quick": "refuted", "full": "confirmed"},
+                                            "002.toy.c": {"full": "refuted"}}))
+    run(project).assert_outcomes(passed=1)
+
+
 def test_seeds_repeat_claims_and_flag_fragile(project):
     write_claims(project, "test_seeds", PRELUDE + '''
 S = make("stable")
@@ -378,7 +394,7 @@ def _param(c, i):
 def test_g(claim, verdict):
     if int(claim.id[-1]) % 2 == 0:
         with open("grouped_workers.txt", "a") as f:
-            f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+            f.write(os.environ["PYTEST_XDIST_WORKER"] + " " + os.environ["PYTEST_CURRENT_TEST"].split()[0] + "\\n")
     verdict(claim, ev("confirmed"))
 '''
 
@@ -389,8 +405,9 @@ def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch
     result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
                                           "-p", "no:benchmark")
     result.assert_outcomes(passed=6)
-    workers = (project.path / "grouped_workers.txt").read_text().split()
-    assert len(workers) == 3 and len(set(workers)) == 1
+    lines = (project.path / "grouped_workers.txt").read_text().splitlines()
+    workers = {line.split()[0] for line in lines}
+    assert len(lines) == 3 and len(workers) == 1, lines  # the lines show the node ids (with "@shared"?)
 
 
 def test_crashed_worker_fails_run_and_writes_nothing(project, monkeypatch):
