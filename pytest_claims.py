@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -151,20 +150,26 @@ def _parse_seeds(text: str) -> list[int]:
 _LOADGROUP_KEY = "claims_loadgroup"
 
 
-def _group_by_default(config: pytest.Config) -> None:
-    """Make xdist's default ``--dist load`` honour ``xdist_group`` marks (``loadgroup``).
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """With ``-n`` and no ``--dist`` (command line, ini or ``PYTEST_ADDOPTS``), distribute by group.
 
-    Claims computed from one expensive piece (e.g. a table of 11 cross-validated models) share a
-    group, so ``-n`` runs each piece on one worker instead of once per worker. Tests without a
-    group are load-balanced one by one, as xdist's ``loadscope`` family does it. An explicit
-    ``--dist`` on the command line or in ``PYTEST_ADDOPTS`` is left alone.
+    Runs before xdist's own hook, which would otherwise turn ``--dist no`` into ``load``.
+    Claims computed from one expensive piece (e.g. a table of 11 cross-validated models) share an
+    ``xdist_group``, so ``-n`` runs each piece on one worker instead of once per worker; tests
+    without a group are load-balanced one by one, as xdist's ``loadscope`` family does it.
     """
-    given = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split()]
-    explicit = any(str(arg).startswith("--dist") for arg in given)
-    if getattr(config.option, "dist", None) == "load" and not explicit:
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
+
+
+def _learn_loadgroup(config: pytest.Config) -> None:
+    """On an xdist worker: distribute by group when the controller does.
+
+    A worker re-parses the command line, which has no ``--dist``, so it learns it from the
+    controller (:func:`pytest_configure_node`).
+    """
     if getattr(config, "workerinput", {}).get(_LOADGROUP_KEY):
-        # A worker re-parses the command line (no --dist there), so it learns it from the controller.
         config.option.loadgroup = True
 
 
@@ -188,10 +193,10 @@ def _crash_safe_loadgroup():
 
     class CrashSafeLoadGroupScheduling(LoadGroupScheduling):
         def remove_node(self, node):
-            units = self.assigned_work.get(node, {})
-            running = next((nodeid for unit in units.values() for nodeid, done in unit.items() if not done), None)
-            if running is not None:
-                units[self._split_scope(running)][running] = True
+            units = self.assigned_work.get(node, {}).values()
+            unit, running = next(((u, nodeid) for u in units for nodeid, done in u.items() if not done), (None, None))
+            if unit is not None:
+                unit[running] = True
             super().remove_node(node)
             return running
 
@@ -210,7 +215,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gpu: needs CUDA; skipped when torch sees no CUDA device")
     config.addinivalue_line("markers", "claim(claim): the test of one harness.claims.Claim (use claim_test)")
     config.addinivalue_line("markers", "xdist_group(name): run on the worker that runs the group's other tests")
-    _group_by_default(config)
+    _learn_loadgroup(config)
 
     opt = config.getoption
     seed = opt("--claims-seed")

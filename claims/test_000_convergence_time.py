@@ -1121,22 +1121,15 @@ def _converged_evidence(traces: C.Traces) -> Evidence:
 def test_convergence_guaranteed(study, verdict):
     ev = _converged_evidence(study.traces)
     uncapped = study.uncapped
-    spurious = np.isclose(uncapped.final_loss, 0.25, rtol=0, atol=1e-6)
     verdict.figure("epochs_histogram", _epochs_figure(study))
     verdict(study.bind(CONVERGENCE_GUARANTEED), dataclasses.replace(ev, detail={
         **ev.detail, "uncapped_stops": C.convergence_counts(uncapped),
-        "uncapped_at_spurious_minimum_loss_0.25": int(spurious.sum())}))
+        "uncapped_at_spurious_minimum_loss_0.25": C.spurious_minimum_count(uncapped)}))
 
 
 @claim_test(CONVERGENCE_TO_SOLUTION)
 def test_convergence_to_solution(study, verdict):
-    tr = study.uncapped
-    solved = tr.final_loss < tr.protocol.loss_below
-    ev = stats.always(int(solved.sum()), tr.n_traces, alpha=ALPHA)
-    spurious = np.isclose(tr.final_loss, 0.25, rtol=0, atol=1e-6)
-    verdict(study.bind(CONVERGENCE_TO_SOLUTION), dataclasses.replace(ev, detail={
-        **ev.detail, **C.convergence_counts(tr), "at_spurious_minimum_loss_0.25": int(spurious.sum()),
-        "max_epochs_used": int(tr.epochs.max())}))
+    verdict(study.bind(CONVERGENCE_TO_SOLUTION), study.solved_evidence(alpha=ALPHA))
 
 
 @claim_test(DATASET_TOTAL_VS_MEAN)

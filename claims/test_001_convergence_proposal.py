@@ -333,12 +333,7 @@ def test_markov_property(study, verdict):
 
 @claim_test(GUARANTEED)
 def test_guaranteed_convergence(study, verdict):
-    tr = study.uncapped
-    solved = tr.final_loss < tr.protocol.loss_below
-    ev = stats.always(int(solved.sum()), tr.n_traces, alpha=ALPHA)
-    spurious = np.isclose(tr.final_loss, 0.25, rtol=0, atol=1e-6)
-    verdict(study.bind(GUARANTEED), dataclasses.replace(ev, detail={
-        **ev.detail, **C.convergence_counts(tr), "at_spurious_minimum_loss_0.25": int(spurious.sum())}))
+    verdict(study.bind(GUARANTEED), study.solved_evidence(alpha=ALPHA))
 
 
 @claim_test(ALIGNMENT)

@@ -263,6 +263,14 @@ def convergence_counts(traces: Traces) -> dict[str, int]:
     return {r.name: int(np.sum(traces.reasons == int(r))) for r in StopReason if r != StopReason.RUNNING}
 
 
+SPURIOUS_LOSS = 0.25  # the loss at the spurious minima (0, 0, +-1/2): every output 1/2
+
+
+def spurious_minimum_count(traces: Traces, *, atol: float = 1e-6) -> int:
+    """Traces whose final loss is the spurious minima's 1/4 (within ``atol``)."""
+    return int(np.isclose(traces.final_loss, SPURIOUS_LOSS, rtol=0, atol=atol).sum())
+
+
 def region_minimum(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares point and loss floor of the quadratic region each state lies in.
 

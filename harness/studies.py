@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from harness import convergence as C
+from harness import stats
 from harness.claims import Claim, Setting, claim_seed_sequence
 from harness.rng import numpy_generator, seed_sequence
+from harness.verdicts import Evidence
 
 NO_CAP = 10_000  # an epoch cap no trace of the calibrated settings reaches: every trace stops on a criterion
 TIERS = ("quick", "full")
@@ -96,6 +98,16 @@ class TraceStudy:
         """:attr:`rows` with the raw current state (w0, w1, b) as the only features."""
         rows = self.rows
         return dataclasses.replace(rows, features=rows.current, feature_names=("w0", "w1", "b"))
+
+    def solved_evidence(self, *, alpha: float) -> Evidence:
+        """``always`` over the :attr:`uncapped` traces: did every one reach a solution (loss below the
+        criterion)? Details: stops per reason, traces at the spurious minimum, the longest trace."""
+        tr = self.uncapped
+        solved = tr.final_loss < tr.protocol.loss_below
+        ev = stats.always(int(solved.sum()), tr.n_traces, alpha=alpha)
+        return dataclasses.replace(ev, detail={
+            **ev.detail, **C.convergence_counts(tr), "at_spurious_minimum_loss_0.25": C.spurious_minimum_count(tr),
+            "max_epochs_used": int(tr.epochs.max())})
 
     def calibration_note(self) -> str:
         """What the calibration aimed at and achieved, for the protocol record."""

@@ -410,6 +410,16 @@ def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch
     assert len(lines) == 3 and len(workers) == 1, lines  # the lines show the node ids (with "@shared"?)
 
 
+def test_explicit_dist_is_left_alone(project, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    write_claims(project, "test_group", GROUP_MODULE)
+    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--dist", "load",
+                                          "--claims-update", "-p", "no:benchmark")
+    result.assert_outcomes(passed=6)
+    lines = (project.path / "grouped_workers.txt").read_text().splitlines()
+    assert len(lines) == 3 and not any("@shared" in line for line in lines), lines
+
+
 def test_crashed_worker_fails_run_and_writes_nothing(project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     write_claims(project, "test_crash", MATCH_MODULE + '''

@@ -4,7 +4,9 @@ import pytest
 from dataclasses import dataclass
 
 from harness.claims import Claim, Protocol, Setting, runtime_setting
+from harness import convergence as C
 from harness.studies import NO_CAP, TraceStudy
+from harness.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,21 @@ def test_bind_fills_only_the_protocol_fields_a_claim_has(study):
     assert bound.protocol.lr.value == study.protocol.lr
     assert "34.5" in bound.protocol.lr.note
     assert bound.protocol.data == claim.protocol.data
+
+
+def test_solved_evidence_counts_uncapped_traces_below_the_loss_criterion(study):
+    tr = study.uncapped
+    ev = study.solved_evidence(alpha=0.05)
+    solved = int((tr.final_loss < tr.protocol.loss_below).sum())
+    assert ev.n == tr.n_traces and ev.detail["failures"] == tr.n_traces - solved
+    assert ev.verdict == (Verdict.CONFIRMED if solved == tr.n_traces else Verdict.REFUTED)
+    assert ev.detail["at_spurious_minimum_loss_0.25"] == C.spurious_minimum_count(tr)
+    assert ev.detail["max_epochs_used"] == int(tr.epochs.max())
+
+
+def test_spurious_minimum_count_reads_the_final_loss(study):
+    tr = study.uncapped
+    expected = int(np.sum(np.abs(tr.final_loss - 0.25) <= 1e-6))
+    assert C.spurious_minimum_count(tr) == expected
+    solved = int((tr.final_loss < tr.protocol.loss_below).sum())
+    assert solved + C.spurious_minimum_count(tr) == tr.n_traces  # a solution or the spurious minimum, nothing else
