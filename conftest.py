@@ -1,3 +1,2 @@
-"""Root conftest: loads the claims-suite pytest plugin (``pytest_claims.py``) for every test."""
-
-pytest_plugins = ["pytest_claims"]
+"""Root conftest. The claims plugin itself is loaded through its ``pytest11`` entry point
+(``claims = harness.evidence.plugin`` in ``pyproject.toml``), so nothing needs loading here."""

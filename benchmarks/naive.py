@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from harness.data import Dataset
+from harness.engine.data import Dataset
 
 
 def train_one_by_one(

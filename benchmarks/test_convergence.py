@@ -9,8 +9,8 @@ per round does not depend on the seed. ``extra_info["member_epochs"]`` counts th
 
 from __future__ import annotations
 
-from harness import convergence as C
-from harness.rng import seed_sequence
+from harness.studies.convergence import convergence as C
+from harness.seeds import seed_sequence
 
 N_TRACES = 2000
 # Near the calibrated point of claims/test_000_convergence_time.py (lr 0.09, scale 0.3, cap 38 for

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from benchmarks.naive import train_one_by_one
-from harness import data, init, optim, schedules
-from harness.trainer import StoppingRule, train
+from harness.engine import data, init, optim, schedules
+from harness.engine.trainer import StoppingRule, train
 
 POPULATION = 100_000
 NAIVE_POPULATION = 8

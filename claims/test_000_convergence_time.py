@@ -6,8 +6,8 @@ document's 10-fold CV over rows *and* under leak-free GroupKFold by trace, the f
 of 2.2, the linear law of 3.1 against its alternatives, norm equivalence and the average
 distances of 3.2-3.3, "no difficult regions beyond distance" (4.1, 6.1), the feature-importance
 statements of 7.2, the bootstrap and fold-consistency statements of 7.1 and 7.3, and the smart
-initialisation of 5.1. The experiments live in ``harness.convergence``; this module only picks
-settings, calls the library and hands its numbers to the rules of ``harness.stats``.
+initialisation of 5.1. The experiments live in ``harness.studies.convergence.convergence``; this module only picks
+settings, calls the library and hands its numbers to the rules of ``harness.evidence.stats``.
 
 Settings the document does not state (learning rate, init scale, epoch cap) are calibrated at test
 time by ``convergence.calibrate`` to 1.2's mean 34.5 and variance 9.11 of epochs per trace
@@ -30,7 +30,7 @@ those digits); distances and their ratio within 5%; "minimal"/"no" added value a
 0.005; "extremely tight" as a 95% interval narrower than 0.01; "consistent across folds" as a fold
 R² standard deviation below 0.005.
 
-What the landscape makes of the document (``harness.convergence`` module docstring): gradient
+What the landscape makes of the document (``harness.studies.convergence.convergence`` module docstring): gradient
 descent contracts geometrically towards the minimum of the convex region it starts in, so time is
 affine in log(distance), not in distance, and about 39% of random initialisations lie in the basin
 of the spurious minimum (loss 1/4), which stops only on the gradient criterion or the cap.
@@ -47,13 +47,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from harness import convergence as C
-from harness import stats
-from harness.claims import Claim, Protocol, Setting, runtime_setting
-from harness.studies import NO_CAP, TraceStudy
-from harness.trainer import StopReason
-from harness.verdicts import Evidence
-from pytest_claims import claim_test
+from harness.studies.convergence import convergence as C
+from harness.evidence import stats
+from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
+from harness.studies.convergence.study import NO_CAP, TraceStudy
+from harness.engine.trainer import StopReason
+from harness.evidence.verdicts import Evidence
+from harness.evidence.plugin import claim_test
 
 SOURCE = "000_831d548a2327460f.txt"
 ALPHA = 0.05
@@ -78,7 +78,7 @@ PERFECT_R2 = 0.99995  # "1.0000" / "perfect prediction": R² that rounds to 1.00
 
 SCHEMES = {"kfold": False, "grouped": True}  # scheme name -> grouped (GroupKFold by trace)
 
-# Table 2.1: model (harness.regression.MODEL_NAMES) -> (rank, R², document's row label).
+# Table 2.1: model (harness.studies.convergence.regression.MODEL_NAMES) -> (rank, R², document's row label).
 TABLE_21 = {
     "gradient_boosting": (1, 1.0000, "Gradient Boosting"),
     "random_forest": (2, 1.0000, "Random Forest"),
@@ -112,7 +112,7 @@ class TraceSetup(Protocol):
 
     # The network and the task.
     network: Setting = Setting("y = |w0 x0 + w1 x1 + b| ('abs_neuron'), P = 3", "stated", "1.1 Model Architecture")
-    data: Setting = Setting("centered XOR, 4 points (harness.data.centered_xor)", "stated", "1.1 'Centered XOR'")
+    data: Setting = Setting("centered XOR, 4 points (harness.engine.data.centered_xor)", "stated", "1.1 'Centered XOR'")
     # Optimiser: vanilla SGD without momentum, constant learning rate.
     optimizer: Setting = Setting("SGD, no momentum, constant lr", "stated", "1.1 'Vanilla SGD (no momentum)'")
     # Batch: the whole data set at every step.
@@ -153,8 +153,8 @@ class RowsSetup(TraceSetup):
     )
     # The 18 features of A.1.
     features: Setting = Setting(
-        "harness.features.FEATURE_NAMES_000 (18)", "stated",
-        "1.3 and A.1; 'Parameter-wise' as 3 columns (harness.features)"
+        "harness.studies.convergence.features.FEATURE_NAMES_000 (18)", "stated",
+        "1.3 and A.1; 'Parameter-wise' as 3 columns (harness.studies.convergence.features)"
     )
 
 
@@ -162,8 +162,8 @@ class RowsSetup(TraceSetup):
 class TableProtocol(RowsSetup):
     """Table 2.1: one model class, one CV scheme, R² per fold."""
 
-    regressor: Setting = Setting("harness.regression.make_model / convergence.table_model", "assumed",
-                                 "table 2.1 names model classes, not estimators (harness.regression docstring)")
+    regressor: Setting = Setting("harness.studies.convergence.regression.make_model / convergence.table_model", "assumed",
+                                 "table 2.1 names model classes, not estimators (harness.studies.convergence.regression docstring)")
     cv: Setting = Setting("10-fold", "stated", "7.1 'Used 10-fold cross-validation'")
     scheme: Setting = Setting("KFold over rows (shuffled)", "stated",
                               "7.1 over the 3,345 data points; rows of one trace land in train and test; "
@@ -366,7 +366,7 @@ def _row_claim(scheme: str, model: str) -> Claim:
         f"000.table21_{scheme}.{model}",
         f"Table 2.1 rank {rank}: {label}, R² Score {r2:.4f}",
         {"rank": rank, "r2": r2},
-        _table_protocol(scheme, regressor=Setting(model, "assumed", "harness.regression docstring"),
+        _table_protocol(scheme, regressor=Setting(model, "assumed", "harness.studies.convergence.regression docstring"),
                         margin=Setting(r2_margin(r2), "assumed", "R² at two decimals; x|R²| when |R²| > 1")),
         "mean_equals", n=N_FOLDS, family=f"000.table21_{scheme}",
     )
@@ -379,7 +379,7 @@ def _error_claim(model: str, metric: str) -> Claim:
         f"000.table21_kfold.{model}_{metric}",
         f"Table 2.1 rank {rank}: {label}, MSE 0.0000, MAE 0.0003",
         {metric: value},
-        _table_protocol("kfold", regressor=Setting(model, "assumed", "harness.regression docstring"),
+        _table_protocol("kfold", regressor=Setting(model, "assumed", "harness.studies.convergence.regression docstring"),
                         statistic=Setting(f"per-trace mean {metric.upper()} of the out-of-fold predictions, t "
                                           "interval over traces", "assumed", "traces are the independent units"),
                         margin=Setting(ERROR_MARGIN, "assumed", "the last reported digit")),
@@ -500,7 +500,7 @@ NORMS_EVERY_ROW = _claim(
                                     "a counter-example on any row refutes"),
                   margin=Setting(0.0, "assumed", "not used: a deterministic bound"),
                   role=Setting("sanity check", "assumed",
-                               "a theorem: it can fail only if harness.features computes L1 or L2 wrongly, so a "
+                               "a theorem: it can fail only if harness.studies.convergence.features computes L1 or L2 wrongly, so a "
                                "'confirmed' checks our code, not the document")),
     "always", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.norms",
 )

@@ -35,12 +35,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from harness import convergence as C
-from harness import stats
-from harness.claims import Claim, Protocol, Setting, runtime_setting
-from harness.studies import NO_CAP, TraceStudy
-from harness.verdicts import Evidence
-from pytest_claims import claim_test
+from harness.studies.convergence import convergence as C
+from harness.evidence import stats
+from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
+from harness.studies.convergence.study import NO_CAP, TraceStudy
+from harness.evidence.verdicts import Evidence
+from harness.evidence.plugin import claim_test
 
 SOURCE = "001_ce10673ba16755ba.txt"
 ALPHA = 0.05
@@ -53,7 +53,7 @@ N_RESAMPLES_SLOW = 999  # ... of the cluster bootstrap of a Spearman correlation
 R2_EXPECTED = 0.95  # 6.1 "High Prediction Accuracy (R² > 0.95)"
 DEVIATION_EPOCHS = 1.0  # a trace "takes a different time" when its epochs miss the distance fit by >= 1
 DEVIATING_SHARE = 0.05  # "predictably different times" when at least 5% of traces deviate
-HEATMAP_FINAL = (0.5, -0.5, 0.0)  # a solution of centered XOR (harness.convergence.region_minimum)
+HEATMAP_FINAL = (0.5, -0.5, 0.0)  # a solution of centered XOR (harness.studies.convergence.convergence.region_minimum)
 HEATMAP_B = 0.1  # the heatmap's slice b = 0.1: off the solution's b = 0, where log|b - b_final| is log(1e-8)
 
 
@@ -62,7 +62,7 @@ class ProposalSetup(Protocol):
     """Section 2 of source 001: traces of ``y = |Wx + b|`` on centered XOR."""
 
     network: Setting = Setting("y = |w0 x0 + w1 x1 + b| ('abs_neuron'), P = 3", "stated", "2.1")
-    data: Setting = Setting("centered XOR, 4 points (harness.data.centered_xor)", "stated", "2.1")
+    data: Setting = Setting("centered XOR, 4 points (harness.engine.data.centered_xor)", "stated", "2.1")
     optimizer: Setting = Setting("SGD, no momentum, constant lr", "stated", "2.2 'vanilla SGD (no momentum)'")
     batch: Setting = Setting("full batch (4 points)", "assumed", "4 data points; nothing suggests mini-batches")
     init: Setting = Setting("i.i.d. N(0, s²) on (w0, w1, b)", "assumed", "2.2 says 'random parameters'")
@@ -96,7 +96,7 @@ class OutcomeProtocol(ProposalSetup):
 
     rows: Setting = Setting("states 0..e-1 of each trace, target epochs remaining >= 1", "stated",
                             "2.2 'each epoch becomes a training example'")
-    features: Setting = Setting("the 18 features of source 000 (harness.features.FEATURE_NAMES_000)", "assumed",
+    features: Setting = Setting("the 18 features of source 000 (harness.studies.convergence.features.FEATURE_NAMES_000)", "assumed",
                                 "3.1-3.2 list the families; 000 fixes the 18")
     regressor: Setting = Setting("", "stated")  # set per claim
     cv: Setting = Setting("GroupKFold by trace, 10 folds", "assumed",

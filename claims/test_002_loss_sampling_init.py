@@ -18,10 +18,10 @@ import matplotlib.pyplot as plt
 import scipy.stats
 import torch
 
-from harness import stats
-from harness.claims import Claim, Protocol, Setting
-from harness.data import one_hot_xor
-from pytest_claims import claim_test
+from harness.evidence import stats
+from harness.evidence.claims import Claim, Protocol, Setting
+from harness.engine.data import one_hot_xor
+from harness.evidence.plugin import claim_test
 
 SOURCE = "002_12f8b00312862f98.txt"
 
@@ -37,7 +37,7 @@ class PlateauProtocol(Protocol):
     output: Setting = Setting((0.5, 0.5), "stated", "A.2: 'Output: [0.5, 0.5] for all inputs'")
     # Targets: centered XOR with one-hot encoding, (N, O) = (4, 2).
     targets: Setting = Setting(
-        "harness.data.one_hot_xor", "stated", "2.1 Model 2: 'Centered XOR with one-hot encoding'"
+        "harness.engine.data.one_hot_xor", "stated", "2.1 Model 2: 'Centered XOR with one-hot encoding'"
     )
     # Loss: torch's MSE, the mean of the squared error over all N x O elements.
     loss: Setting = Setting(

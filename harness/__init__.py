@@ -1,9 +1,12 @@
-"""Population harness: B tiny torch models trained as one batched tensor program.
+"""Claims-suite harness, in three layers that import one way (engine <- evidence <- studies <- claims).
 
-The library never imports pytest. Modules, one concept each:
-``data`` (data sets), ``models`` (batched forward functions), ``losses``, ``optim``
-(pure ``init``/``update`` optimizers), ``schedules`` (learning-rate schedules),
-``trainer`` (population trainer), ``rng`` (seed derivation), ``device``,
-``verdicts`` (evidence and verdict records), ``stats`` (verdict rules),
-``claims`` (claim records, protocols, ledger), ``reports``, ``features``, ``regression``.
+* :mod:`harness.engine` (torch, never pytest): populations of B tiny models as ``(B, P)``
+  tensors: data, models, losses, optimizers, schedules, init strategies, the fused trainer.
+* :mod:`harness.evidence` (never torch): claim records, verdict rules, Holm families, the
+  ledger, reports and the pytest plugin (entry point ``claims``).
+* :mod:`harness.studies` (both): the experiments of one source or study, built from the engine
+  and handing numbers to the evidence rules.
+
+:mod:`harness.seeds` (numpy only) sits beneath all three: every random stream descends from one
+master seed through it. Nothing low imports anything high; ``tests/test_layers.py`` checks it.
 """

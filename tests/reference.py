@@ -1,7 +1,7 @@
 """The way the source documents trained: one ``nn.Module`` + ``torch.optim`` per model, in a Python loop.
 
 This is the ground truth the population trainer is tested against (and the naive benchmark
-baseline). It follows the stopping semantics documented in ``harness.trainer``.
+baseline). It follows the stopping semantics documented in ``harness.engine.trainer``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from harness import optim, schedules
-from harness.trainer import StoppingRule, StopReason
+from harness.engine import optim, schedules
+from harness.engine.trainer import StoppingRule, StopReason
 from tests.helpers import reference_module
 
 

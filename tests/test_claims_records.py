@@ -1,4 +1,4 @@
-"""Claim records, protocols, seed derivation and the ledger (``harness.claims``)."""
+"""Claim records, protocols, seed derivation and the ledger (``harness.evidence.claims``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from harness.claims import (
+from harness.evidence.claims import (
     TEST_KINDS,
     Claim,
     LedgerError,
@@ -25,7 +25,7 @@ from harness.claims import (
     save_ledger,
     updated_ledger,
 )
-from harness.verdicts import Verdict
+from harness.evidence.verdicts import Verdict
 
 SOURCE = "002_12f8b00312862f98.txt"
 
@@ -95,9 +95,9 @@ def test_malformed_claim_raises_clear_value_error(overrides, message):
 @pytest.mark.parametrize("kind", sorted(TEST_KINDS - {"self_consistency"}))
 def test_every_rule_kind_names_a_stats_rule(kind):
     # "self_consistency" is checked with stats.exact_value on the document's own numbers.
-    from harness import stats
+    from harness.evidence import stats
 
-    assert callable(getattr(stats, kind, None)), f"claim kind {kind!r} has no harness.stats rule"
+    assert callable(getattr(stats, kind, None)), f"claim kind {kind!r} has no harness.evidence.stats rule"
 
 
 def test_n_for_tier():
@@ -179,7 +179,7 @@ def test_claim_seed_sequence_stable_across_processes():
     import subprocess
     import sys
 
-    code = "from harness.claims import claim_seed_sequence as s; print(s(3, '000.x.y').generate_state(2).tolist())"
+    code = "from harness.evidence.claims import claim_seed_sequence as s; print(s(3, '000.x.y').generate_state(2).tolist())"
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
                          cwd=os.path.dirname(os.path.dirname(__file__)))

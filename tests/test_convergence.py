@@ -1,4 +1,4 @@
-"""Tests for ``harness.convergence`` (sources 000 and 001): traces, calibration, rows, studies.
+"""Tests for ``harness.studies.convergence.convergence`` (sources 000 and 001): traces, calibration, rows, studies.
 
 Small populations (tens of traces) keep the file fast; the regression studies run on one
 shared module-scoped data set of ~30 traces.
@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score, roc_auc_score
 
-from harness import convergence as C
-from harness.init import normal
-from harness.regression import make_model
-from harness.rng import seed_sequence, torch_generator
-from harness.trainer import StopReason
+from harness.studies.convergence import convergence as C
+from harness.engine.init import normal
+from harness.studies.convergence.regression import make_model
+from harness.engine.rng import torch_generator
+from harness.seeds import seed_sequence
+from harness.engine.trainer import StopReason
 
 # Near the calibrated settings, small: 30 traces of at most 38 updates.
 PROTO = C.TraceProtocol(lr=0.09, init_scale=0.3, max_epochs=38, n_traces=30)

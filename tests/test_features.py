@@ -1,4 +1,4 @@
-"""Tests for ``harness.features`` (source 000 section 1.3 and A.1, source 001 section 3.1)."""
+"""Tests for ``harness.studies.convergence.features`` (source 000 section 1.3 and A.1, source 001 section 3.1)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from harness import features as F
+from harness.studies.convergence import features as F
 
 # Hand-worked example. Row 0: current (1, 2, 2), final (0, 1, 4) -> diff (1, 1, -2).
 # Row 1: current == final == (3, 0, 4) -> diff (0, 0, 0).

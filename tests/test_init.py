@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import stats
 
-from harness import data, init, losses, models
+from harness.engine import data, init, losses, models
 
 
 def test_normal_is_seeded_and_scaled():

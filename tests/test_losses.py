@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import data, losses, models
+from harness.engine import data, losses, models
 from tests.helpers import assert_close, reference_module
 from tests.test_models import MODEL_DATA
 

@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import data, models
+from harness.engine import data, models
 from tests.helpers import assert_close, reference_module
 
 MODEL_DATA = {

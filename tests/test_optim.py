@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import optim
+from harness.engine import optim
 from tests.helpers import assert_close
 from tests.reference import torch_optimizer
 from tests.test_trainer import OPTIMIZERS

@@ -1,4 +1,4 @@
-"""Behaviour of the claims pytest plugin (``pytest_claims``), driven through ``pytester``.
+"""Behaviour of the claims pytest plugin (``harness.evidence.plugin``), driven through ``pytester``.
 
 Each test builds a throw-away project: a conftest loading the plugin, a sources dir holding one
 fake source document, claim modules built from the ``PRELUDE`` helpers, and a ledger.
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from harness.claims import Claim, Protocol, Setting
-from harness.verdicts import Evidence, Verdict
-from pytest_claims import claim_test
+from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.verdicts import Evidence, Verdict
+from harness.evidence.plugin import claim_test
 
 SRC = "002_12f8b00312862f98.txt"
 
@@ -72,10 +72,14 @@ def ledger_text(claims: dict) -> str:
 
 
 @pytest.fixture
-def project(pytester):
-    """A fresh project dir with the plugin loaded, a sources dir and an empty claims/ dir."""
+def project(pytester, monkeypatch):
+    """A fresh project dir (the plugin comes from its entry point), a sources dir, an empty claims/ dir.
+
+    ``PYTHONPATH`` points subprocess runs at this checkout's ``harness``, whichever checkout the
+    editable install points at.
+    """
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
-    pytester.makeconftest('pytest_plugins = ["pytest_claims"]\n')
     sources = pytester.mkdir("sources")
     (sources / SOURCE).write_text("# Toy source document\n\ntext\n")
     pytester.mkdir("claims")

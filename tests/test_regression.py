@@ -1,4 +1,4 @@
-"""Tests for ``harness.regression``: model table, CV schemes, bootstrap CI, F-test, forms.
+"""Tests for ``harness.studies.convergence.regression``: model table, CV schemes, bootstrap CI, F-test, forms.
 
 Kept fast (a few seconds) by small synthetic data; the slow model classes get few
 iterations here (``n_estimators=10`` trees, ``max_iter=50`` MLP / GLM steps), which is why
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from harness import regression as R
+from harness.studies.convergence import regression as R
 
 
 def _linear_problem(seed: int, n_groups: int = 20, per_group: int = 15, noise: float = 0.05):

@@ -1,4 +1,4 @@
-"""Report artefacts (``harness.reports``): claims.json schema, claims.md, figures, stability."""
+"""Report artefacts (``harness.evidence.reports``): claims.json schema, claims.md, figures, stability."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pytest
 
-from harness.claims import Claim, Protocol, Setting
-from harness.reports import (
+from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.reports import (
     CLAIM_KEYS,
     FigureRegistry,
     claims_json,
@@ -19,7 +19,7 @@ from harness.reports import (
     stability,
     write_reports,
 )
-from harness.verdicts import Evidence, Verdict
+from harness.evidence.verdicts import Evidence, Verdict
 
 SRC_A = "002_12f8b00312862f98.txt"
 SRC_B = "000_831d548a2327460f.txt"

@@ -6,36 +6,37 @@ import numpy as np
 import pytest
 import torch
 
-from harness import data, device, rng
+from harness import seeds
+from harness.engine import data, device, rng
 
 
 def test_same_path_same_stream_different_path_different_stream():
-    a = rng.numpy_generator(rng.seed_sequence(0, "000", "traces")).random(5)
-    b = rng.numpy_generator(rng.seed_sequence(0, "000", "traces")).random(5)
-    c = rng.numpy_generator(rng.seed_sequence(0, "000", "init")).random(5)
-    d = rng.numpy_generator(rng.seed_sequence(1, "000", "traces")).random(5)
+    a = seeds.numpy_generator(seeds.seed_sequence(0, "000", "traces")).random(5)
+    b = seeds.numpy_generator(seeds.seed_sequence(0, "000", "traces")).random(5)
+    c = seeds.numpy_generator(seeds.seed_sequence(0, "000", "init")).random(5)
+    d = seeds.numpy_generator(seeds.seed_sequence(1, "000", "traces")).random(5)
     assert np.array_equal(a, b) and not np.array_equal(a, c) and not np.array_equal(a, d)
 
 
 def test_torch_generator_is_reproducible():
-    draw = lambda: torch.randn(4, generator=rng.torch_generator(rng.seed_sequence(3, "x")))  # noqa: E731
+    draw = lambda: torch.randn(4, generator=rng.torch_generator(seeds.seed_sequence(3, "x")))  # noqa: E731
     assert torch.equal(draw(), draw())
 
 
 def test_path_keys_are_stable_across_processes():
     # Keys are CRC-32 of the names (fixed forever); Python's salted hash() would change per process.
-    assert rng.seed_sequence(0, "000", 7).spawn_key == (zlib.crc32(b"000"), 7)
+    assert seeds.seed_sequence(0, "000", 7).spawn_key == (zlib.crc32(b"000"), 7)
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "0"], ids=["negative", "float", "bool", "str"])
 def test_bad_master_seed_raises(bad):
     with pytest.raises(ValueError, match="master_seed"):
-        rng.seed_sequence(bad)
+        seeds.seed_sequence(bad)
 
 
 def test_bad_path_element_raises():
     with pytest.raises(ValueError, match="seed path"):
-        rng.seed_sequence(0, 1.5)
+        seeds.seed_sequence(0, 1.5)
 
 
 def test_device_env_override(monkeypatch):

@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import schedules
+from harness.engine import schedules
 
 
 @settings(deadline=None, max_examples=50)

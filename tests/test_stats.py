@@ -1,4 +1,4 @@
-"""Unit tests for ``harness.stats``: verdicts on known inputs, agreement with direct
+"""Unit tests for ``harness.evidence.stats``: verdicts on known inputs, agreement with direct
 scipy / statsmodels calls, input validation, filled ``Evidence`` fields, and Hypothesis
 properties (ci contains the estimate, mirrored claims never agree, p-values match verdicts,
 Holm never creates a verdict). Simulation calibration lives in ``test_stats_calibration.py``.
@@ -21,8 +21,8 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats import proportion as smp  # a module: pytest would collect test_proportions_2indep
 from statsmodels.stats.weightstats import DescrStatsW
 
-from harness import stats as S
-from harness.verdicts import Evidence, Verdict
+from harness.evidence import stats as S
+from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
 RTOL, ATOL = 1e-9, 1e-12  # agreement with direct library calls: same computation

@@ -1,4 +1,4 @@
-"""Calibration of every verdict rule in ``harness.stats`` under simulation.
+"""Calibration of every verdict rule in ``harness.evidence.stats`` under simulation.
 
 For each rule, R = 1000 data sets are drawn twice from seeded numpy Generators:
 - *null*: the claim holds, at the edge of the claimed region (the hardest true case); the rule
@@ -7,7 +7,7 @@ For each rule, R = 1000 data sets are drawn twice from seeded numpy Generators:
 - *alt*: the truth sits 1.2 x the rule's own reported ``mde`` beyond the claimed region; the rule
   must say ``refuted`` in at least 80% of runs (one-sided 99% upper bound >= 0.8).
 
-The directional rules refute at alpha / 2 per side by design (see the ``harness.stats``
+The directional rules refute at alpha / 2 per side by design (see the ``harness.evidence.stats``
 docstring), so their measured false-refute rates sit near 0.025. Bootstrap rules use 999
 resamples here (9999 by default) to keep this file fast; the verdicts at these n do not hinge
 on the resample count. ``python -m tests.test_stats_calibration`` prints the table of rates.
@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from harness import stats as S
-from harness.verdicts import Evidence, Verdict
+from harness.evidence import stats as S
+from harness.evidence.verdicts import Evidence, Verdict
 
 R = 1000  # simulated data sets per (rule, scenario)
 ALPHA = 0.05

@@ -3,10 +3,10 @@ import pytest
 
 from dataclasses import dataclass
 
-from harness.claims import Claim, Protocol, Setting, runtime_setting
-from harness import convergence as C
-from harness.studies import NO_CAP, TraceStudy
-from harness.verdicts import Verdict
+from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
+from harness.studies.convergence import convergence as C
+from harness.studies.convergence.study import NO_CAP, TraceStudy
+from harness.evidence.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")

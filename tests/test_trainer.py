@@ -7,9 +7,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import data, optim, schedules
-from harness.models import get_model
-from harness.trainer import StoppingRule, StopReason, shuffle_orders, train
+from harness.engine import data, optim, schedules
+from harness.engine.models import get_model
+from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
 from tests.test_models import MODEL_DATA
@@ -221,8 +221,8 @@ def test_training_runs_in_the_params_dtype(dtype):
 
 
 def _initial_loss(params, X, Y):
-    from harness.losses import mse
-    from harness.models import get_model
+    from harness.engine.losses import mse
+    from harness.engine.models import get_model
 
     return mse(get_model("linear_1d"), params.double(), X.double(), Y.double())
 
@@ -292,7 +292,7 @@ def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, messa
 
 
 def test_half_precision_is_never_auto_compiled(monkeypatch):
-    from harness import trainer
+    from harness.engine import trainer
 
     monkeypatch.setattr(trainer, "MIN_COMPILED_POPULATION", 1)
     monkeypatch.setattr(trainer, "_compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
@@ -336,8 +336,8 @@ def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
 
 @pytest.mark.parametrize("batch_size", [None, 3], ids=["full-batch", "minibatch"])
 def test_final_loss_is_the_full_data_mse_at_the_final_params(batch_size):
-    from harness.losses import mse
-    from harness.models import get_model
+    from harness.engine.losses import mse
+    from harness.engine.models import get_model
 
     X, Y = data.linear_regression(10, noise=0.3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     result = train("linear_1d", _population("linear_1d", 5, 2), data.Dataset(X, Y), optim.sgd(), schedule=schedules.constant(0.05),
@@ -357,7 +357,7 @@ def test_cuda_population_matches_cpu_population():
 
 @pytest.mark.parametrize("evaluations, most, expected", [(101, 20, 17), (39, 20, 20), (40, 20, 20), (41, 20, 14), (5, 20, 5), (31, 3, 3)])
 def test_balanced_steps_cover_evaluations_with_least_tail(evaluations, most, expected):
-    from harness.trainer import balanced_steps
+    from harness.engine.trainer import balanced_steps
 
     steps = balanced_steps(evaluations, most)
     assert steps == expected and steps <= most

@@ -3,9 +3,9 @@
 A :class:`Claim` is one quantitative sentence of a source document turned into data: where it
 comes from, what it says, the numbers it reports, the protocol used to test it and the rule
 (``test``) that decides its verdict. The ledger (``claims/ledger.json``) stores the expected
-verdict of every claim per tier; the pytest plugin (``pytest_claims``) gates on it.
+verdict of every claim per tier; the pytest plugin (``harness.evidence.plugin``) gates on it.
 
-This module is not the statistics (``harness.stats``) nor the reports (``harness.reports``), and
+This module is not the statistics (``harness.evidence.stats``) nor the reports (``harness.evidence.reports``), and
 it never imports pytest.
 """
 
@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.verdicts import Verdict
+from harness.evidence.verdicts import Verdict
+from harness.seeds import seed_sequence
 
 __all__ = [
     "CLAIM_ID_RE",
@@ -52,7 +53,7 @@ __all__ = [
     "updated_ledger",
 ]
 
-# Rule kinds a claim may name; each maps to a verdict rule in ``harness.stats``.
+# Rule kinds a claim may name; each maps to a verdict rule in ``harness.evidence.stats``.
 TEST_KINDS: frozenset[str] = frozenset(
     {
         "rate_at_least",  # a success rate is at least p0 (binomial test, exact CI)
@@ -255,17 +256,15 @@ def check_source(claim: Claim, sources_dir: str | os.PathLike[str]) -> None:
 
 
 def claim_seed_sequence(master_seed: int, claim_id: str) -> np.random.SeedSequence:
-    """Seed sequence of one claim: ``harness.rng.seed_sequence(master_seed, claim_id)``.
+    """Seed sequence of one claim: ``harness.seeds.seed_sequence(master_seed, claim_id)``.
 
     That is ``SeedSequence(master_seed, spawn_key=(crc32(claim_id),))``: stable across processes,
     platforms, test order and ``pytest -n`` (never Python's salted ``hash()``). Spawn children
-    or use ``harness.rng.numpy_generator`` / ``torch_generator`` on it.
+    or use ``harness.seeds.numpy_generator`` / ``harness.engine.rng.torch_generator`` on it.
     """
     if not isinstance(claim_id, str) or not CLAIM_ID_RE.match(claim_id):
         raise ValueError(f"claim id {claim_id!r} is malformed; expected 'NNN.group.name'")
-    from harness import rng  # imported here: harness.rng pulls in torch, which record-only code never needs
-
-    return rng.seed_sequence(master_seed, claim_id)
+    return seed_sequence(master_seed, claim_id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ What this is: pure numpy functions that turn the recorded parameters of training
 the regression data set of source 000 ("Predicting Neural Network Convergence Time from
 Parameter State"): one row per recorded state, features comparing ``current`` with ``final``
 parameters, target ``epochs_remaining``. What this is not: a trainer (traces come from
-``harness.trainer``) or a model fitter (``harness.regression``).
+``harness.engine.trainer``) or a model fitter (``harness.studies.convergence.regression``).
 
 Shapes use fixed letters: ``R`` rows (recorded states), ``P`` parameters, ``F`` features,
 ``T`` epochs, ``B`` population members (traces). For ``y = |Wx + b|``, ``P = 3`` with

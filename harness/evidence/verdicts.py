@@ -1,7 +1,7 @@
 """Verdicts and the evidence behind them: what a statistical rule returns for one claim.
 
 A verdict is ``confirmed`` (the data support the claim at ``alpha``), ``refuted`` (the data
-contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harness.stats``.
+contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harness.evidence.stats``.
 """
 
 from __future__ import annotations

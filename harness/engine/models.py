@@ -7,7 +7,7 @@ combined by broadcasting. The same function therefore serves
 * the batched view ``batched_forward(model, params (B, P), X (N, D)) -> (B, N, O)``
   (parameters as (B, 1) columns, inputs as (N,) columns), and
 * the fused trainer, which unrolls the sample loop with (B,) columns and 0-d inputs so that
-  ``torch.compile`` can fuse whole epochs into one elementwise kernel (see ``harness.trainer``).
+  ``torch.compile`` can fuse whole epochs into one elementwise kernel (see ``harness.engine.trainer``).
 
 Parameter order matches the flattened ``state_dict`` of the equivalent ``torch.nn`` module
 (``Linear.weight`` row-major, then ``Linear.bias``), so a row of ``params`` loads directly into

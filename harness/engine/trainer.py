@@ -38,11 +38,11 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils._pytree import tree_map
 
-from harness.data import Dataset
-from harness.losses import member_mse
-from harness.models import Model, check_data, check_population, get_model
-from harness.optim import member_sq_norm
-from harness.schedules import _Schedule
+from harness.engine.data import Dataset
+from harness.engine.losses import member_mse
+from harness.engine.models import Model, check_data, check_population, get_model
+from harness.engine.optim import member_sq_norm
+from harness.engine.schedules import _Schedule
 
 COMPILE_ENV = "HARNESS_COMPILE"
 MAX_UNROLLED_SAMPLES = 32
@@ -337,14 +337,14 @@ def _validate(model: Model, params: torch.Tensor, data: Any, optimizer: Any, sch
     """Clear ``ValueError`` for every malformed model input, optimizer, schedule or rule."""
     check_population(model, params)
     if not (isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
-        raise ValueError(f"data must be a harness.data.Dataset(X, Y) of tensors, got {type(data).__name__}")
+        raise ValueError(f"data must be a harness.engine.data.Dataset(X, Y) of tensors, got {type(data).__name__}")
     check_data(model, data[0], data[1])
     if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
-        raise ValueError(f"optimizer must provide init/update (harness.optim), got {optimizer!r}")
+        raise ValueError(f"optimizer must provide init/update (harness.engine.optim), got {optimizer!r}")
     if not isinstance(schedule, _Schedule):
-        raise ValueError(f"schedule must be a harness.schedules schedule, got {type(schedule).__name__}")
+        raise ValueError(f"schedule must be a harness.engine.schedules schedule, got {type(schedule).__name__}")
     if not isinstance(stopping, StoppingRule):
-        raise ValueError(f"stopping must be a harness.trainer.StoppingRule, got {type(stopping).__name__}")
+        raise ValueError(f"stopping must be a harness.engine.trainer.StoppingRule, got {type(stopping).__name__}")
 
 
 def _validate_batching(batch_size: Any, shuffle: bool, generator: Any, steps_per_call: Any, record_dtype: Any) -> None:
@@ -387,7 +387,7 @@ def train(
     """
     model = get_model(model) if isinstance(model, str) else model
     if not isinstance(model, Model):
-        raise ValueError(f"model must be a harness.models.Model or a model name, got {model!r}")
+        raise ValueError(f"model must be a harness.engine.models.Model or a model name, got {model!r}")
     _validate(model, params, data, optimizer, schedule, stopping)
     _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype)
     X = data.X.to(device=params.device, dtype=params.dtype)

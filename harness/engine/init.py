@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 import torch
 
-from harness.data import Dataset
-from harness.losses import mse
-from harness.models import Model
+from harness.engine.data import Dataset
+from harness.engine.losses import mse
+from harness.engine.models import Model
 
 Proposal = Callable[[int, torch.Generator], torch.Tensor]
 

@@ -5,8 +5,8 @@ Convergence Time from Parameter State") and the questions of source 001 (its pro
 functions that generate training traces with the population trainer, calibrate the settings
 the documents leave unstated, build the per-epoch regression data set and run the studies the
 claims ask about, each returning plain numbers and arrays. What this is not: a trainer (one
-call to ``harness.trainer.train`` per population), a feature or model library
-(``harness.features``, ``harness.regression``), or a verdict rule (``harness.stats``).
+call to ``harness.engine.trainer.train`` per population), a feature or model library
+(``harness.studies.convergence.features``, ``harness.studies.convergence.regression``), or a verdict rule (``harness.evidence.stats``).
 
 Shapes: ``B`` traces, ``T`` epochs (trajectories have ``T + 1`` recorded states), ``P = 3``
 parameters ``(w0, w1, b)``, ``R`` rows (recorded states), ``F`` features, ``K`` folds.
@@ -52,17 +52,18 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from harness import features as feat
-from harness import regression as reg
-from harness.data import Dataset, centered_xor
-from harness.device import default_device
-from harness.init import normal
-from harness.losses import member_mse
-from harness.models import get_model
-from harness.optim import sgd
-from harness.rng import numpy_generator, seed_sequence, torch_generator
-from harness.schedules import constant
-from harness.trainer import StoppingRule, StopReason, Trajectory, TrainResult, train
+from harness.studies.convergence import features as feat
+from harness.studies.convergence import regression as reg
+from harness.engine.data import Dataset, centered_xor
+from harness.engine.device import default_device
+from harness.engine.init import normal
+from harness.engine.losses import member_mse
+from harness.engine.models import get_model
+from harness.engine.optim import sgd
+from harness.engine.rng import torch_generator
+from harness.seeds import numpy_generator, seed_sequence
+from harness.engine.schedules import constant
+from harness.engine.trainer import StoppingRule, StopReason, Trajectory, TrainResult, train
 
 MODEL_NAME = "abs_neuron"  # y = |w0 x0 + w1 x1 + b|, P = 3 (source 000, 1.1)
 N_PARAMS = 3
@@ -209,7 +210,7 @@ def draw_inits(protocol: TraceProtocol, n: int, *, generator: torch.Generator) -
 
 def _train(protocol: TraceProtocol, init: torch.Tensor, *, record: bool, max_epochs: int | None = None,
            compile: bool | None = False) -> TrainResult:
-    """Train on ``harness.device.default_device()`` (``HARNESS_DEVICE``) and return CPU tensors."""
+    """Train on ``harness.engine.device.default_device()`` (``HARNESS_DEVICE``) and return CPU tensors."""
     result = train(
         MODEL_NAME,
         init.to(default_device()),
@@ -329,7 +330,7 @@ def geometric_epochs(init_params: np.ndarray, protocol: TraceProtocol) -> tuple[
 
 def _check_seed_seq(seed_seq: Any) -> np.random.SeedSequence:
     if not isinstance(seed_seq, np.random.SeedSequence):
-        raise ValueError(f"seed_seq must be a numpy.random.SeedSequence (harness.rng.seed_sequence), "
+        raise ValueError(f"seed_seq must be a numpy.random.SeedSequence (harness.seeds.seed_sequence), "
                          f"got {type(seed_seq).__name__}")
     return seed_seq
 
@@ -889,7 +890,7 @@ FEATURE_FAMILIES: dict[str, tuple[str, ...]] = {
     "log_transforms": ("log_diff_p0", "log_diff_p1", "log_diff_p2"),
     "interactions": ("interaction_p0_p1", "interaction_p0_p2", "interaction_p1_p2"),
 }
-"""The six families of the 18 features (source 000, 1.3; see ``harness.features``)."""
+"""The six families of the 18 features (source 000, 1.3; see ``harness.studies.convergence.features``)."""
 
 
 class Ablation(NamedTuple):

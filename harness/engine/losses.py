@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from harness.models import Columns, Model, batched_forward, check_data
+from harness.engine.models import Columns, Model, batched_forward, check_data
 
 
 def member_mse(model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor, *, unroll: bool = False) -> torch.Tensor:

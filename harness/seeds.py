@@ -3,6 +3,10 @@
 Streams are addressed by a path of names (e.g. ``("000", "traces", 3)``) hashed with a stable
 CRC-32, never Python's salted ``hash()``, so the same path gives the same numbers in every
 process, at any ``pytest -n``. The library never touches global RNG state.
+
+This is the one module beneath all three layers (numpy only): the evidence layer derives claim
+seeds without importing torch, and the engine turns a sequence into a torch generator
+(:func:`harness.engine.rng.torch_generator`).
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-import torch
+
+__all__ = ["numpy_generator", "seed_sequence"]
 
 
 def _path_key(part: str | int) -> int:
@@ -34,11 +39,3 @@ def seed_sequence(master_seed: int, *path: str | int) -> np.random.SeedSequence:
 def numpy_generator(seq: np.random.SeedSequence) -> np.random.Generator:
     """A numpy Generator drawing from ``seq``."""
     return np.random.default_rng(seq)
-
-
-def torch_generator(seq: np.random.SeedSequence, device: torch.device | str = "cpu") -> torch.Generator:
-    """A torch Generator on ``device`` seeded from ``seq`` (63 bits of its state)."""
-    seed = int(seq.generate_state(1, dtype=np.uint64)[0]) >> 1
-    generator = torch.Generator(device=torch.device(device))
-    generator.manual_seed(seed)
-    return generator

@@ -11,8 +11,8 @@ The test passes when the observed verdict equals the ledger's (``claims/ledger.j
 tier being run. Under pytest-xdist, workers send their verdict records to the controller through
 ``workeroutput``; only the controller writes the report and the ledger, atomically, once.
 
-This module holds the pytest glue only; claim records and the ledger live in ``harness.claims``,
-report rendering in ``harness.reports``.
+This module holds the pytest glue only; claim records and the ledger live in ``harness.evidence.claims``,
+report rendering in ``harness.evidence.reports``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from harness.claims import (
+from harness.evidence.claims import (
     TIERS,
     Claim,
     Ledger,
@@ -39,8 +39,8 @@ from harness.claims import (
     save_ledger,
     updated_ledger,
 )
-from harness.reports import FigureRegistry, make_record, stability, write_reports
-from harness.verdicts import Evidence, Verdict
+from harness.evidence.reports import FigureRegistry, make_record, stability, write_reports
+from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = ["claim_test"]
 
@@ -54,7 +54,7 @@ def claim_test(claim: Claim) -> pytest.MarkDecorator:
     The test must request the ``verdict`` fixture and call ``verdict(claim, evidence)`` once.
     """
     if not isinstance(claim, Claim):
-        raise TypeError(f"claim_test expects a harness.claims.Claim, got {type(claim).__name__}")
+        raise TypeError(f"claim_test expects a harness.evidence.claims.Claim, got {type(claim).__name__}")
     return pytest.mark.claim.with_args(claim)
 
 
@@ -213,7 +213,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "quick: claim test of the default tier (documents' sample sizes)")
     config.addinivalue_line("markers", "full: claim test run only with --claims-tier full (powered sample sizes)")
     config.addinivalue_line("markers", "gpu: needs CUDA; skipped when torch sees no CUDA device")
-    config.addinivalue_line("markers", "claim(claim): the test of one harness.claims.Claim (use claim_test)")
+    config.addinivalue_line("markers", "claim(claim): the test of one harness.evidence.claims.Claim (use claim_test)")
     config.addinivalue_line("markers", "xdist_group(name): run on the worker that runs the group's other tests")
     _learn_loadgroup(config)
 
@@ -281,7 +281,7 @@ def _validate_item(item: pytest.Item, state: _State) -> None:
         raise ValueError(f"{where}: a claim test tests one claim; found {len(marks)} claim marks")
     mark = marks[0]
     if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], Claim):
-        raise ValueError(f"{where}: use @claim_test(CLAIM) with one harness.claims.Claim")
+        raise ValueError(f"{where}: use @claim_test(CLAIM) with one harness.evidence.claims.Claim")
     claim: Claim = mark.args[0]
     check_source(claim, state.sources_dir)
     if item.get_closest_marker("quick") and item.get_closest_marker("full"):
@@ -357,8 +357,8 @@ def master_seed(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture(scope="session")
 def device():
-    """The torch device populations train on (``harness.device.default_device()``)."""
-    from harness.device import default_device
+    """The torch device populations train on (``harness.engine.device.default_device()``)."""
+    from harness.engine.device import default_device
 
     return default_device()
 
@@ -408,7 +408,7 @@ class _Recorder:
         if self.record is not None:
             pytest.fail(f"verdict() called twice for claim {claim.id!r}; one claim, one verdict", pytrace=False)
         if not isinstance(evidence, Evidence):
-            pytest.fail(f"verdict() expects a harness.verdicts.Evidence, got {type(evidence).__name__}", pytrace=False)
+            pytest.fail(f"verdict() expects a harness.evidence.verdicts.Evidence, got {type(evidence).__name__}", pytrace=False)
         if not math.isclose(evidence.alpha, claim.alpha, rel_tol=0.0, abs_tol=1e-12):
             pytest.fail(
                 f"claim {claim.id!r} declares alpha={claim.alpha} but the evidence used alpha={evidence.alpha}",
@@ -552,7 +552,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stability_rows = None
     if state.seeds is not None:
         stability_rows = stability(state.records, state.ledger, tier=state.tier, threshold=state.threshold)
-    from harness.device import default_device
+    from harness.engine.device import default_device
 
     written = write_reports(
         state.report_dir,

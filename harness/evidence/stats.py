@@ -60,7 +60,7 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.stats.weightstats import DescrStatsW
 
-from harness.verdicts import Evidence, Verdict
+from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
     "always",

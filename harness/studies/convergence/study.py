@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from harness import convergence as C
-from harness import stats
-from harness.claims import Claim, Setting, claim_seed_sequence
-from harness.rng import numpy_generator, seed_sequence
-from harness.verdicts import Evidence
+from harness.studies.convergence import convergence as C
+from harness.evidence import stats
+from harness.evidence.claims import Claim, Setting, claim_seed_sequence
+from harness.seeds import numpy_generator, seed_sequence
+from harness.evidence.verdicts import Evidence
 
 NO_CAP = 10_000  # an epoch cap no trace of the calibrated settings reaches: every trace stops on a criterion
 TIERS = ("quick", "full")
@@ -31,7 +31,7 @@ class TraceStudy:
 
     ``stream`` names the module's seed streams (``"000"``, ``"001"``); ``n_traces`` is what the
     tier asks for. The calibration is the one both modules share
-    (:func:`harness.convergence.shared_calibration`), so their settings are identical.
+    (:func:`harness.studies.convergence.convergence.shared_calibration`), so their settings are identical.
     """
 
     def __init__(self, stream: str, master_seed: int, tier: str, *, n_traces: int) -> None:

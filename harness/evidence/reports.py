@@ -6,8 +6,8 @@ report artefacts, every file written atomically (temp file in the same directory
 Figures are rendered to PNG bytes as soon as they are registered, so a worker process can hand
 them to the process that writes the report.
 
-This module does not decide verdicts (``harness.stats``) nor gate on the ledger (the pytest
-plugin ``pytest_claims``), and it never imports pytest.
+This module does not decide verdicts (``harness.evidence.stats``) nor gate on the ledger (the pytest
+plugin ``harness.evidence.plugin``), and it never imports pytest.
 """
 
 from __future__ import annotations
@@ -23,20 +23,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # reports are written headless, in any process
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from harness.claims import (  # noqa: E402
+from harness.evidence.claims import (
     Claim,
     Ledger,
     atomic_write_bytes,
     jsonable,
     protocol_to_dict,
 )
-from harness.verdicts import Evidence, Verdict  # noqa: E402
+from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -87,8 +81,14 @@ class FigureRegistry:
     def __init__(self) -> None:
         self._png: dict[str, bytes] = {}
 
-    def add(self, claim_id: str, name: str, fig: Figure, *, dpi: int = 100) -> str:
-        """Render ``fig`` as PNG under ``"<claim_id>.<name>.png"``, close it, return the file name."""
+    def add(self, claim_id: str, name: str, fig, *, dpi: int = 100) -> str:
+        """Render ``fig`` (a matplotlib Figure) as PNG under ``"<claim_id>.<name>.png"``, close it.
+
+        matplotlib is imported here, when a figure is drawn, never at import: importing the
+        plugin must not change the process's matplotlib backend. Returns the file name.
+        """
+        from matplotlib.figure import Figure
+
         if not isinstance(fig, Figure):
             raise ValueError(f"expected a matplotlib Figure, got {type(fig).__name__}")
         if not _FIGURE_NAME_RE.match(name):

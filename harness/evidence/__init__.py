@@ -1,0 +1,7 @@
+"""The evidence framework (never torch): what a claim is, how its verdict is decided and recorded.
+
+Modules: ``verdicts`` (verdicts and evidence records), ``claims`` (claim records, protocols,
+ledger), ``stats`` (verdict rules on scipy/statsmodels, Holm), ``reports`` (JSON, Markdown,
+figures) and ``plugin`` (the pytest plugin, registered as the ``pytest11`` entry point
+``claims``). Importing this package imports neither torch nor matplotlib.
+"""
