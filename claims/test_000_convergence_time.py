@@ -999,8 +999,8 @@ def studies(claims_tier):
 
 
 @pytest.fixture
-def study(studies, master_seed) -> Study:
-    return studies(master_seed)
+def study(studies, claims_master_seed) -> Study:
+    return studies(claims_master_seed)
 
 
 def _table_schemes() -> dict[str, str]:
@@ -1118,45 +1118,45 @@ def _converged_evidence(traces: C.Traces) -> Evidence:
 
 
 @claim_test(CONVERGENCE_GUARANTEED)
-def test_convergence_guaranteed(study, verdict):
+def test_convergence_guaranteed(study, claims_verdict):
     ev = _converged_evidence(study.traces)
     uncapped = study.uncapped
-    verdict.figure("epochs_histogram", _epochs_figure(study))
-    verdict(study.bind(CONVERGENCE_GUARANTEED), dataclasses.replace(ev, detail={
+    claims_verdict.figure("epochs_histogram", _epochs_figure(study))
+    claims_verdict(study.bind(CONVERGENCE_GUARANTEED), dataclasses.replace(ev, detail={
         **ev.detail, "uncapped_stops": C.convergence_counts(uncapped),
         "uncapped_at_spurious_minimum_loss_0.25": C.spurious_minimum_count(uncapped)}))
 
 
 @claim_test(CONVERGENCE_TO_SOLUTION)
-def test_convergence_to_solution(study, verdict):
-    verdict(study.bind(CONVERGENCE_TO_SOLUTION), study.solved_evidence(alpha=ALPHA))
+def test_convergence_to_solution(study, claims_verdict):
+    claims_verdict(study.bind(CONVERGENCE_TO_SOLUTION), study.solved_evidence(alpha=ALPHA))
 
 
 @claim_test(DATASET_TOTAL_VS_MEAN)
-def test_dataset_total_epochs_match_mean(verdict):
+def test_dataset_total_epochs_match_mean(claims_verdict):
     r = DATASET_TOTAL_VS_MEAN.reported
     ev = stats.exact_value(r["total_epochs"] / r["n_traces"], r["mean"], rel_tol=0.0,
                            abs_tol=DATASET_TOTAL_VS_MEAN.protocol.abs_tol.value, alpha=ALPHA)
-    verdict(DATASET_TOTAL_VS_MEAN, ev)
+    claims_verdict(DATASET_TOTAL_VS_MEAN, ev)
 
 
 @claim_test(DATASET_ROWS_ONE_PER_EPOCH)
-def test_dataset_rows_one_per_epoch(verdict):
+def test_dataset_rows_one_per_epoch(claims_verdict):
     r = DATASET_ROWS_ONE_PER_EPOCH.reported
     ev = stats.exact_value(r["total_epochs"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
-    verdict(DATASET_ROWS_ONE_PER_EPOCH, dataclasses.replace(ev, detail={
+    claims_verdict(DATASET_ROWS_ONE_PER_EPOCH, dataclasses.replace(ev, detail={
         **ev.detail, "difference": r["total_epochs"] - r["data_points"]}))
 
 
 @claim_test(DATASET_ROWS_MINUS_TRACES)
-def test_dataset_rows_epochs_minus_traces(verdict):
+def test_dataset_rows_epochs_minus_traces(claims_verdict):
     r = DATASET_ROWS_MINUS_TRACES.reported
     ev = stats.exact_value(r["total_epochs"] - r["n_traces"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
-    verdict(DATASET_ROWS_MINUS_TRACES, ev)
+    claims_verdict(DATASET_ROWS_MINUS_TRACES, ev)
 
 
 @claim_test(DATASET_MEAN_VARIANCE_RANGE)
-def test_dataset_mean_variance_range(verdict):
+def test_dataset_mean_variance_range(claims_verdict):
     r = DATASET_MEAN_VARIANCE_RANGE.reported
     n = r["n_traces"]
     # Every mean that rounds to 34.5: sums 3,445 ... 3,454 of n integers.
@@ -1165,7 +1165,7 @@ def test_dataset_mean_variance_range(verdict):
     excess = max(0.0, min(smallest.values()) - r["variance"])
     ev = stats.exact_value(excess, 0.0, rel_tol=0.0, abs_tol=DATASET_MEAN_VARIANCE_RANGE.protocol.abs_tol.value,
                            alpha=ALPHA)
-    verdict(DATASET_MEAN_VARIANCE_RANGE, dataclasses.replace(ev, detail={
+    claims_verdict(DATASET_MEAN_VARIANCE_RANGE, dataclasses.replace(ev, detail={
         **ev.detail, "smallest_variance_by_total": smallest,
         "smallest_variance_mean_34.5_ddof1": C.min_variance_given_range(n, r["mean"], r["min"], r["max"], ddof=1)}))
 
@@ -1176,35 +1176,35 @@ def test_dataset_mean_variance_range(verdict):
 
 
 @pytest.mark.parametrize("claim", _params(ROW_CLAIMS.values()))
-def test_table21_r2(claim, study, verdict):
+def test_table21_r2(claim, study, claims_verdict):
     scheme = claim.id.split(".")[1].removeprefix("table21_")
     if claim.id.endswith(".linear_regression"):
         for name, fig in zip(("pred_vs_actual", "residuals"),
                              _pred_figures(study.table_rows, study.table(scheme).scores["linear_regression"], scheme)):
-            verdict.figure(name, fig)
-    verdict(study.bind(claim), study.evidence(claim))
+            claims_verdict.figure(name, fig)
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(ERROR_CLAIMS.values()))
-def test_table21_tree_errors(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_table21_tree_errors(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(RANKING_CLAIMS.values()))
-def test_table21_ranking(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_table21_ranking(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(OBSERVATION_CLAIMS.values()))
-def test_observation(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_observation(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @claim_test(TABLE_SELF_CONSISTENCY)
-def test_simple_beats_complex_in_table(verdict):
+def test_simple_beats_complex_in_table(claims_verdict):
     above = [m for m in COMPLEX_MODELS if TABLE_21[m][1] > TABLE_21["linear_regression"][1]]
     ev = stats.exact_value(len(above), 0.0, rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
-    verdict(TABLE_SELF_CONSISTENCY, dataclasses.replace(ev, detail={**ev.detail, "above_linear": above}))
+    claims_verdict(TABLE_SELF_CONSISTENCY, dataclasses.replace(ev, detail={**ev.detail, "above_linear": above}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1213,30 +1213,30 @@ def test_simple_beats_complex_in_table(verdict):
 
 
 @pytest.mark.parametrize("claim", _params(LINEARITY_CLAIMS.values()))
-def test_linearity(claim, study, verdict):
+def test_linearity(claim, study, claims_verdict):
     if claim is LINEARITY_CLAIMS["l2_linear_vs_log"]:
-        verdict.figure("epochs_vs_l2", _distance_figure(study.rows, study.forms("l2_distance")))
-    verdict(study.bind(claim), study.evidence(claim))
+        claims_verdict.figure("epochs_vs_l2", _distance_figure(study.rows, study.forms("l2_distance")))
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params([NORMS_EVERY_ROW, NORMS_MEAN_L2, NORMS_MEAN_L1, NORMS_RATIO]))
-def test_norms(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_norms(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @claim_test(NORMS_RATIO_ARITHMETIC)
-def test_norms_ratio_arithmetic(verdict):
+def test_norms_ratio_arithmetic(claims_verdict):
     r = NORMS_RATIO_ARITHMETIC.reported
     ev = stats.exact_value(r["mean_l1"] / r["mean_l2"], r["ratio"], rel_tol=0.0,
                            abs_tol=NORMS_RATIO_ARITHMETIC.protocol.abs_tol.value, alpha=ALPHA)
-    verdict(NORMS_RATIO_ARITHMETIC, ev)
+    claims_verdict(NORMS_RATIO_ARITHMETIC, ev)
 
 
 @claim_test(NORMS_SQRT3)
-def test_norms_sqrt3(verdict):
+def test_norms_sqrt3(claims_verdict):
     ev = stats.exact_value(math.sqrt(3), NORMS_SQRT3.reported["sqrt3"], rel_tol=0.0,
                            abs_tol=NORMS_SQRT3.protocol.abs_tol.value, alpha=ALPHA)
-    verdict(NORMS_SQRT3, ev)
+    claims_verdict(NORMS_SQRT3, ev)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1245,25 +1245,25 @@ def test_norms_sqrt3(verdict):
 
 
 @pytest.mark.parametrize("claim", _params(BEYOND_CLAIMS.values()))
-def test_beyond_distance(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_beyond_distance(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(FEATURE_CLAIMS.values()))
-def test_feature_importance(claim, study, verdict):
+def test_feature_importance(claim, study, claims_verdict):
     if claim is FEATURE_CLAIMS["log_transforms_decrease"]:
-        verdict.figure("feature_importance", _importance_figure(study))
-    verdict(study.bind(claim), study.evidence(claim))
+        claims_verdict.figure("feature_importance", _importance_figure(study))
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(STABILITY_CLAIMS.values()))
-def test_stability(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_stability(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params([SMART_FASTER, SMART_GUARANTEED]))
-def test_smart_init(claim, study, verdict):
-    verdict(study.bind(claim), study.evidence(claim))
+def test_smart_init(claim, study, claims_verdict):
+    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1296,12 +1296,12 @@ def _sweep_evidence(s: Study, claim: Claim, kind: str) -> Evidence:
 
 @pytest.mark.full
 @pytest.mark.parametrize("claim", _params(SWEEP_CLAIMS.values()))
-def test_sweep(claim, studies, master_seed, verdict, expected_verdicts):
+def test_sweep(claim, studies, claims_master_seed, claims_verdict, claims_expected_verdicts):
     (lr, scale, kind), = [k for k, c in SWEEP_CLAIMS.items() if c is claim]
-    s = studies(master_seed, lr=lr, init_scale=scale)
+    s = studies(claims_master_seed, lr=lr, init_scale=scale)
     ev = _sweep_evidence(s, claim, kind)
     main = SWEEP_MAIN[kind].id
-    main_verdict = expected_verdicts.get(main)
-    verdict(s.bind(claim), dataclasses.replace(ev, detail={
+    main_verdict = claims_expected_verdicts.get(main)
+    claims_verdict(s.bind(claim), dataclasses.replace(ev, detail={
         **ev.detail, "main_claim": main, "main_verdict": main_verdict.value if main_verdict else None,
         "survives": ev.verdict == main_verdict}))

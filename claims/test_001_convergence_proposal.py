@@ -268,8 +268,8 @@ def studies(claims_tier):
 
 
 @pytest.fixture
-def study(studies, master_seed) -> Study:
-    return studies(master_seed)
+def study(studies, claims_master_seed) -> Study:
+    return studies(claims_master_seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,36 +325,36 @@ def _alignment_figure(rows: C.Rows):
 
 
 @claim_test(MARKOV)
-def test_markov_property(study, verdict):
+def test_markov_property(study, claims_verdict):
     m = C.markov_check(study.protocol, seed_seq=study.seq("markov"))
     ev = stats.always(m.n_restarts - m.n_failures, m.n_restarts, alpha=ALPHA)
-    verdict(study.bind(MARKOV), dataclasses.replace(ev, detail={**ev.detail, **m._asdict()}))
+    claims_verdict(study.bind(MARKOV), dataclasses.replace(ev, detail={**ev.detail, **m._asdict()}))
 
 
 @claim_test(GUARANTEED)
-def test_guaranteed_convergence(study, verdict):
-    verdict(study.bind(GUARANTEED), study.solved_evidence(alpha=ALPHA))
+def test_guaranteed_convergence(study, claims_verdict):
+    claims_verdict(study.bind(GUARANTEED), study.solved_evidence(alpha=ALPHA))
 
 
 @claim_test(ALIGNMENT)
-def test_gradient_alignment(study, verdict):
+def test_gradient_alignment(study, claims_verdict):
     rows = study.rows
     ev = stats.metric_exceeds(
         np.arange(rows.n_traces), 0.0, statistic=lambda t: C.spearman_by_traces(rows, "alignment", t),
         alpha=ALPHA, n_resamples=N_RESAMPLES_SLOW, rng=study.rng(ALIGNMENT))
     ref = C.alignment_spearman(rows)
-    verdict.figure("alignment_vs_epochs", _alignment_figure(rows))
-    verdict(study.bind(ALIGNMENT), dataclasses.replace(ev, detail={
+    claims_verdict.figure("alignment_vs_epochs", _alignment_figure(rows))
+    claims_verdict(study.bind(ALIGNMENT), dataclasses.replace(ev, detail={
         **ev.detail, "rho_distance": ref.rho_distance, "rho_cosine": ref.rho_cosine, "rows": ref.n_rows}))
 
 
 @claim_test(TRAJECTORY)
-def test_trajectory_paths(study, verdict):
+def test_trajectory_paths(study, claims_verdict):
     td = C.trajectory_divergence(study.uncapped)
     deviating = int(np.sum(np.abs(td.residual) >= DEVIATION_EPOCHS))
     ev = stats.rate_at_least(deviating, int(td.residual.size), DEVIATING_SHARE, alpha=ALPHA)
     classes, sizes = np.unique(td.switches, return_counts=True)
-    verdict(study.bind(TRAJECTORY), dataclasses.replace(ev, detail={
+    claims_verdict(study.bind(TRAJECTORY), dataclasses.replace(ev, detail={
         **ev.detail, "max_abs_residual": float(np.abs(td.residual).max()),
         "path_classes_by_switches": dict(zip(classes.tolist(), sizes.tolist())),
         "kruskal_by_path_p": td.by_path.p_value, "kruskal_by_solution_p": td.by_solution.p_value,
@@ -362,18 +362,18 @@ def test_trajectory_paths(study, verdict):
 
 
 @claim_test(INIT_PREDICTABLE)
-def test_slow_convergence_from_init(study, verdict):
+def test_slow_convergence_from_init(study, claims_verdict):
     res = C.initial_state_predictability(study.traces, random_state=study.random_state("init"))
     score = res.scores["gradient_boosting"]
     slow = res.label == 1
     ev = stats.distributions_differ(score[slow], score[~slow], direction="greater", alpha=ALPHA,
                                     n_resamples=N_RESAMPLES, rng=study.rng(INIT_PREDICTABLE))
-    verdict(study.bind(INIT_PREDICTABLE), dataclasses.replace(ev, detail={
+    claims_verdict(study.bind(INIT_PREDICTABLE), dataclasses.replace(ev, detail={
         **ev.detail, "auc": res.auc, "slow_threshold_epochs": res.threshold, "n_slow": res.n_slow}))
 
 
 @pytest.mark.parametrize("claim", [pytest.param(c, marks=claim_test(c), id=c.id) for c in OUTCOME_CLAIMS.values()])
-def test_expected_accuracy(claim, study, verdict):
+def test_expected_accuracy(claim, study, claims_verdict):
     if claim is OUTCOME_CLAIMS["random_forest"]:
-        verdict.figure("heatmap", _heatmap_figure(study))
-    verdict(study.bind(claim), study.outcome_evidence[claim.id])
+        claims_verdict.figure("heatmap", _heatmap_figure(study))
+    claims_verdict(study.bind(claim), study.outcome_evidence[claim.id])

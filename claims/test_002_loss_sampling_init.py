@@ -138,7 +138,7 @@ def _reductions_figure(errors: torch.Tensor, reported: float):
 
 
 @claim_test(PLATEAU_MSE)
-def test_plateau_mse(verdict):
+def test_plateau_mse(claims_verdict):
     output, Y = plateau_output()
     observed = torch.nn.functional.mse_loss(output, Y).item()
     evidence = plateau_exact(PLATEAU_MSE, observed, PLATEAU_MSE.reported["mse"])
@@ -148,36 +148,36 @@ def test_plateau_mse(verdict):
         "sum_over_classes_mean_over_samples": errors.sum(dim=1).mean().item(),
         "half_mse": 0.5 * observed,
     }
-    verdict.figure("reductions", _reductions_figure(errors, PLATEAU_MSE.reported["mse"]))
-    verdict(PLATEAU_MSE, replace(evidence, detail={**evidence.detail, **conventions}))
+    claims_verdict.figure("reductions", _reductions_figure(errors, PLATEAU_MSE.reported["mse"]))
+    claims_verdict(PLATEAU_MSE, replace(evidence, detail={**evidence.detail, **conventions}))
 
 
 @claim_test(PLATEAU_ERROR_HOT)
-def test_plateau_error_hot_class(verdict):
+def test_plateau_error_hot_class(claims_verdict):
     output, Y = plateau_output()
     claimed = PLATEAU_ERROR_HOT.reported["error_hot_class"]
     hot = ((output - Y) ** 2)[Y == 1]  # (N,) squared error on each sample's own class
     observed = hot[(hot - claimed).abs().argmax()].item()  # the sample farthest from the claim
-    verdict(PLATEAU_ERROR_HOT, plateau_exact(PLATEAU_ERROR_HOT, observed, claimed))
+    claims_verdict(PLATEAU_ERROR_HOT, plateau_exact(PLATEAU_ERROR_HOT, observed, claimed))
 
 
 @claim_test(PLATEAU_ERROR_OTHER)
-def test_plateau_error_other_class(verdict):
+def test_plateau_error_other_class(claims_verdict):
     output, Y = plateau_output()
     # Output 0.5 against target 0 errs by 0.5 too, so "0 for other" fails under either reading:
     # per output component (here) or per sample of the other class (mean over O is also 0.25).
     claimed = PLATEAU_ERROR_OTHER.reported["error_other_class"]
     other = ((output - Y) ** 2)[Y == 0]  # (N,) squared error on each sample's other class
     observed = other[(other - claimed).abs().argmax()].item()
-    verdict(PLATEAU_ERROR_OTHER, plateau_exact(PLATEAU_ERROR_OTHER, observed, claimed))
+    claims_verdict(PLATEAU_ERROR_OTHER, plateau_exact(PLATEAU_ERROR_OTHER, observed, claimed))
 
 
 @claim_test(PLATEAU_CONSISTENCY)
-def test_plateau_self_consistency(verdict):
+def test_plateau_self_consistency(claims_verdict):
     # The document's own numbers: averaging its two per-class errors should give its MSE.
     r = PLATEAU_CONSISTENCY.reported
     implied = (r["error_hot_class"] + r["error_other_class"]) / 2
-    verdict(PLATEAU_CONSISTENCY, plateau_exact(PLATEAU_CONSISTENCY, implied, r["mse"]))
+    claims_verdict(PLATEAU_CONSISTENCY, plateau_exact(PLATEAU_CONSISTENCY, implied, r["mse"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,18 +248,18 @@ def expected_samples(claim: Claim) -> float:
 
 
 @claim_test(SAMPLES_P50)
-def test_expected_samples_p50(verdict):
-    verdict(SAMPLES_P50, _expected_samples_evidence(SAMPLES_P50))
+def test_expected_samples_p50(claims_verdict):
+    claims_verdict(SAMPLES_P50, _expected_samples_evidence(SAMPLES_P50))
 
 
 @claim_test(SAMPLES_P25)
-def test_expected_samples_p25(verdict):
-    verdict(SAMPLES_P25, _expected_samples_evidence(SAMPLES_P25))
+def test_expected_samples_p25(claims_verdict):
+    claims_verdict(SAMPLES_P25, _expected_samples_evidence(SAMPLES_P25))
 
 
 @claim_test(SAMPLES_P0)
-def test_expected_samples_p0(verdict):
-    verdict(SAMPLES_P0, _expected_samples_evidence(SAMPLES_P0))
+def test_expected_samples_p0(claims_verdict):
+    claims_verdict(SAMPLES_P0, _expected_samples_evidence(SAMPLES_P0))
 
 
 def _expected_samples_evidence(claim: Claim):

@@ -57,13 +57,13 @@ B = make("b")
 
 
 @claim_test(A)
-def test_a(verdict):
-    verdict(A, ev("confirmed"))
+def test_a(claims_verdict):
+    claims_verdict(A, ev("confirmed"))
 
 
 @claim_test(B)
-def test_b(verdict):
-    verdict(B, ev("refuted", estimate=0.5))
+def test_b(claims_verdict):
+    claims_verdict(B, ev("refuted", estimate=0.5))
 '''
 
 
@@ -187,7 +187,7 @@ def test_test_without_verdict_fails(project):
 A = make("a")
 
 @claim_test(A)
-def test_a(verdict):
+def test_a(claims_verdict):
     pass
 ''')
     result = run(project, "--claims-update")
@@ -212,8 +212,8 @@ def test_malformed_claim_fails_collection(project, claim_kw, message):
 A = make("a", {claim_kw})
 
 @claim_test(A)
-def test_a(verdict):
-    verdict(A, ev("confirmed"))
+def test_a(claims_verdict):
+    claims_verdict(A, ev("confirmed"))
 ''')
     result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.INTERRUPTED
@@ -231,7 +231,7 @@ def test_a():
 ''')
     result = run(project)
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*malformed claim test: *must request the 'verdict' fixture*"])
+    result.stdout.fnmatch_lines(["*malformed claim test: *must request the 'claims_verdict' fixture*"])
 
 
 # ---------------------------------------------------------------------------- tiers, seeds
@@ -245,21 +245,21 @@ G = make("g")
 
 @claim_test(Q)
 @pytest.mark.quick
-def test_q(verdict, claims_tier):
-    verdict(Q, ev("confirmed", n=Q.n_for(claims_tier)))
+def test_q(claims_verdict, claims_tier):
+    claims_verdict(Q, ev("confirmed", n=Q.n_for(claims_tier)))
 
 
 @claim_test(F)
 @pytest.mark.full
-def test_f(verdict):
-    verdict(F, ev("confirmed"))
+def test_f(claims_verdict):
+    claims_verdict(F, ev("confirmed"))
 
 
 @claim_test(G)
 @pytest.mark.gpu
-def test_g(verdict, device):
-    assert device.type == "cuda"
-    verdict(G, ev("confirmed"))
+def test_g(claims_verdict, claims_device):
+    assert claims_device.type == "cuda"
+    claims_verdict(G, ev("confirmed"))
 '''
 
 
@@ -290,9 +290,9 @@ A = make("a")
 
 
 @claim_test(A)
-def test_a(verdict, expected_verdicts):
-    assert expected_verdicts == {"002.toy.a": Verdict.CONFIRMED, "002.toy.b": Verdict.REFUTED}
-    verdict(A, ev("confirmed"))
+def test_a(claims_verdict, claims_expected_verdicts):
+    assert claims_expected_verdicts == {"002.toy.a": Verdict.CONFIRMED, "002.toy.b": Verdict.REFUTED}
+    claims_verdict(A, ev("confirmed"))
 ''')
     ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed"},
                                             "002.toy.b": {"quick": "refuted", "full": "confirmed"},
@@ -307,13 +307,13 @@ W = make("wobbly")
 
 
 @claim_test(S)
-def test_stable(verdict):
-    verdict(S, ev("confirmed"))
+def test_stable(claims_verdict):
+    claims_verdict(S, ev("confirmed"))
 
 
 @claim_test(W)
-def test_wobbly(verdict, master_seed):
-    verdict(W, ev("refuted" if master_seed == 2 else "confirmed"))
+def test_wobbly(claims_verdict, claims_master_seed):
+    claims_verdict(W, ev("refuted" if claims_master_seed == 2 else "confirmed"))
 ''')
     ledger(project).write_text(ledger_text({"002.toy.stable": {"quick": "confirmed"}, "002.toy.wobbly": {"quick": "confirmed"}}))
     result = run(project, "--claims-seeds", "0:4", "-v")
@@ -335,15 +335,15 @@ CLAIMS = [make(f"c{i}", test="mean_equals", n=20) for i in range(6)]
 
 
 @pytest.mark.parametrize("claim", [pytest.param(c, marks=claim_test(c), id=c.id) for c in CLAIMS])
-def test_mean(claim, verdict, claim_seed):
-    x = np.random.default_rng(claim_seed).normal(size=20)  # (N,)
+def test_mean(claim, claims_verdict, claims_seed):
+    x = np.random.default_rng(claims_seed).normal(size=20)  # (N,)
     m = float(x.mean())
     if claim.id.endswith("c0"):
         fig, ax = plt.subplots()
         ax.hist(x)
-        verdict.figure("hist", fig)
+        claims_verdict.figure("hist", fig)
     v = "confirmed" if abs(m) < 0.2 else "inconclusive"
-    verdict(claim, Evidence(verdict=Verdict(v), estimate=m, ci=(m - 0.45, m + 0.45), p_value=0.5,
+    claims_verdict(claim, Evidence(verdict=Verdict(v), estimate=m, ci=(m - 0.45, m + 0.45), p_value=0.5,
                             effect_size=m, n=20, alpha=0.05, test="toy mean", mde=0.6))
 
 
@@ -352,8 +352,8 @@ FULL = make("full_only")
 
 @claim_test(FULL)
 @pytest.mark.full
-def test_full_only(verdict):
-    verdict(FULL, ev("confirmed"))
+def test_full_only(claims_verdict):
+    claims_verdict(FULL, ev("confirmed"))
 '''
 
 
@@ -395,11 +395,11 @@ def _param(c, i):
 
 
 @pytest.mark.parametrize("claim", [_param(c, i) for i, c in enumerate(CLAIMS)])
-def test_g(claim, verdict):
+def test_g(claim, claims_verdict):
     if int(claim.id[-1]) % 2 == 0:
         with open("grouped_workers.txt", "a") as f:
             f.write(os.environ["PYTEST_XDIST_WORKER"] + " " + os.environ["PYTEST_CURRENT_TEST"].split()[0] + "\\n")
-    verdict(claim, ev("confirmed"))
+    claims_verdict(claim, ev("confirmed"))
 '''
 
 
@@ -432,7 +432,7 @@ C = make("crash")
 
 
 @claim_test(C)
-def test_crash(verdict):
+def test_crash(claims_verdict):
     import os
     os._exit(3)
 ''')
@@ -455,11 +455,11 @@ CLAIMS = [make(f"k{i}") for i in range(3)]
 
 @pytest.mark.parametrize("claim", [pytest.param(c, marks=[claim_test(c), pytest.mark.xdist_group("g")], id=c.id)
                                    for c in CLAIMS])
-def test_k(claim, verdict):
+def test_k(claim, claims_verdict):
     if claim.id.endswith("k1"):
         import os
         os._exit(3)
-    verdict(claim, ev("confirmed"))
+    claims_verdict(claim, ev("confirmed"))
 ''')
     result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
                                           "-p", "no:benchmark", timeout=120)

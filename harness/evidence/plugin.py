@@ -1,11 +1,11 @@
 """pytest plugin of the claims suite: markers, options, fixtures, ledger gating, reports, xdist.
 
 A claim test is a test function marked with :func:`claim_test` (``pytest.mark.claim``) that
-submits exactly one ``(claim, evidence)`` pair through the ``verdict`` fixture::
+submits exactly one ``(claim, evidence)`` pair through the ``claims_verdict`` fixture::
 
     @claim_test(PLATEAU)
-    def test_plateau_mse(verdict):
-        verdict(PLATEAU, stats.exact_value(observed, 0.125, rel_tol=0.0, abs_tol=1e-12))
+    def test_plateau_mse(claims_verdict):
+        claims_verdict(PLATEAU, stats.exact_value(observed, 0.125, rel_tol=0.0, abs_tol=1e-12))
 
 The test passes when the observed verdict equals the ledger's (``claims/ledger.json``) for the
 tier being run. Under pytest-xdist, workers send their verdict records to the controller through
@@ -51,7 +51,7 @@ _NOT_RUN_KEY = "claims_not_run"
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
     """Mark a test as the test of ``claim`` (usable as a decorator or in ``pytest.param(marks=...)``).
 
-    The test must request the ``verdict`` fixture and call ``verdict(claim, evidence)`` once.
+    The test must request the ``claims_verdict`` fixture and call ``verdict(claim, evidence)`` once.
     """
     if not isinstance(claim, Claim):
         raise TypeError(f"claim_test expects a harness.evidence.claims.Claim, got {type(claim).__name__}")
@@ -286,10 +286,10 @@ def _validate_item(item: pytest.Item, state: _State) -> None:
     check_source(claim, state.sources_dir)
     if item.get_closest_marker("quick") and item.get_closest_marker("full"):
         raise ValueError(f"{where}: claim {claim.id!r} is marked both quick and full")
-    if "verdict" not in getattr(item, "fixturenames", ()):
-        raise ValueError(f"{where}: claim test of {claim.id!r} must request the 'verdict' fixture")
+    if "claims_verdict" not in getattr(item, "fixturenames", ()):
+        raise ValueError(f"{where}: claim test of {claim.id!r} must request the 'claims_verdict' fixture")
     callspec = getattr(item, "callspec", None)
-    seed = callspec.params.get("master_seed") if callspec is not None else None
+    seed = callspec.params.get("claims_master_seed") if callspec is not None else None
     key = (claim.id, seed)
     other = state.seen.setdefault(key, item.nodeid)
     if other != item.nodeid:
@@ -314,9 +314,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     state = _state(metafunc.config)
     if state.seeds is None:
         return
-    # Every claim test requests ``verdict``, which depends on ``master_seed``.
-    if "master_seed" in metafunc.fixturenames:
-        metafunc.parametrize("master_seed", state.seeds, indirect=True, ids=[f"seed{s}" for s in state.seeds])
+    # Every claim test requests ``claims_verdict``, which depends on ``claims_master_seed``.
+    if "claims_master_seed" in metafunc.fixturenames:
+        metafunc.parametrize("claims_master_seed", state.seeds, indirect=True, ids=[f"seed{s}" for s in state.seeds])
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection, so "not run" lists only claims the selection kept
@@ -350,13 +350,13 @@ def claims_tier(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def master_seed(request: pytest.FixtureRequest) -> int:
+def claims_master_seed(request: pytest.FixtureRequest) -> int:
     """The master seed of this test (one of ``--claims-seeds``, else ``--claims-seed``)."""
     return getattr(request, "param", _state(request.config).master_seed)
 
 
 @pytest.fixture(scope="session")
-def device():
+def claims_device():
     """The torch device populations train on (``harness.engine.device.default_device()``)."""
     from harness.engine.device import default_device
 
@@ -364,7 +364,7 @@ def device():
 
 
 @pytest.fixture(scope="session")
-def expected_verdicts(request: pytest.FixtureRequest) -> dict[str, Verdict]:
+def claims_expected_verdicts(request: pytest.FixtureRequest) -> dict[str, Verdict]:
     """The ledger's expected verdict of every claim in this tier (claim id -> Verdict), read-only copy.
 
     For claims read against other claims, e.g. a sweep reporting whether its main claim's
@@ -375,12 +375,12 @@ def expected_verdicts(request: pytest.FixtureRequest) -> dict[str, Verdict]:
 
 
 @pytest.fixture
-def claim_seed(request: pytest.FixtureRequest, master_seed: int):
-    """``claim_seed_sequence(master_seed, claim.id)``: the SeedSequence of this test's claim."""
+def claims_seed(request: pytest.FixtureRequest, claims_master_seed: int):
+    """``claim_seed_sequence(claims_master_seed, claim.id)``: the SeedSequence of this test's claim."""
     claim = _item_claim(request.node)
     if claim is None:
-        pytest.fail("the claim_seed fixture needs a claim: mark the test with @claim_test(CLAIM)", pytrace=False)
-    return claim_seed_sequence(master_seed, claim.id)
+        pytest.fail("the claims_seed fixture needs a claim: mark the test with @claim_test(CLAIM)", pytrace=False)
+    return claim_seed_sequence(claims_master_seed, claim.id)
 
 
 class _Recorder:
@@ -481,7 +481,7 @@ def _describe(record: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def verdict(request: pytest.FixtureRequest, master_seed: int) -> _Recorder:
+def claims_verdict(request: pytest.FixtureRequest, claims_master_seed: int) -> _Recorder:
     """Submit ``(claim, evidence)`` for the claim this test is marked with: ``verdict(CLAIM, ev)``.
 
     ``verdict.figure(name, fig)`` adds a figure to the claim's report row. The test passes when
@@ -490,7 +490,7 @@ def verdict(request: pytest.FixtureRequest, master_seed: int) -> _Recorder:
     claim = _item_claim(request.node)
     if claim is None:
         pytest.fail("the verdict fixture needs a claim: mark the test with @claim_test(CLAIM)", pytrace=False)
-    recorder = _Recorder(request.node, claim, _state(request.config), master_seed)
+    recorder = _Recorder(request.node, claim, _state(request.config), claims_master_seed)
     request.node.stash[_RECORDER] = recorder
     return recorder
 
