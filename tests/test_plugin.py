@@ -48,7 +48,7 @@ def make(name, **kw):
 
 def ev(v, estimate=1.0, n=1):
     return Evidence(verdict=Verdict(v), estimate=estimate, ci=None, p_value=None, effect_size=0.0, n=n,
-                    alpha=0.05, test="toy rule")
+                    alpha=0.05, test="toy rule", rule="exact_value")
 '''
 
 MATCH_MODULE = PRELUDE + '''
@@ -344,7 +344,7 @@ def test_mean(claim, claims_verdict, claims_seed):
         claims_verdict.figure("hist", fig)
     v = "confirmed" if abs(m) < 0.2 else "inconclusive"
     claims_verdict(claim, Evidence(verdict=Verdict(v), estimate=m, ci=(m - 0.45, m + 0.45), p_value=0.5,
-                            effect_size=m, n=20, alpha=0.05, test="toy mean", mde=0.6))
+                            effect_size=m, n=20, alpha=0.05, test="toy mean", mde=0.6, rule="mean_equals"))
 
 
 FULL = make("full_only")

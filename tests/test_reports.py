@@ -56,7 +56,8 @@ def test_claims_json_has_exactly_the_schema_keys():
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
         "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
-        "mde", "verdict", "expected", "protocol", "duration_s",
+        "mde", "verdict", "expected", "protocol", "duration_s", "family", "p_confirm", "mde_confirm",
+        "cannot_confirm",
     ]
     assert list(CLAIM_KEYS) == list(doc["claims"][0])
     assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
@@ -90,7 +91,8 @@ def test_markdown_has_a_section_per_source_and_a_readable_row_per_claim(tmp_path
     assert f"## {SRC_B}" in md and md.index(SRC_B) < md.index(SRC_A)  # sources in order
     assert "“Perfect success \\| 100%”" in md  # statement quoted, pipe escaped inside the table
     assert "rate = 1" in md  # reported
-    assert "0.98 [0.9, 1], p = 0.01" in md  # measured estimate, CI, p
+    assert "| 0.98 [0.9, 1] | 0.01 | — |" in md  # measured estimate, CI, p against, p for
+    assert "| p against | p for |" in md  # the two p-values in separate, named columns
     assert "| binomtest (rate_at_least) |" in md  # test and rule kind
     assert "| 0.12 |" in md  # MDE
     assert "**refuted** (changed)" in md  # verdict differing from the ledger is marked

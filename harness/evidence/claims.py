@@ -31,6 +31,7 @@ from harness.seeds import seed_sequence
 __all__ = [
     "CLAIM_ID_RE",
     "LEDGER_SCHEMA",
+    "RULE_KINDS",
     "SETTING_STATUSES",
     "TEST_KINDS",
     "TIERS",
@@ -41,6 +42,7 @@ __all__ = [
     "Setting",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_evidence",
     "check_source",
     "claim_seed_sequence",
     "compare_ledger",
@@ -53,24 +55,28 @@ __all__ = [
     "updated_ledger",
 ]
 
-# Rule kinds a claim may name; each maps to a verdict rule in ``harness.evidence.stats``.
-TEST_KINDS: frozenset[str] = frozenset(
+# Rule kinds a claim may name -> the rules of ``harness.evidence.stats`` (by the name they record
+# in ``Evidence.rule``) whose evidence may decide it; the recorder fails on any other pairing.
+RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "rate_at_least",  # a success rate is at least p0 (binomial test, exact CI)
-        "rate_at_most",  # a rate is at most p0
-        "rate_equals",  # a rate is approximately p0 (binomial TOST with a margin)
-        "rates_differ",  # two rates differ in a stated direction
-        "monotone_trend",  # rates trend monotonically across ordered groups (Cochran-Armitage)
-        "mean_equals",  # a mean is approximately a value (TOST with a margin)
-        "metric_exceeds",  # a metric exceeds a threshold (bootstrap CI lower bound)
-        "metric_below",  # a metric stays below a threshold (bootstrap CI upper bound)
-        "medians_differ",  # medians differ in a stated direction (bootstrap of the ratio)
-        "distributions_differ",  # two samples differ in location (Mann-Whitney)
-        "always",  # "always / guaranteed / 100%": any counter-example refutes
-        "exact_value",  # arithmetic in the text, checked deterministically with a tolerance
-        "self_consistency",  # numbers in the text agree with each other
+        "rate_at_least": frozenset({"rate_at_least"}),  # a success rate is at least p0 (exact binomial)
+        "rate_at_most": frozenset({"rate_at_most"}),  # a rate is at most p0
+        "rate_equals": frozenset({"rate_equals"}),  # a rate is approximately p0 (binomial TOST with a margin)
+        "rates_differ": frozenset({"rates_differ"}),  # two rates differ in a stated direction
+        "monotone_trend": frozenset({"monotone_trend"}),  # rates trend across ordered groups (Cochran-Armitage)
+        "mean_equals": frozenset({"mean_equals"}),  # a mean is approximately a value (t TOST with a margin)
+        "metric_exceeds": frozenset({"metric_exceeds"}),  # a statistic exceeds a threshold (t / order / chi2 / BCa)
+        "metric_below": frozenset({"metric_below"}),  # a statistic stays below a threshold
+        "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
+        "distributions_differ": frozenset({"distributions_differ"}),  # P(X > Y) != 1/2 (Brunner-Munzel)
+        "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
+        "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
+        "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
     }
 )
+
+# Rule kinds a claim may name (``Claim.test``).
+TEST_KINDS: frozenset[str] = frozenset(RULE_KINDS)
 
 TIERS: tuple[str, ...] = ("quick", "full")
 
@@ -178,7 +184,9 @@ class Claim:
     ``id`` is ``"NNN.group.name"`` where NNN is the source's number; ``statement`` quotes the
     document; ``reported`` holds the numbers it gives; ``test`` names the rule kind (one of
     ``TEST_KINDS``); ``n`` is the sample size of the quick tier and ``n_full`` that of the full
-    tier (``None``: same as ``n``); ``family`` groups claims for Holm correction.
+    tier (``None``: same as ``n``); ``family`` names the Holm family the claim belongs to,
+    declared here with the claim, before any data: its evidence must come out of
+    ``stats.holm(..., family=claim.family)`` (see :func:`check_evidence`).
     """
 
     id: str
@@ -244,6 +252,36 @@ class Claim:
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
         return self.n if tier == "quick" or self.n_full is None else self.n_full
+
+
+def check_evidence(claim: Claim, evidence: Any) -> None:
+    """Raise ``ValueError`` unless ``evidence`` may decide ``claim``.
+
+    - ``evidence.rule`` must be one of the rules ``RULE_KINDS[claim.test]`` allows (every rule
+      of ``harness.evidence.stats`` records its name; hand-made evidence has none);
+    - a claim with a ``family`` needs evidence Holm-adjusted within that family
+      (``detail['holm_family'] == claim.family``), unless the evidence has no p-value at all
+      (a deterministic rule such as ``exact_value``, which Holm leaves unchanged).
+    """
+    allowed = RULE_KINDS[claim.test]
+    rule = getattr(evidence, "rule", None)
+    if rule not in allowed:
+        raise ValueError(
+            f"claim {claim.id!r} declares test={claim.test!r} but its evidence was produced by rule "
+            f"{rule!r}; expected one of {sorted(allowed)} (build evidence with harness.evidence.stats)"
+        )
+    if claim.family is None:
+        return
+    detail = getattr(evidence, "detail", {}) or {}
+    if evidence.p_value is None and detail.get("p_confirm") is None:
+        return
+    adjusted = detail.get("holm_family")
+    if adjusted != claim.family:
+        how = "was not Holm-adjusted" if "holm_m" not in detail else f"was Holm-adjusted in family {adjusted!r}"
+        raise ValueError(
+            f"claim {claim.id!r} belongs to family {claim.family!r} but its evidence {how}; "
+            f"use stats.holm(evidences, alpha=..., family={claim.family!r}) over the family's claims"
+        )
 
 
 def check_source(claim: Claim, sources_dir: str | os.PathLike[str]) -> None:

@@ -32,6 +32,7 @@ from harness.evidence.claims import (
     Claim,
     Ledger,
     LedgerError,
+    check_evidence,
     check_source,
     claim_seed_sequence,
     compare_ledger,
@@ -414,6 +415,10 @@ class _Recorder:
                 f"claim {claim.id!r} declares alpha={claim.alpha} but the evidence used alpha={evidence.alpha}",
                 pytrace=False,
             )
+        try:
+            check_evidence(claim, evidence)  # the rule named by claim.test, Holm within claim.family
+        except ValueError as exc:
+            pytest.fail(str(exc), pytrace=False)
         n = claim.n_for(self._state.tier)
         if evidence.n != n:
             pytest.fail(
@@ -599,6 +604,9 @@ def _summarise(state: _State, main, changes, stability_rows, written) -> None:
         lines.append(f"fragile claims (stability < {state.threshold:.0%}): {len(fragile)}")
         for row in fragile:
             lines.append(f"  {row['id']}: {row['stability']:.0%} of seeds give {row['reference']}")
+    unconfirmable = sorted(r["id"] for r in main if r.get("cannot_confirm"))
+    if unconfirmable:
+        lines.append(f"cannot confirm at this n: {len(unconfirmable)} claim(s): " + ", ".join(unconfirmable))
     if state.not_run:
         lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
     lines.append("report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md")))

@@ -62,6 +62,10 @@ CLAIM_KEYS: tuple[str, ...] = (
     "expected",
     "protocol",
     "duration_s",
+    "family",  # Holm family declared with the claim (None: tested alone)
+    "p_confirm",  # p-value for the claim (``p_value`` is the one against it)
+    "mde_confirm",  # smallest effect for the claim confirmed with 80% power
+    "cannot_confirm",  # true when no true value is confirmed with 80% power at this n
 )
 
 _FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -165,6 +169,10 @@ def make_record(
         "master_seed": int(master_seed),
         "effect_size": _num(evidence.effect_size),
         "rule": claim.test,
+        "family": claim.family,
+        "p_confirm": _num(evidence.detail.get("p_confirm")),
+        "mde_confirm": _num(evidence.mde_confirm),
+        "cannot_confirm": bool(evidence.cannot_confirm),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
     }
@@ -283,8 +291,13 @@ Each row is one quantitative sentence of a source document, re-measured by a see
 **Verdict** is what the data say at significance level α: *confirmed* (the data support the
 claim), *refuted* (the data contradict it) or *inconclusive* (neither, at this sample size).
 **Expected** is the verdict recorded in the ledger (`claims/ledger.json`); the test suite fails
-when the two differ. **Measured** is the estimate with its confidence interval; **MDE** is the
-smallest effect the test detects with 80% power at this n. Each claim's protocol lists every
+when the two differ. **Measured** is the estimate with its confidence interval. **p against**
+is the p-value of the test against the claim (refuted when it is at most α), **p for** the
+p-value of the test for it (confirmed when it is at most α). **MDE against** is the smallest
+effect against the claim that the test refutes with 80% power at this n, **MDE for** the
+smallest effect for it that the test confirms with 80% power; *cannot confirm at this n* marks
+a claim that no true value would confirm with 80% power. **Family** is the Holm family whose
+p-values were adjusted together (declared with the claims). Each claim's protocol lists every
 setting used, marked *stated* (by the document), *calibrated* (measured by us) or *assumed*
 (the document is silent; we chose).
 """
@@ -327,14 +340,14 @@ def claims_markdown(
         title = _source_title(sdir, source)
         lines += [f"## {source}" + (f" — {title}" if title else ""), ""]
         lines += [
-            "| Claim | Statement | Reported | Measured (estimate [CI]) | Test | α | n | MDE | Expected | Verdict |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| Claim | Statement | Reported | Measured (estimate [CI]) | p against | p for | Test | Family | α | n "
+            "| MDE against | MDE for | Expected | Verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in by_source[source]:
             reported = ", ".join(f"{k} = {_fmt(v)}" for k, v in r["reported"].items()) or "—"
             measured = _fmt(r["estimate"]) + (f" [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}]" if r["ci"] else "")
-            if r["p_value"] is not None:
-                measured += f", p = {_fmt(r['p_value'])}"
+            mde_for = "cannot confirm at this n" if r.get("cannot_confirm") else _fmt(r.get("mde_confirm"))
             verdict = f"**{r['verdict']}**"
             if r["expected"] is not None and r["expected"] != r["verdict"]:
                 verdict += " (changed)"
@@ -350,10 +363,14 @@ def claims_markdown(
                         f"“{r['statement']}”",
                         reported,
                         measured,
+                        _fmt(r["p_value"]),
+                        _fmt(r.get("p_confirm")),
                         test,
+                        r.get("family") or "—",
                         _fmt(r["alpha"]),
                         _fmt(r["n"]),
                         _fmt(r["mde"]),
+                        mde_for,
                         r["expected"] or "— (not in ledger)",
                         verdict,
                     )

@@ -34,8 +34,13 @@ class Evidence:
     """Everything a rule measured for one claim: the verdict plus the numbers that justify it.
 
     ``ci`` is a (lo, hi) confidence interval for ``estimate`` at level 1 - alpha (or the
-    rule's stated level), ``mde`` the minimum detectable effect at 80% power for this ``n``
-    (in the same units as ``estimate``), ``detail`` any further named numbers worth reporting.
+    rule's stated level), ``mde`` the minimum effect *against* the claim refuted with 80% power
+    at this ``n``, ``mde_confirm`` the minimum effect *for* the claim (distance inside the
+    claimed region) confirmed with 80% power (both in the units of ``estimate``; ``None`` where
+    no such effect exists). ``cannot_confirm`` is true when no true value makes confirmation
+    80% likely at this ``n`` (and ``alpha``). ``rule`` names the rule of
+    ``harness.evidence.stats`` that produced the evidence (the recorder checks it against
+    ``Claim.test``); ``detail`` holds any further named numbers, among them ``p_confirm``.
     """
 
     verdict: Verdict
@@ -48,6 +53,9 @@ class Evidence:
     test: str
     mde: float | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    rule: str | None = None
+    mde_confirm: float | None = None
+    cannot_confirm: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -58,6 +66,15 @@ class Evidence:
             raise ValueError(f"n must be >= 1, got {self.n}")
         if self.p_value is not None and not (0.0 <= self.p_value <= 1.0 or math.isnan(self.p_value)):
             raise ValueError(f"p_value must lie in [0, 1], got {self.p_value}")
+        if self.rule is not None and (not isinstance(self.rule, str) or not self.rule):
+            raise ValueError(f"rule must be a non-empty rule name or None, got {self.rule!r}")
+        if not isinstance(self.cannot_confirm, bool):
+            raise ValueError(f"cannot_confirm must be a bool, got {self.cannot_confirm!r}")
+
+    @property
+    def p_confirm(self) -> float | None:
+        """The smallest alpha at which the rule would confirm (``detail['p_confirm']``), if any."""
+        return self.detail.get("p_confirm")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (verdict as its string, ci as a list) used by reports and xdist."""
@@ -72,4 +89,7 @@ class Evidence:
             "test": self.test,
             "mde": self.mde,
             "detail": dict(self.detail),
+            "rule": self.rule,
+            "mde_confirm": self.mde_confirm,
+            "cannot_confirm": self.cannot_confirm,
         }
