@@ -64,13 +64,14 @@ def _ac_p(alternative):
     return res.pvalue
 
 
-def _percentile_ci(data, statistic, seed):
-    res = stats.bootstrap(data, statistic, n_resamples=999, method="percentile", rng=_rng(seed))
+def _bca_ci(data, statistic, seed):
+    res = stats.bootstrap(data, statistic, n_resamples=999, method="BCa", rng=_rng(seed))
     return tuple(res.confidence_interval)
 
 
-def _log_median_ratio(x, y, axis=-1):
-    return np.log(np.median(x, axis=axis) / np.median(y, axis=axis))
+def _trimmed(x, axis=-1):
+    """A statistic none of the dedicated rules knows: it goes to the BCa bootstrap."""
+    return stats.trim_mean(x, 0.1, axis=axis)
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,8 +114,23 @@ VERDICT_CASES = [
     ("distributions_differ-refuted", lambda: _dists(3 * X_POS, X_POS, "less"), R),
     ("distributions_differ-inconclusive", lambda: _dists(1.05 * X_POS, X_POS, "greater"), I),
     ("distributions_differ-all-tied", lambda: _dists([1.0, 1.0], [1.0, 1.0], "greater"), I),
-    ("always-confirmed", lambda: S.always(50, 50), C),
+    ("always-clean-runs-without-tolerance", lambda: S.always(50, 50), I),
+    ("always-clean-runs-within-tolerance", lambda: S.always(100, 100, tolerance=0.05), C),
+    ("always-too-few-runs-for-tolerance", lambda: S.always(50, 50, tolerance=0.05), I),
     ("always-refuted", lambda: S.always(49, 50), R),
+    ("always-refuted-despite-tolerance", lambda: S.always(99, 100, tolerance=0.05), R),
+    ("mean_equals-no-spread", lambda: S.mean_equals([1.0, 1.0, 1.0], 1.0, margin=1.0), I),
+    ("metric_exceeds-no-spread-at-rounding", lambda: S.metric_exceeds([0.96] * 10, 0.96), I),
+    ("metric_exceeds-nine-ones-and-one-lower", lambda: S.metric_exceeds([1.0] * 9 + [0.9], 1.0), I),
+    ("metric_below-sd-confirmed", lambda: S.metric_below(0.5 * _sample(10), 1.5, statistic=S.SD), C),
+    ("metric_below-sd-refuted", lambda: S.metric_below(3.0 * _sample(10), 1.0, statistic=S.SD), R),
+    ("metric_exceeds-sd-confirmed", lambda: S.metric_exceeds(3.0 * _sample(10), 1.0, statistic=S.SD), C),
+    ("metric_exceeds-quantile-90", lambda: S.metric_exceeds(5 + _sample(60), 0.0, statistic=S.Quantile(0.9)), C),
+    ("metric_exceeds-bca", lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), C),
+    ("metric_below-bca", lambda: S.metric_below(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), R),
+    ("medians_differ-tied-medians-greater", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "greater"), R),
+    ("medians_differ-tied-medians-less", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "less"), R),
+    ("distributions_differ-complete-separation", lambda: _dists(np.arange(10.0) + 20, np.arange(10.0), "greater"), C),
     ("exact_value-confirmed", lambda: S.exact_value(0.1 + 0.2, 0.3), C),
     ("exact_value-refuted", lambda: S.exact_value(0.126, 0.125), R),
     ("exact_value-abs_tol", lambda: S.exact_value(0.126, 0.125, abs_tol=0.01), C),
@@ -178,22 +194,45 @@ AGREEMENT_CASES = [
      lambda: _two(_ttest(MEAN_X, 0.8, "larger"))),
     ("mean_equals-ci", lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3, alpha=0.1).ci,
      lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.1)),
-    ("metric_exceeds-ci-is-scipy-percentile",
-     lambda: S.metric_exceeds(MEAN_X, 1.0, n_resamples=999, rng=_rng(3)).ci,
-     lambda: _percentile_ci((MEAN_X,), np.mean, seed=3)),
-    ("medians_differ-ci-is-scipy-percentile",
-     lambda: _medians(TWO_X, TWO_Y, "greater", seed=4, n_resamples=999).ci,
-     lambda: np.exp(_percentile_ci((TWO_X, TWO_Y), _log_median_ratio, seed=4))),
-    ("distributions_differ-p_confirm", lambda: _dists(TWO_X, TWO_Y, "greater").detail["p_confirm"],
-     lambda: _two(stats.mannwhitneyu(TWO_X, TWO_Y, alternative="greater").pvalue)),
-    ("distributions_differ-p_value", lambda: _dists(TWO_X, TWO_Y, "greater").p_value,
-     lambda: _two(stats.mannwhitneyu(TWO_X, TWO_Y, alternative="less").pvalue)),
+    ("metric_exceeds-ci-is-t", lambda: S.metric_exceeds(MEAN_X, 1.0).ci,
+     lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.05)),
+    ("metric_exceeds-p_confirm-is-t", lambda: S.metric_exceeds(MEAN_X, 1.0).detail["p_confirm"],
+     lambda: _two(_ttest(MEAN_X, 1.0, "larger"))),
+    ("metric_below-p_value-is-t", lambda: S.metric_below(MEAN_X, 1.0).p_value,
+     lambda: _two(_ttest(MEAN_X, 1.0, "larger"))),
+    ("metric_exceeds-median-ci-is-quantile_test", lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=np.median).ci,
+     lambda: tuple(stats.quantile_test(MEAN_X, p=0.5).confidence_interval(0.95))),
+    ("metric_exceeds-median-p_confirm-is-quantile_test",
+     lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=S.MEDIAN).detail["p_confirm"],
+     lambda: _two(stats.quantile_test(MEAN_X, q=1.0, p=0.5, alternative="greater").pvalue)),
+    ("metric_below-q90-p_value-is-quantile_test",
+     lambda: S.metric_below(MEAN_X, 1.2, statistic=S.Quantile(0.9)).p_value,
+     lambda: _two(stats.quantile_test(MEAN_X, q=1.2, p=0.9, alternative="greater").pvalue)),
+    ("metric_below-sd-ci-is-chi2", lambda: S.metric_below(MEAN_X, 1.0, statistic=S.SD).ci,
+     lambda: tuple(MEAN_X.std(ddof=1) * np.sqrt(24 / stats.chi2.ppf([0.975, 0.025], 24)))),
+    ("metric_below-sd-p_confirm-is-chi2", lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).detail["p_confirm"],
+     lambda: _two(stats.chi2.cdf(24 * MEAN_X.var(ddof=1) / 0.4 ** 2, 24))),
+    ("metric_exceeds-bca-ci-is-scipy-bca",
+     lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng(3)).ci,
+     lambda: _bca_ci((MEAN_X,), _trimmed, seed=3)),
+    ("medians_differ-median-ci-is-quantile_test",
+     lambda: _medians(TWO_X, TWO_Y, "greater").detail["median_x_ci"],
+     lambda: tuple(stats.quantile_test(TWO_X, p=0.5).confidence_interval(0.975))),
+    ("distributions_differ-p_confirm-is-brunner-munzel",
+     lambda: _dists(TWO_X, TWO_Y, "greater").detail["p_confirm"],
+     lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="larger").pvalue)),
+    ("distributions_differ-p_value-is-brunner-munzel", lambda: _dists(TWO_X, TWO_Y, "greater").p_value,
+     lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="smaller").pvalue)),
+    ("distributions_differ-p_value-is-scipy-brunnermunzel", lambda: _dists(TWO_X, TWO_Y, "less").detail["p_confirm"],
+     lambda: _two(stats.brunnermunzel(TWO_X, TWO_Y, alternative="less").pvalue)),
     ("distributions_differ-cles-from-U", lambda: _dists(TWO_X, TWO_Y, "less").estimate,
      lambda: stats.mannwhitneyu(TWO_X, TWO_Y).statistic / (TWO_X.size * TWO_Y.size)),
     ("distributions_differ-ci-brunner-munzel", lambda: _dists(TWO_X, TWO_Y, "less").ci,
      lambda: rank_compare_2indep(TWO_X, TWO_Y).conf_int(alpha=0.05)),
-    ("always-ci-one-sided-lower", lambda: S.always(30, 30, alpha=0.1).ci,
-     lambda: tuple(stats.binomtest(30, 30, alternative="greater").proportion_ci(0.9, method="exact"))),
+    ("always-ci-clopper-pearson", lambda: S.always(30, 30, alpha=0.1).ci,
+     lambda: tuple(stats.binomtest(30, 30).proportion_ci(0.9, method="exact"))),
+    ("always-p_confirm", lambda: S.always(100, 100, tolerance=0.05).detail["p_confirm"],
+     lambda: _two(stats.binomtest(100, 100, 0.95, alternative="greater").pvalue)),
 ]
 
 
@@ -203,15 +242,39 @@ def test_rule_numbers_match_direct_library_call(ours, direct):
 
 
 # mde definitions: each mde, fed back into the library's power function, gives 80% power.
+def _refute_count(n, p0):
+    """Largest count refuting "rate >= p0" at alpha = 0.05: P(Bin(n, p0) <= k) <= 0.025."""
+    return int(np.nonzero(stats.binom.cdf(np.arange(n + 1), n, p0) <= 0.025)[0][-1])
+
+
+def _confirm_count(n, p0):
+    """Smallest count confirming "rate >= p0" at alpha = 0.05: P(Bin(n, p0) >= k) <= 0.025."""
+    return int(np.nonzero(stats.binom.sf(np.arange(n + 1) - 1, n, p0) <= 0.025)[0][0])
+
+
+def _power_t(effect, n):
+    return TTestPower().power(effect_size=effect, nobs=n, alpha=0.025, alternative="larger")
+
+
+SD_X = MEAN_X.std(ddof=1)
 MDE_CASES = [
-    ("rate_at_least", lambda: smp.proportion_effectsize(0.8, 0.8 - S.rate_at_least(160, 200, 0.8).mde),
-     lambda: NormalIndPower().solve_power(nobs1=200, ratio=0, alpha=0.05, power=0.8)),
-    ("rates_differ-centred-on-pooled-rate", lambda: smp.proportion_effectsize(
+    ("rate_at_least-exact-binomial",
+     lambda: stats.binom.cdf(_refute_count(200, 0.8), 200, 0.8 - S.rate_at_least(160, 200, 0.8).mde), lambda: 0.8),
+    ("rate_at_least-confirm-exact-binomial",
+     lambda: stats.binom.sf(_confirm_count(200, 0.8) - 1, 200, 0.8 + S.rate_at_least(160, 200, 0.8).mde_confirm),
+     lambda: 0.8),
+    ("rates_differ-centred-on-pooled-rate", lambda: NormalIndPower().power(smp.proportion_effectsize(
         0.5 + (m := S.rates_differ(40, 80, 40, 80, direction="greater").mde) / 2, 0.5 - m / 2),
-     lambda: NormalIndPower().solve_power(nobs1=80, ratio=1.0, alpha=0.05, power=0.8)),
-    ("mean_equals", lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3).mde / MEAN_X.std(ddof=1),
-     lambda: TTestPower().solve_power(nobs=25, alpha=0.05, power=0.8)),
+        nobs1=80, ratio=1.0, alpha=0.025, alternative="larger"), lambda: 0.8),
+    ("mean_equals", lambda: _power_t(S.mean_equals(MEAN_X, 1.0, margin=0.3).mde / SD_X, 25), lambda: 0.8),
+    ("metric_exceeds-t", lambda: _power_t(S.metric_exceeds(MEAN_X, 1.0).mde / SD_X, 25), lambda: 0.8),
+    ("metric_below-sd-chi2", lambda: stats.chi2.sf(stats.chi2.ppf(0.975, 24) / (1 + S.metric_below(
+        MEAN_X, 1.0, statistic=S.SD).mde) ** 2, 24), lambda: 0.8),
+    ("metric_below-sd-chi2-confirm", lambda: stats.chi2.cdf(stats.chi2.ppf(0.025, 24) / (1 - S.metric_below(
+        MEAN_X, 1.0, statistic=S.SD).mde_confirm) ** 2, 24), lambda: 0.8),
     ("always", lambda: 1.0 - (1.0 - S.always(20, 20).mde) ** 20, lambda: 0.8),
+    ("always-confirm-is-smallest-confirmable-tolerance",
+     lambda: S.always(20, 20, tolerance=S.always(20, 20).mde_confirm * (1 + 1e-9)).verdict is C, lambda: True),
 ]
 
 
@@ -233,6 +296,9 @@ TYPICAL_CALLS = [
     ("mean_equals", lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3)),
     ("metric_exceeds", lambda: S.metric_exceeds(MEAN_X, 1.0, n_resamples=999, rng=_rng())),
     ("metric_below", lambda: S.metric_below(MEAN_X, 1.0, n_resamples=999, rng=_rng())),
+    ("metric_exceeds-median", lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=np.median)),
+    ("metric_below-sd", lambda: S.metric_below(MEAN_X, 1.0, statistic=S.SD)),
+    ("metric_exceeds-bca", lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng())),
     ("medians_differ", lambda: _medians(TWO_X, TWO_Y, "greater", n_resamples=999)),
     ("distributions_differ", lambda: _dists(TWO_X, TWO_Y, "greater", n_resamples=999)),
     ("always", lambda: S.always(30, 30)),
@@ -280,11 +346,10 @@ def test_mde_is_none_when_no_rate_in_range_is_that_far():
 @pytest.mark.parametrize(
     "run",
     [
-        lambda rng: S.metric_exceeds(MEAN_X, 1.0, n_resamples=199, rng=rng),
-        lambda rng: S.medians_differ(TWO_X, TWO_Y, direction="greater", n_resamples=199, rng=rng),
-        lambda rng: S.distributions_differ(TWO_X, TWO_Y, direction="greater", n_resamples=199, rng=rng),
+        lambda rng: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=199, rng=rng),
+        lambda rng: S.metric_below(MEAN_X, 1.0, statistic=_trimmed, n_resamples=199, rng=rng),
     ],
-    ids=["metric_exceeds", "medians_differ", "distributions_differ"],
+    ids=["metric_exceeds-bca", "metric_below-bca"],
 )
 def test_bootstrap_rules_are_seeded_and_leave_global_rng_alone(run):
     before = np.random.get_state()[1].copy()
@@ -309,8 +374,6 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
      lambda: S.mean_equals(np.ones((3, 2)), 0.0, margin=1.0)),
     ("one-value", ValueError, "at least 2 values",
      lambda: S.mean_equals([1.0], 0.0, margin=1.0)),
-    ("constant-values", ValueError, "zero variance",
-     lambda: S.mean_equals([1.0, 1.0, 1.0], 1.0, margin=1.0)),
     ("alpha-zero", ValueError, r"alpha must lie in \(0, 1\)",
      lambda: S.rate_at_least(5, 10, 0.5, alpha=0.0)),
     ("alpha-one", ValueError, r"alpha must lie in \(0, 1\)",
@@ -349,12 +412,21 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
      lambda: _trend([1, 2], [5, 5], "increasing", scores=[1.0])),
     ("trend-successes-gt-trials", ValueError, r"successes \(6\) > trials \(5\)",
      lambda: _trend([1, 6], [5, 5], "increasing")),
-    ("rng-missing", TypeError, "rng must be a numpy.random.Generator",
-     lambda: S.metric_exceeds([1.0, 2.0], 0.0, rng=None)),
+    ("rng-missing-for-bootstrap", TypeError, "rng must be a numpy.random.Generator",
+     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None)),
     ("rng-legacy", TypeError, "rng must be a numpy.random.Generator",
      lambda: S.metric_exceeds([1.0, 2.0], 0.0, rng=np.random.RandomState(0))),
     ("few-resamples", ValueError, "n_resamples must be an integer >= 99",
-     lambda: S.metric_exceeds([1.0, 2.0], 0.0, n_resamples=10, rng=G)),
+     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, n_resamples=10, rng=G)),
+    ("statistic-not-callable", ValueError, "statistic must be callable",
+     lambda: S.metric_exceeds([1.0, 2.0], 0.0, statistic="mean")),
+    ("quantile-out-of-range", ValueError, r"quantile q must lie in \(0, 1\)", lambda: S.Quantile(1.0)),
+    ("sd-threshold-not-positive", ValueError, "standard-deviation threshold must be > 0",
+     lambda: S.metric_below([1.0, 2.0], 0.0, statistic=S.SD)),
+    ("tolerance-out-of-range", ValueError, r"tolerance must lie in \(0, 1\)",
+     lambda: S.always(5, 5, tolerance=0.0)),
+    ("holm-empty-family-name", ValueError, "family must be a non-empty string",
+     lambda: S.holm([], alpha=0.05, family=" ")),
     ("ratio-nonpositive", ValueError, "strictly positive",
      lambda: S.medians_differ([1.0, -2.0], [1.0, 2.0], direction="greater", rng=G)),
     ("empty-y", ValueError, "y is empty",
