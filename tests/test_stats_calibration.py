@@ -1,27 +1,29 @@
-"""Calibration of every verdict rule in ``harness.evidence.stats`` under simulation.
+"""Calibration of the verdict rules of ``harness.evidence.stats`` at the sample sizes and data
+shapes the claims use (issue 10, "Proof").
 
-For each rule, R = 1000 data sets are drawn twice from seeded numpy Generators:
-- *null*: the claim holds, at the edge of the claimed region (the hardest true case); the rule
-  may say ``refuted`` in at most alpha of runs (checked with a one-sided 99% Clopper-Pearson
-  lower bound on the observed rate, so Monte-Carlo noise alone does not fail the test);
-- *alt*: the truth sits 1.2 x the rule's own reported ``mde`` beyond the claimed region; the rule
-  must say ``refuted`` in at least 80% of runs (one-sided 99% upper bound >= 0.8).
+For each case the truth sits on the edge of the claimed region, where both one-sided errors
+are largest, and the rule must keep
+- *false refute* (refuted although the claim holds) at most alpha / 2, and
+- *false confirm* (confirmed although the claim is false) at most alpha / 2,
+plus a Monte-Carlo allowance: a case fails when the one-sided 99% Clopper-Pearson *lower*
+bound of the observed rate exceeds alpha / 2. With R = 1000 replications a rule whose error
+is alpha (0.05) fails (its expected lower bound is about 0.035), so a mutation that turns
+alpha / 2 into alpha is caught. Power: at the truth ``mde`` beyond the region the rule refutes
+in at least 80% of runs (99% upper bound >= 0.8). Where the rule is exact (binomial,
+``always``) the rates are computed exactly by enumerating every count, not simulated.
 
-The directional rules refute at alpha / 2 per side by design (see the ``harness.evidence.stats``
-docstring), so their measured false-refute rates sit near 0.025. Bootstrap rules use 999
-resamples here (9999 by default) to keep this file fast; the verdicts at these n do not hinge
-on the resample count. ``python -m tests.test_stats_calibration`` prints the table of rates.
+Every draw comes from a generator seeded by the case name. The full tier (``--claims-tier
+full``, tests marked ``full``) reruns the simulated cases with R = 10000.
+``python -m tests.stats_calibration_table`` writes the table of docs/stats-calibration.md.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pytest
@@ -30,325 +32,175 @@ from scipy import stats
 from harness.evidence import stats as S
 from harness.evidence.verdicts import Evidence, Verdict
 
-R = 1000  # simulated data sets per (rule, scenario)
 ALPHA = 0.05
-POWER = 0.8
+R_QUICK, R_FULL = 1000, 10000
 MC_CONFIDENCE = 0.99  # one-sided confidence of the Monte-Carlo bounds
-BOOT = 999  # bootstrap resamples in calibration (rules default to 9999)
-
-Draw = Callable[[np.random.Generator], tuple[tuple[Any, ...], dict[str, Any]]]
 
 
-def _is_refuted(e: Evidence) -> bool:
-    return e.verdict is Verdict.REFUTED
+def _generator(name: str, scenario: str) -> np.random.Generator:
+    return np.random.default_rng([zlib.crc32(name.encode()), zlib.crc32(scenario.encode())])
+
+
+# --------------------------------------------------------------------------------------------
+# Simulated cases: draw(rng, R) -> R data sets; decide(data) -> Evidence
+# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """One rule's simulation design."""
-
-    name: str  # test id
-    rule: Callable[..., Any]  # the public rule under test
-    null: Draw  # rng -> (args, kwargs) with the claim true, at its boundary
-    alt: Draw  # rng -> (args, kwargs) with the truth 1.2 x mde beyond the claimed region
-    refuted_null: Callable[[Any], bool] = _is_refuted  # does a null result count as refuting?
-    refuted_alt: Callable[[Any], bool] = _is_refuted  # does an alt result count as refuting?
-
-
-def _fixed_rng(name: str) -> np.random.Generator:
-    """A generator for one-off design computations (e.g. a bootstrap mde); never reused."""
-    return np.random.default_rng(zlib.crc32(name.encode()))
-
-
-def _standard_sample(n: int) -> np.ndarray:
-    """n evenly spaced normal quantiles rescaled to mean 0, sd 1 exactly: a design sample."""
-    q = stats.norm.ppf((np.arange(n) + 0.5) / n)
-    return (q - q.mean()) / q.std(ddof=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Designs: one block per rule. Each ``_mde_*`` asks the rule itself at the null design.
-# --------------------------------------------------------------------------------------------
-
-# rate_at_least / rate_at_most: N = 200 trials.
-N_RATE = 200
-
-
-@functools.cache
-def _mde_rate(rule_name: str, claimed: float) -> float:
-    return getattr(S, rule_name)(int(N_RATE * claimed), N_RATE, claimed, alpha=ALPHA).mde
-
-
-def _binomial_draw(rule_name: str, claimed: float, shift_sign: int, shifted: bool) -> Draw:
-    def draw(rng):
-        p = claimed + shift_sign * 1.2 * _mde_rate(rule_name, claimed) if shifted else claimed
-        return (int(rng.binomial(N_RATE, p)), N_RATE, claimed), {"alpha": ALPHA}
-
-    return draw
-
-
-# rate_equals: N = 300, claim 0.5 +- 0.1; null at the upper edge 0.6.
-N_EQ, C_EQ, M_EQ = 300, 0.5, 0.1
-
-
-@functools.cache
-def _mde_rate_equals() -> float:
-    return S.rate_equals(int(N_EQ * (C_EQ + M_EQ)), N_EQ, C_EQ, margin=M_EQ, alpha=ALPHA).mde
-
-
-def _rate_equals_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        p = C_EQ + M_EQ + (1.2 * _mde_rate_equals() if shifted else 0.0)
-        return (int(rng.binomial(N_EQ, p)), N_EQ, C_EQ), {"margin": M_EQ, "alpha": ALPHA}
-
-    return draw
-
-
-# rate_equals with a margin far below one standard error (0.5 +- 0.005, N = 300), truth at the
-# centre: both sides can refute, so this is where a size-alpha/2-per-side rule earns its keep.
-M_NARROW = 0.005
-
-
-@functools.cache
-def _mde_rate_equals_narrow() -> float:
-    return S.rate_equals(int(N_EQ * C_EQ), N_EQ, C_EQ, margin=M_NARROW, alpha=ALPHA).mde
-
-
-def _rate_equals_narrow_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        p = C_EQ + (M_NARROW + 1.2 * _mde_rate_equals_narrow() if shifted else 0.0)
-        return (int(rng.binomial(N_EQ, p)), N_EQ, C_EQ), {"margin": M_NARROW, "alpha": ALPHA}
-
-    return draw
-
-
-# rates_differ: 150 per arm, claim rate1 > rate2; null p1 = p2 = 0.5.
-N_ARM, P_BASE = 150, 0.5
-
-
-@functools.cache
-def _mde_rates_differ() -> float:
-    k = int(N_ARM * P_BASE)
-    return S.rates_differ(k, N_ARM, k, N_ARM, direction="greater", alpha=ALPHA).mde
-
-
-def _rates_differ_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        half = 0.6 * _mde_rates_differ() if shifted else 0.0  # truth: rate1 < rate2
-        s1 = int(rng.binomial(N_ARM, P_BASE - half))
-        s2 = int(rng.binomial(N_ARM, P_BASE + half))
-        return (s1, N_ARM, s2, N_ARM), {"direction": "greater", "alpha": ALPHA}
-
-    return draw
-
-
-# monotone_trend: 4 groups x 100 trials, claim increasing; null flat at 0.5.
-TREND_N = np.full(4, 100)
-TREND_SCORES = np.arange(4.0)
-
-
-@functools.cache
-def _mde_trend() -> float:
-    k = (TREND_N // 2).tolist()
-    return S.monotone_trend(k, TREND_N.tolist(), direction="increasing", alpha=ALPHA).mde
-
-
-def _trend_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        slope = -1.2 * _mde_trend() if shifted else 0.0  # truth: decreasing
-        p = 0.5 + slope * (TREND_SCORES - TREND_SCORES.mean())
-        k = rng.binomial(TREND_N, p)
-        return (k.tolist(), TREND_N.tolist()), {"direction": "increasing", "alpha": ALPHA}
-
-    return draw
-
-
-# mean_equals: N = 30 normal(sd 1), claim 0 +- 0.5; null mean at the edge 0.5.
-N_MEAN, M_MEAN = 30, 0.5
-
-
-@functools.cache
-def _mde_mean() -> float:
-    return S.mean_equals(_standard_sample(N_MEAN), 0.0, margin=M_MEAN, alpha=ALPHA).mde
-
-
-def _mean_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        mu = M_MEAN + (1.2 * _mde_mean() if shifted else 0.0)
-        return (rng.normal(mu, 1.0, N_MEAN), 0.0), {"margin": M_MEAN, "alpha": ALPHA}
-
-    return draw
-
-
-# metric_exceeds / metric_below: N = 40 normal(sd 1), threshold 0; null mean exactly 0.
-N_METRIC = 40
-
-
-@functools.cache
-def _mde_metric(rule_name: str) -> float:
-    rule = getattr(S, rule_name)
-    return rule(
-        _standard_sample(N_METRIC), 0.0, alpha=ALPHA, n_resamples=BOOT, rng=_fixed_rng(rule_name)
-    ).mde
-
-
-def _metric_draw(rule_name: str, shift_sign: int, shifted: bool) -> Draw:
-    def draw(rng):
-        mu = shift_sign * 1.2 * _mde_metric(rule_name) if shifted else 0.0
-        kwargs = {"alpha": ALPHA, "n_resamples": BOOT, "rng": rng}
-        return (rng.normal(mu, 1.0, N_METRIC), 0.0), kwargs
-
-    return draw
-
-
-# medians_differ / distributions_differ: 40 per sample, lognormal(0, 1); claim x > y.
-N_TWO = 40
-
-
-@functools.cache
-def _mde_two(rule_name: str) -> float:
-    z = np.exp(_standard_sample(N_TWO))
-    rule = getattr(S, rule_name)
-    return rule(
-        z, z, direction="greater", alpha=ALPHA, n_resamples=BOOT, rng=_fixed_rng(rule_name)
-    ).mde
-
-
-def _medians_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        ratio = 1.0 - 1.2 * _mde_two("medians_differ") if shifted else 1.0  # truth: x < y
-        x = ratio * rng.lognormal(0.0, 1.0, N_TWO)
-        y = rng.lognormal(0.0, 1.0, N_TWO)
-        kwargs = {"direction": "greater", "alpha": ALPHA, "n_resamples": BOOT, "rng": rng}
-        return (x, y), kwargs
-
-    return draw
-
-
-def _distributions_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        # P(X > Y) = Phi(shift / sqrt 2) for a log-scale shift: aim it 1.2 mde below 1/2.
-        cles = 0.5 - 1.2 * _mde_two("distributions_differ") if shifted else 0.5
-        shift = math.sqrt(2.0) * stats.norm.ppf(cles)
-        x = rng.lognormal(shift, 1.0, N_TWO)
-        y = rng.lognormal(0.0, 1.0, N_TWO)
-        # the bootstrap only feeds detail['median_ratio_ci'], not the verdict: 99 resamples
-        kwargs = {"direction": "greater", "alpha": ALPHA, "n_resamples": 99, "rng": rng}
-        return (x, y), kwargs
-
-    return draw
-
-
-# always: N = 50 trials; null never fails.
-N_ALWAYS = 50
-
-
-def _always_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        q = 1.2 * S.always(N_ALWAYS, N_ALWAYS, alpha=ALPHA).mde if shifted else 0.0
-        return (N_ALWAYS - int(rng.binomial(N_ALWAYS, q)), N_ALWAYS), {"alpha": ALPHA}
-
-    return draw
-
-
-# exact_value: rel_tol 1e-6. Null: the same mean summed in another order (float noise only);
-# alt: off by 1.2 x the tolerance (it has no mde; the tolerance plays that role).
-REL_TOL = 1e-6
-
-
-def _exact_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        parts = rng.uniform(0.0, 1.0, 64)
-        claimed = math.fsum(parts) / parts.size
-        observed = float(np.sum(rng.permutation(parts))) / parts.size
-        if shifted:
-            observed = claimed * (1.0 + 1.2 * REL_TOL * rng.choice([-1.0, 1.0]))
-        return (observed, claimed), {"rel_tol": REL_TOL, "alpha": ALPHA}
-
-    return draw
-
-
-# holm: a family of 4 rate_at_least claims (claimed 0.8, N = 200). Null: all 4 true at the
-# boundary, and "refuted" means any claim in the family refuted (family-wise error). Alt: the
-# first claim is false by 1.2 x the mde of the rule at alpha / 4 (Holm's first step), the rest
-# true; "refuted" means that first claim is refuted after correction.
-HOLM_M, HOLM_C = 4, 0.8
-
-
-@functools.cache
-def _mde_holm() -> float:
-    return S.rate_at_least(int(N_RATE * HOLM_C), N_RATE, HOLM_C, alpha=ALPHA / HOLM_M).mde
-
-
-def _holm_draw(shifted: bool) -> Draw:
-    def draw(rng):
-        p = np.full(HOLM_M, HOLM_C)
-        if shifted:
-            p[0] -= 1.2 * _mde_holm()
-        k = rng.binomial(N_RATE, p)
-        family = [S.rate_at_least(int(ki), N_RATE, HOLM_C, alpha=ALPHA) for ki in k]
-        return (family,), {"alpha": ALPHA}
-
-    return draw
-
-
-def _holm_any_refuted(family: list[Evidence]) -> bool:
-    return any(_is_refuted(e) for e in family)
-
-
-def _holm_first_refuted(family: list[Evidence]) -> bool:
-    return _is_refuted(family[0])
-
-
-CALIBRATIONS: tuple[Calibration, ...] = (
-    Calibration(
-        "rate_at_least", S.rate_at_least,
-        _binomial_draw("rate_at_least", 0.8, -1, False), _binomial_draw("rate_at_least", 0.8, -1, True),
-    ),
-    Calibration(
-        "rate_at_most", S.rate_at_most,
-        _binomial_draw("rate_at_most", 0.2, +1, False), _binomial_draw("rate_at_most", 0.2, +1, True),
-    ),
-    Calibration("rate_equals", S.rate_equals, _rate_equals_draw(False), _rate_equals_draw(True)),
-    Calibration(
-        "rate_equals-narrow-centre", S.rate_equals,
-        _rate_equals_narrow_draw(False), _rate_equals_narrow_draw(True),
-    ),
-    Calibration("rates_differ", S.rates_differ, _rates_differ_draw(False), _rates_differ_draw(True)),
-    Calibration("monotone_trend", S.monotone_trend, _trend_draw(False), _trend_draw(True)),
-    Calibration("mean_equals", S.mean_equals, _mean_draw(False), _mean_draw(True)),
-    Calibration(
-        "metric_exceeds", S.metric_exceeds,
-        _metric_draw("metric_exceeds", -1, False), _metric_draw("metric_exceeds", -1, True),
-    ),
-    Calibration(
-        "metric_below", S.metric_below,
-        _metric_draw("metric_below", +1, False), _metric_draw("metric_below", +1, True),
-    ),
-    Calibration("medians_differ", S.medians_differ, _medians_draw(False), _medians_draw(True)),
-    Calibration(
-        "distributions_differ", S.distributions_differ,
-        _distributions_draw(False), _distributions_draw(True),
-    ),
-    Calibration("always", S.always, _always_draw(False), _always_draw(True)),
-    Calibration("exact_value", S.exact_value, _exact_draw(False), _exact_draw(True)),
-    Calibration(
-        "holm", S.holm, _holm_draw(False), _holm_draw(True),
-        refuted_null=_holm_any_refuted, refuted_alt=_holm_first_refuted,
-    ),
+class Case:
+    """One rule at the n and data shape a claim uses, its truth on the claimed region's edge."""
+
+    name: str
+    edge: Callable[[np.random.Generator, int], list]  # data sets drawn with the truth on the edge
+    decide: Callable[..., Evidence]  # one data set -> evidence
+    alt: Callable[[np.random.Generator, int], list] | None = None  # truth mde beyond the region
+    edge_refute_ok: bool = False  # at this edge the claim is false: a refutation is no error
+    edge_confirm_ok: bool = False  # at this edge the claim is true: a confirmation is no error
+
+
+def _rows(a: np.ndarray) -> list:
+    return list(a)
+
+
+# Fold scores: n = 10, normal. Claim "mean > 0"; truth mean 0 (edge).
+def _t_mde(n: int) -> float:
+    return S._t_effect(n, ALPHA)
+
+
+MEAN10 = Case(
+    "metric_exceeds-mean-n10-normal",
+    edge=lambda rng, r: _rows(rng.normal(0.0, 1.0, (r, 10))),
+    decide=lambda x: S.metric_exceeds(x, 0.0, alpha=ALPHA),
+    alt=lambda rng, r: _rows(rng.normal(-_t_mde(10), 1.0, (r, 10))),
+)
+
+# SD of 10 fold scores. Claim "sd < 1"; truth sd 1. mde exact (chi-square, data independent).
+_SD_MDE = S.metric_below(np.linspace(-1, 1, 10), 1.0, statistic=S.SD, alpha=ALPHA).mde
+SD10 = Case(
+    "metric_below-sd-n10-normal",
+    edge=lambda rng, r: _rows(rng.normal(0.0, 1.0, (r, 10))),
+    decide=lambda x: S.metric_below(x, 1.0, statistic=S.SD, alpha=ALPHA),
+    alt=lambda rng, r: _rows(rng.normal(0.0, 1.0 + _SD_MDE, (r, 10))),
 )
 
 
-def refute_count(cal: Calibration, scenario: str) -> int:
-    """Number of the R simulated runs of ``scenario`` ('null' or 'alt') that refute."""
-    draw = cal.null if scenario == "null" else cal.alt
-    rng = np.random.default_rng([zlib.crc32(cal.name.encode()), 0 if scenario == "null" else 1])
-    refuted = cal.refuted_null if scenario == "null" else cal.refuted_alt
-    count = 0
-    for _ in range(R):
-        args, kwargs = draw(rng)
-        count += refuted(cal.rule(*args, **kwargs))
-    return count
+# Epochs to convergence: ceil(lognormal(4, 0.8)), capped at 200 (atoms at every integer and at
+# the cap). P(X <= 55) = 0.5036, P(X <= 54) = 0.4945: "median < 55" and "median > 55" are false
+# (confirmations are errors), "median > 54" and "median < 56" are true (refutations are errors).
+def _epochs(rng: np.random.Generator, r: int, n: int) -> np.ndarray:
+    return np.minimum(np.ceil(rng.lognormal(4.0, 0.8, (r, n))), 200.0)  # (R, N)
+
+
+def _epochs_case(n: int, rule: str, threshold: float, *, claim_true: bool) -> Case:
+    decide = getattr(S, rule)
+    return Case(
+        f"{rule}-median-n{n}-capped-epochs-at-{threshold:g}",
+        edge=lambda rng, r: _rows(_epochs(rng, r, n)),
+        decide=lambda x: decide(x, threshold, statistic=np.median, alpha=ALPHA),
+        edge_confirm_ok=claim_true,
+        edge_refute_ok=not claim_true,
+    )
+
+
+# Lognormal, n = 10, claim "median > 1" with true median 1.
+MEDIAN10_LOGNORMAL = Case(
+    "metric_exceeds-median-n10-lognormal",
+    edge=lambda rng, r: _rows(rng.lognormal(0.0, 1.0, (r, 10))),
+    decide=lambda x: S.metric_exceeds(x, 1.0, statistic=np.median, alpha=ALPHA),
+)
+
+# mean_equals: 10 fold R², claim 0 +- 0.5 (sd 1), truth at the edge 0.5.
+MEAN_EQUALS10 = Case(
+    "mean_equals-n10-normal-at-edge",
+    edge=lambda rng, r: _rows(rng.normal(0.5, 1.0, (r, 10))),
+    decide=lambda x: S.mean_equals(x, 0.0, margin=0.5, alpha=ALPHA),
+    alt=lambda rng, r: _rows(rng.normal(0.5 + _t_mde(10), 1.0, (r, 10))),
+)
+
+
+# Brunner-Munzel: P(X > Y) = 1/2 with unequal spreads, 100 per arm (the 200 runs of 000's
+# smart-init claim), and capped epochs drawn alike (ties, atoms).
+def _pairs(x: np.ndarray, y: np.ndarray) -> list:
+    return list(zip(x, y))
+
+
+_BM_MDE = S.distributions_differ(np.linspace(-1, 1, 100), 3 * np.linspace(-1, 1, 100),
+                                 direction="greater", alpha=ALPHA).mde
+_BM_SHIFT = -math.sqrt(10.0) * stats.norm.ppf(0.5 + _BM_MDE)  # P(X > Y) = 1/2 - mde
+
+BM_SPREADS = Case(
+    "distributions_differ-unequal-spreads-100-per-arm",
+    edge=lambda rng, r: _pairs(rng.normal(0, 1, (r, 100)), rng.normal(0, 3, (r, 100))),
+    decide=lambda xy: S.distributions_differ(*xy, direction="greater", alpha=ALPHA),
+    alt=lambda rng, r: _pairs(rng.normal(_BM_SHIFT, 1, (r, 100)), rng.normal(0, 3, (r, 100))),
+)
+BM_EPOCHS = Case(
+    "distributions_differ-capped-epochs-100-per-arm",
+    edge=lambda rng, r: _pairs(_epochs(rng, r, 100), _epochs(rng, r, 100)),
+    decide=lambda xy: S.distributions_differ(*xy, direction="less", alpha=ALPHA),
+)
+
+# Median ratio: lognormal, 50 per arm, equal medians; and capped epochs, 100 per arm.
+MEDIANS_LOGNORMAL = Case(
+    "medians_differ-lognormal-50-per-arm",
+    edge=lambda rng, r: _pairs(rng.lognormal(0, 1, (r, 50)), rng.lognormal(0, 1, (r, 50))),
+    decide=lambda xy: S.medians_differ(*xy, direction="greater", alpha=ALPHA),
+)
+MEDIANS_EPOCHS = Case(
+    "medians_differ-capped-epochs-100-per-arm",
+    edge=lambda rng, r: _pairs(_epochs(rng, r, 100), _epochs(rng, r, 100)),
+    decide=lambda xy: S.medians_differ(*xy, direction="less", alpha=ALPHA),
+)
+
+# The default run keeps one case per rule and data shape (enough to catch alpha/2 -> alpha);
+# the full tier runs every case with R = 10000. BM_SPREADS runs in the full tier only: at
+# R = 1000 it refuted 38/1000 (0.038) on the edge, above alpha/2 (an open problem: Brunner-
+# Munzel at 100 per arm with a 3x spread ratio), which the full tier measures precisely.
+QUICK: tuple[Case, ...] = (
+    MEAN10,
+    SD10,
+    _epochs_case(100, "metric_exceeds", 55.0, claim_true=False),
+    _epochs_case(100, "metric_below", 56.0, claim_true=True),
+    MEDIAN10_LOGNORMAL,
+    MEAN_EQUALS10,
+    BM_EPOCHS,
+    MEDIANS_LOGNORMAL,
+)
+SIMULATED: tuple[Case, ...] = QUICK + (
+    _epochs_case(100, "metric_below", 55.0, claim_true=False),
+    _epochs_case(100, "metric_exceeds", 54.0, claim_true=True),
+    _epochs_case(10, "metric_exceeds", 55.0, claim_true=False),
+    BM_SPREADS,
+    MEDIANS_EPOCHS,
+)
+
+
+def verdict_counts(case: Case, scenario: str, r: int) -> dict[Verdict, int]:
+    """How many of ``r`` simulated runs of ``scenario`` ('edge' or 'alt') end in each verdict."""
+    draw = case.edge if scenario == "edge" else case.alt
+    counts = {v: 0 for v in Verdict}
+    for data in draw(_generator(case.name, scenario), r):
+        counts[case.decide(data).verdict] += 1
+    return counts
+
+
+def _lower(k: int, r: int) -> float:
+    return stats.binomtest(k, r, alternative="greater").proportion_ci(MC_CONFIDENCE).low
+
+
+def _upper(k: int, r: int) -> float:
+    return stats.binomtest(k, r, alternative="less").proportion_ci(MC_CONFIDENCE).high
+
+
+def _check_errors(case: Case, r: int) -> None:
+    counts = verdict_counts(case, "edge", r)
+    for verdict, ok in ((Verdict.REFUTED, case.edge_refute_ok), (Verdict.CONFIRMED, case.edge_confirm_ok)):
+        if ok:
+            continue
+        k = counts[verdict]
+        assert _lower(k, r) <= ALPHA / 2, (
+            f"{case.name}: {verdict.value} {k}/{r} runs at the edge (99% lower bound {_lower(k, r):.4f} > alpha/2)"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -358,24 +210,105 @@ def _skip_gc_collect(monkeypatch):
     monkeypatch.setattr(gc, "collect", lambda *args, **kwargs: 0)
 
 
-@pytest.mark.parametrize("cal", CALIBRATIONS, ids=lambda c: c.name)
-def test_false_refute_rate_is_at_most_alpha(cal, record_property):
-    k = refute_count(cal, "null")
-    record_property("false_refute_rate", k / R)
-    low = stats.binomtest(k, R, alternative="greater").proportion_ci(MC_CONFIDENCE).low
-    assert low <= ALPHA, f"{cal.name}: refuted {k}/{R} true claims (99% lower bound {low:.4f})"
+@pytest.mark.parametrize("case", QUICK, ids=lambda c: c.name)
+def test_one_sided_errors_at_most_half_alpha(case):
+    _check_errors(case, R_QUICK)
 
 
-@pytest.mark.parametrize("cal", CALIBRATIONS, ids=lambda c: c.name)
-def test_refute_power_at_1_2_mde_is_at_least_80_percent(cal, record_property):
-    k = refute_count(cal, "alt")
-    record_property("power", k / R)
-    high = stats.binomtest(k, R, alternative="less").proportion_ci(MC_CONFIDENCE).high
-    assert high >= POWER, f"{cal.name}: refuted {k}/{R} false claims (99% upper bound {high:.4f})"
+@pytest.mark.full
+@pytest.mark.parametrize("case", SIMULATED, ids=lambda c: c.name)
+def test_one_sided_errors_at_most_half_alpha_full(case):
+    _check_errors(case, R_FULL)
 
 
-if __name__ == "__main__":
-    gc.collect = lambda *args, **kwargs: 0  # see _skip_gc_collect
-    print(f"{'rule':26s} {'R':>5s} {'false-refute':>13s} {'power':>7s}")
-    for c in CALIBRATIONS:
-        print(f"{c.name:26s} {R:5d} {refute_count(c, 'null') / R:13.3f} {refute_count(c, 'alt') / R:7.3f}")
+def _check_power(case: Case, r: int) -> None:
+    k = verdict_counts(case, "alt", r)[Verdict.REFUTED]
+    assert _upper(k, r) >= 0.8, f"{case.name}: refuted {k}/{r} at the mde"
+
+
+@pytest.mark.parametrize("case", [MEAN10, SD10], ids=lambda c: c.name)
+def test_refute_power_at_the_reported_mde_is_at_least_80_percent(case):
+    _check_power(case, R_QUICK)
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("case", [c for c in SIMULATED if c.alt is not None], ids=lambda c: c.name)
+def test_refute_power_at_the_reported_mde_is_at_least_80_percent_full(case):
+    _check_power(case, R_FULL)
+
+
+# --------------------------------------------------------------------------------------------
+# Exact cases: every count enumerated
+# --------------------------------------------------------------------------------------------
+
+
+def exact_rates(decide: Callable[[int], Evidence], n: int, p: float) -> dict[Verdict, float]:
+    """P(each verdict) when the count is Bin(n, p), by enumerating k = 0..n."""
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+    out = {v: 0.0 for v in Verdict}
+    for k in range(n + 1):
+        out[decide(k).verdict] += float(pmf[k])
+    return out
+
+
+N_BINOM = 50
+EXACT = {  # name: (rule on a count, n, truth on the edge, claim true at the edge?)
+    "rate_at_least-n50-at-0.8": (lambda k: S.rate_at_least(k, N_BINOM, 0.8, alpha=ALPHA), N_BINOM, 0.8, True),
+    "rate_at_most-n50-at-0.2": (lambda k: S.rate_at_most(k, N_BINOM, 0.2, alpha=ALPHA), N_BINOM, 0.2, True),
+    "rate_equals-n50-at-upper-edge": (
+        lambda k: S.rate_equals(k, N_BINOM, 0.5, margin=0.2, alpha=ALPHA), N_BINOM, 0.7, True),
+    "always-n100-tolerance-0.05-at-tolerance": (
+        lambda k: S.always(k, 100, tolerance=0.05, alpha=ALPHA), 100, 0.95, False),
+    "always-n100-failure-rate-1pct": (lambda k: S.always(k, 100, alpha=ALPHA), 100, 0.99, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_exact_rule_errors_at_most_half_alpha(name):
+    decide, n, p, claim_true = EXACT[name]
+    rates = exact_rates(decide, n, p)
+    error = Verdict.REFUTED if claim_true else Verdict.CONFIRMED
+    assert rates[error] <= ALPHA / 2 + 1e-12, f"{name}: P({error.value}) = {rates[error]:.4f}"
+    if claim_true:  # at the edge the claim is also (just) false: no confirmation either
+        assert rates[Verdict.CONFIRMED] <= ALPHA / 2 + 1e-12
+
+
+@pytest.mark.parametrize("claimed, at_least", [(0.8, True), (0.2, False)], ids=["at_least", "at_most"])
+def test_exact_rate_power_at_mde_is_80_percent(claimed, at_least):
+    rule = S.rate_at_least if at_least else S.rate_at_most
+    e = rule(int(N_BINOM * claimed), N_BINOM, claimed, alpha=ALPHA)
+    sign = -1.0 if at_least else 1.0
+    refute = exact_rates(lambda k: rule(k, N_BINOM, claimed, alpha=ALPHA), N_BINOM, claimed + sign * e.mde)
+    confirm = exact_rates(lambda k: rule(k, N_BINOM, claimed, alpha=ALPHA), N_BINOM, claimed - sign * e.mde_confirm)
+    assert refute[Verdict.REFUTED] == pytest.approx(0.8, abs=1e-6)
+    assert confirm[Verdict.CONFIRMED] == pytest.approx(0.8, abs=1e-6)
+
+
+def test_always_mde_is_the_failure_rate_found_with_80_percent_probability():
+    e = S.always(100, 100, alpha=ALPHA)
+    rates = exact_rates(lambda k: S.always(k, 100, alpha=ALPHA), 100, 1.0 - e.mde)
+    assert rates[Verdict.REFUTED] == pytest.approx(0.8, abs=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# Holm: four claims on the edge, family-wise
+# --------------------------------------------------------------------------------------------
+
+HOLM_M = 4
+
+
+def _holm_family_errors(rng: np.random.Generator, r: int) -> tuple[int, int]:
+    """Runs (of r) in which any of 4 true-on-the-edge claims is refuted, and in which any is
+    confirmed, after Holm (rate_at_least, claimed 0.8, n = 50)."""
+    refuted = confirmed = 0
+    for k in rng.binomial(N_BINOM, 0.8, (r, HOLM_M)):
+        family = S.holm([S.rate_at_least(int(ki), N_BINOM, 0.8, alpha=ALPHA) for ki in k], alpha=ALPHA, family="f")
+        refuted += any(e.verdict is Verdict.REFUTED for e in family)
+        confirmed += any(e.verdict is Verdict.CONFIRMED for e in family)
+    return refuted, confirmed
+
+
+def test_holm_family_wise_errors_at_most_half_alpha():
+    refuted, confirmed = _holm_family_errors(_generator("holm", "edge"), R_QUICK)
+    assert _lower(refuted, R_QUICK) <= ALPHA / 2, f"family-wise refutations {refuted}/{R_QUICK}"
+    assert _lower(confirmed, R_QUICK) <= ALPHA / 2, f"family-wise confirmations {confirmed}/{R_QUICK}"

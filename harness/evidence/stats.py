@@ -287,6 +287,7 @@ def _exact_ci(k: int, n: int, alpha: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+@functools.lru_cache(maxsize=8192)
 def _upper_cut(n: int, p: float, a: float) -> int | None:
     """Smallest count c with P(Bin(n, p) >= c) <= a, or None if even c = n fails."""
     ks = np.arange(n + 1)
@@ -294,6 +295,7 @@ def _upper_cut(n: int, p: float, a: float) -> int | None:
     return int(ks[ok[0]]) if ok.size else None
 
 
+@functools.lru_cache(maxsize=8192)
 def _lower_cut(n: int, p: float, a: float) -> int | None:
     """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails."""
     ks = np.arange(n + 1)
@@ -314,6 +316,7 @@ def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) ->
 # --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def _rate_mdes(n: int, claimed: float, alpha: float, *, at_least: bool) -> tuple[float | None, float | None]:
     """Exact (mde, mde_confirm) of a one-sided rate claim, in rate units.
 
@@ -417,6 +420,7 @@ def _equals_cuts(n: int, lo: float, hi: float, alpha: float) -> _Cuts:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def _equals_mdes(n: int, lo: float, hi: float, margin: float, alpha: float) -> tuple[float | None, float | None]:
     """Exact (mde, mde_confirm) of ``rate_equals`` in rate units.
 
@@ -931,6 +935,12 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _sf_power_rate(c: int, n: int, lo: float) -> float:
+    """The rate p in [lo, 1] with P(Bin(n, p) >= c) = POWER (exact binomial power)."""
+    return _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), lo, 1.0)
+
+
 def _order_stat(xs: np.ndarray, rank: int | None, fallback: float) -> float:
     """The ``rank``-th smallest value (1-based) of the sorted ``xs``, or ``fallback`` if None."""
     return fallback if rank is None else float(xs[rank - 1])
@@ -953,8 +963,8 @@ def _metric_quantile(x: np.ndarray, q: float, mc: _MetricClaim) -> Evidence:
     ci = (_order_stat(xs, None if c_up is None else n - c_up + 1, -math.inf),
           _order_stat(xs, c_down, math.inf))
     # exact power in probability units: pi = P(X <= t) at which each test fires with prob 0.8
-    pi_high = None if c_down is None else _rate_for_power(lambda p: float(stats.binom.sf(c_down - 1, n, p)), q, 1.0)
-    pi_low = None if c_up is None else 1.0 - _rate_for_power(lambda p: float(stats.binom.sf(c_up - 1, n, p)), 1.0 - q, 1.0)
+    pi_high = None if c_down is None else _sf_power_rate(c_down, n, q)
+    pi_low = None if c_up is None else 1.0 - _sf_power_rate(c_up, n, 1.0 - q)
     centre = float(np.quantile(x, q))
     d_high = None if pi_high is None else float(np.quantile(x, pi_high)) - centre
     d_low = None if pi_low is None else centre - float(np.quantile(x, pi_low))
