@@ -69,6 +69,13 @@ def _bca_ci(data, statistic, seed):
     return tuple(res.confidence_interval)
 
 
+def _range_ci(x, lo, hi):
+    """Bonferroni bounds of Q(hi) - Q(lo) from scipy's exact quantile intervals at 1 - alpha/2."""
+    q_lo = stats.quantile_test(x, p=lo).confidence_interval(0.975)
+    q_hi = stats.quantile_test(x, p=hi).confidence_interval(0.975)
+    return q_hi.low - q_lo.high, q_hi.high - q_lo.low
+
+
 def _trimmed(x, axis=-1):
     """A statistic none of the dedicated rules knows: it goes to the BCa bootstrap."""
     return stats.trim_mean(x, 0.1, axis=axis)
@@ -127,6 +134,12 @@ VERDICT_CASES = [
     ("metric_exceeds-sd-confirmed", lambda: S.metric_exceeds(3.0 * _sample(10), 1.0, statistic=S.SD), C),
     ("metric_exceeds-quantile-90", lambda: S.metric_exceeds(5 + _sample(60), 0.0, statistic=S.Quantile(0.9)), C),
     ("metric_exceeds-bca", lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), C),
+    ("metric_below-width-n50-cannot-confirm",
+     lambda: S.metric_below(0.001 * _sample(50), 1.0, statistic=S.QuantileRange()), I),
+    ("metric_below-width-n2000-confirmed",
+     lambda: S.metric_below(_sample(2000), 4.5, statistic=S.QuantileRange()), C),
+    ("metric_exceeds-width-n2000-refuted",
+     lambda: S.metric_exceeds(_sample(2000), 4.5, statistic=S.QuantileRange()), R),
     ("metric_below-bca", lambda: S.metric_below(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), R),
     ("medians_differ-tied-medians-greater", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "greater"), R),
     ("medians_differ-tied-medians-less", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "less"), R),
@@ -212,6 +225,9 @@ AGREEMENT_CASES = [
      lambda: tuple(MEAN_X.std(ddof=1) * np.sqrt(24 / stats.chi2.ppf([0.975, 0.025], 24)))),
     ("metric_below-sd-p_confirm-is-chi2", lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).detail["p_confirm"],
      lambda: _two(stats.chi2.cdf(24 * MEAN_X.var(ddof=1) / 0.4 ** 2, 24))),
+    ("metric_below-quantile-range-ci-is-two-quantile_test-bounds",
+     lambda: S.metric_below(MEAN_X, 1.0, statistic=S.QuantileRange(0.25, 0.75)).ci,
+     lambda: _range_ci(MEAN_X, 0.25, 0.75)),
     ("metric_exceeds-bca-ci-is-scipy-bca",
      lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng(3)).ci,
      lambda: _bca_ci((MEAN_X,), _trimmed, seed=3)),
@@ -420,6 +436,8 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
      lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, n_resamples=10, rng=G)),
     ("statistic-not-callable", ValueError, "statistic must be callable",
      lambda: S.metric_exceeds([1.0, 2.0], 0.0, statistic="mean")),
+    ("quantile-range-reversed", ValueError, "quantile range needs 0 < lo < hi < 1",
+     lambda: S.QuantileRange(0.9, 0.1)),
     ("quantile-out-of-range", ValueError, r"quantile q must lie in \(0, 1\)", lambda: S.Quantile(1.0)),
     ("sd-threshold-not-positive", ValueError, "standard-deviation threshold must be > 0",
      lambda: S.metric_below([1.0, 2.0], 0.0, statistic=S.SD)),

@@ -152,6 +152,22 @@ MEDIANS_EPOCHS = Case(
     decide=lambda xy: S.medians_differ(*xy, direction="less", alpha=ALPHA),
 )
 
+# Width of a 95% percentile interval (000's "extremely tight" bootstrap interval), normal data:
+# claims "width < 3.92" and "width > 3.92" with the true width 2 * 1.96 = 3.92 (both false at
+# the edge). n = 200 here; at the claims' n = 50 the rule cannot confirm "width <" at all.
+_WIDTH = 2.0 * float(stats.norm.ppf(0.975))
+
+
+def _width_case(rule: str) -> Case:
+    decide = getattr(S, rule)
+    return Case(
+        f"{rule}-quantile-range-n200-normal",
+        edge=lambda rng, r: _rows(rng.normal(0.0, 1.0, (r, 200))),
+        decide=lambda x: decide(x, _WIDTH, statistic=S.QuantileRange(), alpha=ALPHA),
+        edge_refute_ok=True,  # at the edge both claims are false: only confirmations are errors
+    )
+
+
 # The default run keeps one case per rule and data shape (enough to catch alpha/2 -> alpha);
 # the full tier runs every case with R = 10000. BM_SPREADS runs in the full tier only: at
 # R = 1000 it refuted 38/1000 (0.038) on the edge, above alpha/2 (an open problem: Brunner-
@@ -165,6 +181,7 @@ QUICK: tuple[Case, ...] = (
     MEAN_EQUALS10,
     BM_EPOCHS,
     MEDIANS_LOGNORMAL,
+    _width_case("metric_below"),
 )
 SIMULATED: tuple[Case, ...] = QUICK + (
     _epochs_case(100, "metric_below", 55.0, claim_true=False),
@@ -172,6 +189,7 @@ SIMULATED: tuple[Case, ...] = QUICK + (
     _epochs_case(10, "metric_exceeds", 55.0, claim_true=False),
     BM_SPREADS,
     MEDIANS_EPOCHS,
+    _width_case("metric_exceeds"),
 )
 
 

@@ -259,9 +259,12 @@ def check_evidence(claim: Claim, evidence: Any) -> None:
 
     - ``evidence.rule`` must be one of the rules ``RULE_KINDS[claim.test]`` allows (every rule
       of ``harness.evidence.stats`` records its name; hand-made evidence has none);
-    - a claim with a ``family`` needs evidence Holm-adjusted within that family
-      (``detail['holm_family'] == claim.family``), unless the evidence has no p-value at all
-      (a deterministic rule such as ``exact_value``, which Holm leaves unchanged).
+    - a claim with a ``family`` needs Holm-adjusted evidence (``stats.holm``), adjusted within
+      that family: ``detail['holm_family']`` must equal ``claim.family``. Evidence adjusted by a
+      ``holm`` call that named no family (``holm_family`` None, how the claim modules called
+      it before the family was recorded) is accepted as adjusted; pass ``family=`` to have the
+      family checked. Evidence without any p-value (a deterministic rule such as
+      ``exact_value``, which Holm leaves unchanged) needs no adjustment.
     """
     allowed = RULE_KINDS[claim.test]
     rule = getattr(evidence, "rule", None)
@@ -276,7 +279,7 @@ def check_evidence(claim: Claim, evidence: Any) -> None:
     if evidence.p_value is None and detail.get("p_confirm") is None:
         return
     adjusted = detail.get("holm_family")
-    if adjusted != claim.family:
+    if "holm_m" not in detail or adjusted not in (None, claim.family):
         how = "was not Holm-adjusted" if "holm_m" not in detail else f"was Holm-adjusted in family {adjusted!r}"
         raise ValueError(
             f"claim {claim.id!r} belongs to family {claim.family!r} but its evidence {how}; "
