@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.power import NormalIndPower, TTestPower
 
 from harness.evidence import stats as S
-from harness.evidence.claims import RULE_KINDS, TEST_KINDS, Claim, Protocol, Setting, check_evidence
+from harness.evidence.claims import RULE_KINDS, TEST_KINDS, Claim, Protocol, check_evidence
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE

@@ -267,15 +267,6 @@ def _t_effect(nobs: int, alpha: float) -> float:
     )
 
 
-def _rate_shift(p0: float, h: float) -> float | None:
-    """The rate p1 with ``proportion_effectsize(p1, p0) == h`` (Cohen's h, signed), or None
-    if no rate in [0, 1] is that far. Inverse of h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0))."""
-    a = math.asin(math.sqrt(p0)) + h / 2.0
-    if a < 0.0 or a > math.pi / 2.0:
-        return None
-    return math.sin(a) ** 2
-
-
 def _binom_p(k: int, n: int, p: float, alternative: str) -> float:
     return float(stats.binomtest(k, n, p, alternative=alternative).pvalue)
 
