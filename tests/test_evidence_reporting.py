@@ -1,0 +1,70 @@
+"""Where the rules' new fields reach the reader (issue 10 items 6, 8, 10): the p-values against
+and for the claim in separate named columns, the confirm-side MDE and the "cannot confirm at
+this n" flag in claims.json, claims.md and the terminal summary, and the Holm family."""
+
+from __future__ import annotations
+
+import gc
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.evidence import plugin
+from harness.evidence import stats as S
+from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.reports import claims_json, claims_markdown, make_record
+
+SRC = "000_831d548a2327460f.txt"
+
+
+@dataclass(frozen=True)
+class P(Protocol):
+    # Folds of the cross-validation.
+    folds: Setting = Setting(10, "stated", "7.1")
+
+
+def _claim(name: str, test: str, n: int, family: str | None = None) -> Claim:
+    return Claim(id=f"000.toy.{name}", source=SRC, statement=f"toy {name}", reported={"r2": 0.9666},
+                 protocol=P(), test=test, alpha=0.05, n=n, family=family)
+
+
+def _records() -> list[dict]:
+    folds = [0.9666 + 0.008 * (i - 4.5) / 3.0 for i in range(10)]  # sd about 0.008
+    narrow = _claim("r2_narrow", "mean_equals", 10, family="000.toy")
+    always = _claim("always", "always", 50)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(gc, "collect", lambda *a, **k: 0)
+        ev_narrow, = S.holm([S.mean_equals(folds, 0.9666, margin=0.005)], alpha=0.05, family="000.toy")
+    ev_always = S.always(50, 50)
+    return [make_record(c, e, tier="quick", master_seed=0, expected=None, duration_s=0.1)
+            for c, e in ((narrow, ev_narrow), (always, ev_always))]
+
+
+def test_claims_json_carries_family_p_confirm_mde_confirm_and_flag():
+    doc = json.loads(claims_json(_records(), master_seed=0, tier="quick", device="cpu"))
+    rows = {r["id"]: r for r in doc["claims"]}
+    narrow, always = rows["000.toy.r2_narrow"], rows["000.toy.always"]
+    assert narrow["family"] == "000.toy" and always["family"] is None
+    assert narrow["cannot_confirm"] is True and narrow["mde_confirm"] is None
+    assert 0.0 <= narrow["p_confirm"] <= 1.0 and narrow["p_value"] is not None
+    assert always["cannot_confirm"] is True and always["mde_confirm"] > 0
+
+
+def test_claims_markdown_names_both_p_value_columns_and_flags_unconfirmable_claims():
+    md = claims_markdown(_records(), master_seed=0, tier="quick", device="cpu")
+    header = next(line for line in md.splitlines() if line.startswith("| Claim |"))
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert cells.index("p against") + 1 == cells.index("p for")
+    assert "Family" in cells and "MDE against" in cells and "MDE for" in cells
+    row = next(line for line in md.splitlines() if "`000.toy.r2_narrow`" in line and line.startswith("|"))
+    assert "cannot confirm at this n" in row and "| 000.toy |" in row
+
+
+def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
+    state = plugin._State(tier="quick", master_seed=0, seeds=None, update=False, report_dir=tmp_path,
+                          sources_dir=tmp_path, ledger_path=tmp_path / "ledger.json", threshold=0.8, is_worker=False)
+    plugin._summarise(state, _records(), {}, None, [tmp_path / "claims.json"])
+    line = next(s for s in state.summary if s.startswith("cannot confirm at this n"))
+    assert "000.toy.always" in line and "000.toy.r2_narrow" in line and "2 claim(s)" in line
