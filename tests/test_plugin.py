@@ -1,11 +1,14 @@
 """Behaviour of the claims pytest plugin (``harness.evidence.plugin``), driven through ``pytester``.
 
-Each test builds a throw-away project: a conftest loading the plugin, a sources dir holding one
-fake source document, claim modules built from the ``PRELUDE`` helpers, and a ledger.
+Each test builds a throw-away project that knows nothing of this repository: the plugin comes
+from its ``pytest11`` entry point, a sources dir holds one toy source document pinned by a
+manifest (``claims/sources.json``), claim modules are built from the ``PRELUDE`` helpers, and a
+ledger records the expected verdicts.
 """
 
 pytest_plugins = ["pytester"]
 
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -20,6 +23,10 @@ import torch  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "002_12f8b00312862f98.txt"
+DOCUMENT = "# Toy source document\n\ntext\n\n" + "".join(f"- toy claim {c}\n" for c in "abcdefgqs") + (
+    "- toy claim stable\n- toy claim wobbly\n- toy claim crash\n- toy claim full_only\n"
+    + "".join(f"- toy claim {p}{i}\n" for p in "cgk" for i in range(6))
+)
 
 PRELUDE = '''
 from dataclasses import dataclass
@@ -81,9 +88,17 @@ def project(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     sources = pytester.mkdir("sources")
-    (sources / SOURCE).write_text("# Toy source document\n\ntext\n")
+    (sources / SOURCE).write_text(DOCUMENT)
     pytester.mkdir("claims")
+    write_manifest(pytester.path / "claims" / "sources.json", DOCUMENT)
     return pytester
+
+
+def write_manifest(path: Path, document: str, name: str = SOURCE) -> None:
+    """A sources manifest pinning ``document`` (UTF-8) as ``name``."""
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    path.write_text(json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document",
+                                                         "sha256": digest}]}))
 
 
 def run(pytester, *args):
@@ -204,7 +219,7 @@ def test_a(claims_verdict):
         pytest.param('test="vibes"', "unknown test kind 'vibes'", id="unknown_test_kind"),
         pytest.param("alpha=1.5", "alpha must lie strictly between 0 and 1, got 1.5", id="alpha_outside"),
         pytest.param("n=0", "n must be a positive integer sample size, got 0", id="n_zero"),
-        pytest.param('source="002_ffff.txt"', "source file '002_ffff.txt' not found in sources dir", id="missing_source"),
+        pytest.param('source="002_ffff.txt"', "source '002_ffff.txt' is not listed in the sources manifest", id="source_not_in_manifest"),
     ],
 )
 def test_malformed_claim_fails_collection(project, claim_kw, message):

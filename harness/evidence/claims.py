@@ -41,7 +41,6 @@ __all__ = [
     "Setting",
     "atomic_write_bytes",
     "atomic_write_text",
-    "check_source",
     "claim_seed_sequence",
     "compare_ledger",
     "jsonable",
@@ -244,15 +243,6 @@ class Claim:
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
         return self.n if tier == "quick" or self.n_full is None else self.n_full
-
-
-def check_source(claim: Claim, sources_dir: str | os.PathLike[str]) -> None:
-    """Raise ``ValueError`` unless ``claim.source`` exists in ``sources_dir``."""
-    path = Path(sources_dir) / claim.source
-    if not path.is_file():
-        raise ValueError(
-            f"claim {claim.id!r}: source file {claim.source!r} not found in sources dir {str(sources_dir)!r}"
-        )
 
 
 def claim_seed_sequence(master_seed: int, claim_id: str) -> np.random.SeedSequence:

@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,7 @@ __all__ = [
     "LATEX_SYMBOLS",
     "MANIFEST_SCHEMA",
     "NOT_AVAILABLE",
+    "VERIFIED",
     "Misquote",
     "SourceDoc",
     "SourceError",
@@ -176,22 +177,22 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
 def _closest_passage(fragment: str, document: str) -> str:
     """The passage of ``document`` (both normalised) most like ``fragment``, by difflib's ratio.
 
-    Candidates are windows of the fragment's length starting at word boundaries.
+    Candidates are windows of the fragment's length starting at word boundaries; the best one
+    is widened to end at a word boundary too.
     """
     width = len(fragment)
-    starts = [0] + [m.end() for m in re.finditer(" ", document)]
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(fragment)
-    best, best_ratio = document[:width], -1.0
-    for start in starts:
-        window = document[start : start + width]
-        matcher.set_seq1(window)
+    best_start, best_ratio = 0, -1.0
+    for start in [0] + [m.end() for m in re.finditer(" ", document)]:
+        matcher.set_seq1(document[start : start + width])
         if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
             continue
         ratio = matcher.ratio()
         if ratio > best_ratio:
-            best, best_ratio = window, ratio
-    return best
+            best_start, best_ratio = start, ratio
+    end = document.find(" ", best_start + width)
+    return document[best_start : end if end >= 0 else len(document)]
 
 
 def check_quote(statement: str, document: str) -> Misquote | None:
@@ -214,45 +215,64 @@ def check_quote(statement: str, document: str) -> Misquote | None:
 
 
 class Sources:
-    """The manifest's documents as found in one sources dir: each available (hash checked) or not.
+    """The manifest's documents and the texts of those available, for checking claims' quotes.
 
-    ``Sources(manifest_path, sources_dir)`` raises :class:`SourceError` for a bad manifest or a
-    present document whose sha256 differs; a missing dir or file just makes it unavailable.
+    Build it with :meth:`load`. ``missing`` holds why the manifest itself is unusable (absent):
+    that is an error only for a project that collects claims, reported per claim by :meth:`check`,
+    so the plugin stays harmless in projects without claims.
     """
 
-    def __init__(self, manifest_path: str | os.PathLike[str], sources_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, manifest_path: str | os.PathLike[str], docs: Mapping[str, SourceDoc],
+                 texts: Mapping[str, str], missing: str | None = None) -> None:
         self.manifest_path = Path(manifest_path)
-        self.sources_dir = Path(sources_dir)
-        self.docs = load_manifest(self.manifest_path)
-        self._texts: dict[str, str] = {}
-        for name, doc in self.docs.items():
-            path = self.sources_dir / name
+        self.docs = dict(docs)
+        self.texts = dict(texts)
+        self.missing = missing
+
+    @classmethod
+    def load(cls, manifest_path: str | os.PathLike[str], sources_dir: str | os.PathLike[str]) -> Sources:
+        """Read the manifest and every listed document present in ``sources_dir``.
+
+        Raise :class:`SourceError` for a malformed manifest or a present document whose sha256
+        differs from the manifest's; a missing dir or document only makes it unavailable.
+        """
+        manifest_path, sources_dir = Path(manifest_path), Path(sources_dir)
+        if not manifest_path.exists():
+            return cls(manifest_path, {}, {}, missing=f"sources manifest {str(manifest_path)!r} not found")
+        docs = load_manifest(manifest_path)
+        texts: dict[str, str] = {}
+        for name, doc in docs.items():
+            path = sources_dir / name
             if not path.is_file():
                 continue
             digest = sha256_of(path)
             if digest != doc.sha256:
                 raise SourceError(
                     f"source document {str(path)!r} has sha256 {digest}, but the manifest "
-                    f"{str(self.manifest_path)!r} pins {doc.sha256}: the claims were written against "
+                    f"{str(manifest_path)!r} pins {doc.sha256}: the claims were written against "
                     "another version of it (restore that version, or review every claim and update the manifest)"
                 )
-            self._texts[name] = path.read_text(encoding="utf-8")
+            texts[name] = path.read_text(encoding="utf-8")
+        return cls(manifest_path, docs, texts)
 
     def available(self, name: str) -> bool:
         """Whether document ``name`` is present (and matches its pinned hash)."""
-        return name in self._texts
+        return name in self.texts
 
     def check(self, claim_id: str, source: str, statement: str) -> None:
         """Raise ``ValueError`` unless ``source`` is in the manifest and, when present, ``statement``
         quotes it; the message names the claim and shows the closest passage."""
+        if self.missing is not None:
+            raise ValueError(f"claim {claim_id!r}: {self.missing}; it pins the documents the claims quote "
+                             "(file, title, sha256)")
         if source not in self.docs:
             raise ValueError(
                 f"claim {claim_id!r}: source {source!r} is not listed in the sources manifest "
                 f"{str(self.manifest_path)!r}"
             )
-        if source not in self._texts:
+        if source not in self.texts:
             return
-        miss = check_quote(statement, self._texts[source])
+        miss = check_quote(statement, self.texts[source])
         if miss is not None:
             raise ValueError(
                 f"claim {claim_id!r} misquotes {source}:\n  {miss.describe()}\n"
@@ -260,15 +280,15 @@ class Sources:
                 "aside), marking left-out words with [...]."
             )
 
-    def report(self, names) -> dict[str, dict[str, str]]:
-        """``{file: {"title", "sha256", "quotes"}}`` for the reports, for each document in ``names``;
-        ``quotes`` says whether the claims' quotes were verified or the document was not available."""
+    def report(self, names: Iterable[str]) -> dict[str, dict[str, str]]:
+        """``{file: {"title", "sha256", "quotes"}}`` for the reports, for each listed document in
+        ``names``; ``quotes`` says whether quotes were verified or the document was not available."""
         return {
             name: {
                 "title": self.docs[name].title,
                 "sha256": self.docs[name].sha256,
                 "quotes": VERIFIED if self.available(name) else NOT_AVAILABLE,
             }
-            for name in sorted(names)
+            for name in sorted(set(names))
             if name in self.docs
         }
