@@ -80,6 +80,8 @@ LATEX_SYMBOLS: Mapping[str, str] = {
     r"\lambda": "λ",
     r"\mu": "μ",
     r"\theta": "θ",
+    r"\Delta": "Δ",
+    r"\nabla": "∇",
 }
 
 # Unicode symbols -> their ASCII spelling (applied after LATEX_SYMBOLS).
