@@ -27,6 +27,7 @@ and the scheduler is xdist's plain ``LoadScheduling``, each with a warning sayin
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -41,12 +42,9 @@ KNOWN_XDIST = ((3, 5), (4, 0))
 
 
 def _version(text: str) -> tuple[int, int]:
-    """``(major, minor)`` of a version string such as ``"9.2.0"`` or ``"9.2.0.dev340"``."""
-    parts = []
-    for piece in text.split(".")[:2]:
-        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
-        parts.append(int(digits) if digits else 0)
-    return (parts + [0, 0])[0], (parts + [0, 0])[1]
+    """``(major, minor)`` of a version string such as ``"9.2.0"``, ``"9.2.0.dev340"`` or ``"4.0rc1"``."""
+    numbers = [int(m.group(0)) if (m := re.match(r"\d+", piece)) else 0 for piece in text.split(".")[:2]]
+    return (numbers + [0, 0])[0], (numbers + [0, 0])[1]
 
 
 def _within(version: tuple[int, int], bounds: tuple[tuple[int, int], tuple[int, int]]) -> bool:
