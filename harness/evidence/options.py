@@ -103,12 +103,18 @@ def _value(config: pytest.Config, name: str) -> tuple[str, bool]:
     return str(config.getini(f"claims_{name}")), False
 
 
+def _label(name: str) -> str:
+    """How error messages name a setting: both its option and its ini key."""
+    return f"--claims-{name.replace('_', '-')} (ini claims_{name})"
+
+
 def _number(config: pytest.Config, name: str, kind: type):
     text, _ = _value(config, name)
     try:
         return kind(text)
     except ValueError:
-        raise pytest.UsageError(f"claims_{name} must be a {kind.__name__}, got {text!r}") from None
+        noun = {int: "an integer", float: "a number"}[kind]
+        raise pytest.UsageError(f"{_label(name)} must be {noun}, got {text!r}") from None
 
 
 def _path(config: pytest.Config, name: str) -> Path:
@@ -134,10 +140,10 @@ def resolve_options(config: pytest.Config) -> Options:
     """Read every setting (command line > ini > default); raise ``pytest.UsageError`` on a bad value."""
     tier, _ = _value(config, "tier")
     if tier not in TIERS:
-        raise pytest.UsageError(f"claims_tier must be one of {', '.join(TIERS)}; got {tier!r}")
+        raise pytest.UsageError(f"{_label('tier')} must be one of {', '.join(TIERS)}; got {tier!r}")
     seed = _number(config, "seed", int)
     if seed < 0:
-        raise pytest.UsageError(f"--claims-seed must be >= 0, got {seed}")
+        raise pytest.UsageError(f"{_label('seed')} must be >= 0, got {seed}")
     text = config.getoption("--claims-seeds")
     seeds = _parse_seeds(text) if text else None
     update = bool(config.getoption("--claims-update"))
@@ -145,7 +151,7 @@ def resolve_options(config: pytest.Config) -> Options:
         raise pytest.UsageError("--claims-update cannot be combined with --claims-seeds: the ledger holds one seed's verdicts")
     threshold = _number(config, "stability_threshold", float)
     if not 0.0 < threshold <= 1.0:
-        raise pytest.UsageError(f"--claims-stability-threshold must lie in (0, 1], got {threshold}")
+        raise pytest.UsageError(f"{_label('stability_threshold')} must lie in (0, 1], got {threshold}")
     return Options(
         tier=tier,
         master_seed=seeds[0] if seeds else seed,
