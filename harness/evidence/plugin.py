@@ -197,11 +197,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun.") from None
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     state = _state(config)
     seeds = f"seeds {state.seeds[0]}..{state.seeds[-1]}" if state.seeds else f"master seed {state.master_seed}"
     update = ", --claims-update" if state.update else ""
-    return f"claims: tier {state.tier}, {seeds}{update}, ledger {state.ledger_path}"
+    sources = state.sources
+    documents = (
+        f"no manifest at {sources.manifest_path}" if sources.missing is not None
+        else f"{len(sources.texts)} of {len(sources.docs)} documents in {state.sources_dir} (quotes checked against those)"
+    )
+    return [f"claims: tier {state.tier}, {seeds}{update}, ledger {state.ledger_path}", f"claims sources: {documents}"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,7 +496,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput[_WORKEROUTPUT_KEY] = json.dumps(state.records)  # key order kept: reports equal -n 0
         config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
         return
-    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    if interrupted and _claims_involved(config, state):
         state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
         return
     if not state.records and not state.crashed:
@@ -526,6 +532,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if new != state.ledger or not state.ledger_path.exists():
             save_ledger(state.ledger_path, new)
             state.summary.append(f"ledger updated: {state.ledger_path}")
+
+
+def _claims_involved(config: pytest.Config, state: _State) -> bool:
+    """Whether this run touched claims: it recorded or collected some, or it distributed tests
+    (an xdist controller does not collect, so it cannot tell)."""
+    return bool(state.records or state.crashed or state.seen) or config.getoption("dist", "no") != "no"
 
 
 def _summarise(state: _State, main, changes, stability_rows, written) -> None:
