@@ -429,7 +429,10 @@ def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch
     result.assert_outcomes(passed=6)
     lines = (project.path / "grouped_workers.txt").read_text().splitlines()
     workers = {line.split()[0] for line in lines}
-    assert len(lines) == 3 and len(workers) == 1, lines  # the lines show the node ids (with "@shared"?)
+    assert len(lines) == 3 and len(workers) == 1, lines
+    # One worker could also happen by chance; the group tag in each node id is what makes it certain
+    # (pytest 9.2 ignores the tag xdist 3.8 writes; harness.evidence.scheduling writes it).
+    assert all(line.endswith("@shared") for line in lines), lines
 
 
 def test_explicit_dist_is_left_alone(project, monkeypatch):
