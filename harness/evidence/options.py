@@ -5,17 +5,13 @@ Every setting is read from the command line first, then from the ini file (``[py
 relative to the directory pytest was started in; paths from the ini file and the defaults are
 relative to the project's rootdir, so a default never points outside the project:
 
-=============================  ========================  =================================
-command line                   ini                       default
-=============================  ========================  =================================
-``--claims-tier``              ``claims_tier``           ``quick``
-``--claims-seed``              ``claims_seed``           ``0``
-``--claims-stability-threshold`` ``claims_stability_threshold`` ``0.8``
-``--claims-ledger``            ``claims_ledger``         ``<rootdir>/claims/ledger.json``
-``--claims-sources``           ``claims_sources``        ``<rootdir>/sources``
-``--claims-manifest``          ``claims_manifest``       ``<rootdir>/claims/sources.json``
-``--claims-report``            ``claims_report``         ``<rootdir>/reports``
-=============================  ========================  =================================
+- ``--claims-tier`` / ``claims_tier``: ``quick``
+- ``--claims-seed`` / ``claims_seed``: ``0``
+- ``--claims-stability-threshold`` / ``claims_stability_threshold``: ``0.8``
+- ``--claims-ledger`` / ``claims_ledger``: ``<rootdir>/claims/ledger.json``
+- ``--claims-sources`` / ``claims_sources``: ``<rootdir>/sources`` (a missing dir: documents not available)
+- ``--claims-manifest`` / ``claims_manifest``: ``<rootdir>/claims/sources.json``
+- ``--claims-report`` / ``claims_report``: ``<rootdir>/reports``
 
 ``--claims-seeds A:B`` and ``--claims-update`` describe one run and have no ini twin.
 This module only declares and resolves options; the hooks live in ``harness.evidence.plugin``.
