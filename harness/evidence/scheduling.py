@@ -16,7 +16,7 @@ piece is computed on one worker. Three things in xdist 3.8 stood in the way:
 3. **Crashes.** When a worker dies, ``LoadScopeScheduling.remove_node`` puts every work unit the
    worker ever had back in the queue: the crashing test included (each replacement crashes on
    it in turn) and units already finished (a replacement is sent an empty unit, is never given
-   more work and idles forever: issue 12 item 1). :class:`_CrashSafe` marks the crashing test
+   more work and idles forever: issue 12 item 1). :class:`CrashSafeLoadGroupScheduling` marks the crashing test
    done and re-queues only units with tests left to run.
 
 Both use private state of pytest or xdist, so both check the versions they were written against
@@ -132,7 +132,7 @@ def make_scheduler(config: pytest.Config, log, xdist_version: str | None = None)
 def _crash_safe_class(base: type) -> type:
     """``base`` (xdist's ``LoadGroupScheduling``) with :meth:`remove_node` made crash-safe."""
 
-    class _CrashSafe(base):
+    class CrashSafeLoadGroupScheduling(base):
         """``loadgroup`` that drops the test that crashed a worker and re-queues only unfinished units."""
 
         def remove_node(self, node):
@@ -153,4 +153,4 @@ def _crash_safe_class(base: type) -> type:
             super().remove_node(node)
             return crashed
 
-    return _CrashSafe
+    return CrashSafeLoadGroupScheduling
