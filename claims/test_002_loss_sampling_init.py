@@ -58,8 +58,8 @@ PLATEAU_MSE = Claim(
     id="002.relu2.plateau_mse",
     source=SOURCE,
     statement=(
-        "The 0.125 loss plateau in the two-layer network corresponds to: Output: [0.5, 0.5] for "
-        "all inputs [...] Average MSE: 0.125"
+        "The 0.125 loss plateau in the two-layer network corresponds to: [...] Output: [0.5, "
+        "0.5] for all inputs [...] Average MSE: 0.125"
     ),
     reported={"mse": 0.125},
     protocol=PLATEAU,
@@ -201,7 +201,7 @@ class SamplingProtocol(Protocol):
 SAMPLES_P50 = Claim(
     id="002.sampling.expected_samples_p50",
     source=SOURCE,
-    statement="Expected samples needed: 50th: 2 samples",
+    statement="Expected samples needed: [...] 50th: 2 samples",
     reported={"samples": 2},
     protocol=SamplingProtocol(p=Setting(0.5, "stated", "A.3: '< 50th percentile: 50% (by definition)'")),
     test="exact_value",
@@ -213,7 +213,7 @@ SAMPLES_P50 = Claim(
 SAMPLES_P25 = Claim(
     id="002.sampling.expected_samples_p25",
     source=SOURCE,
-    statement="Expected samples needed: 25th: 4 samples",
+    statement="Expected samples needed: [...] 25th: 4 samples",
     reported={"samples": 4},
     protocol=SamplingProtocol(p=Setting(0.25, "stated", "A.3: '< 25th percentile: 25%'")),
     test="exact_value",
@@ -225,7 +225,7 @@ SAMPLES_P25 = Claim(
 SAMPLES_P0 = Claim(
     id="002.sampling.expected_samples_p0",
     source=SOURCE,
-    statement="Expected samples needed: 0th: ~100 samples",
+    statement="Expected samples needed: [...] 0th: ~100 samples",
     reported={"samples": 100},
     protocol=SamplingProtocol(
         p=Setting(

@@ -16,7 +16,6 @@ from harness.evidence.claims import (
     Protocol,
     Setting,
     atomic_write_text,
-    check_source,
     claim_seed_sequence,
     compare_ledger,
     ledger_to_json,
@@ -106,14 +105,6 @@ def test_n_for_tier():
     assert make_claim(n=50, n_full=400).n_for("full") == 400
     with pytest.raises(ValueError, match="unknown tier"):
         make_claim().n_for("medium")
-
-
-def test_check_source(tmp_path):
-    claim = make_claim()
-    with pytest.raises(ValueError, match=f"source file '{SOURCE}' not found in sources dir"):
-        check_source(claim, tmp_path)
-    (tmp_path / SOURCE).write_text("# doc\n")
-    check_source(claim, tmp_path)
 
 
 # ---------------------------------------------------------------------------- protocols

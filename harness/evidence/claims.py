@@ -43,7 +43,6 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_evidence",
-    "check_source",
     "claim_seed_sequence",
     "compare_ledger",
     "jsonable",
@@ -284,15 +283,6 @@ def check_evidence(claim: Claim, evidence: Any) -> None:
         raise ValueError(
             f"claim {claim.id!r} belongs to family {claim.family!r} but its evidence {how}; "
             f"use stats.holm(evidences, alpha=..., family={claim.family!r}) over the family's claims"
-        )
-
-
-def check_source(claim: Claim, sources_dir: str | os.PathLike[str]) -> None:
-    """Raise ``ValueError`` unless ``claim.source`` exists in ``sources_dir``."""
-    path = Path(sources_dir) / claim.source
-    if not path.is_file():
-        raise ValueError(
-            f"claim {claim.id!r}: source file {claim.source!r} not found in sources dir {str(sources_dir)!r}"
         )
 
 

@@ -11,6 +11,16 @@ The test passes when the observed verdict equals the ledger's (``claims/ledger.j
 tier being run. Under pytest-xdist, workers send their verdict records to the controller through
 ``workeroutput``; only the controller writes the report and the ledger, atomically, once.
 
+Installed as the ``pytest11`` entry point ``claims`` (``-p no:claims`` disables it). Every option
+has an ini twin and project-relative defaults (``harness.evidence.options``). At collection each
+claim's quoted statement is checked against its source document when that document is present
+(``harness.evidence.sources``); absent documents are reported as "quotes not verified".
+
+Under xdist the controller resolves every path and sends workers what they need (settings, the
+ledger, the documents' texts) in ``workerinput``, so workers never depend on their cwd or on a
+shared file system (``--tx popen//chdir=...``, ``--tx ssh=...``); distribution by
+``xdist_group`` and crash handling live in ``harness.evidence.scheduling``.
+
 This module holds the pytest glue only; claim records and the ledger live in ``harness.evidence.claims``,
 report rendering in ``harness.evidence.reports``.
 """
@@ -20,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,25 +39,27 @@ from typing import Any
 import pytest
 
 from harness.evidence.claims import (
-    TIERS,
     Claim,
     Ledger,
     LedgerError,
     check_evidence,
-    check_source,
     claim_seed_sequence,
     compare_ledger,
     load_ledger,
     save_ledger,
     updated_ledger,
 )
+from harness.evidence.options import Options, add_options, resolve_options
 from harness.evidence.reports import FigureRegistry, make_record, stability, write_reports
+from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
+from harness.evidence.sources import SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = ["claim_test"]
 
 _WORKEROUTPUT_KEY = "claims_records"
 _NOT_RUN_KEY = "claims_not_run"
+_WORKERINPUT_KEY = "claims"  # controller -> worker: loadgroup flag, settings, ledger, documents
 
 
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
@@ -68,21 +81,22 @@ def claim_test(claim: Claim) -> pytest.MarkDecorator:
 class _State:
     """Everything the plugin keeps for one pytest process (controller, worker or serial)."""
 
-    tier: str
-    master_seed: int  # the seed of the report and of the ledger comparison
-    seeds: list[int] | None  # --claims-seeds: every claim test runs once per seed
-    update: bool
-    report_dir: Path
-    sources_dir: Path
-    ledger_path: Path
-    threshold: float
+    options: Options
+    sources: Sources
     is_worker: bool
+    loadgroup: bool = False  # tests are distributed by xdist_group (set on workers from workerinput)
     ledger: Ledger = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
     seen: dict[tuple[str, int | None], str] = field(default_factory=dict)  # (claim id, seed) -> nodeid
     crashed: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)  # ids of claims deselected by the tier
+
+    def __getattr__(self, name: str) -> Any:
+        """The run's settings read as attributes of the state (``state.tier``, ``state.ledger_path``)."""
+        if name == "options":
+            raise AttributeError(name)
+        return getattr(self.options, name)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -94,120 +108,65 @@ def _state(config: pytest.Config) -> _State:
 
 
 # --------------------------------------------------------------------------------------------
-# Options and markers
+# Options, markers, configuration
 # --------------------------------------------------------------------------------------------
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("claims", "empirical claims suite")
-    group.addoption(
-        "--claims-tier",
-        choices=TIERS,
-        default="quick",
-        help="quick: documents' sample sizes (default); full: powered sample sizes, also runs @full tests",
-    )
-    group.addoption("--claims-seed", type=int, default=0, metavar="N", help="master seed (default 0)")
-    group.addoption(
-        "--claims-seeds",
-        default=None,
-        metavar="A:B",
-        help="run every claim test once per master seed A..B-1 and report verdict stability",
-    )
-    group.addoption(
-        "--claims-stability-threshold",
-        type=float,
-        default=0.8,
-        metavar="F",
-        help="with --claims-seeds: flag a claim fragile when fewer than F of the seeds give the ledger's verdict",
-    )
-    group.addoption(
-        "--claims-update",
-        action="store_true",
-        default=False,
-        help="accept the observed verdicts into the ledger (the only way the ledger is rewritten)",
-    )
-    group.addoption("--claims-report", default=None, metavar="DIR", help="report directory (default <rootdir>/reports)")
-    group.addoption(
-        "--claims-sources",
-        default=None,
-        metavar="DIR",
-        help="source documents directory (default <rootdir>/../shared/sources)",
-    )
-    group.addoption(
-        "--claims-ledger", default=None, metavar="PATH", help="ledger file (default <rootdir>/claims/ledger.json)"
-    )
+    add_options(parser)
 
 
-def _parse_seeds(text: str) -> list[int]:
-    try:
-        a, b = (int(p) for p in text.split(":"))
-    except ValueError:
-        raise pytest.UsageError(f"--claims-seeds expects A:B with integers A < B, got {text!r}") from None
-    if not 0 <= a < b:
-        raise pytest.UsageError(f"--claims-seeds expects 0 <= A < B, got {text!r}")
-    return list(range(a, b))
-
-
-_LOADGROUP_KEY = "claims_loadgroup"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config):
     """With ``-n`` and no ``--dist`` (command line, ini or ``PYTEST_ADDOPTS``), distribute by group.
 
-    Runs before xdist's own hook, which would otherwise turn ``--dist no`` into ``load``.
-    Claims computed from one expensive piece (e.g. a table of 11 cross-validated models) share an
-    ``xdist_group``, so ``-n`` runs each piece on one worker instead of once per worker; tests
-    without a group are load-balanced one by one, as xdist's ``loadscope`` family does it.
+    A wrapper, so that it runs before xdist's own ``tryfirst`` hook (which turns ``--dist no`` into
+    ``load``) whatever order the two plugins were registered in. Claims computed from one
+    expensive piece (e.g. a table of 11 cross-validated models) share an ``xdist_group``, so ``-n``
+    runs each piece on one worker instead of once per worker; tests without a group are
+    load-balanced one by one.
     """
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
-
-
-def _learn_loadgroup(config: pytest.Config) -> None:
-    """On an xdist worker: distribute by group when the controller does.
-
-    A worker re-parses the command line, which has no ``--dist``, so it learns it from the
-    controller (:func:`pytest_configure_node`).
-    """
-    if getattr(config, "workerinput", {}).get(_LOADGROUP_KEY):
-        config.option.loadgroup = True
+    return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """``loadgroup`` that survives a crashing worker (see :func:`_crash_safe_loadgroup`)."""
+    """``loadgroup`` that survives a crashing worker (``harness.evidence.scheduling``)."""
     if config.getvalue("dist") != "loadgroup":
         return None
-    return _crash_safe_loadgroup()(config, log)
-
-
-def _crash_safe_loadgroup():
-    """xdist's ``LoadGroupScheduling``, except that the test that crashed a worker is not run again.
-
-    xdist 3.8 puts a crashed worker's whole work unit back in the queue, crashing test
-    included, so each replacement worker crashes on it in turn and the run hangs (plain
-    ``load`` drops the crashed test). Here the crashed test is marked done first and still
-    reported as the crash.
-    """
-    from xdist.scheduler import LoadGroupScheduling
-
-    class CrashSafeLoadGroupScheduling(LoadGroupScheduling):
-        def remove_node(self, node):
-            units = self.assigned_work.get(node, {}).values()
-            unit, running = next(((u, nodeid) for u in units for nodeid, done in u.items() if not done), (None, None))
-            if unit is not None:
-                unit[running] = True
-            super().remove_node(node)
-            return running
-
-    return CrashSafeLoadGroupScheduling
+    return make_scheduler(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """xdist controller: tell each worker whether tests are distributed by group."""
-    node.workerinput[_LOADGROUP_KEY] = node.config.getoption("dist") == "loadgroup"
+    """xdist controller: send each worker the distribution mode, the resolved settings, the ledger
+    and the texts of the available documents, so it needs neither the controller's cwd nor its files."""
+    state = _state(node.config)
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(state.options).items()}
+    payload = {
+        "loadgroup": node.config.getoption("dist") == "loadgroup",
+        "options": options,
+        "ledger": {cid: {tier: v.value for tier, v in tiers.items()} for cid, tiers in state.ledger.items()},
+        "manifest": [vars(doc) for doc in state.sources.docs.values()],
+        "manifest_missing": state.sources.missing,
+        "texts": state.sources.texts,
+    }
+    node.workerinput[_WORKERINPUT_KEY] = json.dumps(payload)
+
+
+def _worker_state(config: pytest.Config, payload: dict[str, Any]) -> _State:
+    """An xdist worker's state, from what the controller sent (:func:`pytest_configure_node`)."""
+    paths = ("ledger_path", "sources_dir", "manifest_path", "report_dir")
+    raw = payload["options"]
+    options = Options(**{k: Path(v) if k in paths else v for k, v in raw.items()})
+    docs = {d["file"]: SourceDoc(**d) for d in payload["manifest"]}
+    sources = Sources(options.manifest_path, docs, payload["texts"], missing=payload["manifest_missing"])
+    ledger = {cid: {tier: Verdict(v) for tier, v in tiers.items()} for cid, tiers in payload["ledger"].items()}
+    if payload["loadgroup"]:
+        config.option.loadgroup = True  # xdist's own worker-side switch for the group suffix
+    return _State(options=options, sources=sources, is_worker=True, loadgroup=payload["loadgroup"], ledger=ledger)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -216,51 +175,39 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gpu: needs CUDA; skipped when torch sees no CUDA device")
     config.addinivalue_line("markers", "claim(claim): the test of one harness.evidence.claims.Claim (use claim_test)")
     config.addinivalue_line("markers", "xdist_group(name): run on the worker that runs the group's other tests")
-    _learn_loadgroup(config)
-
-    opt = config.getoption
-    seed = opt("--claims-seed")
-    if seed < 0:
-        raise pytest.UsageError(f"--claims-seed must be >= 0, got {seed}")
-    seeds = _parse_seeds(opt("--claims-seeds")) if opt("--claims-seeds") else None
-    if seeds is not None and opt("--claims-update"):
-        raise pytest.UsageError("--claims-update cannot be combined with --claims-seeds: the ledger holds one seed's verdicts")
-    threshold = opt("--claims-stability-threshold")
-    if not 0.0 < threshold <= 1.0:
-        raise pytest.UsageError(f"--claims-stability-threshold must lie in (0, 1], got {threshold}")
-    root = config.rootpath
-
-    def path(option: str, default: Path) -> Path:
-        value = opt(option)
-        return Path(value).resolve() if value else default
-
-    config.stash[_STATE] = _State(
-        tier=opt("--claims-tier"),
-        master_seed=seeds[0] if seeds else seed,
-        seeds=seeds,
-        update=opt("--claims-update"),
-        report_dir=path("--claims-report", root / "reports"),
-        sources_dir=path("--claims-sources", (root.parent / "shared" / "sources").resolve()),
-        ledger_path=path("--claims-ledger", root / "claims" / "ledger.json"),
-        threshold=threshold,
-        is_worker=hasattr(config, "workerinput"),
-    )
+    payload = getattr(config, "workerinput", {}).get(_WORKERINPUT_KEY)
+    if payload is not None:
+        config.stash[_STATE] = _worker_state(config, json.loads(payload))
+        return
+    options = resolve_options(config)
+    try:
+        sources = Sources.load(options.manifest_path, options.sources_dir)
+    except SourceError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_STATE] = _State(options=options, sources=sources, is_worker=hasattr(config, "workerinput"))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = _state(session.config)
+    if state.is_worker:
+        return  # the controller sent its ledger
     try:
         state.ledger = load_ledger(state.ledger_path)
     except LedgerError as exc:
         raise pytest.UsageError(f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun.") from None
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     state = _state(config)
     seeds = f"seeds {state.seeds[0]}..{state.seeds[-1]}" if state.seeds else f"master seed {state.master_seed}"
     update = ", --claims-update" if state.update else ""
-    return f"claims: tier {state.tier}, {seeds}{update}, ledger {state.ledger_path}"
+    sources = state.sources
+    documents = (
+        f"no manifest at {sources.manifest_path}" if sources.missing is not None
+        else f"{len(sources.texts)} of {len(sources.docs)} documents in {state.sources_dir} (quotes checked against those)"
+    )
+    return [f"claims: tier {state.tier}, {seeds}{update}, ledger {state.ledger_path}", f"claims sources: {documents}"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +231,7 @@ def _validate_item(item: pytest.Item, state: _State) -> None:
     if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], Claim):
         raise ValueError(f"{where}: use @claim_test(CLAIM) with one harness.evidence.claims.Claim")
     claim: Claim = mark.args[0]
-    check_source(claim, state.sources_dir)
+    state.sources.check(claim.id, claim.source, claim.statement)
     if item.get_closest_marker("quick") and item.get_closest_marker("full"):
         raise ValueError(f"{where}: claim {claim.id!r} is marked both quick and full")
     if "claims_verdict" not in getattr(item, "fixturenames", ()):
@@ -304,10 +251,13 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     state = _state(collector.config)
     for item in items:
         if isinstance(item, pytest.Item):
+            problem = None
             try:
                 _validate_item(item, state)
             except ValueError as exc:
-                pytest.fail(f"malformed claim test: {exc}", pytrace=False)
+                problem = str(exc)
+            if problem is not None:  # failed outside the except block: no "during handling" chain
+                pytest.fail(f"malformed claim test: {problem}", pytrace=False)
     return result
 
 
@@ -337,6 +287,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             skip = pytest.mark.skip(reason="gpu test: torch sees no CUDA device")
             for it in gpu_items:
                 it.add_marker(skip)
+    if state.is_worker and state.loadgroup:
+        untagged = tag_groups(items)
+        if untagged:
+            warnings.warn(untagged_warning(untagged), stacklevel=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,6 +469,12 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_handlecrashitem(crashitem: str, report, sched) -> None:
+    """xdist controller: remember the test that was running when its worker died."""
+    _state(report.node.config).crashed.append(f"{crashitem} crashed worker {report.node.gateway.id}")
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
     state = _state(node.config)
     name = getattr(getattr(node, "gateway", None), "id", str(node))
@@ -541,6 +501,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput[_WORKEROUTPUT_KEY] = json.dumps(state.records)  # key order kept: reports equal -n 0
         config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
         return
+    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    if interrupted and _claims_involved(config, state):
+        state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
+        return
     if not state.records and not state.crashed:
         return
     if state.crashed:
@@ -548,9 +512,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.summary.append("report and ledger NOT written (the previous files are untouched)")
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        return
-    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
-        state.summary.append("run interrupted: report and ledger NOT written")
         return
     main = [r for r in state.records if r["master_seed"] == state.master_seed]
     observed = {r["id"]: Verdict(r["verdict"]) for r in main}
@@ -565,7 +526,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         master_seed=state.master_seed,
         tier=state.tier,
         device=str(default_device()),
-        sources_dir=state.sources_dir,
+        sources=state.sources.report(r["source"] for r in main),
         stability_rows=stability_rows,
         stability_threshold=state.threshold if stability_rows is not None else None,
         not_run=state.not_run,
@@ -576,6 +537,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if new != state.ledger or not state.ledger_path.exists():
             save_ledger(state.ledger_path, new)
             state.summary.append(f"ledger updated: {state.ledger_path}")
+
+
+def _claims_involved(config: pytest.Config, state: _State) -> bool:
+    """Whether this run touched claims: it recorded or collected some, or it distributed tests
+    (an xdist controller does not collect, so it cannot tell)."""
+    return bool(state.records or state.crashed or state.seen) or config.getoption("dist", "no") != "no"
 
 
 def _summarise(state: _State, main, changes, stability_rows, written) -> None:

@@ -195,13 +195,17 @@ def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str,
-                not_run: Sequence[str] = ()) -> str:
-    """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each, and
-    ``not_run``: the ids of claims collected but not run in this tier (sorted; a key added to
-    schema 1 without breaking readers of the earlier keys)."""
+                not_run: Sequence[str] = (), sources: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each,
+    ``not_run``: the ids of claims collected but not run in this tier (sorted), and, when given,
+    ``sources``: per document its title, sha256 and whether the quotes were verified
+    (``harness.evidence.sources.Sources.report``). Both keys were added to schema 1 without
+    breaking readers of the earlier keys."""
     rows = [{k: r[k] for k in CLAIM_KEYS} for r in _sorted(records)]
     doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows,
            "not_run": sorted(not_run)}
+    if sources is not None:
+        doc["sources"] = {name: dict(sources[name]) for name in sorted(sources)}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
@@ -313,11 +317,14 @@ def claims_markdown(
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     figures_dir: str = "figures",
     not_run: Sequence[str] = (),
+    sources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Text of ``claims.md``: one section per source document, one table row per claim.
 
-    Below each table, every claim's protocol and figures (linked from ``figures_dir``); at the
-    end, the claims of other tiers that this run did not run (``not_run``).
+    A section's title comes from ``sources`` (the manifest), else from the document's first
+    heading in ``sources_dir``; under it, whether its quotes were verified. Below each table,
+    every claim's protocol and figures (linked from ``figures_dir``); at the end, the claims of
+    other tiers that this run did not run (``not_run``).
     """
     records = _sorted(records)
     sdir = Path(sources_dir) if sources_dir is not None else None
@@ -337,8 +344,11 @@ def claims_markdown(
     for r in records:
         by_source.setdefault(r["source"], []).append(r)
     for source in sorted(by_source):
-        title = _source_title(sdir, source)
+        info = (sources or {}).get(source, {})
+        title = info.get("title") or _source_title(sdir, source)
         lines += [f"## {source}" + (f" — {title}" if title else ""), ""]
+        if info.get("quotes"):
+            lines += [f"*Source: {info['quotes']}.*", ""]
         lines += [
             "| Claim | Statement | Reported | Measured (estimate [CI]) | p against | p for | Test | Family | α | n "
             "| MDE against | MDE for | Expected | Verdict |",
@@ -443,6 +453,7 @@ def write_reports(
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     stability_threshold: float | None = None,
     not_run: Sequence[str] = (),
+    sources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
     """Write ``claims.json``, ``claims.md``, ``figures/*.png`` (and ``stability.json`` when
     ``stability_rows`` is given) under ``report_dir``, each atomically; return the paths written.
@@ -459,7 +470,7 @@ def write_reports(
         for filename, b64 in r["figures"].items():
             files[report_dir / "figures" / filename] = base64.b64decode(b64)
     files[report_dir / "claims.json"] = claims_json(
-        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run
+        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run, sources=sources
     ).encode("utf-8")
     if stability_rows is not None:
         doc = {
@@ -477,6 +488,7 @@ def write_reports(
         sources_dir=sources_dir,
         stability_rows=stability_rows,
         not_run=not_run,
+        sources=sources,
     ).encode("utf-8")
     for path, data in files.items():  # figures first, then json, then the md that links them
         atomic_write_bytes(path, data)
