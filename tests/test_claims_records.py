@@ -1,4 +1,5 @@
-"""Claim records, protocols, seed derivation and the ledger (``harness.evidence.claims``)."""
+"""Claim records, protocols, seed derivation (``harness.evidence.claims``), the ledger
+(``harness.evidence.ledger``) and atomic writes (``harness.evidence.files``)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ import pytest
 from harness.evidence.claims import (
     TEST_KINDS,
     Claim,
-    LedgerError,
     Protocol,
     Setting,
-    atomic_write_text,
     check_source,
     claim_seed_sequence,
+    protocol_to_dict,
+)
+from harness.evidence.files import atomic_write_text
+from harness.evidence.ledger import (
+    LedgerError,
+    LedgerMissingError,
     compare_ledger,
     ledger_to_json,
     load_ledger,
-    protocol_to_dict,
     save_ledger,
     updated_ledger,
 )
@@ -200,8 +204,11 @@ def write(path, text):
     return path
 
 
-def test_missing_ledger_is_empty(tmp_path):
-    assert load_ledger(tmp_path / "ledger.json") == {}
+def test_missing_ledger_is_an_error_naming_the_path(tmp_path):
+    path = tmp_path / "ledgr.json"
+    with pytest.raises(LedgerMissingError, match="not found") as info:
+        load_ledger(path)
+    assert str(path) in str(info.value) and isinstance(info.value, LedgerError)
 
 
 def test_ledger_round_trip_is_canonical(tmp_path):

@@ -52,7 +52,7 @@ def record(cid: str, v: Verdict = Verdict.CONFIRMED, *, source: str = SRC_A, see
 
 def test_claims_json_has_exactly_the_schema_keys():
     doc = json.loads(claims_json([record("002.b.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu"))
-    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run"]
+    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run", "selection"]
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
         "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
