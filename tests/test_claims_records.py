@@ -27,6 +27,7 @@ from harness.evidence.ledger import (
     ledger_to_json,
     load_ledger,
     save_ledger,
+    update_ledger_file,
     updated_ledger,
 )
 from harness.evidence.verdicts import Verdict
@@ -261,6 +262,27 @@ def test_compare_and_update_ledger():
     assert new["002.a.x"] == {"quick": Verdict.REFUTED, "full": Verdict.CONFIRMED}  # other tier kept
     assert new["002.a.z"] == {"quick": Verdict.CONFIRMED}
     assert ledger["002.a.x"]["quick"] == Verdict.CONFIRMED  # input not mutated
+
+
+def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_path):
+    path = tmp_path / "ledger.json"
+    save_ledger(path, {"002.a.x": {"quick": Verdict.CONFIRMED}, "002.a.gone": {"full": Verdict.REFUTED}})
+    stale = tmp_path / ".ledger.json.k1ll3d.tmp"  # what a writer killed before its rename leaves
+    stale.write_text("{partial")
+    done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick")
+    assert (done.created, done.changed, done.pruned) == (False, True, ())
+    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}, "002.a.gone": {"full": Verdict.REFUTED},
+                                 "002.a.y": {"quick": Verdict.REFUTED}}  # entries it did not measure are kept
+    assert not stale.exists()
+    done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick", keep_only={"002.a.x", "002.a.y"})
+    assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger(path)
+    assert update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick").changed is False
+
+
+def test_update_ledger_file_creates_a_missing_ledger(tmp_path):
+    path = tmp_path / "new" / "ledger.json"
+    assert update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick").created
+    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}}
 
 
 # ---------------------------------------------------------------------------- atomic writes
