@@ -30,7 +30,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -178,12 +178,15 @@ def _replace_with_link(path: Path, target: str) -> None:
         os.replace(tmp, path)
 
 
-def publish_set(report_dir: str | os.PathLike[str], files: Mapping[str, bytes], *, run_id: str) -> list[Path]:
+def publish_set(
+    report_dir: str | os.PathLike[str], files: Mapping[str, bytes], *, run_id: str, owned: Collection[str] = ()
+) -> list[Path]:
     """Publish ``files`` (``{relative posix path: bytes}``) as the new set of ``report_dir``.
 
     Writes ``sets/<run_id>/``, points a fixed link ``report_dir/<top name>`` -> ``current/<top
     name>`` at every top-level entry, swaps ``current`` to the new set with one ``os.replace``,
-    then deletes links to entries the new set lacks, older sets and stale temp files. All of it
+    then deletes links to entries the new set lacks, entries named in ``owned`` that it lacks
+    (files of a report written before sets existed), older sets and stale temp files. All of it
     under ``report_dir/.lock``, so concurrent writers publish one after the other. Returns the
     fixed paths of ``files``.
     """
@@ -203,15 +206,22 @@ def publish_set(report_dir: str | os.PathLike[str], files: Mapping[str, bytes], 
             _replace_with_link(report_dir / top, f"{CURRENT_LINK}/{top}")
         _replace_with_link(report_dir / CURRENT_LINK, f"{SETS_DIR}/{run_id}")
         _fsync_dir(report_dir)
-        _remove_old(report_dir, keep=run_id, tops=tops)
+        _remove_old(report_dir, keep=run_id, tops=tops, owned=owned)
     return [report_dir / rel for rel in files]
 
 
-def _remove_old(report_dir: Path, *, keep: str, tops: list[str]) -> None:
-    """Delete links into ``current`` that the new set does not fill, and every set but ``keep``."""
+def _remove_old(report_dir: Path, *, keep: str, tops: list[str], owned: Collection[str]) -> None:
+    """Delete links into ``current`` and ``owned`` entries that the new set does not fill, and
+    every set but ``keep``."""
     prefix = f"{CURRENT_LINK}/"
     for entry in report_dir.iterdir():
-        if entry.is_symlink() and os.readlink(entry).startswith(prefix) and entry.name not in tops:
+        if entry.name in tops:
+            continue
+        if entry.is_symlink() and (os.readlink(entry).startswith(prefix) or entry.name in owned):
+            entry.unlink()
+        elif entry.name in owned and entry.is_dir():
+            shutil.rmtree(entry)
+        elif entry.name in owned:
             entry.unlink()
     for old in (report_dir / SETS_DIR).iterdir():
         if old.name != keep:

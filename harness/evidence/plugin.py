@@ -568,8 +568,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
         config.workeroutput[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
         return
-    if not state.records and not state.crashed and not _collected_ids(state):
-        return  # no claim test in this session (e.g. unit tests only): the claims report stays as it is
+    if config.option.collectonly or not (state.records or state.crashed or _collected_ids(state)):
+        return  # no claim test in this session (e.g. unit tests only, --collect-only): the report stays
     if state.crashed:
         state.summary.append("worker crash: " + "; ".join(state.crashed))
         state.summary.append("report and ledger NOT written (the previous files are untouched)")

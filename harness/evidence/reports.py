@@ -29,6 +29,7 @@ from harness.evidence.ledger import Ledger
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
+    "REPORT_FILES",
     "REPORT_SCHEMA",
     "CLAIM_KEYS",
     "FigureRegistry",
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 REPORT_SCHEMA = 1
+
+# Top-level entries of a report set; older copies of any of them are removed when a new set lacks it.
+REPORT_FILES: tuple[str, ...] = ("claims.json", "claims.md", "figures", "stability.json")
 
 # Keys of one claim in ``claims.json``, in order (schema 1).
 CLAIM_KEYS: tuple[str, ...] = (
@@ -468,7 +472,7 @@ def write_reports(
     return publish_set(report_dir, render_reports(
         records, master_seed=master_seed, tier=tier, device=device, sources_dir=sources_dir,
         stability_rows=stability_rows, stability_threshold=stability_threshold, not_run=not_run,
-        selection=selection), run_id=run_id or new_run_id())
+        selection=selection), run_id=run_id or new_run_id(), owned=REPORT_FILES)
 
 
 def render_reports(
