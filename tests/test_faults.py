@@ -365,6 +365,16 @@ def test_stale_entries_are_not_judged_from_a_narrowed_collection(project, args, 
     assert "002.toy.gone" in json.loads(ledger_path(project).read_text())["claims"]
 
 
+def test_stale_entries_and_empty_selection_under_xdist(project):
+    """Under -n the controller collects nothing itself: the workers send the claim ids they collected."""
+    ledger_path(project).write_text(ledger_text({**LEDGER_AB, "002.toy.gone": {"quick": "refuted"}}))
+    code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "-k", "no_such_test")
+    assert code == pytest.ExitCode.NO_TESTS_COLLECTED, out
+    assert "stale ledger entries (no such claim collected): 1: 002.toy.gone" in out
+    doc = json.loads((project.path / "reports" / "claims.json").read_text())
+    assert doc["claims"] == [] and doc["selection"]["collected"] == 2
+
+
 def test_collection_error_prevents_stale_judgement(project):
     (project.path / "claims" / "test_broken.py").write_text("import no_such_module\n")
     ledger_path(project).write_text(ledger_text({**LEDGER_AB, "002.toy.gone": {"quick": "refuted"}}))
