@@ -699,6 +699,8 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
 
 
 def _summarise(state: _State, main, changes, stability_rows, outcome: list[str]) -> None:
+    """Put the verdict table, changes, fragile claims and the ``outcome`` lines (what was written
+    or why not) at the top of the claims summary."""
     counts: dict[str, Counter] = {}
     for r in main:
         counts.setdefault(r["source"], Counter())[r["verdict"]] += 1
