@@ -279,6 +279,16 @@ def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_pa
     assert update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick").changed is False
 
 
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write any file")
+def test_update_ledger_file_refuses_a_read_only_ledger(tmp_path):
+    path = tmp_path / "ledger.json"
+    save_ledger(path, {})
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="is read-only"):
+        update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick")
+    assert load_ledger(path) == {}
+
+
 def test_update_ledger_file_creates_a_missing_ledger(tmp_path):
     path = tmp_path / "new" / "ledger.json"
     assert update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick").created

@@ -188,6 +188,8 @@ def update_ledger_file(
     with locked(ledger_lock_path(path)):
         remove_stale_temps(path.parent, path.name)
         created = not path.exists()
+        if not created and not os.access(path, os.W_OK):  # a rename would replace it all the same
+            raise PermissionError(f"the ledger {str(path)!r} is read-only")
         current = {} if created else load_ledger(path)
         new = updated_ledger(current, observed, tier)
         pruned = tuple(stale_ids(new, keep_only)) if keep_only is not None else ()
