@@ -1,4 +1,5 @@
-"""Claim records, protocols, seed derivation and the ledger (``harness.evidence.claims``)."""
+"""Claim records, protocols, seed derivation (``harness.evidence.claims``), the ledger
+(``harness.evidence.ledger``) and atomic writes (``harness.evidence.files``)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ import pytest
 from harness.evidence.claims import (
     TEST_KINDS,
     Claim,
-    LedgerError,
     Protocol,
     Setting,
-    atomic_write_text,
     claim_seed_sequence,
+    protocol_to_dict,
+)
+from harness.evidence.files import atomic_write_text
+from harness.evidence.ledger import (
+    LedgerError,
+    LedgerMissingError,
     compare_ledger,
     ledger_to_json,
     load_ledger,
-    protocol_to_dict,
     save_ledger,
+    update_ledger_file,
     updated_ledger,
 )
 from harness.evidence.verdicts import Verdict
@@ -191,8 +196,11 @@ def write(path, text):
     return path
 
 
-def test_missing_ledger_is_empty(tmp_path):
-    assert load_ledger(tmp_path / "ledger.json") == {}
+def test_missing_ledger_is_an_error_naming_the_path(tmp_path):
+    path = tmp_path / "ledgr.json"
+    with pytest.raises(LedgerMissingError, match="not found") as info:
+        load_ledger(path)
+    assert str(path) in str(info.value) and isinstance(info.value, LedgerError)
 
 
 def test_ledger_round_trip_is_canonical(tmp_path):
@@ -245,6 +253,37 @@ def test_compare_and_update_ledger():
     assert new["002.a.x"] == {"quick": Verdict.REFUTED, "full": Verdict.CONFIRMED}  # other tier kept
     assert new["002.a.z"] == {"quick": Verdict.CONFIRMED}
     assert ledger["002.a.x"]["quick"] == Verdict.CONFIRMED  # input not mutated
+
+
+def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_path):
+    path = tmp_path / "ledger.json"
+    save_ledger(path, {"002.a.x": {"quick": Verdict.CONFIRMED}, "002.a.gone": {"full": Verdict.REFUTED}})
+    stale = tmp_path / ".ledger.json.k1ll3d.tmp"  # what a writer killed before its rename leaves
+    stale.write_text("{partial")
+    done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick")
+    assert (done.created, done.changed, done.pruned) == (False, True, ())
+    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}, "002.a.gone": {"full": Verdict.REFUTED},
+                                 "002.a.y": {"quick": Verdict.REFUTED}}  # entries it did not measure are kept
+    assert not stale.exists()
+    done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick", keep_only={"002.a.x", "002.a.y"})
+    assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger(path)
+    assert update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick").changed is False
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write any file")
+def test_update_ledger_file_refuses_a_read_only_ledger(tmp_path):
+    path = tmp_path / "ledger.json"
+    save_ledger(path, {})
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="is read-only"):
+        update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick")
+    assert load_ledger(path) == {}
+
+
+def test_update_ledger_file_creates_a_missing_ledger(tmp_path):
+    path = tmp_path / "new" / "ledger.json"
+    assert update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick").created
+    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}}
 
 
 # ---------------------------------------------------------------------------- atomic writes

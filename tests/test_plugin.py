@@ -546,7 +546,7 @@ def test_bad_ini_value_is_a_usage_error(project, ini, message):
 def test_too_many_seeds_is_a_usage_error(project):
     result = run(project, "--claims-seeds", "0:100000000")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --claims-seeds '0:100000000' asks for 100000000 seeds; at most 10000*"])
+    result.stderr.fnmatch_lines(["ERROR: --claims-seeds 0:100000000 asks for 100000000 seeds; at most 1000*"])
 
 
 # ---------------------------------------------------------------------------- source documents

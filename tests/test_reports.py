@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -16,6 +17,7 @@ from harness.evidence.reports import (
     claims_json,
     claims_markdown,
     make_record,
+    selection_record,
     stability,
     write_reports,
 )
@@ -52,7 +54,7 @@ def record(cid: str, v: Verdict = Verdict.CONFIRMED, *, source: str = SRC_A, see
 
 def test_claims_json_has_exactly_the_schema_keys():
     doc = json.loads(claims_json([record("002.b.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu"))
-    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run"]
+    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run", "selection"]
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
         "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
@@ -163,6 +165,50 @@ def test_write_reports_renders_everything_before_writing(tmp_path):
     with pytest.raises(ValueError):
         write_reports(out, [record("002.a.x"), bad], master_seed=0, tier="quick", device="cpu")
     assert (out / "claims.json").read_text() == before
+
+
+def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
+    out = tmp_path / "reports"
+    reg = FigureRegistry()
+    reg.add("002.a.x", "curve", plt.figure())
+    write_reports(out, [record("002.a.x", figures=reg.to_json())], master_seed=0, tier="quick", device="cpu",
+                  run_id="run1")
+    assert {p.name: os.readlink(p) for p in out.iterdir() if p.is_symlink()} == {
+        "claims.json": "current/claims.json", "claims.md": "current/claims.md", "figures": "current/figures",
+        "current": "sets/run1"}
+    write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert [p.name for p in (out / "sets").iterdir()] == ["run2"]  # the old set, its figure included, is gone
+    assert not (out / "figures").exists() and not (out / "figures").is_symlink()
+    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
+
+
+def test_write_reports_replaces_a_report_written_before_sets_existed(tmp_path):
+    out = tmp_path / "reports"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "002.old.png").write_bytes(b"png")
+    (out / "claims.json").write_text("{}")
+    (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
+    (out / "README.md").write_text("kept")
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "README.md", "claims.json", "claims.md", "current", "sets"]
+    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
+
+
+def test_write_reports_to_a_file_raises_os_error_and_leaves_no_set(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError):
+        write_reports(tmp_path / "file" / "reports", [record("002.a.x")], master_seed=0, tier="quick", device="cpu")
+
+
+def test_empty_report_names_the_selection_and_says_nothing_ran(tmp_path):
+    selection = selection_record(["claims"], "plateau", "not slow", 12)
+    write_reports(tmp_path, [], master_seed=0, tier="quick", device="cpu", selection=selection)
+    doc = json.loads((tmp_path / "claims.json").read_text())
+    assert doc["claims"] == [] and doc["selection"] == {"args": ["claims"], "keyword": "plateau",
+                                                        "markexpr": "not slow", "collected": 12}
+    md = (tmp_path / "claims.md").read_text()
+    assert "Selection: `claims -k 'plateau' -m 'not slow'`." in md
+    assert "## Nothing ran" in md and "12 claim tests collected before deselection" in md
 
 
 def test_write_reports_refuses_records_of_another_seed(tmp_path):

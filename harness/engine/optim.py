@@ -125,8 +125,10 @@ class Adam:
         _check_finite(b1=self.b1, b2=self.b2, eps=self.eps, weight_decay=self.weight_decay)
         if not (0 <= self.b1 < 1 and 0 <= self.b2 < 1):
             raise ValueError(f"betas must lie in [0, 1), got ({self.b1}, {self.b2})")
-        if self.eps < 0 or self.weight_decay < 0:
-            raise ValueError("eps and weight_decay must be >= 0")
+        if self.eps <= 0:  # torch.optim.Adam allows 0; then a zero gradient gives 0 / 0 = NaN
+            raise ValueError(f"eps must be > 0 (eps = 0 divides 0 by 0 where a gradient is zero), got {self.eps}")
+        if self.weight_decay < 0:
+            raise ValueError("weight_decay must be >= 0")
 
     def init(self, params: Tree) -> AdamState:
         first = params[0]

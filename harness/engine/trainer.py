@@ -271,19 +271,22 @@ def _compiled_chunk(spec: _StepSpec) -> Callable:
 def _should_compile(requested: bool | None, population: int, n_samples: int, minibatch: bool, dtype: torch.dtype) -> bool:
     """Explicit request wins; otherwise compile big full-batch float32/64 runs on few samples.
 
-    ``HARNESS_COMPILE=0`` turns compilation off even when requested. Half precision is never
-    compiled: inductor evaluates fp16 expressions in fp32 and rounds only on stores, so a fused
-    fp16 run would not show fp16's per-operation rounding (what source 003 studies).
+    ``HARNESS_COMPILE=0`` turns compilation off even when requested, after validating the request,
+    so a combination that ``compile=True`` cannot run fails the same way with the variable set.
+    Half precision is never compiled: inductor evaluates fp16 expressions in fp32 and rounds only
+    on stores, so a fused fp16 run would not show fp16's per-operation rounding (what source 003
+    studies).
     """
+    if requested:
+        if minibatch:
+            raise ValueError("compile=True is only supported for full-batch training (batch_size=None)")
+        if n_samples > MAX_UNROLLED_SAMPLES:
+            raise ValueError(f"compile=True needs at most {MAX_UNROLLED_SAMPLES} samples, got {n_samples}")
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"compile=True supports float32/float64 only (fused {dtype} would not round like eager {dtype})")
     if os.environ.get(COMPILE_ENV, "1").strip() == "0":
         return False
     if requested is not None:
-        if requested and minibatch:
-            raise ValueError("compile=True is only supported for full-batch training (batch_size=None)")
-        if requested and n_samples > MAX_UNROLLED_SAMPLES:
-            raise ValueError(f"compile=True needs at most {MAX_UNROLLED_SAMPLES} samples, got {n_samples}")
-        if requested and dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"compile=True supports float32/float64 only (fused {dtype} would not round like eager {dtype})")
         return requested
     full_precision = dtype in (torch.float32, torch.float64)
     return full_precision and not minibatch and n_samples <= MAX_UNROLLED_SAMPLES and population >= MIN_COMPILED_POPULATION

@@ -1,9 +1,8 @@
-"""Claim records, experiment protocols, per-claim seeds and the verdict ledger.
+"""Claim records, experiment protocols and per-claim seeds.
 
 A :class:`Claim` is one quantitative sentence of a source document turned into data: where it
 comes from, what it says, the numbers it reports, the protocol used to test it and the rule
-(``test``) that decides its verdict. The ledger (``claims/ledger.json``) stores the expected
-verdict of every claim per tier; the pytest plugin (``harness.evidence.plugin``) gates on it.
+(``test``) that decides its verdict. The ledger of expected verdicts is ``harness.evidence.ledger``.
 
 This module is not the statistics (``harness.evidence.stats``) nor the reports (``harness.evidence.reports``), and
 it never imports pytest.
@@ -12,11 +11,9 @@ it never imports pytest.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,33 +22,22 @@ from typing import Any
 
 import numpy as np
 
-from harness.evidence.verdicts import Verdict
 from harness.seeds import seed_sequence
 
 __all__ = [
     "CLAIM_ID_RE",
-    "LEDGER_SCHEMA",
     "RULE_KINDS",
     "SETTING_STATUSES",
     "TEST_KINDS",
     "TIERS",
     "Claim",
-    "Ledger",
-    "LedgerError",
     "Protocol",
     "Setting",
-    "atomic_write_bytes",
-    "atomic_write_text",
     "check_evidence",
     "claim_seed_sequence",
-    "compare_ledger",
     "jsonable",
-    "ledger_to_json",
-    "load_ledger",
     "protocol_to_dict",
     "runtime_setting",
-    "save_ledger",
-    "updated_ledger",
 ]
 
 # Rule kinds a claim may name -> the rules of ``harness.evidence.stats`` (by the name they record
@@ -83,8 +69,6 @@ SETTING_STATUSES: tuple[str, ...] = ("stated", "calibrated", "assumed")
 
 # "NNN.group.name": NNN the source document's number; group and name lower snake case.
 CLAIM_ID_RE = re.compile(r"^(?P<doc>\d{3})\.(?P<group>[a-z][a-z0-9_]*)\.(?P<name>[a-z0-9][a-z0-9_]*)$")
-
-LEDGER_SCHEMA = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,150 +280,3 @@ def claim_seed_sequence(master_seed: int, claim_id: str) -> np.random.SeedSequen
     if not isinstance(claim_id, str) or not CLAIM_ID_RE.match(claim_id):
         raise ValueError(f"claim id {claim_id!r} is malformed; expected 'NNN.group.name'")
     return seed_sequence(master_seed, claim_id)
-
-
-# --------------------------------------------------------------------------------------------
-# Atomic writes
-# --------------------------------------------------------------------------------------------
-
-
-def _file_mode(path: Path) -> int:
-    """Permission bits for ``path``: those of the file it replaces, else 0o666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``.
-
-    Readers see either the old file or the new one, never a partial write.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0o600; keep the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """UTF-8 text version of :func:`atomic_write_bytes`."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-# --------------------------------------------------------------------------------------------
-# Ledger
-# --------------------------------------------------------------------------------------------
-
-# claim id -> tier -> expected verdict
-Ledger = dict[str, dict[str, Verdict]]
-
-
-class LedgerError(ValueError):
-    """The ledger file is unreadable: bad JSON, wrong schema, unknown verdict or duplicate id."""
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise LedgerError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
-def load_ledger(path: str | os.PathLike[str]) -> Ledger:
-    """Read the ledger at ``path``; a missing file is an empty ledger.
-
-    Format: ``{"schema": 1, "claims": {id: {"quick": verdict, "full": verdict}}}`` (either tier
-    may be absent). Raise :class:`LedgerError` naming the file and the problem otherwise.
-    """
-    path = Path(path)
-    if not path.exists():
-        return {}
-    where = f"claims ledger {str(path)!r}"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
-    except LedgerError as exc:
-        raise LedgerError(f"{where}: {exc} (duplicate claim ids are not allowed)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LedgerError(f"{where} is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict) or raw.get("schema") != LEDGER_SCHEMA or not isinstance(raw.get("claims"), dict):
-        raise LedgerError(f"{where}: expected {{\"schema\": {LEDGER_SCHEMA}, \"claims\": {{...}}}}")
-    extra = set(raw) - {"schema", "claims"}
-    if extra:
-        raise LedgerError(f"{where}: unexpected top-level keys {sorted(extra)}")
-    ledger: Ledger = {}
-    for claim_id, tiers in raw["claims"].items():
-        if not CLAIM_ID_RE.match(claim_id):
-            raise LedgerError(f"{where}: malformed claim id {claim_id!r}")
-        if not isinstance(tiers, dict) or not tiers:
-            raise LedgerError(f"{where}: claim {claim_id!r} must map tiers to verdicts, got {tiers!r}")
-        entry: dict[str, Verdict] = {}
-        for tier, text in tiers.items():
-            if tier not in TIERS:
-                raise LedgerError(f"{where}: claim {claim_id!r} has unknown tier {tier!r}; expected {TIERS}")
-            if not isinstance(text, str):
-                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: verdict must be a string, got {text!r}")
-            try:
-                entry[tier] = Verdict.parse(text)
-            except ValueError as exc:
-                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: {exc}") from None
-        ledger[claim_id] = entry
-    return ledger
-
-
-def ledger_to_json(ledger: Ledger) -> str:
-    """Canonical text of a ledger: ids sorted, tiers in TIERS order, trailing newline."""
-    claims = {
-        cid: {t: ledger[cid][t].value for t in TIERS if t in ledger[cid]}
-        for cid in sorted(ledger)
-        if ledger[cid]
-    }
-    return json.dumps({"schema": LEDGER_SCHEMA, "claims": claims}, indent=2) + "\n"
-
-
-def save_ledger(path: str | os.PathLike[str], ledger: Ledger) -> None:
-    """Write ``ledger`` atomically (temp file in the same directory, then ``os.replace``)."""
-    atomic_write_text(path, ledger_to_json(ledger))
-
-
-def compare_ledger(
-    ledger: Ledger, observed: Mapping[str, Verdict], tier: str
-) -> dict[str, tuple[Verdict | None, Verdict]]:
-    """Claims whose observed verdict in ``tier`` differs from the ledger: ``{id: (expected, observed)}``.
-
-    ``expected`` is ``None`` for a claim the ledger does not know in that tier.
-    """
-    if tier not in TIERS:
-        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
-    changes: dict[str, tuple[Verdict | None, Verdict]] = {}
-    for cid in sorted(observed):
-        expected = ledger.get(cid, {}).get(tier)
-        if expected != observed[cid]:
-            changes[cid] = (expected, observed[cid])
-    return changes
-
-
-def updated_ledger(ledger: Ledger, observed: Mapping[str, Verdict], tier: str) -> Ledger:
-    """A copy of ``ledger`` with ``observed`` verdicts accepted for ``tier`` (others kept)."""
-    if tier not in TIERS:
-        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
-    out: Ledger = {cid: dict(tiers) for cid, tiers in ledger.items()}
-    for cid, verdict in observed.items():
-        out.setdefault(cid, {})[tier] = Verdict(verdict)
-    return out

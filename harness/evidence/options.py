@@ -13,7 +13,7 @@ relative to the project's rootdir, so a default never points outside the project
 - ``--claims-manifest`` / ``claims_manifest``: ``<rootdir>/claims/sources.json``
 - ``--claims-report`` / ``claims_report``: ``<rootdir>/reports``
 
-``--claims-seeds A:B`` and ``--claims-update`` describe one run and have no ini twin.
+``--claims-seeds A:B``, ``--claims-update`` and ``--claims-prune`` describe one run and have no ini twin.
 This module only declares and resolves options; the hooks live in ``harness.evidence.plugin``.
 """
 
@@ -39,7 +39,9 @@ _INI: dict[str, tuple[str, str]] = {
     "report": ("reports", "report directory (relative to rootdir)"),
 }
 _PATHS = ("ledger", "sources", "manifest", "report")
-_SEEDS_LIMIT = 10_000  # --claims-seeds runs every claim once per seed; more is a typo, not a study
+# --claims-seeds A:B parametrizes every claim test B - A times at collection; beyond this many
+# seeds the items alone exhaust memory (0:100000000 did) long before a run could finish.
+MAX_SEEDS = 1000
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,12 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="accept the observed verdicts into the ledger (the only way the ledger is rewritten)",
+    )
+    group.addoption(
+        "--claims-prune",
+        action="store_true",
+        default=False,
+        help="with --claims-update: remove ledger entries of claims that no longer exist (needs a run collecting every claim)",
     )
     for name in _PATHS:
         default, text = _INI[name]
@@ -127,8 +135,11 @@ def _parse_seeds(text: str) -> list[int]:
         raise pytest.UsageError(f"--claims-seeds expects A:B with integers A < B, got {text!r}") from None
     if not 0 <= a < b:
         raise pytest.UsageError(f"--claims-seeds expects 0 <= A < B, got {text!r}")
-    if b - a > _SEEDS_LIMIT:
-        raise pytest.UsageError(f"--claims-seeds {text!r} asks for {b - a} seeds; at most {_SEEDS_LIMIT} are allowed")
+    if b - a > MAX_SEEDS:
+        raise pytest.UsageError(
+            f"--claims-seeds {text} asks for {b - a} seeds; at most {MAX_SEEDS}: every claim test is collected "
+            "once per seed, so more would exhaust memory at collection before any test ran"
+        )
     return list(range(a, b))
 
 

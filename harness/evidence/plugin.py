@@ -21,8 +21,8 @@ ledger, the documents' texts) in ``workerinput``, so workers never depend on the
 shared file system (``--tx popen//chdir=...``, ``--tx ssh=...``); distribution by
 ``xdist_group`` and crash handling live in ``harness.evidence.scheduling``.
 
-This module holds the pytest glue only; claim records and the ledger live in ``harness.evidence.claims``,
-report rendering in ``harness.evidence.reports``.
+This module holds the pytest glue only; claim records live in ``harness.evidence.claims``, the
+ledger in ``harness.evidence.ledger``, report rendering in ``harness.evidence.reports``.
 """
 
 from __future__ import annotations
@@ -38,19 +38,18 @@ from typing import Any
 
 import pytest
 
-from harness.evidence.claims import (
-    Claim,
+from harness.evidence.claims import Claim, check_evidence, claim_seed_sequence
+from harness.evidence.ledger import (
     Ledger,
     LedgerError,
-    check_evidence,
-    claim_seed_sequence,
+    LedgerMissingError,
     compare_ledger,
     load_ledger,
-    save_ledger,
-    updated_ledger,
+    stale_ids,
+    update_ledger_file,
 )
 from harness.evidence.options import Options, add_options, resolve_options
-from harness.evidence.reports import FigureRegistry, make_record, stability, write_reports
+from harness.evidence.reports import FigureRegistry, make_record, selection_record, stability, write_reports
 from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
 from harness.evidence.sources import SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
@@ -60,6 +59,7 @@ __all__ = ["claim_test"]
 _WORKEROUTPUT_KEY = "claims_records"
 _NOT_RUN_KEY = "claims_not_run"
 _WORKERINPUT_KEY = "claims"  # controller -> worker: loadgroup flag, settings, ledger, documents
+_COLLECTED_KEY = "claims_collected"
 
 
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
@@ -91,6 +91,10 @@ class _State:
     crashed: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)  # ids of claims deselected by the tier
+    ledger_missing: bool = False  # no ledger file at ledger_path when the session started
+    prune: bool = False  # --claims-prune
+    collected: set[str] = field(default_factory=set)  # claim ids collected by workers (xdist controller)
+    collection_errors: int = 0
 
     def __getattr__(self, name: str) -> Any:
         """The run's settings read as attributes of the state (``state.tier``, ``state.ledger_path``)."""
@@ -189,11 +193,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    state = _state(session.config)
+    """Read the ledger (the controller sends it to xdist workers). A missing one is an error when
+    named by ``--claims-ledger`` (a typo must not start a new ledger elsewhere) unless
+    ``--claims-update`` creates it; a missing default ledger fails only the claim tests that run
+    (a project without claims needs none)."""
+    config = session.config
+    state = _state(config)
+    state.prune = config.getoption("--claims-prune")
+    config.pluginmanager.register(_CollectionErrors(state), "claims-collection-errors")
+    if state.prune and not state.update:
+        raise pytest.UsageError("--claims-prune only works with --claims-update (it rewrites the ledger)")
     if state.is_worker:
-        return  # the controller sent its ledger
+        return
     try:
         state.ledger = load_ledger(state.ledger_path)
+    except LedgerMissingError as exc:
+        if config.getoption("--claims-ledger") is not None and not state.update:
+            raise pytest.UsageError(f"{exc}; check --claims-ledger, or pass --claims-update to create it") from None
+        state.ledger_missing = True
     except LedgerError as exc:
         raise pytest.UsageError(f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun.") from None
 
@@ -411,8 +428,9 @@ class _Recorder:
             return
         observed = record["verdict"]
         if self.expected is None:
+            where = "the ledger file, which does not exist:" if state.ledger_missing else "the ledger"
             pytest.fail(
-                f"claim {claim.id!r} has no {state.tier!r} verdict in the ledger {state.ledger_path}; "
+                f"claim {claim.id!r} has no {state.tier!r} verdict in {where} {state.ledger_path}; "
                 f"observed {observed!r}. Rerun with --claims-update to accept it.\n{_describe(record)}",
                 pytrace=False,
             )
@@ -487,6 +505,7 @@ def pytest_testnodedown(node, error) -> None:
         return
     state.records.extend(json.loads(output[_WORKEROUTPUT_KEY]))
     state.not_run = sorted(set(state.not_run) | set(json.loads(output.get(_NOT_RUN_KEY, "[]"))))
+    state.collected.update(json.loads(output.get(_COLLECTED_KEY, "[]")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,13 +519,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.is_worker:
         config.workeroutput[_WORKEROUTPUT_KEY] = json.dumps(state.records)  # key order kept: reports equal -n 0
         config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
+        config.workeroutput[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
         return
     interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
     if interrupted and _claims_involved(config, state):
         state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
         return
-    if not state.records and not state.crashed:
-        return
+    if config.option.collectonly or not (state.records or state.crashed or _collected_ids(state)):
+        return  # no claim test in this session (e.g. unit tests only, --collect-only): the report stays
     if state.crashed:
         state.summary.append("worker crash: " + "; ".join(state.crashed))
         state.summary.append("report and ledger NOT written (the previous files are untouched)")
@@ -518,25 +538,118 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stability_rows = None
     if state.seeds is not None:
         stability_rows = stability(state.records, state.ledger, tier=state.tier, threshold=state.threshold)
+    report_lines, report_ok = _write_report(config, state, main, stability_rows)
+    ledger_lines, ledger_ok = _write_ledger(config, state, observed)
+    _summarise(state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows,
+               report_lines + ledger_lines)
+    if not (report_ok and ledger_ok) and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _collected_ids(state: _State) -> set[str]:
+    """Ids of every claim test collected (before -k/-m/tier deselection), here or on the workers."""
+    return {cid for cid, _seed in state.seen} | state.collected
+
+
+class _CollectionErrors:
+    """Counts failed collections into the state (on the xdist controller too, which gets the
+    workers' failed collect reports): claims in a module that failed to import are unknown."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._state.collection_errors += 1
+
+
+def _incomplete_collection(config: pytest.Config, state: _State) -> str | None:
+    """Why this run may not have collected every claim (``None``: it collected them all).
+
+    Claim ids are recorded as items are collected, before ``-k``, ``-m``, ``--deselect`` and the
+    tier deselect any, so those never narrow the set. What does: a collection error, ``--lf``,
+    ``--ignore``, and arguments that are files or node ids or do not contain the ledger's
+    directory (where the claim modules live). A conftest's ``collect_ignore`` cannot be seen.
+    """
+    if state.collection_errors:
+        return f"{state.collection_errors} collection error(s)"
+    if getattr(config.option, "lf", False):
+        return "--lf collects only the modules with failures"
+    if getattr(config.option, "ignore", None) or getattr(config.option, "ignore_glob", None):
+        return "--ignore/--ignore-glob skipped part of the tree"
+    base = config.invocation_params.dir
+    paths = []
+    for arg in config.args:
+        path = (base / arg).resolve()
+        if "::" in arg or not path.is_dir():
+            return f"the argument {arg!r} selects a file or a node id, not a directory"
+        paths.append(path)
+    home = state.ledger_path.parent.resolve()
+    if not any(home == p or p in home.parents for p in paths):
+        return f"no argument contains the ledger's directory {home}"
+    return None
+
+
+def _write_report(config: pytest.Config, state: _State, main, stability_rows) -> tuple[list[str], bool]:
+    """Publish the report set; return the summary lines and whether it was written."""
     from harness.engine.device import default_device
 
-    written = write_reports(
-        state.report_dir,
-        main,
-        master_seed=state.master_seed,
-        tier=state.tier,
-        device=str(default_device()),
-        sources=state.sources.report(r["source"] for r in main),
-        stability_rows=stability_rows,
-        stability_threshold=state.threshold if stability_rows is not None else None,
-        not_run=state.not_run,
-    )
-    _summarise(state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows, written)
-    if state.update:
-        new = updated_ledger(state.ledger, observed, state.tier)
-        if new != state.ledger or not state.ledger_path.exists():
-            save_ledger(state.ledger_path, new)
-            state.summary.append(f"ledger updated: {state.ledger_path}")
+    selection = selection_record(config.args, config.option.keyword, config.option.markexpr,
+                                 len(_collected_ids(state)))
+    try:
+        written = write_reports(
+            state.report_dir,
+            main,
+            master_seed=state.master_seed,
+            tier=state.tier,
+            device=str(default_device()),
+            sources=state.sources.report(r["source"] for r in main),
+            stability_rows=stability_rows,
+            stability_threshold=state.threshold if stability_rows is not None else None,
+            not_run=state.not_run,
+            selection=selection,
+        )
+    except (OSError, ValueError) as exc:
+        return [f"report NOT written to {state.report_dir}: {exc} (the previous report is untouched)"], False
+    lines = [] if main else [f"no claim test ran: the selection ({' '.join(config.args)}) left none in the "
+                             f"{state.tier} tier; the report says so"]
+    return lines + ["report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md"))], True
+
+
+def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verdict]) -> tuple[list[str], bool]:
+    """With --claims-update, merge the observed verdicts into the ledger file (pruning with
+    --claims-prune); else warn about a missing ledger and stale entries. Return summary lines
+    and whether everything asked for was done."""
+    collected = _collected_ids(state)
+    incomplete = _incomplete_collection(config, state)
+    stale = [] if incomplete else stale_ids(state.ledger, collected)
+    lines, ok = [], True
+    if not state.update:
+        if state.ledger_missing:
+            lines.append(f"ledger not found: {state.ledger_path}; check --claims-ledger, or rerun with "
+                         "--claims-update to create it")
+        if stale:
+            lines.append(f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
+                         "remove them with --claims-update --claims-prune")
+        return lines, ok
+    if state.prune and incomplete:
+        lines.append(f"ledger NOT pruned: {incomplete}; prune from a run that collects every claim")
+        ok = False
+    keep_only = collected if state.prune and not incomplete else None
+    try:
+        done = update_ledger_file(state.ledger_path, observed, state.tier, keep_only=keep_only)
+    except (OSError, LedgerError) as exc:
+        return lines + [f"ledger NOT updated: {exc} (the ledger file is untouched)"], False
+    if done.created:
+        lines.append(f"ledger created: {state.ledger_path} (it did not exist; --claims-update made it)")
+    elif done.changed:
+        lines.append(f"ledger updated: {state.ledger_path}")
+    if done.pruned:
+        lines.append(f"ledger pruned: {len(done.pruned)} entries of claims that no longer exist: {', '.join(done.pruned)}")
+    elif stale and not state.prune:
+        lines.append(f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
+                     "remove them with --claims-update --claims-prune")
+    return lines, ok
 
 
 def _claims_involved(config: pytest.Config, state: _State) -> bool:
@@ -545,7 +658,9 @@ def _claims_involved(config: pytest.Config, state: _State) -> bool:
     return bool(state.records or state.crashed or state.seen) or config.getoption("dist", "no") != "no"
 
 
-def _summarise(state: _State, main, changes, stability_rows, written) -> None:
+def _summarise(state: _State, main, changes, stability_rows, outcome: list[str]) -> None:
+    """Put the verdict table, changes, fragile claims and the ``outcome`` lines (what was written
+    or why not) at the top of the claims summary."""
     counts: dict[str, Counter] = {}
     for r in main:
         counts.setdefault(r["source"], Counter())[r["verdict"]] += 1
@@ -576,8 +691,7 @@ def _summarise(state: _State, main, changes, stability_rows, written) -> None:
         lines.append(f"cannot confirm at this n: {len(unconfirmable)} claim(s): " + ", ".join(unconfirmable))
     if state.not_run:
         lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
-    lines.append("report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md")))
-    state.summary[:0] = lines
+    state.summary[:0] = lines + outcome
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

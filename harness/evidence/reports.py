@@ -2,8 +2,8 @@
 
 A *record* is the plain-JSON dict of one claim tested once (:func:`make_record`); records cross
 process boundaries (pytest-xdist workers) as JSON, and this module turns a list of them into the
-report artefacts, every file written atomically (temp file in the same directory, then rename).
-Figures are rendered to PNG bytes as soon as they are registered, so a worker process can hand
+report artefacts, published as one set (``harness.evidence.files.publish_set``): a reader sees
+the whole previous report or the whole new one, never a mix. Figures are rendered to PNG bytes as soon as they are registered, so a worker process can hand
 them to the process that writes the report.
 
 This module does not decide verdicts (``harness.evidence.stats``) nor gate on the ledger (the pytest
@@ -23,27 +23,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.evidence.claims import (
-    Claim,
-    Ledger,
-    atomic_write_bytes,
-    jsonable,
-    protocol_to_dict,
-)
+from harness.evidence.claims import Claim, jsonable, protocol_to_dict
+from harness.evidence.files import new_run_id, publish_set
+from harness.evidence.ledger import Ledger
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
+    "REPORT_FILES",
     "REPORT_SCHEMA",
     "CLAIM_KEYS",
     "FigureRegistry",
     "claims_json",
     "claims_markdown",
     "make_record",
+    "render_reports",
+    "selection_record",
     "stability",
     "write_reports",
 ]
 
 REPORT_SCHEMA = 1
+
+# Top-level entries of a report set; older copies of any of them are removed when a new set lacks it.
+REPORT_FILES: tuple[str, ...] = ("claims.json", "claims.md", "figures", "stability.json")
 
 # Keys of one claim in ``claims.json``, in order (schema 1).
 CLAIM_KEYS: tuple[str, ...] = (
@@ -195,18 +197,37 @@ def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str,
-                not_run: Sequence[str] = (), sources: Mapping[str, Mapping[str, str]] | None = None) -> str:
+                not_run: Sequence[str] = (), selection: Mapping[str, Any] | None = None,
+                sources: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each,
-    ``not_run``: the ids of claims collected but not run in this tier (sorted), and, when given,
+    ``not_run``: the ids of claims collected but not run in this tier (sorted), ``selection``:
+    what the run selected (:func:`selection_record`; ``null`` when not given) and, when given,
     ``sources``: per document its title, sha256 and whether the quotes were verified
-    (``harness.evidence.sources.Sources.report``). Both keys were added to schema 1 without
+    (``harness.evidence.sources.Sources.report``). These keys were added to schema 1 without
     breaking readers of the earlier keys."""
     rows = [{k: r[k] for k in CLAIM_KEYS} for r in _sorted(records)]
     doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows,
-           "not_run": sorted(not_run)}
+           "not_run": sorted(not_run), "selection": None if selection is None else dict(selection)}
     if sources is not None:
         doc["sources"] = {name: dict(sources[name]) for name in sorted(sources)}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def selection_record(args: Sequence[str], keyword: str | None, markexpr: str | None, collected: int) -> dict[str, Any]:
+    """What a run selected: its path/node-id arguments, ``-k`` and ``-m`` expressions (``None``
+    when not given) and how many claim tests it collected before deselection."""
+    return {"args": [str(a) for a in args], "keyword": keyword or None, "markexpr": markexpr or None,
+            "collected": int(collected)}
+
+
+def _selection_text(selection: Mapping[str, Any]) -> str:
+    """One line naming a selection, e.g. ``claims -k 'plateau'`` (the shell form of the options)."""
+    parts = [" ".join(selection["args"]) or "(no arguments)"]
+    if selection["keyword"]:
+        parts.append(f"-k {selection['keyword']!r}")
+    if selection["markexpr"]:
+        parts.append(f"-m {selection['markexpr']!r}")
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,6 +338,7 @@ def claims_markdown(
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     figures_dir: str = "figures",
     not_run: Sequence[str] = (),
+    selection: Mapping[str, Any] | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Text of ``claims.md``: one section per source document, one table row per claim.
@@ -324,7 +346,9 @@ def claims_markdown(
     A section's title comes from ``sources`` (the manifest), else from the document's first
     heading in ``sources_dir``; under it, whether its quotes were verified. Below each table,
     every claim's protocol and figures (linked from ``figures_dir``); at the end, the claims of
-    other tiers that this run did not run (``not_run``).
+    other tiers that this run did not run (``not_run``). With no records it says plainly that
+    nothing ran, and for which ``selection``, so an empty run never leaves an earlier report
+    looking current.
     """
     records = _sorted(records)
     sdir = Path(sources_dir) if sources_dir is not None else None
@@ -339,6 +363,14 @@ def claims_markdown(
         "",
         _LEGEND,
     ]
+    if selection is not None:
+        lines[4:4] = [f"Selection: `{_selection_text(selection)}`.", ""]
+    if not records:
+        lines += ["## Nothing ran", "",
+                  f"This run selected no claim test of the {tier} tier "
+                  f"({0 if selection is None else selection['collected']} claim tests collected before "
+                  "deselection), so there are no verdicts. The previous report was replaced so that it "
+                  "does not look current.", ""]
     fragile = {row["id"]: row for row in (stability_rows or [])}
     by_source: dict[str, list[Mapping[str, Any]]] = {}
     for r in records:
@@ -453,24 +485,50 @@ def write_reports(
     stability_rows: Sequence[Mapping[str, Any]] | None = None,
     stability_threshold: float | None = None,
     not_run: Sequence[str] = (),
+    selection: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
-    """Write ``claims.json``, ``claims.md``, ``figures/*.png`` (and ``stability.json`` when
-    ``stability_rows`` is given) under ``report_dir``, each atomically; return the paths written.
+    """Publish ``claims.json``, ``claims.md``, ``figures/*.png`` (and ``stability.json`` when
+    ``stability_rows`` is given) as one new report set of ``report_dir``; return the paths.
 
-    ``records`` are those of ``master_seed``; everything is rendered before the first write, so
-    a failure while rendering leaves the previous report untouched.
+    ``records`` are those of ``master_seed``. Everything is rendered before the first write, and
+    the set replaces the previous one as a whole (``harness.evidence.files.publish_set``, under
+    ``report_dir``'s lock), so a failure or a kill at any point leaves the previous report
+    complete, and figures or a ``stability.json`` that this run did not make are gone with it.
+    ``run_id`` names the set (default: :func:`harness.evidence.files.new_run_id`).
     """
-    report_dir = Path(report_dir)
-    records = [r for r in _sorted(records)]
+    return publish_set(report_dir, render_reports(
+        records, master_seed=master_seed, tier=tier, device=device, sources_dir=sources_dir,
+        stability_rows=stability_rows, stability_threshold=stability_threshold, not_run=not_run,
+        selection=selection, sources=sources), run_id=run_id or new_run_id(), owned=REPORT_FILES)
+
+
+def render_reports(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    master_seed: int,
+    tier: str,
+    device: str,
+    sources_dir: str | os.PathLike[str] | None = None,
+    stability_rows: Sequence[Mapping[str, Any]] | None = None,
+    stability_threshold: float | None = None,
+    not_run: Sequence[str] = (),
+    selection: Mapping[str, Any] | None = None,
+    sources: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, bytes]:
+    """The report set as ``{relative path: bytes}``: figures, ``claims.json``, ``stability.json``
+    (with ``stability_rows``) and ``claims.md`` (see :func:`write_reports`)."""
+    records = _sorted(records)
     if any(r["master_seed"] != master_seed for r in records):
         raise ValueError(f"write_reports got records of seeds other than {master_seed}")
-    files: dict[Path, bytes] = {}
+    files: dict[str, bytes] = {}
     for r in records:
         for filename, b64 in r["figures"].items():
-            files[report_dir / "figures" / filename] = base64.b64decode(b64)
-    files[report_dir / "claims.json"] = claims_json(
-        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run, sources=sources
+            files[f"figures/{filename}"] = base64.b64decode(b64)
+    files["claims.json"] = claims_json(
+        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run, selection=selection,
+        sources=sources,
     ).encode("utf-8")
     if stability_rows is not None:
         doc = {
@@ -479,8 +537,8 @@ def write_reports(
             "threshold": stability_threshold,
             "claims": [dict(row) for row in stability_rows],
         }
-        files[report_dir / "stability.json"] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
-    files[report_dir / "claims.md"] = claims_markdown(
+        files["stability.json"] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+    files["claims.md"] = claims_markdown(
         records,
         master_seed=master_seed,
         tier=tier,
@@ -488,11 +546,7 @@ def write_reports(
         sources_dir=sources_dir,
         stability_rows=stability_rows,
         not_run=not_run,
+        selection=selection,
         sources=sources,
     ).encode("utf-8")
-    for path, data in files.items():  # figures first, then json, then the md that links them
-        atomic_write_bytes(path, data)
-    if stability_rows is None:  # a stability file of an earlier multi-seed run no longer applies
-        (report_dir / "stability.json").unlink(missing_ok=True)
-    return list(files)
-
+    return files

@@ -122,8 +122,18 @@ def _check_counts(successes: Any, trials: Any) -> tuple[int, int]:
     return k, n
 
 
+def _real(value: Any, name: str) -> float:
+    """``float(value)``, or ValueError naming ``name`` when it is no number (``None``, a string)."""
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
 def _check_rate(value: float, name: str, *, open_interval: bool) -> float:
-    v = float(value)
+    v = _real(value, name)
     inside = 0.0 < v < 1.0 if open_interval else 0.0 <= v <= 1.0
     if not inside:
         bounds = "(0, 1)" if open_interval else "[0, 1]"
@@ -132,13 +142,13 @@ def _check_rate(value: float, name: str, *, open_interval: bool) -> float:
 
 
 def _check_margin(margin: float) -> float:
-    if not (math.isfinite(float(margin)) and float(margin) > 0.0):
+    if not (math.isfinite(_real(margin, "margin")) and float(margin) > 0.0):
         raise ValueError(f"margin must be > 0, got {margin!r}")
     return float(margin)
 
 
 def _check_finite(value: float, name: str) -> float:
-    if not math.isfinite(float(value)):
+    if not math.isfinite(_real(value, name)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return float(value)
 

@@ -6,7 +6,6 @@ contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harne
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -64,8 +63,8 @@ class Evidence:
             raise ValueError(f"alpha must lie in (0, 1), got {self.alpha}")
         if self.n < 1:
             raise ValueError(f"n must be >= 1, got {self.n}")
-        if self.p_value is not None and not (0.0 <= self.p_value <= 1.0 or math.isnan(self.p_value)):
-            raise ValueError(f"p_value must lie in [0, 1], got {self.p_value}")
+        if self.p_value is not None and not 0.0 <= self.p_value <= 1.0:  # NaN too: Holm would keep its verdict
+            raise ValueError(f"p_value must lie in [0, 1] (or be None), got {self.p_value}")
         if self.rule is not None and (not isinstance(self.rule, str) or not self.rule):
             raise ValueError(f"rule must be a non-empty rule name or None, got {self.rule!r}")
         if not isinstance(self.cannot_confirm, bool):

@@ -1,0 +1,201 @@
+"""The verdict ledger (``claims/ledger.json``): the expected verdict of every claim per tier.
+
+The pytest plugin (``harness.evidence.plugin``) gates every claim test on it, and rewrites it
+only under ``--claims-update``, through :func:`update_ledger_file`: under a lock file beside the
+ledger, it re-reads the file and changes only the entries the run measured (or prunes the ones
+named), so two concurrent updates of different claims both survive. Writes are atomic
+(``harness.evidence.files``).
+
+This module never imports pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.evidence.claims import CLAIM_ID_RE, TIERS
+from harness.evidence.files import atomic_write_text, locked, remove_stale_temps
+from harness.evidence.verdicts import Verdict
+
+__all__ = [
+    "LEDGER_SCHEMA",
+    "Ledger",
+    "LedgerError",
+    "LedgerMissingError",
+    "LedgerUpdate",
+    "compare_ledger",
+    "ledger_lock_path",
+    "ledger_to_json",
+    "load_ledger",
+    "save_ledger",
+    "stale_ids",
+    "update_ledger_file",
+    "updated_ledger",
+]
+
+LEDGER_SCHEMA = 1
+
+# claim id -> tier -> expected verdict
+Ledger = dict[str, dict[str, Verdict]]
+
+
+class LedgerError(ValueError):
+    """The ledger file is unreadable: missing, bad JSON, wrong schema, unknown verdict or duplicate id."""
+
+
+class LedgerMissingError(LedgerError):
+    """There is no ledger file at the path given."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise LedgerError(f"duplicate key {key!r}")
+        seen[key] = value
+    return seen
+
+
+def load_ledger(path: str | os.PathLike[str]) -> Ledger:
+    """Read the ledger at ``path``.
+
+    Format: ``{"schema": 1, "claims": {id: {"quick": verdict, "full": verdict}}}`` (either tier
+    may be absent). Raise :class:`LedgerError` naming the file and the problem otherwise, a
+    missing file included (:class:`LedgerMissingError`): a mistyped path is not an empty ledger.
+    """
+    path = Path(path)
+    where = f"claims ledger {str(path)!r}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LedgerMissingError(f"{where} not found") from None
+    except OSError as exc:
+        raise LedgerError(f"{where} cannot be read: {exc}") from None
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+    except LedgerError as exc:
+        raise LedgerError(f"{where}: {exc} (duplicate claim ids are not allowed)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LedgerError(f"{where} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("schema") != LEDGER_SCHEMA or not isinstance(raw.get("claims"), dict):
+        raise LedgerError(f"{where}: expected {{\"schema\": {LEDGER_SCHEMA}, \"claims\": {{...}}}}")
+    extra = set(raw) - {"schema", "claims"}
+    if extra:
+        raise LedgerError(f"{where}: unexpected top-level keys {sorted(extra)}")
+    ledger: Ledger = {}
+    for claim_id, tiers in raw["claims"].items():
+        if not CLAIM_ID_RE.match(claim_id):
+            raise LedgerError(f"{where}: malformed claim id {claim_id!r}")
+        if not isinstance(tiers, dict) or not tiers:
+            raise LedgerError(f"{where}: claim {claim_id!r} must map tiers to verdicts, got {tiers!r}")
+        entry: dict[str, Verdict] = {}
+        for tier, text in tiers.items():
+            if tier not in TIERS:
+                raise LedgerError(f"{where}: claim {claim_id!r} has unknown tier {tier!r}; expected {TIERS}")
+            if not isinstance(text, str):
+                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: verdict must be a string, got {text!r}")
+            try:
+                entry[tier] = Verdict.parse(text)
+            except ValueError as exc:
+                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: {exc}") from None
+        ledger[claim_id] = entry
+    return ledger
+
+
+def ledger_to_json(ledger: Ledger) -> str:
+    """Canonical text of a ledger: ids sorted, tiers in TIERS order, trailing newline."""
+    claims = {
+        cid: {t: ledger[cid][t].value for t in TIERS if t in ledger[cid]}
+        for cid in sorted(ledger)
+        if ledger[cid]
+    }
+    return json.dumps({"schema": LEDGER_SCHEMA, "claims": claims}, indent=2) + "\n"
+
+
+def save_ledger(path: str | os.PathLike[str], ledger: Ledger) -> None:
+    """Write ``ledger`` atomically (temp file in the same directory, then ``os.replace``)."""
+    atomic_write_text(path, ledger_to_json(ledger))
+
+
+def compare_ledger(
+    ledger: Ledger, observed: Mapping[str, Verdict], tier: str
+) -> dict[str, tuple[Verdict | None, Verdict]]:
+    """Claims whose observed verdict in ``tier`` differs from the ledger: ``{id: (expected, observed)}``.
+
+    ``expected`` is ``None`` for a claim the ledger does not know in that tier.
+    """
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
+    changes: dict[str, tuple[Verdict | None, Verdict]] = {}
+    for cid in sorted(observed):
+        expected = ledger.get(cid, {}).get(tier)
+        if expected != observed[cid]:
+            changes[cid] = (expected, observed[cid])
+    return changes
+
+
+def updated_ledger(ledger: Ledger, observed: Mapping[str, Verdict], tier: str) -> Ledger:
+    """A copy of ``ledger`` with ``observed`` verdicts accepted for ``tier`` (others kept)."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
+    out: Ledger = {cid: dict(tiers) for cid, tiers in ledger.items()}
+    for cid, verdict in observed.items():
+        out.setdefault(cid, {})[tier] = Verdict(verdict)
+    return out
+
+
+def stale_ids(ledger: Ledger, known: Collection[str]) -> list[str]:
+    """Sorted ids of ledger entries whose claim is not in ``known`` (claims that no longer exist)."""
+    return sorted(set(ledger) - set(known))
+
+
+def ledger_lock_path(path: str | os.PathLike[str]) -> Path:
+    """The lock file guarding the ledger at ``path``: ``.<name>.lock`` beside it (ignored by git)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+@dataclass(frozen=True)
+class LedgerUpdate:
+    """What :func:`update_ledger_file` did: file created, content changed, ids pruned."""
+
+    created: bool
+    changed: bool
+    pruned: tuple[str, ...]
+
+
+def update_ledger_file(
+    path: str | os.PathLike[str],
+    observed: Mapping[str, Verdict],
+    tier: str,
+    *,
+    keep_only: Collection[str] | None = None,
+) -> LedgerUpdate:
+    """Accept ``observed`` verdicts for ``tier`` into the ledger file at ``path``, merging.
+
+    Under the lock :func:`ledger_lock_path`, re-read the file (a missing one is created), set
+    only the ``observed`` entries, and with ``keep_only`` drop the entries of every other id
+    (``--claims-prune``); write only when something changed. Stale temp files of a killed writer
+    are removed first. Raises :class:`LedgerError` when the file became unreadable, ``OSError``
+    when it cannot be written or locked.
+    """
+    path = Path(path)
+    with locked(ledger_lock_path(path)):
+        remove_stale_temps(path.parent, path.name)
+        created = not path.exists()
+        if not created and not os.access(path, os.W_OK):  # a rename would replace it all the same
+            raise PermissionError(f"the ledger {str(path)!r} is read-only")
+        current = {} if created else load_ledger(path)
+        new = updated_ledger(current, observed, tier)
+        pruned = tuple(stale_ids(new, keep_only)) if keep_only is not None else ()
+        for cid in pruned:
+            del new[cid]
+        changed = new != current
+        if created or changed:
+            save_ledger(path, new)
+    return LedgerUpdate(created=created, changed=changed, pruned=pruned)
