@@ -13,6 +13,7 @@ lock file goes); the ``chmod`` test runs only as a normal user.
 
 pytest_plugins = ["pytester"]
 
+import hashlib
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -62,7 +63,7 @@ def make(name):
 
 def ev(v):
     return Evidence(verdict=Verdict(v), estimate=1.0, ci=None, p_value=None, effect_size=0.0, n=1,
-                    alpha=0.05, test="toy rule")
+                    alpha=0.05, test="toy rule", rule="exact_value")
 
 
 def meet(me, other):
@@ -147,8 +148,12 @@ def project(pytester, monkeypatch):
     monkeypatch.delenv("CLAIMS_TEST_BARRIER", raising=False)
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:benchmark -p no:xdist -p no:hypothesispytest\n")
     sources = pytester.mkdir("sources")
-    (sources / SOURCE).write_text("# Toy source document\n\ntext\n")
+    document = "# Toy source document\n\ntext\n\n- toy claim a\n- toy claim b\n- toy claim c\n"
+    (sources / SOURCE).write_text(document)
     pytester.mkdir("claims")
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    (pytester.path / "claims" / "sources.json").write_text(json.dumps(
+        {"schema": 1, "sources": [{"file": SOURCE, "title": "Toy source document", "sha256": digest}]}))
     (pytester.path / "claims" / "test_toy.py").write_text(MODULE)
     ledger_path(pytester).write_text(ledger_text(LEDGER_AB))
     return pytester
