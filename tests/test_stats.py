@@ -473,13 +473,13 @@ def test_bad_input_raises_naming_the_problem(error, match, run):
 # --------------------------------------------------------------------------------------------
 
 
-def _holm_without_gc(family, **kwargs):
+def _holm_without_gc(evidences, **kwargs):
     """``S.holm`` with ``gc.collect`` stubbed: statsmodels' Holm branch of ``multipletests``
     runs a full garbage collection on every call (~0.1 s), which would dominate the property
     tests below; it does not affect any result."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gc, "collect", lambda *args, **kw: 0)
-        return S.holm(family, **kwargs)
+        return S.holm(evidences, **kwargs)
 
 
 def _synthetic(verdict: Verdict, p_value: float | None, p_confirm: float | None = None) -> Evidence:
@@ -513,6 +513,17 @@ def test_holm_adjusts_confirmations_as_their_own_family():
     assert out[2].verdict is C
     allclose(out[2].detail["p_confirm"], 0.004 * 4)
     assert out[2].detail["p_confirm_raw"] == 0.004
+
+
+def test_holm_withdraws_confirmation_whose_adjusted_p_exceeds_alpha():
+    family = [_synthetic(C, 1.0, 0.03), _synthetic(C, 1.0, 0.04)]  # adjusted: 0.06, 0.06
+    assert [e.verdict for e in S.holm(family, alpha=0.05)] == [I, I]
+
+
+def test_holm_keeps_rule_mde_confirm_and_flag():
+    e = S.mean_equals(MEAN_X, 1.0, margin=0.3)
+    out = _holm_without_gc([e], alpha=0.05, family="f")[0]
+    assert (out.rule, out.mde_confirm, out.cannot_confirm) == (e.rule, e.mde_confirm, e.cannot_confirm)
 
 
 def test_holm_passes_evidence_without_p_values_through_unchanged():
