@@ -178,7 +178,10 @@ class Claim:
     ``id`` is ``"NNN.group.name"`` where NNN is the source's number; ``statement`` quotes the
     document; ``reported`` holds the numbers it gives; ``test`` names the rule kind (one of
     ``TEST_KINDS``); ``n`` is the sample size of the quick tier and ``n_full`` that of the full
-    tier (``None``: same as ``n``); ``family`` groups claims for Holm correction.
+    tier (``None``: same as ``n``); ``family`` groups claims for Holm correction. ``subset``
+    (e.g. ``"successful runs"``) declares that the rule sees only the runs that satisfy it: ``n``
+    and ``n_full`` are then the population drawn, and the evidence's n is the realised subset size
+    (``Evidence.population_n`` must equal the population).
     """
 
     id: str
@@ -191,6 +194,7 @@ class Claim:
     n: int  # sample size (quick tier)
     family: str | None = None  # Holm family; None = tested alone
     n_full: int | None = None  # sample size in the full tier; None = same as n
+    subset: str | None = None  # "the runs that satisfy X": n is the population, the evidence's n the subset
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -233,6 +237,8 @@ class Claim:
                 raise ValueError(f"{where}: {name} must be a positive integer sample size, got {value!r}")
         if self.family is not None and (not isinstance(self.family, str) or not self.family.strip()):
             raise ValueError(f"{where}: family must be a non-empty string or None, got {self.family!r}")
+        if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):
+            raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
 
     @property
     def doc(self) -> str:

@@ -6,6 +6,7 @@ contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harne
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from enum import Enum
@@ -36,6 +37,8 @@ class Evidence:
     ``ci`` is a (lo, hi) confidence interval for ``estimate`` at level 1 - alpha (or the
     rule's stated level), ``mde`` the minimum detectable effect at 80% power for this ``n``
     (in the same units as ``estimate``), ``detail`` any further named numbers worth reporting.
+    ``population_n``: for evidence over a subset of runs (``Claim.subset``), the size of the
+    population the ``n`` runs were selected from (``n <= population_n``); ``None`` otherwise.
     """
 
     verdict: Verdict
@@ -48,6 +51,7 @@ class Evidence:
     test: str
     mde: float | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    population_n: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -56,6 +60,8 @@ class Evidence:
             raise ValueError(f"alpha must lie in (0, 1), got {self.alpha}")
         if self.n < 1:
             raise ValueError(f"n must be >= 1, got {self.n}")
+        if self.population_n is not None and not (isinstance(self.population_n, int) and self.population_n >= self.n):
+            raise ValueError(f"population_n must be an int >= n = {self.n}, got {self.population_n!r}")
         if self.p_value is not None and not (0.0 <= self.p_value <= 1.0 or math.isnan(self.p_value)):
             raise ValueError(f"p_value must lie in [0, 1], got {self.p_value}")
 
@@ -72,4 +78,9 @@ class Evidence:
             "test": self.test,
             "mde": self.mde,
             "detail": dict(self.detail),
+            "population_n": self.population_n,
         }
+
+    def over_subset(self, population_n: int) -> "Evidence":
+        """This evidence, marked as computed on ``n`` of ``population_n`` runs (a ``Claim.subset``)."""
+        return dataclasses.replace(self, population_n=population_n)
