@@ -48,6 +48,7 @@ __all__ = [
     "ledger_to_json",
     "load_ledger",
     "protocol_to_dict",
+    "protocol_values",
     "runtime_setting",
     "save_ledger",
     "updated_ledger",
@@ -162,6 +163,17 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, dict[str, Any]]:
         s: Setting = getattr(protocol, f.name)
         out[f.name] = {"value": jsonable(s.value), "status": s.status, "note": s.note}
     return out
+
+
+def protocol_values(protocol: Protocol) -> dict[str, Any]:
+    """``{field: value}`` of every setting of ``protocol``, in field order: the plain numbers to run with.
+
+    Map them onto the trainer with ``harness.engine.arguments.train_arguments(values, other=...)``
+    so each number is written once, in the protocol.
+    """
+    if not (dataclasses.is_dataclass(protocol) and isinstance(protocol, Protocol)):
+        raise ValueError(f"protocol must be a Protocol dataclass instance; got {protocol!r}")
+    return {f.name: getattr(protocol, f.name).value for f in dataclasses.fields(protocol)}
 
 
 # --------------------------------------------------------------------------------------------
