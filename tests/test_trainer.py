@@ -12,7 +12,7 @@ from harness.engine.models import get_model, mlp
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
-from tests.test_models import MODEL_DATA
+from tests.test_models import MODEL_DATA, small_mlps
 
 RTOL, ATOL = 1e-9, 1e-11
 
@@ -122,6 +122,32 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
         for member, row in enumerate(params)
     ]
     _assert_matches_reference(result, runs, loss_offset=1)
+
+
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=small_mlps(),
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    batch_size=st.sampled_from([None, 1, 2]),
+    max_epochs=st.integers(1, 6),
+)
+def test_random_mlps_train_like_nn_sequential_with_torch_optim(model, population, seed, optimizer, batch_size, max_epochs):
+    """Any small MLP (up to 50 parameters) trains, full batch or per sample, exactly as its ``nn.Sequential``."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
+    Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
+    params = 0.5 * torch.randn(population, model.n_params, generator=gen, dtype=torch.float64)
+    spec, schedule, rule = OPTIMIZERS[optimizer], schedules.constant(0.05), StoppingRule(max_epochs=max_epochs)
+    result = train(model, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size,
+                   record=True, compile=False)
+    if batch_size is None:
+        runs = [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]
+    else:
+        runs = [reference.train_minibatch(model, row, X, Y, spec, schedule, rule, batch_size=batch_size, orders=None)
+                for row in params]
+    _assert_matches_reference(result, runs, loss_offset=0 if batch_size is None else 1)
 
 
 def _xor_run(**overrides):
