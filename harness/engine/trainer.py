@@ -272,21 +272,27 @@ def _minibatch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y
     """``spec.steps`` mini-batch epochs, then the rule on each epoch's mean batch loss and norm.
 
     X, Y: (N, D), (N, O) in data order, or (steps, B, N, D), (steps, B, N, O) per epoch and member.
+    Stopped members are frozen once per epoch (the running flags only change between epochs), and
+    batch losses and norms are summed elementwise, so a fused epoch stays one elementwise loop.
     """
     records = []
     for k in range(spec.steps):
         X_epoch, Y_epoch = (X, Y) if X.dim() == 2 else (X[k], Y[k])
         n_samples = X_epoch.shape[-2]
-        batch_losses, batch_norms = [], []
+        start_columns, start_state = columns, opt_state
+        loss_sum = norm_sum = None
         for start in range(0, n_samples, spec.batch_size):
             size = min(spec.batch_size, n_samples - start)
             xb, yb = X_epoch.narrow(-2, start, size), Y_epoch.narrow(-2, start, size)
             grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
-            columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
-            batch_losses.append(losses)
-            batch_norms.append(sq_norms.sqrt())
-        epoch_loss = torch.stack(batch_losses).mean(0)
-        epoch_norm = torch.stack(batch_norms).mean(0)
+            updates, opt_state = spec.optimizer.update(grads, opt_state, columns, lrs[k])
+            columns = tuple(c + u for c, u in zip(columns, updates))
+            loss_sum = losses if loss_sum is None else loss_sum + losses
+            norm_sum = sq_norms.sqrt() if norm_sum is None else norm_sum + sq_norms.sqrt()
+        running = tracker.running > 0
+        columns, opt_state = _freeze(running, columns, start_columns), _freeze(running, opt_state, start_state)
+        n_batches = -(-n_samples // spec.batch_size)
+        epoch_loss, epoch_norm = loss_sum / n_batches, norm_sum / n_batches
         tracker = advance(spec.rule, tracker, epoch_loss, epoch_norm**2, epoch0 + (k + 1))
         if spec.record:
             records.append((torch.stack(columns), epoch_loss, epoch_norm))
