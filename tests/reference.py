@@ -46,11 +46,17 @@ def sequential(widths, activations, sum_outputs: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def reference_module(model: Model | str, row: torch.Tensor) -> nn.Module:
-    """The ordinary ``nn.Sequential`` of ``model`` with its parameters loaded from ``row`` (P,)."""
-    model = get_model(model) if isinstance(model, str) else model
-    spec = model.forward
-    module = sequential(spec.widths, spec.activations, spec.sum_outputs).to(dtype=row.dtype)
+def reference_module(model, row: torch.Tensor) -> nn.Module:
+    """The ordinary ``nn.Sequential`` of ``model`` (a Model or its name) with its parameters loaded from ``row`` (P,).
+
+    ``model`` may also be a zero-argument ``nn.Module`` factory (a hand-written reference).
+    """
+    if isinstance(model, (Model, str)):
+        spec = (get_model(model) if isinstance(model, str) else model).forward
+        module = sequential(spec.widths, spec.activations, spec.sum_outputs)
+    else:
+        module = model()
+    module = module.to(dtype=row.dtype)
     nn.utils.vector_to_parameters(row.detach().clone(), module.parameters())
     return module
 
@@ -194,10 +200,12 @@ def train_minibatch(name, row, X, Y, spec, schedule, rule, *, batch_size: int, o
 
 
 def train_one_by_one(
-    model: Model | str, make_optimizer, params: torch.Tensor, data: Dataset, *, epochs: int, loss_below: float,
+    model, make_optimizer, params: torch.Tensor, data: Dataset, *, epochs: int, loss_below: float,
     grad_norm_below: float,
 ) -> int:
     """The naive benchmark baseline: train each row of ``params`` (B, P) separately; return member-epochs done.
+
+    ``model``: as ``reference_module`` (a Model, its name, or an ``nn.Module`` factory).
 
     Stops a model when its loss < ``loss_below`` or its gradient norm < ``grad_norm_below``:
     source 000's convergence criterion, checked every epoch as a plain script must.
