@@ -11,8 +11,8 @@ from harness.engine import compiling
 @pytest.mark.parametrize(
     "n_params, n_samples, updates, most, expected",
     [
-        (3, 4, 1, 20, 8),  # abs_neuron full batch: 15 per step
-        (13, 4, 1, 20, 1),  # 2-3-1 sigmoid full batch: 65 per step
+        (3, 4, 1, 20, 13),  # abs_neuron full batch: 15 per step
+        (13, 4, 1, 20, 3),  # 2-3-1 sigmoid full batch: 65 per step
         (13, 4, 4, 20, 1),  # 2-3-1 sigmoid online: 104 per step
         (2, 4, 1, 3, 3),  # the caller's limit is below the budget's
         (13, 32, 32, 20, 1),  # one step over budget: still 1 when compiling is requested
