@@ -2,7 +2,7 @@
 
 Usage: ``python -m benchmarks.check_ratios RESULTS.json [FLOORS.json]``. For every pair in the
 floors file, throughput = extra_info["member_epochs"] / fastest round's seconds; the ratio
-population/naive must reach the committed floor. The fastest round is the least-disturbed
+population/naive must reach the committed floor (for the online pairs: online / full batch). The fastest round is the least-disturbed
 estimate of what the code can do (intermittent load only adds time); absolute times vary
 between machines, ratios of two benchmarks taken in the same run much less.
 """
@@ -25,6 +25,11 @@ def throughputs(results: dict) -> dict[str, float]:
     }
 
 
+def _ratio(value: float) -> str:
+    """``154,000x`` for speedups, ``0.74x`` for ratios near 1 (online vs full batch)."""
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.2f}x"
+
+
 def check(results: dict, floors: dict) -> list[str]:
     """One line per pair (``ok`` or ``FAIL``); a pair whose benchmarks are missing fails."""
     rates = throughputs(results)
@@ -37,8 +42,8 @@ def check(results: dict, floors: dict) -> list[str]:
         ratio = rates[fast] / rates[slow]
         status = "ok" if ratio >= pair["floor"] else "FAIL"
         lines.append(
-            f"{status} {fast} / {slow}: ratio {ratio:,.0f}x (floor {pair['floor']:,.0f}x, "
-            f"committed measurement {pair['measured']:,.0f}x); {rates[fast]:.3g} vs {rates[slow]:.3g} member-epochs/s"
+            f"{status} {fast} / {slow}: ratio {_ratio(ratio)} (floor {_ratio(pair['floor'])}, "
+            f"committed measurement {_ratio(pair['measured'])}); {rates[fast]:.3g} vs {rates[slow]:.3g} member-epochs/s"
         )
     return lines
 

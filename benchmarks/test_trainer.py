@@ -1,17 +1,19 @@
-"""Population trainer vs the naive per-model loop, in member-epochs per second.
+"""Population trainer vs the naive per-model loop, and online vs full-batch training, in member-epochs per second.
 
 Each benchmark sets ``extra_info["member_epochs"]``; throughput = member_epochs / mean time, and
-``benchmarks/check_ratios.py`` turns the population/naive pairs of one run into speedup ratios.
+``benchmarks/check_ratios.py`` turns the pairs of one run into ratios: population/naive speedups,
+and online (one update per sample, fused) over full batch (one update per epoch), which should
+stay near 1 for tiny data sets (an online epoch does N updates where full batch does one).
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-from benchmarks.naive import train_one_by_one
 from harness.engine import data, init, optim, schedules
+from harness.engine.models import get_model
 from harness.engine.trainer import StoppingRule, train
+from tests.reference import train_one_by_one
 
 POPULATION = 100_000
 NAIVE_POPULATION = 8
@@ -24,61 +26,45 @@ LOSS_BELOW = 1e-12
 GRAD_NORM_BELOW = 1e-12
 
 
-class _AbsNeuron(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, x):
-        return self.linear(x).abs()
-
-
-class _ReluPair(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 2)
-
-    def forward(self, x):
-        return torch.relu(self.linear(x)).sum(dim=-1, keepdim=True)
-
-
 CASES = {
-    "absxor_sgd": ("abs_neuron", _AbsNeuron, optim.sgd(), lambda ps: torch.optim.SGD(ps, lr=0.01), 0.01),
-    "relupair_adam": ("relu_pair", _ReluPair, optim.adam(), lambda ps: torch.optim.Adam(ps, lr=0.01), 0.01),
+    "absxor_sgd": ("abs_neuron", optim.sgd(), lambda ps: torch.optim.SGD(ps, lr=0.01), 0.01),
+    "relupair_adam": ("relu_pair", optim.adam(), lambda ps: torch.optim.Adam(ps, lr=0.01), 0.01),
 }
 
 
 def _params(name: str, population: int) -> torch.Tensor:
-    n_params = {"abs_neuron": 3, "relu_pair": 6}[name]
-    return init.normal(population, n_params, generator=torch.Generator().manual_seed(0), scale=0.5)
+    return init.normal(population, get_model(name).n_params, generator=torch.Generator().manual_seed(0), scale=0.5)
 
 
-def _population_run(case: str, *, record: bool):
-    name, _, spec, _, lr = CASES[case]
+def _population_run(case: str, *, record: bool, batch_size: int | None):
+    name, spec, _, lr = CASES[case]
     params, dataset = _params(name, POPULATION), data.centered_xor()
     rule = StoppingRule(max_epochs=EPOCHS, loss_below=LOSS_BELOW, grad_norm_below=GRAD_NORM_BELOW)
 
     def run():
-        result = train(name, params, dataset, spec, schedule=schedules.constant(lr), stopping=rule, record=record)
+        result = train(name, params, dataset, spec, schedule=schedules.constant(lr), stopping=rule, record=record,
+                       batch_size=batch_size)
         return int(result.epochs.sum())
 
     return run
 
 
-def _bench_population(benchmark, rounds, case: str, *, record: bool = False) -> None:
-    member_epochs = benchmark.pedantic(_population_run(case, record=record), rounds=rounds(10), warmup_rounds=1)
+def _bench_population(benchmark, rounds, case: str, *, record: bool = False, batch_size: int | None = None) -> None:
+    run = _population_run(case, record=record, batch_size=batch_size)
+    member_epochs = benchmark.pedantic(run, rounds=rounds(10), warmup_rounds=1)
     assert member_epochs > 0
     benchmark.extra_info["member_epochs"] = member_epochs
     benchmark.extra_info["population"] = POPULATION
+    benchmark.extra_info["batch_size"] = batch_size
 
 
 def _bench_naive(benchmark, rounds, case: str) -> None:
-    name, module, _, make_optimizer, _ = CASES[case]
+    name, _, make_optimizer, _ = CASES[case]
     params, dataset = _params(name, NAIVE_POPULATION), data.centered_xor()
 
     def run():
         return train_one_by_one(
-            module, make_optimizer, params, dataset, epochs=EPOCHS, loss_below=LOSS_BELOW, grad_norm_below=GRAD_NORM_BELOW
+            name, make_optimizer, params, dataset, epochs=EPOCHS, loss_below=LOSS_BELOW, grad_norm_below=GRAD_NORM_BELOW
         )
 
     member_epochs = benchmark.pedantic(run, rounds=rounds(3), warmup_rounds=1)
@@ -105,3 +91,11 @@ def test_population_relupair_adam(benchmark, rounds):
 
 def test_naive_relupair_adam(benchmark, rounds):
     _bench_naive(benchmark, rounds, "relupair_adam")
+
+
+def test_population_absxor_sgd_online(benchmark, rounds):
+    _bench_population(benchmark, rounds, "absxor_sgd", batch_size=1)
+
+
+def test_population_relupair_adam_online(benchmark, rounds):
+    _bench_population(benchmark, rounds, "relupair_adam", batch_size=1)

@@ -1,7 +1,10 @@
 """The way the source documents trained: one ``nn.Module`` + ``torch.optim`` per model, in a Python loop.
 
-This is the ground truth the population trainer is tested against (and the naive benchmark
-baseline). It follows the stopping semantics documented in ``harness.engine.trainer``.
+The one home of the plain-torch references: ``reference_module`` (the ``nn.Sequential`` of a
+model), ``torch_optimizer`` (the ``torch.optim`` twin of a harness optimizer), the reference
+training loops the population trainer is tested against (``train_full_batch``,
+``train_minibatch``, following the stopping semantics of ``harness.engine.trainer``) and the naive
+benchmark baseline (``train_one_by_one``, used by ``benchmarks/``).
 """
 
 from __future__ import annotations
@@ -12,8 +15,50 @@ import torch
 from torch import nn
 
 from harness.engine import optim, schedules
+from harness.engine.data import Dataset
+from harness.engine.models import Model, get_model
 from harness.engine.trainer import StoppingRule, StopReason
-from tests.helpers import reference_module
+
+_TORCH_ACTIVATIONS = {"identity": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+
+
+class _Abs(nn.Module):
+    """Elementwise ``|x|`` as a module."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.abs()
+
+
+class _SumOutputs(nn.Module):
+    """Sum of the last dimension, kept as one output (``relu_pair``'s fixed read-out)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.sum(dim=-1, keepdim=True)
+
+
+def sequential(widths, activations, sum_outputs: bool = False) -> nn.Sequential:
+    """``nn.Sequential(Linear, act, Linear, act, ...)`` with one activation per layer (+ a sum read-out)."""
+    layers: list[nn.Module] = []
+    for fan_in, fan_out, activation in zip(widths, widths[1:], activations):
+        layers += [nn.Linear(fan_in, fan_out), _Abs() if activation == "abs" else _TORCH_ACTIVATIONS[activation]()]
+    if sum_outputs:
+        layers.append(_SumOutputs())
+    return nn.Sequential(*layers)
+
+
+def reference_module(model, row: torch.Tensor) -> nn.Module:
+    """The ordinary ``nn.Sequential`` of ``model`` (a Model or its name) with its parameters loaded from ``row`` (P,).
+
+    ``model`` may also be a zero-argument ``nn.Module`` factory (a hand-written reference).
+    """
+    if isinstance(model, (Model, str)):
+        spec = (get_model(model) if isinstance(model, str) else model).forward
+        module = sequential(spec.widths, spec.activations, spec.sum_outputs)
+    else:
+        module = model()
+    module = module.to(dtype=row.dtype)
+    nn.utils.vector_to_parameters(row.detach().clone(), module.parameters())
+    return module
 
 
 @dataclass
@@ -34,9 +79,23 @@ def torch_optimizer(spec, parameters, lr: float) -> tuple[torch.optim.Optimizer,
     if isinstance(spec, optim.Chain):
         clip_spec, spec = spec.transforms
         clip = clip_spec.max_norm
-    if isinstance(spec, optim.SGD):
-        return torch.optim.SGD(parameters, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov, weight_decay=spec.weight_decay), clip
-    return torch.optim.Adam(parameters, lr=lr, betas=(spec.b1, spec.b2), eps=spec.eps, weight_decay=spec.weight_decay), clip
+    return _TORCH_OPTIMIZERS[type(spec)](spec, parameters, lr), clip
+
+
+_TORCH_OPTIMIZERS = {
+    optim.SGD: lambda s, ps, lr: torch.optim.SGD(ps, lr=lr, momentum=s.momentum, nesterov=s.nesterov, weight_decay=s.weight_decay),
+    optim.Adam: lambda s, ps, lr: torch.optim.Adam(ps, lr=lr, betas=(s.b1, s.b2), eps=s.eps, weight_decay=s.weight_decay),
+    optim.Rprop: lambda s, ps, lr: torch.optim.Rprop(
+        ps, lr=lr, etas=(s.eta_minus, s.eta_plus), step_sizes=(s.step_size_min, s.step_size_max)
+    ),
+    optim.RMSprop: lambda s, ps, lr: torch.optim.RMSprop(
+        ps, lr=lr, alpha=s.alpha, eps=s.eps, momentum=s.momentum, centered=s.centered, weight_decay=s.weight_decay
+    ),
+    optim.Adagrad: lambda s, ps, lr: torch.optim.Adagrad(
+        ps, lr=lr, lr_decay=s.lr_decay, initial_accumulator_value=s.initial_accumulator_value, eps=s.eps,
+        weight_decay=s.weight_decay,
+    ),
+}
 
 
 def _stop_reason(rule: StoppingRule, loss: float, norm: float, epoch: int, wait: int) -> StopReason:
@@ -138,3 +197,32 @@ def train_minibatch(name, row, X, Y, spec, schedule, rule, *, batch_size: int, o
         reason = _stop_reason(rule, loss, norm, epoch, patience.update(loss))
         if reason != StopReason.RUNNING:
             return ReferenceRun(_flat(module), epoch, reason, run.states, run.losses, run.grad_norms)
+
+
+def train_one_by_one(
+    model, make_optimizer, params: torch.Tensor, data: Dataset, *, epochs: int, loss_below: float,
+    grad_norm_below: float,
+) -> int:
+    """The naive benchmark baseline: train each row of ``params`` (B, P) separately; return member-epochs done.
+
+    ``model``: as ``reference_module`` (a Model, its name, or an ``nn.Module`` factory).
+
+    Stops a model when its loss < ``loss_below`` or its gradient norm < ``grad_norm_below``:
+    source 000's convergence criterion, checked every epoch as a plain script must.
+    """
+    done = 0
+    for row in params:
+        module = reference_module(model, row)
+        optimizer = make_optimizer(module.parameters())
+        for _ in range(epochs):
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(module(data.X), data.Y)
+            if loss.item() < loss_below:
+                break
+            loss.backward()
+            grad_norm = torch.sqrt(sum((p.grad**2).sum() for p in module.parameters()))
+            if grad_norm.item() < grad_norm_below:
+                break
+            optimizer.step()
+            done += 1
+    return done

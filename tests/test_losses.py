@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.engine import data, losses, models
-from tests.helpers import assert_close, reference_module
+from tests.helpers import assert_close
+from tests.reference import reference_module
 from tests.test_models import MODEL_DATA
 
 

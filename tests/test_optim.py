@@ -23,18 +23,8 @@ def _torch_steps(spec, param: torch.Tensor, grads: list[torch.Tensor], lr: float
     return leaf.detach()
 
 
-@settings(deadline=None, max_examples=60)
-@given(
-    name=st.sampled_from(sorted(OPTIMIZERS)),
-    population=st.integers(1, 5),
-    width=st.integers(1, 6),
-    steps=st.integers(1, 6),
-    lr=st.floats(1e-4, 1.0),
-    seed=st.integers(0, 2**31),
-    as_columns=st.booleans(),
-)
-def test_optimizer_steps_match_torch_optim(name, population, width, steps, lr, seed, as_columns):
-    spec = OPTIMIZERS[name]
+def _assert_batched_steps_match_torch(spec, population, width, steps, lr, seed, as_columns) -> None:
+    """``steps`` random-gradient steps of B members at once equal B separate torch.optim runs."""
     gen = torch.Generator().manual_seed(seed)
     params = torch.randn(population, width, generator=gen, dtype=torch.float64)
     grads = [torch.randn(population, width, generator=gen, dtype=torch.float64) for _ in range(steps)]
@@ -47,6 +37,38 @@ def test_optimizer_steps_match_torch_optim(name, population, width, steps, lr, s
     ours = torch.stack(tree, dim=1) if as_columns else tree[0]
     expected = torch.stack([_torch_steps(spec, params[b], [g[b] for g in grads], lr) for b in range(population)])
     assert_close(ours, expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    name=st.sampled_from(sorted(OPTIMIZERS)),
+    population=st.integers(1, 5),
+    width=st.integers(1, 6),
+    steps=st.integers(1, 6),
+    lr=st.floats(1e-4, 1.0),
+    seed=st.integers(0, 2**31),
+    as_columns=st.booleans(),
+)
+def test_optimizer_steps_match_torch_optim(name, population, width, steps, lr, seed, as_columns):
+    _assert_batched_steps_match_torch(OPTIMIZERS[name], population, width, steps, lr, seed, as_columns)
+
+
+@pytest.mark.parametrize("name", ["rprop", "rprop-narrow", "rmsprop-centered-momentum-wd", "adagrad-decay-wd"])
+@settings(deadline=None, max_examples=30)
+@given(population=st.integers(1, 5), width=st.integers(1, 6), steps=st.integers(1, 8), lr=st.floats(1e-3, 1.0),
+       seed=st.integers(0, 2**31))
+def test_batched_step_matches_torch_per_member(name, population, width, steps, lr, seed):
+    """Each new optimizer on its own (not only sampled among all): B members == B torch.optim runs."""
+    _assert_batched_steps_match_torch(OPTIMIZERS[name], population, width, steps, lr, seed, as_columns=True)
+
+
+def test_rprop_learning_rate_only_sets_the_first_step_size():
+    spec, params = optim.rprop(), (torch.zeros(2, dtype=torch.float64),)
+    state = spec.init(params)
+    first, state = spec.update((torch.tensor([1.0, -1.0], dtype=torch.float64),), state, params, 0.1)
+    second, _ = spec.update((torch.tensor([1.0, -1.0], dtype=torch.float64),), state, params, 100.0)
+    assert_close(first[0], torch.tensor([-0.1, 0.1]), rtol=0, atol=1e-12)
+    assert_close(second[0], torch.tensor([-0.12, 0.12]), rtol=1e-12, atol=0)
 
 
 def test_update_does_not_mutate_inputs():
@@ -82,12 +104,23 @@ def test_member_sq_norm_sums_over_leaves_and_trailing_dims():
         (lambda: optim.sgd(momentum=float("nan")), "momentum must be a finite"),
         (lambda: optim.sgd(momentum=-0.1), ">= 0"),
         (lambda: optim.sgd(nesterov=True), "nesterov"),
-        (lambda: optim.adam(b1=1.0), "betas"),
+        (lambda: optim.adam(b1=1.0), r"b1 must be a finite number in \[0, 1\)"),
         (lambda: optim.adam(eps=float("inf")), "eps must be a finite"),
-        (lambda: optim.clip_by_member_norm(0.0), "max_norm must be > 0"),
+        (lambda: optim.clip_by_member_norm(0.0), "max_norm must be a finite number > 0"),
         (lambda: optim.chain(), "at least one"),
+        (lambda: optim.rprop(eta_minus=1.0), r"eta_minus must be a finite number in \(0, 1\)"),
+        (lambda: optim.rprop(eta_plus=1.0), "eta_plus must be a finite number > 1"),
+        (lambda: optim.rprop(step_size_min=1.0, step_size_max=0.5), "step_size_max must be a finite number >= 1.0"),
+        (lambda: optim.rmsprop(alpha=1.5), "alpha must be a finite number in"),
+        (lambda: optim.rmsprop(momentum=-1.0), "momentum must be a finite number >= 0"),
+        (lambda: optim.adagrad(lr_decay=float("nan")), "lr_decay must be a finite number"),
+        (lambda: optim.adagrad(initial_accumulator_value=-0.1), "initial_accumulator_value must be"),
     ],
-    ids=["nan-momentum", "negative-momentum", "nesterov-without-momentum", "beta-one", "inf-eps", "zero-clip", "empty-chain"],
+    ids=[
+        "nan-momentum", "negative-momentum", "nesterov-without-momentum", "beta-one", "inf-eps", "zero-clip",
+        "empty-chain", "rprop-eta-minus-one", "rprop-eta-plus-one", "rprop-sizes-inverted", "rmsprop-alpha",
+        "rmsprop-negative-momentum", "adagrad-nan-decay", "adagrad-negative-accumulator",
+    ],
 )
 def test_bad_hyperparameters_raise(factory, message):
     with pytest.raises(ValueError, match=message):

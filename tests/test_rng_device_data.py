@@ -91,7 +91,7 @@ def test_linear_regression_sample_does_not_depend_on_dtype():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [(dict(n=0), "n must be"), (dict(n=5, noise=-1.0), "noise must be >= 0"), (dict(n=5, noise=float("nan")), "noise must be finite")],
+    [(dict(n=0), "n must be"), (dict(n=5, noise=-1.0), "noise must be a finite number >= 0"), (dict(n=5, noise=float("nan")), "noise must be a finite")],
     ids=["zero-n", "negative-noise", "nan-noise"],
 )
 def test_bad_regression_settings_raise(kwargs, message):

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.engine import data, optim, schedules
-from harness.engine.models import get_model
+from harness.engine.models import get_model, mlp
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
-from tests.test_models import MODEL_DATA
+from tests.test_models import MODEL_DATA, small_mlps
 
 RTOL, ATOL = 1e-9, 1e-11
 
@@ -24,6 +24,12 @@ OPTIMIZERS = {
     "adam-wd": optim.adam(b1=0.8, b2=0.99, eps=1e-6, weight_decay=0.05),
     "clip-sgd": optim.chain(optim.clip_by_member_norm(0.3), optim.sgd()),
     "clip-adam": optim.chain(optim.clip_by_member_norm(0.5), optim.adam()),
+    "rprop": optim.rprop(),
+    "rprop-narrow": optim.rprop(eta_minus=0.3, eta_plus=1.5, step_size_min=1e-3, step_size_max=0.5),
+    "rmsprop": optim.rmsprop(),
+    "rmsprop-centered-momentum-wd": optim.rmsprop(alpha=0.9, eps=1e-6, momentum=0.5, centered=True, weight_decay=0.01),
+    "adagrad": optim.adagrad(),
+    "adagrad-decay-wd": optim.adagrad(lr_decay=0.1, initial_accumulator_value=0.2, eps=1e-8, weight_decay=0.02),
 }
 
 schedule_strategy = st.sampled_from(["constant", "warmup", "cosine", "warmup_cosine"]).flatmap(
@@ -118,14 +124,41 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
     _assert_matches_reference(result, runs, loss_offset=1)
 
 
+@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=small_mlps(),
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    batch_size=st.sampled_from([None, 1, 2]),
+    max_epochs=st.integers(1, 6),
+)
+def test_random_mlps_train_like_nn_sequential_with_torch_optim(model, population, seed, optimizer, batch_size, max_epochs):
+    """Any small MLP (up to 50 parameters) trains, full batch or per sample, exactly as its ``nn.Sequential``."""
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
+    Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
+    params = 0.5 * torch.randn(population, model.n_params, generator=gen, dtype=torch.float64)
+    spec, schedule, rule = OPTIMIZERS[optimizer], schedules.constant(0.05), StoppingRule(max_epochs=max_epochs)
+    result = train(model, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size,
+                   record=True, compile=False)
+    if batch_size is None:
+        runs = [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]
+    else:
+        runs = [reference.train_minibatch(model, row, X, Y, spec, schedule, rule, batch_size=batch_size, orders=None)
+                for row in params]
+    _assert_matches_reference(result, runs, loss_offset=0 if batch_size is None else 1)
+
+
 def _xor_run(**overrides):
-    """A small abs_neuron population on centered XOR with vanilla SGD."""
+    """A small abs_neuron population on centered XOR with vanilla SGD (``params``/``data``/``model`` overridable)."""
     settings_ = dict(schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=200, loss_below=1e-6, grad_norm_below=1e-8))
     settings_.update(overrides)
-    params = overrides.pop("params", None)
-    settings_.pop("params", None)
+    params = settings_.pop("params", None)
     params = _population("abs_neuron", 64, 7) if params is None else params
-    return train("abs_neuron", params, data.centered_xor(dtype=params.dtype), optim.sgd(), **settings_)
+    dataset = settings_.pop("data", None) or data.centered_xor(dtype=params.dtype)
+    model = settings_.pop("model", "linear_1d" if dataset.X.shape[1] == 1 else "abs_neuron")
+    return train(model, params, dataset, optim.sgd(), **settings_)
 
 
 def test_stopped_members_are_frozen_while_others_continue():
@@ -222,7 +255,7 @@ def test_training_runs_in_the_params_dtype(dtype):
 
 def _initial_loss(params, X, Y):
     from harness.engine.losses import mse
-    from harness.engine.models import get_model
+    from harness.engine.models import get_model, mlp
 
     return mse(get_model("linear_1d"), params.double(), X.double(), Y.double())
 
@@ -247,7 +280,8 @@ BAD_INPUTS = {
     "bad-steps": (dict(steps_per_call=0), "steps_per_call"),
     "shuffle-without-generator": (dict(batch_size=2, shuffle=True), "generator"),
     "shuffle-without-batches": (dict(shuffle=True, generator=torch.Generator()), "batch_size"),
-    "compile-minibatch": (dict(batch_size=2, compile=True), "full-batch"),
+    "compile-many-samples": (dict(params=torch.zeros(2, 2), compile=True, data=data.linear_regression(
+        33, noise=0.1, generator=torch.Generator().manual_seed(0))), "at most 32 samples"),
     "compile-fp16": (dict(params=torch.zeros(2, 3, dtype=torch.float16), compile=True), "float32/float64 only"),
     "not-a-schedule": (dict(schedule=0.1), "schedule"),
     "not-a-rule": (dict(stopping={"max_epochs": 3}), "StoppingRule"),
@@ -292,9 +326,10 @@ def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, messa
 
 
 def test_half_precision_is_never_auto_compiled(monkeypatch):
-    from harness.engine import trainer
+    from harness.engine import compiling, trainer
 
-    monkeypatch.setattr(trainer, "MIN_COMPILED_POPULATION", 1)
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    monkeypatch.setattr(compiling, "MIN_COMPILED_POPULATION", 1)
     monkeypatch.setattr(trainer, "_compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
     result = _xor_run(params=_population("abs_neuron", 4, 0).half(), stopping=StoppingRule(max_epochs=3))
     assert result.params.dtype == torch.float16
@@ -328,6 +363,102 @@ def test_compiled_chunks_equal_eager_chunks(name, spec, rule):
     assert_close(fused.trajectory.loss, eager.trajectory.loss, rtol=1e-10, atol=1e-12)
 
 
+@pytest.fixture
+def fused_eagerly(monkeypatch):
+    """Run the fused (unrolled, chunked) code path without inductor: ``torch.compile`` returns the function."""
+    from harness.engine import compiling, trainer
+
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    monkeypatch.setattr(trainer.torch, "compile", lambda fn, **kwargs: fn)
+    trainer._compiled_chunk.cache_clear()
+    yield
+    trainer._compiled_chunk.cache_clear()
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(["abs_neuron", "relu_pair", "linear_1d"]),
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    rule=rule_strategy.filter(lambda r: r.max_epochs <= 8),
+    batch_size=st.integers(1, 5),
+    shuffle=st.booleans(),
+    steps_per_call=st.integers(1, 4),
+)
+def test_fused_online_and_minibatch_match_per_model_torch(fused_eagerly, name, population, seed, optimizer, rule, batch_size,
+                                                          shuffle, steps_per_call):
+    """The fused mini-batch path (per-sample or per-batch steps unrolled in chunks of epochs) equals the plain loop."""
+    X, Y = MODEL_DATA[name](dtype=torch.float64)
+    params = _population(name, population, seed)
+    spec = OPTIMIZERS[optimizer]
+    schedule = schedules.warmup_cosine(0.05, warmup_epochs=2, total_epochs=10)
+    result = train(
+        name, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size, shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed), record=True, compile=True, steps_per_call=steps_per_call,
+    )
+    replay = torch.Generator().manual_seed(seed)
+    orders = [shuffle_orders(replay, population, X.shape[0]) for _ in range(rule.max_epochs)] if shuffle else None
+    runs = [
+        reference.train_minibatch(
+            name, row, X, Y, spec, schedule, rule, batch_size=batch_size,
+            orders=[order[member] for order in orders] if shuffle else None,
+        )
+        for member, row in enumerate(params)
+    ]
+    _assert_matches_reference(result, runs, loss_offset=1)
+
+
+def test_fused_full_batch_of_a_sigmoid_mlp_matches_per_model_torch(fused_eagerly):
+    model = mlp((2, 3, 1), ("sigmoid",), "sigmoid")
+    X, Y = data.xor01(dtype=torch.float64)
+    params = torch.randn(3, model.n_params, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    spec, schedule, rule = optim.sgd(momentum=0.7), schedules.constant(1.0), StoppingRule(max_epochs=30, loss_below=0.05)
+    result = train(model, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, record=True, compile=True, steps_per_call=4)
+    _assert_matches_reference(result, [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params])
+
+
+def test_compiled_online_training_equals_eager(monkeypatch):
+    """Inductor's fused online epochs (shuffled, per-member orders) equal the eager per-sample loop."""
+    from harness.engine import compiling
+
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    params = _population("abs_neuron", 256, 12)
+    kwargs = dict(schedule=schedules.constant(0.05), stopping=StoppingRule(max_epochs=9, loss_below=1e-3), record=True,
+                  batch_size=1, shuffle=True)
+    dataset = data.centered_xor(dtype=torch.float64)
+    eager = train("abs_neuron", params, dataset, optim.sgd(momentum=0.5), compile=False, generator=torch.Generator().manual_seed(3), **kwargs)
+    fused = train("abs_neuron", params, dataset, optim.sgd(momentum=0.5), compile=True, steps_per_call=3,
+                  generator=torch.Generator().manual_seed(3), **kwargs)
+    assert torch.equal(eager.epochs, fused.epochs) and torch.equal(eager.reason, fused.reason)
+    assert_close(fused.params, eager.params, rtol=1e-10, atol=1e-12)
+    assert_close(fused.trajectory.loss, eager.trajectory.loss, rtol=1e-10, atol=1e-12)
+
+
+def test_a_failing_compile_falls_back_to_eager_with_one_warning_line(monkeypatch):
+    from harness.engine import compiling, trainer
+
+    def broken_compile(fn, **kwargs):
+        def raise_pages(*args):
+            raise RuntimeError("C++ compile error\n" + "internal compiler error: Segmentation fault\n" * 1000)
+
+        return raise_pages
+
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    monkeypatch.setattr(trainer.torch, "compile", broken_compile)
+    trainer._compiled_chunk.cache_clear()
+    try:
+        with pytest.warns(compiling.CompileFallbackWarning) as caught:
+            fused = _xor_run(compile=True, steps_per_call=4)
+    finally:
+        trainer._compiled_chunk.cache_clear()
+    eager = _xor_run(compile=False)
+    assert len(caught) == 1 and "\n" not in str(caught[0].message) and len(str(caught[0].message)) < 400
+    assert "RuntimeError: C++ compile error" in str(caught[0].message)
+    assert torch.equal(fused.epochs, eager.epochs)
+    assert_close(fused.params, eager.params, rtol=1e-12, atol=1e-14)
+
+
 def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
     result = _xor_run(record=True, compile=False)
     rows, members = result.trajectory.loss.shape
@@ -337,7 +468,7 @@ def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
 @pytest.mark.parametrize("batch_size", [None, 3], ids=["full-batch", "minibatch"])
 def test_final_loss_is_the_full_data_mse_at_the_final_params(batch_size):
     from harness.engine.losses import mse
-    from harness.engine.models import get_model
+    from harness.engine.models import get_model, mlp
 
     X, Y = data.linear_regression(10, noise=0.3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
     result = train("linear_1d", _population("linear_1d", 5, 2), data.Dataset(X, Y), optim.sgd(), schedule=schedules.constant(0.05),

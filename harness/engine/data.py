@@ -1,4 +1,4 @@
-"""Data sets of the source documents: centered XOR (scalar and one-hot targets) and y = 2x + 1.
+"""Small data sets: centered XOR (scalar and one-hot targets), 0/1 XOR and y = 2x + 1.
 
 Every data set is a ``Dataset(X, Y)`` with ``X`` of shape (N, D) and ``Y`` of shape (N, O);
 it unpacks as a tuple: ``X, Y = centered_xor()``.
@@ -6,10 +6,11 @@ it unpacks as a tuple: ``X, Y = centered_xor()``.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
+
+from harness.engine._checks import check_int, check_real
 
 
 class Dataset(NamedTuple):
@@ -26,6 +27,13 @@ _XOR_LABELS = [0, 1, 1, 0]
 def centered_xor(*, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> Dataset:
     """Centered XOR: X (4, 2) in {-1, +1}^2, Y (4, 1) the XOR of the signs in {0, 1}."""
     X = torch.tensor(_XOR_INPUTS, dtype=dtype, device=device)
+    Y = torch.tensor(_XOR_LABELS, dtype=dtype, device=device).unsqueeze(1)
+    return Dataset(X, Y)
+
+
+def xor01(*, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> Dataset:
+    """Classic XOR on 0/1 inputs: X (4, 2) in {0, 1}^2, Y (4, 1) = x0 XOR x1."""
+    X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=dtype, device=device)
     Y = torch.tensor(_XOR_LABELS, dtype=dtype, device=device).unsqueeze(1)
     return Dataset(X, Y)
 
@@ -52,13 +60,10 @@ def linear_regression(
 
     Draws in float64 on the generator's device, then casts, so the sample does not depend on ``dtype``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    for name, value in (("noise", noise), ("weight", weight), ("bias", bias)):
-        if not math.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    check_int("n", n, minimum=1)
+    check_real("noise", noise, low=0)
+    check_real("weight", weight)
+    check_real("bias", bias)
     draws = torch.randn(2, n, 1, generator=generator, dtype=torch.float64, device=generator.device)
     x, e = draws[0], draws[1]
     y = weight * x + bias + noise * e

@@ -28,11 +28,14 @@ def member_mse(model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor,
 
 
 def _member_mse_unrolled(model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-    """``member_mse`` as a Python loop over the N shared samples: only (B,)-shaped elementwise ops."""
-    n_samples, n_outputs = Y.shape
+    """``member_mse`` as a Python loop over the N samples: only (B,)-shaped elementwise ops.
+
+    Shared samples give 0-d input columns, per-member samples ((B, N, D)) give (B,) columns.
+    """
+    n_samples, n_outputs = Y.shape[-2:]
     total = torch.zeros_like(columns[0])
-    for x_row, y_row in zip(X, Y):
-        for out, target in zip(model.forward(columns, x_row.unbind(0)), y_row.unbind(0)):
+    for x_row, y_row in zip(X.unbind(-2), Y.unbind(-2)):
+        for out, target in zip(model.forward(columns, x_row.unbind(-1)), y_row.unbind(-1)):
             total = total + (out - target) ** 2
     return total / (n_samples * n_outputs)
 

@@ -13,15 +13,12 @@ from dataclasses import dataclass
 
 import torch
 
+from harness.engine._checks import check_int, check_real
+
 
 def _check_rate(lr: float) -> None:
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"learning rate must be a finite number >= 0, got {lr!r}")
-
-
-def _check_epochs(name: str, value: int, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    """A learning rate is a finite number >= 0."""
+    check_real("learning rate", lr, low=0)
 
 
 def _cosine(lr: float, min_lr: float, progress: float, pi: float) -> float:
@@ -62,7 +59,7 @@ class LinearWarmup(_Schedule):
 
     def __post_init__(self) -> None:
         _check_rate(self.lr)
-        _check_epochs("warmup_epochs", self.warmup_epochs, 1)
+        check_int("warmup_epochs", self.warmup_epochs, minimum=1)
 
     def __call__(self, epoch: int) -> float:
         return self.lr * min(1.0, (epoch + 1) / self.warmup_epochs)
@@ -79,7 +76,7 @@ class CosineDecay(_Schedule):
     def __post_init__(self) -> None:
         _check_rate(self.lr)
         _check_rate(self.min_lr)
-        _check_epochs("total_epochs", self.total_epochs, 1)
+        check_int("total_epochs", self.total_epochs, minimum=1)
 
     def __call__(self, epoch: int) -> float:
         return _cosine(self.lr, self.min_lr, min(1.0, epoch / self.total_epochs), math.pi)
@@ -103,10 +100,9 @@ class WarmupCosine(_Schedule):
     def __post_init__(self) -> None:
         _check_rate(self.lr)
         _check_rate(self.min_lr)
-        _check_epochs("warmup_epochs", self.warmup_epochs, 0)
-        _check_epochs("total_epochs", self.total_epochs, self.warmup_epochs + 1)
-        if not math.isfinite(self.pi) or self.pi <= 0:
-            raise ValueError(f"pi must be a positive finite number, got {self.pi}")
+        check_int("warmup_epochs", self.warmup_epochs, minimum=0)
+        check_int("total_epochs", self.total_epochs, minimum=self.warmup_epochs + 1)
+        check_real("pi", self.pi, low=0, low_open=True)
 
     def __call__(self, epoch: int) -> float:
         if epoch < self.warmup_epochs:

@@ -9,27 +9,31 @@ Semantics, per member (members never interact):
   optimizer step with learning rate ``schedule(t)``. ``epochs`` counts the steps taken, so a
   member stopping at evaluation ``t`` used ``t`` epochs. This is the loop
   ``loss = f(θ); if converged: break; loss.backward(); opt.step()`` of a plain torch script.
-* **Mini-batch**. Epoch ``t`` runs all batches (seeded per-member shuffling when
-  ``shuffle=True``), then checks the rule on the epoch's *average batch loss* and average batch
-  gradient norm, as source 003 does; ``epochs`` counts completed epochs.
+* **Mini-batch** (``batch_size=b``; ``b = 1`` is online, per-sample training). Epoch ``t`` runs
+  all batches in data order, or in a seeded per-member order when ``shuffle=True``, each step
+  with learning rate ``schedule(t)``, then checks the rule on the epoch's *average batch loss*
+  and average batch gradient norm, as source 003 does; ``epochs`` counts completed epochs.
 
 Stopped members are frozen (parameters and optimizer state) while the rest continue. The run
 never fails because one member's loss becomes NaN/inf: that member is marked ``DIVERGED``.
 
-Speed. Full-batch epochs are run ``steps_per_call`` at a time by one function, which
-``torch.compile`` can fuse into a single elementwise kernel: parameters are held as P
+Speed. Epochs (full batch or mini-batch alike) are run several at a time by one function,
+which ``torch.compile`` can fuse into a single elementwise kernel: parameters are held as P
 contiguous (B,) columns and the loss is unrolled over the (few) samples, so no reduction over
 samples or parameters breaks the fusion. Per-epoch Python overhead and per-epoch memory
-traffic are then paid once per call instead of once per epoch. Compiled functions are cached
-by dynamo per (model, optimizer, rule, shapes, dtype) within a process and by inductor's
-on-disk cache across processes; ``compile=False`` (or ``HARNESS_COMPILE=0``) runs the same
-function eagerly.
+traffic are then paid once per call instead of once per epoch. A shuffled run draws the orders
+of a call's epochs before the call (one permutation per member and epoch, in epoch order, so
+the orders do not depend on compilation). When to compile and how many steps one call may
+unroll is ``harness.engine.compiling``'s policy; a failed compile falls back to eager with one
+warning. Compiled functions are cached by dynamo per (model, optimizer, rule, batching, shapes,
+dtype) within a process and by inductor's on-disk cache across processes; ``compile=False``
+(or ``HARNESS_COMPILE=0``) runs the same function eagerly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -38,15 +42,14 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils._pytree import tree_map
 
+from harness.engine import compiling
+from harness.engine._checks import check_int, check_real
 from harness.engine.data import Dataset
 from harness.engine.losses import member_mse
 from harness.engine.models import Model, check_data, check_population, get_model
 from harness.engine.optim import member_sq_norm
 from harness.engine.schedules import _Schedule
 
-COMPILE_ENV = "HARNESS_COMPILE"
-MAX_UNROLLED_SAMPLES = 32
-MIN_COMPILED_POPULATION = 2048
 _DYNAMO_RECOMPILE_LIMIT = 64
 # Inductor fuses at most 64 nodes per loop by default, which cut a chunk of Adam steps into a
 # dozen loops that pass the whole state through memory; one loop per chunk ran relu_pair + Adam
@@ -84,16 +87,13 @@ class StoppingRule:
     min_improvement: float = 0.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, int) or self.max_epochs < 0:
-            raise ValueError(f"max_epochs must be an int >= 0, got {self.max_epochs!r}")
+        check_int("max_epochs", self.max_epochs, minimum=0)
         for name in ("loss_below", "grad_norm_below"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
-                raise ValueError(f"{name} must be a finite number > 0 or None, got {value!r}")
-        if self.patience is not None and (isinstance(self.patience, bool) or not isinstance(self.patience, int) or self.patience < 1):
-            raise ValueError(f"patience must be an int >= 1 or None, got {self.patience!r}")
-        if not (isinstance(self.min_improvement, (int, float)) and 0 <= self.min_improvement < float("inf")):
-            raise ValueError(f"min_improvement must be a finite number >= 0, got {self.min_improvement!r}")
+            if getattr(self, name) is not None:
+                check_real(name, getattr(self, name), low=0, low_open=True)
+        if self.patience is not None:
+            check_int("patience", self.patience, minimum=1)
+        check_real("min_improvement", self.min_improvement, low=0)
 
 
 class Tracker(NamedTuple):
@@ -206,7 +206,10 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class _StepSpec:
-    """Everything static about a chunk of steps: what ``torch.compile`` specialises on."""
+    """Everything static about a chunk of epochs: what ``torch.compile`` specialises on.
+
+    ``batch_size`` None: full batch (``steps`` evaluations); otherwise ``steps`` mini-batch epochs.
+    """
 
     model: Model
     optimizer: Any
@@ -214,6 +217,7 @@ class _StepSpec:
     steps: int
     unroll: bool
     record: bool
+    batch_size: int | None = None
 
 
 def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, columns):
@@ -247,6 +251,11 @@ def _apply_step(spec: _StepSpec, columns, opt_state, tracker: Tracker, grads, lr
     return _freeze(running, stepped, columns), _freeze(running, new_state, opt_state)
 
 
+def _stack_records(records: list) -> tuple:
+    """Per-step (params (P, B), loss (B,), norm (B,)) records as (S, P, B), (S, B), (S, B); () if none."""
+    return tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
+
+
 def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
     """``spec.steps`` full-batch evaluations (+ steps); returns the new state and stacked records."""
     records = []
@@ -256,40 +265,53 @@ def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, 
         if spec.record:
             records.append((torch.stack(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
         columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
-    stacked = tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
-    return columns, opt_state, tracker, stacked, tracker.running.sum()
+    return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
+
+
+def _minibatch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
+    """``spec.steps`` mini-batch epochs, then the rule on each epoch's mean batch loss and norm.
+
+    X, Y: (N, D), (N, O) in data order, or (steps, B, N, D), (steps, B, N, O) per epoch and member.
+    Stopped members are frozen once per epoch (the running flags only change between epochs), and
+    batch losses and norms are summed elementwise, so a fused epoch stays one elementwise loop.
+    """
+    records = []
+    for k in range(spec.steps):
+        X_epoch, Y_epoch = (X, Y) if X.dim() == 2 else (X[k], Y[k])
+        n_samples = X_epoch.shape[-2]
+        start_columns, start_state = columns, opt_state
+        loss_sum = norm_sum = None
+        for start in range(0, n_samples, spec.batch_size):
+            size = min(spec.batch_size, n_samples - start)
+            xb, yb = X_epoch.narrow(-2, start, size), Y_epoch.narrow(-2, start, size)
+            grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
+            updates, opt_state = spec.optimizer.update(grads, opt_state, columns, lrs[k])
+            columns = tuple(c + u for c, u in zip(columns, updates))
+            loss_sum = losses if loss_sum is None else loss_sum + losses
+            norm_sum = sq_norms.sqrt() if norm_sum is None else norm_sum + sq_norms.sqrt()
+        running = tracker.running > 0
+        columns, opt_state = _freeze(running, columns, start_columns), _freeze(running, opt_state, start_state)
+        n_batches = -(-n_samples // spec.batch_size)
+        epoch_loss, epoch_norm = loss_sum / n_batches, norm_sum / n_batches
+        tracker = advance(spec.rule, tracker, epoch_loss, epoch_norm**2, epoch0 + (k + 1))
+        if spec.record:
+            records.append((torch.stack(columns), epoch_loss, epoch_norm))
+    return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
+
+
+def _chunk_function(spec: _StepSpec) -> Callable:
+    """The plain (eager) chunk function of ``spec``."""
+    return functools.partial(_minibatch_chunk if spec.batch_size is not None else _full_batch_chunk, spec)
 
 
 @functools.lru_cache(maxsize=None)
 def _compiled_chunk(spec: _StepSpec) -> Callable:
-    """The compiled chunk function for ``spec`` (one per spec per process)."""
+    """The compiled chunk function for ``spec`` (one per spec per process), eager if the compile fails."""
     if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
         torch._dynamo.config.recompile_limit = _DYNAMO_RECOMPILE_LIMIT
-    return torch.compile(functools.partial(_full_batch_chunk, spec), dynamic=False, options=_INDUCTOR_OPTIONS)
-
-
-def _should_compile(requested: bool | None, population: int, n_samples: int, minibatch: bool, dtype: torch.dtype) -> bool:
-    """Explicit request wins; otherwise compile big full-batch float32/64 runs on few samples.
-
-    ``HARNESS_COMPILE=0`` turns compilation off even when requested, after validating the request,
-    so a combination that ``compile=True`` cannot run fails the same way with the variable set.
-    Half precision is never compiled: inductor evaluates fp16 expressions in fp32 and rounds only
-    on stores, so a fused fp16 run would not show fp16's per-operation rounding (what source 003
-    studies).
-    """
-    if requested:
-        if minibatch:
-            raise ValueError("compile=True is only supported for full-batch training (batch_size=None)")
-        if n_samples > MAX_UNROLLED_SAMPLES:
-            raise ValueError(f"compile=True needs at most {MAX_UNROLLED_SAMPLES} samples, got {n_samples}")
-        if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"compile=True supports float32/float64 only (fused {dtype} would not round like eager {dtype})")
-    if os.environ.get(COMPILE_ENV, "1").strip() == "0":
-        return False
-    if requested is not None:
-        return requested
-    full_precision = dtype in (torch.float32, torch.float64)
-    return full_precision and not minibatch and n_samples <= MAX_UNROLLED_SAMPLES and population >= MIN_COMPILED_POPULATION
+    compiled = torch.compile(_chunk_function(spec), dynamic=False, options=_INDUCTOR_OPTIONS)
+    eager = _chunk_function(dataclasses.replace(spec, unroll=False))
+    return compiling.WithFallback(compiled, eager, f"{spec.model.name} ({spec.steps} steps per call)")
 
 
 def _as_columns(params: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -352,16 +374,20 @@ def _validate(model: Model, params: torch.Tensor, data: Any, optimizer: Any, sch
 
 def _validate_batching(batch_size: Any, shuffle: bool, generator: Any, steps_per_call: Any, record_dtype: Any) -> None:
     """Clear ``ValueError`` for inconsistent batching, shuffling, chunking or recording settings."""
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    if batch_size is not None:
+        check_int("batch_size", batch_size, minimum=1)
     if shuffle and batch_size is None:
         raise ValueError("shuffle=True only applies to mini-batch training: give batch_size too")
     if shuffle and not isinstance(generator, torch.Generator):
         raise ValueError("shuffle=True needs an explicit torch.Generator (generator=...)")
-    if isinstance(steps_per_call, bool) or not isinstance(steps_per_call, int) or steps_per_call < 1:
-        raise ValueError(f"steps_per_call must be a positive int, got {steps_per_call!r}")
+    check_int("steps_per_call", steps_per_call, minimum=1)
     if record_dtype is not None and not (isinstance(record_dtype, torch.dtype) and record_dtype.is_floating_point):
         raise ValueError(f"record_dtype must be a floating torch dtype or None, got {record_dtype!r}")
+
+
+def updates_per_epoch(n_samples: int, batch_size: int | None) -> int:
+    """Optimizer steps per epoch: 1 for full batch, ceil(N / batch_size) for mini-batch."""
+    return 1 if batch_size is None else -(-n_samples // batch_size)
 
 
 def train(
@@ -383,9 +409,12 @@ def train(
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
 
-    Training runs in ``params``' dtype and on its device (data are moved there). ``shuffle``
-    draws an independent permutation per member and epoch from ``generator`` (required then).
-    ``record`` keeps the trajectory (``record_dtype`` defaults to the training dtype).
+    Training runs in ``params``' dtype and on its device (data are moved there). ``batch_size``
+    None is full batch, 1 online (per-sample) training. ``shuffle`` draws an independent
+    permutation per member and epoch from ``generator`` (required then). ``record`` keeps the
+    trajectory (``record_dtype`` defaults to the training dtype). ``compile`` None lets
+    ``harness.engine.compiling`` decide; a compiled call runs at most ``steps_per_call`` epochs,
+    fewer when the unroll budget says so (results do not depend on it).
     ``progress(epoch, n_running)`` is called after each chunk of epochs, if given.
     """
     model = get_model(model) if isinstance(model, str) else model
@@ -395,20 +424,25 @@ def train(
     _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype)
     X = data.X.to(device=params.device, dtype=params.dtype)
     Y = data.Y.to(device=params.device, dtype=params.dtype)
-    minibatch = batch_size is not None
-    use_compile = _should_compile(compile, params.shape[0], X.shape[0], minibatch, params.dtype)
+    updates = updates_per_epoch(X.shape[0], batch_size)
+    use_compile = compiling.should_compile(
+        compile, population=params.shape[0], n_params=model.n_params, n_samples=X.shape[0], updates_per_epoch=updates,
+        dtype=params.dtype,
+    )
+    if use_compile:
+        steps_per_call = compiling.plan_unroll(model.n_params, X.shape[0], updates, steps_per_call)
     columns = _as_columns(params)
     tracker = init_tracker(params.shape[0], dtype=params.dtype, device=params.device)
     opt_state = optimizer.init(columns)
     recorder = _Recorder(record, record_dtype)
-    run = _run_minibatch if minibatch else _run_full_batch
-    columns, tracker = run(
-        model, optimizer, stopping, schedule, columns, opt_state, tracker, X, Y, recorder,
-        use_compile=use_compile, steps_per_call=steps_per_call, batch_size=batch_size,
-        shuffle=shuffle, generator=generator, progress=progress,
-    )
+    spec = _StepSpec(model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size)
+    if batch_size is None:
+        columns, tracker = _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress)
+    else:
+        columns, tracker = _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile,
+                                          progress, generator if shuffle else None)
     final = torch.stack(columns, dim=1)
-    final_loss = member_mse(model, columns, X, Y).detach() if minibatch else tracker.loss.to(params.dtype)
+    final_loss = member_mse(model, columns, X, Y).detach() if batch_size is not None else tracker.loss.to(params.dtype)
     trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
     return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
 
@@ -422,12 +456,16 @@ def balanced_steps(evaluations: int, most: int) -> int:
     return -(-evaluations // calls)
 
 
-def _run_full_batch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
-                    use_compile, steps_per_call, progress, **_unused):
+def _chunk_runner(spec: _StepSpec, use_compile: bool) -> Callable:
+    """The compiled (with eager fallback) or eager chunk function of ``spec``."""
+    return _compiled_chunk(spec) if use_compile else _chunk_function(spec)
+
+
+def _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress):
     """Chunks of full-batch steps until no member is running."""
-    steps = balanced_steps(rule.max_epochs + 1, steps_per_call)
-    spec = _StepSpec(model, optimizer, rule, steps, unroll=use_compile, record=recorder.enabled)
-    chunk = _compiled_chunk(spec) if use_compile else functools.partial(_full_batch_chunk, spec)
+    steps = balanced_steps(spec.rule.max_epochs + 1, spec.steps)
+    spec = dataclasses.replace(spec, steps=steps)
+    chunk = _chunk_runner(spec, use_compile)
     epoch, n_running = 0, len(columns[0])
     while n_running:
         lrs = schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
@@ -448,40 +486,45 @@ def shuffle_orders(generator: torch.Generator, population: int, n_samples: int) 
     return keys.argsort(dim=1)
 
 
-def _run_minibatch(model, optimizer, rule, schedule, columns, opt_state, tracker, X, Y, recorder, *,
-                   batch_size, shuffle, generator, progress, **_unused):
-    """Epochs of mini-batch steps (eager) until no member is running."""
-    spec = _StepSpec(model, optimizer, rule, 1, unroll=False, record=False)
-    if recorder.enabled:
-        _, losses, sq_norms = _value_and_grad(spec, columns, X, Y)
+def _epoch_data(X: torch.Tensor, Y: torch.Tensor, generator: torch.Generator | None, population: int, epochs: int):
+    """The data of the next ``epochs`` epochs: shared (N, D), (N, O), or shuffled (epochs, B, N, D), (epochs, B, N, O)."""
+    if generator is None:
+        return X, Y
+    orders = torch.stack([shuffle_orders(generator, population, X.shape[0]).to(X.device) for _ in range(epochs)])
+    return X[orders], Y[orders]
+
+
+def _minibatch_rates(schedule: _Schedule, epoch: int, steps: int, X: torch.Tensor, use_compile: bool):
+    """Rates of the next ``steps`` epochs: a tensor for compiled code (no recompile per value), Python
+    floats when eager (a half-precision run then scales by the exact rate, not by its fp16 rounding)."""
+    if use_compile:
+        return schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
+    return [schedule(epoch + k) for k in range(steps)]
+
+
+def _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, generator):
+    """Chunks of mini-batch epochs until no member is running (eager runs one epoch per call)."""
+    rule = spec.rule
+    population = len(columns[0])
+    if recorder.enabled or rule.max_epochs == 0:
+        _, losses, sq_norms = _value_and_grad(dataclasses.replace(spec, unroll=False), columns, X, Y)
         recorder.add(torch.stack(columns)[None], losses[None], sq_norms.sqrt()[None])
-    if rule.max_epochs == 0:
-        zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
-        return columns, advance(rule, tracker, *_value_and_grad(spec, columns, X, Y)[1:], zero)
-    epoch = 0
-    while bool(tracker.running.any()):
-        order = shuffle_orders(generator, len(columns[0]), X.shape[0]) if shuffle else None
-        batch_losses, batch_norms = [], []
-        for start in range(0, X.shape[0], batch_size):
-            xb, yb = _batch(X, Y, order, start, batch_size)
-            grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
-            columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, schedule(epoch))
-            batch_losses.append(losses)
-            batch_norms.append(sq_norms.sqrt())
-        epoch_loss = torch.stack(batch_losses).mean(0)
-        epoch_norm = torch.stack(batch_norms).mean(0)
-        epoch += 1
+        if rule.max_epochs == 0:
+            zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
+            return columns, advance(rule, tracker, losses, sq_norms, zero)
+    steps = balanced_steps(rule.max_epochs, spec.steps) if use_compile else 1
+    spec = dataclasses.replace(spec, steps=steps)
+    chunk = _chunk_runner(spec, use_compile)
+    epoch, n_running = 0, population
+    while n_running:
+        X_chunk, Y_chunk = _epoch_data(X, Y, generator, population, steps)
+        lrs = _minibatch_rates(schedule, epoch, steps, X, use_compile)
         epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
-        tracker = advance(rule, tracker, epoch_loss, epoch_norm**2, epoch_tensor)
-        recorder.add(torch.stack(columns)[None], epoch_loss[None], epoch_norm[None])
+        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor)
+        if records:
+            recorder.add(*records)
+        epoch += steps
+        n_running = int(running)
         if progress is not None:
-            progress(epoch, int(tracker.running.sum()))
+            progress(epoch, n_running)
     return columns, tracker
-
-
-def _batch(X: torch.Tensor, Y: torch.Tensor, order: torch.Tensor | None, start: int, size: int):
-    """Samples ``start:start+size`` in data order (shared (n, D)) or each member's order ((B, n, D))."""
-    if order is None:
-        return X[start : start + size], Y[start : start + size]
-    index = order[:, start : start + size]  # (B, n)
-    return X[index], Y[index]

@@ -37,6 +37,7 @@ __all__ = [
     "claim_seed_sequence",
     "jsonable",
     "protocol_to_dict",
+    "protocol_values",
     "runtime_setting",
 ]
 
@@ -153,6 +154,17 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, dict[str, Any]]:
     return out
 
 
+def protocol_values(protocol: Protocol) -> dict[str, Any]:
+    """``{field: value}`` of every setting of ``protocol``, in field order: the plain numbers to run with.
+
+    Map them onto the trainer with ``harness.engine.arguments.train_arguments(values, other=...)``
+    so each number is written once, in the protocol.
+    """
+    if not (dataclasses.is_dataclass(protocol) and isinstance(protocol, Protocol)):
+        raise ValueError(f"protocol must be a Protocol dataclass instance; got {protocol!r}")
+    return {f.name: getattr(protocol, f.name).value for f in dataclasses.fields(protocol)}
+
+
 # --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
@@ -169,7 +181,10 @@ class Claim:
     ``TEST_KINDS``); ``n`` is the sample size of the quick tier and ``n_full`` that of the full
     tier (``None``: same as ``n``); ``family`` names the Holm family the claim belongs to,
     declared here with the claim, before any data: its evidence must come out of
-    ``stats.holm(..., family=claim.family)`` (see :func:`check_evidence`).
+    ``stats.holm(..., family=claim.family)`` (see :func:`check_evidence`). ``subset``
+    (e.g. ``"successful runs"``) declares that the rule sees only the runs that satisfy it: ``n``
+    and ``n_full`` are then the population drawn, and the evidence's n is the realised subset size
+    (``Evidence.population_n`` must equal the population).
     """
 
     id: str
@@ -182,6 +197,7 @@ class Claim:
     n: int  # sample size (quick tier)
     family: str | None = None  # Holm family; None = tested alone
     n_full: int | None = None  # sample size in the full tier; None = same as n
+    subset: str | None = None  # "the runs that satisfy X": n is the population, the evidence's n the subset
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -224,6 +240,8 @@ class Claim:
                 raise ValueError(f"{where}: {name} must be a positive integer sample size, got {value!r}")
         if self.family is not None and (not isinstance(self.family, str) or not self.family.strip()):
             raise ValueError(f"{where}: family must be a non-empty string or None, got {self.family!r}")
+        if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):
+            raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
 
     @property
     def doc(self) -> str:

@@ -390,12 +390,9 @@ class _Recorder:
             check_evidence(claim, evidence)  # the rule named by claim.test, Holm within claim.family
         except ValueError as exc:
             pytest.fail(str(exc), pytrace=False)
-        n = claim.n_for(self._state.tier)
-        if evidence.n != n:
-            pytest.fail(
-                f"claim {claim.id!r} declares n={n} for tier {self._state.tier!r} but the evidence has n={evidence.n}",
-                pytrace=False,
-            )
+        problem = _n_mismatch(claim, evidence, self._state.tier)
+        if problem:
+            pytest.fail(problem, pytrace=False)
         self.record = make_record(
             claim,
             evidence,
@@ -443,6 +440,23 @@ class _Recorder:
             )
 
 
+def _n_mismatch(claim: Claim, evidence: Evidence, tier: str) -> str | None:
+    """Why ``evidence``'s n does not fit ``claim``'s declared n for ``tier`` (None when it fits).
+
+    A plain claim's evidence has exactly n. A ``subset`` claim's evidence comes from a population of
+    exactly n runs (``population_n``) and has n <= population_n (``Evidence`` checks the bound).
+    """
+    n = claim.n_for(tier)
+    if claim.subset is None and (evidence.n != n or evidence.population_n not in (None, n)):
+        return f"claim {claim.id!r} declares n={n} for tier {tier!r} but the evidence has n={evidence.n}"
+    if claim.subset is not None and evidence.population_n != n:
+        return (
+            f"claim {claim.id!r} declares n={n} runs for tier {tier!r}, of which {claim.subset!r} are tested, but the "
+            f"evidence says it came from population_n={evidence.population_n}; use evidence.over_subset({n})"
+        )
+    return None
+
+
 def _describe(record: dict[str, Any]) -> str:
     ci = "none" if record["ci"] is None else f"[{record['ci'][0]:.6g}, {record['ci'][1]:.6g}]"
     lines = [
@@ -474,11 +488,26 @@ def claims_verdict(request: pytest.FixtureRequest, claims_master_seed: int) -> _
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    result = yield  # re-raises whatever the test raised
+    try:
+        result = yield  # re-raises whatever the test raised
+    except (Exception, pytest.fail.Exception):
+        _record_crash(item)
+        raise
     recorder = item.stash.get(_RECORDER, None)
     if recorder is not None:
         recorder.gate()
     return result
+
+
+def _record_crash(item: pytest.Item) -> None:
+    """A claim test that raised before submitting evidence leaves a ``crashed`` record, so that
+    ``--claims-seeds`` counts the seed as a failure instead of dropping it."""
+    recorder = item.stash.get(_RECORDER, None)
+    if recorder is not None and recorder.record is None:
+        claim = recorder._claim
+        recorder._state.records.append(
+            {"id": claim.id, "master_seed": recorder._seed, "verdict": "crashed", "crashed": True, "tier": recorder._state.tier}
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,7 +562,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
-    main = [r for r in state.records if r["master_seed"] == state.master_seed]
+    main = [r for r in state.records if r["master_seed"] == state.master_seed and not r.get("crashed")]
     observed = {r["id"]: Verdict(r["verdict"]) for r in main}
     stability_rows = None
     if state.seeds is not None:

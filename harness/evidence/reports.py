@@ -177,7 +177,16 @@ def make_record(
         "cannot_confirm": bool(evidence.cannot_confirm),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
+        "population_n": None if evidence.population_n is None else int(evidence.population_n),
+        "subset": claim.subset,
     }
+
+
+def _n_text(record: Mapping[str, Any]) -> str:
+    """``"991 of 1000 (successful runs)"`` for evidence over a subset, else the plain n."""
+    if record.get("population_n") is None:
+        return _fmt(record["n"])
+    return f"{_fmt(record['n'])} of {_fmt(record['population_n'])} ({record.get('subset') or 'subset'})"
 
 
 def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -241,7 +250,9 @@ def stability(
     """Per claim: the fraction of master seeds whose verdict equals the ledger's for ``tier``.
 
     A claim missing from the ledger is measured against its most frequent verdict (ties broken
-    by verdict name). ``fragile`` is true when the fraction is below ``threshold``.
+    by verdict name). A seed whose test crashed before giving a verdict (a ``crashed`` record)
+    counts as ``"crashed"``: never the reference, so it lowers the fraction instead of vanishing.
+    ``fragile`` is true when the fraction is below ``threshold``.
     Returns ``[{"id", "reference", "in_ledger", "seeds", "verdicts", "stability", "fragile"}]``
     sorted by id.
     """
@@ -256,9 +267,9 @@ def stability(
         if expected is not None:
             reference = expected.value
         else:
-            counts = Counter(per_seed.values())
+            counts = Counter(v for v in per_seed.values() if v != "crashed") or Counter(per_seed.values())
             reference = sorted(counts, key=lambda v: (-counts[v], v))[0]
-        fraction = sum(v == reference for v in per_seed.values()) / len(per_seed)
+        fraction = sum(v == reference != "crashed" for v in per_seed.values()) / len(per_seed)
         out.append(
             {
                 "id": cid,
@@ -410,7 +421,7 @@ def claims_markdown(
                         test,
                         r.get("family") or "—",
                         _fmt(r["alpha"]),
-                        _fmt(r["n"]),
+                        _n_text(r),
                         _fmt(r["mde"]),
                         mde_for,
                         r["expected"] or "— (not in ledger)",
@@ -426,7 +437,7 @@ def claims_markdown(
             lines.append(f"> {' '.join(r['statement'].split())}")
             lines.append("")
             lines.append(
-                f"Verdict **{r['verdict']}** by `{r['test']}` at α = {_fmt(r['alpha'])}, n = {r['n']}; "
+                f"Verdict **{r['verdict']}** by `{r['test']}` at α = {_fmt(r['alpha'])}, n = {_n_text(r)}; "
                 f"measured {_fmt(r['estimate'])}"
                 + (f" (CI [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}])" if r["ci"] else "")
                 + f"; {r['duration_s']:.2f} s."

@@ -6,6 +6,7 @@ contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harne
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -40,6 +41,8 @@ class Evidence:
     80% likely at this ``n`` (and ``alpha``). ``rule`` names the rule of
     ``harness.evidence.stats`` that produced the evidence (the recorder checks it against
     ``Claim.test``); ``detail`` holds any further named numbers, among them ``p_confirm``.
+    ``population_n``: for evidence over a subset of runs (``Claim.subset``), the size of the
+    population the ``n`` runs were selected from (``n <= population_n``); ``None`` otherwise.
     """
 
     verdict: Verdict
@@ -55,6 +58,7 @@ class Evidence:
     rule: str | None = None
     mde_confirm: float | None = None
     cannot_confirm: bool = False
+    population_n: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -63,6 +67,8 @@ class Evidence:
             raise ValueError(f"alpha must lie in (0, 1), got {self.alpha}")
         if self.n < 1:
             raise ValueError(f"n must be >= 1, got {self.n}")
+        if self.population_n is not None and not (isinstance(self.population_n, int) and self.population_n >= self.n):
+            raise ValueError(f"population_n must be an int >= n = {self.n}, got {self.population_n!r}")
         if self.p_value is not None and not 0.0 <= self.p_value <= 1.0:  # NaN too: Holm would keep its verdict
             raise ValueError(f"p_value must lie in [0, 1] (or be None), got {self.p_value}")
         if self.rule is not None and (not isinstance(self.rule, str) or not self.rule):
@@ -91,4 +97,9 @@ class Evidence:
             "rule": self.rule,
             "mde_confirm": self.mde_confirm,
             "cannot_confirm": self.cannot_confirm,
+            "population_n": self.population_n,
         }
+
+    def over_subset(self, population_n: int) -> "Evidence":
+        """This evidence, marked as computed on ``n`` of ``population_n`` runs (a ``Claim.subset``)."""
+        return dataclasses.replace(self, population_n=population_n)

@@ -1,0 +1,67 @@
+"""The compile policy: unroll sizes, the budget cap, when compilation is automatic, and the one-line fallback."""
+
+import warnings
+
+import pytest
+import torch
+
+from harness.engine import compiling
+
+
+@pytest.mark.parametrize(
+    "n_params, n_samples, updates, most, expected",
+    [
+        (3, 4, 1, 20, 13),  # abs_neuron full batch: 15 per step
+        (13, 4, 1, 20, 3),  # 2-3-1 sigmoid full batch: 65 per step
+        (13, 4, 4, 20, 1),  # 2-3-1 sigmoid online: 104 per step
+        (2, 4, 1, 3, 3),  # the caller's limit is below the budget's
+        (13, 32, 32, 20, 1),  # one step over budget: still 1 when compiling is requested
+    ],
+    ids=["abs-full", "sigmoid-full", "sigmoid-online", "caller-limit", "over-budget"],
+)
+def test_plan_unroll_caps_the_program_size(n_params, n_samples, updates, most, expected):
+    steps = compiling.plan_unroll(n_params, n_samples, updates, most)
+    assert steps == expected
+    assert steps == 1 or compiling.unrolled_size(n_params, n_samples, updates, steps) <= compiling.UNROLL_BUDGET
+
+
+def _auto(monkeypatch, **kw):
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    args = dict(population=4096, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float32)
+    args.update(kw)
+    return compiling.should_compile(None, **args)
+
+
+def test_big_populations_of_small_programs_compile_automatically(monkeypatch):
+    assert _auto(monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [dict(population=100), dict(n_samples=64), dict(dtype=torch.float16), dict(n_params=200)],
+    ids=["small-population", "many-samples", "half-precision", "one-step-over-budget"],
+)
+def test_no_automatic_compile_outside_the_policy(monkeypatch, overrides):
+    assert not _auto(monkeypatch, **overrides)
+
+
+def test_environment_switch_turns_even_requested_compiles_off(monkeypatch):
+    monkeypatch.setenv(compiling.COMPILE_ENV, "0")
+    assert not compiling.should_compile(True, population=1, n_params=3, n_samples=4, updates_per_epoch=1,
+                                        dtype=torch.float64)
+
+
+def test_fallback_warns_once_and_keeps_using_eager():
+    calls = []
+
+    def compiled(x):
+        calls.append("compiled")
+        raise RuntimeError("line one\n" + "noise\n" * 500)
+
+    wrapped = compiling.WithFallback(compiled, lambda x: x + 1, "toy")
+    with pytest.warns(compiling.CompileFallbackWarning, match=r"torch.compile failed for toy \(RuntimeError: line one\); running eagerly"):
+        assert wrapped(1) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert wrapped(2) == 3
+    assert calls == ["compiled"]
