@@ -4,7 +4,7 @@ import pytest
 from dataclasses import dataclass
 
 from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
-from harness.studies.convergence import convergence as C
+from harness.studies import convergence as C
 from harness.studies.convergence.study import NO_CAP, TraceStudy
 from harness.evidence.verdicts import Verdict
 

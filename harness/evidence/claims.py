@@ -66,6 +66,7 @@ TEST_KINDS: frozenset[str] = frozenset(
         "metric_below",  # a metric stays below a threshold (bootstrap CI upper bound)
         "medians_differ",  # medians differ in a stated direction (bootstrap of the ratio)
         "distributions_differ",  # two samples differ in location (Mann-Whitney)
+        "cv_by_units",  # a statistic of cross-validated predictions, jackknife over traces (NB-corrected t)
         "always",  # "always / guaranteed / 100%": any counter-example refutes
         "exact_value",  # arithmetic in the text, checked deterministically with a tolerance
         "self_consistency",  # numbers in the text agree with each other
