@@ -87,6 +87,7 @@ class Study(TraceStudy):
             self.calibration = calibration
 
     def make_protocol(self) -> C.TraceProtocol:
+        """The calibrated settings, or in a sweep study its lr and init scale with the same contraction budget."""
         p = super().make_protocol()
         if self._sweep is None:
             return p
@@ -95,6 +96,7 @@ class Study(TraceStudy):
         return dataclasses.replace(p, lr=lr, init_scale=scale, max_epochs=cap)
 
     def runtime_settings(self) -> dict[str, Setting]:
+        """Test-time settings of this study's claims: calibrated or swept values, sample sizes, estimators."""
         c, p = self.calibration.chosen, self.protocol
         calibrated = super().runtime_settings()
         if self._sweep is not None:
@@ -145,6 +147,7 @@ class Study(TraceStudy):
         return tuple(m for m in TABLE_21 if self.full or m not in UNDERFIT_FAST)
 
     def table(self, scheme: str) -> C.ModelTable:
+        """Table 2.1 under CV ``scheme`` on :attr:`table_rows` (the models of :meth:`table_models`)."""
         return self.memo(("table", scheme), lambda: C.model_table(
             self.table_rows, random_state=self.random_state("table"), grouped=SCHEMES[scheme], fast=not self.full,
             model_names=self.table_models(), n_splits=N_FOLDS))
@@ -160,19 +163,23 @@ class Study(TraceStudy):
             model_names=(model,), n_splits=N_FOLDS, ci_method="percentile").scores[model])
 
     def forms(self, distance: str) -> object:
+        """3.1: linear, log and power forms of ``distance`` compared out of fold (GroupKFold by trace)."""
         return self.memo(("forms", distance), lambda: C.distance_form_comparison(
             self.rows, random_state=self.random_state("forms"), distance=distance, n_splits=N_FOLDS))
 
     def gains(self, added: tuple[str, ...]) -> dict[str, C.GainResult]:
+        """4.1 / 6.1: what ``added`` columns gain over the linear and flexible distance baselines."""
         return self.memo(("gains", added), lambda: C.beyond_distance_gain(
             self.rows, random_state=self.random_state("gains"), added=added, n_splits=N_FOLDS))
 
     @functools.cached_property
     def ablation(self) -> C.Ablation:
+        """7.2: linear regression's out-of-fold R² on every feature-family subset."""
         return C.feature_family_ablation(self.rows, random_state=self.random_state("ablation"), n_splits=N_FOLDS)
 
     @functools.cached_property
     def smart(self) -> C.SmartInit:
+        """5.1: the lowest-initial-loss 10% of the candidates against as many fresh random inits."""
         n = SMART_CANDIDATES_FULL if self.full and self._sweep is None else SMART_CANDIDATES
         return C.smart_init_experiment(self.protocol, n_candidates=n, keep_fraction=KEEP_FRACTION,
                                        seed_seq=self.seq("smart_init"))
