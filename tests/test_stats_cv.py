@@ -122,3 +122,9 @@ def test_bad_input_raises_value_error(bad, match):
 def test_constant_units_have_no_interval():
     with pytest.raises(ValueError, match="standard error is 0"):
         stats.cv_by_units(_units(np.ones(6)), _mean_statistic, region=(0.0, 2.0), n_splits=10)
+
+
+def test_effect_size_is_measured_from_the_nearest_edge():
+    values = np.random.default_rng(5).normal(0.9, 1.0, size=30)
+    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
+    assert ev.effect_size == pytest.approx((ev.estimate - 1.0) / ev.detail["se"], rel=1e-12)

@@ -1018,7 +1018,8 @@ def cv_by_units(
     t_lo, t_hi = (theta - lo) / se, (theta - hi) / se
     p_refute = min(1.0, 2.0 * min(float(dist.sf(t_hi)), float(dist.cdf(t_lo))))
     p_confirm = min(1.0, 2.0 * max(float(dist.sf(t_lo)), float(dist.cdf(t_hi))))
-    edge = lo if math.isfinite(lo) else hi
+    finite_edges = [e for e in (lo, hi) if math.isfinite(e)]
+    edge = min(finite_edges, key=lambda e: abs(theta - e)) if finite_edges else math.nan
     return Evidence(
         verdict=verdict,
         estimate=theta,
