@@ -9,11 +9,11 @@ per round does not depend on the seed. ``extra_info["member_epochs"]`` counts th
 
 from __future__ import annotations
 
-from harness.studies.convergence import convergence as C
+from harness.studies import convergence as C
 from harness.seeds import seed_sequence
 
 N_TRACES = 2000
-# Near the calibrated point of claims/test_000_convergence_time.py (lr 0.09, scale 0.3, cap 38 for
+# Near the calibrated point of claims/s000_convergence_time (lr 0.09, scale 0.3, cap 38 for
 # master seed 0): ~34 epochs per trace, ~68,000 rows.
 PROTOCOL = C.TraceProtocol(lr=0.09, init_scale=0.3, max_epochs=38, n_traces=N_TRACES)
 

@@ -1,4 +1,4 @@
-"""Tests for ``harness.studies.convergence.convergence`` (sources 000 and 001): traces, calibration, rows, studies.
+"""Tests for the ``harness.studies.convergence`` study modules (sources 000 and 001): traces, calibration, rows, studies.
 
 Small populations (tens of traces) keep the file fast; the regression studies run on one
 shared module-scoped data set of ~30 traces.
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score, roc_auc_score
 
-from harness.studies.convergence import convergence as C
+from harness.studies import convergence as C
 from harness.engine.init import normal
 from harness.studies.convergence.regression import make_model
 from harness.engine.rng import torch_generator

@@ -4,7 +4,7 @@ import pytest
 from dataclasses import dataclass
 
 from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
-from harness.studies.convergence import convergence as C
+from harness.studies import convergence as C
 from harness.studies.convergence.study import NO_CAP, TraceStudy
 from harness.evidence.verdicts import Verdict
 
@@ -75,3 +75,12 @@ def test_spurious_minimum_count_reads_the_final_loss(study):
     assert C.spurious_minimum_count(tr) == expected
     solved = int((tr.final_loss < tr.protocol.loss_below).sum())
     assert solved + C.spurious_minimum_count(tr) == tr.n_traces  # a solution or the spurious minimum, nothing else
+
+
+def test_solved_only_study_keeps_solved_traces_under_its_own_calibration():
+    solved = TraceStudy("000", 0, "quick", n_traces=20, solved_only=True)
+    assert solved.calibration.solved_only
+    tr = solved.traces
+    assert tr.n_traces == 20
+    assert (tr.final_loss < tr.protocol.loss_below).all()
+    assert "solved traces" in solved.calibration_note()

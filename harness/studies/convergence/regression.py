@@ -47,8 +47,9 @@ Every estimator with randomness receives the explicit integer ``random_state``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -63,8 +64,13 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    PolynomialFeatures,
+    StandardScaler,
+)
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+from threadpoolctl import threadpool_limits
 
 MODEL_NAMES: tuple[str, ...] = (
     "gradient_boosting",
@@ -80,6 +86,21 @@ MODEL_NAMES: tuple[str, ...] = (
     "linear_kernel",
 )
 """The 11 model classes of table 2.1 of source 000, in the table's (rank) order."""
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS and OpenMP limited to one thread inside (restored afterwards); also a decorator.
+
+    The fits of this study are small (thousands of rows, <= 1,330 columns). On the shared 2-core
+    machine BLAS's second thread made a 3,000 x 18 least-squares fit ~15x slower (0.04 s vs
+    0.003 s), the fast-mode ``rbf_kernel``, ``poly2`` and ``poly3`` rows of one 100-trace table
+    took 117 s with default threads and 13 s with one (identical R²), and scikit-learn's OpenMP
+    loss kernels made a 10-fold Poisson GLM (``exponential``) take 3-6 s instead of 0.1 s. One
+    thread also keeps the results independent of the core count.
+    """
+    with threadpool_limits(limits=1):
+        yield
 
 KERNEL_ALPHA = 1e-3  # ridge penalty of both kernel models
 MLP_WIDTH = 64  # hidden units per layer of both MLPs

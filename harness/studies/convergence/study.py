@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.studies.convergence import convergence as C
 from harness.evidence import stats
-from harness.evidence.claims import Claim, Setting, claim_seed_sequence
-from harness.seeds import numpy_generator, seed_sequence
+from harness.evidence.claims import TIERS, Claim, Setting, claim_seed_sequence
 from harness.evidence.verdicts import Evidence
+from harness.seeds import numpy_generator, seed_sequence
+from harness.studies import convergence as C
 
 NO_CAP = 10_000  # an epoch cap no trace of the calibrated settings reaches: every trace stops on a criterion
-TIERS = ("quick", "full")
 
 
 class TraceStudy:
@@ -31,10 +30,13 @@ class TraceStudy:
 
     ``stream`` names the module's seed streams (``"000"``, ``"001"``); ``n_traces`` is what the
     tier asks for. The calibration is the one both modules share
-    (:func:`harness.studies.convergence.convergence.shared_calibration`), so their settings are identical.
+    (:func:`harness.studies.convergence.calibration.shared_calibration`), so their settings are identical.
+    ``solved_only``: source 000's data set read as traces that reached a solution only: the
+    calibration is matched on solved traces and :attr:`traces` keeps solved traces only (drawn
+    from the stream ``(stream, 'solved_traces')``).
     """
 
-    def __init__(self, stream: str, master_seed: int, tier: str, *, n_traces: int) -> None:
+    def __init__(self, stream: str, master_seed: int, tier: str, *, n_traces: int, solved_only: bool = False) -> None:
         if tier not in TIERS:
             raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
         if isinstance(n_traces, bool) or not isinstance(n_traces, int) or n_traces < 1:
@@ -44,6 +46,7 @@ class TraceStudy:
         self.tier = tier
         self.full = tier == "full"
         self.n_traces = n_traces
+        self.solved_only = bool(solved_only)
         self._cache: dict[Hashable, Any] = {}
 
     def seq(self, *path: str | int) -> np.random.SeedSequence:
@@ -67,7 +70,7 @@ class TraceStudy:
     @functools.cached_property
     def calibration(self) -> C.Calibration:
         """The calibration both claim modules share (one per master seed)."""
-        return C.shared_calibration(self.master_seed)
+        return C.shared_calibration(self.master_seed, solved_only=self.solved_only)
 
     def make_protocol(self) -> C.TraceProtocol:
         """The trace settings: the calibrated ones with this tier's ``n_traces`` (override to vary them)."""
@@ -80,7 +83,10 @@ class TraceStudy:
 
     @functools.cached_property
     def traces(self) -> C.Traces:
-        """The study's traces, from the seed stream ``(stream, 'traces')``."""
+        """The study's traces, from the seed stream ``(stream, 'traces')`` (solved ones only, from
+        ``(stream, 'solved_traces')``, when ``solved_only``)."""
+        if self.solved_only:
+            return C.generate_solved_traces(self.protocol, seed_seq=self.seq("solved_traces"))
         return C.generate_traces(self.protocol, seed_seq=self.seq("traces"))
 
     @functools.cached_property
@@ -112,6 +118,11 @@ class TraceStudy:
     def calibration_note(self) -> str:
         """What the calibration aimed at and achieved, for the protocol record."""
         c = self.calibration.chosen
+        if self.solved_only:
+            return (f"grid point whose solved traces (stopped on the loss criterion) come closest to source 000's "
+                    f"mean 34.5 / variance 9.11 (1.2); achieved on them mean {c.mean:.2f}, variance {c.var:.2f}, "
+                    f"range {c.min}-{c.max}; {c.frac_converged_loss:.0%} of all traces solved (distance "
+                    f"{c.distance:.2f}, master seed {self.master_seed}); unsolved traces are left out of the data set")
         return (f"grid point closest to source 000's mean 34.5 / variance 9.11 (1.2); achieved mean {c.mean:.2f}, "
                 f"variance {c.var:.2f}, range {c.min}-{c.max}, {c.frac_max_epochs:.0%} of traces capped (distance "
                 f"{c.distance:.2f}, master seed {self.master_seed})")

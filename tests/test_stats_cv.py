@@ -1,0 +1,130 @@
+"""Tests of ``harness.evidence.stats.cv_by_units``: calibration at the claims' data shape, and contracts.
+
+The claims of source 000/001 decide statements about cross-validated R² from 100 traces of ~34
+recorded states each, 10 folds. The calibration test simulates exactly that shape, with a trace
+effect in the target and in both features (states of one trace are correlated), and two linear
+models whose true R² are equal: a claim "R²(a) - R²(b) > 0" must then be confirmed and refuted
+each at most alpha/2 of the time (+ a Monte-Carlo allowance of 3 standard errors), under
+GroupKFold by trace and under the document's KFold over rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from harness.evidence import stats
+from harness.evidence.verdicts import Verdict
+
+ALPHA = 0.05
+N_TRACES, ROWS_PER_TRACE, N_SPLITS = 100, 34, 10
+REPLICATIONS = 2000  # MC sd of a 0.025 rate: 0.0035; a rule erring at alpha (0.05) fails the bound w.p. > 0.99
+
+
+def _r2_difference(sums: np.ndarray) -> np.ndarray:
+    """R²(a) - R²(b) from summed columns (..., 5): rows, sum y, sum y², SSE a, SSE b."""
+    n, s_y, s_yy, sse_a, sse_b = np.moveaxis(sums, -1, 0)
+    return (sse_b - sse_a) / (s_yy - s_y**2 / n)
+
+
+def _held_out_ols(x: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
+    """Out-of-fold predictions of the OLS line y ~ a + b x, each fold fitted on the others (closed form)."""
+    per_fold = np.stack([np.bincount(fold, weights=w, minlength=N_SPLITS)
+                         for w in (np.ones_like(x), x, y, x * x, x * y)])  # (5, K)
+    n, s_x, s_y, s_xx, s_xy = per_fold.sum(axis=1, keepdims=True) - per_fold  # training sums (5, K)
+    slope = (s_xy - s_x * s_y / n) / (s_xx - s_x**2 / n)
+    intercept = (s_y - slope * s_x) / n
+    return intercept[fold] + slope[fold] * x
+
+
+def _simulated_unit_sums(rng: np.random.Generator, *, grouped: bool) -> np.ndarray:
+    """Per-trace sums (G, 5) of one simulated 10-fold CV of two equally good one-feature OLS models."""
+    trace = np.repeat(np.arange(N_TRACES), ROWS_PER_TRACE)  # (R,)
+    x_a = rng.normal(size=N_TRACES)[trace] + rng.normal(size=trace.size)
+    x_b = rng.normal(size=N_TRACES)[trace] + rng.normal(size=trace.size)
+    y = rng.normal(size=N_TRACES)[trace] + x_a + x_b + rng.normal(size=trace.size)
+    fold = (rng.permutation(N_TRACES)[trace] if grouped else rng.permutation(trace.size)) % N_SPLITS
+    columns = [np.ones_like(y), y, y**2] + [(y - _held_out_ols(x, y, fold)) ** 2 for x in (x_a, x_b)]
+    return np.stack([np.bincount(trace, weights=c, minlength=N_TRACES) for c in columns], axis=1)
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["group_kfold_by_trace", "kfold_over_rows"])
+def test_each_one_sided_error_is_at_most_half_alpha_at_the_claims_shape(grouped):
+    rng = np.random.default_rng(20261130)
+    verdicts = [
+        stats.cv_by_units(_simulated_unit_sums(rng, grouped=grouped), _r2_difference, region=(0.0, math.inf),
+                          n_splits=N_SPLITS, alpha=ALPHA).verdict
+        for _ in range(REPLICATIONS)
+    ]
+    bound = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPLICATIONS)
+    false_confirm = verdicts.count(Verdict.CONFIRMED) / REPLICATIONS
+    false_refute = verdicts.count(Verdict.REFUTED) / REPLICATIONS
+    assert false_confirm <= bound and false_refute <= bound, (false_confirm, false_refute, bound)
+
+
+def _mean_statistic(sums: np.ndarray) -> np.ndarray:
+    """Mean of a per-unit quantity from summed columns (..., 2): count, sum."""
+    return sums[..., 1] / sums[..., 0]
+
+
+def _units(values: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones_like(values), values])
+
+
+def test_jackknife_se_of_a_mean_is_the_t_standard_error_times_the_correction():
+    values = np.random.default_rng(1).normal(size=40)
+    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
+    expected = values.std(ddof=1) / math.sqrt(values.size) * math.sqrt(1 + 1 / 9)
+    assert ev.detail["se"] == pytest.approx(expected, rel=1e-9)
+    assert ev.estimate == pytest.approx(values.mean(), rel=1e-12)
+
+
+def test_verdict_agrees_with_its_p_values():
+    rng = np.random.default_rng(2)
+    for shift in (-1.0, -0.2, 0.0, 0.2, 1.0):
+        ev = stats.cv_by_units(_units(rng.normal(shift, 1.0, size=30)), _mean_statistic, region=(0.0, math.inf),
+                               n_splits=10)
+        assert (ev.verdict is Verdict.REFUTED) == (ev.p_value <= ALPHA)
+        assert (ev.verdict is Verdict.CONFIRMED) == (ev.detail["p_confirm"] <= ALPHA)
+
+
+def test_clear_effects_confirm_and_refute():
+    values = np.random.default_rng(3).normal(5.0, 1.0, size=50)
+    assert stats.cv_by_units(_units(values), _mean_statistic, region=(0.0, math.inf), n_splits=10).verdict \
+        is Verdict.CONFIRMED
+    assert stats.cv_by_units(_units(values), _mean_statistic, region=(-math.inf, 0.0), n_splits=10).verdict \
+        is Verdict.REFUTED
+
+
+def test_a_region_narrower_than_the_interval_is_flagged_cannot_confirm():
+    values = np.random.default_rng(4).normal(0.0, 1.0, size=20)
+    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-0.01, 0.01), n_splits=10)
+    assert ev.detail["cannot_confirm_at_n"] is True
+    assert ev.verdict is not Verdict.CONFIRMED
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(unit_sums=np.ones((2, 2))), "shape"),
+    (dict(unit_sums=np.full((5, 2), np.nan)), "finite"),
+    (dict(region=(1.0, 0.0)), "region"),
+    (dict(n_splits=1), "n_splits"),
+    (dict(alpha=1.5), "alpha"),
+])
+def test_bad_input_raises_value_error(bad, match):
+    kwargs = dict(unit_sums=_units(np.arange(6.0)), statistic=_mean_statistic, region=(0.0, 1.0), n_splits=10)
+    kwargs.update(bad)
+    with pytest.raises(ValueError, match=match):
+        stats.cv_by_units(**kwargs)
+
+
+def test_constant_units_have_no_interval():
+    with pytest.raises(ValueError, match="standard error is 0"):
+        stats.cv_by_units(_units(np.ones(6)), _mean_statistic, region=(0.0, 2.0), n_splits=10)
+
+
+def test_effect_size_is_measured_from_the_nearest_edge():
+    values = np.random.default_rng(5).normal(0.9, 1.0, size=30)
+    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
+    assert ev.effect_size == pytest.approx((ev.estimate - 1.0) / ev.detail["se"], rel=1e-12)
