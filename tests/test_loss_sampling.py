@@ -141,6 +141,14 @@ def test_rank_correlation_exceeds_detects_a_monotone_relation():
     assert ev.verdict is Verdict.CONFIRMED and ev.estimate > 0.99
 
 
+def test_rank_correlation_matches_scipy_spearman():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=60), rng.normal(size=60)
+    y[:10] = y[10:20]  # ties
+    ev = rules.rank_correlation_exceeds(x, y + 0.5 * x, 0.0, rng=np.random.default_rng(6))
+    assert ev.estimate == pytest.approx(sps.spearmanr(x, y + 0.5 * x).statistic, rel=1e-12)
+
+
 def test_log_distance_is_zero_at_the_target():
     target = cal.CONTROL_TARGETS["relu_pair"]
     assert cal.log_distance(dict(target), target) == pytest.approx(0.0, abs=1e-12)

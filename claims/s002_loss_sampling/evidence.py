@@ -286,11 +286,21 @@ def raw_evidence(entry: Entry, study: LossSamplingStudy | None, rng: np.random.G
     return replace(ev, n=n, detail={**ev.detail, "n_tested": ev.n})
 
 
-def evaluate(entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str) -> Evidence:
-    """The entry's evidence, Holm-corrected over its family (each member computed from its own claim seed)."""
+def evaluate(entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str,
+             cache: dict | None = None) -> Evidence:
+    """The entry's evidence, Holm-corrected over its family (each member computed from its own claim seed).
+
+    ``cache`` (keyed by family) keeps a family's corrected evidences for its other members' tests.
+    """
+    key = entry.claim.family or entry.claim.id
+    if cache is not None and key in cache:
+        return cache[key][entry.claim.id]
     family = [e for e in ENTRIES if entry.claim.family and e.claim.family == entry.claim.family] or [entry]
     evs = [raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
            for e in family]
     if len(evs) > 1:
         evs = stats.holm(evs, alpha=ALPHA)
-    return evs[[e.claim.id for e in family].index(entry.claim.id)]
+    results = {e.claim.id: ev for e, ev in zip(family, evs)}
+    if cache is not None:
+        cache[key] = results
+    return results[entry.claim.id]

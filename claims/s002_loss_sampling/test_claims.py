@@ -34,16 +34,26 @@ FIGURES = {
 
 @pytest.fixture(scope="module")
 def studies(claims_tier):
-    """``studies(master_seed, group, **overrides)``: the study of a model (one per process and key)."""
+    """``studies(master_seed, group, **overrides)``: the study of a model (one per process and key).
+
+    A swept study (overrides) reuses the base study's training calibration, changing one setting."""
     cache: dict = {}
 
     def get(master_seed: int, group: str, **overrides) -> LossSamplingStudy:
         key = (master_seed, group, tuple(sorted(overrides.items())))
         if key not in cache:
-            cache[key] = LossSamplingStudy(master_seed, claims_tier, MODEL_OF[group], **overrides)
+            base = get(master_seed, group).training_calibration if overrides else None
+            cache[key] = LossSamplingStudy(master_seed, claims_tier, MODEL_OF[group], calibration=base, **overrides)
         return cache[key]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def families():
+    """Holm-corrected evidence per (master seed, family), shared by the family's tests in one process."""
+    cache: dict = {}
+    return lambda master_seed: cache.setdefault(master_seed, {})
 
 
 def bind(claim: Claim, study: LossSamplingStudy | None) -> Claim:
@@ -68,11 +78,12 @@ def _params(entries):
 
 
 @pytest.mark.parametrize("entry", _params(ENTRIES))
-def test_claim(entry, studies, claims_master_seed, claims_tier, claims_verdict):
+def test_claim(entry, studies, families, claims_master_seed, claims_tier, claims_verdict):
     measured = entry.kind not in TEXT_KINDS
     study = studies(claims_master_seed, entry.group) if measured else None
     evidence = evaluate(entry, lambda group: studies(claims_master_seed, group),
-                        lambda claim: numpy_generator(claim_seed_sequence(claims_master_seed, claim.id)), claims_tier)
+                        lambda claim: numpy_generator(claim_seed_sequence(claims_master_seed, claim.id)), claims_tier,
+                        families(claims_master_seed))
     for name, draw in FIGURES.get(entry.claim.id, []):
         fig = draw(study)
         if fig is not None:

@@ -45,12 +45,14 @@ def summary(losses: np.ndarray) -> dict[str, float]:
             "p0": float(x.min()), "max": float(x.max())}
 
 
-def typical_summary(losses: np.ndarray, rng: np.random.Generator, *, repeats: int, n: int = BASELINE_N) -> dict[str, float]:
-    """Median over ``repeats`` samples of ``n`` (without replacement from ``losses``) of each statistic."""
+def typical_summary(losses: np.ndarray, *, n: int = BASELINE_N) -> dict[str, float]:
+    """Median, over the disjoint samples of ``n`` that ``losses`` (R * n,) splits into, of each statistic."""
     if losses.size < n:
         raise ValueError(f"need at least {n} losses, got {losses.size}")
-    rows = [summary(rng.choice(losses, size=n, replace=False)) for _ in range(repeats)]
-    return {key: float(np.median([r[key] for r in rows])) for key in rows[0]}
+    blocks = np.asarray(losses, dtype=float)[: losses.size // n * n].reshape(-1, n)  # (R, n)
+    per_block = {"mean": blocks.mean(axis=1), "median": np.median(blocks, axis=1),
+                 "p25": np.percentile(blocks, 25, axis=1), "p0": blocks.min(axis=1), "max": blocks.max(axis=1)}
+    return {key: float(np.median(values)) for key, values in per_block.items()}
 
 
 def log_distance(observed: dict[str, float], target: dict[str, float]) -> float:
@@ -74,13 +76,12 @@ class SchemeCalibration:
     distance: dict[str, float]
 
 
-def calibrate_scheme(model: Model, data: Dataset, *, generator: torch.Generator, rng: np.random.Generator,
-                     n_draws: int, repeats: int) -> SchemeCalibration:
-    """Pick the scheme whose initial losses best reproduce the model's baseline summary."""
+def calibrate_scheme(model: Model, data: Dataset, *, generator: torch.Generator, n_draws: int) -> SchemeCalibration:
+    """Pick the scheme whose initial losses best reproduce the model's baseline summary (n_draws // 100 samples of 100)."""
     typical, distance = {}, {}
     for name, scheme in SCHEMES.items():
         losses = mse(model, scheme.draw(model, n_draws, generator), data.X, data.Y).numpy().astype(float)
-        typical[name] = typical_summary(losses, rng, repeats=repeats)
+        typical[name] = typical_summary(losses)
         distance[name] = log_distance(typical[name], BASELINE[model.name])
     return SchemeCalibration(min(distance, key=distance.get), typical, distance)
 

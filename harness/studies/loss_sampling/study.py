@@ -23,7 +23,7 @@ from harness.engine.optim import adam, sgd
 from harness.engine.rng import torch_generator
 from harness.engine.schedules import Constant
 from harness.engine.trainer import StoppingRule, TrainResult, train
-from harness.seeds import numpy_generator, seed_sequence
+from harness.seeds import seed_sequence
 from harness.studies.loss_sampling import calibration as cal
 from harness.studies.loss_sampling.metrics import Outcomes, outcomes
 from harness.studies.loss_sampling.optimizers import MemberwiseOptimizer
@@ -62,17 +62,16 @@ OTHER_LR = {"relu_pair": 0.1, "mlp_2_2_2": 0.01}
 
 @dataclass(frozen=True)
 class Sizes:
-    """Population sizes of one tier: members per arm, baseline draws, calibration members per lr."""
+    """Population sizes of one tier: members per arm, baseline draws, calibration members per lr, scheme draws."""
 
     arm: int
     baseline: int
     calibration: int
     scheme_draws: int
-    scheme_repeats: int
 
 
-SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=300, scheme_draws=20_000, scheme_repeats=200),
-         "full": Sizes(arm=2000, baseline=20_000, calibration=1000, scheme_draws=100_000, scheme_repeats=1000)}
+SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=300, scheme_draws=20_000),
+         "full": Sizes(arm=2000, baseline=20_000, calibration=1000, scheme_draws=100_000)}
 
 
 @dataclass(frozen=True)
@@ -87,10 +86,15 @@ class ArmRun:
 
 
 class LossSamplingStudy:
-    """Everything the claims of one model need, built lazily once per (seed, tier, overrides)."""
+    """Everything the claims of one model need, built lazily once per (seed, tier, overrides).
+
+    ``scheme`` / ``lr`` / ``threshold_mode`` override the calibrated or stated setting (the full
+    tier's sweep); ``calibration`` reuses another study's training calibration (threshold, limit, lr).
+    """
 
     def __init__(self, master_seed: int, tier: str, model_name: str, *, scheme: str | None = None,
-                 lr: float | None = None, threshold_mode: str = "stated") -> None:
+                 lr: float | None = None, threshold_mode: str = "stated",
+                 calibration: cal.TrainingCalibration | None = None) -> None:
         if tier not in SIZES:
             raise ValueError(f"tier must be one of {tuple(SIZES)}, got {tier!r}")
         if threshold_mode not in ("stated", "reference"):
@@ -98,6 +102,8 @@ class LossSamplingStudy:
         self.model, self.data = model_and_data(model_name)
         self.master_seed, self.tier, self.sizes = master_seed, tier, SIZES[tier]
         self.scheme_override, self.lr_override, self.threshold_mode = scheme, lr, threshold_mode
+        if calibration is not None:
+            self.training_calibration = calibration  # a sweep reuses its base study's (cached_property slot)
 
     def seq(self, *path: str | int) -> np.random.SeedSequence:
         """The seed sequence of the study piece ``path``."""
@@ -111,8 +117,7 @@ class LossSamplingStudy:
     @functools.cached_property
     def scheme_calibration(self) -> cal.SchemeCalibration:
         return cal.calibrate_scheme(self.model, self.data, generator=self.generator("calibration", "scheme"),
-                                    rng=numpy_generator(self.seq("calibration", "scheme_subsamples")),
-                                    n_draws=self.sizes.scheme_draws, repeats=self.sizes.scheme_repeats)
+                                    n_draws=self.sizes.scheme_draws)
 
     @property
     def scheme(self):
