@@ -115,8 +115,13 @@ def trend(entry, study, rng):
 
 
 def mirror(entry, study, rng):
-    m = study.arm(entry.args["arm"]).outcomes.mirror
-    return rules.rate_matches(int(m.sum()), m.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    o = study.arm(entry.args["arm"]).outcomes
+    ev = rules.rate_matches(int(o.mirror.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    asym = o.asymmetry[o.success]
+    return replace(ev, detail={**ev.detail, "successes": int(o.success.sum()),
+                               "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,
+                               "mirrored_at_tol_0.25": int((o.asymmetry <= 0.25).sum()),
+                               "mirrored_at_tol_0.5": int((o.asymmetry <= 0.5).sum())})
 
 
 def _own_arms(study):
@@ -130,7 +135,9 @@ def dead_share(entry, study, rng):
     if not chosen.any():
         return _no_data("no runs with this outcome")
     ev = stats.rate_at_least(int(dead[chosen].sum()), int(chosen.sum()), entry.args["share"], alpha=ALPHA)
-    return replace(ev, detail={**ev.detail, "reading": "'can have' = at least 5% of such runs have a dead unit at the end"})
+    return replace(ev, detail={**ev.detail, "reading": "'can have' = at least 5% of such runs have a dead unit at the end",
+                               "note": "model 1 solves XOR only with both units alive (one ReLU of an affine map cannot), "
+                                       "and a unit dead on all four points gets no gradient, so a successful run has none"})
 
 
 def dead_differ(entry, study, rng):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from statsmodels.stats.proportion import proportion_confint
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from statsmodels.stats.proportion import proportion_confint  # noqa: E402
-
-from harness.studies.loss_sampling.study import ARMS, STATED_THRESHOLDS, LossSamplingStudy  # noqa: E402
+from harness.studies.loss_sampling.study import ARMS, STATED_THRESHOLDS, LossSamplingStudy
 
 DOC_SUCCESS = {"relu_pair": {"control": 29, "p50": 35, "p25": 43, "p0": 50, "anti_p50": 14},
                "mlp_2_2_2": {"control": 10, "p0": 19}}

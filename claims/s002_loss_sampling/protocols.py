@@ -53,6 +53,8 @@ class ArmsProtocol(Protocol):
     # Reading of vague words.
     reading: Setting = Setting("see each claim's note", "assumed", "'can have' = at least 5% of runs; '~100' = +-50%; "
                                "'2'/'4' samples = +-25%; '<<' = at most half; an epoch = 3 forward-pass equivalents")
+    # Which variant of the settings: the main protocol, or a full-tier sweep's override.
+    variant: Setting = Setting("main", "assumed", "calibrated and stated settings as listed; a sweep claim overrides one")
 
 
 @dataclass(frozen=True)

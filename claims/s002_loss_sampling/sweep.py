@@ -29,7 +29,7 @@ def _sweep_entries() -> list[Entry]:
         main = BY_ID[main_id]
         for variant, overrides in VARIANTS[main.group].items():
             note = f"sweep of {main_id}: {overrides} instead of the calibrated/stated setting"
-            protocol = dataclasses.replace(main.claim.protocol, reading=Setting(overrides, "assumed", note))
+            protocol = dataclasses.replace(main.claim.protocol, variant=Setting(overrides, "assumed", note))
             name = main_id.split(".")[2]
             claim = dataclasses.replace(main.claim, id=f"002.{main.group}.sweep_{name}_{variant}", protocol=protocol,
                                         family=None, n=main.claim.n_full or main.claim.n)

@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from harness.evidence.claims import Claim, claim_seed_sequence
+from harness.evidence.claims import Claim, Setting, claim_seed_sequence
 from harness.evidence.plugin import claim_test
 from harness.seeds import numpy_generator
 from harness.studies.loss_sampling.study import LossSamplingStudy
@@ -56,16 +56,19 @@ def families():
     return lambda master_seed: cache.setdefault(master_seed, {})
 
 
-def bind(claim: Claim, study: LossSamplingStudy | None) -> Claim:
-    """``claim`` with the study's calibrated settings filled in (compare=False fields)."""
+def bind(entry: Entry, study: LossSamplingStudy | None) -> Claim:
+    """The entry's claim with the study's calibrated settings filled in (compare=False fields)."""
+    claim = entry.claim
     if study is None:
         return claim
     names = {f.name for f in dataclasses.fields(claim.protocol)}
     calib = study.training_calibration if "lr" in names else None
-    values = {"scheme": study.scheme.name}
+    values = {"scheme": entry.args.get("scheme", study.scheme.name)}
     if calib is not None:
         values |= {"lr": study.lr, "loss_below": calib.loss_below, "max_epochs": calib.max_epochs}
     settings = {k: dataclasses.replace(getattr(claim.protocol, k), value=v) for k, v in values.items() if k in names}
+    if "scheme" in entry.args:
+        settings["scheme"] = Setting(entry.args["scheme"], "stated", "2.2: 'Control: Standard normal initialization'")
     return dataclasses.replace(claim, protocol=dataclasses.replace(claim.protocol, **settings))
 
 
@@ -88,7 +91,7 @@ def test_claim(entry, studies, families, claims_master_seed, claims_tier, claims
         fig = draw(study)
         if fig is not None:
             claims_verdict.figure(name, fig)
-    claims_verdict(bind(entry.claim, study), evidence)
+    claims_verdict(bind(entry, study), evidence)
 
 
 @pytest.mark.full
@@ -96,4 +99,4 @@ def test_claim(entry, studies, families, claims_master_seed, claims_tier, claims
 def test_sweep(entry, studies, claims_master_seed, claims_tier, claims_verdict, claims_expected_verdicts):
     study = studies(claims_master_seed, entry.group, **entry.args["overrides"])
     evidence = sweep_evidence(entry, study, claims_master_seed, claims_tier, claims_expected_verdicts)
-    claims_verdict(bind(entry.claim, study), evidence)
+    claims_verdict(bind(entry, study), evidence)

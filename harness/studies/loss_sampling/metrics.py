@@ -39,14 +39,19 @@ def dead_units(model: Model, params: torch.Tensor, X: torch.Tensor) -> torch.Ten
     return (pre <= 0).all(dim=-1).sum(dim=-1)
 
 
+def mirror_asymmetry(model: Model, params: torch.Tensor) -> torch.Tensor:
+    """``|W0 + W1| / ((|W0| + |W1|) / 2)`` of each member (B,): 0 for exact mirrors, inf for zero rows."""
+    weights, _ = first_layer(model, params)
+    w0, w1 = weights[:, 0], weights[:, 1]
+    scale = (w0.norm(dim=-1) + w1.norm(dim=-1)) / 2
+    return torch.where(scale > 0, (w0 + w1).norm(dim=-1) / scale, torch.full_like(scale, float("inf")))
+
+
 def mirror_symmetric(model: Model, params: torch.Tensor, *, tol: float = MIRROR_TOL) -> torch.Tensor:
     """Whether each member's two weight rows mirror each other, W1 = -W0 within ``tol`` (B,) bool."""
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol}")
-    weights, _ = first_layer(model, params)
-    w0, w1 = weights[:, 0], weights[:, 1]
-    scale = (w0.norm(dim=-1) + w1.norm(dim=-1)) / 2
-    return ((w0 + w1).norm(dim=-1) <= tol * scale) & (scale > 0)
+    return mirror_asymmetry(model, params) <= tol
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Outcomes:
     dead_initial: np.ndarray
     dead_final: np.ndarray
     mirror: np.ndarray
+    asymmetry: np.ndarray
     distance: np.ndarray
 
     def subset(self, mask: np.ndarray) -> "Outcomes":
@@ -98,5 +104,6 @@ def outcomes(model: Model, data: Dataset, initial: torch.Tensor, result: TrainRe
         dead_initial=dead_units(model, initial, X).numpy(),
         dead_final=dead_units(model, final, X).numpy(),
         mirror=mirror_symmetric(model, final).numpy() if model.name == "relu_pair" else np.zeros(len(final), bool),
+        asymmetry=mirror_asymmetry(model, final).numpy().astype(float),
         distance=(final - initial).to(torch.float64).norm(dim=1).numpy(),
     )
