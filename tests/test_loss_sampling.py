@@ -153,6 +153,7 @@ def test_log_distance_is_zero_at_the_target():
     target = cal.CONTROL_TARGETS["relu_pair"]
     assert cal.log_distance(dict(target), target) == pytest.approx(0.0, abs=1e-12)
     assert cal.log_distance({**target, "median": 246}, target) == pytest.approx(math.log(2) ** 2)
+    assert cal.log_distance({**target, "converged": 0.0}, target) > 100  # successes that never converged: no fit
 
 
 def test_schemes_and_reference_percentiles():

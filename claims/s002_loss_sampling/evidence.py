@@ -118,7 +118,7 @@ def mirror(entry, study, rng):
     o = study.arm(entry.args["arm"]).outcomes
     ev = rules.rate_matches(int(o.mirror.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
     asym = o.asymmetry[o.success]
-    return replace(ev, detail={**ev.detail, "successes": int(o.success.sum()),
+    return replace(ev, detail={**ev.detail, "successful_runs": int(o.success.sum()),
                                "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,
                                "mirrored_at_tol_0.25": int((o.asymmetry <= 0.25).sum()),
                                "mirrored_at_tol_0.5": int((o.asymmetry <= 0.5).sum())})

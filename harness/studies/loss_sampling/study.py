@@ -70,7 +70,7 @@ class Sizes:
     scheme_draws: int
 
 
-SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=300, scheme_draws=20_000),
+SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=400, scheme_draws=20_000),
          "full": Sizes(arm=2000, baseline=20_000, calibration=1000, scheme_draws=100_000)}
 
 
@@ -189,8 +189,10 @@ class LossSamplingStudy:
         names = sorted(OPTIMIZERS)
         optimizer = MemberwiseOptimizer(tuple(OPTIMIZERS[k] for k in names), tuple(names.index(o) for o in optimizers),
                                         tuple(float(lr) for lr in lrs))
+        # Eager on purpose: at most ~15k members for a few hundred epochs, where compiling each
+        # distinct (optimizer, rule, record) spec would cost more than it saves.
         return train(self.model, params, self.data, optimizer, schedule=Constant(1.0),
-                     stopping=StoppingRule(max_epochs=max_epochs, loss_below=loss_below), record=record)
+                     stopping=StoppingRule(max_epochs=max_epochs, loss_below=loss_below), record=record, compile=False)
 
     def plan(self) -> list[tuple[Arm, str]]:
         """(arm, optimizer) pairs trained together: every arm with the model's optimizer, plus the
