@@ -163,3 +163,56 @@ def test_schemes_and_reference_percentiles():
         get_scheme("nope")
     ref = reference_percentiles(np.arange(101.0), [0, 50])
     assert ref == {0.0: 0.0, 50.0: 50.0}
+
+
+def test_typical_summary_uses_disjoint_samples_of_100():
+    losses = np.tile(np.arange(100.0), 3)  # three identical samples of 100
+    out = cal.typical_summary(losses)
+    assert out == {"mean": 49.5, "median": 49.5, "p25": 24.75, "p0": 0.0, "max": 99.0}
+    with pytest.raises(ValueError):
+        cal.typical_summary(np.arange(10.0))
+
+
+def test_settle_reads_stops_off_a_trajectory():
+    # Two members: loss crosses 0.01 at epoch 2 for member 0, never for member 1.
+    loss = torch.tensor([[1.0, 1.0], [0.5, 0.9], [0.005, 0.8], [0.001, 0.7]])
+    good = torch.tensor([0.5, -0.5, -0.5, 0.5, 0.0, 0.0])  # solves XOR exactly
+    bad = torch.zeros(6)
+    params = torch.stack([torch.stack([good, bad])] * 4)  # (S, B, P)
+    traj = type("T", (), {"loss": loss, "params": params})()
+    success, epochs, converged = cal.settle(MODEL, XOR, traj, 0.01, 3)
+    assert success.tolist() == [True, False] and epochs.tolist() == [2, 3] and converged.tolist() == [True, False]
+
+
+def test_choose_training_prefers_the_closest_grid_point_and_ignores_nan():
+    target = cal.CONTROL_TARGETS["mlp_2_2_2"]
+    table = {(0.1, 0.01, 600): {**target, "p10": 820.0}, (0.2, 0.01, 600): dict(target),
+             (0.3, 0.01, 600): {**target, "p10": float("nan")}}
+    assert cal.choose_training("mlp_2_2_2", table) == (0.2, 0.01, 600)
+
+
+def test_epoch_summary_counts_only_successful_runs():
+    out = cal.epoch_summary(np.array([True, True, False]), np.array([10, 30, 600]), np.array([True, False, False]))
+    assert out["success"] == pytest.approx(2 / 3) and out["median"] == 20 and out["converged"] == 0.5
+
+
+def test_mean_and_quantile_matches_confirm_their_own_distribution():
+    x = np.random.default_rng(7).exponential(size=5000)
+    assert rules.mean_matches(x, 1.0, m=100).verdict is Verdict.CONFIRMED
+    assert rules.quantile_matches(x, math.log(2), p=0.5, m=100).verdict is Verdict.CONFIRMED
+    assert rules.quantile_matches(x, 3.0, p=0.5, m=100).verdict is Verdict.REFUTED
+
+
+def test_metric_within_is_refuted_outside_and_inconclusive_on_an_edge():
+    x = np.random.default_rng(8).normal(0, 1, size=400)
+    inside = rules.metric_within(x, 0.8, 1.2, rng=np.random.default_rng(9))
+    outside = rules.metric_within(x, 2.0, 3.0, rng=np.random.default_rng(9))
+    edge = rules.metric_within(x, 0.5, float(np.std(x, ddof=1)), rng=np.random.default_rng(9))
+    assert (inside.verdict, outside.verdict, edge.verdict) == (Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE)
+
+
+def test_rate_region_is_the_clopper_pearson_interval():
+    lo, hi = rules.rate_region(29, 50, 0.05)
+    assert lo == pytest.approx(sps.beta.ppf(0.025, 29, 22)) and hi == pytest.approx(sps.beta.ppf(0.975, 30, 21))
+    with pytest.raises(ValueError):
+        rules.rate_region(51, 50, 0.05)
