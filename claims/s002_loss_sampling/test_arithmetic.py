@@ -1,9 +1,7 @@
-"""Claims of source 002, "Results: Loss-Based Sampling Initialization for Neural Networks".
+"""Source 002, appendices A.2 and A.3: the exact arithmetic (no training; measured claims: test_claims.py).
 
-Wired so far: the exact arithmetic of appendix A.2 (the 0.125 loss plateau of the two-layer
-network on one-hot centered XOR) and A.3 (expected number of samples to draw an initialization
-below a loss percentile). These need no training; the sampling experiments of sections 3 and 4
-come with the population trainer. The tests carry no tier mark, so they run in both tiers.
+A.2: the 0.125 loss plateau of the two-layer network on one-hot centered XOR. A.3: the expected
+number of samples to draw an initialization below a loss percentile.
 
 Finding: with PyTorch's MSE (mean over all N x O elements) the output [0.5, 0.5] on one-hot
 XOR has loss 0.25, not 0.125, because the "other" class errs by 0.5 as well; the document's

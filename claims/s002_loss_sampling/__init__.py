@@ -1,0 +1,1 @@
+"""Claims of source 002 (loss-based sampling initialisation): protocols, catalogue, evidence, figures, tests."""

@@ -1,0 +1,313 @@
+"""Evidence of every source-002 claim kind, computed from a :class:`LossSamplingStudy` (no training here).
+
+``KINDS`` maps an entry's kind to a function ``(entry, study, rng) -> Evidence``; ``evaluate``
+sets the evidence's ``n`` to the claim's declared runs (keeping the tested count in
+``detail['n_tested']``) and Holm-corrects the claim's family.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from harness.engine.models import get_model
+from harness.engine.trainer import StopReason
+from harness.evidence import stats
+from harness.evidence.verdicts import Evidence, Verdict
+from harness.studies.loss_sampling import evidence as rules
+from harness.studies.loss_sampling.calibration import BASELINE_N
+from harness.studies.loss_sampling.study import ARMS, LossSamplingStudy
+
+from claims.s002_loss_sampling.catalogue import ALPHA, ENTRIES, Entry
+
+DOC_RUNS = 50
+N_RESAMPLES = 1999
+
+
+def _epochs(study: LossSamplingStudy, arm: str) -> np.ndarray:
+    o = study.arm(arm).outcomes
+    return o.epochs[o.success].astype(float)
+
+
+def _baseline(study, entry):
+    scheme = entry.args.get("scheme")
+    if scheme is None:
+        return study.baseline
+    return study.initial_sample(scheme, study.sizes.baseline, "baseline")
+
+
+def baseline_quantile(entry, study, rng):
+    losses, _ = _baseline(study, entry)
+    return rules.quantile_matches(losses, entry.args["value"], p=entry.args["p"], m=BASELINE_N, alpha=ALPHA)
+
+
+def baseline_mean(entry, study, rng):
+    losses, _ = _baseline(study, entry)
+    return rules.mean_matches(losses, entry.args["value"], m=BASELINE_N, alpha=ALPHA)
+
+
+def baseline_accuracy(entry, study, rng):
+    _, acc = _baseline(study, entry)
+    hits = np.isin(np.round(acc, 6), np.round(entry.args["levels"], 6))
+    return rules.rate_matches(int(hits.sum()), hits.size, entry.args["k"], BASELINE_N, alpha=ALPHA)
+
+
+def arm_success(entry, study, rng):
+    s = study.arm(entry.args["arm"]).outcomes.success
+    return rules.rate_matches(int(s.sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
+
+
+def arm_stuck(entry, study, rng):
+    s = study.arm(entry.args["arm"]).outcomes.success
+    return rules.rate_matches(int((~s).sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
+
+
+def epochs_quantile(entry, study, rng):
+    a = entry.args
+    return rules.quantile_matches(_epochs(study, a["arm"]), a["value"], p=a["p"], m=a["m"], alpha=ALPHA)
+
+
+def epochs_mean(entry, study, rng):
+    a = entry.args
+    return rules.mean_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA)
+
+
+def epochs_sd(entry, study, rng):
+    a = entry.args
+    return rules.sd_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA, rng=rng)
+
+
+def _counts(study, arm, field="success", optimizer=None):
+    values = getattr(study.arm(arm, optimizer).outcomes, field)
+    return int(values.sum()), int(values.size)
+
+
+def rates_differ(entry, study, rng):
+    a = entry.args
+    return stats.rates_differ(*_counts(study, a["a"]), *_counts(study, a["b"]), direction=a["direction"], alpha=ALPHA)
+
+
+def speedup(entry, study, rng):
+    a = entry.args
+    ev = stats.medians_differ(_epochs(study, a["slow"]), _epochs(study, a["fast"]), direction="greater", alpha=ALPHA,
+                              n_resamples=N_RESAMPLES, rng=rng)
+    return replace(ev, detail={**ev.detail, "claimed_factor": a["factor"],
+                               "claimed_factor_in_ci": bool(ev.ci[0] <= a["factor"] <= ev.ci[1])})
+
+
+def dispersion(entry, study, rng):
+    a = entry.args
+    narrow, wide = _epochs(study, a["narrow"]), _epochs(study, a["wide"])
+    ev = stats.distributions_differ(np.abs(narrow - np.median(narrow)), np.abs(wide - np.median(wide)), direction="less",
+                                    alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
+    return replace(ev, test=f"{ev.test} on absolute deviations from each arm's median (Brown-Forsythe style)",
+                   detail={**ev.detail, "range_narrow": float(np.ptp(narrow)), "range_wide": float(np.ptp(wide)),
+                           "iqr_narrow": float(np.subtract(*np.percentile(narrow, [75, 25]))),
+                           "iqr_wide": float(np.subtract(*np.percentile(wide, [75, 25])))})
+
+
+def trend(entry, study, rng):
+    counts = [_counts(study, arm) for arm in entry.args["order"]]
+    return stats.monotone_trend([c[0] for c in counts], [c[1] for c in counts], direction="increasing", alpha=ALPHA)
+
+
+def mirror(entry, study, rng):
+    o = study.arm(entry.args["arm"]).outcomes
+    ev = rules.rate_matches(int(o.mirror.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    asym = o.asymmetry[o.success]
+    return replace(ev, detail={**ev.detail, "successful_runs": int(o.success.sum()),
+                               "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,
+                               "mirrored_at_tol_0.25": int((o.asymmetry <= 0.25).sum()),
+                               "mirrored_at_tol_0.5": int((o.asymmetry <= 0.5).sum())})
+
+
+def _own_arms(study):
+    return [study.arm(a.name).outcomes for a in ARMS[study.model.name]]
+
+
+def dead_share(entry, study, rng):
+    success = np.concatenate([o.success for o in _own_arms(study)])
+    dead = np.concatenate([o.dead_final > 0 for o in _own_arms(study)])
+    chosen = success == entry.args["success"]
+    if not chosen.any():
+        return _no_data("no runs with this outcome")
+    ev = stats.rate_at_least(int(dead[chosen].sum()), int(chosen.sum()), entry.args["share"], alpha=ALPHA)
+    return replace(ev, detail={**ev.detail, "reading": "'can have' = at least 5% of such runs have a dead unit at the end",
+                               "note": "model 1 solves XOR only with both units alive (one ReLU of an affine map cannot), "
+                                       "and a unit dead on all four points gets no gradient, so a successful run has none"})
+
+
+def dead_differ(entry, study, rng):
+    a = entry.args
+    good, bad = study.arm(a["good"]).outcomes, study.arm(a["bad"]).outcomes
+    return stats.rates_differ(int((good.dead_final > 0).sum()), len(good), int((bad.dead_final > 0).sum()), len(bad),
+                              direction="less", alpha=ALPHA)
+
+
+def no_dead(entry, study, rng):
+    o = study.arm(entry.args["arm"]).outcomes
+    return stats.always(int((o.dead_final == 0).sum()), len(o), alpha=ALPHA)
+
+
+def _stuck(study):
+    return [o.subset(~o.success) for o in _own_arms(study)]
+
+
+def failures_hit_limit(entry, study, rng):
+    stuck = _stuck(study)
+    reasons = np.concatenate([o.reason for o in stuck])
+    if reasons.size == 0:
+        return _no_data("no run ended below 100% accuracy")
+    return stats.always(int((reasons == int(StopReason.MAX_EPOCHS)).sum()), int(reasons.size), alpha=ALPHA)
+
+
+def plateau_values(study) -> dict[str, int]:
+    """How often each final loss (rounded to 3 decimals) occurs among stuck runs."""
+    losses = np.concatenate([o.final_loss for o in _stuck(study)])
+    values, counts = np.unique(np.round(losses, 3), return_counts=True)
+    return {f"{v:.3f}": int(c) for v, c in sorted(zip(values, counts), key=lambda vc: -vc[1])}
+
+
+def plateau_outputs(entry, study, rng):
+    outputs = np.concatenate([o.outputs for o in _stuck(study)])
+    if outputs.size == 0:
+        return _no_data("no stuck runs")
+    hits = (np.abs(outputs - 0.5) <= entry.args["tol"]).all(axis=(1, 2))
+    ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
+    return replace(ev, detail={**ev.detail, "plateau_losses": plateau_values(study),
+                               "reading": "most stuck runs (>= 50%) output [0.5, 0.5] (+-0.05) on every input"})
+
+
+def plateau_loss(entry, study, rng):
+    losses = np.concatenate([o.final_loss for o in _stuck(study)])
+    if losses.size == 0:
+        return _no_data("no stuck runs")
+    hits = np.abs(losses - entry.args["value"]) <= entry.args["tol"]
+    ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
+    return replace(ev, detail={**ev.detail, "plateau_losses": plateau_values(study),
+                               "reading": "most stuck runs (>= 50%) end at loss 0.125 +- 0.005"})
+
+
+def adam_vs_sgd(entry, study, rng):
+    totals = {}
+    for opt in ("adam", "sgd"):
+        pairs = [_counts(study, arm, optimizer=opt) for arm in ("control", "p0")]
+        totals[opt] = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
+    ev = stats.rates_differ(*totals["adam"], *totals["sgd"], direction="greater", alpha=ALPHA)
+    return replace(ev, detail={**ev.detail, "arms": "control + p0 pooled, same architecture, each optimizer"})
+
+
+def loss_distance(entry, study, rng):
+    o = study.arm(entry.args["arm"]).outcomes.subset(study.arm(entry.args["arm"]).outcomes.success)
+    return rules.rank_correlation_exceeds(o.initial_loss, o.distance, 0.0, alpha=ALPHA, rng=rng)
+
+
+def draws_mean(entry, study, rng):
+    a = entry.args
+    draws = study.arm(a["arm"]).sample.draws.numpy().astype(float)
+    ev = stats.mean_equals(draws, a["claimed"], margin=a["margin"], alpha=ALPHA)
+    p_hat = draws.size / draws.sum()
+    return replace(ev, detail={**ev.detail, "acceptance_rate": p_hat, "geometric_mean_1_over_p": 1 / p_hat,
+                               "variance_ratio_to_geometric": float(draws.var(ddof=1) / ((1 - p_hat) / p_hat**2))
+                               if p_hat < 1 else None, "max_draws": float(draws.max()),
+                               "capped": int(study.arm(a["arm"]).sample.capped.sum())})
+
+
+def clear_win(entry, study, rng):
+    a = entry.args
+    saved = float(np.median(_epochs(study, "control")) - np.median(_epochs(study, "p0")))
+    threshold = a["factor"] * a["epoch_cost"] * saved
+    draws = study.arm("p0").sample.draws.numpy().astype(float)
+    if threshold <= 0:
+        threshold = 1e-9
+    ev = stats.metric_below(draws, threshold, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
+    return replace(ev, detail={**ev.detail, "epochs_saved_median": saved, "forward_pass_equivalents_saved": saved * a["epoch_cost"]})
+
+
+def _exact(observed, claimed, *, rel_tol=0.0, abs_tol=0.5):
+    return stats.exact_value(observed, claimed, rel_tol=rel_tol, abs_tol=abs_tol, alpha=ALPHA)
+
+
+def relative_change(entry, study, rng):
+    a = entry.args
+    return _exact(100 * (a["new"] - a["old"]) / a["old"], a["claimed"])
+
+
+def ratio_arithmetic(entry, study, rng):
+    a = entry.args
+    return _exact(a["num"] / a["den"], a["claimed"], rel_tol=a["rel_tol"], abs_tol=0.0)
+
+
+def difference_arithmetic(entry, study, rng):
+    a = entry.args
+    return _exact(a["a"] - a["b"], a["claimed"])
+
+
+def reduction_arithmetic(entry, study, rng):
+    a = entry.args
+    return _exact(100 * (1 - a["new"] / a["old"]), a["claimed"])
+
+
+def param_count(entry, study, rng):
+    a = entry.args
+    return _exact(get_model(a["model"]).n_params, a["claimed"], abs_tol=0.0)
+
+
+def terms(entry, study, rng):
+    return _exact(sum(entry.args["terms"]), entry.args["claimed"], abs_tol=0.0)
+
+
+def not_testable(entry, study, rng):
+    return Evidence(verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
+                    alpha=ALPHA, test="not testable here (inconclusive by design)", detail={"reason": entry.args["reason"]})
+
+
+def _no_data(reason: str) -> Evidence:
+    return Evidence(verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
+                    alpha=ALPHA, test="no data for the rule", detail={"reason": reason})
+
+
+KINDS: dict[str, Callable[[Entry, LossSamplingStudy, np.random.Generator], Evidence]] = {
+    f.__name__: f for f in (
+        baseline_quantile, baseline_mean, baseline_accuracy, arm_success, arm_stuck, epochs_quantile, epochs_mean,
+        epochs_sd, rates_differ, speedup, dispersion, trend, mirror, dead_share, dead_differ, no_dead,
+        failures_hit_limit, plateau_outputs, plateau_loss, adam_vs_sgd, loss_distance, draws_mean, clear_win,
+        relative_change, ratio_arithmetic, difference_arithmetic, reduction_arithmetic, param_count, terms,
+        not_testable)
+}
+_missing = {e.kind for e in ENTRIES} - set(KINDS)
+if _missing:
+    raise ValueError(f"catalogue kinds without evidence: {sorted(_missing)}")
+
+
+TEXT_KINDS = frozenset({"relative_change", "ratio_arithmetic", "difference_arithmetic", "reduction_arithmetic",
+                        "param_count", "terms", "not_testable"})
+
+
+def raw_evidence(entry: Entry, study: LossSamplingStudy | None, rng: np.random.Generator, n: int) -> Evidence:
+    """The entry's evidence with ``n`` set to the claim's declared runs (tested count in detail)."""
+    ev = KINDS[entry.kind](entry, study, rng)
+    return replace(ev, n=n, detail={**ev.detail, "n_tested": ev.n})
+
+
+def evaluate(entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str,
+             cache: dict | None = None) -> Evidence:
+    """The entry's evidence, Holm-corrected over its family (each member computed from its own claim seed).
+
+    ``cache`` (keyed by family) keeps a family's corrected evidences for its other members' tests.
+    """
+    key = entry.claim.family or entry.claim.id
+    if cache is not None and key in cache:
+        return cache[key][entry.claim.id]
+    family = [e for e in ENTRIES if entry.claim.family and e.claim.family == entry.claim.family] or [entry]
+    evs = [raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
+           for e in family]
+    if len(evs) > 1:
+        evs = stats.holm(evs, alpha=ALPHA)
+    results = {e.claim.id: ev for e, ev in zip(family, evs)}
+    if cache is not None:
+        cache[key] = results
+    return results[entry.claim.id]

@@ -1,0 +1,51 @@
+"""Full tier: the main measured claims re-tested under other values of the settings the document leaves unstated.
+
+Each sweep claim reports whether its main claim's ledger verdict survives (``detail['survives']``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from harness.evidence.claims import Setting, claim_seed_sequence
+from harness.seeds import numpy_generator
+
+from claims.s002_loss_sampling.catalogue import BY_ID, Entry
+from claims.s002_loss_sampling.evidence import raw_evidence
+
+MAIN = ("002.relu1.success_control", "002.relu1.monotonic", "002.relu1.speedup", "002.relu1.perfect_success",
+        "002.relu1.inverse_validation", "002.relu2.success_control", "002.relu2.improvement")
+VARIANTS = {
+    "relu1": {"lr_0p005": {"lr": 0.005}, "lr_0p02": {"lr": 0.02}, "reference_thresholds": {"threshold_mode": "reference"},
+              "standard_normal": {"scheme": "standard_normal"}},
+    "relu2": {"lr_0p01": {"lr": 0.01}, "lr_0p05": {"lr": 0.05}, "reference_thresholds": {"threshold_mode": "reference"},
+              "standard_normal": {"scheme": "standard_normal"}},
+}
+
+
+def _sweep_entries() -> list[Entry]:
+    out = []
+    for main_id in MAIN:
+        main = BY_ID[main_id]
+        for variant, overrides in VARIANTS[main.group].items():
+            note = f"sweep of {main_id}: {overrides} instead of the calibrated/stated setting"
+            protocol = dataclasses.replace(main.claim.protocol, variant=Setting(overrides, "assumed", note))
+            name = main_id.split(".")[2]
+            claim = dataclasses.replace(main.claim, id=f"002.{main.group}.sweep_{name}_{variant}", protocol=protocol,
+                                        family=None, n=main.claim.n_full or main.claim.n)
+            out.append(Entry(claim, main.kind, {**main.args, "overrides": overrides, "main": main_id}))
+    return out
+
+
+SWEEP = _sweep_entries()
+
+
+def sweep_evidence(entry: Entry, study, master_seed: int, tier: str, expected: dict):
+    """The main claim's rule on the swept study, with whether the main verdict survives."""
+    rng = numpy_generator(claim_seed_sequence(master_seed, entry.claim.id))
+    ev = raw_evidence(entry, study, rng, entry.claim.n_for(tier))
+    main = entry.args["main"]
+    verdict = expected.get(main)
+    return dataclasses.replace(ev, detail={**ev.detail, "main_claim": main, "overrides": entry.args["overrides"],
+                                           "main_verdict": verdict.value if verdict else None,
+                                           "survives": verdict is not None and ev.verdict == verdict})

@@ -1,0 +1,218 @@
+"""Source-002 study: per-member rejection sampling, per-parameter draws, memberwise optimizer, metrics, rules."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from harness.engine import data, init, models
+from harness.engine.optim import adam, sgd
+from harness.engine.schedules import Constant
+from harness.engine.trainer import StoppingRule, train
+from harness.evidence.verdicts import Verdict
+from harness.studies.loss_sampling import calibration as cal
+from harness.studies.loss_sampling import evidence as rules
+from harness.studies.loss_sampling.metrics import dead_units, mirror_symmetric
+from harness.studies.loss_sampling.optimizers import MemberwiseOptimizer
+from harness.studies.loss_sampling.schemes import SCHEMES, get_scheme, reference_percentiles
+
+MODEL = models.get_model("relu_pair")
+XOR = data.centered_xor()
+
+
+def _propose(n, g):
+    return init.per_param_uniform(n, [0.7071] * 6, generator=g)
+
+
+def _sample(threshold, *, seed=0, population=400, **kw):
+    return init.sample_until(MODEL, XOR, population=population, propose=_propose, accept=lambda loss: loss < threshold,
+                             generator=torch.Generator().manual_seed(seed), **kw)
+
+
+def test_sample_until_accepts_only_below_threshold():
+    s = _sample(0.3)
+    assert s.params.shape == (400, 6) and not s.capped.any()
+    assert float(s.loss.max()) < 0.3
+    recomputed = ((models.batched_forward(MODEL, s.params, XOR.X) - XOR.Y) ** 2).mean(dim=(1, 2))
+    assert torch.allclose(recomputed.double(), s.loss, rtol=1e-5, atol=1e-7)
+
+
+def test_sample_until_draws_are_geometric():
+    s = _sample(0.3, population=3000)
+    p_hat = 1 / float(s.draws.double().mean())
+    counts = np.bincount(s.draws.numpy(), minlength=40)[1:40]
+    expected = 3000 * sps.geom(p_hat).pmf(np.arange(1, 40))
+    # Chi-square over the well-filled cells; a geometric count has no memory of block boundaries.
+    cells = expected > 10
+    stat = ((counts[cells] - expected[cells]) ** 2 / expected[cells]).sum()
+    assert sps.chi2.sf(stat, cells.sum() - 2) > 1e-3
+
+
+def test_sample_until_is_seeded():
+    a, b, c = _sample(0.3, seed=1), _sample(0.3, seed=1), _sample(0.3, seed=2)
+    assert torch.equal(a.params, b.params) and torch.equal(a.draws, b.draws) and not torch.equal(a.params, c.params)
+
+
+def test_sample_until_reports_the_cap():
+    s = _sample(1e-12, population=5, max_draws=20)
+    assert s.capped.all() and (s.draws == 20).all() and s.total_draws == 100
+
+
+@pytest.mark.parametrize("kw", [{"block": 0}, {"max_draws": 0}, {"population": 0}], ids=["block", "cap", "population"])
+def test_sample_until_rejects_bad_settings(kw):
+    with pytest.raises(ValueError):
+        _sample(0.3, **kw)
+
+
+def test_per_param_draws_respect_bounds_and_zero():
+    g = torch.Generator().manual_seed(0)
+    u = init.per_param_uniform(5000, [0.5, 0.0, 2.0], generator=g)
+    assert float(u[:, 0].abs().max()) <= 0.5 and (u[:, 1] == 0).all() and float(u[:, 2].abs().max()) > 1.5
+    n = init.per_param_normal(20000, [1.0, 0.0], generator=g)
+    assert float(n[:, 0].std()) == pytest.approx(1.0, rel=0.03) and (n[:, 1] == 0).all()
+
+
+@pytest.mark.parametrize("scales", [[], [1.0, -1.0], [float("nan")]], ids=["empty", "negative", "nan"])
+def test_per_param_draws_reject_bad_scales(scales):
+    with pytest.raises(ValueError):
+        init.per_param_uniform(3, scales, generator=torch.Generator())
+
+
+def test_memberwise_optimizer_matches_separate_training():
+    p = init.per_param_uniform(6, [0.7071] * 6, generator=torch.Generator().manual_seed(3)).double()
+    rule = StoppingRule(max_epochs=30)
+    which, lrs = (0, 0, 0, 1, 1, 1), (0.01, 0.05, 0.01, 0.1, 0.2, 0.1)
+    mixed = train(MODEL, p, XOR, MemberwiseOptimizer((adam(), sgd()), which, lrs), schedule=Constant(1.0), stopping=rule,
+                  compile=False)
+    for b, (w, lr) in enumerate(zip(which, lrs)):
+        alone = train(MODEL, p[b : b + 1], XOR, (adam(), sgd())[w], schedule=Constant(lr), stopping=rule, compile=False)
+        assert torch.allclose(mixed.params[b], alone.params[0], rtol=1e-10, atol=1e-12)
+
+
+def test_memberwise_optimizer_rejects_bad_configuration():
+    with pytest.raises(ValueError):
+        MemberwiseOptimizer((adam(),), (1,), (0.1,))
+    with pytest.raises(ValueError):
+        MemberwiseOptimizer((adam(),), (0, 0), (0.1,))
+
+
+def test_dead_units_and_mirror():
+    # |x0 - x1| / 2 as ReLU(z) + ReLU(-z): mirrored, no dead unit; second member has unit 1 dead.
+    params = torch.tensor([[0.5, -0.5, -0.5, 0.5, 0.0, 0.0], [0.5, -0.5, 0.1, 0.1, 0.0, -1.0]])
+    assert dead_units(MODEL, params, XOR.X).tolist() == [0, 1]
+    assert mirror_symmetric(MODEL, params).tolist() == [True, False]
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.floats(0.0, 1.0), st.integers(2, 200))
+def test_quantile_region_is_a_probability_interval(p, m):
+    lo, hi = rules.quantile_region(p, m, 0.05)
+    assert 0.0 <= lo < hi <= 1.0
+
+
+def test_quantile_region_covers_the_order_statistic_by_simulation():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(size=(20000, 100))
+    lo, hi = rules.quantile_region(0.25, 100, 0.05)
+    f = np.percentile(u, 25, axis=1)  # F(sample p25) for uniform F
+    assert np.mean((f >= lo) & (f <= hi)) == pytest.approx(0.95, abs=0.01)
+
+
+def test_rate_matches_reads_the_document_count():
+    assert rules.rate_matches(580, 1000, 29, 50).verdict is Verdict.CONFIRMED
+    assert rules.rate_matches(100, 1000, 29, 50).verdict is Verdict.REFUTED
+    assert rules.rate_matches(40, 50, 50, 50).verdict is Verdict.REFUTED  # k = m: an "always" claim
+
+
+def test_sd_matches_confirms_its_own_distribution():
+    x = np.random.default_rng(1).normal(0, 54.2, size=4000)
+    ev = rules.sd_matches(x, 54.2, m=29, rng=np.random.default_rng(2))
+    assert ev.verdict is Verdict.CONFIRMED
+    assert rules.sd_matches(x, 10.0, m=29, rng=np.random.default_rng(2)).verdict is Verdict.REFUTED
+
+
+def test_rank_correlation_exceeds_detects_a_monotone_relation():
+    x = np.random.default_rng(3).uniform(size=200)
+    ev = rules.rank_correlation_exceeds(x, x**2 + 0.01 * x, 0.0, rng=np.random.default_rng(4))
+    assert ev.verdict is Verdict.CONFIRMED and ev.estimate > 0.99
+
+
+def test_rank_correlation_matches_scipy_spearman():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=60), rng.normal(size=60)
+    y[:10] = y[10:20]  # ties
+    ev = rules.rank_correlation_exceeds(x, y + 0.5 * x, 0.0, rng=np.random.default_rng(6))
+    assert ev.estimate == pytest.approx(sps.spearmanr(x, y + 0.5 * x).statistic, rel=1e-12)
+
+
+def test_log_distance_is_zero_at_the_target():
+    target = cal.CONTROL_TARGETS["relu_pair"]
+    assert cal.log_distance(dict(target), target) == pytest.approx(0.0, abs=1e-12)
+    assert cal.log_distance({**target, "median": 246}, target) == pytest.approx(math.log(2) ** 2)
+    assert cal.log_distance({**target, "converged": 0.0}, target) > 100  # successes that never converged: no fit
+
+
+def test_schemes_and_reference_percentiles():
+    assert get_scheme("pytorch_default").scales(MODEL) == [1 / math.sqrt(2)] * 6
+    assert set(SCHEMES) >= {"standard_normal", "pytorch_default", "xavier_normal"}
+    with pytest.raises(ValueError):
+        get_scheme("nope")
+    ref = reference_percentiles(np.arange(101.0), [0, 50])
+    assert ref == {0.0: 0.0, 50.0: 50.0}
+
+
+def test_typical_summary_uses_disjoint_samples_of_100():
+    losses = np.tile(np.arange(100.0), 3)  # three identical samples of 100
+    out = cal.typical_summary(losses)
+    assert out == {"mean": 49.5, "median": 49.5, "p25": 24.75, "p0": 0.0, "max": 99.0}
+    with pytest.raises(ValueError):
+        cal.typical_summary(np.arange(10.0))
+
+
+def test_settle_reads_stops_off_a_trajectory():
+    # Two members: loss crosses 0.01 at epoch 2 for member 0, never for member 1.
+    loss = torch.tensor([[1.0, 1.0], [0.5, 0.9], [0.005, 0.8], [0.001, 0.7]])
+    good = torch.tensor([0.5, -0.5, -0.5, 0.5, 0.0, 0.0])  # solves XOR exactly
+    bad = torch.zeros(6)
+    params = torch.stack([torch.stack([good, bad])] * 4)  # (S, B, P)
+    traj = type("T", (), {"loss": loss, "params": params})()
+    success, epochs, converged = cal.settle(MODEL, XOR, traj, 0.01, 3)
+    assert success.tolist() == [True, False] and epochs.tolist() == [2, 3] and converged.tolist() == [True, False]
+
+
+def test_choose_training_prefers_the_closest_grid_point_and_ignores_nan():
+    target = cal.CONTROL_TARGETS["mlp_2_2_2"]
+    table = {(0.1, 0.01, 600): {**target, "p10": 820.0}, (0.2, 0.01, 600): dict(target),
+             (0.3, 0.01, 600): {**target, "p10": float("nan")}}
+    assert cal.choose_training("mlp_2_2_2", table) == (0.2, 0.01, 600)
+
+
+def test_epoch_summary_counts_only_successful_runs():
+    out = cal.epoch_summary(np.array([True, True, False]), np.array([10, 30, 600]), np.array([True, False, False]))
+    assert out["success"] == pytest.approx(2 / 3) and out["median"] == 20 and out["converged"] == 0.5
+
+
+def test_mean_and_quantile_matches_confirm_their_own_distribution():
+    x = np.random.default_rng(7).exponential(size=5000)
+    assert rules.mean_matches(x, 1.0, m=100).verdict is Verdict.CONFIRMED
+    assert rules.quantile_matches(x, math.log(2), p=0.5, m=100).verdict is Verdict.CONFIRMED
+    assert rules.quantile_matches(x, 3.0, p=0.5, m=100).verdict is Verdict.REFUTED
+
+
+def test_metric_within_is_refuted_outside_and_inconclusive_on_an_edge():
+    x = np.random.default_rng(8).normal(0, 1, size=400)
+    inside = rules.metric_within(x, 0.8, 1.2, rng=np.random.default_rng(9))
+    outside = rules.metric_within(x, 2.0, 3.0, rng=np.random.default_rng(9))
+    edge = rules.metric_within(x, 0.5, float(np.std(x, ddof=1)), rng=np.random.default_rng(9))
+    assert (inside.verdict, outside.verdict, edge.verdict) == (Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE)
+
+
+def test_rate_region_is_the_clopper_pearson_interval():
+    lo, hi = rules.rate_region(29, 50, 0.05)
+    assert lo == pytest.approx(sps.beta.ppf(0.025, 29, 22)) and hi == pytest.approx(sps.beta.ppf(0.975, 30, 21))
+    with pytest.raises(ValueError):
+        rules.rate_region(51, 50, 0.05)
