@@ -28,6 +28,7 @@ across members and has no fp16 loss scaling or per-step gradient records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import torch
@@ -218,12 +219,14 @@ def train_linear(
     generator: torch.Generator | None = None,
     precision: str = "fp32",
     scaler: LossScaler = LossScaler(),
+    on_epoch: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> LinearRun:
     """Train members ``params`` (B, 2) = (w, b) on their own data ``X, Y`` (B, N) until each stops.
 
     ``optimizer`` is a :class:`harness.engine.optim.Adam` whose betas and eps are used (its weight
     decay is ignored: ``settings.weight_decay`` is per member); each step adds the L2 term, clips,
     then takes torch's Adam step. ``generator`` draws the shuffling permutations.
+    ``on_epoch(epoch, epoch_loss (B,), params (B, 2))`` is called after every epoch (e.g. to log).
     """
     _check_inputs(params, X, Y, batch_size, precision, settings)
     if not isinstance(optimizer, Adam):
@@ -272,6 +275,8 @@ def train_linear(
         best, wait, reason, running = _stop(settings, best, wait, reason, running, last_loss, epoch)
         epoch_losses.append(last_loss)
         trajectory.append(theta.float())
+        if on_epoch is not None:
+            on_epoch(epoch - 1, last_loss, trajectory[-1])
     final = theta.float()
     return LinearRun(
         final, used, reason.to(torch.int8), linear_mse(params, X, Y), linear_mse(final, X, Y),

@@ -91,3 +91,9 @@ def draw_data(settings: DataSettings, seeds: int, generator: torch.Generator) ->
 def torch_default_init(seeds: int, generator: torch.Generator) -> torch.Tensor:
     """``nn.Linear(1, 1)``'s default init: w, b ~ U(-1, 1) (bound 1 / sqrt(fan_in), fan_in = 1): (seeds, 2)."""
     return torch.rand(seeds, 2, generator=generator, dtype=torch.float64) * 2 - 1
+
+
+def xavier_init(seeds: int, generator: torch.Generator) -> torch.Tensor:
+    """``xavier_uniform_`` on Linear(1, 1)'s weight (bound sqrt(6 / (1 + 1)) = sqrt 3), default U(-1, 1) bias: (seeds, 2)."""
+    u = torch.rand(seeds, 2, generator=generator, dtype=torch.float64) * 2 - 1
+    return u * torch.tensor([3.0**0.5, 1.0], dtype=torch.float64)

@@ -20,7 +20,7 @@ from harness.engine.precision import LinearRun, LossScaler, MemberSettings, trai
 from harness.engine.rng import torch_generator
 from harness.seeds import seed_sequence
 from harness.studies.linear_recipe.recipe import (
-    MAX_EPOCHS, RECIPE, TIMELINE_INIT, Config, DataSettings, ablation_rows, draw_data, torch_default_init,
+    MAX_EPOCHS, RECIPE, TIMELINE_INIT, Config, DataSettings, ablation_rows, draw_data, torch_default_init, xavier_init,
 )
 
 TIER_SEEDS = {"quick": 200, "full": 5000}
@@ -152,6 +152,11 @@ class LinearStudy:
     def random_inits(self) -> torch.Tensor:
         """nn.Linear default initialisations, one per seed: (S, 2)."""
         return torch_default_init(self.seeds, self.generator("init"))
+
+    @functools.cached_property
+    def xavier_inits(self) -> torch.Tensor:
+        """``xavier_uniform_`` weights of Linear(1, 1) (U(-sqrt 3, sqrt 3)) with default U(-1, 1) biases: (S, 2)."""
+        return xavier_init(self.seeds, self.generator("xavier"))
 
     def inits(self, kind: str) -> torch.Tensor:
         """Initial (w, b) of every seed for init ``kind``: (S, 2) float64."""
