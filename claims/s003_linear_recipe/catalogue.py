@@ -303,8 +303,9 @@ def _timeline_specs(arm: str, name: str, table: dict) -> list[Spec]:
     """One claim per listed (quantity, epoch); epoch-0 W and b are the init we impose, so not claims."""
     specs = []
     for quantity in ("loss", "w", "b"):
-        row = " ".join(["Epoch:", *map(str, table["epochs"])]) + f" {quantity.capitalize() if quantity == 'loss' else quantity.upper() if quantity == 'w' else quantity}: " + "→".join(table[quantity])
-        statement = f"{TIMELINE_HEADS[arm]} ``` {row}"
+        label = {"loss": "Loss", "w": "W", "b": "b"}[quantity]
+        epochs_line = "Epoch: " + " ".join(map(str, table["epochs"]))
+        statement = f"{TIMELINE_HEADS[arm]} ``` {epochs_line} [...] {label}: " + "→".join(table[quantity])
         for epoch, text in zip(table["epochs"], table[quantity]):
             if epoch == 0 and quantity != "loss":
                 continue

@@ -6,7 +6,9 @@ b = -0.85) on ``CALIBRATION_SEEDS`` data/shuffle seeds from the dedicated stream
 ("003", "calibration", ...) - disjoint from every claim's stream - and score the point by the
 distance of the population's mean final (W, b, loss) to the document's baseline figures
 W = 1.497988, b = 0.855068, final loss 0.271536, each relative to the document's value:
-``sqrt(sum(((mean - doc) / doc) ** 2))``. The closest point is chosen. The document's initial
+``sqrt(sum(((mean - doc) / doc) ** 2))``. The closest point is chosen. (A first, coarser pass over batch sizes 2-8 and noise 0-0.2 put
+the optimum at batch size 4 with noise on the grid's edge, 0.2; batch sizes 2, 6 and 8 were far
+(distance >= 0.93), so the recorded grid narrows the batch size and extends the noise.) The document's initial
 loss (1.118762) is not a target: at the timeline init no data setting reaches it (the MSE there
 is at least (b - 1)^2 = 3.42 for any zero-mean x), so it is tested as a claim instead.
 """
@@ -23,8 +25,8 @@ from harness.studies.linear_recipe.study import Arm, LinearStudy
 from harness.studies.linear_recipe.recipe import BASELINE
 
 TARGETS = {"w": 1.497988, "b": 0.855068, "loss": 0.271536}  # the document's FP32 baseline summary
-BATCH_SIZES = (2, 3, 4, 5, 6, 8)
-NOISES = (0.0, 0.05, 0.1, 0.2)
+BATCH_SIZES = (3, 4, 5)
+NOISES = (0.0, 0.1, 0.2, 0.25, 0.3)
 CALIBRATION_SEEDS = 64
 CALIBRATION_MASTER_SEED = 0
 
