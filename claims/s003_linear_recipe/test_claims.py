@@ -26,6 +26,7 @@ from harness.studies.linear_recipe.study import LinearStudy
 
 SWEEP_SETTINGS = (DataSettings(batch_size=3, noise=0.0), DataSettings(batch_size=5, noise=0.0),
                   DataSettings(batch_size=4, noise=0.05))
+SWEEP_SEEDS = 1000  # seeds per sweep study (the full tier's 5000 for the main study)
 SWEEP_MAIN = ("003.baseline.w", "003.baseline.b", "003.baseline.final_loss", "003.recipe.w_error_below_1pct",
               "003.theorem.within_bounds_random_init", "003.theorem.convergence_99", "003.fp16.fp16_frozen",
               "003.ablation.method5_improves", "003.clip.top10_clipped")
@@ -38,10 +39,10 @@ def studies(claims_tier):
     """``studies(master_seed, data)``: the study of a seed and data setting (one per process and module)."""
     cache: dict = {}
 
-    def get(master_seed: int, data: DataSettings = calibration.CHOSEN) -> LinearStudy:
-        key = (master_seed, data)
+    def get(master_seed: int, data: DataSettings = calibration.CHOSEN, seeds: int | None = None) -> LinearStudy:
+        key = (master_seed, data, seeds)
         if key not in cache:
-            cache[key] = LinearStudy(master_seed, claims_tier, data)
+            cache[key] = LinearStudy(master_seed, claims_tier, data, seeds=seeds)
         return cache[key]
 
     return get
@@ -73,7 +74,8 @@ def _sweep_specs() -> list[Spec]:
             spec = with_protocol(by_id[cid], batch_size=Setting(data.batch_size, "assumed", "sweep of the calibration grid"),
                                  noise=Setting(data.noise, "assumed", "sweep of the calibration grid"))
             suffix = f"_sweep_bs{data.batch_size}_noise{str(data.noise).replace('.', 'p')}"
-            claim = dataclasses.replace(spec.claim, id=spec.claim.id + suffix, family=None)
+            claim = dataclasses.replace(spec.claim, id=spec.claim.id + suffix, family=None,
+                                        n_full=min(spec.claim.n_for("full"), SWEEP_SEEDS))
             out.append(dataclasses.replace(spec, claim=claim, piece=f"sweep-{data.batch_size}-{data.noise}",
                                            args={**spec.args, "data": data, "main": cid}))
     return out
@@ -82,7 +84,7 @@ def _sweep_specs() -> list[Spec]:
 @pytest.mark.full
 @pytest.mark.parametrize("spec", _params(_sweep_specs()))
 def test_sweep(spec: Spec, studies, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts):
-    ctx = Context(studies(claims_master_seed, spec.args["data"]), numpy_generator(claims_seed))
+    ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
     main = spec.args["main"]
     evidence = evidence_for(main, ctx)
     expected = claims_expected_verdicts.get(main)

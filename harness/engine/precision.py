@@ -27,8 +27,9 @@ across members and has no fp16 loss scaling or per-step gradient records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import torch
@@ -104,14 +105,17 @@ def linear_grads(params: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor, upstr
     """Batch MSE (B,) and gradient (B, 2) of ``upstream * mean((w x + b - y)^2)``: params (B, 2), xb, yb (B, n).
 
     Every operation runs in ``params``' dtype (float16 rounds where autograd's float16 would);
-    ``upstream`` is a scalar or a per-member (B,) loss scale.
+    ``upstream`` is a number or a per-member (B,) loss scale. With a number the residual is
+    scaled by ``2 * upstream / n`` in one multiplication (the same rounding as autograd's
+    ``(2 r) * (1 / n)`` when n is a power of two, as with the calibrated batch size 4).
     """
     n = xb.shape[1]
     r = params[:, :1] * xb + params[:, 1:] - yb  # (B, n)
-    loss = (r * r).mean(dim=1)
-    up = torch.as_tensor(upstream, dtype=params.dtype, device=params.device)
-    up = up[:, None] if up.dim() == 1 else up
-    g = (2 * r) * (up / n)  # autograd's pow backward times the backward of upstream * mean
+    loss = r.square().mean(dim=1)
+    if isinstance(upstream, torch.Tensor):
+        g = (2 * r) * (upstream.to(params.dtype)[:, None] / n)  # autograd: pow backward times upstream / n
+    else:
+        g = r * (2.0 * upstream / n)
     return loss, torch.stack(((g * xb).sum(dim=1), g.sum(dim=1)), dim=1)
 
 
@@ -176,19 +180,26 @@ class _AdamState(NamedTuple):
     steps: torch.Tensor
 
 
-def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamState, lr: torch.Tensor, step: torch.Tensor | None):
-    """One ``torch.optim.Adam`` step (single-tensor algorithm, its fused in-place ops) for every member,
-    or only the members in ``step`` (B,) bool, whose moments and step counts alone advance."""
+def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamState, lr: torch.Tensor,
+               step: torch.Tensor | None, count: int | None = None):
+    """One ``torch.optim.Adam`` step (single-tensor algorithm, its fused in-place ops); ``lr`` (B, 1).
+
+    ``step`` None: every member steps, and ``count`` (the common step number, from 1) gives the
+    bias corrections as Python floats, as torch does. Otherwise only members in ``step`` (B,) bool
+    advance (moments and step counts; corrections per member)."""
     m, v, steps = state
     if step is not None:
         m, v, steps = m.clone(), v.clone(), steps.clone()
     m.lerp_(grad, 1 - opt.b1)
     v.mul_(opt.b2).addcmul_(grad, grad, value=1 - opt.b2)
     steps += 1
+    if step is None and count is not None:
+        denom = v.sqrt().div_(math.sqrt(1 - opt.b2**count)).add_(opt.eps)
+        return theta.addcdiv(m * lr, denom, value=-1 / (1 - opt.b1**count)), _AdamState(m, v, steps)
     bc1 = 1 - opt.b1**steps  # (B,)
     bc2_sqrt = (1 - opt.b2**steps).sqrt_()
     denom = (v.sqrt() / bc2_sqrt[:, None]).add_(opt.eps)
-    new_theta = theta.addcdiv(m * (lr / bc1)[:, None], denom, value=-1)
+    new_theta = theta.addcdiv(m * (lr / bc1[:, None]), denom, value=-1)
     if step is None:
         return new_theta, _AdamState(m, v, steps)
     keep = step[:, None]
@@ -203,9 +214,8 @@ def _epoch_batches(Xw: torch.Tensor, Yw: torch.Tensor, order: torch.Tensor | Non
 
 
 def _clip_(grad: torch.Tensor, clip: torch.Tensor) -> torch.Tensor:
-    """``clip_grad_norm_`` per member, in place: scale by min(1, clip / (norm + 1e-6)); clip (B,)."""
-    factor = (clip / grad.norm(dim=1).add_(1e-6)).clamp_(max=1.0)
-    return grad.mul_(factor[:, None])
+    """``clip_grad_norm_`` per member, in place: scale by min(1, clip / (norm + 1e-6)); clip (B, 1)."""
+    return grad.mul_((clip / grad.norm(dim=1, keepdim=True).add_(1e-6)).clamp_(max=1.0))
 
 
 def train_linear(
@@ -237,7 +247,7 @@ def train_linear(
     Xw, Yw = X.to(work), Y.to(work)
     theta = params.to(master).clone()
     state = _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B, dtype=master))
-    clip = settings.clip.to(master) if bool(torch.isfinite(settings.clip).any()) else None
+    clip = settings.clip.to(master)[:, None] if bool(torch.isfinite(settings.clip).any()) else None
     decay = settings.weight_decay.to(master)[:, None] if bool((settings.weight_decay != 0).any()) else None
     best, wait = torch.full((B,), float("inf")), torch.zeros(B)
     reason, used = torch.zeros(B, dtype=torch.int64), torch.zeros(B, dtype=torch.int64)
@@ -245,9 +255,9 @@ def train_linear(
     scale, good, skipped = torch.full((B,), scaler.init_scale), torch.zeros(B), torch.zeros(B, dtype=torch.int64)
     recorded = settings.record.nonzero().squeeze(1)
     trajectory, epoch_losses, norms, last_loss = [theta.float()], [], [], torch.full((B,), float("nan"))
-    epoch = 0
+    epoch, count = 0, 0  # count: Adam steps taken while every member still trains
     while bool(running.any()):
-        lr = settings.lr[epoch].to(master)
+        lr = settings.lr[epoch].to(master)[:, None]
         everyone = bool(running.all()) and precision != "fp16_dynamic"  # no per-member masking needed
         batch_losses = []
         for xb, yb in _epoch_batches(Xw, Yw, _orders(settings, N, generator), batch_size):
@@ -262,12 +272,14 @@ def train_linear(
                 loss, grad = linear_grads(theta, xb, yb)
                 step = running
             if len(recorded):
-                norms.append(torch.where(step[recorded], grad[recorded].float().norm(dim=1), float("nan")))
+                norm = grad[recorded].float().norm(dim=1)
+                norms.append(torch.where(step[recorded], norm, float("nan")) if not everyone else norm)
             if decay is not None:
                 grad = grad.addcmul(theta, decay)
             if clip is not None:
                 grad = _clip_(grad, clip)
-            theta, state = _adam_step(optimizer, theta, grad, state, lr, None if everyone else step)
+            count += 1
+            theta, state = _adam_step(optimizer, theta, grad, state, lr, None if everyone else step, count)
             batch_losses.append(loss)
         epoch += 1
         used = torch.where(running, epoch, used)

@@ -32,7 +32,7 @@ CALIBRATION_MASTER_SEED = 0
 
 # The grid's choice, recorded by running :func:`calibrate` (``tests/test_linear_recipe.py`` and the
 # full tier re-run it and check it is reproduced).
-CHOSEN = DataSettings(batch_size=4, noise=0.0)
+CHOSEN = DataSettings(batch_size=4, noise=0.25)  # distance 0.0997: W 1.539, b 0.933, loss 0.279
 
 
 @dataclass(frozen=True)
