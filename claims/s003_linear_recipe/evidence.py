@@ -94,6 +94,7 @@ EVENTS: dict[str, Callable[[ArmResult], np.ndarray]] = {
     "b_error<0.05": lambda a: a.b_error < 0.05,
     "epoch100_window": lambda a: (a.final_loss < 0.05) & (np.abs(a.params[:, 0] - 2) <= 0.02) & (np.abs(a.params[:, 1] - 1) <= 0.05),
     "theorem": lambda a: (np.abs(a.params[:, 0] - 2) < 0.02) & (np.abs(a.params[:, 1] - 1) < 0.05),
+    "not_diverged": lambda a: a.reason != int(StopReason.DIVERGED),
     "false_stop": lambda a: (a.reason == int(StopReason.PATIENCE)) & ~((a.w_error < 0.01) & (a.b_error < 0.05)),
 }
 
@@ -102,7 +103,7 @@ def arith(spec: Spec, ctx: Context) -> Evidence:
     """The document's own inputs recomputed against its printed value ("at least" claims: observed >= claimed)."""
     a = spec.args
     observed = float(a["observed"]())
-    if spec.claim.id.endswith("95_percent"):
+    if a["at_least"]:
         ev = stats.exact_value(min(observed, a["claimed"]), a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
         return dataclasses.replace(ev, estimate=observed, detail={**ev.detail, "reading": "observed >= claimed"})
     return stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)

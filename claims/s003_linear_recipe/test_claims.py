@@ -24,8 +24,8 @@ from harness.studies.linear_recipe import calibration
 from harness.studies.linear_recipe.recipe import DataSettings
 from harness.studies.linear_recipe.study import LinearStudy
 
-SWEEP_SETTINGS = (DataSettings(batch_size=3, noise=0.0), DataSettings(batch_size=5, noise=0.0),
-                  DataSettings(batch_size=4, noise=0.05))
+SWEEP_SETTINGS = (DataSettings(batch_size=4, noise=0.0), DataSettings(batch_size=4, noise=0.1),
+                  DataSettings(batch_size=3, noise=0.25), DataSettings(batch_size=5, noise=0.25))
 SWEEP_SEEDS = 1000  # seeds per sweep study (the full tier's 5000 for the main study)
 SWEEP_MAIN = ("003.baseline.w", "003.baseline.b", "003.baseline.final_loss", "003.recipe.w_error_below_1pct",
               "003.theorem.within_bounds_random_init", "003.theorem.convergence_99", "003.fp16.fp16_frozen",

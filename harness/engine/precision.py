@@ -192,14 +192,14 @@ def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamS
         m, v, steps = m.clone(), v.clone(), steps.clone()
     m.lerp_(grad, 1 - opt.b1)
     v.mul_(opt.b2).addcmul_(grad, grad, value=1 - opt.b2)
-    steps += 1
-    if step is None and count is not None:
-        denom = v.sqrt().div_(math.sqrt(1 - opt.b2**count)).add_(opt.eps)
-        return theta.addcdiv(m * lr, denom, value=-1 / (1 - opt.b1**count)), _AdamState(m, v, steps)
-    bc1 = 1 - opt.b1**steps  # (B,)
-    bc2_sqrt = (1 - opt.b2**steps).sqrt_()
-    denom = (v.sqrt() / bc2_sqrt[:, None]).add_(opt.eps)
-    new_theta = theta.addcdiv(m * (lr / bc1[:, None]), denom, value=-1)
+    if step is None and count is not None:  # common step number: ``steps`` is brought up to date by the caller
+        bc1, bc2_sqrt = 1 - opt.b1**count, math.sqrt(1 - opt.b2**count)
+    else:  # the same numbers per member: corrections in float64, rounded once to the training dtype
+        steps += 1
+        bc1 = (1 - opt.b1 ** steps.double()).to(theta.dtype)[:, None]
+        bc2_sqrt = (1 - opt.b2 ** steps.double()).sqrt().to(theta.dtype)[:, None]
+    denom = (v.sqrt() / bc2_sqrt).add_(opt.eps)
+    new_theta = theta.addcdiv(m * (lr / bc1), denom, value=-1)
     if step is None:
         return new_theta, _AdamState(m, v, steps)
     keep = step[:, None]
@@ -208,9 +208,29 @@ def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamS
 
 
 def _epoch_batches(Xw: torch.Tensor, Yw: torch.Tensor, order: torch.Tensor | None, batch_size: int):
-    """This epoch's mini-batches in order: a list of (xb, yb) views (B, n), the last possibly short."""
+    """This epoch's mini-batches in order: a list of contiguous (xb, yb), each (B, n), the last possibly short.
+
+    Full batches are cut from one (steps, B, batch_size) copy, so each step reads contiguous memory.
+    """
     xs, ys = (Xw, Yw) if order is None else (Xw.gather(1, order), Yw.gather(1, order))
-    return [(xs[:, i : i + batch_size], ys[:, i : i + batch_size]) for i in range(0, xs.shape[1], batch_size)]
+    B, N = xs.shape
+    full = N // batch_size * batch_size
+    batches = []
+    if full:
+        xf = xs[:, :full].reshape(B, -1, batch_size).transpose(0, 1).contiguous()  # (steps, B, batch_size)
+        yf = ys[:, :full].reshape(B, -1, batch_size).transpose(0, 1).contiguous()
+        batches = list(zip(xf.unbind(0), yf.unbind(0)))
+    if full < N:
+        batches.append((xs[:, full:].contiguous(), ys[:, full:].contiguous()))
+    return batches
+
+
+def _recorded(record: torch.Tensor) -> slice | torch.Tensor:
+    """Index of the recorded members: a slice when they are contiguous (a view per step, no gather)."""
+    rows = record.nonzero().squeeze(1)
+    if len(rows) and int(rows[-1] - rows[0]) + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def _clip_(grad: torch.Tensor, clip: torch.Tensor) -> torch.Tensor:
@@ -246,19 +266,22 @@ def train_linear(
     master = torch.float16 if precision == "fp16" else torch.float32
     Xw, Yw = X.to(work), Y.to(work)
     theta = params.to(master).clone()
-    state = _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B, dtype=master))
+    state = _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B))
     clip = settings.clip.to(master)[:, None] if bool(torch.isfinite(settings.clip).any()) else None
     decay = settings.weight_decay.to(master)[:, None] if bool((settings.weight_decay != 0).any()) else None
     best, wait = torch.full((B,), float("inf")), torch.zeros(B)
     reason, used = torch.zeros(B, dtype=torch.int64), torch.zeros(B, dtype=torch.int64)
     running = torch.ones(B, dtype=torch.bool)
     scale, good, skipped = torch.full((B,), scaler.init_scale), torch.zeros(B), torch.zeros(B, dtype=torch.int64)
-    recorded = settings.record.nonzero().squeeze(1)
+    recorded = _recorded(settings.record)
     trajectory, epoch_losses, norms, last_loss = [theta.float()], [], [], torch.full((B,), float("nan"))
-    epoch, count = 0, 0  # count: Adam steps taken while every member still trains
+    n_recorded = int(settings.record.sum())
+    epoch, count, synced = 0, 0, False  # count: Adam steps taken while every member still trains
     while bool(running.any()):
         lr = settings.lr[epoch].to(master)[:, None]
         everyone = bool(running.all()) and precision != "fp16_dynamic"  # no per-member masking needed
+        if not everyone and not synced:  # per-member Adam steps from here on: start from the common count
+            state, synced = state._replace(steps=torch.full_like(state.steps, float(count))), True
         batch_losses = []
         for xb, yb in _epoch_batches(Xw, Yw, _orders(settings, N, generator), batch_size):
             if precision == "fp16_dynamic":
@@ -271,14 +294,15 @@ def train_linear(
             else:
                 loss, grad = linear_grads(theta, xb, yb)
                 step = running
-            if len(recorded):
+            if n_recorded:
                 norm = grad[recorded].float().norm(dim=1)
-                norms.append(torch.where(step[recorded], norm, float("nan")) if not everyone else norm)
+                norms.append(norm if everyone else torch.where(step[recorded], norm, float("nan")))
             if decay is not None:
                 grad = grad.addcmul(theta, decay)
             if clip is not None:
                 grad = _clip_(grad, clip)
-            count += 1
+            if everyone:
+                count += 1
             theta, state = _adam_step(optimizer, theta, grad, state, lr, None if everyone else step, count)
             batch_losses.append(loss)
         epoch += 1
@@ -293,7 +317,7 @@ def train_linear(
     return LinearRun(
         final, used, reason.to(torch.int8), linear_mse(params, X, Y), linear_mse(final, X, Y),
         torch.stack(epoch_losses), torch.stack(trajectory),
-        torch.stack(norms) if norms else torch.empty(0, len(recorded)), skipped,
+        torch.stack(norms) if norms else torch.empty(0, n_recorded), skipped,
     )
 
 

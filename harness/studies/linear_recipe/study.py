@@ -177,8 +177,10 @@ class LinearStudy:
         return out
 
     def _run_chunk(self, arms: dict[str, Arm], precision: str, piece: str) -> dict[str, ArmResult]:
-        """One population run of ``arms``; every chunk replays the same shuffle stream (pairing)."""
-        names = list(arms)
+        """One population run of ``arms``; every chunk replays the same shuffle stream (pairing).
+
+        Recorded arms go first, so the engine reads their gradient norms as one contiguous slice."""
+        names = sorted(arms, key=lambda n: not arms[n].record)
         X, Y = self.datasets
         k = len(names)
         params = torch.cat([self.inits(arms[n].init) for n in names]).float()
