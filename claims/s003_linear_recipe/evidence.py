@@ -163,6 +163,17 @@ def share(spec: Spec, ctx: Context) -> Evidence:
     return figure_evidence(shares, spec.args["claimed"], spec.args["margin"])
 
 
+def contribution(spec: Spec, ctx: Context) -> Evidence:
+    """A method's stated contribution range, read per seed from ablation rows k - 1 and k."""
+    a = spec.args
+    now, before = ctx.study.main[f"row{a['row']}"], ctx.study.main[f"row{a['row'] - 1}"]
+    if a["reading"] == "points":
+        values = now.loss_reduction - before.loss_reduction
+    else:
+        values = 1 - now.final_loss / before.final_loss
+    return figure_evidence(values, (a["low"] + a["high"]) / 2, (a["high"] - a["low"]) / 2)
+
+
 def _norm_stat(norms: np.ndarray, stat: str) -> np.ndarray:
     """Per-member statistic of the per-step norms (steps, K), ignoring steps after the member stopped."""
     if stat == "mean":
@@ -217,7 +228,7 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
 
 
 EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
-    "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share,
+    "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share, "contribution": contribution,
     "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
 }
 
