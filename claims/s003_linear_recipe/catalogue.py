@@ -340,6 +340,9 @@ TIMELINES = (
     + [spec for arm, e, w, b, s in WHY_PARAMS for spec in (
         param_figure(f"timeline.why_{'fast' if arm == 'row1' else 'slow'}_w_epoch{e}", s, arm, f"w@{e}", w),
         param_figure(f"timeline.why_{'fast' if arm == 'row1' else 'slow'}_b_epoch{e}", s, arm, f"b@{e}", b))]
+    + [figure(f"timeline.why_{which}_update_epoch{e}", stmt, SCHEDULE_CONFIGS[which], f"update@{e}", u,
+              note="10% of the figure; update magnitude read as the parameter change over epoch t, |theta(t+1) - theta(t)|")
+       for (which, e, _, stmt), u in zip(WHY_LR, (0.02, 0.007, 0.06, 0.04, 0.005))]
     + [param_figure("timeline.why_fast_w_epoch30", "- Epoch 30: LR≈0, stuck at W=1.498, b=0.855", "row1", "w@30", 1.498),
        param_figure("timeline.why_fast_b_epoch30", "- Epoch 30: LR≈0, stuck at W=1.498, b=0.855", "row1", "b@30", 0.855)]
 )

@@ -46,9 +46,13 @@ def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Eviden
 
 
 def _at_epoch(arm: ArmResult, quantity: str, epoch: int) -> np.ndarray:
-    """W, b or the document's loss at ``epoch`` (loss at 0: initial MSE; at t >= 1: epoch t - 1's average)."""
+    """W, b, the document's loss (at 0: initial MSE; at t >= 1: epoch t - 1's average) or the update
+    magnitude (|theta(t + 1) - theta(t)|) at ``epoch``."""
     if quantity == "loss":
         return arm.initial_loss if epoch == 0 else arm.epoch_loss[min(epoch, len(arm.epoch_loss)) - 1]
+    if quantity == "update":  # parameter change over epoch t
+        last = len(arm.trajectory) - 1
+        return np.linalg.norm(arm.trajectory[min(epoch + 1, last)] - arm.trajectory[min(epoch, last)], axis=1)
     state = arm.trajectory[min(epoch, len(arm.trajectory) - 1)]
     return state[:, 0] if quantity == "w" else state[:, 1]
 
