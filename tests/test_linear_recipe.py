@@ -148,3 +148,21 @@ def test_every_statement_quotes_the_document():
             found = doc.find(piece.strip(), position)
             assert found >= 0, f"{spec.claim.id}: {piece.strip()!r} is not in the document"
             position = found + len(piece.strip())
+
+
+def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
+    from claims.s003_linear_recipe.evidence import figure_evidence
+    from harness.evidence.verdicts import Verdict
+    assert figure_evidence(np.full(5, 1.0), 1.02, 0.05).verdict is Verdict.CONFIRMED
+    assert figure_evidence(np.full(5, 1.0), 1.2, 0.05).verdict is Verdict.REFUTED
+    assert figure_evidence(np.array([1.0, np.nan, 1.0]), 1.0, 0.05).verdict is Verdict.REFUTED
+    spread = figure_evidence(np.linspace(0.99, 1.01, 50), 1.0, 0.05)
+    assert spread.verdict is Verdict.CONFIRMED and spread.test.startswith("one-sample t TOST")
+
+
+def test_gradient_norm_statistics_ignore_steps_after_a_stop():
+    from claims.s003_linear_recipe.evidence import _norm_stat
+    norms = np.array([[0.5, 2.0], [1.5, np.nan], [3.0, np.nan], [0.2, np.nan]])  # (steps, K)
+    np.testing.assert_allclose(_norm_stat(norms, "mean"), [1.3, 2.0])
+    np.testing.assert_allclose(_norm_stat(norms, "clipped_fraction"), [0.5, 1.0])
+    np.testing.assert_allclose(_norm_stat(norms, "q50"), [1.0, 2.0])
