@@ -174,3 +174,10 @@ def test_loss_never_increases_at_tiny_learning_rate_full_batch(w, b, batch):
     run = train_linear(torch.tensor([[w, b]]), X, Y, adam(), _settings(1, lr=1e-4, epochs=1), batch_size=9)
     assert float(run.final_mse[0]) <= float(run.initial_loss[0]) + 1e-9
     assert batch >= 1  # the drawn batch size only varies the example count
+
+
+def test_training_restores_the_callers_thread_count():
+    before = torch.get_num_threads()
+    X, Y = _data(1, 8)
+    train_linear(torch.zeros(1, 2), X, Y, adam(), _settings(1, epochs=1), batch_size=4)
+    assert torch.get_num_threads() == before
