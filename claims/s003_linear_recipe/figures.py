@@ -76,7 +76,7 @@ def grad_norm_histogram(study: LinearStudy) -> dict:
         ax.axvline(np.log10(v), color="tab:red", ls="--", lw=0.8)
         ax.axvline(np.log10(np.percentile(norms, q)), color="tab:green", ls=":", lw=0.8)
     ax.set(xlabel="log10 gradient norm (per step, before clipping)", ylabel="steps",
-           title="recipe: gradient norms (red: document's percentiles, green: ours)")
+           title="recipe gradient norms: percentiles, document (red) vs ours (green)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     return {"grad_norms": fig}
