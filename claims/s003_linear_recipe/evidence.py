@@ -1,0 +1,246 @@
+"""Evidence for source 003's claims: one function per evidence kind, registered in ``EVIDENCE``.
+
+Each takes the claim's :class:`~claims.s003_linear_recipe.catalogue.Spec` and a :class:`Context`
+(the study of this master seed and tier, the claim's rng) and returns an Evidence whose ``n`` is
+the claim's sample size. No training happens here: populations come from the study.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIGS, Spec
+from claims.s003_linear_recipe.protocols import ALPHA
+from harness.engine.trainer import StopReason
+from harness.evidence import stats
+from harness.evidence.verdicts import Evidence
+from harness.studies.linear_recipe.study import ArmResult, LinearStudy, main_arms
+from harness.studies.linear_recipe.timing import logging_reductions
+
+N_RESAMPLES = 1999
+
+
+@dataclass
+class Context:
+    """What evidence functions read: the study and the claim's own random generator."""
+
+    study: LinearStudy
+    rng: np.random.Generator
+
+
+def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Evidence:
+    """``mean_equals`` with margin; a constant or non-finite sample falls back to ``always`` on
+    "every seed within the margin" (a t interval needs spread and finite values)."""
+    values = np.asarray(values, dtype=float)
+    if np.isfinite(values).all() and np.ptp(values) > 0:
+        return stats.mean_equals(values, claimed, margin=margin, alpha=ALPHA)
+    within = np.abs(values - claimed) <= margin
+    ev = stats.always(int(within.sum()), int(values.size), alpha=ALPHA)
+    return dataclasses.replace(ev, estimate=float(np.nanmean(values)), detail={
+        **ev.detail, "fallback": "constant or non-finite sample: every seed within the margin?",
+        "claimed_region": (claimed - margin, claimed + margin), "non_finite": int((~np.isfinite(values)).sum())})
+
+
+def _at_epoch(arm: ArmResult, quantity: str, epoch: int) -> np.ndarray:
+    """W, b, the document's loss (at 0: initial MSE; at t >= 1: epoch t - 1's average) or the update
+    magnitude (|theta(t + 1) - theta(t)|) at ``epoch``."""
+    if quantity == "loss":
+        return arm.initial_loss if epoch == 0 else arm.epoch_loss[min(epoch, len(arm.epoch_loss)) - 1]
+    if quantity == "update":  # parameter change over epoch t
+        last = len(arm.trajectory) - 1
+        return np.linalg.norm(arm.trajectory[min(epoch + 1, last)] - arm.trajectory[min(epoch, last)], axis=1)
+    state = arm.trajectory[min(epoch, len(arm.trajectory) - 1)]
+    return state[:, 0] if quantity == "w" else state[:, 1]
+
+
+def _hessian_eigs(study: LinearStudy) -> np.ndarray:
+    """Eigenvalues (S, 2) of each data set's MSE Hessian 2 [[mean x^2, mean x], [mean x, 1]]."""
+    x = study.datasets[0].numpy()
+    h = np.stack([np.stack([np.mean(x * x, 1), np.mean(x, 1)], -1), np.stack([np.mean(x, 1), np.ones(len(x))], -1)], -2)
+    return np.linalg.eigvalsh(2 * h)
+
+
+ARM_METRICS: dict[str, Callable[[ArmResult], np.ndarray]] = {
+    "w": lambda a: a.params[:, 0],
+    "b": lambda a: a.params[:, 1],
+    "final_loss": lambda a: a.final_loss,
+    "initial_loss": lambda a: a.initial_loss,
+    "loss_reduction": lambda a: a.loss_reduction,
+    "w_error": lambda a: a.w_error,
+    "b_error": lambda a: a.b_error,
+    "max_error": lambda a: np.maximum(a.w_error, a.b_error),
+    "epochs": lambda a: a.epochs.astype(float),
+}
+STUDY_METRICS: dict[str, Callable[[LinearStudy], np.ndarray]] = {
+    "lambda_max": lambda s: _hessian_eigs(s)[:, 1],
+    "condition_number": lambda s: _hessian_eigs(s)[:, 1] / _hessian_eigs(s)[:, 0],
+    "xavier_distance": lambda s: np.linalg.norm(s.xavier_inits.numpy() - np.array([2.0, 1.0]), axis=1),
+}
+
+
+def metric_values(study: LinearStudy, arm: ArmResult | None, metric: str) -> np.ndarray:
+    """Per-seed values (S,) of ``metric`` ('w', 'w@50', 'lambda_max', ...) on ``arm``."""
+    if metric in STUDY_METRICS:
+        return STUDY_METRICS[metric](study)
+    if "@" in metric:
+        quantity, epoch = metric.split("@")
+        return _at_epoch(arm, quantity, int(epoch))
+    return ARM_METRICS[metric](arm)
+
+
+EVENTS: dict[str, Callable[[ArmResult], np.ndarray]] = {
+    "loss_reduction>0.95": lambda a: a.loss_reduction > 0.95,
+    "w_error<0.01": lambda a: a.w_error < 0.01,
+    "b_error<0.05": lambda a: a.b_error < 0.05,
+    "epoch100_window": lambda a: (a.final_loss < 0.05) & (np.abs(a.params[:, 0] - 2) <= 0.02) & (np.abs(a.params[:, 1] - 1) <= 0.05),
+    "theorem": lambda a: (np.abs(a.params[:, 0] - 2) < 0.02) & (np.abs(a.params[:, 1] - 1) < 0.05),
+    "not_diverged": lambda a: a.reason != int(StopReason.DIVERGED),
+    "false_stop": lambda a: (a.reason == int(StopReason.PATIENCE)) & ~((a.w_error < 0.01) & (a.b_error < 0.05)),
+}
+
+
+def arith(spec: Spec, ctx: Context) -> Evidence:
+    """The document's own inputs recomputed against its printed value ("at least" claims: observed >= claimed)."""
+    a = spec.args
+    observed = float(a["observed"]())
+    if a["at_least"]:
+        ev = stats.exact_value(min(observed, a["claimed"]), a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+        return dataclasses.replace(ev, estimate=observed, detail={**ev.detail, "reading": "observed >= claimed"})
+    return stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+
+
+def schedule(spec: Spec, ctx: Context) -> Evidence:
+    """get_lr_schedule (the document's code, pi = 3.14159) at the listed epoch against the listed rate."""
+    a = spec.args
+    config = main_arms()[SCHEDULE_CONFIGS[a["which"]]].config
+    observed = config.schedule()(a["epoch"])
+    ev = stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+    return dataclasses.replace(ev, detail={**ev.detail, "warmup": config.warmup, "total_epochs": config.decay_epochs})
+
+
+def figure(spec: Spec, ctx: Context) -> Evidence:
+    """A reported figure against the population mean over seeds."""
+    a = spec.args
+    arm = ctx.study.main.get(a["arm"])
+    values = metric_values(ctx.study, arm, a["metric"])
+    ev = figure_evidence(values, a["claimed"], a["margin"])
+    return dataclasses.replace(ev, detail={**ev.detail, "median": float(np.nanmedian(values)),
+                                           "p05_p95": tuple(float(q) for q in np.nanpercentile(values, [5, 95]))})
+
+
+def rate(spec: Spec, ctx: Context) -> Evidence:
+    """A rate over seeds (exact binomial rules with Clopper-Pearson intervals)."""
+    a = spec.args
+    hits = EVENTS[a["event"]](ctx.study.main[a["arm"]])
+    k, n = int(hits.sum()), int(hits.size)
+    if a["equals"]:
+        return stats.rate_equals(k, n, a["claimed"], margin=0.05, alpha=ALPHA)
+    return stats.rate_at_least(k, n, a["claimed"], alpha=ALPHA)
+
+
+def improves_family(study: LinearStudy) -> dict[str, Evidence]:
+    """Paired sign tests "row k's final loss is below row k - 1's" for k = 1..9, Holm-corrected together."""
+    raw = []
+    for spec in IMPROVES:
+        k = spec.args["row"]
+        now, before = study.main[f"row{k}"].final_loss, study.main[f"row{k - 1}"].final_loss
+        ev = stats.rate_at_least(int((now < before).sum()), int(now.size), 0.5, alpha=ALPHA)
+        raw.append(dataclasses.replace(ev, detail={**ev.detail, "ties": int((now == before).sum()),
+                                                   "median_ratio": float(np.median(now) / np.median(before))}))
+    return dict(zip((s.claim.id for s in IMPROVES), stats.holm(raw, alpha=ALPHA)))
+
+
+def improves(spec: Spec, ctx: Context) -> Evidence:
+    """This row's share of the Holm-corrected family."""
+    return improves_family(ctx.study)[spec.claim.id]
+
+
+def share(spec: Spec, ctx: Context) -> Evidence:
+    """Per-seed share of the final-loss drop from row 0 to row 9 that rows a..b bring."""
+    a, b = spec.args["rows"]
+    loss = {k: ctx.study.main[f"row{k}"].final_loss for k in range(10)}
+    shares = (loss[a - 1] - loss[b]) / (loss[0] - loss[9])
+    return figure_evidence(shares, spec.args["claimed"], spec.args["margin"])
+
+
+def contribution(spec: Spec, ctx: Context) -> Evidence:
+    """A method's stated contribution range, read per seed from ablation rows k - 1 and k."""
+    a = spec.args
+    now, before = ctx.study.main[f"row{a['row']}"], ctx.study.main[f"row{a['row'] - 1}"]
+    if a["reading"] == "points":
+        values = now.loss_reduction - before.loss_reduction
+    else:
+        values = 1 - now.final_loss / before.final_loss
+    return figure_evidence(values, (a["low"] + a["high"]) / 2, (a["high"] - a["low"]) / 2)
+
+
+def _norm_stat(norms: np.ndarray, stat: str) -> np.ndarray:
+    """Per-member statistic of the per-step norms (steps, K), ignoring steps after the member stopped."""
+    if stat == "mean":
+        return np.nanmean(norms, 0)
+    if stat == "std":
+        return np.nanstd(norms, 0, ddof=1)
+    if stat == "clipped_fraction":
+        taken = np.isfinite(norms)
+        return (np.where(taken, norms, 0) > 1.0).sum(0) / taken.sum(0)
+    return np.nanpercentile(norms, float(stat[1:]), axis=0)
+
+
+def gradnorm(spec: Spec, ctx: Context) -> Evidence:
+    """A per-member gradient-norm statistic, averaged over the recorded members."""
+    a = spec.args
+    if a["stat"] == "std_ratio":
+        values = _norm_stat(ctx.study.main["row0"].grad_norms, "std") / _norm_stat(ctx.study.main["row9"].grad_norms, "std")
+    else:
+        values = _norm_stat(ctx.study.main[a["arm"]].grad_norms, a["stat"])
+    ev = figure_evidence(values, a["claimed"], a["margin"])
+    return dataclasses.replace(ev, detail={**ev.detail, "median": float(np.nanmedian(values))})
+
+
+def frozen(spec: Spec, ctx: Context) -> Evidence:
+    """``always``: did every member end with exactly its initial parameters?"""
+    res = ctx.study.fp16(spec.args["precision"])
+    base = res["baseline"]
+    still = (base.params == base.trajectory[0]).all(axis=1)
+    ev = stats.always(int(still.sum()), int(still.size), alpha=ALPHA)
+    rand = res["baseline_random"]
+    return dataclasses.replace(ev, detail={
+        **ev.detail, "mean_w": float(base.params[:, 0].mean()), "mean_b": float(base.params[:, 1].mean()),
+        "mean_skipped_steps": float(base.skipped.mean()),
+        "random_init_frozen_share": float((rand.params == rand.trajectory[0]).all(axis=1).mean()),
+        "random_init_mean_loss_reduction": float(np.nanmean(rand.loss_reduction))})
+
+
+def fp16_figure(spec: Spec, ctx: Context) -> Evidence:
+    """An fp16 baseline figure against the population mean."""
+    a = spec.args
+    values = metric_values(ctx.study, ctx.study.fp16(a["precision"])["baseline"], a["metric"])
+    return figure_evidence(values, a["claimed"], a["margin"])
+
+
+def timing(spec: Spec, ctx: Context) -> Evidence:
+    """Measured wall-time reduction from logging every 10 epochs instead of every epoch (paired rounds)."""
+    tier = ctx.study.tier
+    rounds = spec.claim.n_for(tier)
+    reductions, detail = logging_reductions(ctx.study.data, rounds=rounds, epochs=spec.claim.protocol.epochs.value)
+    ev = figure_evidence(reductions, spec.args["claimed"], spec.args["margin"])
+    return dataclasses.replace(ev, detail={**ev.detail, **detail})
+
+
+EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
+    "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share, "contribution": contribution,
+    "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
+}
+
+
+def evidence_for(claim_id: str, ctx: Context) -> Evidence:
+    """The evidence of the claim ``claim_id``."""
+    spec = BY_ID[claim_id]
+    return EVIDENCE[spec.kind](spec, ctx)
+
+
+__all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values"]

@@ -1,0 +1,84 @@
+"""Protocol records of source 003's claims: what was trained, on what data, and how a figure is compared.
+
+Shared conventions (assumed; the document states none of them):
+
+* A reported point figure (a loss, a parameter, an error, a statistic) is compared with the
+  population mean over seeds by a t TOST with margin ``FIGURE_MARGIN`` x the figure; for a
+  parameter value the margin is that fraction of the figure's distance to the truth, at least
+  ``PARAM_FLOOR`` (the timelines print two decimals).
+* A reported rate ("25% chance") is compared with margin ``RATE_MARGIN`` (absolute).
+* "The recipe achieves X" claims are read as "at least ``ACHIEVE_RATE`` of seeds achieve X", the
+  probability level of the document's own theorem.
+* Arithmetic in the text is checked to half a unit of its last printed digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.evidence.claims import Protocol, Setting
+from harness.studies.linear_recipe import calibration
+from harness.studies.linear_recipe.recipe import DOC_PI, TIMELINE_INIT
+from harness.studies.linear_recipe.study import TIER_SEEDS
+
+FIGURE_MARGIN = 0.10
+PARAM_FLOOR = 0.005
+RATE_MARGIN = 0.05
+ACHIEVE_RATE = 0.95
+ALPHA = 0.05
+
+_CAL_NOTE = (
+    f"grid batch_size {calibration.BATCH_SIZES} x noise {calibration.NOISES}, FP32 baseline from the timeline "
+    f"init on {calibration.CALIBRATION_SEEDS} seeds of the separate 'calibration' stream; chosen: the point whose "
+    "mean final (W, b, loss) is closest (relative distance) to the document's W = 1.497988, b = 0.855068, "
+    "loss 0.271536; never scored against a claim under test"
+)
+
+
+@dataclass(frozen=True)
+class TrainingProtocol(Protocol):
+    # The model: one linear layer y = w x + b.
+    model: Setting = Setting("linear_1d (w, b)", "stated", "Problem Statement: 'a single linear layer'")
+    # Arm: the configuration trained (see harness.studies.linear_recipe.recipe).
+    arm: Setting = Setting("row9 (full recipe)", "stated", "the document's code blocks")
+    # Initial parameters.
+    init: Setting = Setting(TIMELINE_INIT, "stated", "Loss Evolution Timeline, epoch 0: W = -0.92, b = -0.85")
+    # Optimizer.
+    optimizer: Setting = Setting("Adam(betas=(0.9, 0.999), eps=1e-8)", "stated", "Method 9's config block")
+    # Learning-rate schedule.
+    schedule: Setting = Setting(f"get_lr_schedule with pi = {DOC_PI}", "stated", "Method 3's code block")
+    # Data: N samples, x ~ N(0, 1), y = 2x + 1 + noise.
+    n_samples: Setting = Setting(1000, "stated", "theorem: 'N=1000'")
+    x_distribution: Setting = Setting("N(0, 1)", "stated", "theorem: 'x ~ N(0, 1)'")
+    noise: Setting = Setting(calibration.CHOSEN.noise, "calibrated", _CAL_NOTE)
+    batch_size: Setting = Setting(calibration.CHOSEN.batch_size, "calibrated", _CAL_NOTE)
+    # Precision of training.
+    precision: Setting = Setting("fp32", "stated", "'After FP32 Fix'")
+    # Population: one member per data/shuffle seed.
+    seeds: Setting = Setting(TIER_SEEDS, "assumed", "issue: quick >= 200 seeds, full >= 5,000")
+    # How the figure is compared (see module docstring).
+    comparison: Setting = Setting("mean over seeds, t TOST", "assumed", "no spread reported: a population mean")
+    margin: Setting = Setting(FIGURE_MARGIN, "assumed", "10% of the figure (of its distance to the truth for W, b)")
+
+
+@dataclass(frozen=True)
+class ArithmeticProtocol(Protocol):
+    # What is recomputed: the document's own numbers or formula.
+    inputs: Setting = Setting("the document's numbers", "stated", "quoted in the claim")
+    # Tolerance: half a unit of the last printed digit of the claimed value.
+    abs_tol: Setting = Setting(0.0, "assumed", "half a unit in the last printed digit")
+    # Arithmetic precision.
+    dtype: Setting = Setting("float64", "assumed", "far below any printed digit")
+
+
+@dataclass(frozen=True)
+class TimingProtocol(Protocol):
+    # What is timed per round: one training epoch of the full recipe on one member (t_epoch) and the
+    # document's summary print (t_log, mean of 200 prints); totals follow the document's own formula.
+    workload: Setting = Setting("train_linear, 1 member, full recipe, 1 epoch + 200 prints per round", "assumed",
+                                "the document's script trains one model; whole 100-epoch runs per variant are too slow")
+    epochs: Setting = Setting(100, "stated", "Method 10: 100 epochs, logged every epoch vs every 10 epochs")
+    # Logging: the document's three print lines per logged epoch, to a file (os.devnull).
+    logging: Setting = Setting("3 f-string prints per logged epoch to os.devnull", "stated", "Method 10's code block")
+    rounds: Setting = Setting({"quick": 5, "full": 30}, "assumed", "paired rounds, variants interleaved")
+    margin: Setting = Setting(0.01, "assumed", "3.5% +- 1 percentage point")

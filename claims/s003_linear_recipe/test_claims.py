@@ -1,0 +1,100 @@
+"""Claim tests of source 003: one test per claim, grouped by the study piece it needs.
+
+Every test asks the module-scoped ``studies`` cache for the study of its master seed (built once
+per process: populations are deterministic in the seed, so test order and ``-n`` do not matter)
+and submits the evidence of :mod:`claims.s003_linear_recipe.evidence`. Claims of one piece share
+an xdist group, so ``-n 2`` trains each piece on one worker only. The sweep (full tier) re-runs
+headline claims at other data settings of the calibration grid and reports whether each verdict
+survives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from claims.s003_linear_recipe import figures
+from claims.s003_linear_recipe.catalogue import SPECS, Spec, with_protocol
+from claims.s003_linear_recipe.evidence import Context, evidence_for
+from harness.evidence.claims import Setting
+from harness.evidence.plugin import claim_test
+from harness.seeds import numpy_generator
+from harness.studies.linear_recipe import calibration
+from harness.studies.linear_recipe.recipe import DataSettings
+from harness.studies.linear_recipe.study import LinearStudy
+
+SWEEP_SETTINGS = (DataSettings(batch_size=4, noise=0.0), DataSettings(batch_size=4, noise=0.1),
+                  DataSettings(batch_size=3, noise=0.25), DataSettings(batch_size=5, noise=0.25))
+SWEEP_SEEDS = 1000  # seeds per sweep study (the full tier's 5000 for the main study)
+SWEEP_MAIN = ("003.baseline.w", "003.baseline.b", "003.baseline.final_loss", "003.recipe.w_error_below_1pct",
+              "003.theorem.within_bounds_random_init", "003.theorem.convergence_99", "003.fp16.fp16_frozen",
+              "003.ablation.method5_improves", "003.clip.top10_clipped")
+FIGURE_OF = {"003.timeline.baseline_w_epoch30": figures.trajectories, "003.ablation.row9_final_loss": figures.ablation_bars,
+             "003.schedule.slow_epoch50": figures.schedules, "003.clip.top10_clipped": figures.grad_norm_histogram}
+
+
+@pytest.fixture(scope="module")
+def studies(claims_tier):
+    """``studies(master_seed, data)``: the study of a seed and data setting (one per process and module)."""
+    cache: dict = {}
+
+    def get(master_seed: int, data: DataSettings = calibration.CHOSEN, seeds: int | None = None) -> LinearStudy:
+        key = (master_seed, data, seeds)
+        if key not in cache:
+            cache[key] = LinearStudy(master_seed, claims_tier, data, seeds=seeds)
+        return cache[key]
+
+    return get
+
+
+def _params(specs, *, sweep: bool = False):
+    """One pytest param per spec, in its piece's xdist group."""
+    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")], id=s.claim.id)
+            for s in specs]
+
+
+@pytest.mark.parametrize("spec", _params(SPECS))
+def test_claim(spec: Spec, studies, claims_master_seed, claims_seed, claims_verdict):
+    ctx = Context(studies(claims_master_seed), numpy_generator(claims_seed))
+    evidence = evidence_for(spec.claim.id, ctx)
+    draw = FIGURE_OF.get(spec.claim.id)
+    if draw is not None:
+        for name, fig in draw(ctx.study).items():
+            claims_verdict.figure(name, fig)
+    claims_verdict(spec.claim, evidence)
+
+
+def _sweep_specs() -> list[Spec]:
+    """Headline claims re-run at each sweep setting, ids suffixed with the setting."""
+    by_id = {s.claim.id: s for s in SPECS}
+    out = []
+    for data in SWEEP_SETTINGS:
+        for cid in SWEEP_MAIN:
+            spec = with_protocol(by_id[cid], batch_size=Setting(data.batch_size, "assumed", "sweep of the calibration grid"),
+                                 noise=Setting(data.noise, "assumed", "sweep of the calibration grid"))
+            suffix = f"_sweep_bs{data.batch_size}_noise{str(data.noise).replace('.', 'p')}"
+            claim = dataclasses.replace(spec.claim, id=spec.claim.id + suffix, family=None,
+                                        n_full=min(spec.claim.n_for("full"), SWEEP_SEEDS))
+            out.append(dataclasses.replace(spec, claim=claim, piece=f"sweep-{data.batch_size}-{data.noise}",
+                                           args={**spec.args, "data": data, "main": cid}))
+    return out
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("spec", _params(_sweep_specs()))
+def test_sweep(spec: Spec, studies, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts):
+    ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
+    main = spec.args["main"]
+    evidence = evidence_for(main, ctx)
+    expected = claims_expected_verdicts.get(main)
+    claims_verdict(spec.claim, dataclasses.replace(evidence, detail={
+        **evidence.detail, "main_claim": main, "main_verdict": expected.value if expected else None,
+        "survives": expected is not None and evidence.verdict == expected}))
+
+
+@pytest.mark.full
+def test_calibration_reproduces():
+    """The recorded calibration choice is what the documented grid procedure picks."""
+    best, _ = calibration.calibrate()
+    assert best.data == calibration.CHOSEN
