@@ -31,7 +31,8 @@ import torch  # noqa: E402
 
 from harness.engine import optim, schedules  # noqa: E402
 from harness.engine.data import centered_xor  # noqa: E402
-from harness.engine.trainer import COMPILE_ENV, StoppingRule, train  # noqa: E402
+from harness.engine.compiling import COMPILE_ENV  # noqa: E402
+from harness.engine.trainer import StoppingRule, train  # noqa: E402
 from harness.evidence import stats  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
 

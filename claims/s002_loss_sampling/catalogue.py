@@ -134,9 +134,9 @@ add(_text("relu1.speedup_arithmetic", "**2.5× speedup**: Median epochs reduced 
 add(_claim("relu1.reduced_variance", "**Reduced variance**: Range narrowed from 242 to 74 epochs",
            {"range_control": 242, "range_p0": 74}, ARMS1, "distributions_differ", arms=2, family="002.relu1.observations"),
     "dispersion", narrow="p0", wide="control")
-add(_text("relu1.range_arithmetic_control", "**Reduced variance**: Range narrowed from 242 to 74 epochs [...] 33-275",
+add(_text("relu1.range_arithmetic_control", "| Control | None | 58% (29/50) | 123 | 33-275 | [...] **Reduced variance**: Range narrowed from 242 to 74 epochs",
           {"range": 242, "min": 33, "max": 275}, "self_consistency"), "difference_arithmetic", a=275, b=33, claimed=242)
-add(_text("relu1.range_arithmetic_p0", "**Reduced variance**: Range narrowed from 242 to 74 epochs [...] **25-99**",
+add(_text("relu1.range_arithmetic_p0", "| **0th %ile** | **< 0.072** | **100% (50/50)** | **49** | **25-99** | [...] **Reduced variance**: Range narrowed from 242 to 74 epochs",
           {"range": 74, "min": 25, "max": 99}, "self_consistency"), "difference_arithmetic", a=99, b=25, claimed=74)
 add(_claim("relu1.monotonic", "**Monotonic relationship**: Lower initial loss → higher success rate",
            {"success_percent": [28, 58, 70, 86, 100]}, ARMS1, "monotone_trend", arms=5, family="002.relu1.observations"),
