@@ -67,8 +67,8 @@ def test_rprop_learning_rate_only_sets_the_first_step_size():
     state = spec.init(params)
     first, state = spec.update((torch.tensor([1.0, -1.0], dtype=torch.float64),), state, params, 0.1)
     second, _ = spec.update((torch.tensor([1.0, -1.0], dtype=torch.float64),), state, params, 100.0)
-    assert_close(first[0], torch.tensor([-0.1, 0.1]), rtol=0, atol=1e-12)
-    assert_close(second[0], torch.tensor([-0.12, 0.12]), rtol=1e-12, atol=0)
+    assert_close(first[0], torch.tensor([-0.1, 0.1], dtype=torch.float64), rtol=0, atol=1e-12)
+    assert_close(second[0], torch.tensor([-0.12, 0.12], dtype=torch.float64), rtol=1e-12, atol=0)
 
 
 def test_update_does_not_mutate_inputs():
