@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from benchmarks.naive import train_one_by_one
+from tests.reference import train_one_by_one
 from harness.engine import data, init, optim, schedules
 from harness.engine.models import get_model
 from harness.engine.trainer import StoppingRule, train
