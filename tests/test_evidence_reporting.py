@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.evidence import plugin
+from harness.evidence.options import Options
 from harness.evidence import stats as S
 from harness.evidence.claims import Claim, Protocol, Setting
 from harness.evidence.reports import claims_json, claims_markdown, make_record
@@ -63,8 +64,10 @@ def test_claims_markdown_names_both_p_value_columns_and_flags_unconfirmable_clai
 
 
 def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
-    state = plugin._State(tier="quick", master_seed=0, seeds=None, update=False, report_dir=tmp_path,
-                          sources_dir=tmp_path, ledger_path=tmp_path / "ledger.json", threshold=0.8, is_worker=False)
-    plugin._summarise(state, _records(), {}, None, [tmp_path / "claims.json"])
+    options = Options(tier="quick", master_seed=0, seeds=None, update=False, threshold=0.8,
+                      ledger_path=tmp_path / "ledger.json", sources_dir=tmp_path, manifest_path=tmp_path / "sources.json",
+                      report_dir=tmp_path)
+    state = plugin._State(options=options, sources=None, is_worker=False)
+    plugin._summarise(state, _records(), {}, None, [f"report: {tmp_path / 'claims.json'}"])
     line = next(s for s in state.summary if s.startswith("cannot confirm at this n"))
     assert "000.toy.always" in line and "000.toy.r2_narrow" in line and "2 claim(s)" in line

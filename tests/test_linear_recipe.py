@@ -153,7 +153,9 @@ def test_every_statement_quotes_the_document():
 def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
     from claims.s003_linear_recipe.evidence import figure_evidence
     from harness.evidence.verdicts import Verdict
-    assert figure_evidence(np.full(5, 1.0), 1.02, 0.05).verdict is Verdict.CONFIRMED
+    # Every seed within the margin is "no counter-example" for ``always``, which without a stated
+    # tolerance cannot confirm (issue 10, item 4).
+    assert figure_evidence(np.full(5, 1.0), 1.02, 0.05).verdict is Verdict.INCONCLUSIVE
     assert figure_evidence(np.full(5, 1.0), 1.2, 0.05).verdict is Verdict.REFUTED
     assert figure_evidence(np.array([1.0, np.nan, 1.0]), 1.0, 0.05).verdict is Verdict.REFUTED
     spread = figure_evidence(np.linspace(0.99, 1.01, 50), 1.0, 0.05)

@@ -731,11 +731,13 @@ def always(
 # --------------------------------------------------------------------------------------------
 
 
-def _no_spread_evidence(x: np.ndarray, *, rule: str, test: str, alpha: float, region: Any) -> Evidence:
-    """Inconclusive evidence for a sample without spread (see the module docstring)."""
+def _no_spread_evidence(x: np.ndarray, *, rule: str, test: str, alpha: float, region: Any,
+                        estimate: float | None = None) -> Evidence:
+    """Inconclusive evidence for a sample (or bootstrap distribution) without spread (see the module
+    docstring); ``estimate`` is the statistic's value, by default the sample's constant value."""
     return Evidence(
         verdict=Verdict.INCONCLUSIVE,
-        estimate=float(x[0]),
+        estimate=float(x[0]) if estimate is None else float(estimate),
         ci=None,
         p_value=1.0,
         effect_size=None,
@@ -1119,7 +1121,7 @@ def _metric_bca(
     theta = float(statistic(x))
     z0, a = _bca_constants(x, statistic, boot, theta) if not _no_spread(boot) else (math.inf, 0.0)
     if not math.isfinite(z0):
-        return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
+        return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region, estimate=theta)
     z = float(special.ndtri(1.0 - mc.alpha / 2.0))
     levels = [special.ndtr(z0 + (z0 + s) / (1.0 - a * (z0 + s))) for s in (-z, z)]
     ci_lo, ci_hi = np.percentile(boot, [100.0 * levels[0], 100.0 * levels[1]])
