@@ -1084,7 +1084,7 @@ def _bca_constants(x: np.ndarray, statistic: Callable[..., Any], boot: np.ndarra
     jack = np.array([float(statistic(np.delete(x, i))) for i in range(x.size)])  # (N,)
     u = (x.size - 1) * (jack.mean() - jack)
     den = float(np.sum(u ** 2)) ** 1.5
-    a = float(np.sum(u ** 3)) / (6.0 * den) if den > 0.0 else 1.0
+    a = float(np.sum(u ** 3)) / (6.0 * den) if den > 0.0 else 0.0
     return z0, a
 
 
