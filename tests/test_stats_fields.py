@@ -190,3 +190,22 @@ def test_bca_p_values_invert_the_interval_at_its_ends():
     at_high = S.metric_below(X, hi, rng=np.random.default_rng(3), **kw)
     assert at_low.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)  # quantile interpolation
     assert at_high.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)
+
+
+def _verdict_rate(decide, n, p, verdict):
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+    return sum(float(pmf[k]) for k in range(n + 1) if decide(k).verdict is verdict)
+
+
+@pytest.mark.parametrize("claimed, margin", [(0.5, 0.1), (0.08, 0.1), (0.3, 0.15)], ids=["centre", "edge-below-0", "wide"])
+def test_rate_equals_mdes_have_exact_80_percent_power(claimed, margin):
+    n = 400
+    decide = lambda k: S.rate_equals(k, n, claimed, margin=margin)  # noqa: E731
+    e = decide(int(n * claimed))
+    lo, hi = claimed - margin, claimed + margin
+    refute_power = [_verdict_rate(decide, n, edge + sign * e.mde, R)
+                    for edge, sign in ((hi, 1.0), (lo, -1.0)) if 0.0 < edge < 1.0 and 0.0 <= edge + sign * e.mde <= 1.0]
+    assert min(refute_power) == pytest.approx(0.8, abs=1e-6)  # the side that sets the mde; the other has more
+    assert e.mde_confirm is not None and not e.cannot_confirm
+    confirm_power = [_verdict_rate(decide, n, p, C) for p in (max(lo + e.mde_confirm, 0.0), min(hi - e.mde_confirm, 1.0))]
+    assert min(confirm_power) == pytest.approx(0.8, abs=1e-6)
