@@ -434,6 +434,8 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
      lambda: S.metric_exceeds([1.0, 2.0], 0.0, rng=np.random.RandomState(0))),
     ("few-resamples", ValueError, "n_resamples must be an integer >= 99",
      lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, n_resamples=10, rng=G)),
+    ("statistic-not-finite", ValueError, "statistic\\(values\\) must be finite",
+     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=lambda x, axis=-1: np.mean(x, axis=axis) * np.inf, rng=G)),
     ("statistic-not-callable", ValueError, "statistic must be callable",
      lambda: S.metric_exceeds([1.0, 2.0], 0.0, statistic="mean")),
     ("quantile-range-reversed", ValueError, "quantile range needs 0 < lo < hi < 1",

@@ -129,3 +129,83 @@ def test_bca_matches_scipy_on_tied_data():
 def test_non_finite_numbers_are_named(name, call):
     with pytest.raises(ValueError, match=name.split("-")[1] + " must be finite"):
         call()
+
+
+TREND_K, TREND_N = [12, 20, 31, 35], [50, 50, 50, 50]
+
+
+def _trend_association():
+    from statsmodels.stats.contingency_tables import Table
+
+    table = np.column_stack([TREND_K, np.subtract(TREND_N, TREND_K)])
+    return Table(table, shift_zeros=False).test_ordinal_association(
+        row_scores=np.arange(4.0), col_scores=np.array([1.0, 0.0]))
+
+
+def test_monotone_trend_reports_z_and_an_mde_with_80_percent_power():
+    from statsmodels.stats.power import NormalIndPower
+
+    e = S.monotone_trend(TREND_K, TREND_N, direction="decreasing")
+    res = _trend_association()
+    assert e.effect_size == pytest.approx(res.zscore, rel=1e-12) == pytest.approx(e.detail["zscore"], rel=1e-12)
+    sxx = float(np.sum(np.asarray(TREND_N) * (np.arange(4.0) - 1.5) ** 2))
+    power = NormalIndPower().power(effect_size=e.mde * sxx / res.null_sd, nobs1=1, alpha=0.025, ratio=0,
+                                   alternative="larger")
+    assert power == pytest.approx(0.8, abs=1e-8) and e.mde_confirm == e.mde
+    assert e.verdict is R and e.detail["p_confirm"] == pytest.approx(min(1.0, 2 * stats.norm.cdf(res.zscore)))
+
+
+def test_monotone_trend_without_information_reports_no_mde():
+    e = S.monotone_trend([50, 50], [50, 50], direction="increasing")
+    assert (e.verdict, e.p_value, e.detail["p_confirm"], e.mde) == (I, 1.0, 1.0, None)
+    assert e.detail["note"] == "all trials had the same outcome" and e.detail["rates"] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("scores, match", [([1.0, 1.0], "must not all be equal"), ([0.0, math.nan], "NaN or inf")])
+def test_monotone_trend_rejects_degenerate_scores(scores, match):
+    with pytest.raises(ValueError, match=match):
+        S.monotone_trend([1, 2], [5, 5], direction="increasing", scores=scores)
+
+
+def test_bca_details_are_the_bootstrap_se_bias_and_jackknife_acceleration():
+    e = S.metric_exceeds(X, 0.9, statistic=_trimmed, n_resamples=999, rng=np.random.default_rng(2))
+    res = stats.bootstrap((X,), _trimmed, n_resamples=999, method="percentile", rng=np.random.default_rng(2))
+    boot, theta = res.bootstrap_distribution, _trimmed(X)
+    z0 = stats.norm.ppf((np.sum(boot < theta) + np.sum(boot <= theta)) / (2 * boot.size))
+    jack = np.array([_trimmed(np.delete(X, i)) for i in range(X.size)])
+    d = jack.mean() - jack
+    a = np.sum(d ** 3) / (6 * np.sum(d ** 2) ** 1.5)
+    assert e.detail["bootstrap_se"] == pytest.approx(res.standard_error, rel=1e-12)
+    assert e.detail["bca_z0"] == pytest.approx(z0, rel=1e-9, abs=1e-12)
+    assert e.detail["bca_acceleration"] == pytest.approx(a, rel=1e-9, abs=1e-15)
+    assert e.effect_size == pytest.approx((theta - 0.9) / res.standard_error, rel=1e-12)
+    assert e.detail["effect_size_kind"] == "(estimate - threshold) / bootstrap se"
+
+
+def test_bca_p_values_invert_the_interval_at_its_ends():
+    kw = {"statistic": _trimmed, "n_resamples": 1999}
+    e = S.metric_exceeds(X, 0.9, rng=np.random.default_rng(3), **kw)
+    lo, hi = e.ci
+    at_low = S.metric_exceeds(X, lo, rng=np.random.default_rng(3), **kw)
+    at_high = S.metric_below(X, hi, rng=np.random.default_rng(3), **kw)
+    assert at_low.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)  # quantile interpolation
+    assert at_high.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)
+
+
+def _verdict_rate(decide, n, p, verdict):
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+    return sum(float(pmf[k]) for k in range(n + 1) if decide(k).verdict is verdict)
+
+
+@pytest.mark.parametrize("claimed, margin", [(0.5, 0.1), (0.08, 0.1), (0.3, 0.15)], ids=["centre", "edge-below-0", "wide"])
+def test_rate_equals_mdes_have_exact_80_percent_power(claimed, margin):
+    n = 400
+    decide = lambda k: S.rate_equals(k, n, claimed, margin=margin)  # noqa: E731
+    e = decide(int(n * claimed))
+    lo, hi = claimed - margin, claimed + margin
+    refute_power = [_verdict_rate(decide, n, edge + sign * e.mde, R)
+                    for edge, sign in ((hi, 1.0), (lo, -1.0)) if 0.0 < edge < 1.0 and 0.0 <= edge + sign * e.mde <= 1.0]
+    assert min(refute_power) == pytest.approx(0.8, abs=1e-6)  # the side that sets the mde; the other has more
+    assert e.mde_confirm is not None and not e.cannot_confirm
+    confirm_power = [_verdict_rate(decide, n, p, C) for p in (max(lo + e.mde_confirm, 0.0), min(hi - e.mde_confirm, 1.0))]
+    assert min(confirm_power) == pytest.approx(0.8, abs=1e-6)

@@ -1116,9 +1116,11 @@ def _metric_bca(
         raise ValueError(f"n_resamples must be an integer >= 99, got {n_resamples!r}")
     _check_rng(rng)
     test = f"BCa bootstrap, {n_resamples} resamples ({mc.text})"
+    theta = float(statistic(x))
+    if not math.isfinite(theta):
+        raise ValueError(f"statistic(values) must be finite, got {theta!r}")
     res = stats.bootstrap((x,), statistic, n_resamples=int(n_resamples), method="percentile", rng=rng)
     boot = np.asarray(res.bootstrap_distribution, dtype=float)  # (n_resamples,)
-    theta = float(statistic(x))
     z0, a = _bca_constants(x, statistic, boot, theta) if not _no_spread(boot) else (math.inf, 0.0)
     if not math.isfinite(z0):
         return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region, estimate=theta)
