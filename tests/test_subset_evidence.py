@@ -2,6 +2,7 @@
 
 pytest_plugins = ["pytester"]
 
+import hashlib
 import json  # noqa: E402
 import os  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -101,7 +102,7 @@ PLAIN = Claim(id="002.toy.plain", source="002_12f8b00312862f98.txt", statement="
 
 def ev(n, **kw):
     return Evidence(verdict=Verdict.CONFIRMED, estimate=1.0, ci=None, p_value=None, effect_size=None, n=n,
-                    alpha=0.05, test="toy", **kw)
+                    alpha=0.05, test="toy", rule="mean_equals", **kw)
 
 
 @claim_test(SUBSET)
@@ -122,8 +123,12 @@ def project(pytester, monkeypatch):
     """A throw-away project with one source document and the module above (plugin from this checkout)."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
-    (pytester.mkdir("sources") / SOURCE).write_text("# Toy source document\n\ntoy\n")
+    document = "# Toy source document\n\ntoy\n"
+    (pytester.mkdir("sources") / SOURCE).write_text(document)
     pytester.mkdir("claims")
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    (pytester.path / "claims" / "sources.json").write_text(json.dumps(
+        {"schema": 1, "sources": [{"file": SOURCE, "title": "Toy source document", "sha256": digest}]}))
     (pytester.path / "claims" / "test_toy.py").write_text(MODULE)
     ledger = {"schema": 1, "claims": {"002.toy.subset": {"quick": "confirmed"}, "002.toy.plain": {"quick": "confirmed"}}}
     (pytester.path / "claims" / "ledger.json").write_text(json.dumps(ledger))
