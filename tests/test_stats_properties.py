@@ -236,6 +236,7 @@ RULE_CALLS = {
     "always": lambda: S.always(5, 5),
     "distributions_differ": lambda: S.distributions_differ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], direction="less"),
     "exact_value": lambda: S.exact_value(1.0, 1.0),
+    "not_testable": lambda: S.not_testable("a cited result on another paper's data"),
     "mean_equals": lambda: S.mean_equals([1.0, 2.0, 3.0], 2.0, margin=1.0),
     "medians_differ": lambda: S.medians_differ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], direction="less"),
     "metric_below": lambda: S.metric_below([1.0, 2.0, 3.0], 2.0),

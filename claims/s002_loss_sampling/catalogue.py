@@ -240,7 +240,7 @@ add(_text("relu1.sixty_percent_arithmetic", "We achieve 60% speedup with more ag
 add(_claim("relu1.sixty_percent_speedup", "We achieve 60% speedup with more aggressive filtering", {"speedup_percent": 60},
            ARMS1, "medians_differ", arms=2), "speedup", fast="p0", slow="control", factor=1 / (1 - 0.6))
 add(_text("relu1.goldilocks_cited", "They found 20-35% speedup with first-batch loss selection", {"speedup_percent": [20, 35]},
-          "exact_value"), "not_testable",
+          "not_testable"), "not_testable",
     reason=("a result of Fort & Scherlis (2019) on their own networks and data with first-batch loss selection; "
             "neither their models, data nor selection protocol are in this document, so nothing here can measure it"))
 add(_text("relu1.param_count", "Parameters: 6 total (2×2 weights + 2 biases)", {"params": 6}), "param_count",

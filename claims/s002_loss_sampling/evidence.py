@@ -263,8 +263,7 @@ def terms(entry, study, rng):
 
 
 def not_testable(entry, study, rng):
-    return Evidence(verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
-                    alpha=ALPHA, test="not testable here (inconclusive by design)", detail={"reason": entry.args["reason"]})
+    return stats.not_testable(entry.args["reason"], alpha=ALPHA)
 
 
 def _no_data(reason: str) -> Evidence:

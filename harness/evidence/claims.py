@@ -50,7 +50,8 @@ RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
         "rate_equals": frozenset({"rate_equals"}),  # a rate is approximately p0 (binomial TOST with a margin)
         "rates_differ": frozenset({"rates_differ"}),  # two rates differ in a stated direction
         "monotone_trend": frozenset({"monotone_trend"}),  # rates trend across ordered groups (Cochran-Armitage)
-        "mean_equals": frozenset({"mean_equals"}),  # a mean is approximately a value (t TOST with a margin)
+        # a sample without spread (or with non-finite values) has no t interval: decided seed by seed
+        "mean_equals": frozenset({"mean_equals", "always"}),  # a mean is approximately a value (t TOST with a margin)
         "metric_exceeds": frozenset({"metric_exceeds"}),  # a statistic exceeds a threshold (t / order / chi2 / BCa)
         "metric_below": frozenset({"metric_below"}),  # a statistic stays below a threshold
         "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
@@ -59,6 +60,7 @@ RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
         "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
         "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
         "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
+        "not_testable": frozenset({"not_testable"}),  # cannot be tested here (reason recorded): inconclusive
     }
 )
 

@@ -1547,13 +1547,29 @@ def _holm_adjust(pvals: list[float], alpha: float) -> list[float]:
     return [float(p) for p in adjusted]
 
 
+def not_testable(reason: str, *, alpha: float = 0.05) -> Evidence:
+    """A claim this suite cannot test (e.g. a cited result on another paper's models and data).
+
+    Always ``inconclusive`` and ``cannot_confirm``, with ``reason`` in the detail: a recorded
+    outcome, so the claim keeps a ledger entry and a report row instead of being dropped.
+    """
+    alpha = _check_alpha(alpha)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError(f"not_testable needs a non-empty reason, got {reason!r}")
+    return Evidence(
+        verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
+        alpha=alpha, test="not testable here (inconclusive by design)", rule="not_testable",
+        cannot_confirm=True, detail={"p_confirm": None, "reason": reason},
+    )
+
+
 # Every rule by the name it records in ``Evidence.rule`` (``Claim.test`` names one of them, see
 # ``harness.evidence.claims.RULE_KINDS``). A rule appended below registers itself here.
 RULES: dict[str, Callable[..., Evidence]] = {
     f.__name__: f
     for f in (
         always, distributions_differ, exact_value, mean_equals, medians_differ, metric_below,
-        metric_exceeds, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ,
+        metric_exceeds, monotone_trend, not_testable, rate_at_least, rate_at_most, rate_equals, rates_differ,
     )
 }
 
