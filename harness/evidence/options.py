@@ -33,10 +33,10 @@ _INI: dict[str, tuple[str, str]] = {
     "tier": ("quick", "quick: documents' sample sizes; full: powered sample sizes, also runs @full tests"),
     "seed": ("0", "master seed"),
     "stability_threshold": ("0.8", "with --claims-seeds: a claim is fragile when fewer seeds give the ledger's verdict"),
-    "ledger": ("claims/ledger.json", "ledger file (relative to rootdir)"),
-    "sources": ("sources", "source documents directory (relative to rootdir); a missing one means not available"),
-    "manifest": ("claims/sources.json", "sources manifest: file, title and sha256 of each document (relative to rootdir)"),
-    "report": ("reports", "report directory (relative to rootdir)"),
+    "ledger": ("claims/ledger.json", "ledger file (ini: relative to rootdir; command line: to the invocation dir)"),
+    "sources": ("sources", "source documents directory (ini: relative to rootdir; command line: to the invocation dir); a missing one means not available"),
+    "manifest": ("claims/sources.json", "sources manifest: file, title and sha256 of each document (ini: relative to rootdir; command line: to the invocation dir)"),
+    "report": ("reports", "report directory (ini: relative to rootdir; command line: to the invocation dir)"),
 }
 _PATHS = ("ledger", "sources", "manifest", "report")
 # --claims-seeds A:B parametrizes every claim test B - A times at collection; beyond this many
