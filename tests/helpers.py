@@ -1,6 +1,11 @@
-"""Tiny shared test helpers: tolerant comparison (the torch references live in ``tests/reference.py``)."""
+"""Tiny shared test helpers: tolerant comparison and toy-project manifests (the torch references
+live in ``tests/reference.py``)."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
 
 import torch
 
@@ -8,3 +13,10 @@ import torch
 def assert_close(actual: torch.Tensor, expected: torch.Tensor, *, rtol: float, atol: float) -> None:
     """``torch.testing.assert_close`` with explicit tolerances and NaN == NaN."""
     torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True, check_dtype=False)
+
+
+def write_manifest(path: Path, document: str, name: str) -> None:
+    """A sources manifest (``claims/sources.json``) pinning ``document`` (UTF-8) as ``name``."""
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    path.write_text(json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document",
+                                                         "sha256": digest}]}))

@@ -13,7 +13,6 @@ lock file goes); the ``chmod`` test runs only as a normal user.
 
 pytest_plugins = ["pytester"]
 
-import hashlib
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -35,6 +34,7 @@ from harness.engine.compiling import COMPILE_ENV  # noqa: E402
 from harness.engine.trainer import StoppingRule, train  # noqa: E402
 from harness.evidence import stats  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
+from tests.helpers import write_manifest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "002_12f8b00312862f98.txt"
@@ -152,9 +152,7 @@ def project(pytester, monkeypatch):
     document = "# Toy source document\n\ntext\n\n- toy claim a\n- toy claim b\n- toy claim c\n"
     (sources / SOURCE).write_text(document)
     pytester.mkdir("claims")
-    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
-    (pytester.path / "claims" / "sources.json").write_text(json.dumps(
-        {"schema": 1, "sources": [{"file": SOURCE, "title": "Toy source document", "sha256": digest}]}))
+    write_manifest(pytester.path / "claims" / "sources.json", document, SOURCE)
     (pytester.path / "claims" / "test_toy.py").write_text(MODULE)
     ledger_path(pytester).write_text(ledger_text(LEDGER_AB))
     return pytester

@@ -19,6 +19,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests import helpers  # noqa: E402
+
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
 import hypothesis  # noqa: E402, F401
@@ -99,9 +101,7 @@ def project(pytester, monkeypatch):
 
 def write_manifest(path: Path, document: str, name: str = SOURCE) -> None:
     """A sources manifest pinning ``document`` (UTF-8) as ``name``."""
-    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
-    path.write_text(json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document",
-                                                         "sha256": digest}]}))
+    helpers.write_manifest(path, document, name)
 
 
 def run(pytester, *args):

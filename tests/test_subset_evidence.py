@@ -2,7 +2,6 @@
 
 pytest_plugins = ["pytester"]
 
-import hashlib
 import json  # noqa: E402
 import os  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -13,6 +12,7 @@ import pytest  # noqa: E402
 from harness.evidence.claims import Claim, Protocol, Setting  # noqa: E402
 from harness.evidence.reports import claims_markdown, make_record, stability  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
+from tests.helpers import write_manifest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "002_12f8b00312862f98.txt"
@@ -126,9 +126,7 @@ def project(pytester, monkeypatch):
     document = "# Toy source document\n\ntoy\n"
     (pytester.mkdir("sources") / SOURCE).write_text(document)
     pytester.mkdir("claims")
-    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
-    (pytester.path / "claims" / "sources.json").write_text(json.dumps(
-        {"schema": 1, "sources": [{"file": SOURCE, "title": "Toy source document", "sha256": digest}]}))
+    write_manifest(pytester.path / "claims" / "sources.json", document, SOURCE)
     (pytester.path / "claims" / "test_toy.py").write_text(MODULE)
     ledger = {"schema": 1, "claims": {"002.toy.subset": {"quick": "confirmed"}, "002.toy.plain": {"quick": "confirmed"}}}
     (pytester.path / "claims" / "ledger.json").write_text(json.dumps(ledger))
