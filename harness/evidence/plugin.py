@@ -732,9 +732,27 @@ def _summarise(state: _State, main, changes, stability_rows, outcome: list[str])
     unconfirmable = sorted(r["id"] for r in main if r.get("cannot_confirm"))
     if unconfirmable:
         lines.append(f"cannot confirm at this n: {len(unconfirmable)} claim(s): " + ", ".join(unconfirmable))
+    lines += _plan_lines(main, state.tier)
     if state.not_run:
         lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
     state.summary[:0] = lines + outcome
+
+
+def _plan_lines(records: list[dict], tier: str) -> list[str]:
+    """Summary of the power plans: in the full tier, the claims it leaves short of 80% power both
+    ways at their resolution (underpowered, or not feasible at any n the harness plans for)."""
+    by_status: dict[str, list[str]] = {}
+    for r in records:
+        plan = r.get("power_plan") or {}
+        by_status.setdefault(plan.get("status", "not applicable"), []).append(r["id"])
+    counts = ", ".join(f"{status} {len(ids)}" for status, ids in sorted(by_status.items()))
+    lines = [f"power plans (80% both ways at each claim's resolution, against the full tier's n): {counts}"]
+    if tier == "full":
+        for status in ("underpowered", "not feasible"):
+            ids = sorted(by_status.get(status, []))
+            if ids:
+                lines.append(f"  {status} in the full tier: {len(ids)} claim(s): " + ", ".join(ids))
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
