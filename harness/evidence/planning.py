@@ -37,14 +37,14 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from harness.evidence.stats import POWER  # the power both MDEs are defined at
 from harness.evidence.verdicts import Evidence
 
 __all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "power_plan"]
 
-DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of |estimate|
+DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
 MAX_PLANNED_N = 50_000  # largest population the full tier could train: about 10x its largest arm today
 PLAN_STATUSES: tuple[str, ...] = ("powered", "underpowered", "not feasible", "not applicable")
-POWER = 0.8  # the power both MDEs are defined at (``harness.evidence.stats.POWER``)
 _N_FREE_RULES = frozenset({"exact_value", "not_testable"})  # verdicts that do not depend on n
 _EQUALS_RULES = frozenset({"rate_equals", "mean_equals"})  # equivalence claims: the region is value +- margin
 _DIFFERENCE_RULES = frozenset({"rates_differ"})  # region (0, 1) of a difference: bounded by 0, not by 1
