@@ -194,3 +194,61 @@ def test_quantile_range_needs_levels_strictly_inside_0_1_in_order(lo, hi):
     with pytest.raises(ValueError):
         S.QuantileRange(lo, hi)
     assert S.QuantileRange(0.1, 0.9).hi == 0.9
+
+
+# ---------------------------------------------------------------------------- medians
+
+
+def median_interval(v, alpha):
+    """Exact distribution-free interval for a median at 1 - alpha/2 (Bonferroni over two medians),
+    by brute force: the widest-inside order statistics (j, n - j + 1) with P(Bin(n, 1/2) < j) <= alpha/4."""
+    vs, n = np.sort(np.asarray(v, dtype=float)), len(v)
+    js = [j for j in range(1, n // 2 + 1) if sps.binom.cdf(j - 1, n, 0.5) <= alpha / 4]
+    return (float(vs[max(js) - 1]), float(vs[n - max(js)])) if js else (-math.inf, math.inf)
+
+
+def split_p(low, high, strict):
+    """The documented p of "median(low) < median(high)": 4 min_t max(P(Bin >= #(low <= t)), P(Bin >= #(high > t)))."""
+    best = 1.0
+    for t in np.unique(np.concatenate([low, high])):
+        n_low = int(np.sum(np.asarray(low) <= t))
+        n_high = int(np.sum(np.asarray(high) > t) if strict else np.sum(np.asarray(high) >= t))
+        best = min(best, max(sps.binom.sf(n_low - 1, len(low), 0.5), sps.binom.sf(n_high - 1, len(high), 0.5)))
+    return min(1.0, 4 * best)
+
+
+EPOCHS_X = [49, 51, 38, 60, 45, 47, 52, 44, 58, 41, 39, 50, 46, 55, 43]
+EPOCHS_Y = [123, 98, 140, 110, 131, 87, 150, 119, 125, 101, 300, 300, 115, 122, 108]
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.2])
+def test_median_rule_matches_its_exact_intervals_and_split_p(alpha):
+    e = S.medians_differ(EPOCHS_X, EPOCHS_Y, direction="less", alpha=alpha)
+    (xl, xh), (yl, yh) = median_interval(EPOCHS_X, alpha), median_interval(EPOCHS_Y, alpha)
+    assert e.detail["median_x_ci"] == (xl, xh) and e.detail["median_y_ci"] == (yl, yh)
+    assert e.ci == pytest.approx((xl / yh, xh / yl))
+    assert e.p_confirm == pytest.approx(split_p(EPOCHS_X, EPOCHS_Y, strict=True))
+    assert e.p_value == pytest.approx(split_p(EPOCHS_Y, EPOCHS_X, strict=False))
+    z = sps.norm.ppf(1 - alpha / 4)
+    se_x, se_y = math.log(xh / xl) / (2 * z), math.log(yh / yl) / (2 * z)
+    m = z * (se_x + se_y) + sps.norm.ppf(0.8) * math.hypot(se_x, se_y)
+    assert (e.mde, e.mde_confirm) == pytest.approx((math.expm1(m), -math.expm1(-m)))
+    flipped = S.medians_differ(EPOCHS_Y, EPOCHS_X, direction="greater", alpha=alpha)
+    assert (flipped.mde, flipped.mde_confirm) == pytest.approx((-math.expm1(-m), math.expm1(m)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 12), min_size=6, max_size=25), st.lists(st.integers(1, 12), min_size=6, max_size=25))
+def test_median_verdict_is_separation_of_the_exact_intervals(x, y):
+    """Confirmed 'greater' iff x's interval lies strictly above y's; refuted iff y's lies at or above x's."""
+    e = S.medians_differ(x, y, direction="greater")
+    (xl, xh), (yl, yh) = median_interval(x, 0.05), median_interval(y, 0.05)
+    assert (e.verdict is Verdict.CONFIRMED) == (xl > yh)
+    assert (e.verdict is Verdict.REFUTED) == (not xl > yh and yl >= xh)
+
+
+@pytest.mark.parametrize("x, y", [([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]), ([1.0, 2.0, 3.0], [1.0, 0.0, 3.0])],
+                         ids=["zero-in-x", "zero-in-y"])
+def test_median_ratio_rejects_zero(x, y):
+    with pytest.raises(ValueError, match="strictly positive"):
+        S.medians_differ(x, y, direction="greater")
