@@ -178,6 +178,13 @@ def contribution(spec: Spec, ctx: Context) -> Evidence:
     return figure_evidence(values, (a["low"] + a["high"]) / 2, (a["high"] - a["low"]) / 2)
 
 
+def variance_ratio(spec: Spec, ctx: Context) -> Evidence:
+    """Var over seeds of one row's final loss / another row's, paired by seed (HC3 Pitman-Morgan)."""
+    top, bottom = spec.args["rows"]
+    x, y = (ctx.study.main[f"row{k}"].final_loss for k in (top, bottom))
+    return stats.variance_ratio_equals(x, y, region=spec.args["region"], alpha=ALPHA)
+
+
 def _norm_stat(norms: np.ndarray, stat: str) -> np.ndarray:
     """Per-member statistic of the per-step norms (steps, K), ignoring steps after the member stopped."""
     if stat == "mean":
@@ -233,7 +240,7 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
 
 EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
     "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share, "contribution": contribution,
-    "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
+    "variance_ratio": variance_ratio, "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
 }
 
 
