@@ -17,8 +17,8 @@ from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIG
 from claims.s003_linear_recipe.protocols import ALPHA
 from harness.engine.trainer import StopReason
 from harness.evidence import stats
-from harness.evidence.verdicts import Evidence
-from harness.studies.linear_recipe.study import ArmResult, LinearStudy, main_arms
+from harness.evidence.verdicts import Evidence, Verdict
+from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
 
 N_RESAMPLES = 1999
@@ -250,4 +250,13 @@ def evidence_for(claim_id: str, ctx: Context) -> Evidence:
     return EVIDENCE[spec.kind](spec, ctx)
 
 
-__all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values"]
+def survival(main: str, verdict: Verdict, reference: Verdict | None, tier: str) -> dict:
+    """Detail fields saying whether a sweep's ``verdict`` is its main claim's ledger verdict in ``tier``
+    (the sweep runs in the full tier: the reference is the main claim's full-tier verdict at the calibrated setting)."""
+    ref = f"ledger verdict of {main} in the {tier} tier (calibrated data setting, {TIER_SEEDS[tier]} seeds)"
+    if reference is None:
+        return {"main_claim": main, "reference": f"none: no {ref}", "main_verdict": None, "survives": None}
+    return {"main_claim": main, "reference": ref, "main_verdict": reference.value, "survives": verdict == reference}
+
+
+__all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values", "survival"]
