@@ -73,10 +73,12 @@ def _check(n: int, ratio: float, excess: str, r: int) -> None:
         assert _lower(k, r) <= ALPHA / 2, f"n={n} ratio={ratio} {excess}: {error} {k}/{r} (99% lower bound > alpha/2)"
 
 
-# The quick tier's n (200) in the default run; the full tier's n (5000) and heavy tails with --claims-tier full.
-QUICK_CASES = [(200, 0.95, "gamma"), (200, 0.97, "gamma")]
-FULL_CASES = QUICK_CASES + [(5000, 0.95, "gamma"), (5000, 0.97, "gamma"), (200, 0.95, "lognormal"),
-                            (5000, 0.97, "lognormal")]
+# The claim runs in the full tier only, at n = 5000: one case in the default run, both edges and heavy
+# tails with --claims-tier full. Known limit, measured at n = 200 with R = 4000: 126 / 4000 = 0.0315
+# one-sided errors (gamma, refuted above hi at the hi edge; lognormal, refuted below lo at the lo
+# edge) against alpha / 2 = 0.025, so the rule is not used at n = 200 (see docs/source-003.md).
+QUICK_CASES = [(5000, 0.95, "gamma")]
+FULL_CASES = [(5000, 0.95, "gamma"), (5000, 0.97, "gamma"), (5000, 0.95, "lognormal"), (5000, 0.97, "lognormal")]
 
 
 @pytest.mark.parametrize("n, ratio, excess", QUICK_CASES, ids=[f"n{n}-ratio{r}-{e}" for n, r, e in QUICK_CASES])

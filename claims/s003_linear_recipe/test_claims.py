@@ -16,7 +16,7 @@ import dataclasses
 import pytest
 
 from claims.s003_linear_recipe import figures
-from claims.s003_linear_recipe.catalogue import SPECS, Spec, with_protocol
+from claims.s003_linear_recipe.catalogue import FULL_ONLY, SPECS, Spec, with_protocol
 from claims.s003_linear_recipe.evidence import Context, evidence_for, survival
 from harness.evidence.claims import Setting
 from harness.evidence.plugin import claim_test
@@ -49,9 +49,10 @@ def studies(claims_tier):
     return get
 
 
-def _params(specs, *, sweep: bool = False):
-    """One pytest param per spec, in its piece's xdist group."""
-    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")], id=s.claim.id)
+def _params(specs):
+    """One pytest param per spec, in its piece's xdist group (claims of ``FULL_ONLY`` marked ``full``)."""
+    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")]
+                         + ([pytest.mark.full] if s.claim.id in FULL_ONLY else []), id=s.claim.id)
             for s in specs]
 
 

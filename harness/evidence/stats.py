@@ -1739,6 +1739,10 @@ def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha:
     outwards (two-sided 1 - alpha). se: the ci's half-width / t quantile (normal approximation);
     mde = (t_{1-alpha/2} + z_{0.8}) se beyond an edge, mde_confirm the same inside it when the
     region is wide enough for both edges, else ``cannot_confirm``. hi may be ``inf``.
+
+    Calibrated (tests/test_stats_variance_ratio.py) at n = 5000 on paired skewed and heavy-tailed
+    data: each one-sided error within alpha / 2. At n = 200 it is slightly liberal (0.031 per side
+    measured with R = 4000 against 0.025): use it at n in the thousands.
     """
     alpha = _check_alpha(alpha)
     x = _check_values(x, "x", min_n=10)
