@@ -57,6 +57,7 @@ RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
         "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
         "distributions_differ": frozenset({"distributions_differ"}),  # P(X > Y) != 1/2 (Brunner-Munzel)
         "cv_by_units": frozenset({"cv_by_units"}),  # a statistic of CV predictions, jackknife over units (NB t)
+        "variance_ratio_equals": frozenset({"variance_ratio_equals"}),  # Var x / Var y of paired samples in a range (HC3 Pitman-Morgan)
         "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
         "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
         "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
