@@ -9,8 +9,9 @@ import dataclasses
 
 from harness.evidence.claims import Setting, claim_seed_sequence
 from harness.seeds import numpy_generator
+from harness.studies.loss_sampling.study import LossSamplingStudy, train_together
 
-from claims.s002_loss_sampling.catalogue import BY_ID, Entry
+from claims.s002_loss_sampling.catalogue import BY_ID, MODEL_OF, Entry
 from claims.s002_loss_sampling.evidence import raw_evidence
 
 MAIN = ("002.relu1.success_control", "002.relu1.monotonic", "002.relu1.speedup", "002.relu1.perfect_success",
@@ -38,6 +39,21 @@ def _sweep_entries() -> list[Entry]:
 
 
 SWEEP = _sweep_entries()
+
+
+def sweep_studies(base: LossSamplingStudy) -> dict[tuple, LossSamplingStudy]:
+    """Every sweep variant of ``base``'s model, keyed by sorted overrides, trained as one population.
+
+    The variants reuse the base's training calibration and sampled arms (an lr variant trains the
+    base's very draws) and plan only the arms of the model's own optimizer, which is all the swept
+    claims use."""
+    group = next(g for g, name in MODEL_OF.items() if name == base.model.name)
+    variants = {tuple(sorted(ov.items())): LossSamplingStudy(base.master_seed, base.tier, base.model.name,
+                                                             calibration=base.training_calibration,
+                                                             samples=base.samples, own_optimizer_only=True, **ov)
+                for ov in VARIANTS[group].values()}
+    train_together(list(variants.values()))
+    return variants
 
 
 def sweep_evidence(entry: Entry, study, master_seed: int, tier: str, expected: dict):
