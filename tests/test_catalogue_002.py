@@ -42,3 +42,19 @@ def test_mirror_evidence_counts_at_the_sweep_tolerance():
     counts = {tol: mirror(e, study, None).estimate * 50 for tol, e in by_tol.items()}
     assert counts == pytest.approx({0.01: 10, 0.05: 10, 0.2: 30, 0.5: 50})
     assert mirror(BY_ID["002.relu1.mirror_control"], study, None).estimate * 50 == pytest.approx(20)
+
+
+def test_sweep_studies_train_every_variant_on_the_base_calibration_and_draws():
+    from claims.s002_loss_sampling.sweep import VARIANTS, sweep_studies
+    from harness.studies.loss_sampling import calibration as cal
+    from harness.studies.loss_sampling.study import LossSamplingStudy
+
+    base = LossSamplingStudy(0, "quick", "relu_pair", calibration=cal.TrainingCalibration(0.01, 1e-3, 20, {}))
+    swept = sweep_studies(base)
+    assert set(swept) == {tuple(sorted(ov.items())) for ov in VARIANTS["relu1"].values()}
+    for study in swept.values():
+        assert study.training_calibration is base.training_calibration
+        assert {opt for _, opt in study.runs} == {"adam"}
+    lr_variant = swept[(("lr", 0.005),)]
+    assert lr_variant.lr == 0.005
+    assert lr_variant.arm("p0").sample is base.arm("p0").sample  # the lr variant trains the base's very draws
