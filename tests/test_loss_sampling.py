@@ -221,3 +221,50 @@ def test_rate_region_is_the_clopper_pearson_interval():
     assert lo == pytest.approx(sps.beta.ppf(0.025, 29, 22)) and hi == pytest.approx(sps.beta.ppf(0.975, 30, 21))
     with pytest.raises(ValueError):
         rules.rate_region(51, 50, 0.05)
+
+
+def _study(lr=None, **kw):
+    """A quick-tier model-1 study with a fixed short training protocol (no calibration run)."""
+    from harness.studies.loss_sampling.study import LossSamplingStudy
+
+    fixed = cal.TrainingCalibration(0.01, 1e-3, 40, {})
+    return LossSamplingStudy(0, "quick", "relu_pair", lr=lr, calibration=fixed, **kw)
+
+
+def _assert_same_outcomes(a, b):
+    for field in a.__dict__:
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
+def test_studies_trained_together_equal_each_study_trained_alone():
+    from harness.studies.loss_sampling.study import train_together
+
+    base = _study()
+    variant = _study(lr=0.02, samples=base.samples, own_optimizer_only=True)
+    train_together([base, variant])
+    alone, variant_alone = _study(), _study(lr=0.02, own_optimizer_only=True)
+    for key, run in alone.runs.items():
+        _assert_same_outcomes(base.runs[key].outcomes, run.outcomes)
+    for key, run in variant_alone.runs.items():
+        _assert_same_outcomes(variant.runs[key].outcomes, run.outcomes)
+        assert variant.runs[key].sample is base.runs[key].sample  # the variant trains the base's very draws
+
+
+def test_own_optimizer_only_plans_the_models_own_optimizer():
+    assert {opt for _, opt in _study(own_optimizer_only=True).plan()} == {"adam"}
+    assert {opt for _, opt in _study().plan()} == {"adam", "sgd"}
+
+
+def test_train_together_needs_one_stopping_rule():
+    from harness.studies.loss_sampling.study import LossSamplingStudy, train_together
+
+    other = LossSamplingStudy(0, "quick", "relu_pair", calibration=cal.TrainingCalibration(0.01, 1e-3, 50, {}))
+    with pytest.raises(ValueError, match="stopping rule"):
+        train_together([_study(), other])
+
+
+def test_train_group_needs_one_lr_per_member():
+    from harness.studies.loss_sampling.study import train_group
+
+    with pytest.raises(ValueError, match="learning rate per member"):
+        train_group(MODEL, XOR, torch.zeros(3, 6), "adam", [0.1, 0.1], StoppingRule(max_epochs=1), record=False)

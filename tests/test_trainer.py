@@ -493,3 +493,37 @@ def test_balanced_steps_cover_evaluations_with_least_tail(evaluations, most, exp
     steps = balanced_steps(evaluations, most)
     assert steps == expected and steps <= most
     assert -(-evaluations // steps) == -(-evaluations // most)
+
+
+
+def _compare_compaction(optimizer, params, stopping):
+    """The same eager full-batch run without and with ``compact_stopped``."""
+    return [train("abs_neuron", params, data.centered_xor(dtype=params.dtype), optimizer, schedule=schedules.constant(0.05),
+                  stopping=stopping, compile=False, steps_per_call=3, compact_stopped=flag) for flag in (False, True)]
+
+
+@settings(deadline=None, max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+@given(optimizer=st.sampled_from(sorted(OPTIMIZERS)), seed=st.integers(0, 2**31), dtype=st.sampled_from([torch.float32, torch.float64]))
+def test_compacting_stopped_members_changes_no_result(optimizer, seed, dtype):
+    plain, compacted = _compare_compaction(OPTIMIZERS[optimizer], _population("abs_neuron", 64, seed).to(dtype),
+                                           StoppingRule(max_epochs=120, loss_below=0.05, grad_norm_below=1e-6))
+    for field in ("params", "epochs", "reason", "final_loss"):
+        assert torch.equal(getattr(compacted, field), getattr(plain, field)), field
+
+
+def test_compaction_runs_when_most_members_stopped(monkeypatch):
+    from harness.engine import trainer
+
+    sizes = []
+    original = trainer._take
+    monkeypatch.setattr(trainer, "_take", lambda index, *rest: sizes.append(len(index)) or original(index, *rest))
+    params = _population("abs_neuron", 64, 3)
+    params[:48] = torch.tensor([0.5, -0.5, 0.0], dtype=params.dtype)  # |x1 - x2| / 2 solves XOR: stops at evaluation 0
+    plain, compacted = _compare_compaction(optim.adam(), params, StoppingRule(max_epochs=60, loss_below=1e-3))
+    assert sizes and sizes[0] <= 16
+    assert torch.equal(compacted.params, plain.params) and torch.equal(compacted.epochs, plain.epochs)
+
+
+def test_compact_stopped_must_be_a_bool():
+    with pytest.raises(ValueError, match="compact_stopped"):
+        _xor_run(compact_stopped=1)

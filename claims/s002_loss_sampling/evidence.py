@@ -117,8 +117,11 @@ def trend(entry, study, rng):
 
 
 def mirror(entry, study, rng):
+    """Mirrored runs (at the protocol's tolerance, or the sweep's ``tol``) against the document's count."""
     o = study.arm(entry.args["arm"]).outcomes
-    ev = rules.rate_matches(int(o.mirror.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    tol = entry.args.get("tol")
+    mirrored = o.mirror if tol is None else o.asymmetry <= tol
+    ev = rules.rate_matches(int(mirrored.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
     asym = o.asymmetry[o.success]
     return replace(ev, detail={**ev.detail, "successful_runs": int(o.success.sum()),
                                "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,

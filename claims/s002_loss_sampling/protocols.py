@@ -49,7 +49,8 @@ class ArmsProtocol(Protocol):
     sampling: Setting = Setting("harness.engine.init.sample_until, cap 100,000 draws per member", "assumed",
                                 "independent chains per member, so draws per member are geometric (A.3)")
     # Mirror symmetry tolerance: |W0 + W1| <= 0.1 * (|W0| + |W1|) / 2.
-    mirror_tol: Setting = Setting(0.1, "assumed", "3.4 / 5.2 define mirror symmetry as |x| = ReLU(x) + ReLU(-x), i.e. W1 = -W0")
+    mirror_tol: Setting = Setting(0.1, "assumed", "3.4 / 5.2 define mirror symmetry as |x| = ReLU(x) + ReLU(-x), i.e. W1 = -W0, "
+                                  "with no tolerance; the full tier sweeps 0.01, 0.05, 0.2, 0.5 (sweep.MIRROR_TOLS)")
     # Reading of vague words.
     reading: Setting = Setting("see each claim's note", "assumed", "'can have' = at least 5% of runs; '~100' = +-50%; "
                                "'2'/'4' samples = +-25%; '<<' = at most half; an epoch = 3 forward-pass equivalents")

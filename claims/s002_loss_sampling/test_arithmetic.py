@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import matplotlib.pyplot as plt
+import pytest
 import scipy.stats
 import torch
 
@@ -245,22 +246,16 @@ def expected_samples(claim: Claim) -> float:
     return float(scipy.stats.geom(claim.protocol.p.value).mean())
 
 
-@claim_test(SAMPLES_P50)
-def test_expected_samples_p50(claims_verdict):
-    claims_verdict(SAMPLES_P50, _expected_samples_evidence(SAMPLES_P50))
+SAMPLING_CLAIMS = (SAMPLES_P50, SAMPLES_P25, SAMPLES_P0)
 
 
-@claim_test(SAMPLES_P25)
-def test_expected_samples_p25(claims_verdict):
-    claims_verdict(SAMPLES_P25, _expected_samples_evidence(SAMPLES_P25))
-
-
-@claim_test(SAMPLES_P0)
-def test_expected_samples_p0(claims_verdict):
-    claims_verdict(SAMPLES_P0, _expected_samples_evidence(SAMPLES_P0))
+@pytest.mark.parametrize("claim", [pytest.param(c, marks=claim_test(c), id=c.id) for c in SAMPLING_CLAIMS])
+def test_expected_samples(claim, claims_verdict):
+    claims_verdict(claim, _expected_samples_evidence(claim))
 
 
 def _expected_samples_evidence(claim: Claim):
+    """The geometric mean 1/p against the document's expected draws, at the claim protocol's tolerances."""
     protocol: SamplingProtocol = claim.protocol
     return stats.exact_value(
         expected_samples(claim),

@@ -19,7 +19,7 @@ from harness.studies.loss_sampling.study import LossSamplingStudy
 from claims.s002_loss_sampling import figures
 from claims.s002_loss_sampling.catalogue import ENTRIES, MODEL_OF, Entry
 from claims.s002_loss_sampling.evidence import TEXT_KINDS, evaluate
-from claims.s002_loss_sampling.sweep import SWEEP, sweep_evidence
+from claims.s002_loss_sampling.sweep import SWEEP, VARIANTS, sweep_evidence, sweep_studies
 
 FIGURES = {
     "002.relu1.monotonic": [("success_per_arm", figures.success_figure)],
@@ -36,14 +36,19 @@ FIGURES = {
 def studies(claims_tier):
     """``studies(master_seed, group, **overrides)``: the study of a model (one per process and key).
 
-    A swept study (overrides) reuses the base study's training calibration, changing one setting."""
+    A swept study (overrides) is one of ``sweep.VARIANTS``: the first request builds and trains all
+    variants of the model at once (``sweep_studies``), on the base study's calibration and draws."""
     cache: dict = {}
 
     def get(master_seed: int, group: str, **overrides) -> LossSamplingStudy:
         key = (master_seed, group, tuple(sorted(overrides.items())))
+        if key not in cache and not overrides:
+            cache[key] = LossSamplingStudy(master_seed, claims_tier, MODEL_OF[group])
         if key not in cache:
-            base = get(master_seed, group).training_calibration if overrides else None
-            cache[key] = LossSamplingStudy(master_seed, claims_tier, MODEL_OF[group], calibration=base, **overrides)
+            swept = sweep_studies(get(master_seed, group))
+            cache.update({(master_seed, group, variant): study for variant, study in swept.items()})
+        if key not in cache:
+            raise ValueError(f"no sweep variant {overrides} of {group}; known: {list(VARIANTS[group].values())}")
         return cache[key]
 
     return get

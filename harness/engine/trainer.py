@@ -40,7 +40,7 @@ from enum import IntEnum
 from typing import Any, NamedTuple
 
 import torch
-from torch.utils._pytree import tree_map
+from torch.utils._pytree import tree_leaves, tree_map
 
 from harness.engine import compiling
 from harness.engine._checks import check_int, check_real
@@ -406,6 +406,7 @@ def train(
     compile: bool | None = None,
     steps_per_call: int = 20,
     progress: Callable[[int, int], None] | None = None,
+    compact_stopped: bool = False,
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
 
@@ -416,12 +417,18 @@ def train(
     ``harness.engine.compiling`` decide; a compiled call runs at most ``steps_per_call`` epochs,
     fewer when the unroll budget says so (results do not depend on it).
     ``progress(epoch, n_running)`` is called after each chunk of epochs, if given.
+    ``compact_stopped`` (eager full-batch runs without ``record``; ignored otherwise) stops computing
+    members once they stopped, whenever at most half of those computed still run: the same
+    results, less work when stop times differ widely (e.g. converged runs next to ones that hit the
+    epoch limit). Every optimizer-state leaf must then lead with the population dimension.
     """
     model = get_model(model) if isinstance(model, str) else model
     if not isinstance(model, Model):
         raise ValueError(f"model must be a harness.engine.models.Model or a model name, got {model!r}")
     _validate(model, params, data, optimizer, schedule, stopping)
     _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype)
+    if not isinstance(compact_stopped, bool):
+        raise ValueError(f"compact_stopped must be a bool, got {compact_stopped!r}")
     X = data.X.to(device=params.device, dtype=params.dtype)
     Y = data.Y.to(device=params.device, dtype=params.dtype)
     updates = updates_per_epoch(X.shape[0], batch_size)
@@ -437,7 +444,8 @@ def train(
     recorder = _Recorder(record, record_dtype)
     spec = _StepSpec(model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size)
     if batch_size is None:
-        columns, tracker = _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress)
+        columns, tracker = _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress,
+                                           compact_stopped)
     else:
         columns, tracker = _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile,
                                           progress, generator if shuffle else None)
@@ -461,20 +469,52 @@ def _chunk_runner(spec: _StepSpec, use_compile: bool) -> Callable:
     return _compiled_chunk(spec) if use_compile else _chunk_function(spec)
 
 
-def _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress):
-    """Chunks of full-batch steps until no member is running."""
+def _leading_population(tree, population: int) -> bool:
+    """Whether every leaf of ``tree`` has the population as its leading dimension (so it can be indexed)."""
+    leaves = tree_leaves(tree)
+    return all(leaf.dim() >= 1 and leaf.shape[0] == population for leaf in leaves)
+
+
+def _take(index: torch.Tensor, columns, opt_state, tracker: Tracker):
+    """The members ``index`` of the columns, optimizer state and tracker (every leaf indexed on dim 0)."""
+    return (tuple(c[index] for c in columns), tree_map(lambda leaf: leaf[index], opt_state),
+            Tracker(*(t[index] for t in tracker)))
+
+
+def _put(full: tuple, members: torch.Tensor | None, part: tuple) -> tuple:
+    """``full`` with rows ``members`` replaced by ``part`` (leaf by leaf); ``part`` itself when members is None."""
+    if members is None:
+        return part
+    out = tuple(f.clone() for f in full)
+    for target, values in zip(out, part):
+        target[members] = values
+    return out
+
+
+def _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, compact=False):
+    """Chunks of full-batch steps until no member is running.
+
+    ``compact``: whenever at most half of the members computed are still running, drop the
+    stopped ones (eager, unrecorded runs only). Members never interact, so results are unchanged.
+    """
     steps = balanced_steps(spec.rule.max_epochs + 1, spec.steps)
     chunk = _chunk_runner(dataclasses.replace(spec, steps=steps), use_compile)
+    compact = compact and not use_compile and not recorder.enabled and _leading_population(opt_state, len(columns[0]))
 
     def inputs(epoch: int):
         return X, Y, schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
 
-    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress)
+    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, compact=compact)
 
 
-def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress):
+def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, *, compact: bool = False):
     """Call ``chunk`` (``steps`` epochs per call) until no member is running; ``inputs(epoch)``
-    gives each call's data and learning rates (the only difference between the batch modes)."""
+    gives each call's data and learning rates (the only difference between the batch modes).
+
+    ``compact`` (data shared by all members only): whenever at most half of the members computed
+    still run, drop the stopped ones; members never interact, so results are unchanged.
+    """
+    full_columns, full_tracker, members = columns, tracker, None  # members: population indices being computed
     epoch, n_running = 0, len(columns[0])
     while n_running:
         X_chunk, Y_chunk, lrs = inputs(epoch)
@@ -486,7 +526,12 @@ def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress
         n_running = int(running)
         if progress is not None:
             progress(epoch, n_running)
-    return columns, tracker
+        if compact and 0 < n_running <= len(columns[0]) // 2:
+            full_columns, full_tracker = _put(full_columns, members, columns), Tracker(*_put(full_tracker, members, tracker))
+            keep = (tracker.running > 0).nonzero().flatten()
+            columns, opt_state, tracker = _take(keep, columns, opt_state, tracker)
+            members = keep if members is None else members[keep]
+    return _put(full_columns, members, columns), Tracker(*_put(full_tracker, members, tracker))
 
 
 def shuffle_orders(generator: torch.Generator, population: int, n_samples: int) -> torch.Tensor:

@@ -78,7 +78,7 @@ class Outcomes:
     distance: np.ndarray
 
     def subset(self, mask: np.ndarray) -> "Outcomes":
-        """The members selected by a boolean mask (B,)."""
+        """The members selected by a boolean mask (B,) or an index array."""
         return Outcomes(**{k: v[mask] for k, v in self.__dict__.items()})
 
     def __len__(self) -> int:

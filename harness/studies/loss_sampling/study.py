@@ -76,25 +76,34 @@ SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=400, scheme_draws=20_
 
 @dataclass(frozen=True)
 class ArmRun:
-    """One arm's members: its sampling record (draws per member) and per-member outcomes."""
+    """One arm's members: its sampling record (draws per member), per-member outcomes and, when the
+    population was small enough to record, the loss curves (S, B_arm)."""
 
     arm: Arm
     optimizer: str
     threshold: float | None
     sample: MemberSample | None
     outcomes: Outcomes
+    loss_curves: np.ndarray | None = None
+
+
+RECORD_LIMIT = 4096  # populations up to this size keep their loss curves (the stuck-runs figure)
 
 
 class LossSamplingStudy:
     """Everything the claims of one model need, built lazily once per (seed, tier, overrides).
 
     ``scheme`` / ``lr`` / ``threshold_mode`` override the calibrated or stated setting (the full
-    tier's sweep); ``calibration`` reuses another study's training calibration (threshold, limit, lr).
+    tier's sweep); ``calibration`` reuses another study's training calibration (threshold, limit, lr);
+    ``samples`` shares a cache of sampled arms with studies of the same seed, tier and model (an
+    arm's draws depend only on its scheme, threshold and stream); ``own_optimizer_only`` plans
+    only the arms trained with the model's own optimizer (a sweep needs no 7.1 arms).
     """
 
     def __init__(self, master_seed: int, tier: str, model_name: str, *, scheme: str | None = None,
                  lr: float | None = None, threshold_mode: str = "stated",
-                 calibration: cal.TrainingCalibration | None = None) -> None:
+                 calibration: cal.TrainingCalibration | None = None, samples: dict | None = None,
+                 own_optimizer_only: bool = False) -> None:
         if tier not in SIZES:
             raise ValueError(f"tier must be one of {tuple(SIZES)}, got {tier!r}")
         if threshold_mode not in ("stated", "reference"):
@@ -102,6 +111,9 @@ class LossSamplingStudy:
         self.model, self.data = model_and_data(model_name)
         self.master_seed, self.tier, self.sizes = master_seed, tier, SIZES[tier]
         self.scheme_override, self.lr_override, self.threshold_mode = scheme, lr, threshold_mode
+        self.samples = {} if samples is None else samples
+        self.own_optimizer_only = own_optimizer_only
+        self._runs: dict[tuple[str, str], ArmRun] | None = None
         if calibration is not None:
             self.training_calibration = calibration  # a sweep reuses its base study's (cached_property slot)
 
@@ -131,8 +143,9 @@ class LossSamplingStudy:
         initial = self.scheme.draw(self.model, n, self.generator("calibration", "training"))
         lrs = np.repeat(np.asarray(grid["lr"], dtype=float), n)
         params = initial.repeat(len(grid["lr"]), 1)
-        result = self._train(params, [OPTIMIZER_OF[self.model.name]] * len(lrs), lrs.tolist(),
-                             min(grid["threshold"]), max(grid["limit"]), record=True)
+        stopping = StoppingRule(max_epochs=max(grid["limit"]), loss_below=min(grid["threshold"]))
+        result = train_group(self.model, self.data, params, OPTIMIZER_OF[self.model.name], lrs.tolist(), stopping,
+                             record=True)
         table = cal.grid_table(self.model, self.data, result.trajectory, lrs, grid["lr"], grid["threshold"], grid["limit"])
         lr, threshold, limit = cal.choose_training(self.model.name, table)
         return cal.TrainingCalibration(lr, threshold, limit, table)
@@ -169,10 +182,18 @@ class LossSamplingStudy:
 
     # -- arms ----------------------------------------------------------------------------------
 
-    def _sample_arm(self, arm: Arm, optimizer: str) -> tuple[torch.Tensor, MemberSample | None]:
+    def sample_arm(self, arm: Arm, optimizer: str) -> tuple[torch.Tensor, MemberSample | None]:
+        """The arm's initial parameters (B_arm, P) and sampling record, drawn once per cache key."""
+        threshold = self.threshold(arm)
+        key = (self.master_seed, self.tier, self.model.name, self.scheme.name, arm, threshold, optimizer)
+        if key not in self.samples:
+            self.samples[key] = self._draw_arm(arm, optimizer, threshold)
+        return self.samples[key]
+
+    def _draw_arm(self, arm: Arm, optimizer: str, threshold: float | None) -> tuple[torch.Tensor, MemberSample | None]:
+        """Plain draws (control) or per-member rejection sampling against the arm's threshold."""
         generator = self.generator("arm", arm.name, optimizer)
         n = self.sizes.arm
-        threshold = self.threshold(arm)
         if threshold is None:
             return self.scheme.draw(self.model, n, generator), None
 
@@ -184,47 +205,25 @@ class LossSamplingStudy:
                               generator=generator, max_draws=MAX_DRAWS)
         return sample.params, sample
 
-    def _train(self, params: torch.Tensor, optimizers: list[str], lrs: list[float], loss_below: float,
-               max_epochs: int, *, record: bool) -> TrainResult:
-        names = sorted(OPTIMIZERS)
-        optimizer = MemberwiseOptimizer(tuple(OPTIMIZERS[k] for k in names), tuple(names.index(o) for o in optimizers),
-                                        tuple(float(lr) for lr in lrs))
-        # Eager on purpose: at most ~15k members for a few hundred epochs, where compiling each
-        # distinct (optimizer, rule, record) spec would cost more than it saves.
-        return train(self.model, params, self.data, optimizer, schedule=Constant(1.0),
-                     stopping=StoppingRule(max_epochs=max_epochs, loss_below=loss_below), record=record, compile=False)
-
     def plan(self) -> list[tuple[Arm, str]]:
-        """(arm, optimizer) pairs trained together: every arm with the model's optimizer, plus the
-        control and p0 arms with the other optimizer (7.1)."""
+        """(arm, optimizer) pairs trained together: every arm with the model's optimizer, plus (unless
+        ``own_optimizer_only``) the control and p0 arms with the other optimizer (7.1)."""
         own = OPTIMIZER_OF[self.model.name]
         other = "sgd" if own == "adam" else "adam"
         arms = ARMS[self.model.name]
-        return [(a, own) for a in arms] + [(a, other) for a in arms if a.name in ("control", "p0")]
+        extra = [] if self.own_optimizer_only else [(a, other) for a in arms if a.name in ("control", "p0")]
+        return [(a, own) for a in arms] + extra
 
-    @functools.cached_property
+    def member_lr(self, optimizer: str) -> float:
+        """Learning rate of a member trained with ``optimizer``: the study's for the model's own, else OTHER_LR."""
+        return self.lr if optimizer == OPTIMIZER_OF[self.model.name] else OTHER_LR[self.model.name]
+
+    @property
     def runs(self) -> dict[tuple[str, str], ArmRun]:
-        """Every planned (arm, optimizer) trained in one population; keyed by (arm name, optimizer)."""
-        calib = self.training_calibration
-        plan = self.plan()
-        samples = [self._sample_arm(arm, opt) for arm, opt in plan]
-        params = torch.cat([p for p, _ in samples])
-        sizes = [len(p) for p, _ in samples]
-        optimizers = [opt for (_, opt), size in zip(plan, sizes) for _ in range(size)]
-        own = OPTIMIZER_OF[self.model.name]
-        lrs = [self.lr if opt == own else OTHER_LR[self.model.name] for opt in optimizers]
-        record = len(params) <= 4096
-        result = self._train(params, optimizers, lrs, calib.loss_below, calib.max_epochs, record=record)
-        self.trajectory = result.trajectory
-        everything = outcomes(self.model, self.data, params, result)
-        runs, start = {}, 0
-        for (arm, opt), (_, sample), size in zip(plan, samples, sizes):
-            mask = np.zeros(len(params), bool)
-            mask[start : start + size] = True
-            runs[(arm.name, opt)] = ArmRun(arm, opt, self.threshold(arm), sample, everything.subset(mask))
-            start += size
-        self.slices = {key: (s, s + size) for key, s, size in zip(runs, np.cumsum([0] + sizes[:-1]), sizes)}
-        return runs
+        """Every planned (arm, optimizer), keyed by (arm name, optimizer); trained on first use."""
+        if self._runs is None:
+            train_together([self])
+        return self._runs
 
     def arm(self, name: str, optimizer: str | None = None) -> ArmRun:
         """The run of arm ``name`` with ``optimizer`` (default: the model's own, 2.1)."""
@@ -232,8 +231,61 @@ class LossSamplingStudy:
 
     def loss_curves(self, name: str, optimizer: str | None = None) -> np.ndarray | None:
         """Recorded loss curves (S, B_arm) of one arm, or None when the population was too large to record."""
-        self.runs  # noqa: B018 (trains if needed)
-        if self.trajectory is None:
-            return None
-        start, stop = self.slices[(name, optimizer or OPTIMIZER_OF[self.model.name])]
-        return self.trajectory.loss[:, start:stop].numpy()
+        return self.arm(name, optimizer).loss_curves
+
+
+def train_group(model, data, params: torch.Tensor, optimizer: str, lrs: list[float], stopping: StoppingRule, *,
+                record: bool) -> TrainResult:
+    """Train members (B, P) with one optimizer and a learning rate each (B,), eagerly.
+
+    Eager on purpose: at most a few 10k members for a few hundred epochs, where compiling each
+    distinct (optimizer, rule, record) spec would cost more than it saves. Stopped members are
+    dropped from the computation when not recording (``compact_stopped``: same results)."""
+    if len(lrs) != len(params):
+        raise ValueError(f"need one learning rate per member, got {len(lrs)} for {len(params)}")
+    memberwise = MemberwiseOptimizer((OPTIMIZERS[optimizer],), (0,) * len(lrs), tuple(float(lr) for lr in lrs))
+    return train(model, params, data, memberwise, schedule=Constant(1.0), stopping=stopping, record=record,
+                 compile=False, compact_stopped=not record)
+
+
+def train_together(studies: list[LossSamplingStudy]) -> None:
+    """Sample every study's planned arms and train all their members as one population per optimizer.
+
+    One population per optimizer, not one for all: a mixed population computes every optimizer for
+    every member, and the unused Adam moments of SGD members decay into subnormal floats, which
+    made model 2's population several times slower (measured). Members never interact, so each
+    member's outcome equals training it alone. The studies must share the stopping rule (their
+    training calibration's threshold and limit); each study's ``runs`` are then set. Loss curves
+    are recorded when all studies together have at most RECORD_LIMIT members.
+    """
+    rules = {(s.training_calibration.loss_below, s.training_calibration.max_epochs) for s in studies}
+    if len(rules) != 1 or len({s.model.name for s in studies}) != 1:
+        raise ValueError("studies trained together need one model and one stopping rule")
+    (loss_below, max_epochs), = rules
+    jobs = [(study, arm, opt, *study.sample_arm(arm, opt)) for study in studies for arm, opt in study.plan()]
+    params = torch.cat([p for *_, p, _ in jobs])
+    optimizers = [opt for _, _, opt, p, _ in jobs for _ in range(len(p))]
+    lrs = [study.member_lr(opt) for study, _, opt, p, _ in jobs for _ in range(len(p))]
+    stopping = StoppingRule(max_epochs=max_epochs, loss_below=loss_below)
+    model, data = studies[0].model, studies[0].data
+    record = len(params) <= RECORD_LIMIT
+    names = np.asarray(optimizers)
+    groups = {}
+    for name in sorted(set(optimizers)):
+        index = np.flatnonzero(names == name)
+        groups[name] = (index, train_group(model, data, params[index], name, [lrs[i] for i in index], stopping,
+                                           record=record))
+    everything = {name: outcomes(model, data, params[index], result) for name, (index, result) in groups.items()}
+    position = {name: np.full(len(params), -1) for name in groups}
+    for name, (index, _) in groups.items():
+        position[name][index] = np.arange(len(index))
+    for study in studies:
+        study._runs = {}
+    start = 0
+    for study, arm, opt, p, sample in jobs:
+        rows = position[opt][start : start + len(p)]  # this arm's rows in its optimizer's group
+        trajectory = groups[opt][1].trajectory
+        curves = None if trajectory is None else trajectory.loss[:, rows].numpy()
+        study._runs[(arm.name, opt)] = ArmRun(arm, opt, study.threshold(arm), sample,
+                                             everything[opt].subset(rows), curves)
+        start += len(p)
