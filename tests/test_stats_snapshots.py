@@ -1,0 +1,149 @@
+"""Every field of every rule's evidence, pinned on fixed inputs that reach each branch.
+
+The calibration, property and reference tests say the rules are *right*; this one says they
+did not *change*: verdict, estimate, interval, both p-values, MDEs, flags, test label, rule name
+and every detail entry, against ``tests/data/stats_snapshots.json`` (floats to 1e-9 relative).
+A deliberate change of a rule's output regenerates the file, and the diff shows what changed::
+
+    python -m tests.test_stats_snapshots
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from harness.evidence import stats as S
+from harness.evidence.claims import jsonable
+
+SNAPSHOTS = Path(__file__).parent / "data" / "stats_snapshots.json"
+
+
+def _normal(n: int, mean: float, sd: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(mean, sd, size=n)
+
+
+def _trimmed(values, axis=-1):
+    return sps.trim_mean(values, 0.1, axis=axis)
+
+
+def _units(values: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones_like(values), values])
+
+
+def _unit_mean(sums: np.ndarray) -> np.ndarray:
+    return sums[..., 1] / sums[..., 0]
+
+
+EPOCHS = np.array([38, 41, 45, 49, 52, 60, 75, 90, 300, 300], dtype=float)
+SKEWED = np.random.default_rng(3).lognormal(size=20)
+
+# name -> a call of one rule that reaches one branch
+CASES: dict[str, Callable[[], Any]] = {
+    "rate_at_least-confirmed": lambda: S.rate_at_least(48, 50, 0.8),
+    "rate_at_least-refuted": lambda: S.rate_at_least(20, 50, 0.8),
+    "rate_at_least-all": lambda: S.rate_at_least(50, 50, 0.99),
+    "rate_at_most-inconclusive": lambda: S.rate_at_most(3, 50, 0.1),
+    "rate_at_most-none": lambda: S.rate_at_most(0, 50, 0.01, alpha=0.2),
+    "rate_equals-confirmed": lambda: S.rate_equals(290, 500, 0.58, margin=0.1),
+    "rate_equals-refuted": lambda: S.rate_equals(10, 50, 0.58, margin=0.05),
+    "rate_equals-edge": lambda: S.rate_equals(0, 50, 0.0, margin=0.05),
+    "rates_differ-greater": lambda: S.rates_differ(35, 50, 20, 50, direction="greater"),
+    "rates_differ-less": lambda: S.rates_differ(35, 50, 20, 50, direction="less"),
+    "rates_differ-equal-all": lambda: S.rates_differ(50, 50, 50, 50, direction="greater"),
+    "monotone-increasing": lambda: S.monotone_trend([14, 29, 35, 43, 50], [50] * 5, direction="increasing"),
+    "monotone-decreasing-scores": lambda: S.monotone_trend([0, 5, 9], [10, 20, 10], direction="decreasing",
+                                                          scores=[0.0, 2.0, 5.0]),
+    "monotone-degenerate": lambda: S.monotone_trend([0, 0], [10, 10], direction="increasing"),
+    "always-clean": lambda: S.always(100, 100),
+    "always-tolerance": lambda: S.always(100, 100, tolerance=0.05),
+    "always-counter-example": lambda: S.always(99, 100, tolerance=0.05),
+    "mean_equals-confirmed": lambda: S.mean_equals(_normal(50, 1.0, 0.2, 1), 1.0, margin=0.2),
+    "mean_equals-cannot": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 2), 1.0, margin=0.1),
+    "mean_equals-constant": lambda: S.mean_equals(np.full(5, 2.0), 2.0, margin=0.1),
+    "metric_exceeds-mean": lambda: S.metric_exceeds(_normal(12, 1.0, 0.5, 4), 0.5),
+    "metric_below-mean": lambda: S.metric_below(_normal(12, 1.0, 0.5, 4), 0.5),
+    "metric_exceeds-median": lambda: S.metric_exceeds(EPOCHS, 40.0, statistic=np.median),
+    "metric_below-quantile": lambda: S.metric_below(EPOCHS, 100.0, statistic=S.Quantile(0.25)),
+    "metric_below-sd": lambda: S.metric_below(_normal(10, 0.0, 1.0, 5), 2.0, statistic=S.SD),
+    "metric_exceeds-sd": lambda: S.metric_exceeds(_normal(10, 0.0, 1.0, 5), 2.0, statistic=S.SD),
+    "metric_exceeds-range": lambda: S.metric_exceeds(EPOCHS, 20.0, statistic=S.QuantileRange(0.25, 0.75)),
+    "metric_below-range": lambda: S.metric_below(np.arange(1.0, 41.0), 30.0, statistic=S.QuantileRange(0.25, 0.75)),
+    "metric_exceeds-bca": lambda: S.metric_exceeds(SKEWED, 0.5, statistic=_trimmed, rng=np.random.default_rng(9),
+                                                   n_resamples=999),
+    "metric_below-bca": lambda: S.metric_below(SKEWED, 5.0, statistic=_trimmed, rng=np.random.default_rng(9),
+                                               n_resamples=999),
+    "metric_exceeds-bca-constant": lambda: S.metric_exceeds(np.full(8, 3.0), 1.0, statistic=_trimmed,
+                                                            rng=np.random.default_rng(9), n_resamples=999),
+    "medians_differ-less": lambda: S.medians_differ(EPOCHS[:8], EPOCHS * 3, direction="less"),
+    "medians_differ-ties": lambda: S.medians_differ([38] * 9 + [20], [38] * 9 + [25], direction="greater"),
+    "distributions_differ-greater": lambda: S.distributions_differ(EPOCHS * 2, EPOCHS, direction="greater"),
+    "distributions_differ-less-negative": lambda: S.distributions_differ(_normal(15, -1, 1, 6), _normal(15, 0, 1, 7),
+                                                                         direction="less"),
+    "distributions_differ-identical": lambda: S.distributions_differ([2.0] * 5, [2.0] * 6, direction="greater"),
+    "distributions_differ-separated": lambda: S.distributions_differ([5.0, 6.0, 7.0], [1.0, 2.0], direction="greater"),
+    "exact_value-equal": lambda: S.exact_value(0.96, 0.9600000000000002),
+    "exact_value-different": lambda: S.exact_value(1.5, 1.498, abs_tol=1e-3),
+    "not_testable": lambda: S.not_testable("a cited result"),
+    "cv_by_units-inside": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0),
+                                                n_splits=10),
+    "cv_by_units-above": lambda: S.cv_by_units(_units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf),
+                                               n_splits=5),
+    "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
+                                   S.rate_at_least(20, 50, 0.8)], family="toy"),
+}
+
+
+def _record(value: Any) -> Any:
+    """The evidence (or list of evidence) as plain JSON."""
+    if isinstance(value, list):
+        return [_record(v) for v in value]
+    return jsonable(value.to_dict())
+
+
+def _close(actual: Any, expected: Any, where: str) -> None:
+    """Recursive equality, floats to 1e-9 relative (NaN equals NaN)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and sorted(actual) == sorted(expected), f"{where}: keys {sorted(actual)}"
+        for k in expected:
+            _close(actual[k], expected[k], f"{where}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r}"
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            _close(a, e, f"{where}[{i}]")
+    elif isinstance(expected, float) and not isinstance(expected, bool):
+        assert isinstance(actual, (int, float)) and not isinstance(actual, bool), f"{where}: {actual!r}"
+        assert (math.isnan(actual) and math.isnan(expected)) or actual == pytest.approx(expected, rel=1e-9,
+                                                                                        abs=1e-300), where
+    else:
+        assert actual == expected and type(actual) is type(expected), f"{where}: {actual!r} != {expected!r}"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rule_output_is_unchanged(case):
+    expected = json.loads(SNAPSHOTS.read_text())[case]
+    _close(json.loads(json.dumps(_record(CASES[case]()))), expected, case)
+
+
+def test_every_case_has_a_snapshot():
+    assert sorted(json.loads(SNAPSHOTS.read_text())) == sorted(CASES)
+
+
+def main() -> int:
+    """Regenerate the snapshots (a deliberate change of the rules' output)."""
+    SNAPSHOTS.parent.mkdir(exist_ok=True)
+    SNAPSHOTS.write_text(json.dumps({k: _record(CASES[k]()) for k in sorted(CASES)}, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {SNAPSHOTS} ({len(CASES)} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
