@@ -1,7 +1,10 @@
 """Source 003's Method 10: one recipe member trained with its summary printed every epoch vs every 10 epochs.
 
 The pair is timed in the same run, so the ratio of the two (``extra_info['member_epochs']`` / time)
-is what to read: the document claims logging every 10 epochs saves 3.5% of wall time. The claim
+is what to read: the document claims logging every 10 epochs saves 3.5% of wall time.
+``benchmarks/floors.json`` gates the ratio (every-10 throughput / every-epoch throughput, fastest
+rounds) inside a band around 1: ratio = 1 + 0.8 t_log / t_epoch for 10 epochs (8 more summaries),
+so a summary that costs a sizeable share of an epoch pushes it over the ceiling. The claim
 ``003.logging.wall_time_reduction`` measures the same quantity itself (timed parts, paired rounds)
 so its verdict does not depend on a benchmark run.
 """
@@ -28,4 +31,4 @@ def sink():
 def test_recipe_logging(benchmark, rounds, sink, every):
     benchmark.extra_info["member_epochs"] = EPOCHS
     benchmark.extra_info["log_every"] = every
-    benchmark.pedantic(train_epochs, args=(CHOSEN, EPOCHS, every, sink), rounds=rounds(5), warmup_rounds=1)
+    benchmark.pedantic(train_epochs, args=(CHOSEN, EPOCHS, every, sink), rounds=rounds(10), warmup_rounds=1)

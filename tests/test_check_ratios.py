@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from benchmarks import check_ratios
 
 
@@ -34,6 +36,16 @@ def test_ratio_below_floor_fails():
     assert line.startswith("FAIL")
 
 
+BAND = {"pairs": [{"population": "fast", "naive": "slow", "floor": 40.0, "ceiling": 60.0, "measured": 50.0}]}
+
+
+@pytest.mark.parametrize("fast_min, status", [(2.0, "ok"), (2.4, "ok"), (1.7, "ok"), (1.5, "FAIL"), (2.6, "FAIL")],
+                         ids=["centre", "near-floor", "near-ceiling", "above-ceiling", "below-floor"])
+def test_ratio_must_stay_inside_a_band_when_a_ceiling_is_given(fast_min, status):
+    (line,) = check_ratios.check(_results(fast_min=fast_min, slow_min=1.0), BAND)  # ratio 100 / fast_min
+    assert line.startswith(status) and "ceiling 60x" in line
+
+
 def test_pair_without_member_epochs_fails():
     (line,) = check_ratios.check(_results(1.0, 1.0, drop_info=True), FLOORS)
     assert line.startswith("FAIL") and "member_epochs" in line
@@ -52,3 +64,4 @@ def test_main_exit_codes(tmp_path):
 def test_committed_floors_are_below_their_measurements():
     floors = json.loads(check_ratios.DEFAULT_FLOORS.read_text())
     assert all(0 < pair["floor"] <= pair["measured"] for pair in floors["pairs"])
+    assert all(pair["measured"] <= pair.get("ceiling", float("inf")) for pair in floors["pairs"])

@@ -26,6 +26,7 @@ from harness.evidence.ledger import (
     ledger_to_json,
     load_ledger,
     save_ledger,
+    stale_tier_ids,
     update_ledger_file,
     updated_ledger,
 )
@@ -268,6 +269,22 @@ def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_pa
     done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick", keep_only={"002.a.x", "002.a.y"})
     assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger(path)
     assert update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick").changed is False
+
+
+def test_update_ledger_file_prunes_the_tier_entry_of_claims_the_tier_no_longer_runs(tmp_path):
+    path = tmp_path / "ledger.json"
+    save_ledger(path, {"002.a.x": {"quick": Verdict.CONFIRMED, "full": Verdict.REFUTED},
+                       "002.a.q": {"quick": Verdict.REFUTED}})
+    done = update_ledger_file(path, {}, "quick", not_in_tier={"002.a.x", "002.a.q", "002.a.new"})
+    assert done.pruned_tier == ("002.a.q", "002.a.x")
+    assert load_ledger(path) == {"002.a.x": {"full": Verdict.REFUTED}}  # an entry left empty goes
+
+
+def test_stale_tier_ids_lists_only_entries_holding_that_tier():
+    ledger = {"002.a.x": {"full": Verdict.REFUTED}, "002.a.y": {"quick": Verdict.REFUTED}}
+    assert stale_tier_ids(ledger, "quick", ["002.a.x", "002.a.y", "002.a.z"]) == ["002.a.y"]
+    with pytest.raises(ValueError, match="unknown tier 'slow'"):
+        stale_tier_ids(ledger, "slow", [])
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write any file")

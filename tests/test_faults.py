@@ -349,6 +349,25 @@ def test_stale_ledger_entries_are_warned_and_pruned(project):
     assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
 
 
+def test_entries_of_a_tier_a_claim_no_longer_runs_in_are_warned_and_pruned(project):
+    """Claim b moved to the full tier only: its quick verdict is never read again, so it is stale."""
+    module = project.path / "claims" / "test_toy.py"
+    module.write_text(module.read_text().replace("@claim_test(B)", "@pytest.mark.full\n@claim_test(B)")
+                      .replace("import time", "import time\n\nimport pytest", 1))
+    warning = ("stale 'quick' ledger entries (claims that no longer run in that tier): 1: 002.toy.b; "
+               "remove them with --claims-update --claims-prune")
+    result = run(project)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([warning])
+
+    result = run(project, "--claims-update", "--claims-prune")
+    result.stdout.fnmatch_lines(["ledger pruned: the 'quick' verdict of 1 claims that no longer run in that tier: 002.toy.b"])
+    assert json.loads(ledger_path(project).read_text())["claims"] == {"002.toy.a": {"quick": "confirmed"}}
+    run(project, "--claims-tier", "full", "--claims-update", "--claims-prune").assert_outcomes(passed=2)
+    assert json.loads(ledger_path(project).read_text())["claims"] == {
+        "002.toy.a": {"quick": "confirmed", "full": "confirmed"}, "002.toy.b": {"full": "refuted"}}
+
+
 @pytest.mark.parametrize(
     "args, reason",
     [

@@ -168,3 +168,15 @@ def test_gradient_norm_statistics_ignore_steps_after_a_stop():
     np.testing.assert_allclose(_norm_stat(norms, "mean"), [1.3, 2.0])
     np.testing.assert_allclose(_norm_stat(norms, "clipped_fraction"), [0.5, 1.0])
     np.testing.assert_allclose(_norm_stat(norms, "q50"), [1.0, 2.0])
+
+
+def test_sweep_survival_names_its_reference_and_compares_with_it():
+    from claims.s003_linear_recipe.evidence import survival
+    from harness.evidence.verdicts import Verdict
+
+    same = survival("003.baseline.w", Verdict.REFUTED, Verdict.REFUTED, "full")
+    assert same["survives"] is True and same["main_verdict"] == "refuted"
+    assert "003.baseline.w in the full tier" in same["reference"] and "5000 seeds" in same["reference"]
+    assert survival("003.baseline.w", Verdict.CONFIRMED, Verdict.REFUTED, "full")["survives"] is False
+    missing = survival("003.baseline.w", Verdict.CONFIRMED, None, "full")
+    assert missing["survives"] is None and missing["reference"].startswith("none:")

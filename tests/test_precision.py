@@ -181,3 +181,46 @@ def test_training_restores_the_callers_thread_count():
     X, Y = _data(1, 8)
     train_linear(torch.zeros(1, 2), X, Y, adam(), _settings(1, epochs=1), batch_size=4)
     assert torch.get_num_threads() == before
+
+
+def _mixed_population(B: int, seed: int):
+    """Members that stop at different epochs (patience 2..6, caps 3..12), half shuffling in shared groups, some recorded."""
+    g = torch.Generator().manual_seed(seed)
+    X, Y = _data(B, 23, seed=seed, noise=0.3)
+    params = torch.randn(B, 2, generator=g)
+    epochs = torch.randint(3, 13, (B,), generator=g)
+    s = _settings(B, lr=0.02, epochs=12, min_improvement=1e-4, clip=0.5)
+    groups = torch.where(torch.rand(B, generator=g) < 0.5, torch.randint(0, 4, (B,), generator=g), -1)
+    s = s._replace(max_epochs=epochs, patience=torch.randint(2, 7, (B,), generator=g).float(), shuffle_group=groups,
+                   record=torch.arange(B) % 3 == 0, weight_decay=torch.where(torch.arange(B) % 4 == 0, 0.01, 0.0))
+    return params, X, Y, s
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "fp16_dynamic"])
+@pytest.mark.parametrize("B", [7, 29])
+def test_dropping_stopped_members_gives_the_same_bits(precision, B):
+    params, X, Y, s = _mixed_population(B, seed=B)
+    runs = [train_linear(params, X, Y, adam(), s, batch_size=5, generator=torch.Generator().manual_seed(1),
+                         precision=precision, compact_below=c) for c in (0.0, 0.9, 1.0)]
+    assert len(set(runs[0].epochs.tolist())) > 2  # members really stop at different epochs
+    for run in runs[1:]:
+        for name, a, b in zip(runs[0]._fields, runs[0], run):
+            assert torch.equal(a.nan_to_num(-9.0), b.nan_to_num(-9.0)), name
+
+
+def test_a_shuffle_group_sees_the_same_orders_whoever_still_trains():
+    X, Y = _data(1, 16, seed=6)
+    X, Y = X.repeat(2, 1), Y.repeat(2, 1)
+    params = torch.zeros(2, 2)
+    s = _settings(2, epochs=6, groups=[0, 0])._replace(max_epochs=torch.tensor([2, 6]))
+    both = train_linear(params, X, Y, adam(), s, batch_size=4, generator=torch.Generator().manual_seed(2), compact_below=1.0)
+    alone = train_linear(params[1:], X[1:], Y[1:], adam(), _settings(1, epochs=6, groups=[0]), batch_size=4,
+                         generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(both.params[1:], alone.params, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, True, "0.5"])
+def test_compact_below_must_be_a_share(bad):
+    X, Y = _data(1, 4)
+    with pytest.raises(ValueError, match="compact_below"):
+        train_linear(torch.zeros(1, 2), X, Y, adam(), _settings(1), batch_size=2, compact_below=bad)

@@ -59,7 +59,7 @@ def test_claims_json_has_exactly_the_schema_keys():
     assert list(doc["claims"][0]) == [
         "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
         "mde", "verdict", "expected", "protocol", "duration_s", "family", "p_confirm", "mde_confirm",
-        "cannot_confirm",
+        "cannot_confirm", "power_plan",
     ]
     assert list(CLAIM_KEYS) == list(doc["claims"][0])
     assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
@@ -251,3 +251,13 @@ def test_single_seed_report_removes_stale_stability_file(tmp_path):
     assert (tmp_path / "stability.json").exists()
     write_reports(tmp_path, records[:1], master_seed=0, tier="quick", device="cpu")
     assert not (tmp_path / "stability.json").exists()
+
+
+def test_records_carry_the_power_plan_and_the_table_shows_it(tmp_path):
+    r = record("002.a.x")  # n = 50, mde = 0.12 at estimate 0.98: 10% resolution 0.098
+    plan = r["power_plan"]
+    assert plan["n_needed"] == 75 and plan["resolution_basis"] == "10% of |estimate|"
+    write_reports(tmp_path / "reports", [r], master_seed=0, tier="quick", device="cpu")
+    md = (tmp_path / "reports" / "claims.md").read_text()
+    assert "| n for 80% power |" in md
+    assert f"| 75 (full {plan['n_full']}: {plan['status']}) |" in md

@@ -246,6 +246,7 @@ RULE_CALLS = {
     "rate_at_most": lambda: S.rate_at_most(3, 5, 0.5),
     "rate_equals": lambda: S.rate_equals(3, 5, 0.5, margin=0.1),
     "rates_differ": lambda: S.rates_differ(3, 5, 2, 5, direction="greater"),
+    "variance_ratio_equals": lambda: S.variance_ratio_equals(np.arange(10.0), np.sqrt(np.arange(10.0)), region=(0.5, 2.0)),
     "cv_by_units": lambda: S.cv_by_units(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0], [1.0, 4.0]]),
                                          lambda s: s[..., 1] / s[..., 0], region=(0.0, 10.0), n_splits=2),
 }

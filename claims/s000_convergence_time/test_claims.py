@@ -171,21 +171,6 @@ def test_table21_r2(claim, study, claims_verdict):
     claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
-@pytest.mark.parametrize("claim", _params(ERROR_CLAIMS.values()))
-def test_table21_tree_errors(claim, study, claims_verdict):
-    claims_verdict(study.bind(claim), study.evidence(claim))
-
-
-@pytest.mark.parametrize("claim", _params(RANKING_CLAIMS.values()))
-def test_table21_ranking(claim, study, claims_verdict):
-    claims_verdict(study.bind(claim), study.evidence(claim))
-
-
-@pytest.mark.parametrize("claim", _params(OBSERVATION_CLAIMS.values()))
-def test_observation(claim, study, claims_verdict):
-    claims_verdict(study.bind(claim), study.evidence(claim))
-
-
 @claim_test(TABLE_SELF_CONSISTENCY)
 def test_simple_beats_complex_in_table(claims_verdict):
     above = [m for m in COMPLEX_MODELS if TABLE_21[m][1] > TABLE_21["linear_regression"][1]]
@@ -203,11 +188,6 @@ def test_linearity(claim, study, claims_verdict):
     if claim is LINEAR_VS_LOG:
         claims_verdict.figure("epochs_vs_l2", figures.distance_figure(study.rows, study.forms("l2_distance")))
     claims_verdict(_bound(study, claim), study.evidence(claim))
-
-
-@pytest.mark.parametrize("claim", _params(NORMS_CLAIMS.values()))
-def test_norms(claim, study, claims_verdict):
-    claims_verdict(study.bind(claim), study.evidence(claim))
 
 
 @claim_test(NORMS_RATIO_ARITHMETIC)
@@ -230,8 +210,14 @@ def test_norms_sqrt3(claims_verdict):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("claim", _params(BEYOND_CLAIMS.values()))
-def test_beyond_distance(claim, study, claims_verdict):
+@pytest.mark.parametrize(
+    "claim",
+    _params([*ERROR_CLAIMS.values(), *RANKING_CLAIMS.values(), *OBSERVATION_CLAIMS.values(), *NORMS_CLAIMS.values(),
+             *BEYOND_CLAIMS.values(), *STABILITY_CLAIMS.values(), *SMART_CLAIMS.values()]),
+)
+def test_study_claim(claim, study, claims_verdict):
+    """Table 2.1's tree errors and ranking, the 2.2/8.1 observations, the norms of 3.2, 4.1/6.1's
+    beyond-distance claims, 7.2's stability and 5.1's smart init: each decided by the study alone."""
     claims_verdict(study.bind(claim), study.evidence(claim))
 
 
@@ -239,16 +225,6 @@ def test_beyond_distance(claim, study, claims_verdict):
 def test_feature_importance(claim, study, claims_verdict):
     if claim is LOG_TRANSFORMS_DECREASE:
         claims_verdict.figure("feature_importance", figures.importance_figure(study))
-    claims_verdict(study.bind(claim), study.evidence(claim))
-
-
-@pytest.mark.parametrize("claim", _params(STABILITY_CLAIMS.values()))
-def test_stability(claim, study, claims_verdict):
-    claims_verdict(study.bind(claim), study.evidence(claim))
-
-
-@pytest.mark.parametrize("claim", _params(SMART_CLAIMS.values()))
-def test_smart_init(claim, study, claims_verdict):
     claims_verdict(study.bind(claim), study.evidence(claim))
 
 

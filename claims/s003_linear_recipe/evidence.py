@@ -17,8 +17,8 @@ from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIG
 from claims.s003_linear_recipe.protocols import ALPHA
 from harness.engine.trainer import StopReason
 from harness.evidence import stats
-from harness.evidence.verdicts import Evidence
-from harness.studies.linear_recipe.study import ArmResult, LinearStudy, main_arms
+from harness.evidence.verdicts import Evidence, Verdict
+from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
 
 N_RESAMPLES = 1999
@@ -178,6 +178,13 @@ def contribution(spec: Spec, ctx: Context) -> Evidence:
     return figure_evidence(values, (a["low"] + a["high"]) / 2, (a["high"] - a["low"]) / 2)
 
 
+def variance_ratio(spec: Spec, ctx: Context) -> Evidence:
+    """Var over seeds of one row's final loss / another row's, paired by seed (HC3 Pitman-Morgan)."""
+    top, bottom = spec.args["rows"]
+    x, y = (ctx.study.main[f"row{k}"].final_loss for k in (top, bottom))
+    return stats.variance_ratio_equals(x, y, region=spec.args["region"], alpha=ALPHA)
+
+
 def _norm_stat(norms: np.ndarray, stat: str) -> np.ndarray:
     """Per-member statistic of the per-step norms (steps, K), ignoring steps after the member stopped."""
     if stat == "mean":
@@ -233,7 +240,7 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
 
 EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
     "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share, "contribution": contribution,
-    "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
+    "variance_ratio": variance_ratio, "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
 }
 
 
@@ -243,4 +250,13 @@ def evidence_for(claim_id: str, ctx: Context) -> Evidence:
     return EVIDENCE[spec.kind](spec, ctx)
 
 
-__all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values"]
+def survival(main: str, verdict: Verdict, reference: Verdict | None, tier: str) -> dict:
+    """Detail fields saying whether a sweep's ``verdict`` is its main claim's ledger verdict in ``tier``
+    (the sweep runs in the full tier: the reference is the main claim's full-tier verdict at the calibrated setting)."""
+    ref = f"ledger verdict of {main} in the {tier} tier (calibrated data setting, {TIER_SEEDS[tier]} seeds)"
+    if reference is None:
+        return {"main_claim": main, "reference": f"none: no {ref}", "main_verdict": None, "survives": None}
+    return {"main_claim": main, "reference": ref, "main_verdict": reference.value, "survives": verdict == reference}
+
+
+__all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values", "survival"]

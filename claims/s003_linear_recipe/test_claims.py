@@ -5,7 +5,8 @@ per process: populations are deterministic in the seed, so test order and ``-n``
 and submits the evidence of :mod:`claims.s003_linear_recipe.evidence`. Claims of one piece share
 an xdist group, so ``-n 2`` trains each piece on one worker only. The sweep (full tier) re-runs
 headline claims at other data settings of the calibration grid and reports whether each verdict
-survives.
+survives: its reference is the main claim's full-tier ledger verdict (record the main claims'
+full-tier verdicts first, e.g. ``-k test_claim --claims-update``, then run the sweep).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import dataclasses
 import pytest
 
 from claims.s003_linear_recipe import figures
-from claims.s003_linear_recipe.catalogue import SPECS, Spec, with_protocol
-from claims.s003_linear_recipe.evidence import Context, evidence_for
+from claims.s003_linear_recipe.catalogue import FULL_ONLY, SPECS, Spec, with_protocol
+from claims.s003_linear_recipe.evidence import Context, evidence_for, survival
 from harness.evidence.claims import Setting
 from harness.evidence.plugin import claim_test
 from harness.seeds import numpy_generator
@@ -48,9 +49,10 @@ def studies(claims_tier):
     return get
 
 
-def _params(specs, *, sweep: bool = False):
-    """One pytest param per spec, in its piece's xdist group."""
-    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")], id=s.claim.id)
+def _params(specs):
+    """One pytest param per spec, in its piece's xdist group (claims of ``FULL_ONLY`` marked ``full``)."""
+    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")]
+                         + ([pytest.mark.full] if s.claim.id in FULL_ONLY else []), id=s.claim.id)
             for s in specs]
 
 
@@ -83,14 +85,12 @@ def _sweep_specs() -> list[Spec]:
 
 @pytest.mark.full
 @pytest.mark.parametrize("spec", _params(_sweep_specs()))
-def test_sweep(spec: Spec, studies, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts):
+def test_sweep(spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts):
     ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
     main = spec.args["main"]
     evidence = evidence_for(main, ctx)
-    expected = claims_expected_verdicts.get(main)
-    claims_verdict(spec.claim, dataclasses.replace(evidence, detail={
-        **evidence.detail, "main_claim": main, "main_verdict": expected.value if expected else None,
-        "survives": expected is not None and evidence.verdict == expected}))
+    detail = survival(main, evidence.verdict, claims_expected_verdicts.get(main), claims_tier)
+    claims_verdict(spec.claim, dataclasses.replace(evidence, detail={**evidence.detail, **detail}))
 
 
 @pytest.mark.full

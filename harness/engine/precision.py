@@ -148,16 +148,28 @@ def _check_inputs(params: Any, X: Any, Y: Any, batch_size: Any, precision: Any, 
         raise ValueError("settings.max_epochs must be >= 1")
 
 
-def _orders(settings: MemberSettings, n: int, generator: torch.Generator | None) -> torch.Tensor | None:
-    """This epoch's sample order per member (B, N), or None when no member shuffles."""
-    groups = settings.shuffle_group
-    if not bool((groups >= 0).any()):
+def _orders(settings: MemberSettings, n: int, generator: torch.Generator | None, groups: torch.Tensor,
+            total_groups: int) -> torch.Tensor | None:
+    """This epoch's sample order (B', N) of the working members whose shuffle groups are ``groups``
+    (B',), or None when none of them shuffles.
+
+    Every epoch draws one uniform row per group of the whole population (``total_groups`` rows,
+    from ``settings``), so each group's permutation is the same whichever members still train;
+    only the rows a working member uses are sorted."""
+    if total_groups == 0:
         return None
     if not isinstance(generator, torch.Generator):
         raise ValueError("shuffling members need an explicit torch.Generator (generator=...)")
-    perms = torch.rand(int(groups.max()) + 1, n, generator=generator, device=generator.device).argsort(dim=1)
+    keys = torch.rand(total_groups, n, generator=generator, device=generator.device)
+    shuffled = groups >= 0
     identity = torch.arange(n, device=groups.device).expand(len(groups), n)
-    return torch.where((groups >= 0)[:, None], perms[groups.clamp(min=0)], identity)
+    if not bool(shuffled.any()):
+        return None
+    used, slot = torch.unique(groups[shuffled], return_inverse=True)
+    perms = keys[used].argsort(dim=1)
+    order = identity.clone()
+    order[shuffled] = perms[slot]
+    return order
 
 
 def _stop(settings: MemberSettings, best, wait, reason, running, loss, epoch: int):
@@ -268,6 +280,7 @@ def train_linear(
     precision: str = "fp32",
     scaler: LossScaler = LossScaler(),
     on_epoch: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
+    compact_below: float = 0.9,
 ) -> LinearRun:
     """Train members ``params`` (B, 2) = (w, b) on their own data ``X, Y`` (B, N) until each stops.
 
@@ -275,51 +288,107 @@ def train_linear(
     decay is ignored: ``settings.weight_decay`` is per member); each step adds the L2 term, clips,
     then takes torch's Adam step. ``generator`` draws the shuffling permutations.
     ``on_epoch(epoch, epoch_loss (B,), params (B, 2))`` is called after every epoch (e.g. to log).
+    ``compact_below``: once fewer than this share of the members still computed are running, the
+    stopped ones are no longer computed (0: never); a speed setting only, results are the same bits.
     """
     _check_inputs(params, X, Y, batch_size, precision, settings)
     if not isinstance(optimizer, Adam):
         raise ValueError(f"optimizer must be a harness.engine.optim.Adam, got {optimizer!r}")
+    if isinstance(compact_below, bool) or not isinstance(compact_below, (int, float)) or not 0 <= compact_below <= 1:
+        raise ValueError(f"compact_below must be a number in [0, 1], got {compact_below!r}")
     with _one_intra_op_thread():
         return _train(params, X, Y, optimizer, settings, batch_size=batch_size, generator=generator,
-                      precision=precision, scaler=scaler, on_epoch=on_epoch)
+                      precision=precision, scaler=scaler, on_epoch=on_epoch, compact_below=float(compact_below))
 
 
-def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precision, scaler, on_epoch) -> LinearRun:
-    """The body of :func:`train_linear` (inputs already checked)."""
+
+
+class _Working(NamedTuple):
+    """The members still in the working set: ``index`` (B',) into the population and their rows of
+    every per-member tensor the epoch loop reads or advances."""
+
+    index: torch.Tensor
+    settings: MemberSettings
+    Xw: torch.Tensor
+    Yw: torch.Tensor
+    theta: torch.Tensor
+    state: _AdamState
+    best: torch.Tensor
+    wait: torch.Tensor
+    running: torch.Tensor
+    scale: torch.Tensor
+    good: torch.Tensor
+
+
+def _keep(w: _Working, rows: torch.Tensor) -> _Working:
+    """``w`` restricted to its rows ``rows`` (B'',): every per-member tensor indexed alike."""
+    st = w.state
+    return _Working(
+        w.index[rows], MemberSettings(*(v[:, rows] if name == "lr" else v[rows] for name, v in w.settings._asdict().items())),
+        w.Xw[rows], w.Yw[rows], w.theta[rows], _AdamState(st.m[rows], st.v[rows], st.steps[rows]),
+        w.best[rows], w.wait[rows], w.running[rows], w.scale[rows], w.good[rows],
+    )
+
+
+def _recorded_in(w: _Working, record_cols: torch.Tensor, n_recorded: int) -> tuple[slice | torch.Tensor, torch.Tensor | None]:
+    """Where the working set's recorded members are (a slice when contiguous) and, once some of the
+    ``n_recorded`` recorded members left the set, the columns of those still in it (else None)."""
+    rows = w.settings.record
+    cols = record_cols[w.index[rows]]
+    return _recorded(rows), (None if len(cols) == n_recorded else cols)
+
+
+def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precision, scaler, on_epoch,
+           compact_below: float) -> LinearRun:
+    """The body of :func:`train_linear` (inputs already checked).
+
+    Stopped members are frozen; once fewer than ``compact_below`` of the working set still train,
+    the stopped ones leave it (their rows are no longer computed). Every member's arithmetic is
+    row-wise, so results are the same bits with or without this (``compact_below=0`` never compacts)."""
     B, N = X.shape
     work = torch.float32 if precision == "fp32" else torch.float16
     master = torch.float16 if precision == "fp16" else torch.float32
-    Xw, Yw = X.to(work), Y.to(work)
     theta = params.to(master).clone()
-    state = _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B))
-    clip = settings.clip.to(master)[:, None] if bool(torch.isfinite(settings.clip).any()) else None
-    decay = settings.weight_decay.to(master)[:, None] if bool((settings.weight_decay != 0).any()) else None
-    best, wait = torch.full((B,), float("inf")), torch.zeros(B)
+    shuffling = settings.shuffle_group >= 0
+    total_groups = int(settings.shuffle_group.max()) + 1 if bool(shuffling.any()) else 0
+    w = _Working(torch.arange(B), settings, X.to(work), Y.to(work), theta,
+                 _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B)),
+                 torch.full((B,), float("inf")), torch.zeros(B), torch.ones(B, dtype=torch.bool),
+                 torch.full((B,), scaler.init_scale), torch.zeros(B))
+    has_clip = bool(torch.isfinite(settings.clip).any())
+    has_decay = bool((settings.weight_decay != 0).any())
     reason, used = torch.zeros(B, dtype=torch.int64), torch.zeros(B, dtype=torch.int64)
-    running = torch.ones(B, dtype=torch.bool)
-    scale, good, skipped = torch.full((B,), scaler.init_scale), torch.zeros(B), torch.zeros(B, dtype=torch.int64)
-    recorded = _recorded(settings.record)
-    trajectory, epoch_losses, norms, last_loss = [theta.float()], [], [], torch.full((B,), float("nan"))
+    skipped = torch.zeros(B, dtype=torch.int64)
     n_recorded = int(settings.record.sum())
+    record_cols = torch.full((B,), -1, dtype=torch.int64)
+    record_cols[settings.record] = torch.arange(n_recorded)
+    recorded, cols = _recorded_in(w, record_cols, n_recorded)
+    full_theta, last_loss = theta.clone(), torch.full((B,), float("nan"))
+    trajectory, epoch_losses, norms = [theta.to(torch.float32, copy=True)], [], []
     epoch, count = 0, 0  # count: Adam steps taken (fp32 / fp16: the same for every running member)
-    while bool(running.any()):
-        lr = settings.lr[epoch].to(master)[:, None]
+    while bool(w.running.any()):
+        ws = w.settings
+        lr = ws.lr[epoch].to(master)[:, None]
+        clip = ws.clip.to(master)[:, None] if has_clip else None
+        decay = ws.weight_decay.to(master)[:, None] if has_decay else None
+        running, theta, state, scale, good = w.running, w.theta, w.state, w.scale, w.good
         everyone = bool(running.all()) and precision != "fp16_dynamic"  # no per-member masking needed
-        batch_losses = []
-        for xb, yb in _epoch_batches(Xw, Yw, _orders(settings, N, generator), batch_size):
+        order = _orders(ws, N, generator, ws.shuffle_group, total_groups)
+        batches = _epoch_batches(w.Xw, w.Yw, order, batch_size)
+        batch_losses = torch.zeros(len(batches), B, dtype=work)  # (steps, B): see _epoch_mean
+        for i, (xb, yb) in enumerate(batches):
             if precision == "fp16_dynamic":
                 loss, grad = linear_grads(theta.to(torch.float16), xb, yb, upstream=scale.to(torch.float16))
                 finite = torch.isfinite(grad).all(dim=1)
                 grad = torch.where(finite[:, None], grad.float() / scale[:, None], 0.0)
                 scale, good = _update_scale(scaler, scale, good, finite, running)
-                skipped += (running & ~finite).long()
+                skipped.index_add_(0, w.index, (running & ~finite).long())
                 step = running & finite
             else:
                 loss, grad = linear_grads(theta, xb, yb)
                 step = running
             if n_recorded:
-                norm = grad[recorded].float().norm(dim=1)
-                norms.append(norm if everyone else torch.where(step[recorded], norm, float("nan")))
+                norms.append(_norm_row(grad, step, recorded, cols, n_recorded, everyone))
             if decay is not None:
                 grad = grad.addcmul(theta, decay)
             if clip is not None:
@@ -330,21 +399,47 @@ def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precisio
                 count += 1
                 new_theta, state = _adam_step(optimizer, theta, grad, state, lr, None, count)
                 theta = new_theta if everyone else torch.where(step[:, None], new_theta, theta)
-            batch_losses.append(loss)
+            batch_losses[i, w.index] = loss
         epoch += 1
-        used = torch.where(running, epoch, used)
-        last_loss = torch.where(running, torch.stack(batch_losses).float().mean(0), last_loss)
-        best, wait, reason, running = _stop(settings, best, wait, reason, running, last_loss, epoch)
-        epoch_losses.append(last_loss)
-        trajectory.append(theta.float())
+        used[w.index] = torch.where(running, epoch, used[w.index])
+        mean_loss = torch.where(running, _epoch_mean(batch_losses)[w.index], last_loss[w.index])
+        best, wait, now_reason, still = _stop(ws, w.best, w.wait, reason[w.index], running, mean_loss, epoch)
+        last_loss[w.index], reason[w.index], full_theta[w.index] = mean_loss, now_reason, theta
+        epoch_losses.append(last_loss.clone())
+        trajectory.append(full_theta.to(torch.float32, copy=True))
         if on_epoch is not None:
-            on_epoch(epoch - 1, last_loss, trajectory[-1])
-    final = theta.float()
+            on_epoch(epoch - 1, epoch_losses[-1], trajectory[-1])
+        w = w._replace(theta=theta, state=state, best=best, wait=wait, running=still, scale=scale, good=good)
+        if int(still.sum()) < compact_below * len(still):
+            w = _keep(w, still.nonzero().squeeze(1))
+            recorded, cols = _recorded_in(w, record_cols, n_recorded)
+    final = full_theta.float()
     return LinearRun(
         final, used, reason.to(torch.int8), linear_mse(params, X, Y), linear_mse(final, X, Y),
         torch.stack(epoch_losses), torch.stack(trajectory),
         torch.stack(norms) if norms else torch.empty(0, n_recorded), skipped,
     )
+
+
+def _epoch_mean(batch_losses: torch.Tensor) -> torch.Tensor:
+    """Average batch loss per member (B,) from the (steps, B) losses of the whole population.
+
+    Always reduced over all B columns, whoever is still in the working set: torch's column sums
+    round differently for different widths, and the per-member epoch loss drives early stopping,
+    so it must not depend on which members have stopped."""
+    return batch_losses.float().mean(0)
+
+
+def _norm_row(grad, step, recorded, cols, n_recorded: int, everyone: bool) -> torch.Tensor:
+    """This step's gradient norms of the K recorded members (K,): NaN for members not stepping or gone."""
+    norm = grad[recorded].float().norm(dim=1)
+    if not everyone:
+        norm = torch.where(step[recorded], norm, float("nan"))
+    if cols is None:
+        return norm
+    row = torch.full((n_recorded,), float("nan"))
+    row[cols] = norm
+    return row
 
 
 def _update_scale(scaler: LossScaler, scale, good_steps, finite, running):

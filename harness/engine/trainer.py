@@ -498,15 +498,28 @@ def _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder,
     stopped ones (eager, unrecorded runs only). Members never interact, so results are unchanged.
     """
     steps = balanced_steps(spec.rule.max_epochs + 1, spec.steps)
-    spec = dataclasses.replace(spec, steps=steps)
-    chunk = _chunk_runner(spec, use_compile)
+    chunk = _chunk_runner(dataclasses.replace(spec, steps=steps), use_compile)
     compact = compact and not use_compile and not recorder.enabled and _leading_population(opt_state, len(columns[0]))
+
+    def inputs(epoch: int):
+        return X, Y, schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
+
+    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, compact=compact)
+
+
+def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, *, compact: bool = False):
+    """Call ``chunk`` (``steps`` epochs per call) until no member is running; ``inputs(epoch)``
+    gives each call's data and learning rates (the only difference between the batch modes).
+
+    ``compact`` (data shared by all members only): whenever at most half of the members computed
+    still run, drop the stopped ones; members never interact, so results are unchanged.
+    """
     full_columns, full_tracker, members = columns, tracker, None  # members: population indices being computed
     epoch, n_running = 0, len(columns[0])
     while n_running:
-        lrs = schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
-        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
-        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X, Y, lrs, epoch_tensor)
+        X_chunk, Y_chunk, lrs = inputs(epoch)
+        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X_chunk.device)
+        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor)
         if records:
             recorder.add(*records)
         epoch += steps
@@ -554,18 +567,10 @@ def _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, 
             zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
             return columns, advance(rule, tracker, losses, sq_norms, zero)
     steps = balanced_steps(rule.max_epochs, spec.steps) if use_compile else 1
-    spec = dataclasses.replace(spec, steps=steps)
-    chunk = _chunk_runner(spec, use_compile)
-    epoch, n_running = 0, population
-    while n_running:
+    chunk = _chunk_runner(dataclasses.replace(spec, steps=steps), use_compile)
+
+    def inputs(epoch: int):
         X_chunk, Y_chunk = _epoch_data(X, Y, generator, population, steps)
-        lrs = _minibatch_rates(schedule, epoch, steps, X, use_compile)
-        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X.device)
-        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor)
-        if records:
-            recorder.add(*records)
-        epoch += steps
-        n_running = int(running)
-        if progress is not None:
-            progress(epoch, n_running)
-    return columns, tracker
+        return X_chunk, Y_chunk, _minibatch_rates(schedule, epoch, steps, X, use_compile)
+
+    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress)

@@ -57,6 +57,7 @@ RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
         "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
         "distributions_differ": frozenset({"distributions_differ"}),  # P(X > Y) != 1/2 (Brunner-Munzel)
         "cv_by_units": frozenset({"cv_by_units"}),  # a statistic of CV predictions, jackknife over units (NB t)
+        "variance_ratio_equals": frozenset({"variance_ratio_equals"}),  # Var x / Var y of paired samples in a range (HC3 Pitman-Morgan)
         "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
         "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
         "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
@@ -187,7 +188,9 @@ class Claim:
     ``stats.holm(..., family=claim.family)`` (see :func:`check_evidence`). ``subset``
     (e.g. ``"successful runs"``) declares that the rule sees only the runs that satisfy it: ``n``
     and ``n_full`` are then the population drawn, and the evidence's n is the realised subset size
-    (``Evidence.population_n`` must equal the population).
+    (``Evidence.population_n`` must equal the population). ``resolution`` is the smallest
+    deviation from the claimed boundary that matters, in the units of the rule's estimate: the
+    target of the sample-size plan (``harness.evidence.planning``; default 10% of the estimate).
     """
 
     id: str
@@ -201,6 +204,7 @@ class Claim:
     family: str | None = None  # Holm family; None = tested alone
     n_full: int | None = None  # sample size in the full tier; None = same as n
     subset: str | None = None  # "the runs that satisfy X": n is the population, the evidence's n the subset
+    resolution: float | None = None  # smallest deviation that matters (estimate units): the power plan's target
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -243,6 +247,10 @@ class Claim:
                 raise ValueError(f"{where}: {name} must be a positive integer sample size, got {value!r}")
         if self.family is not None and (not isinstance(self.family, str) or not self.family.strip()):
             raise ValueError(f"{where}: family must be a non-empty string or None, got {self.family!r}")
+        if self.resolution is not None and (isinstance(self.resolution, bool) or not isinstance(self.resolution, (int, float))
+                                            or not (math.isfinite(self.resolution) and self.resolution > 0)):
+            raise ValueError(f"{where}: resolution must be a finite number > 0 (estimate units) or None, "
+                             f"got {self.resolution!r}")
         if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):
             raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
 

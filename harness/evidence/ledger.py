@@ -34,6 +34,7 @@ __all__ = [
     "load_ledger",
     "save_ledger",
     "stale_ids",
+    "stale_tier_ids",
     "update_ledger_file",
     "updated_ledger",
 ]
@@ -154,6 +155,17 @@ def stale_ids(ledger: Ledger, known: Collection[str]) -> list[str]:
     return sorted(set(ledger) - set(known))
 
 
+def stale_tier_ids(ledger: Ledger, tier: str, not_in_tier: Collection[str]) -> list[str]:
+    """Sorted ids in ``not_in_tier`` (claims this tier deselects) that still hold a ``tier`` verdict.
+
+    Such an entry is stale: the claim moved to the other tier only (e.g. full-tier only) and no
+    run of ``tier`` will ever read or refresh it.
+    """
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
+    return sorted(cid for cid in set(not_in_tier) if tier in ledger.get(cid, {}))
+
+
 def ledger_lock_path(path: str | os.PathLike[str]) -> Path:
     """The lock file guarding the ledger at ``path``: ``.<name>.lock`` beside it (ignored by git)."""
     path = Path(path)
@@ -162,11 +174,13 @@ def ledger_lock_path(path: str | os.PathLike[str]) -> Path:
 
 @dataclass(frozen=True)
 class LedgerUpdate:
-    """What :func:`update_ledger_file` did: file created, content changed, ids pruned."""
+    """What :func:`update_ledger_file` did: file created, content changed, ids pruned, ids whose
+    entry for the run's tier was pruned (claims that no longer run in that tier)."""
 
     created: bool
     changed: bool
     pruned: tuple[str, ...]
+    pruned_tier: tuple[str, ...] = ()
 
 
 def update_ledger_file(
@@ -175,12 +189,14 @@ def update_ledger_file(
     tier: str,
     *,
     keep_only: Collection[str] | None = None,
+    not_in_tier: Collection[str] = (),
 ) -> LedgerUpdate:
     """Accept ``observed`` verdicts for ``tier`` into the ledger file at ``path``, merging.
 
     Under the lock :func:`ledger_lock_path`, re-read the file (a missing one is created), set
     only the ``observed`` entries, and with ``keep_only`` drop the entries of every other id
-    (``--claims-prune``); write only when something changed. Stale temp files of a killed writer
+    (``--claims-prune``), and the ``tier`` entry of every id in ``not_in_tier`` (claims the tier
+    deselects, see :func:`stale_tier_ids`); write only when something changed. Stale temp files of a killed writer
     are removed first. Raises :class:`LedgerError` when the file became unreadable, ``OSError``
     when it cannot be written or locked.
     """
@@ -195,7 +211,12 @@ def update_ledger_file(
         pruned = tuple(stale_ids(new, keep_only)) if keep_only is not None else ()
         for cid in pruned:
             del new[cid]
+        pruned_tier = tuple(stale_tier_ids(new, tier, not_in_tier))
+        for cid in pruned_tier:
+            del new[cid][tier]
+            if not new[cid]:
+                del new[cid]
         changed = new != current
         if created or changed:
             save_ledger(path, new)
-    return LedgerUpdate(created=created, changed=changed, pruned=pruned)
+    return LedgerUpdate(created=created, changed=changed, pruned=pruned, pruned_tier=pruned_tier)

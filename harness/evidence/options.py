@@ -88,7 +88,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--claims-prune",
         action="store_true",
         default=False,
-        help="with --claims-update: remove ledger entries of claims that no longer exist (needs a run collecting every claim)",
+        help="with --claims-update: remove ledger entries of claims that no longer exist, and this tier's entries of claims that no longer run in it (needs a run collecting every claim)",
     )
     for name in _PATHS:
         default, text = _INI[name]

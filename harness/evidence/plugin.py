@@ -46,6 +46,7 @@ from harness.evidence.ledger import (
     compare_ledger,
     load_ledger,
     stale_ids,
+    stale_tier_ids,
     update_ledger_file,
 )
 from harness.evidence.options import Options, add_options, resolve_options
@@ -652,21 +653,21 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
     collected = _collected_ids(state)
     incomplete = _incomplete_collection(config, state)
     stale = [] if incomplete else stale_ids(state.ledger, collected)
+    not_in_tier = set(state.not_run) - set(observed)  # deselected by the tier and not run under another item
+    stale_tier = [] if incomplete else stale_tier_ids(state.ledger, state.tier, not_in_tier)
     lines, ok = [], True
     if not state.update:
         if state.ledger_missing:
             lines.append(f"ledger not found: {state.ledger_path}; check --claims-ledger, or rerun with "
                          "--claims-update to create it")
-        if stale:
-            lines.append(f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
-                         "remove them with --claims-update --claims-prune")
-        return lines, ok
+        return lines + _stale_lines(stale, stale_tier, state.tier), ok
     if state.prune and incomplete:
         lines.append(f"ledger NOT pruned: {incomplete}; prune from a run that collects every claim")
         ok = False
-    keep_only = collected if state.prune and not incomplete else None
+    pruning = state.prune and not incomplete
     try:
-        done = update_ledger_file(state.ledger_path, observed, state.tier, keep_only=keep_only)
+        done = update_ledger_file(state.ledger_path, observed, state.tier, keep_only=collected if pruning else None,
+                                  not_in_tier=not_in_tier if pruning else ())
     except (OSError, LedgerError) as exc:
         return lines + [f"ledger NOT updated: {exc} (the ledger file is untouched)"], False
     if done.created:
@@ -675,10 +676,23 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
         lines.append(f"ledger updated: {state.ledger_path}")
     if done.pruned:
         lines.append(f"ledger pruned: {len(done.pruned)} entries of claims that no longer exist: {', '.join(done.pruned)}")
-    elif stale and not state.prune:
+    if done.pruned_tier:
+        lines.append(f"ledger pruned: the {state.tier!r} verdict of {len(done.pruned_tier)} claims that no longer run "
+                     f"in that tier: {', '.join(done.pruned_tier)}")
+    return lines + ([] if state.prune else _stale_lines(stale, stale_tier, state.tier)), ok
+
+
+def _stale_lines(stale: list[str], stale_tier: list[str], tier: str) -> list[str]:
+    """Warnings about ledger entries no run will refresh: claims that no longer exist, and
+    ``tier`` verdicts of claims that no longer run in ``tier``."""
+    lines = []
+    if stale:
         lines.append(f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
                      "remove them with --claims-update --claims-prune")
-    return lines, ok
+    if stale_tier:
+        lines.append(f"stale {tier!r} ledger entries (claims that no longer run in that tier): {len(stale_tier)}: "
+                     f"{', '.join(stale_tier)}; remove them with --claims-update --claims-prune")
+    return lines
 
 
 def _claims_involved(config: pytest.Config, state: _State) -> bool:
@@ -718,9 +732,27 @@ def _summarise(state: _State, main, changes, stability_rows, outcome: list[str])
     unconfirmable = sorted(r["id"] for r in main if r.get("cannot_confirm"))
     if unconfirmable:
         lines.append(f"cannot confirm at this n: {len(unconfirmable)} claim(s): " + ", ".join(unconfirmable))
+    lines += _plan_lines(main, state.tier)
     if state.not_run:
         lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
     state.summary[:0] = lines + outcome
+
+
+def _plan_lines(records: list[dict], tier: str) -> list[str]:
+    """Summary of the power plans: in the full tier, the claims it leaves short of 80% power both
+    ways at their resolution (underpowered, or not feasible at any n the harness plans for)."""
+    by_status: dict[str, list[str]] = {}
+    for r in records:
+        plan = r.get("power_plan") or {}
+        by_status.setdefault(plan.get("status", "not applicable"), []).append(r["id"])
+    counts = ", ".join(f"{status} {len(ids)}" for status, ids in sorted(by_status.items()))
+    lines = [f"power plans (80% both ways at each claim's resolution, against the full tier's n): {counts}"]
+    if tier == "full":
+        for status in ("underpowered", "not feasible"):
+            ids = sorted(by_status.get(status, []))
+            if ids:
+                lines.append(f"  {status} in the full tier: {len(ids)} claim(s): " + ", ".join(ids))
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from harness.evidence.claims import Claim, jsonable, protocol_to_dict
 from harness.evidence.files import new_run_id, publish_set
 from harness.evidence.ledger import Ledger
+from harness.evidence.planning import power_plan
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
@@ -68,6 +69,7 @@ CLAIM_KEYS: tuple[str, ...] = (
     "p_confirm",  # p-value for the claim (``p_value`` is the one against it)
     "mde_confirm",  # smallest effect for the claim confirmed with 80% power
     "cannot_confirm",  # true when no true value is confirmed with 80% power at this n
+    "power_plan",  # n for 80% power both ways at the claim's resolution, against the full tier's n
 )
 
 _FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -175,6 +177,7 @@ def make_record(
         "p_confirm": _num(evidence.detail.get("p_confirm")),
         "mde_confirm": _num(evidence.mde_confirm),
         "cannot_confirm": bool(evidence.cannot_confirm),
+        "power_plan": jsonable(power_plan(evidence, n_full=claim.n_for("full"), resolution=claim.resolution).to_dict()),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
         "population_n": None if evidence.population_n is None else int(evidence.population_n),
@@ -187,6 +190,15 @@ def _n_text(record: Mapping[str, Any]) -> str:
     if record.get("population_n") is None:
         return _fmt(record["n"])
     return f"{_fmt(record['n'])} of {_fmt(record['population_n'])} ({record.get('subset') or 'subset'})"
+
+
+def _plan_text(plan: Mapping[str, Any] | None) -> str:
+    """``"420 (full 2000: powered)"``: runs needed for 80% power both ways, and the full tier's verdict."""
+    if not plan:
+        return "—"
+    if plan["n_needed"] is None:
+        return plan["status"]
+    return f"{_fmt(plan['n_needed'])} (full {_fmt(plan['n_full'])}: {plan['status']})"
 
 
 def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -394,8 +406,8 @@ def claims_markdown(
             lines += [f"*Source: {info['quotes']}.*", ""]
         lines += [
             "| Claim | Statement | Reported | Measured (estimate [CI]) | p against | p for | Test | Family | α | n "
-            "| MDE against | MDE for | Expected | Verdict |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| MDE against | MDE for | n for 80% power | Expected | Verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in by_source[source]:
             reported = ", ".join(f"{k} = {_fmt(v)}" for k, v in r["reported"].items()) or "—"
@@ -424,6 +436,7 @@ def claims_markdown(
                         _n_text(r),
                         _fmt(r["mde"]),
                         mde_for,
+                        _plan_text(r.get("power_plan")),
                         r["expected"] or "— (not in ledger)",
                         verdict,
                     )

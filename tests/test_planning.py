@@ -1,0 +1,139 @@
+"""Sample-size plans (``harness.evidence.planning``): statuses, the exact plan of ``always``, and
+the sqrt-n plan checked against the rules' own MDEs at the planned n."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.evidence import stats
+from harness.evidence.planning import MAX_PLANNED_N, PowerPlan, power_plan
+from harness.evidence.verdicts import Evidence, Verdict
+
+
+def _normal(n: int, mean: float, sd: float, seed: int = 0) -> np.ndarray:
+    """n values with exactly this mean and sample SD (a standardised normal draw), so MDEs compare across n."""
+    x = np.random.default_rng(seed).normal(size=n)
+    return mean + sd * (x - x.mean()) / x.std(ddof=1)
+
+
+def test_arithmetic_and_untestable_claims_need_no_n():
+    for evidence in (stats.exact_value(2.0, 2.0), stats.not_testable("cited result")):
+        plan = power_plan(evidence, n_full=100)
+        assert (plan.status, plan.n_needed) == ("not applicable", None)
+
+
+def test_always_without_tolerance_is_not_feasible_at_any_n():
+    plan = power_plan(stats.always(50, 50), n_full=2000)
+    assert plan.status == "not feasible" and "without a failure tolerance" in plan.reason
+
+
+@pytest.mark.parametrize("tolerance", [0.01, 0.05, 0.2])
+def test_always_plan_is_the_exact_smallest_n(tolerance):
+    n = power_plan(stats.always(50, 50, tolerance=tolerance), n_full=10).n_needed
+    clean = stats.always(n, n, tolerance=tolerance)
+    assert clean.verdict is Verdict.CONFIRMED  # n clean runs confirm the tolerance
+    assert 1.0 - (1.0 - tolerance) ** n >= 0.8  # and reveal a failure rate of `tolerance` 80% of the time
+    fewer = stats.always(n - 1, n - 1, tolerance=tolerance)
+    assert fewer.verdict is not Verdict.CONFIRMED or 1.0 - (1.0 - tolerance) ** (n - 1) < 0.8
+
+
+@pytest.mark.parametrize(
+    "evidence_at",
+    [
+        pytest.param(lambda n: stats.rate_at_least(round(0.7 * n), n, 0.58), id="rate_at_least"),
+        pytest.param(lambda n: stats.mean_equals(_normal(n, 1.0, 1.0), 1.0, margin=0.3), id="mean_equals"),
+        pytest.param(lambda n: stats.metric_exceeds(_normal(n, 2.0, 1.0), 1.5), id="metric_exceeds-t"),
+    ],
+)
+def test_sqrt_n_plan_reaches_the_resolution_with_the_rules_own_mdes(evidence_at):
+    """The planned n, run through the real rule, gives MDEs within 10% of the resolution."""
+    pilot = evidence_at(30)
+    plan = power_plan(pilot, n_full=100_000, resolution=0.1)
+    assert plan.status == "powered" and plan.basis.startswith("sqrt-n scaling")
+    at_plan = evidence_at(plan.n_needed)
+    reached = [m for m in (at_plan.mde, at_plan.mde_confirm) if m is not None]
+    assert reached and max(reached) <= 0.1 * 1.1
+    assert not at_plan.cannot_confirm
+
+
+def test_status_follows_the_full_tier_and_the_cap():
+    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    needed = power_plan(pilot, n_full=1, resolution=0.1).n_needed
+    assert power_plan(pilot, n_full=needed, resolution=0.1).status == "powered"
+    assert power_plan(pilot, n_full=needed - 1, resolution=0.1).status == "underpowered"
+    tiny = power_plan(pilot, n_full=100, resolution=1e-3)
+    assert tiny.status == "not feasible" and tiny.n_needed > MAX_PLANNED_N
+
+
+@pytest.mark.parametrize(
+    "evidence, resolution, basis",
+    [
+        pytest.param(stats.rate_at_least(35, 50, 0.58), 0.058, "10% of the claimed boundary", id="rate-at-least"),
+        pytest.param(stats.rate_at_most(5, 50, 0.2), 0.02, "10% of the claimed boundary", id="rate-at-most"),
+        pytest.param(stats.rate_equals(29, 50, 0.58, margin=0.1), 0.1, "half the claimed interval", id="rate-equals"),
+        pytest.param(stats.mean_equals(_normal(20, 1.0, 1.0), 1.0, margin=0.3), 0.3, "half the claimed interval",
+                     id="mean-equals"),
+        pytest.param(stats.metric_exceeds(_normal(20, 2.0, 1.0), 1.5), 0.15, "10% of the claimed boundary",
+                     id="metric-threshold"),
+        pytest.param(stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
+                     0.1, "10% of the claimed boundary", id="median-ratio-below-1"),
+        pytest.param(stats.rates_differ(30, 50, 20, 50, direction="greater"), 0.02, "10% of |estimate|", id="difference-from-0"),
+    ],
+)
+def test_default_resolution_comes_from_the_claimed_region(evidence, resolution, basis):
+    plan = power_plan(evidence, n_full=2000)
+    assert plan.resolution == pytest.approx(resolution) and plan.resolution_basis == basis
+
+
+def test_a_difference_estimated_at_zero_has_no_default_resolution():
+    zero = dataclasses.replace(stats.rates_differ(25, 50, 25, 50, direction="greater"), estimate=0.0)
+    plan = power_plan(zero, n_full=2000)
+    assert plan.status == "not feasible" and plan.resolution is None
+    assert power_plan(zero, n_full=2000, resolution=0.05).n_needed is not None
+
+
+def test_subset_plans_count_the_runs_drawn():
+    pilot = stats.rate_at_least(35, 50, 0.58)
+    whole = power_plan(pilot, n_full=10, resolution=0.05).n_needed
+    half = power_plan(pilot.over_subset(100), n_full=10, resolution=0.05).n_needed
+    assert half == pytest.approx(2 * whole, abs=2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.01, 1.0), st.floats(1.01, 10.0))
+def test_a_finer_resolution_never_needs_fewer_runs(resolution, factor):
+    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    coarse = power_plan(pilot, n_full=10, resolution=resolution).n_needed
+    fine = power_plan(pilot, n_full=10, resolution=resolution / factor).n_needed
+    assert fine >= coarse
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        pytest.param({"n_full": 0}, "n_full must be a positive integer", id="n_full-zero"),
+        pytest.param({"n_full": True}, "n_full must be a positive integer", id="n_full-bool"),
+        pytest.param({"n_full": 10, "resolution": -1.0}, "resolution must be a finite number > 0", id="negative"),
+        pytest.param({"n_full": 10, "resolution": math.nan}, "resolution must be a finite number > 0", id="nan"),
+    ],
+)
+def test_bad_input_raises_naming_the_problem(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        power_plan(stats.rate_at_least(35, 50, 0.58), **kwargs)
+
+
+def test_unknown_status_is_rejected():
+    with pytest.raises(ValueError, match="plan status must be one of"):
+        PowerPlan("maybe", n=1, n_full=1, n_needed=None, resolution=None, resolution_basis="", basis="", reason="")
+
+
+def test_hand_made_evidence_without_mdes_is_not_feasible():
+    evidence = Evidence(verdict=Verdict.INCONCLUSIVE, estimate=1.0, ci=None, p_value=None, effect_size=None,
+                        n=5, alpha=0.05, test="toy", rule="metric_exceeds")
+    assert power_plan(evidence, n_full=10).reason == "the rule reports no MDE to plan from"
