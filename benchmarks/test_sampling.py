@@ -3,11 +3,15 @@
 Sampling throughput is candidates drawn per second (``extra_info["draws"]``); the arm benchmark
 samples the "< 0th percentile" arm of model 1 (initial MSE < 0.072, ~200 draws per member under
 PyTorch's default init) and trains it with Adam for up to 300 epochs, reporting
-``extra_info["member_epochs"]`` like ``test_trainer.py`` so ratios come out of one run.
+``extra_info["member_epochs"]`` like ``test_trainer.py`` so ratios come out of one run. The eager
+pair trains model 1's five full-tier arms (10,000 members, the study's draws) with Adam for up to
+600 epochs with and without ``compact_stopped`` (the study's eager path): the p0 and p25 arms
+converge early while failing runs go on to the limit.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -17,6 +21,8 @@ from tests.reference import train_one_by_one
 from harness.engine import data, init, optim, schedules
 from harness.engine.models import get_model
 from harness.engine.trainer import StoppingRule, train
+from harness.studies.loss_sampling.calibration import TrainingCalibration
+from harness.studies.loss_sampling.study import LossSamplingStudy
 
 THRESHOLD = 0.072  # 3.2: the 0th-percentile filter of model 1
 BOUND = 1 / math.sqrt(2)  # nn.Linear(2, 2) default init bound
@@ -99,3 +105,36 @@ def test_naive_arm_sample_and_train(benchmark, rounds):
     assert member_epochs > 0
     benchmark.extra_info["member_epochs"] = member_epochs
     benchmark.extra_info["population"] = NAIVE_POPULATION
+
+
+EAGER_EPOCHS = 600
+
+
+@functools.lru_cache(maxsize=1)
+def _full_tier_arms() -> torch.Tensor:
+    """Initial parameters of model 1's five full-tier arms (5 x 2,000 members: control, p50, p25, p0, anti_p50)."""
+    fixed = TrainingCalibration(0.01, LOSS_BELOW, EAGER_EPOCHS, {})
+    study = LossSamplingStudy(0, "full", "relu_pair", scheme="pytorch_default", calibration=fixed, own_optimizer_only=True)
+    return torch.cat([study.sample_arm(arm, optimizer)[0] for arm, optimizer in study.plan()])
+
+
+def _eager_arms(compact: bool) -> int:
+    """Eager Adam training of the five arms as one population, optionally compacting stopped members."""
+    result = train("relu_pair", _full_tier_arms(), data.centered_xor(), optim.adam(), schedule=schedules.Constant(0.01),
+                   stopping=StoppingRule(max_epochs=EAGER_EPOCHS, loss_below=LOSS_BELOW), compile=False,
+                   compact_stopped=compact)
+    return int(result.epochs.sum())
+
+
+def test_eager_arms_compacted(benchmark, rounds):
+    _full_tier_arms()  # sampled outside the timed rounds
+    member_epochs = benchmark.pedantic(lambda: _eager_arms(True), rounds=rounds(2), warmup_rounds=0)
+    benchmark.extra_info["member_epochs"] = member_epochs
+    benchmark.extra_info["population"] = len(_full_tier_arms())
+
+
+def test_eager_arms_plain(benchmark, rounds):
+    _full_tier_arms()  # sampled outside the timed rounds
+    member_epochs = benchmark.pedantic(lambda: _eager_arms(False), rounds=rounds(2), warmup_rounds=0)
+    benchmark.extra_info["member_epochs"] = member_epochs
+    benchmark.extra_info["population"] = len(_full_tier_arms())

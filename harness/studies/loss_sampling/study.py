@@ -252,9 +252,9 @@ def train_together(studies: list[LossSamplingStudy]) -> None:
     """Sample every study's planned arms and train all their members as one population per optimizer.
 
     One population per optimizer, not one for all: a mixed population computes every optimizer for
-    every member, and the unused Adam moments of SGD members decay into subnormal floats, which
-    made model 2's population several times slower (measured). Members never interact, so each
-    member's outcome equals training it alone. The studies must share the stopping rule (their
+    every member (model 2, 8,000 SGD members, 60 epochs: 75 ms per epoch with Adam computed too vs
+    14 ms alone, measured at load ~4; unused Adam moments going subnormal are a likely part of it).
+    Members never interact, so each member's outcome equals training it alone. The studies must share the stopping rule (their
     training calibration's threshold and limit); each study's ``runs`` are then set. Loss curves
     are recorded when all studies together have at most RECORD_LIMIT members.
     """
