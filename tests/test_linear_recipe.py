@@ -180,3 +180,13 @@ def test_sweep_survival_names_its_reference_and_compares_with_it():
     assert survival("003.baseline.w", Verdict.CONFIRMED, Verdict.REFUTED, "full")["survives"] is False
     missing = survival("003.baseline.w", Verdict.CONFIRMED, None, "full")
     assert missing["survives"] is None and missing["reference"].startswith("none:")
+
+
+def test_full_only_claims_carry_the_full_marker_and_no_others_do():
+    from claims.s003_linear_recipe import test_claims
+    from claims.s003_linear_recipe.catalogue import FULL_ONLY, SPECS
+
+    assert FULL_ONLY == {"003.ablation.method5_variance_reduction"}
+    for param in test_claims._params(SPECS):
+        marked = any(m.name == "full" for m in param.marks)
+        assert marked == (param.id in FULL_ONLY), param.id

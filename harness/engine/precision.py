@@ -20,7 +20,9 @@ Precisions (``precision=``):
 
 Gradients are the closed form of the MSE's backward pass, evaluated operation by operation in
 the training dtype in the order autograd does (``2 * r * (upstream / n)``, then sums), which the
-tests check against ``torch.autograd``. What it is not: a general model trainer (see
+tests check against ``torch.autograd``. Members that stopped are frozen and, once they are more
+than a tenth of those still computed, leave the working set (``compact_below``); results are the
+same bits either way. What it is not: a general model trainer (see
 :mod:`harness.engine.trainer` for those); it exists because that trainer shares one data set
 across members and has no fp16 loss scaling or per-step gradient records.
 """

@@ -48,6 +48,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize, special, stats
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.nonparametric import rank_compare_2indep
@@ -1689,8 +1690,6 @@ RULES["cv_by_units"] = cv_by_units
 def _pitman_morgan_t(x: np.ndarray, y: np.ndarray, ratio: float) -> float:
     """HC3 t statistic of the slope of ``x - s y`` on ``x + s y`` (s = sqrt(ratio)): positive iff the
     sample says Var(x) / Var(y) > ``ratio`` (Cov(x + s y, x - s y) = Var x - ratio Var y)."""
-    from statsmodels.regression.linear_model import OLS
-
     s = math.sqrt(ratio)
     u, v = x + s * y, x - s * y
     design = np.column_stack((np.ones_like(u), u - u.mean()))
@@ -1701,7 +1700,9 @@ def _pitman_morgan_t(x: np.ndarray, y: np.ndarray, ratio: float) -> float:
 def _pitman_morgan_bound(x: np.ndarray, y: np.ndarray, start: float, target: float, step: float) -> float:
     """The ratio where the HC3 t statistic, 0 at ``start`` (the sample ratio), reaches ``target``
     moving by factors ``step`` (> 1: upwards, < 1: downwards); bracketed, then ``brentq`` in log ratio."""
-    f = lambda log_r: _pitman_morgan_t(x, y, math.exp(log_r)) - target  # noqa: E731 (one-line root function)
+    def f(log_r: float) -> float:
+        return _pitman_morgan_t(x, y, math.exp(log_r)) - target
+
     a = math.log(start)
     b = a + math.log(step)
     while f(b) * f(a) > 0:
@@ -1727,11 +1728,11 @@ def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha:
 
     Pairs share a unit (e.g. the same data seed trained two ways), so the samples are dependent
     and Levene / Brown-Forsythe / the F test (independent samples) do not apply. The test is
-    Pitman-Morgan's (Var x = r Var y iff Cov(x + sqrt(r) y, x - sqrt(r) y) = 0) in the form of
-    Wilcox (2015, J. Stat. Distrib. Appl. 2:7, "Comparing the variances of two dependent
-    variables"): the OLS slope of ``x - sqrt(r) y`` on ``x + sqrt(r) y`` with a heteroscedasticity-
-    consistent HC3 standard error (statsmodels), valid without bivariate normality; its t
-    statistic is referred to t(N - 2).
+    Pitman-Morgan's (Var x = r Var y iff Cov(x + sqrt(r) y, x - sqrt(r) y) = 0) made robust to
+    non-normality as Wilcox (2015, "Comparing the variances of two dependent variables", J. Stat.
+    Distrib. Appl.) does: the OLS slope of ``x - sqrt(r) y`` on ``x + sqrt(r) y`` with a
+    heteroscedasticity-consistent standard error (Wilcox uses HC4; statsmodels offers HC0-HC3, so
+    HC3 here, calibrated below); its t statistic is referred to t(N - 2).
 
     Three-decision rule at the two edges: ``p_confirm`` = 2 max(P(ratio <= lo), P(ratio >= hi))
     one-sided p-values; ``p_value`` = 2 min of the opposite ones. ci: the ratios r whose test is
