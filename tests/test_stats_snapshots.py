@@ -97,6 +97,8 @@ CASES: dict[str, Callable[[], Any]] = {
                                                 n_splits=10),
     "cv_by_units-above": lambda: S.cv_by_units(_units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf),
                                                n_splits=5),
+    "variance_ratio_equals": lambda: S.variance_ratio_equals(
+        _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)),
     "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
                                    S.rate_at_least(20, 50, 0.8)], family="toy"),
 }
