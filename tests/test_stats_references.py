@@ -252,3 +252,29 @@ def test_median_verdict_is_separation_of_the_exact_intervals(x, y):
 def test_median_ratio_rejects_zero(x, y):
     with pytest.raises(ValueError, match="strictly positive"):
         S.medians_differ(x, y, direction="greater")
+
+
+# ---------------------------------------------------------------------------- TOST confirmation power
+
+
+@pytest.mark.parametrize("d_lo, d_hi, n", [(0.5, 0.5, 10), (0.3, 1.2, 20), (1.0, 0.2, 8)])
+def test_t_confirm_power_matches_simulation(d_lo, d_hi, n):
+    """P(the 95% t interval lies inside [lo, hi]) by Owen's integral vs 200,000 simulated samples."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(200_000, n))  # mu = 0, sigma = 1: lo = -d_lo, hi = d_hi
+    half = sps.t.ppf(0.975, n - 1) * x.std(axis=1, ddof=1) / math.sqrt(n)
+    mean = x.mean(axis=1)
+    simulated = float(np.mean((mean - half > -d_lo) & (mean + half < d_hi)))
+    assert S._t_confirm_power(d_lo, d_hi, n, 0.05) == pytest.approx(simulated, abs=0.004)
+
+
+def test_bca_on_tied_data_is_scipys_bca():
+    """Integer data: many resamples tie with the estimate, where z0's 'mean' percentile matters."""
+    x = np.random.default_rng(4).integers(1, 6, size=30).astype(float)
+    ours = bca(x, 1.0, seed=5)
+    ref = sps.bootstrap((x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(5)).confidence_interval
+    assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)
+
+
+def test_float_tolerance_has_an_absolute_floor_near_zero():
+    assert S._close(0.0, 5e-13) and not S._close(0.0, 5e-12)
