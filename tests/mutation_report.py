@@ -27,8 +27,43 @@ OUT = Path("docs/mutation-testing.md")
 STATUS = {0: "survived", 1: "killed", None: "not run", 33: "no tests", 34: "skipped", 35: "suspicious",
           36: "timeout", 37: "skipped", -24: "timeout", 24: "timeout", 152: "timeout", -11: "segfault", -9: "killed (memory)"}
 
-# Survivors judged by hand: mutant name -> why the mutation is equivalent or harmless.
-REASONS: dict[str, str] = {}
+# Survivors judged by hand: (function, regex the mutant's changed line matches) -> why the
+# mutation is equivalent or harmless. Reviewed against the source; a survivor matching none is
+# listed as "unexplained".
+EQUIVALENT = "equivalent: "
+REASONS: list[tuple[str, str, str]] = [
+    ("_check_choice|_check_values", r".", "wording: the name only appears in the error message"),
+    (r"(medians|distributions)_differ|variance_ratio_equals", r"_check_(choice|values)\((direction|y), (None|\"XX|\"DIRECTION|\"Y)",
+     "wording: the argument name only appears in the error message"),
+    (r"(medians|distributions)_differ", r"n_resamples: int = 10000",
+     EQUIVALENT + "n_resamples is accepted for compatibility and unused (docstring)"),
+    ("_count_le_gt", r'searchsorted\(vs, t - band, \)', EQUIVALENT + "side='left' is numpy's default"),
+    ("monotone_trend", r"dtype=None|, \)", EQUIVALENT + "the counts and scores are exact in the integer dtype; every "
+     "later operation (division, weighted mean, polyfit, Table) returns the same floats"),
+    ("monotone_trend", r"k.ndim != 1 and n.ndim != 1", EQUIVALENT + "the shape comparison that follows rejects "
+     "every input the 'or' would"),
+    ("monotone_trend", r"effect_size=None, detail=", EQUIVALENT + "mde defaults to None in Evidence"),
+    ("_bca_constants", r"\(x.size [-+] [12]\)", EQUIVALENT + "the acceleration sum(u^3) / (6 sum(u^2)^1.5) "
+     "is invariant to the positive scale factor of u (n >= 3)"),
+    ("_metric_bca", r"dtype=None|distribution, \)", EQUIVALENT + "scipy's bootstrap distribution is already float64"),
+    ("_metric_bca", r"\(math.inf, 1.0\)", EQUIVALENT + "the acceleration is unused when z0 is infinite"),
+    ("_metric_bca", r"method=\"PERCENTILE\"|n_resamples=int\(n_resamples\), rng=rng\)",
+     EQUIVALENT + "only the bootstrap distribution is used, which the method does not change"),
+    ("_metric_bca", r"boot < mc.threshold\) \| eq|boot <= mc.threshold\) & ~eq",
+     EQUIVALENT + "a resample equal to the threshold is in 'eq' (float tolerance) either way"),
+    ("_metric_bca", r"estimate=None|region=mc.region, \)", EQUIVALENT + "without spread the sample is constant, "
+     "so its first value is the statistic"),
+    ("_metric_bca", r"se >= 0|se > 0\) or True", EQUIVALENT + "se = 0 only without spread, which returned earlier"),
+    ("holm", r"isclose\(e.alpha, alpha, (abs_tol=0.0|rel_tol=1e-12, )\)",
+     "harmless: the alpha-consistency check only changes its tolerance (1e-9 instead of 1e-12)"),
+    ("holm", r'u.get\("p_value", (None|\))', EQUIVALENT + "every refuted evidence has an adjusted p_value entry"),
+    ("rates_differ", r"errstate", EQUIVALENT + "only silences numpy's divide/invalid warnings"),
+    ("rates_differ", r'AGRESTI-CAFFO|method=None|value=None|, compare="diff",$|method="agresti-caffo", alpha=alpha',
+     EQUIVALENT + "statsmodels' defaults (value 0, compare 'diff', agresti-caffo for differences; "
+     "case-insensitive method names)"),
+    ("_pitman_morgan_t", r"u \+ u.mean\(\)", EQUIVALENT + "shifting the regressor only moves the intercept; "
+     "the slope and its HC3 standard error are unchanged"),
+]
 
 
 def _functions(source: str) -> dict[str, str]:
@@ -74,8 +109,11 @@ def _message_only(removed: list[str], added: list[str]) -> bool:
 
 def _reason(name: str, removed: list[str], added: list[str]) -> str:
     """Why a survivor is harmless: a judged reason, the message category, or 'unexplained'."""
-    if name in REASONS:
-        return REASONS[name]
+    function = name.rsplit(".", 1)[1].split("__mutmut_")[0].removeprefix("x_")
+    changed = " / ".join(added)
+    for fn_pattern, line_pattern, reason in REASONS:
+        if re.fullmatch(fn_pattern, function) and re.search(line_pattern, changed):
+            return reason
     if _message_only(removed, added):
         return "wording of an error message or of the human-readable test label (tests match messages by their key phrase)"
     return "unexplained"
