@@ -278,3 +278,38 @@ def test_bca_on_tied_data_is_scipys_bca():
 
 def test_float_tolerance_has_an_absolute_floor_near_zero():
     assert S._close(0.0, 5e-13) and not S._close(0.0, 5e-12)
+
+
+# ---------------------------------------------------------------------------- paired variance ratio
+
+
+PAIRED_X = np.random.default_rng(30).normal(size=40)
+PAIRED_Y = PAIRED_X + 0.3 * np.random.default_rng(31).normal(size=40)
+
+
+@pytest.mark.parametrize(
+    "x, y, region, match",
+    [
+        pytest.param(PAIRED_X[:9], PAIRED_Y[:9], (0.5, 2.0), "at least 10", id="x-too-short"),
+        pytest.param(PAIRED_X, PAIRED_Y[:9], (0.5, 2.0), "at least 10|paired", id="y-too-short"),
+        pytest.param(PAIRED_X, PAIRED_Y[:30], (0.5, 2.0), "paired samples of one shape", id="unpaired"),
+        pytest.param(PAIRED_X, PAIRED_Y, (0.0, 2.0), "0 < lo < hi", id="lo-zero"),
+        pytest.param(PAIRED_X, PAIRED_Y, (1.0, 1.0), "0 < lo < hi", id="empty-region"),
+        pytest.param(PAIRED_X, PAIRED_Y, (math.inf, math.inf), "0 < lo < hi", id="lo-infinite"),
+        pytest.param(PAIRED_X, PAIRED_Y, (0.5,), "0 < lo < hi", id="one-edge"),
+        pytest.param(np.full(40, 1.0), PAIRED_Y, (0.5, 2.0), "need spread", id="constant-x"),
+        pytest.param(PAIRED_X, np.full(40, 1.0), (0.5, 2.0), "need spread", id="constant-y"),
+    ],
+)
+def test_variance_ratio_rejects_bad_input_naming_it(x, y, region, match):
+    with pytest.raises(ValueError, match=match):
+        S.variance_ratio_equals(x, y, region=region)
+
+
+def test_variance_ratio_interval_is_where_the_test_stops_rejecting():
+    """At each end of the interval the Pitman-Morgan t sits on the alpha/2 quantile of t(n - 2)."""
+    e = S.variance_ratio_equals(PAIRED_X, PAIRED_Y, region=(0.5, 2.0))
+    q = sps.t.ppf(0.975, PAIRED_X.size - 2)
+    for edge in e.ci:
+        assert abs(S._pitman_morgan_t(PAIRED_X, PAIRED_Y, edge)) == pytest.approx(q, rel=1e-6)
+    assert e.ci[0] < e.estimate < e.ci[1]

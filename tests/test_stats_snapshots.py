@@ -118,6 +118,19 @@ CASES: dict[str, Callable[[], Any]] = {
     "rates_differ-extreme": lambda: S.rates_differ(50, 50, 0, 50, direction="greater"),
     "variance_ratio_equals": lambda: S.variance_ratio_equals(
         _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)),
+    "variance_ratio_equals-confirmed": lambda: S.variance_ratio_equals(
+        _normal(400, 0.0, 1.0, 12) + 0.05 * _normal(400, 0.0, 1.0, 13), _normal(400, 0.0, 1.0, 12), region=(0.8, 1.4)),
+    "variance_ratio_equals-refuted-above": lambda: S.variance_ratio_equals(
+        2.0 * _normal(200, 0.0, 1.0, 14) + 0.1 * _normal(200, 0.0, 1.0, 15), _normal(200, 0.0, 1.0, 14),
+        region=(0.9, 1.1)),
+    "variance_ratio_equals-open-above": lambda: S.variance_ratio_equals(
+        3.0 * _normal(100, 0.0, 1.0, 16) + 0.5 * _normal(100, 0.0, 1.0, 17), _normal(100, 0.0, 1.0, 16),
+        region=(2.0, math.inf)),
+    "variance_ratio_equals-near-hi": lambda: S.variance_ratio_equals(
+        1.1 * _normal(300, 0.0, 1.0, 18) + 0.05 * _normal(300, 0.0, 1.0, 19), _normal(300, 0.0, 1.0, 18),
+        region=(0.5, 1.3)),
+    "variance_ratio_equals-unpaired-noise": lambda: S.variance_ratio_equals(
+        _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)),
     "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
                                    S.rate_at_least(20, 50, 0.8)], family="toy"),
 }
