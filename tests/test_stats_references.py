@@ -313,3 +313,43 @@ def test_variance_ratio_interval_is_where_the_test_stops_rejecting():
     for edge in e.ci:
         assert abs(S._pitman_morgan_t(PAIRED_X, PAIRED_Y, edge)) == pytest.approx(q, rel=1e-6)
     assert e.ci[0] < e.estimate < e.ci[1]
+
+
+# ---------------------------------------------------------------------------- small contracts
+
+
+def test_vectorised_statistics_work_along_an_axis():
+    """The bootstrap calls statistics on (resamples, n) arrays with axis=-1: row by row."""
+    x = np.arange(1.0, 25.0).reshape(2, 12)
+    y = x[::-1] + 1.0
+    assert S._median_ratio(x, y, axis=-1) == pytest.approx(np.median(x, axis=1) / np.median(y, axis=1))
+    iqr = S.QuantileRange(0.25, 0.75)
+    assert iqr(x, axis=1) == pytest.approx(np.quantile(x, 0.75, axis=1) - np.quantile(x, 0.25, axis=1))
+
+
+@pytest.mark.parametrize("rule", [S.medians_differ, S.distributions_differ])
+def test_two_sample_rules_need_two_values_per_sample(rule):
+    with pytest.raises(ValueError, match="at least 2"):
+        rule([1.0], [1.0, 2.0, 3.0], direction="greater")
+    with pytest.raises(ValueError, match="at least 2"):
+        rule([1.0, 2.0, 3.0], [1.0], direction="greater")
+
+
+@pytest.mark.parametrize("claimed", [0.0, 1.0])
+def test_one_sided_rate_claims_need_a_rate_strictly_inside_0_1(claimed):
+    with pytest.raises(ValueError, match="claimed"):
+        S.rate_at_most(0, 10, claimed)
+    with pytest.raises(ValueError, match="claimed"):
+        S.rate_at_least(10, 10, claimed)
+
+
+def test_bca_shift_pole_for_a_large_negative_acceleration():
+    assert S._bca_shift(0.5, -3.0) == math.inf  # 1 + a v < 0 with v > 0
+
+
+def test_bca_interval_of_small_scale_data_is_scipys():
+    """Data of scale 1e-3: the acceleration's denominator is far below 1 and must still be used."""
+    x = skewed(seed=8) * 1e-3
+    ours = bca(x, 1e-4, seed=8)
+    ref = sps.bootstrap((x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(8)).confidence_interval
+    assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)

@@ -131,6 +131,10 @@ CASES: dict[str, Callable[[], Any]] = {
         region=(0.5, 1.3)),
     "variance_ratio_equals-unpaired-noise": lambda: S.variance_ratio_equals(
         _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)),
+    "holm-mixed": lambda: S.holm([S.exact_value(1.0, 1.0), S.rate_at_least(48, 50, 0.8), S.not_testable("cited"),
+                                  S.rate_at_least(20, 50, 0.8), S.rate_at_least(44, 50, 0.8)], family="toy"),
+    "mean_equals-refuted-below": lambda: S.mean_equals(_normal(30, 0.5, 0.2, 22), 1.0, margin=0.2),
+    "metric_below-sd-constant": lambda: S.metric_below(np.full(6, 1.5), 2.0, statistic=S.SD),
     "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
                                    S.rate_at_least(20, 50, 0.8)], family="toy"),
 }
