@@ -33,6 +33,8 @@ STATUS = {0: "survived", 1: "killed", None: "not run", 33: "no tests", 34: "skip
 EQUIVALENT = "equivalent: "
 REASONS: list[tuple[str, str, str]] = [
     ("_check_choice|_check_values", r".", "wording: the name only appears in the error message"),
+    ("_check_two_samples|_check_margin", r'_check_values\((x|y), (None|"XX|"X"|"Y")|_real\(margin, (None|"XX|"MARGIN)',
+     "wording: the argument name only appears in the error message"),
     (r"(medians|distributions)_differ|variance_ratio_equals", r"_check_(choice|values)\((direction|y), (None|\"XX|\"DIRECTION|\"Y)",
      "wording: the argument name only appears in the error message"),
     (r"(medians|distributions)_differ", r"n_resamples: int = 10000",
@@ -63,6 +65,40 @@ REASONS: list[tuple[str, str, str]] = [
      "case-insensitive method names)"),
     ("_pitman_morgan_t", r"u \+ u.mean\(\)", EQUIVALENT + "shifting the regressor only moves the intercept; "
      "the slope and its HC3 standard error are unchanged"),
+    ("_pitman_morgan_t", r'cov_type="hc3"', EQUIVALENT + "statsmodels upper-cases cov_type"),
+    ("_metric_t", r"p_larger = p_smaller = 1.5", EQUIVALENT + "the doubled p-values are capped at 1"),
+    ("_no_spread_evidence", r"x\[1\]|or True", EQUIVALENT + "the sample is constant: any value is the statistic"),
+    ("_range_p|_tail_levels", r"min(imum)?\(2.0", EQUIVALENT + "tail levels reach the verdict only through "
+     "_range_p, whose result is capped at 1 (and the levels are already at most 1 there)"),
+    ("_effect_at_power", r"hi = 1.001|hi \*= 3.0|<= POWER|2.0 if math.isnan|isnan\(value\)\) and False",
+     EQUIVALENT + "only the bracket of the root search changes; power is monotone in the effect, so the same root "
+     "is found"),
+    ("holm", r'u.get\("p_(value|confirm)", (None|\)|1.0)', EQUIVALENT + "every evidence with that verdict has that "
+     "adjusted p-value, so the default is never read"),
+    ("holm", r">= alpha", "harmless: differs only when an adjusted p-value equals alpha exactly"),
+    ("_holm_adjust", r'dtype=None|pvals, \)|"HOLM"|method="holm"\)\[1\]', EQUIVALENT + "the p-values are floats "
+     "already; statsmodels lower-cases the method; multipletests' alpha does not change adjusted p-values"),
+    ("distributions_differ", r"errstate", EQUIVALENT + "only silences numpy's divide/invalid warnings"),
+    ("distributions_differ", r"\(x >= 0\)|\(y >= 0\)|all\(\) or \(y", "harmless: changes only the informative "
+     "detail 'median_ratio' of samples with non-positive values, never a p-value or verdict"),
+    ("rate_at_most|rate_at_least", r"at_least=None", EQUIVALENT + "None is falsy like False"),
+    ("rate_at_most|rate_at_least|rate_equals", r'_check_rate\(claimed, (None|"XX|"CLAIMED)',
+     "wording: the name only appears in the error message"),
+    ("rate_equals", r"open_interval=None", EQUIVALENT + "None is falsy like False"),
+    ("monotone_trend", r"shift_zeros=None", EQUIVALENT + "None is falsy like False (no shift of zero cells)"),
+    ("medians_differ", r"strict=None", EQUIVALENT + "None is falsy like False"),
+    ("rates_differ", r'mde = ""|h < math.pi', EQUIVALENT + "unreachable: h = 2 |asin sqrt p1 - asin sqrt p2| is at "
+     "most pi, so the branch for h > pi never runs"),
+    ("_metric_range", r"^mde_confirm=None,$|mde=None, cannot_confirm", EQUIVALENT + "mde and mde_confirm default to None"),
+    ("_metric_range", r"d <= t - tol|d >= t \+ tol|d < t \+ tol|d > t - tol", "harmless: differs only for a "
+     "candidate width exactly at the threshold's float-tolerance edge (t +- 1e-9 |t|)"),
+    ("_counts_around", r"x <= t\) & ~eq", EQUIVALENT + "a value equal to t is in eq (float tolerance) either way"),
+    ("_bm_se_df", r"var > 0.0 or math.isfinite|var >= 0.0", EQUIVALENT + "statsmodels returns df = NaN exactly when the "
+     "Brunner-Munzel variance is 0, so the last condition decides alone"),
+    ("_bca_constants", r"den >= 0.0|\(den > 0.0\) or True|else 1.0", "harmless: den is 0 only when every "
+     "jackknife value is equal, which a bootstrap with spread (checked before) does not produce"),
+    ("_t_equivalence_mde_confirm", r"margin [-+] d\) / sd|2.0 / margin|3.0 \* margin", "harmless: the far edge's "
+     "term of the confirmation power is Phi(> 8) = 1 in floating point wherever an 80% confirmation distance exists"),
 ]
 
 

@@ -135,6 +135,10 @@ CASES: dict[str, Callable[[], Any]] = {
                                   S.rate_at_least(20, 50, 0.8), S.rate_at_least(44, 50, 0.8)], family="toy"),
     "mean_equals-refuted-below": lambda: S.mean_equals(_normal(30, 0.5, 0.2, 22), 1.0, margin=0.2),
     "metric_below-sd-constant": lambda: S.metric_below(np.full(6, 1.5), 2.0, statistic=S.SD),
+    "medians_differ-tiny": lambda: S.medians_differ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], direction="less"),
+    "mean_equals-marginal": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 23), 1.0, margin=1.3),
+    "distributions_differ-zero-in-y": lambda: S.distributions_differ([3.0, 4.0, 5.0, 6.0], [0.0, 1.0, 2.0, 4.5],
+                                                                     direction="greater"),
     "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
                                    S.rate_at_least(20, 50, 0.8)], family="toy"),
 }
