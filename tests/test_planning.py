@@ -84,6 +84,8 @@ def test_status_follows_the_full_tier_and_the_cap():
         pytest.param(stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
                      0.1, "10% of the claimed boundary", id="median-ratio-below-1"),
         pytest.param(stats.rates_differ(30, 50, 20, 50, direction="greater"), 0.02, "10% of |estimate|", id="difference-from-0"),
+        pytest.param(stats.rate_at_least(18, 18, 0.99), 0.005, "half the distance from the claimed boundary to the end of "
+                     "its range", id="rate-near-1"),
     ],
 )
 def test_default_resolution_comes_from_the_claimed_region(evidence, resolution, basis):
@@ -137,3 +139,12 @@ def test_hand_made_evidence_without_mdes_is_not_feasible():
     evidence = Evidence(verdict=Verdict.INCONCLUSIVE, estimate=1.0, ci=None, p_value=None, effect_size=None,
                         n=5, alpha=0.05, test="toy", rule="metric_exceeds")
     assert power_plan(evidence, n_full=10).reason == "the rule reports no MDE to plan from"
+
+
+def test_a_rate_claim_near_1_is_not_planned_as_powered_from_a_handful_of_runs():
+    plan = power_plan(stats.rate_at_least(18, 18, 0.99), n_full=5000)
+    assert plan.n_needed > 18 and plan.resolution == pytest.approx(0.005)
+
+
+def test_no_plan_asks_for_fewer_than_two_runs():
+    assert power_plan(stats.rate_at_least(48, 50, 0.5), n_full=10, resolution=10.0).n_needed == 2

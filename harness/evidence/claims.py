@@ -190,7 +190,7 @@ class Claim:
     and ``n_full`` are then the population drawn, and the evidence's n is the realised subset size
     (``Evidence.population_n`` must equal the population). ``resolution`` is the smallest
     deviation from the claimed boundary that matters, in the units of the rule's estimate: the
-    target of the sample-size plan (``harness.evidence.planning``; default 10% of the estimate).
+    target of the sample-size plan (``harness.evidence.planning``; default read off the claimed region).
     """
 
     id: str

@@ -43,6 +43,7 @@ from harness.evidence.verdicts import Evidence
 __all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "power_plan"]
 
 DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
+MIN_PLANNED_N = 2  # no rule decides from fewer runs
 MAX_PLANNED_N = 50_000  # largest population the full tier could train: about 10x its largest arm today
 PLAN_STATUSES: tuple[str, ...] = ("powered", "underpowered", "not feasible", "not applicable")
 _N_FREE_RULES = frozenset({"exact_value", "not_testable"})  # verdicts that do not depend on n
@@ -97,7 +98,7 @@ def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = No
     if not mdes:
         return PowerPlan("not feasible", n_needed=None, resolution=delta, resolution_basis=delta_basis, basis="—",
                          reason="the rule reports no MDE to plan from", **base)
-    n_needed = max(1, math.ceil(evidence.n * (max(mdes) / delta) ** 2))
+    n_needed = max(MIN_PLANNED_N, math.ceil(evidence.n * (max(mdes) / delta) ** 2))
     if evidence.population_n is not None:  # a subset rule: the population that yields n_needed in the subset
         n_needed = math.ceil(n_needed * evidence.population_n / evidence.n)
     basis = "sqrt-n scaling" + ("" if evidence.mde_confirm is not None else " (refute-side MDE for both)")
@@ -116,10 +117,22 @@ def _resolution(evidence: Evidence, declared: float | None) -> tuple[float | Non
             return (hi - lo) / 2.0, "half the claimed interval"
         edge = _boundary(lo, hi)
         if edge != 0.0:
+            room = _room(edge, lo, hi)  # a rate or R² near 1 cannot move 10% of its boundary
+            if room < DEFAULT_RELATIVE_RESOLUTION * abs(edge):
+                return room, "half the distance from the claimed boundary to the end of its range"
             return DEFAULT_RELATIVE_RESOLUTION * abs(edge), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of the claimed boundary"
     if not math.isfinite(evidence.estimate) or evidence.estimate == 0.0:
         return None, "none (boundary and estimate 0)"
     return DEFAULT_RELATIVE_RESOLUTION * abs(evidence.estimate), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of |estimate|"
+
+
+def _room(edge: float, lo: float, hi: float) -> float:
+    """Half the distance from ``edge`` to the far end of a region bounded by 0 or 1 (inf otherwise)."""
+    if lo == edge and hi == 1.0:
+        return (1.0 - edge) / 2.0
+    if hi == edge and lo == 0.0:
+        return edge / 2.0
+    return math.inf
 
 
 def _boundary(lo: float, hi: float) -> float:
