@@ -118,7 +118,7 @@ def _resolution(evidence: Evidence, declared: float | None) -> tuple[float | Non
         edge = _boundary(lo, hi)
         if edge != 0.0:
             room = _room(edge, lo, hi)  # a rate or R² near 1 cannot move 10% of its boundary
-            if room < DEFAULT_RELATIVE_RESOLUTION * abs(edge):
+            if 0.0 < room < DEFAULT_RELATIVE_RESOLUTION * abs(edge):
                 return room, "half the distance from the claimed boundary to the end of its range"
             return DEFAULT_RELATIVE_RESOLUTION * abs(edge), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of the claimed boundary"
     if not math.isfinite(evidence.estimate) or evidence.estimate == 0.0:
