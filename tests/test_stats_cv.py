@@ -105,6 +105,29 @@ def test_a_region_narrower_than_the_interval_is_flagged_cannot_confirm():
     assert ev.verdict is not Verdict.CONFIRMED
 
 
+@pytest.mark.parametrize("region", [(-1.0, 1.0), (0.0, math.inf)], ids=["two_edges", "one_edge"])
+def test_a_true_value_mde_confirm_inside_an_edge_is_confirmed_with_80_percent_power(region):
+    units, sd = 40, 1.0
+    standardised = np.random.default_rng(6).normal(size=units)
+    standardised = (standardised - standardised.mean()) / standardised.std(ddof=1) * sd  # se = the true se
+    reference = stats.cv_by_units(_units(standardised), _mean_statistic, region=region, n_splits=N_SPLITS)
+    truth = region[0] + reference.mde_confirm
+    rng = np.random.default_rng(7)
+    confirmed = np.mean([
+        stats.cv_by_units(_units(rng.normal(truth, sd, size=units)), _mean_statistic, region=region,
+                          n_splits=N_SPLITS).verdict is Verdict.CONFIRMED
+        for _ in range(REPLICATIONS)
+    ])
+    assert confirmed == pytest.approx(0.8, abs=0.04), confirmed  # se estimated, not fixed: t approximation
+
+
+def test_a_region_too_narrow_for_80_percent_power_at_its_centre_has_no_mde_confirm():
+    values = np.random.default_rng(8).normal(0.0, 1.0, size=40)
+    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-0.4, 0.4), n_splits=N_SPLITS)
+    assert ev.mde_confirm is None and ev.cannot_confirm
+    assert ev.detail["cannot_confirm_at_n"] is False  # a lucky sample could still confirm
+
+
 @pytest.mark.parametrize("bad, match", [
     (dict(unit_sums=np.ones((2, 2))), "shape"),
     (dict(unit_sums=np.full((5, 2), np.nan)), "finite"),

@@ -95,6 +95,8 @@ CASES: dict[str, Callable[[], Any]] = {
     "not_testable": lambda: S.not_testable("a cited result"),
     "cv_by_units-inside": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0),
                                                 n_splits=10),
+    "cv_by_units-short-of-power": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean,
+                                                        region=(-0.4, 0.4), n_splits=10),
     "cv_by_units-above": lambda: S.cv_by_units(_units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf),
                                                n_splits=5),
     "metric_exceeds-mean-constant": lambda: S.metric_exceeds(np.full(5, 2.0), 1.0),

@@ -1611,6 +1611,9 @@ def cv_by_units(
       ``p_value``: the smallest alpha at which it would refute; ``detail['p_confirm']``: at
       which it would confirm (both on the two-sided scale, t distribution with G - 1 df).
     * ``mde``: the distance beyond an edge refuted with 80% power, ``(t_{1-alpha/2} + t_{0.8}) se``.
+      ``mde_confirm``: the distance inside the nearest edge confirmed with 80% power
+      (``_cv_mde_confirm``, se held fixed); None, and ``cannot_confirm``, when even a statistic
+      at the region's centre is confirmed with less than 80% probability.
       ``detail['cannot_confirm_at_n']`` is true when the region is narrower than the ci would
       be even at its centre (``hi - lo <= 2 t_{1-alpha/2} se``): no data of this size confirm.
     """
@@ -1648,6 +1651,7 @@ def cv_by_units(
     t_lo, t_hi = (theta - lo) / se, (theta - hi) / se
     p_refute = min(1.0, 2.0 * min(float(dist.sf(t_hi)), float(dist.cdf(t_lo))))
     p_confirm = min(1.0, 2.0 * max(float(dist.sf(t_lo)), float(dist.cdf(t_hi))))
+    mde_confirm = _cv_mde_confirm(dist, q, se, hi - lo)
     finite_edges = [e for e in (lo, hi) if math.isfinite(e)]
     edge = min(finite_edges, key=lambda e: abs(theta - e)) if finite_edges else math.nan
     return Evidence(
@@ -1659,7 +1663,8 @@ def cv_by_units(
         n=g,
         alpha=float(alpha),
         test=f"jackknife over {g} units, Nadeau-Bengio corrected, t({g - 1}) (claim: statistic in [{lo:g}, {hi:g}])",
-        mde=(q + float(dist.ppf(POWER_CV))) * se,
+        mde=(q + float(dist.ppf(POWER))) * se,
+        mde_confirm=mde_confirm,
         detail={
             "p_confirm": p_confirm,
             "ci_level": 1.0 - alpha,
@@ -1671,11 +1676,24 @@ def cv_by_units(
             "effect_size_kind": "(estimate - nearest finite edge) / se",
         },
         rule="cv_by_units",
-        cannot_confirm=bool(hi - lo <= 2.0 * q * se),
+        cannot_confirm=mde_confirm is None,
     )
 
 
-POWER_CV = 0.8  # power at which cv_by_units' mde is defined
+def _cv_mde_confirm(dist: Any, q: float, se: float, width: float) -> float | None:
+    """Smallest distance d inside the nearest edge at which ``theta ± q se`` lies inside a region of
+    ``width`` with 80% probability, theta ~ se x ``dist`` about the true value (se held fixed):
+    power(d) = F(d / se - q) - F(q - (width - d) / se); ``(q + F^-1(0.8)) se`` for a one-sided
+    region; None when the power at the centre, d = width / 2, is below 80%."""
+    if not math.isfinite(width):
+        return (q + float(dist.ppf(POWER))) * se
+
+    def power(d: float) -> float:
+        return float(dist.cdf(d / se - q) - dist.cdf(q - (width - d) / se))
+
+    if power(width / 2.0) < POWER:
+        return None
+    return _root(lambda d: power(d) - POWER, 0.0, width / 2.0)
 
 
 RULES["cv_by_units"] = cv_by_units
