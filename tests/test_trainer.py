@@ -503,10 +503,20 @@ def _compare_compaction(optimizer, params, stopping):
 
 
 @settings(deadline=None, max_examples=15, suppress_health_check=[HealthCheck.too_slow])
-@given(optimizer=st.sampled_from(sorted(OPTIMIZERS)), seed=st.integers(0, 2**31), dtype=st.sampled_from([torch.float32, torch.float64]))
-def test_compacting_stopped_members_changes_no_result(optimizer, seed, dtype):
-    plain, compacted = _compare_compaction(OPTIMIZERS[optimizer], _population("abs_neuron", 64, seed).to(dtype),
-                                           StoppingRule(max_epochs=120, loss_below=0.05, grad_norm_below=1e-6))
+@given(optimizer=st.sampled_from(sorted(OPTIMIZERS)), seed=st.integers(0, 2**31),
+       dtype=st.sampled_from([torch.float32, torch.float64]), solved=st.integers(32, 60))
+def test_compacting_stopped_members_changes_no_result(optimizer, seed, dtype, solved):
+    from unittest import mock
+
+    from harness.engine import trainer
+
+    params = _population("abs_neuron", 64, seed).to(dtype)
+    params[torch.randperm(64, generator=torch.Generator().manual_seed(seed))[:solved]] = torch.tensor(
+        [0.5, -0.5, 0.0], dtype=dtype)  # |x1 - x2| / 2 solves XOR: these stop at evaluation 0, so compaction runs
+    with mock.patch.object(trainer, "_take", wraps=trainer._take) as take:
+        plain, compacted = _compare_compaction(OPTIMIZERS[optimizer], params,
+                                               StoppingRule(max_epochs=120, loss_below=0.05, grad_norm_below=1e-6))
+    assert take.call_count >= 1
     for field in ("params", "epochs", "reason", "final_loss"):
         assert torch.equal(getattr(compacted, field), getattr(plain, field)), field
 

@@ -1,0 +1,29 @@
+"""Tests of ``tests/mutation_report.py``: outcome counting and the issue-10 bar it enforces."""
+
+from __future__ import annotations
+
+from tests import mutation_report as report
+
+
+def test_a_mutant_without_tests_counts_as_decided_but_not_killed():
+    counts, decided, killed = report._outcome_counts({"a": 1, "b": 0, "c": 33, "d": None, "e": 36})
+    assert (decided, killed) == (4, 2)
+    assert counts["not checked"] == 1 and counts["no tests"] == 1
+
+
+def test_a_complete_run_at_the_bar_with_every_survivor_explained_passes():
+    counts, decided, killed = report._outcome_counts({f"k{i}": 1 for i in range(9)} | {"s": 0})
+    assert report._failures(counts, decided, killed, unexplained=0) == []
+
+
+def test_an_incomplete_run_a_low_kill_rate_and_unexplained_survivors_each_fail():
+    counts, decided, killed = report._outcome_counts({"a": 1, "b": 0, "c": 0, "d": None})
+    failures = report._failures(counts, decided, killed, unexplained=2)
+    assert len(failures) == 3
+    assert any("not run" in f for f in failures) and any("below 90%" in f for f in failures)
+    assert any("unexplained" in f for f in failures)
+
+
+def test_a_wording_only_change_of_an_error_message_is_explained_but_a_dropped_message_is_not():
+    assert report._message_only(['raise ValueError(f"{name} is empty")'], ['raise ValueError(f"XX{name} is emptyXX")'])
+    assert not report._message_only(['raise ValueError(f"{name} is empty")'], ["raise ValueError(None)"])
