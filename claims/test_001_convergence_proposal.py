@@ -118,9 +118,13 @@ class OutcomeProtocol(ProposalSetup):
 SETUP = ProposalSetup()
 
 
-def _claim(id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None) -> Claim:
+CORRELATION_RESOLUTION = 0.1  # power-plan resolution of a rank correlation: no figure in 001; Cohen's "small"
+
+
+def _claim(id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None,
+           resolution=None) -> Claim:
     return Claim(id=id, source=SOURCE, statement=statement, reported=reported, protocol=protocol, test=test,
-                 alpha=ALPHA, n=n, n_full=n_full, family=family)
+                 alpha=ALPHA, n=n, n_full=n_full, family=family, resolution=resolution)
 
 
 MARKOV = _claim(
@@ -167,7 +171,7 @@ ALIGNMENT = _claim(
                           f"cluster bootstrap over traces ({N_RESAMPLES_SLOW} resamples)", "assumed",
                           "rows of one trace are dependent, traces are not"),
         threshold=Setting(0.0, "assumed", "no association")),
-    "metric_exceeds",
+    "metric_exceeds", resolution=CORRELATION_RESOLUTION,
 )
 
 TRAJECTORY = _claim(

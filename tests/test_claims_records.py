@@ -81,6 +81,7 @@ def test_valid_claim_is_frozen_and_reported_read_only():
         pytest.param({"n": 0}, "n must be a positive integer", id="n_zero"),
         pytest.param({"n": 2.5}, "n must be a positive integer", id="n_float"),
         pytest.param({"n_full": 0}, "n_full must be a positive integer", id="n_full_zero"),
+        pytest.param({"n_fixed": "  "}, "n_fixed must be a non-empty reason", id="n_fixed_blank"),
         pytest.param({"statement": "   "}, "statement is empty", id="empty_statement"),
         pytest.param({"id": "2.relu1.x"}, "is malformed", id="id_short_number"),
         pytest.param({"id": "002.relu1"}, "is malformed", id="id_two_parts"),

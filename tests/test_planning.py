@@ -71,6 +71,14 @@ def test_status_follows_the_full_tier_and_the_cap():
     assert tiny.status == "not feasible" and tiny.n_needed > MAX_PLANNED_N
 
 
+def test_a_claim_that_fixes_its_n_is_never_asked_to_raise_it():
+    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    needed = power_plan(pilot, n_full=1, resolution=0.1).n_needed
+    short = power_plan(pilot, n_full=needed - 1, resolution=0.1, n_fixed="the document's data set")
+    assert short.status == "not feasible" and "fixes n" in short.reason and "the document's data set" in short.reason
+    assert power_plan(pilot, n_full=needed, resolution=0.1, n_fixed="the document's data set").status == "powered"
+
+
 @pytest.mark.parametrize(
     "evidence, resolution, basis",
     [
@@ -83,7 +91,7 @@ def test_status_follows_the_full_tier_and_the_cap():
                      id="metric-threshold"),
         pytest.param(stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
                      0.1, "10% of the claimed boundary", id="median-ratio-below-1"),
-        pytest.param(stats.rates_differ(30, 50, 20, 50, direction="greater"), 0.02, "10% of |estimate|", id="difference-from-0"),
+        pytest.param(stats.rates_differ(30, 50, 20, 50, direction="greater"), 0.02, "10% of |estimate| (data-dependent: the claim declares no resolution)", id="difference-from-0"),
         pytest.param(stats.rate_at_least(18, 18, 0.99), 0.005, "half the distance from the claimed boundary to the end of "
                      "its range", id="rate-near-1"),
     ],

@@ -8,6 +8,7 @@ arithmetic claims keep their ids from the first version of this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import linear_regression
 from typing import Any
 
 from harness.evidence.claims import Claim, Setting
@@ -41,10 +42,24 @@ class Entry:
         return self.claim.id.split(".")[1]
 
 
-def _claim(cid, statement, reported, protocol, test, *, arms=1, family=None, n=None, n_full=None):
+# Power-plan resolutions (Claim.resolution) of the difference claims, from the document's figures
+# (its arms have 50 runs): half the success-rate difference it reports, so that the plan asks for
+# 80% power to see half of it either way; where it reports none, half its smallest reported
+# difference (< 50th %ile vs control, 35 vs 29 of 50). Correlations: 0.1 (no figure; Cohen's "small").
+DOC_RUNS = 50
+SMALLEST_REPORTED_DIFFERENCE = (35 - 29) / DOC_RUNS
+CORRELATION_RESOLUTION = 0.1
+
+
+def _half_difference(successes: int, control: int) -> float:
+    """Half the document's success-rate difference between two of its 50-run arms."""
+    return (successes - control) / DOC_RUNS / 2.0
+
+
+def _claim(cid, statement, reported, protocol, test, *, arms=1, family=None, n=None, n_full=None, resolution=None):
     return Claim(id=f"002.{cid}", source=SOURCE, statement=statement, reported=reported, protocol=protocol, test=test,
                  alpha=ALPHA, n=n if n is not None else RUNS * arms,
-                 n_full=n_full if n_full is not None else RUNS_FULL * arms, family=family)
+                 n_full=n_full if n_full is not None else RUNS_FULL * arms, family=family, resolution=resolution)
 
 
 def _text(cid, statement, reported, test="exact_value"):
@@ -120,7 +135,7 @@ for arm, label, pct in (("p50", "+21% success", 21), ("p25", "+48% success", 48)
               "self_consistency"), "relative_change", new=k, old=29, claimed=pct)
 for arm in ("p50", "p25", "p0"):
     add(_claim(f"relu1.improvement_{arm}", _ROWS1[arm][0], {"successes": _ROWS1[arm][1], "control": 29}, ARMS1,
-               "rates_differ", arms=2, family="002.relu1.observations"), "rates_differ", a=arm, b="control", direction="greater")
+               "rates_differ", arms=2, family="002.relu1.observations", resolution=_half_difference(_ROWS1[arm][1], 29)), "rates_differ", a=arm, b="control", direction="greater")
 
 # ---- 3.3 key observations -------------------------------------------------------------------
 
@@ -139,11 +154,12 @@ add(_text("relu1.range_arithmetic_control", "| Control | None | 58% (29/50) | 12
 add(_text("relu1.range_arithmetic_p0", "| **0th %ile** | **< 0.072** | **100% (50/50)** | **49** | **25-99** | [...] **Reduced variance**: Range narrowed from 242 to 74 epochs",
           {"range": 74, "min": 25, "max": 99}, "self_consistency"), "difference_arithmetic", a=99, b=25, claimed=74)
 add(_claim("relu1.monotonic", "**Monotonic relationship**: Lower initial loss → higher success rate",
-           {"success_percent": [28, 58, 70, 86, 100]}, ARMS1, "monotone_trend", arms=5, family="002.relu1.observations"),
+           {"success_percent": [28, 58, 70, 86, 100]}, ARMS1, "monotone_trend", arms=5, family="002.relu1.observations",
+           resolution=linear_regression(range(5), [0.28, 0.58, 0.70, 0.86, 1.0]).slope / 2.0),  # half the table's slope
     "trend", order=("anti_p50", "control", "p50", "p25", "p0"))
 add(_claim("relu1.inverse_validation", "**Inverse validation**: High initial loss confirms poor performance",
            {"success_anti": 0.28, "success_control": 0.58}, ARMS1, "rates_differ", arms=2,
-           family="002.relu1.observations"), "rates_differ", a="anti_p50", b="control", direction="less")
+           family="002.relu1.observations", resolution=_half_difference(29, 14)), "rates_differ", a="anti_p50", b="control", direction="less")
 
 # ---- A.1 convergence-time table ------------------------------------------------------------
 
@@ -175,7 +191,7 @@ add(_claim("relu1.dead_units_in_failed_runs", "Both successful and failed runs c
            {"can_have": True}, ARMS1, "rate_at_least", arms=5), "dead_share", success=False, share=0.05)
 add(_claim("relu1.dead_units_fewer_with_good_init",
            "But the pattern differs - good initializations maintain better neuron activity", {}, ARMS1, "rates_differ",
-           arms=2), "dead_differ", good="p0", bad="control")
+           arms=2, resolution=SMALLEST_REPORTED_DIFFERENCE / 2.0), "dead_differ", good="p0", bad="control")
 add(_claim("relu1.good_init_prevents_dead_units",
            "**Avoiding pathologies**: Good initializations prevent dead neuron configurations", {}, ARMS1, "always"),
     "no_dead", arm="p0")
@@ -194,7 +210,8 @@ add(_claim("relu2.p10_epochs_p0", _ROW2P, {"p10_epochs": 379}, ARMS2, "rate_equa
     "epochs_quantile", arm="p0", value=379, p=0.1, m=19)
 add(_claim("relu2.stuck_control", _ROW2C, {"stuck": 40, "runs": 50}, ARMS2, "rate_equals", family="002.relu2.table"),
     "arm_stuck", arm="control", k=40)
-add(_claim("relu2.improvement", _ROW2P, {"successes": 19, "control": 10}, ARMS2, "rates_differ", arms=2),
+add(_claim("relu2.improvement", _ROW2P, {"successes": 19, "control": 10}, ARMS2, "rates_differ", arms=2,
+           resolution=_half_difference(19, 10)),
     "rates_differ", a="p0", b="control", direction="greater")
 add(_text("relu2.improvement_arithmetic", _ROW2P, {"improvement_percent": 90, "successes": 19, "control": 10},
           "self_consistency"), "relative_change", new=19, old=10, claimed=90)
@@ -211,10 +228,10 @@ add(_claim("relu2.plateau_loss", "**0.125 plateau**: Networks converge to output
 
 for g, proto in (("relu1", ARMS1), ("relu2", ARMS2)):
     add(_claim(f"{g}.adam_beats_sgd", "**Well-behaved optimizers**: Better results with Adam than SGD", {}, proto,
-               "rates_differ", arms=4), "adam_vs_sgd")
+               "rates_differ", arms=4, resolution=SMALLEST_REPORTED_DIFFERENCE / 2.0), "adam_vs_sgd")
 add(_claim("relu1.loss_proxy_for_distance",
            "These results confirm that initial loss serves as an effective proxy for distance to solution", {}, ARMS1,
-           "metric_exceeds"), "loss_distance", arm="control")
+           "metric_exceeds", resolution=CORRELATION_RESOLUTION), "loss_distance", arm="control")
 
 # ---- A.3 / 5.3 sampling efficiency (measured) ----------------------------------------------
 

@@ -191,6 +191,9 @@ class Claim:
     (``Evidence.population_n`` must equal the population). ``resolution`` is the smallest
     deviation from the claimed boundary that matters, in the units of the rule's estimate: the
     target of the sample-size plan (``harness.evidence.planning``; default read off the claimed region).
+    ``n_fixed`` says why the claim itself fixes the full tier's n (e.g. a table computed on the
+    document's 100-trace data set: more traces change the quantity claimed); the plan then reports
+    a claim short of power at that n as "not feasible" with this reason, never as "raise n".
     """
 
     id: str
@@ -205,6 +208,7 @@ class Claim:
     n_full: int | None = None  # sample size in the full tier; None = same as n
     subset: str | None = None  # "the runs that satisfy X": n is the population, the evidence's n the subset
     resolution: float | None = None  # smallest deviation that matters (estimate units): the power plan's target
+    n_fixed: str | None = None  # why the claim fixes its full-tier n (the plan never asks to raise it)
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -251,6 +255,8 @@ class Claim:
                                             or not (math.isfinite(self.resolution) and self.resolution > 0)):
             raise ValueError(f"{where}: resolution must be a finite number > 0 (estimate units) or None, "
                              f"got {self.resolution!r}")
+        if self.n_fixed is not None and (not isinstance(self.n_fixed, str) or not self.n_fixed.strip()):
+            raise ValueError(f"{where}: n_fixed must be a non-empty reason why the claim fixes its n, or None")
         if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):
             raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
 

@@ -9,8 +9,8 @@ smallest n for which that holds and compares it with the full tier's n (``Claim.
 - ``powered``: the full tier's n reaches 80% power both ways;
 - ``underpowered``: more runs are needed than the full tier uses, but no more than
   ``MAX_PLANNED_N`` (the full tier could be enlarged);
-- ``not feasible``: more than ``MAX_PLANNED_N`` runs, or no n helps (``always`` without a
-  failure tolerance never confirms);
+- ``not feasible``: more than ``MAX_PLANNED_N`` runs, or more than a claim that fixes its n
+  (``Claim.n_fixed``) has, or no n helps (``always`` without a failure tolerance never confirms);
 - ``not applicable``: rules whose verdict does not depend on n (arithmetic, not testable).
 
 How n is found. Every rule's MDE shrinks like 1 / sqrt(n) for large n (t, normal, binomial and
@@ -64,6 +64,7 @@ class PowerPlan:
     resolution_basis: str
     basis: str
     reason: str
+    n_fixed: str | None = None  # the claim's reason why n_full cannot change (Claim.n_fixed)
 
     def __post_init__(self) -> None:
         if self.status not in PLAN_STATUSES:
@@ -74,11 +75,13 @@ class PowerPlan:
         return asdict(self)
 
 
-def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = None) -> PowerPlan:
+def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = None,
+               n_fixed: str | None = None) -> PowerPlan:
     """The plan for a claim decided by ``evidence``, whose full tier uses ``n_full`` runs.
 
-    ``resolution`` (estimate units, > 0) is the claim's declared one, if any. Raises
-    ``ValueError`` for a non-positive ``n_full`` or resolution.
+    ``resolution`` (estimate units, > 0) is the claim's declared one, if any; ``n_fixed`` the
+    claim's reason why ``n_full`` cannot change (``Claim.n_fixed``). Raises ``ValueError`` for a
+    non-positive ``n_full`` or resolution.
     """
     if isinstance(n_full, bool) or not isinstance(n_full, int) or n_full < 1:
         raise ValueError(f"n_full must be a positive integer, got {n_full!r}")
@@ -88,6 +91,8 @@ def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = No
     if evidence.rule in _N_FREE_RULES:
         return PowerPlan("not applicable", n_needed=None, resolution=None, resolution_basis="—", basis="—",
                          reason=f"the {evidence.rule} rule's verdict does not depend on n", **base)
+    if n_fixed is not None:
+        base["n_fixed"] = n_fixed
     if evidence.rule == "always":
         return _always_plan(evidence, resolution, base)
     delta, delta_basis = _resolution(evidence, resolution)
@@ -123,7 +128,8 @@ def _resolution(evidence: Evidence, declared: float | None) -> tuple[float | Non
             return DEFAULT_RELATIVE_RESOLUTION * abs(edge), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of the claimed boundary"
     if not math.isfinite(evidence.estimate) or evidence.estimate == 0.0:
         return None, "none (boundary and estimate 0)"
-    return DEFAULT_RELATIVE_RESOLUTION * abs(evidence.estimate), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of |estimate|"
+    return (DEFAULT_RELATIVE_RESOLUTION * abs(evidence.estimate),
+            f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of |estimate| (data-dependent: the claim declares no resolution)")
 
 
 def _room(edge: float, lo: float, hi: float) -> float:
@@ -163,6 +169,8 @@ def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dic
     n_full = base["n_full"]
     if n_needed <= n_full:
         status, reason = "powered", f"the full tier's {n_full} runs reach 80% power both ways ({n_needed} needed)"
+    elif base.get("n_fixed"):
+        status, reason = "not feasible", f"needs {n_needed} runs; the claim fixes n at {n_full}: {base['n_fixed']}"
     elif n_needed <= MAX_PLANNED_N:
         status, reason = "underpowered", f"needs {n_needed} runs; the full tier uses {n_full}"
     else:
