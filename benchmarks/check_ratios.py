@@ -1,7 +1,8 @@
 """Gate on speedup ratios measured in one pytest-benchmark run (robust to noisy machines).
 
-Usage: ``python -m benchmarks.check_ratios RESULTS.json [FLOORS.json]``. For every pair in the
-floors file, throughput = extra_info["member_epochs"] / fastest round's seconds; the ratio
+Usage: ``python -m benchmarks.check_ratios RESULTS.json [FLOORS.json] [--only TEXT]``. For every
+pair in the floors file (with ``--only``, every pair whose benchmark name contains TEXT, e.g. a
+run of one benchmark module), throughput = extra_info["member_epochs"] / fastest round's seconds; the ratio
 population/naive must reach the committed floor (for the online pairs: online / full batch) and, where a
 pair has a ``ceiling``, stay at or below it (a band: for pairs whose ratio should stay near a value,
 e.g. the logging pair, where a ratio far above 1 means logging became expensive). The fastest round is the least-disturbed
@@ -11,6 +12,7 @@ between machines, ratios of two benchmarks taken in the same run much less.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -53,12 +55,19 @@ def check(results: dict, floors: dict) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
-        return 2
-    results = json.loads(Path(argv[1]).read_text())
-    floors = json.loads(Path(argv[2] if len(argv) == 3 else DEFAULT_FLOORS).read_text())
-    lines = check(results, floors)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.check_ratios",
+                                     description="Gate on speedup ratios of one pytest-benchmark run.")
+    parser.add_argument("results", type=Path, help="pytest-benchmark JSON (--benchmark-json)")
+    parser.add_argument("floors", type=Path, nargs="?", default=DEFAULT_FLOORS, help="floors file (default: committed)")
+    parser.add_argument("--only", default=None, help="check only the pairs whose benchmark name contains this text")
+    args = parser.parse_args(argv[1:])
+    floors = json.loads(args.floors.read_text())
+    if args.only is not None:
+        floors = {**floors, "pairs": [p for p in floors["pairs"] if args.only in p["population"]]}
+        if not floors["pairs"]:
+            print(f"no pair's benchmark name contains {args.only!r}", file=sys.stderr)
+            return 2
+    lines = check(json.loads(args.results.read_text()), floors)
     print("\n".join(lines))
     return 1 if any(line.startswith("FAIL") for line in lines) else 0
 

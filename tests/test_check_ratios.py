@@ -58,7 +58,21 @@ def test_main_exit_codes(tmp_path):
     assert check_ratios.main(["check_ratios", str(results), str(floors)]) == 0
     results.write_text(json.dumps(_results(10.0, 1.0)))
     assert check_ratios.main(["check_ratios", str(results), str(floors)]) == 1
-    assert check_ratios.main(["check_ratios"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        check_ratios.main(["check_ratios"])
+    assert usage.value.code == 2
+
+
+def test_only_checks_the_pairs_named_and_refuses_a_text_naming_none(tmp_path, capsys):
+    results, floors = tmp_path / "r.json", tmp_path / "f.json"
+    two = {"pairs": FLOORS["pairs"] + [{"population": "other", "naive": "slow", "floor": 1.0, "measured": 2.0}]}
+    floors.write_text(json.dumps(two))
+    results.write_text(json.dumps(_results(1.0, 1.0)))  # "other" is missing from the results
+    assert check_ratios.main(["check_ratios", str(results), str(floors)]) == 1
+    capsys.readouterr()
+    assert check_ratios.main(["check_ratios", str(results), str(floors), "--only", "fast"]) == 0
+    assert "other" not in capsys.readouterr().out
+    assert check_ratios.main(["check_ratios", str(results), str(floors), "--only", "nothing"]) == 2
 
 
 def test_committed_floors_are_below_their_measurements():

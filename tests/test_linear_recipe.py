@@ -174,11 +174,14 @@ def test_sweep_survival_names_its_reference_and_compares_with_it():
     from claims.s003_linear_recipe.evidence import survival
     from harness.evidence.verdicts import Verdict
 
-    same = survival("003.baseline.w", Verdict.REFUTED, Verdict.REFUTED, "full")
-    assert same["survives"] is True and same["main_verdict"] == "refuted"
+    same = survival("003.baseline.w", Verdict.REFUTED, Verdict.REFUTED, "full", 1000)
+    assert same["survives"] is True and same["main_verdict"] == "refuted" and same["sweep_n"] == 1000
     assert "003.baseline.w in the full tier" in same["reference"] and "5000 seeds" in same["reference"]
-    assert survival("003.baseline.w", Verdict.CONFIRMED, Verdict.REFUTED, "full")["survives"] is False
-    missing = survival("003.baseline.w", Verdict.CONFIRMED, None, "full")
+    assert survival("003.baseline.w", Verdict.CONFIRMED, Verdict.REFUTED, "full", 1000)["survives"] is False
+    assert survival("003.baseline.w", Verdict.CONFIRMED, Verdict.INCONCLUSIVE, "full", 1000)["survives"] is False
+    undecided = survival("003.baseline.w", Verdict.INCONCLUSIVE, Verdict.REFUTED, "full", 1000)
+    assert undecided["survives"] is None and "1000 runs" in undecided["survival_note"]
+    missing = survival("003.baseline.w", Verdict.CONFIRMED, None, "full", 1000)
     assert missing["survives"] is None and missing["reference"].startswith("none:")
 
 

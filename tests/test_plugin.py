@@ -583,7 +583,9 @@ def test_changed_document_stops_the_run_naming_the_file(project):
 def test_absent_documents_leave_claims_running_and_the_report_says_so(project):
     write_claims(project, "test_match", MATCH_MODULE)
     (project.path / "sources" / SOURCE).unlink()
-    run(project, "--claims-update").assert_outcomes(passed=2)
+    result = run(project, "--claims-update")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"document not available: quotes not verified: {SOURCE}"])
     report = json.loads((project.path / "reports" / "claims.json").read_text())
     assert report["sources"] == {SOURCE: {"title": "Toy source document", "sha256": hashlib.sha256(
         DOCUMENT.encode()).hexdigest(), "quotes": "document not available: quotes not verified"}}

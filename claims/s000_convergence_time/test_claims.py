@@ -15,6 +15,7 @@ import pytest
 from harness.evidence import stats
 from harness.evidence.claims import Claim
 from harness.evidence.plugin import claim_test
+from harness.evidence.sweeps import survival
 from harness.studies import convergence as C
 
 from . import figures
@@ -240,7 +241,6 @@ def test_sweep(claim, studies, claims_master_seed, claims_verdict, claims_expect
     s = studies(claims_master_seed, lr=sweep.lr, init_scale=sweep.scale)
     main = SWEEP_MAIN[sweep.kind]
     ev = build_evidence(s, SPEC_OF[main.id], claim)
-    main_verdict = claims_expected_verdicts.get(main.id)
-    claims_verdict(s.bind(claim), dataclasses.replace(ev, detail={
-        **ev.detail, "main_claim": main.id, "main_verdict": main_verdict.value if main_verdict else None,
-        "survives": ev.verdict == main_verdict}))
+    survives = survival(main.id, ev.verdict, claims_expected_verdicts.get(main.id), n_sweep=claim.n_for("full"),
+                        n_reference=main.n_for("full"), reference_text=f"ledger verdict of {main.id} in the full tier")
+    claims_verdict(s.bind(claim), dataclasses.replace(ev, detail={**ev.detail, **survives}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from harness.evidence.claims import Setting, claim_seed_sequence
+from harness.evidence.sweeps import survival
 from harness.seeds import numpy_generator
 from harness.studies.loss_sampling.study import LossSamplingStudy, train_together
 
@@ -94,8 +95,7 @@ def sweep_evidence(entry: Entry, study, master_seed: int, tier: str, expected: d
     """The main claim's rule on the swept study, with whether the main verdict survives."""
     rng = numpy_generator(claim_seed_sequence(master_seed, entry.claim.id))
     ev = raw_evidence(entry, study, rng, entry.claim.n_for(tier))
-    main = entry.args["main"]
-    verdict = expected.get(main)
-    return dataclasses.replace(ev, detail={**ev.detail, "main_claim": main, "overrides": entry.args["overrides"],
-                                           "main_verdict": verdict.value if verdict else None,
-                                           "survives": verdict is not None and ev.verdict == verdict})
+    main, n = entry.args["main"], entry.claim.n_for(tier)  # a sweep claim has its main claim's n (above)
+    survives = survival(main, ev.verdict, expected.get(main), n_sweep=n, n_reference=n,
+                        reference_text=f"ledger verdict of {main} in the {tier} tier")
+    return dataclasses.replace(ev, detail={**ev.detail, "overrides": entry.args["overrides"], **survives})

@@ -16,7 +16,7 @@ import numpy as np
 from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIGS, Spec
 from claims.s003_linear_recipe.protocols import ALPHA
 from harness.engine.trainer import StopReason
-from harness.evidence import stats
+from harness.evidence import stats, sweeps
 from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
@@ -250,13 +250,12 @@ def evidence_for(claim_id: str, ctx: Context) -> Evidence:
     return EVIDENCE[spec.kind](spec, ctx)
 
 
-def survival(main: str, verdict: Verdict, reference: Verdict | None, tier: str) -> dict:
-    """Detail fields saying whether a sweep's ``verdict`` is its main claim's ledger verdict in ``tier``
-    (the sweep runs in the full tier: the reference is the main claim's full-tier verdict at the calibrated setting)."""
-    ref = f"ledger verdict of {main} in the {tier} tier (calibrated data setting, {TIER_SEEDS[tier]} seeds)"
-    if reference is None:
-        return {"main_claim": main, "reference": f"none: no {ref}", "main_verdict": None, "survives": None}
-    return {"main_claim": main, "reference": ref, "main_verdict": reference.value, "survives": verdict == reference}
+def survival(main: str, verdict: Verdict, reference: Verdict | None, tier: str, sweep_seeds: int) -> dict:
+    """``sweeps.survival`` against the main claim's ledger verdict in ``tier`` (the sweep runs in the
+    full tier: the reference is the main claim's full-tier verdict at the calibrated data setting)."""
+    return sweeps.survival(main, verdict, reference, n_sweep=sweep_seeds, n_reference=TIER_SEEDS[tier],
+                           reference_text=f"ledger verdict of {main} in the {tier} tier (calibrated data setting, "
+                                          f"{TIER_SEEDS[tier]} seeds)")
 
 
 __all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values", "survival"]

@@ -89,7 +89,7 @@ def test_sweep(spec: Spec, studies, claims_tier, claims_master_seed, claims_seed
     ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
     main = spec.args["main"]
     evidence = evidence_for(main, ctx)
-    detail = survival(main, evidence.verdict, claims_expected_verdicts.get(main), claims_tier)
+    detail = survival(main, evidence.verdict, claims_expected_verdicts.get(main), claims_tier, SWEEP_SEEDS)
     claims_verdict(spec.claim, dataclasses.replace(evidence, detail={**evidence.detail, **detail}))
 
 

@@ -52,7 +52,7 @@ from harness.evidence.ledger import (
 from harness.evidence.options import Options, add_options, resolve_options
 from harness.evidence.reports import FigureRegistry, make_record, selection_record, stability, write_reports
 from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
-from harness.evidence.sources import SourceDoc, SourceError, Sources
+from harness.evidence.sources import NOT_AVAILABLE, SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = ["claim_test"]
@@ -717,6 +717,9 @@ def _summarise(state: _State, main, changes, stability_rows, outcome: list[str])
     for source in sorted(counts):
         c = counts[source]
         lines.append(f"{source:<{width}}  " + "  ".join(f"{c[n]:>12}" for n in names) + f"  {sum(c.values()):>5}")
+    absent = sorted(name for name, doc in state.sources.report(counts).items() if doc["quotes"] == NOT_AVAILABLE)
+    if absent:
+        lines.append(f"{NOT_AVAILABLE}: {', '.join(absent)}")
     if changes:
         how = "accepted into the ledger" if state.update else "ledger -> observed"
         lines.append(f"changed verdicts ({how}):")
