@@ -104,6 +104,36 @@ REASONS: list[tuple[str, str, str]] = [
      "jackknife value is equal, which a bootstrap with spread (checked before) does not produce"),
     ("_t_equivalence_mde_confirm", r"margin [-+] d\) / sd|2.0 / margin|3.0 \* margin", "harmless: the far edge's "
      "term of the confirmation power is Phi(> 8) = 1 in floating point wherever an 80% confirmation distance exists"),
+    ("_t_equivalence_mde_confirm|variance_ratio_equals", r"power\(margin\) <= POWER|hi - lo > 2.0 \* reach",
+     "harmless: differs only when the power (or the region's width) equals its bound exactly"),
+    ("_bca_shift", r"v <= 0.0", EQUIVALENT + "den = 1 + a v <= 0 needs a v <= -1, so v is never 0 there"),
+    ("_equals_cuts", r"refute_(lo|hi)=", EQUIVALENT + "at an edge at or beyond 0 (1) no count refutes: the cut "
+     "is None either way (P(Bin(n, 0) <= c) = 1; a rate outside [0, 1] gives NaN probabilities, so no cut)"),
+    ("rate_equals", r"p_(below|above) = 2.0|p_below = 1.0 if lo < 0.0|p_above = 1.0 if hi > 1.0",
+     EQUIVALENT + "at an edge of 0 (1) the exact one-sided p of a count is 1 (binomtest at p = 0 or 1), and a "
+     "p-value above 1 only enters min() with the other edge's p <= 1 or the cap of _doubled"),
+    ("rates_differ", r'method="agresti-caffo", alternative=alt', EQUIVALENT + "compare='diff' is statsmodels' default"),
+    ("rates_differ", r"removed: cannot_confirm=mde is None", EQUIVALENT + "mde is None only for h > pi, which never "
+     "happens (h = 2 |asin sqrt p1 - asin sqrt p2| <= pi), so cannot_confirm is False either way"),
+    ("variance_ratio_equals", r'_check_values\(y, "y", \)', EQUIVALENT + "x is checked for at least 10 values first "
+     "and y must have x's shape"),
+    ("variance_ratio_equals", r'_check_values\(x, (None|"XXxXX"|"X")|_real\(region\[[01]\], (None|"XX|"REGION)',
+     "wording: the argument name only appears in the error message"),
+    ("variance_ratio_equals", r"abs\(estimate - lo\) < abs\(estimate - hi\)", "harmless: differs only for an "
+     "estimate exactly midway between the edges (the sign of the effect size's reference edge)"),
+    ("variance_ratio_equals", r"se > 0\) or True|se >= 0", EQUIVALENT + "se is half the width of a ci with spread "
+     "(checked before), so it is > 0"),
+    ("variance_ratio_equals", r"_pitman_morgan_bound\(x, y, estimate, -?q, [0-9.]+\)", EQUIVALENT + "only the "
+     "bracketing step changes; the HC3 t is monotone in the ratio, so brentq finds the same root"),
+    ("_pitman_morgan_bound", r"b = a - math.log\(step\)|f\(b\) / f\(a\)|f\(b\) \* f\(a\) >= 0", EQUIVALENT +
+     "f(a) = -target is never 0, so the same sign test brackets the same root (a first step the wrong way "
+     "only costs one more step)"),
+    ("_pitman_morgan_bound", r"abs\(b\) >=? 6[01].0|return math.inf if|else 1.0$", "harmless: a guard that data "
+     "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
+     "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60"),
+    ("_pitman_morgan_bound", r"brentq\(f, min\(a, b\), max\(a, b\), (rtol|xtol=1e-10, (maxiter|rtol=1e-10, (\)|maxiter=201))))",
+     "harmless: only brentq's stopping rule changes (its defaults are tighter; 200 or 100 iterations are never used "
+     "up on a bracketed smooth root); the bound moves by less than 1e-10 relative"),
 ]
 
 
@@ -151,7 +181,7 @@ def _message_only(removed: list[str], added: list[str]) -> bool:
 def _reason(name: str, removed: list[str], added: list[str]) -> str:
     """Why a survivor is harmless: a judged reason, the message category, or 'unexplained'."""
     function = name.rsplit(".", 1)[1].split("__mutmut_")[0].removeprefix("x_")
-    changed = " / ".join(added)
+    changed = " / ".join(added) if added else "removed: " + " / ".join(removed)
     for fn_pattern, line_pattern, reason in REASONS:
         if re.fullmatch(fn_pattern, function) and re.search(line_pattern, changed):
             return reason

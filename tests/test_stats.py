@@ -533,6 +533,14 @@ def test_holm_passes_evidence_without_p_values_through_unchanged():
     assert out[4] is HOLM_FAMILY[4]
 
 
+def test_holm_adjusts_evidence_that_reports_only_one_side():
+    family = [_synthetic(R, 0.01), _synthetic(I, None, 0.01), _synthetic(R, 0.02, 1.0)]
+    out = S.holm(family, alpha=0.05)
+    allclose([out[0].p_value, out[2].p_value], [0.02, 0.02])
+    allclose(out[1].detail["p_confirm"], 0.02)
+    assert out[1].p_value is None and "p_confirm" not in out[0].detail
+
+
 def test_holm_of_empty_family_is_empty():
     assert S.holm([], alpha=0.05) == []
 

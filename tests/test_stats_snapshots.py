@@ -35,6 +35,14 @@ def _trimmed(values, axis=-1):
     return sps.trim_mean(values, 0.1, axis=axis)
 
 
+def _median_by_percentile(values, axis=-1):
+    """The median as a generic callable: the BCa branch, whose resamples then sit on atoms."""
+    return np.percentile(values, 50.0, axis=axis)
+
+
+ATOMS = np.array([1.0] * 12 + [0.0] * 4 + [2.0] * 4)  # most bootstrap medians equal the threshold 1
+
+
 def _units(values: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones_like(values), values])
 
@@ -118,6 +126,18 @@ CASES: dict[str, Callable[[], Any]] = {
     "rate_equals-upper-edge-1": lambda: S.rate_equals(49, 50, 0.95, margin=0.05),
     "rates_differ-alpha-0.2": lambda: S.rates_differ(30, 50, 22, 50, direction="greater", alpha=0.2),
     "rates_differ-extreme": lambda: S.rates_differ(50, 50, 0, 50, direction="greater"),
+    "rates_differ-near-zero": lambda: S.rates_differ(0, 50, 1, 50, direction="greater"),
+    "rate_equals-lower-edge-0-n500": lambda: S.rate_equals(0, 500, 0.05, margin=0.05),
+    "rate_equals-upper-edge-1-n500": lambda: S.rate_equals(500, 500, 0.95, margin=0.05),
+    "rate_equals-beyond-1-n500": lambda: S.rate_equals(495, 500, 0.98, margin=0.05),
+    "rate_equals-beyond-0-n500": lambda: S.rate_equals(3, 500, 0.02, margin=0.05),
+    "metric_exceeds-quantile90-n10": lambda: S.metric_exceeds(np.arange(10.0), 3.0, statistic=S.Quantile(0.9)),
+    "metric_below-range-unbounded-low": lambda: S.metric_below(np.arange(10.0), 5.0,
+                                                               statistic=S.QuantileRange(0.1, 0.3)),
+    "metric_exceeds-bca-atoms-at-threshold": lambda: S.metric_exceeds(
+        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
+    "metric_below-bca-atoms-at-threshold": lambda: S.metric_below(
+        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
     "variance_ratio_equals": lambda: S.variance_ratio_equals(
         _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)),
     "variance_ratio_equals-confirmed": lambda: S.variance_ratio_equals(

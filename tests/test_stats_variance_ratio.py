@@ -181,7 +181,7 @@ def test_one_sided_region_and_power_fields():
     (np.ones(20), np.arange(20.0), REGION, "spread"),
     (np.arange(20.0), np.ones(20), REGION, "spread"),
     (np.arange(20.0), np.arange(21.0), REGION, "one shape"),
-    (np.arange(5.0), np.arange(5.0), REGION, "at least 10"),
+    (np.arange(5.0), np.arange(5.0), REGION, "^x needs at least 10"),
     (np.r_[np.arange(19.0), np.nan], np.arange(20.0), REGION, "NaN"),
     (np.arange(20.0), np.arange(20.0), (0.97, 0.95), "0 < lo < hi"),
     (np.arange(20.0), np.arange(20.0), (0.0, 1.0), "0 < lo < hi"),
