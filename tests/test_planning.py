@@ -156,3 +156,33 @@ def test_a_rate_claim_near_1_is_not_planned_as_powered_from_a_handful_of_runs():
 
 def test_no_plan_asks_for_fewer_than_two_runs():
     assert power_plan(stats.rate_at_least(48, 50, 0.5), n_full=10, resolution=10.0).n_needed == 2
+
+
+def _record(cid: str, status: str, n_needed: int | None) -> dict:
+    return {"id": cid, "source": f"{cid[:3]}_0123456789abcdef.txt", "power_plan": {
+        "status": status, "n_needed": n_needed, "n_full": 100, "resolution": 0.1, "resolution_basis": "declared",
+        "reason": f"needs {n_needed} runs"}}
+
+
+def test_plan_lines_list_each_source_s_claims_short_of_power():
+    from harness.evidence.planning import plan_lines
+
+    lines = plan_lines([_record("000.a.short", "underpowered", 400), _record("000.a.fine", "powered", 50),
+                        _record("002.b.never", "not feasible", None)])
+    assert lines[0] == "000_0123456789abcdef.txt: 1 of 2 claims short of power"
+    assert lines[1].startswith("  000.a.short: underpowered (needs 400 runs")
+    assert lines[2] == "002_0123456789abcdef.txt: 1 of 1 claims short of power"
+    assert all("000.a.fine" not in line for line in lines)
+
+
+def test_planning_command_reads_a_report_and_explains_a_missing_one(tmp_path, capsys):
+    import json
+
+    from harness.evidence.planning import main
+
+    report = tmp_path / "claims.json"
+    report.write_text(json.dumps({"claims": [_record("000.a.short", "underpowered", 400)]}))
+    assert main(["planning", str(report)]) == 0
+    assert "000.a.short: underpowered" in capsys.readouterr().out
+    assert main(["planning", str(tmp_path / "absent.json")]) == 2
+    assert "no report at" in capsys.readouterr().err

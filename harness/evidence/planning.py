@@ -40,7 +40,7 @@ from typing import Any
 from harness.evidence.stats import POWER  # the power both MDEs are defined at
 from harness.evidence.verdicts import Evidence
 
-__all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "power_plan"]
+__all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "plan_lines", "power_plan"]
 
 DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
 MIN_PLANNED_N = 2  # no rule decides from fewer runs
@@ -151,6 +151,7 @@ def _boundary(lo: float, hi: float) -> float:
         return hi
     return lo
 
+
 def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int]) -> PowerPlan:
     """Exact plan of ``always``: its resolution is the failure tolerance (see the module docstring)."""
     tolerance = evidence.detail.get("tolerance") if declared is None else declared
@@ -177,3 +178,42 @@ def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dic
         status, reason = "not feasible", f"needs {n_needed} runs, beyond the {MAX_PLANNED_N} the harness plans for"
     return PowerPlan(status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis,
                      reason=reason, **base)
+
+
+def plan_lines(records: list[dict[str, Any]]) -> list[str]:
+    """The full tier's sizing from a report's claim records (``claims.json``): per source, every
+    claim short of 80% power both ways with the runs it needs and why, and the n that would
+    power each underpowered claim (the input for raising a study's ``n_full``)."""
+    lines = []
+    for source in sorted({r["source"] for r in records}):
+        short = [r for r in records if r["source"] == source
+                 and (r.get("power_plan") or {}).get("status") in ("underpowered", "not feasible")]
+        lines.append(f"{source}: {len(short)} of {sum(r['source'] == source for r in records)} claims short of power")
+        for r in sorted(short, key=lambda r: r["id"]):
+            plan = r["power_plan"]
+            lines.append(f"  {r['id']}: {plan['status']} ({plan['reason']}; resolution "
+                         f"{plan['resolution'] if plan['resolution'] is not None else '—'}, {plan['resolution_basis']})")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    """``python -m harness.evidence.planning [reports/claims.json]``: print ``plan_lines``."""
+    import json
+    import sys
+    from pathlib import Path
+
+    if len(argv) > 2:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    path = Path(argv[1] if len(argv) == 2 else "reports/claims.json")
+    if not path.is_file():
+        print(f"no report at {path}: run `pytest claims` (or --claims-tier full) first", file=sys.stderr)
+        return 2
+    print("\n".join(plan_lines(json.loads(path.read_text())["claims"])))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))
