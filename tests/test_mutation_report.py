@@ -27,3 +27,11 @@ def test_an_incomplete_run_a_low_kill_rate_and_unexplained_survivors_each_fail()
 def test_a_wording_only_change_of_an_error_message_is_explained_but_a_dropped_message_is_not():
     assert report._message_only(['raise ValueError(f"{name} is empty")'], ['raise ValueError(f"XX{name} is emptyXX")'])
     assert not report._message_only(['raise ValueError(f"{name} is empty")'], ["raise ValueError(None)"])
+
+
+def test_every_reason_names_a_function_and_a_line_pattern_that_compile():
+    import re
+
+    for fn_pattern, line_pattern, reason in report.REASONS:
+        re.compile(fn_pattern), re.compile(line_pattern)
+        assert reason.strip()

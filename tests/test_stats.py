@@ -647,3 +647,69 @@ def test_holm_of_a_single_claim_keeps_its_verdict(kn, claimed):
 @given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(0.0, 0.1))
 def test_exact_value_is_symmetric(a, b, rel_tol):
     assert S.exact_value(a, b, rel_tol=rel_tol).verdict is S.exact_value(b, a, rel_tol=rel_tol).verdict
+
+
+# --------------------------------------------------------------------------------------------
+# Input contracts and edge branches (found untested by the mutation run, docs/mutation-testing.md)
+# --------------------------------------------------------------------------------------------
+
+
+def test_near_means_float_rounding_only():
+    assert list(S._near(np.array([1.0 + 1e-13, 1.0 + 1e-7, 1.0 - 1e-7]), 1.0)) == [True, False, False]
+    assert list(S._near(np.array([1e-13, 1e-10, -1e-10]), 0.0)) == [True, False, False]
+    assert list(S._near(np.array([0.0]), 1e-10)) == [False]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: S.metric_exceeds(["a", "b", "c"], 1.0), "could not convert"),
+    (lambda: S.metric_exceeds([1.0], 0.0), "values needs at least 2 values"),
+    (lambda: S.metric_exceeds([1.0, 2.0], True), "threshold must be a number"),
+    (lambda: S.metric_exceeds([1.0, 2.0], object()), "threshold must be a number"),
+    (lambda: S.metric_exceeds([1.0, 2.0], "x"), "threshold must be a number"),
+    (lambda: S.rate_at_least(5, "10", 0.5), "trials must be an integer count"),
+    (lambda: S.rate_at_least(5, 10, "x"), "claimed must be a number"),
+], ids=["strings", "one-value", "bool-threshold", "object-threshold", "string-threshold", "string-trials",
+        "string-claimed"])
+def test_bad_input_names_what_is_wrong(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_an_equivalence_claim_may_sit_on_the_end_of_the_rate_range():
+    assert S.rate_equals(50, 50, 1.0, margin=0.05).detail["claimed_region"] == (0.95, 1.05)
+
+
+def _unit_mean(sums: np.ndarray) -> np.ndarray:
+    return sums[..., 1] / sums[..., 0]
+
+
+def _unit_sums(values) -> np.ndarray:
+    return np.column_stack([np.ones(len(values)), values])
+
+
+UNITS = _unit_sums(np.random.default_rng(11).normal(0.0, 1.0, size=12))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(unit_sums=[["a", "b"]] * 4), "could not convert"),
+    (dict(region=(0.0, 0.0)), "region"),
+    (dict(region=(math.nan, 1.0)), "region"),
+    (dict(region=(0.0, 1.0, 2.0)), "region"),
+    (dict(n_splits=True), "n_splits"),
+    (dict(alpha=True), "alpha"),
+    (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must be finite"),  # loo: one value, not G
+    (dict(statistic=lambda s: np.where(s[..., 0] > len(UNITS) - 0.5, np.nan, _unit_mean(s))),
+     "statistic must be finite on the total"),
+], ids=["strings", "empty-region", "nan-edge", "three-edges", "bool-splits", "bool-alpha", "wrong-shape",
+        "nan-on-total"])
+def test_cv_by_units_rejects_bad_input(kwargs, match):
+    call = dict(unit_sums=UNITS, statistic=_unit_mean, region=(-1.0, 1.0), n_splits=10) | kwargs
+    with pytest.raises(ValueError, match=match):
+        S.cv_by_units(**call)
+
+
+def test_cv_by_units_takes_three_units_and_a_single_column():
+    three = S.cv_by_units(UNITS[:3], _unit_mean, region=(-10.0, 10.0), n_splits=3)
+    assert three.n == 3
+    one_column = S.cv_by_units(UNITS[:, 1:], lambda s: s[..., 0], region=(-100.0, 100.0), n_splits=10)
+    assert one_column.estimate == pytest.approx(UNITS[:, 1].sum())
