@@ -125,6 +125,9 @@ REASONS: list[tuple[str, str, str]] = [
      "harmless: differs only when an interval end (or the region's width) equals its bound exactly"),
     ("cv_by_units", r"dtype=None|total\[None, :\] - u\), \)", EQUIVALENT + "the statistic's leave-one-out values "
      "only enter float arithmetic and isfinite (a non-numeric output fails either way)"),
+    ("_check_values", r"min_n: int = 2", EQUIVALENT + "every caller passes min_n"),
+    ("cv_by_units", r"math.isnan\(lo\) and math.isnan\(hi\)", EQUIVALENT + "'not lo < hi' is true whenever an "
+     "edge is NaN, so the check still rejects it"),
     ("_cv_mde_confirm", r"power\(width / 2.0\) <= POWER", "harmless: differs only when the power equals 0.8 exactly"),
     ("_verdict_from_p", r"p_(confirm|refute) < alpha", "harmless: differs only when a p-value equals alpha exactly"),
     ("_rate_for_power", r".", EQUIVALENT + "brentq needs only a sign change across [lo, hi], so negating the function "

@@ -658,6 +658,7 @@ def test_near_means_float_rounding_only():
     assert list(S._near(np.array([1.0 + 1e-13, 1.0 + 1e-7, 1.0 - 1e-7]), 1.0)) == [True, False, False]
     assert list(S._near(np.array([1e-13, 1e-10, -1e-10]), 0.0)) == [True, False, False]
     assert list(S._near(np.array([0.0]), 1e-10)) == [False]
+    assert list(S._near(np.array([1e-12 * (1 + 5e-10)]), 0.0)) == [True]  # within tolerance of the larger scale
 
 
 @pytest.mark.parametrize("call, match", [
@@ -696,11 +697,12 @@ UNITS = _unit_sums(np.random.default_rng(11).normal(0.0, 1.0, size=12))
     (dict(region=(math.nan, 1.0)), "region"),
     (dict(region=(0.0, 1.0, 2.0)), "region"),
     (dict(n_splits=True), "n_splits"),
+    (dict(n_splits=2.5), "n_splits"),
     (dict(alpha=True), "alpha"),
     (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must be finite"),  # loo: one value, not G
     (dict(statistic=lambda s: np.where(s[..., 0] > len(UNITS) - 0.5, np.nan, _unit_mean(s))),
      "statistic must be finite on the total"),
-], ids=["strings", "empty-region", "nan-edge", "three-edges", "bool-splits", "bool-alpha", "wrong-shape",
+], ids=["strings", "empty-region", "nan-edge", "three-edges", "bool-splits", "float-splits", "bool-alpha", "wrong-shape",
         "nan-on-total"])
 def test_cv_by_units_rejects_bad_input(kwargs, match):
     call = dict(unit_sums=UNITS, statistic=_unit_mean, region=(-1.0, 1.0), n_splits=10) | kwargs

@@ -137,6 +137,8 @@ CASES: dict[str, Callable[[], Any]] = {
     "rates_differ-alpha-0.2": lambda: S.rates_differ(30, 50, 22, 50, direction="greater", alpha=0.2),
     "rates_differ-extreme": lambda: S.rates_differ(50, 50, 0, 50, direction="greater"),
     "rates_differ-near-zero": lambda: S.rates_differ(0, 50, 1, 50, direction="greater"),
+    "rate_equals-lower-edge-0-n250": lambda: S.rate_equals(0, 250, 0.05, margin=0.05),
+    "rate_equals-upper-edge-1-n250": lambda: S.rate_equals(250, 250, 0.95, margin=0.05),
     "rate_equals-lower-edge-0-n500": lambda: S.rate_equals(0, 500, 0.05, margin=0.05),
     "rate_equals-upper-edge-1-n500": lambda: S.rate_equals(500, 500, 0.95, margin=0.05),
     "rate_equals-beyond-1-n500": lambda: S.rate_equals(495, 500, 0.98, margin=0.05),
