@@ -240,6 +240,12 @@ def _outcome_counts(codes: dict[str, int | None]) -> tuple[Counter, int, int]:
     return counts, decided, killed
 
 
+def _untested_functions(codes: dict[str, int | None]) -> list[str]:
+    """Names of the functions with a mutant that no selected test reaches (mutmut exit code 33)."""
+    return sorted({key.rsplit(".", 1)[1].split("__mutmut_")[0].removeprefix("x_") for key, code in codes.items()
+                   if code == 33})
+
+
 def _failures(counts: Counter, decided: int, killed: int, unexplained: int) -> list[str]:
     """Why the run does not meet issue 10's bar (empty when it does)."""
     failures = []
@@ -280,6 +286,8 @@ def main() -> int:
         if decided else "- kill rate: —",
         "- outcomes (mutmut's): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         f"- survivors explained: {by_reason['explained']}; unexplained: {by_reason['unexplained']}",
+        "- functions whose mutants no selected test reaches (counted as not killed): "
+        + (", ".join(f"`{f}`" for f in _untested_functions(codes)) or "none"),
         "",
         "## Surviving mutants",
         "",

@@ -35,3 +35,8 @@ def test_every_reason_names_a_function_and_a_line_pattern_that_compile():
     for fn_pattern, line_pattern, reason in report.REASONS:
         re.compile(fn_pattern), re.compile(line_pattern)
         assert reason.strip()
+
+
+def test_functions_no_test_reaches_are_named():
+    codes = {"harness.evidence.stats.xǁQuantileǁ__call____mutmut_1": 33, "harness.evidence.stats.x_holm__mutmut_2": 1}
+    assert report._untested_functions(codes) == ["xǁQuantileǁ__call__"]
