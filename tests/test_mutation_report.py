@@ -40,3 +40,9 @@ def test_every_reason_names_a_function_and_a_line_pattern_that_compile():
 def test_functions_no_test_reaches_are_named():
     codes = {"harness.evidence.stats.xǁQuantileǁ__call____mutmut_1": 33, "harness.evidence.stats.x_holm__mutmut_2": 1}
     assert report._untested_functions(codes) == ["xǁQuantileǁ__call__"]
+
+
+def test_reasons_that_match_no_survivor_are_reported_as_stale():
+    survivors = [("_bca_shift", "return -math.inf if v <= 0.0 else math.inf")]
+    unused = report._unused_reasons(survivors)
+    assert all(entry[0] != "_bca_shift" for entry in unused) and len(unused) == len(report.REASONS) - 1
