@@ -715,3 +715,47 @@ def test_cv_by_units_takes_three_units_and_a_single_column():
     assert three.n == 3
     one_column = S.cv_by_units(UNITS[:, 1:], lambda s: s[..., 0], region=(-100.0, 100.0), n_splits=10)
     assert one_column.estimate == pytest.approx(UNITS[:, 1].sum())
+
+
+NORMAL20 = np.random.default_rng(12).normal(1.0, 1.0, size=20)
+EVERY_RULE_AT = {  # alpha -> the evidence of each public rule decided at that alpha
+    "rate_at_least": lambda a: S.rate_at_least(8, 10, 0.5, alpha=a),
+    "rate_at_most": lambda a: S.rate_at_most(2, 10, 0.5, alpha=a),
+    "rate_equals": lambda a: S.rate_equals(5, 10, 0.5, margin=0.1, alpha=a),
+    "rates_differ": lambda a: S.rates_differ(8, 10, 2, 10, direction="greater", alpha=a),
+    "monotone_trend": lambda a: S.monotone_trend([1, 5, 9], [10, 10, 10], direction="increasing", alpha=a),
+    "always": lambda a: S.always(10, 10, alpha=a),
+    "mean_equals": lambda a: S.mean_equals(NORMAL20, 1.0, margin=0.5, alpha=a),
+    "metric_exceeds": lambda a: S.metric_exceeds(NORMAL20, 0.0, alpha=a),
+    "metric_below-bca": lambda a: S.metric_below(NORMAL20, 3.0, statistic=lambda x, axis=-1: np.mean(x, axis=axis),
+                                                 rng=np.random.default_rng(1), n_resamples=199, alpha=a),
+    "medians_differ": lambda a: S.medians_differ(NORMAL20 + 5.0, NORMAL20, direction="greater", alpha=a),
+    "distributions_differ": lambda a: S.distributions_differ(NORMAL20 + 1.0, NORMAL20, direction="greater", alpha=a),
+    "variance_ratio_equals": lambda a: S.variance_ratio_equals(NORMAL20, NORMAL20[::-1], region=(0.5, 2.0), alpha=a),
+    "cv_by_units": lambda a: S.cv_by_units(UNITS, _unit_mean, region=(-1.0, 1.0), n_splits=10, alpha=a),
+}
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, "0.05", None, True], ids=["zero", "one", "above-one", "string",
+                                                                            "none", "bool"])
+@pytest.mark.parametrize("rule", sorted(EVERY_RULE_AT))
+def test_every_rule_rejects_an_alpha_outside_the_open_unit_interval_by_name(rule, alpha):
+    with pytest.raises(ValueError, match=r"alpha must lie in \(0, 1\)"):
+        EVERY_RULE_AT[rule](alpha)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: S.rate_equals(5, 10, "0.5", margin=0.1),
+    lambda: S.rate_equals(5, 10, True, margin=0.1),
+    lambda: S.rate_equals(5, 10, 0.5, margin=True),
+    lambda: S.mean_equals(NORMAL20, "1.0", margin=0.5),
+    lambda: S.metric_exceeds(NORMAL20, "0.5"),
+], ids=["string-claimed", "bool-claimed", "bool-margin", "string-mean", "string-threshold"])
+def test_numbers_given_as_strings_or_bools_are_rejected(call):
+    with pytest.raises(ValueError, match="must be a number"):
+        call()
+
+
+def test_a_difference_between_single_runs_has_no_detectable_effect():
+    ev = S.rates_differ(1, 1, 0, 1, direction="greater")
+    assert ev.mde is None and ev.mde_confirm is None and ev.cannot_confirm

@@ -40,6 +40,11 @@ def _median_by_percentile(values, axis=-1):
     return np.percentile(values, 50.0, axis=axis)
 
 
+def _capped_mean(values, axis=-1):
+    """A statistic that saturates: every resample of values >= 5 gives 3, though the sample has spread."""
+    return np.minimum(np.mean(values, axis=axis), 3.0)
+
+
 ATOMS = np.array([1.0] * 12 + [0.0] * 4 + [2.0] * 4)  # most bootstrap medians equal the threshold 1
 
 
@@ -150,6 +155,8 @@ CASES: dict[str, Callable[[], Any]] = {
                                                                       rng=np.random.default_rng(4)),
     "metric_below-bca-default-resamples": lambda: S.metric_below(_normal(20, 1.0, 1.0, 3), 1.5, statistic=_trimmed,
                                                                   rng=np.random.default_rng(4)),
+    "metric_exceeds-bca-saturated": lambda: S.metric_exceeds(np.arange(5.0, 15.0), 2.0, statistic=_capped_mean,
+                                                              rng=np.random.default_rng(9), n_resamples=999),
     "metric_exceeds-bca-atoms-at-threshold": lambda: S.metric_exceeds(
         ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
     "metric_below-bca-atoms-at-threshold": lambda: S.metric_below(

@@ -8,8 +8,9 @@ arithmetic claims keep their ids from the first version of this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from statistics import linear_regression
 from typing import Any
+
+from scipy.stats import linregress
 
 from harness.evidence.claims import Claim, Setting
 
@@ -155,7 +156,7 @@ add(_text("relu1.range_arithmetic_p0", "| **0th %ile** | **< 0.072** | **100% (5
           {"range": 74, "min": 25, "max": 99}, "self_consistency"), "difference_arithmetic", a=99, b=25, claimed=74)
 add(_claim("relu1.monotonic", "**Monotonic relationship**: Lower initial loss → higher success rate",
            {"success_percent": [28, 58, 70, 86, 100]}, ARMS1, "monotone_trend", arms=5, family="002.relu1.observations",
-           resolution=linear_regression(range(5), [0.28, 0.58, 0.70, 0.86, 1.0]).slope / 2.0),  # half the table's slope
+           resolution=float(linregress(range(5), [0.28, 0.58, 0.70, 0.86, 1.0]).slope) / 2.0),  # half the table's slope
     "trend", order=("anti_p50", "control", "p50", "p25", "p0"))
 add(_claim("relu1.inverse_validation", "**Inverse validation**: High initial loss confirms poor performance",
            {"success_anti": 0.28, "success_control": 0.58}, ARMS1, "rates_differ", arms=2,

@@ -168,14 +168,15 @@ def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int
 def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dict[str, int]) -> PowerPlan:
     """The plan's status from ``n_needed`` against the full tier's n and ``MAX_PLANNED_N``."""
     n_full = base["n_full"]
+    needed = f"{n_needed}" if n_needed <= MAX_PLANNED_N else f"more than {MAX_PLANNED_N}"
     if n_needed <= n_full:
         status, reason = "powered", f"the full tier's {n_full} runs reach 80% power both ways ({n_needed} needed)"
     elif base.get("n_fixed"):
-        status, reason = "not feasible", f"needs {n_needed} runs; the claim fixes n at {n_full}: {base['n_fixed']}"
+        status, reason = "not feasible", f"needs {needed} runs; the claim fixes n at {n_full}: {base['n_fixed']}"
     elif n_needed <= MAX_PLANNED_N:
         status, reason = "underpowered", f"needs {n_needed} runs; the full tier uses {n_full}"
     else:
-        status, reason = "not feasible", f"needs {n_needed} runs, beyond the {MAX_PLANNED_N} the harness plans for"
+        status, reason = "not feasible", f"needs {needed} runs, beyond what the harness plans for"
     return PowerPlan(status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis,
                      reason=reason, **base)
 
@@ -191,8 +192,9 @@ def plan_lines(records: list[dict[str, Any]]) -> list[str]:
         lines.append(f"{source}: {len(short)} of {sum(r['source'] == source for r in records)} claims short of power")
         for r in sorted(short, key=lambda r: r["id"]):
             plan = r["power_plan"]
-            lines.append(f"  {r['id']}: {plan['status']} ({plan['reason']}; resolution "
-                         f"{plan['resolution'] if plan['resolution'] is not None else '—'}, {plan['resolution_basis']})")
+            resolution = "—" if plan["resolution"] is None else f"{plan['resolution']:g}"
+            lines.append(f"  {r['id']}: {plan['status']} ({plan['reason']}; resolution {resolution}, "
+                         f"{plan['resolution_basis']})")
     return lines
 
 

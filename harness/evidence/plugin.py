@@ -717,7 +717,8 @@ def _summarise(state: _State, main, changes, stability_rows, outcome: list[str])
     for source in sorted(counts):
         c = counts[source]
         lines.append(f"{source:<{width}}  " + "  ".join(f"{c[n]:>12}" for n in names) + f"  {sum(c.values()):>5}")
-    absent = sorted(name for name, doc in state.sources.report(counts).items() if doc["quotes"] == NOT_AVAILABLE)
+    reported = state.sources.report(counts) if state.sources is not None else {}
+    absent = sorted(name for name, doc in reported.items() if doc["quotes"] == NOT_AVAILABLE)
     if absent:
         lines.append(f"{NOT_AVAILABLE}: {', '.join(absent)}")
     if changes:

@@ -227,7 +227,7 @@ def _no_spread(x: np.ndarray) -> bool:
 
 
 def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
-    """The root of the increasing ``f`` in [lo, hi] (``scipy.optimize.brentq``, tight tolerance)."""
+    """The root of ``f`` in [lo, hi], where ``f`` changes sign (``scipy.optimize.brentq``, tight tolerance)."""
     return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500))
 
 
@@ -307,10 +307,7 @@ def _lower_cut(n: int, p: float, a: float) -> int | None:
 
 
 def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) -> float:
-    """The rate in [lo, hi] where the monotone ``power_at`` crosses POWER (exact binomial power)."""
-    f_lo, f_hi = power_at(lo) - POWER, power_at(hi) - POWER
-    if f_lo > 0.0 > f_hi:
-        return _root(lambda p: -(power_at(p) - POWER), lo, hi)
+    """The rate in [lo, hi] where the monotone ``power_at`` (increasing or decreasing) crosses POWER."""
     return _root(lambda p: power_at(p) - POWER, lo, hi)
 
 
@@ -1577,9 +1574,8 @@ RULES: dict[str, Callable[..., Evidence]] = {
 
 # ============================================================================================
 # Cross-validated predictions, decided over independent units (issue 10, item 1).
-# Maintained with the 000/001 claims (helper "conv"); self-contained: it uses only numpy,
-# scipy.stats and Evidence / Verdict, none of the helpers above, so the rest of this module can
-# change independently. Calibrated in tests/test_stats_cv.py.
+# Used by the 000/001 claims; beyond numpy, scipy.stats and Evidence / Verdict it uses only the
+# module's POWER and _root (for the confirm-side MDE). Calibrated in tests/test_stats_cv.py.
 # ============================================================================================
 
 
