@@ -457,10 +457,13 @@ def gradnorm(cid: str, statement: str, arm: str, stat: str, claimed: float, *, m
     """A per-member gradient-norm statistic over its training steps, averaged over recorded members."""
     margin = FIGURE_MARGIN * claimed if margin is None else margin
     protocol = _protocol(arm, comparison=Setting(f"per-member {stat} of per-step gradient norms (before clipping), mean "
-                                                 f"over {RECORDED_MEMBERS} recorded members", "assumed",
+                                                 f"over the first min(seeds, {RECORDED_MEMBERS}) members (quick "
+                                                 f"{min(QUICK, RECORDED_MEMBERS)}, full {min(FULL, RECORDED_MEMBERS)})",
+                                                 "assumed",
                                                  "norms of steps taken while the member trains"),
                          margin=Setting(margin, "assumed", f"{FIGURE_MARGIN:.0%} of the figure"))
-    return Spec(_claim(cid, statement, {stat: claimed}, protocol, "mean_equals", n=RECORDED_MEMBERS, n_full=RECORDED_MEMBERS),
+    return Spec(_claim(cid, statement, {stat: claimed}, protocol, "mean_equals", n=min(QUICK, RECORDED_MEMBERS),
+                       n_full=min(FULL, RECORDED_MEMBERS)),
                 "gradnorm", "main", {"arm": arm, "stat": stat, "claimed": claimed, "margin": margin})
 
 

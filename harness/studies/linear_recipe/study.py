@@ -25,7 +25,8 @@ from harness.studies.linear_recipe.recipe import (
 
 TIER_SEEDS = {"quick": 200, "full": 5000}
 MAX_MEMBERS_PER_RUN = 20_000  # members trained at once (memory: two (B, N) float32 data copies per run)
-RECORDED_MEMBERS = 200  # members per arm whose per-step gradient norms are kept
+RECORDED_MEMBERS = 400  # members per arm whose per-step gradient norms are kept (all 200 of the quick tier; 400 in
+# the full tier, from the power plan: 003.shuffle.without_std needs 288 for 80% power both ways)
 
 
 @dataclass(frozen=True)
