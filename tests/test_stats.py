@@ -733,11 +733,13 @@ EVERY_RULE_AT = {  # alpha -> the evidence of each public rule decided at that a
     "distributions_differ": lambda a: S.distributions_differ(NORMAL20 + 1.0, NORMAL20, direction="greater", alpha=a),
     "variance_ratio_equals": lambda a: S.variance_ratio_equals(NORMAL20, NORMAL20[::-1], region=(0.5, 2.0), alpha=a),
     "cv_by_units": lambda a: S.cv_by_units(UNITS, _unit_mean, region=(-1.0, 1.0), n_splits=10, alpha=a),
-}
+    "cv_by_units-wide": lambda a: S.cv_by_units(UNITS, _unit_mean, region=(-100.0, 100.0), n_splits=10, alpha=a),
+    "not_testable": lambda a: S.not_testable("a cited result", alpha=a),
+}  # exact_value takes no alpha
 
 
-@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, "0.05", None, True], ids=["zero", "one", "above-one", "string",
-                                                                            "none", "bool"])
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, 1.9, "0.05", None, True],
+                         ids=["zero", "one", "above-one", "near-two", "string", "none", "bool"])
 @pytest.mark.parametrize("rule", sorted(EVERY_RULE_AT))
 def test_every_rule_rejects_an_alpha_outside_the_open_unit_interval_by_name(rule, alpha):
     with pytest.raises(ValueError, match=r"alpha must lie in \(0, 1\)"):

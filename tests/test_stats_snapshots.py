@@ -157,6 +157,9 @@ CASES: dict[str, Callable[[], Any]] = {
                                                                   rng=np.random.default_rng(4)),
     "metric_exceeds-bca-saturated": lambda: S.metric_exceeds(np.arange(5.0, 15.0), 2.0, statistic=_capped_mean,
                                                               rng=np.random.default_rng(9), n_resamples=999),
+    "metric_exceeds-bca-equal-jackknife": lambda: S.metric_exceeds(np.array([0.0] * 4 + [10.0] * 6), 2.0,
+                                                                    statistic=_capped_mean,
+                                                                    rng=np.random.default_rng(9), n_resamples=999),
     "metric_exceeds-bca-atoms-at-threshold": lambda: S.metric_exceeds(
         ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
     "metric_below-bca-atoms-at-threshold": lambda: S.metric_below(

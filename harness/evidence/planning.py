@@ -40,7 +40,7 @@ from typing import Any
 from harness.evidence.stats import POWER  # the power both MDEs are defined at
 from harness.evidence.verdicts import Evidence
 
-__all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "plan_lines", "power_plan"]
+__all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "needed_text", "plan_lines", "power_plan"]
 
 DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
 MIN_PLANNED_N = 2  # no rule decides from fewer runs
@@ -168,7 +168,7 @@ def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int
 def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dict[str, int]) -> PowerPlan:
     """The plan's status from ``n_needed`` against the full tier's n and ``MAX_PLANNED_N``."""
     n_full = base["n_full"]
-    needed = f"{n_needed}" if n_needed <= MAX_PLANNED_N else f"more than {MAX_PLANNED_N}"
+    needed = needed_text(n_needed)
     if n_needed <= n_full:
         status, reason = "powered", f"the full tier's {n_full} runs reach 80% power both ways ({n_needed} needed)"
     elif base.get("n_fixed"):
@@ -179,6 +179,11 @@ def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dic
         status, reason = "not feasible", f"needs {needed} runs, beyond what the harness plans for"
     return PowerPlan(status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis,
                      reason=reason, **base)
+
+
+def needed_text(n_needed: int) -> str:
+    """``n_needed`` as printed: the number, or "more than 50000" past what the harness plans for."""
+    return f"{n_needed}" if n_needed <= MAX_PLANNED_N else f"more than {MAX_PLANNED_N}"
 
 
 def plan_lines(records: list[dict[str, Any]]) -> list[str]:
