@@ -702,6 +702,13 @@ def test_s(claim, claims_verdict):
 '''
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before exec: SIGINT handled by default and unblocked, as a shell starts pytest
+    (an xdist worker running this test may ignore or block it, and children inherit both)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 @pytest.mark.parametrize("whom", ["controller", "process_group"])
 def test_ctrl_c_under_xdist_says_nothing_was_written(project, whom):
     """Issue 12 item 7: SIGINT to the controller alone, or to the whole process group as a
@@ -713,7 +720,8 @@ def test_ctrl_c_under_xdist_says_nothing_was_written(project, whom):
     env = dict(os.environ, CLAIMS_TEST_STARTED=str(started))
     proc = subprocess.Popen([sys.executable, "-m", "pytest", "claims", "-n", "2", "--claims-update",
                              "-p", "no:benchmark"], cwd=project.path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
     try:
         deadline = time.monotonic() + 120
         while not (started.exists() and started.read_text().strip()):
