@@ -26,7 +26,7 @@ from typing import Any
 from harness.evidence.claims import Claim, jsonable, protocol_to_dict
 from harness.evidence.files import new_run_id, publish_set
 from harness.evidence.ledger import Ledger
-from harness.evidence.planning import MAX_PLANNED_N, needed_text, power_plan
+from harness.evidence.planning import needed_text, power_plan
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
@@ -199,8 +199,7 @@ def _plan_text(plan: Mapping[str, Any] | None) -> str:
         return "—"
     if plan["n_needed"] is None:
         return plan["status"]
-    needed = _fmt(plan["n_needed"]) if plan["n_needed"] <= MAX_PLANNED_N else needed_text(plan["n_needed"])
-    return f"{needed} (full {_fmt(plan['n_full'])}: {plan['status']})"
+    return f"{needed_text(plan['n_needed'])} (full {_fmt(plan['n_full'])}: {plan['status']})"
 
 
 def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
