@@ -55,8 +55,9 @@ def check(results: dict, floors: dict) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.check_ratios",
-                                     description="Gate on speedup ratios of one pytest-benchmark run.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.check_ratios", description="Gate on speedup ratios of one pytest-benchmark run."
+    )
     parser.add_argument("results", type=Path, help="pytest-benchmark JSON (--benchmark-json)")
     parser.add_argument("floors", type=Path, nargs="?", default=DEFAULT_FLOORS, help="floors file (default: committed)")
     parser.add_argument("--only", default=None, help="check only the pairs whose benchmark name contains this text")

@@ -68,8 +68,14 @@ def _measure(spec: tuple[str, int, int | None, int], timeout: float) -> str:
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=cache, HARNESS_COMPILE="1")
         try:
-            done = subprocess.run([sys.executable, "-c", _CHILD, name, str(n), str(batch), str(steps)], env=env,
-                                  capture_output=True, text=True, timeout=timeout, check=False)
+            done = subprocess.run(
+                [sys.executable, "-c", _CHILD, name, str(n), str(batch), str(steps)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return f"> {timeout:.0f} (stopped) | | {steps} |"
     if done.returncode != 0:

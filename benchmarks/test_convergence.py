@@ -9,8 +9,8 @@ per round does not depend on the seed. ``extra_info["member_epochs"]`` counts th
 
 from __future__ import annotations
 
-from harness.studies import convergence as C
 from harness.seeds import seed_sequence
+from harness.studies import convergence as C
 
 N_TRACES = 2000
 # Near the calibrated point of claims/s000_convergence_time (lr 0.09, scale 0.3, cap 38 for

@@ -17,12 +17,12 @@ import math
 import torch
 from torch import nn
 
-from tests.reference import train_one_by_one
 from harness.engine import data, init, optim, schedules
 from harness.engine.models import get_model
 from harness.engine.trainer import StoppingRule, train
 from harness.studies.loss_sampling.calibration import TrainingCalibration
 from harness.studies.loss_sampling.study import LossSamplingStudy
+from tests.reference import train_one_by_one
 
 THRESHOLD = 0.072  # 3.2: the 0th-percentile filter of model 1
 BOUND = 1 / math.sqrt(2)  # nn.Linear(2, 2) default init bound
@@ -46,8 +46,14 @@ def _propose(n: int, generator: torch.Generator) -> torch.Tensor:
 
 
 def _population_sample(population: int) -> init.MemberSample:
-    return init.sample_until(get_model("relu_pair"), data.centered_xor(), population=population, propose=_propose,
-                             accept=lambda loss: loss < THRESHOLD, generator=torch.Generator().manual_seed(0))
+    return init.sample_until(
+        get_model("relu_pair"),
+        data.centered_xor(),
+        population=population,
+        propose=_propose,
+        accept=lambda loss: loss < THRESHOLD,
+        generator=torch.Generator().manual_seed(0),
+    )
 
 
 def _naive_sample(population: int) -> tuple[torch.Tensor, int]:
@@ -82,15 +88,28 @@ def test_naive_sampling(benchmark, rounds):
 
 def _arm_population() -> int:
     sample = _population_sample(POPULATION)
-    result = train("relu_pair", sample.params, data.centered_xor(), optim.adam(), schedule=schedules.Constant(0.01),
-                   stopping=StoppingRule(max_epochs=EPOCHS, loss_below=LOSS_BELOW))
+    result = train(
+        "relu_pair",
+        sample.params,
+        data.centered_xor(),
+        optim.adam(),
+        schedule=schedules.Constant(0.01),
+        stopping=StoppingRule(max_epochs=EPOCHS, loss_below=LOSS_BELOW),
+    )
     return int(result.epochs.sum())
 
 
 def _arm_naive() -> int:
     params, _ = _naive_sample(NAIVE_POPULATION)
-    return train_one_by_one(_ReluPair, lambda ps: torch.optim.Adam(ps, lr=0.01), params, data.centered_xor(),
-                            epochs=EPOCHS, loss_below=LOSS_BELOW, grad_norm_below=1e-12)
+    return train_one_by_one(
+        _ReluPair,
+        lambda ps: torch.optim.Adam(ps, lr=0.01),
+        params,
+        data.centered_xor(),
+        epochs=EPOCHS,
+        loss_below=LOSS_BELOW,
+        grad_norm_below=1e-12,
+    )
 
 
 def test_population_arm_sample_and_train(benchmark, rounds):
@@ -114,15 +133,24 @@ EAGER_EPOCHS = 600
 def _full_tier_arms() -> torch.Tensor:
     """Initial parameters of model 1's five full-tier arms (5 x 2,000 members: control, p50, p25, p0, anti_p50)."""
     fixed = TrainingCalibration(0.01, LOSS_BELOW, EAGER_EPOCHS, {})
-    study = LossSamplingStudy(0, "full", "relu_pair", scheme="pytorch_default", calibration=fixed, own_optimizer_only=True)
+    study = LossSamplingStudy(
+        0, "full", "relu_pair", scheme="pytorch_default", calibration=fixed, own_optimizer_only=True
+    )
     return torch.cat([study.sample_arm(arm, optimizer)[0] for arm, optimizer in study.plan()])
 
 
 def _eager_arms(compact: bool) -> int:
     """Eager Adam training of the five arms as one population, optionally compacting stopped members."""
-    result = train("relu_pair", _full_tier_arms(), data.centered_xor(), optim.adam(), schedule=schedules.Constant(0.01),
-                   stopping=StoppingRule(max_epochs=EAGER_EPOCHS, loss_below=LOSS_BELOW), compile=False,
-                   compact_stopped=compact)
+    result = train(
+        "relu_pair",
+        _full_tier_arms(),
+        data.centered_xor(),
+        optim.adam(),
+        schedule=schedules.Constant(0.01),
+        stopping=StoppingRule(max_epochs=EAGER_EPOCHS, loss_below=LOSS_BELOW),
+        compile=False,
+        compact_stopped=compact,
+    )
     return int(result.epochs.sum())
 
 

@@ -42,8 +42,16 @@ def _population_run(case: str, *, record: bool, batch_size: int | None):
     rule = StoppingRule(max_epochs=EPOCHS, loss_below=LOSS_BELOW, grad_norm_below=GRAD_NORM_BELOW)
 
     def run():
-        result = train(name, params, dataset, spec, schedule=schedules.constant(lr), stopping=rule, record=record,
-                       batch_size=batch_size)
+        result = train(
+            name,
+            params,
+            dataset,
+            spec,
+            schedule=schedules.constant(lr),
+            stopping=rule,
+            record=record,
+            batch_size=batch_size,
+        )
         return int(result.epochs.sum())
 
     return run

@@ -24,8 +24,8 @@ Thresholds (chosen from the questions' wording, not changed after the first verd
 what their initial distance predicts (on centered XOR the loss is isotropic inside each activation
 region, Hessian 2I because the inputs' columns are orthogonal, so every direction contracts at the
 same rate and a path that stays in one region takes a time fixed by its distance; on data with an
-anisotropic Hessian, or paths that switch region, the rule would find deviations); "can we predict slow convergence" as out-of-fold scores of a
-classifier ranking slow traces above fast ones (AUC > 1/2, Mann-Whitney).
+anisotropic Hessian, or paths that switch region, the rule would find deviations); "can we predict slow
+convergence" as out-of-fold scores of a classifier ranking slow traces above fast ones (AUC > 1/2, Mann-Whitney).
 """
 
 from __future__ import annotations
@@ -70,14 +70,17 @@ class ProposalSetup(Protocol):
     optimizer: Setting = Setting("SGD, no momentum, constant lr", "stated", "2.2 'vanilla SGD (no momentum)'")
     batch: Setting = Setting("full batch (4 points)", "assumed", "4 data points; nothing suggests mini-batches")
     init: Setting = Setting("i.i.d. N(0, s²) on (w0, w1, b)", "assumed", "2.2 says 'random parameters'")
-    convergence: Setting = Setting("loss < 1e-6, or gradient norm < 1e-8, or max_epochs", "stated",
-                                   "2.3 (its examples 'e.g. 1e-6', 'e.g. 1e-8')")
+    convergence: Setting = Setting(
+        "loss < 1e-6, or gradient norm < 1e-8, or max_epochs", "stated", "2.3 (its examples 'e.g. 1e-6', 'e.g. 1e-8')"
+    )
     dtype: Setting = Setting("float64", "assumed", "the gradient criterion 1e-8 is below float32 resolution")
     calibration: Setting = Setting(
         f"convergence.calibrate, default grid, {C.SHARED_CALIBRATION_TRACES} traces per point, seed stream "
-        "('000', 'calibration')", "assumed",
+        "('000', 'calibration')",
+        "assumed",
         "the proposal has no baseline; the settings are those calibrated for its results document (000, 1.2: "
-        "mean 34.5, variance 9.11 epochs)")
+        "mean 34.5, variance 9.11 epochs)",
+    )
     lr: Setting = runtime_setting("calibrated", "convergence.calibrate")
     init_scale: Setting = runtime_setting("calibrated", "convergence.calibrate")
     max_epochs: Setting = runtime_setting("calibrated", "convergence.calibrate")
@@ -98,20 +101,33 @@ class QuestionProtocol(ProposalSetup):
 class OutcomeProtocol(ProposalSetup):
     """6.1: R² of a regressor of epochs remaining, held-out traces."""
 
-    rows: Setting = Setting("states 0..e-1 of each trace, target epochs remaining >= 1", "stated",
-                            "2.2 'each epoch becomes a training example'")
-    features: Setting = Setting("the 18 features of source 000 (harness.studies.convergence.features.FEATURE_NAMES_000)", "assumed",
-                                "3.1-3.2 list the families; 000 fixes the 18")
+    rows: Setting = Setting(
+        "states 0..e-1 of each trace, target epochs remaining >= 1",
+        "stated",
+        "2.2 'each epoch becomes a training example'",
+    )
+    features: Setting = Setting(
+        "the 18 features of source 000 (harness.studies.convergence.features.FEATURE_NAMES_000)",
+        "assumed",
+        "3.1-3.2 list the families; 000 fixes the 18",
+    )
     regressor: Setting = Setting("", "stated")  # set per claim
-    cv: Setting = Setting("GroupKFold by trace, 10 folds", "assumed",
-                          "4.3 'K-fold CV to assess generalization': to new traces, so whole traces are held out")
-    statistic: Setting = Setting("pooled out-of-fold R², decided over traces: jackknife over traces, Nadeau-Bengio "
-                                 "corrected variance (x (1 + 1/9)), t(traces - 1) (harness.evidence.stats.cv_by_units)",
-                                 "assumed", "fold scores of one CV share training data and are not independent "
-                                 "samples; traces are (calibrated in tests/test_stats_cv.py)")
+    cv: Setting = Setting(
+        "GroupKFold by trace, 10 folds",
+        "assumed",
+        "4.3 'K-fold CV to assess generalization': to new traces, so whole traces are held out",
+    )
+    statistic: Setting = Setting(
+        "pooled out-of-fold R², decided over traces: jackknife over traces, Nadeau-Bengio "
+        "corrected variance (x (1 + 1/9)), t(traces - 1) (harness.evidence.stats.cv_by_units)",
+        "assumed",
+        "fold scores of one CV share training data and are not independent "
+        "samples; traces are (calibrated in tests/test_stats_cv.py)",
+    )
     threshold: Setting = Setting(R2_EXPECTED, "stated", "6.1 'R² > 0.95'")
-    multiplicity: Setting = Setting("Holm over the 001.outcome family", "assumed",
-                                    "the regressors run in the tier (three in full, two in quick)")
+    multiplicity: Setting = Setting(
+        "Holm over the 001.outcome family", "assumed", "the regressors run in the tier (three in full, two in quick)"
+    )
     tier: Setting = Setting("quick and full", "assumed", "the fit is not limited by the quick tier's 100 traces")
 
 
@@ -121,10 +137,22 @@ SETUP = ProposalSetup()
 CORRELATION_RESOLUTION = 0.1  # power-plan resolution of a rank correlation: no figure in 001; Cohen's "small"
 
 
-def _claim(id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None,
-           resolution=None) -> Claim:
-    return Claim(id=id, source=SOURCE, statement=statement, reported=reported, protocol=protocol, test=test,
-                 alpha=ALPHA, n=n, n_full=n_full, family=family, resolution=resolution)
+def _claim(
+    id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None, resolution=None
+) -> Claim:
+    return Claim(
+        id=id,
+        source=SOURCE,
+        statement=statement,
+        reported=reported,
+        protocol=protocol,
+        test=test,
+        alpha=ALPHA,
+        n=n,
+        n_full=n_full,
+        family=family,
+        resolution=resolution,
+    )
 
 
 MARKOV = _claim(
@@ -134,15 +162,23 @@ MARKOV = _claim(
     "current parameter state and the loss landscape.",
     {},
     QuestionProtocol(
-        hypothesis=Setting("a trace restarted from any of its recorded states repeats the rest of it exactly",
-                           "stated", "1.2"),
-        statistic=Setting("traces whose restarted future matches in every parameter, loss, stop epoch and reason "
-                          "(convergence.markov_check, restart epoch uniform on 0..e)", "assumed",
-                          "exact comparison: no tolerance, the computation is deterministic"),
+        hypothesis=Setting(
+            "a trace restarted from any of its recorded states repeats the rest of it exactly", "stated", "1.2"
+        ),
+        statistic=Setting(
+            "traces whose restarted future matches in every parameter, loss, stop epoch and reason "
+            "(convergence.markov_check, restart epoch uniform on 0..e)",
+            "assumed",
+            "exact comparison: no tolerance, the computation is deterministic",
+        ),
         threshold=Setting(1.0, "stated", "'depends only on': every trace"),
-        role=Setting("sanity check", "assumed",
-                     "any deterministic update rule has the property; it can fail only if our trainer is "
-                     "non-deterministic or keeps hidden state between epochs, so a 'confirmed' checks our code")),
+        role=Setting(
+            "sanity check",
+            "assumed",
+            "any deterministic update rule has the property; it can fail only if our trainer is "
+            "non-deterministic or keeps hidden state between epochs, so a 'confirmed' checks our code",
+        ),
+    ),
     "always",
 )
 
@@ -151,12 +187,18 @@ GUARANTEED = _claim(
     "Guaranteed Convergence: The absolute value activation ensures no dead neurons or vanishing gradients",
     {"fraction_solved": 1.0},
     QuestionProtocol(
-        hypothesis=Setting("every trace reaches a solution of XOR (final loss < 1e-6)", "assumed",
-                           "'convergence' as fitting the data; a stop on the gradient criterion at loss 1/4 is a "
-                           "vanishing gradient"),
-        statistic=Setting(f"traces with final loss < 1e-6, epoch cap lifted to {NO_CAP}", "assumed",
-                          "no cap, so no failure is the cap's doing"),
-        threshold=Setting(1.0, "stated", "'guaranteed'")),
+        hypothesis=Setting(
+            "every trace reaches a solution of XOR (final loss < 1e-6)",
+            "assumed",
+            "'convergence' as fitting the data; a stop on the gradient criterion at loss 1/4 is a vanishing gradient",
+        ),
+        statistic=Setting(
+            f"traces with final loss < 1e-6, epoch cap lifted to {NO_CAP}",
+            "assumed",
+            "no cap, so no failure is the cap's doing",
+        ),
+        threshold=Setting(1.0, "stated", "'guaranteed'"),
+    ),
     "always",
 )
 
@@ -165,13 +207,21 @@ ALIGNMENT = _claim(
     "Gradient Alignment: Does (current - final) · ∇loss predict convergence speed?",
     {},
     QuestionProtocol(
-        hypothesis=Setting("alignment ranks states by epochs remaining: Spearman rho > 0", "assumed",
-                           "'predict' as a positive rank association"),
-        statistic=Setting("Spearman rho of (current - final)·∇loss with epochs remaining over all rows; percentile "
-                          f"cluster bootstrap over traces ({N_RESAMPLES_SLOW} resamples)", "assumed",
-                          "rows of one trace are dependent, traces are not"),
-        threshold=Setting(0.0, "assumed", "no association")),
-    "metric_exceeds", resolution=CORRELATION_RESOLUTION,
+        hypothesis=Setting(
+            "alignment ranks states by epochs remaining: Spearman rho > 0",
+            "assumed",
+            "'predict' as a positive rank association",
+        ),
+        statistic=Setting(
+            "Spearman rho of (current - final)·∇loss with epochs remaining over all rows; percentile "
+            f"cluster bootstrap over traces ({N_RESAMPLES_SLOW} resamples)",
+            "assumed",
+            "rows of one trace are dependent, traces are not",
+        ),
+        threshold=Setting(0.0, "assumed", "no association"),
+    ),
+    "metric_exceeds",
+    resolution=CORRELATION_RESOLUTION,
 )
 
 TRAJECTORY = _claim(
@@ -179,14 +229,22 @@ TRAJECTORY = _claim(
     "Trajectory Analysis: Do different paths to the same solution take predictably different times?",
     {},
     QuestionProtocol(
-        hypothesis=Setting(f"at least {DEVIATING_SHARE:.0%} of traces take a time that differs from what their "
-                           "initial distance predicts", "assumed", "a path can only matter beyond the distance"),
-        statistic=Setting(f"traces whose epochs miss, by >= {DEVIATION_EPOCHS:g}, the OLS fit of epochs on log "
-                          "initial distance within their solution (convergence.trajectory_divergence), epoch cap "
-                          f"lifted to {NO_CAP}", "assumed",
-                          "integer epochs of a geometric contraction miss that fit by less than one epoch; no cap, "
-                          "so no epoch count is censored"),
-        threshold=Setting(DEVIATING_SHARE, "assumed", "a non-negligible share")),
+        hypothesis=Setting(
+            f"at least {DEVIATING_SHARE:.0%} of traces take a time that differs from what their "
+            "initial distance predicts",
+            "assumed",
+            "a path can only matter beyond the distance",
+        ),
+        statistic=Setting(
+            f"traces whose epochs miss, by >= {DEVIATION_EPOCHS:g}, the OLS fit of epochs on log "
+            "initial distance within their solution (convergence.trajectory_divergence), epoch cap "
+            f"lifted to {NO_CAP}",
+            "assumed",
+            "integer epochs of a geometric contraction miss that fit by less than one epoch; no cap, "
+            "so no epoch count is censored",
+        ),
+        threshold=Setting(DEVIATING_SHARE, "assumed", "a non-negligible share"),
+    ),
     "rate_at_least",
 )
 
@@ -196,18 +254,29 @@ INIT_PREDICTABLE = _claim(
     "predict slow convergence from initialization alone?",
     {},
     QuestionProtocol(
-        hypothesis=Setting("out-of-fold classifier scores from (w0, w1, b) at epoch 0 rank slow traces above fast "
-                           "ones (AUC > 1/2)", "assumed", "'predict' as better than chance"),
-        statistic=Setting("gradient boosting classifier, 5-fold stratified CV over traces; 'slow' = epochs above the "
-                          "median (convergence.initial_state_predictability); Mann-Whitney of slow vs fast scores",
-                          "assumed", "a flexible classifier chosen before looking; logistic and the region rule "
-                          "|b| > |w0 - w1| are reported alongside"),
-        threshold=Setting(0.5, "assumed", "AUC of a random score")),
+        hypothesis=Setting(
+            "out-of-fold classifier scores from (w0, w1, b) at epoch 0 rank slow traces above fast ones (AUC > 1/2)",
+            "assumed",
+            "'predict' as better than chance",
+        ),
+        statistic=Setting(
+            "gradient boosting classifier, 5-fold stratified CV over traces; 'slow' = epochs above the "
+            "median (convergence.initial_state_predictability); Mann-Whitney of slow vs fast scores",
+            "assumed",
+            "a flexible classifier chosen before looking; logistic and the region rule "
+            "|b| > |w0 - w1| are reported alongside",
+        ),
+        threshold=Setting(0.5, "assumed", "AUC of a random score"),
+    ),
     "distributions_differ",
 )
 
-OUTCOME_STATEMENT = ("Can we accurately predict remaining training epochs from current parameter values? [...] High "
-                     "Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories are highly regular")
+OUTCOME_STATEMENT = (
+    "Can we accurately predict remaining training epochs from current parameter values? [...] High "
+    "Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories are highly regular"
+)
+
+
 @dataclass(frozen=True)
 class OutcomeSpec:
     """6.1: R² of ``model`` on feature set ``cols`` above R2_EXPECTED; ``full_only``: too few traces in quick."""
@@ -217,9 +286,11 @@ class OutcomeSpec:
     full_only: bool = False
 
 
-CURRENT_ONLY_FULL = ("full tier only: a random forest on the raw state (w0, w1, b) must learn the epochs map "
-                     "itself, and 100 traces are too few for it (quick 'refuted', full 'confirmed' at 2,000 traces): "
-                     "the quick verdict would test the sample size, not the claim")
+CURRENT_ONLY_FULL = (
+    "full tier only: a random forest on the raw state (w0, w1, b) must learn the epochs map "
+    "itself, and 100 traces are too few for it (quick 'refuted', full 'confirmed' at 2,000 traces): "
+    "the quick verdict would test the sample size, not the claim"
+)
 OUTCOMES = {
     "random_forest": OutcomeSpec("random_forest", "features"),
     "linear_regression": OutcomeSpec("linear_regression", "features"),
@@ -227,15 +298,29 @@ OUTCOMES = {
 }
 OUTCOME_CLAIMS = {
     name: _claim(
-        f"001.outcome.r2_above_095_{name}", OUTCOME_STATEMENT, {"r2_above": R2_EXPECTED},
+        f"001.outcome.r2_above_095_{name}",
+        OUTCOME_STATEMENT,
+        {"r2_above": R2_EXPECTED},
         OutcomeProtocol(
-            regressor=Setting(spec.model, "assumed", "000's top-ranked model" if spec.model == "random_forest" else
-                              "000's featured simple model"),
-            **({"features": Setting("current (w0, w1, b) only", "stated",
-                                    "research question 1 'from current parameter values'")} if spec.cols == "current"
-               else {}),
-            **({"tier": Setting("full only", "assumed", CURRENT_ONLY_FULL)} if spec.full_only else {})),
-        "cv_by_units", family="001.outcome")
+            regressor=Setting(
+                spec.model,
+                "assumed",
+                "000's top-ranked model" if spec.model == "random_forest" else "000's featured simple model",
+            ),
+            **(
+                {
+                    "features": Setting(
+                        "current (w0, w1, b) only", "stated", "research question 1 'from current parameter values'"
+                    )
+                }
+                if spec.cols == "current"
+                else {}
+            ),
+            **({"tier": Setting("full only", "assumed", CURRENT_ONLY_FULL)} if spec.full_only else {}),
+        ),
+        "cv_by_units",
+        family="001.outcome",
+    )
     for name, spec in OUTCOMES.items()
 }
 
@@ -252,8 +337,11 @@ class Study(TraceStudy):
         super().__init__("001", master_seed, tier, n_traces=FULL_TRACES if tier == "full" else QUICK_TRACES)
 
     def runtime_settings(self) -> dict[str, Setting]:
-        n_traces = Setting(self.n_traces, "assumed", "full tier: powered sample" if self.full else
-                           "the results document's 100 traces (000, 1.2)")
+        n_traces = Setting(
+            self.n_traces,
+            "assumed",
+            "full tier: powered sample" if self.full else "the results document's 100 traces (000, 1.2)",
+        )
         return {**super().runtime_settings(), "n_traces": n_traces}
 
     def in_tier(self, spec: OutcomeSpec) -> bool:
@@ -264,8 +352,14 @@ class Study(TraceStudy):
         def build():
             rows = self.rows if cols == "features" else self.current_rows
             models = tuple(dict.fromkeys(s.model for s in OUTCOMES.values() if s.cols == cols and self.in_tier(s)))
-            return C.model_table(rows, random_state=self.random_state("table"), grouped=True, fast=True,
-                                 model_names=models, n_splits=N_FOLDS)
+            return C.model_table(
+                rows,
+                random_state=self.random_state("table"),
+                grouped=True,
+                fast=True,
+                model_names=models,
+                n_splits=N_FOLDS,
+            )
 
         return self.memo(("table", cols), build)
 
@@ -275,17 +369,22 @@ class Study(TraceStudy):
         score = self.table(spec.cols).scores[spec.model]
         sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [score.oof_pred])
         ev = stats.cv_by_units(sums, C.r2_statistic(0), region=(R2_EXPECTED, math.inf), n_splits=N_FOLDS, alpha=ALPHA)
-        return dataclasses.replace(ev, detail={
-            **ev.detail, "pooled_r2_bca_ci": (score.ci.low, score.ci.high),
-            "document_protocol_fold_r2_mean": float(np.mean(score.fold_r2)),
-            "document_protocol_note": "descriptive: mean of the 10 fold R² (folds are not independent samples)"})
+        return dataclasses.replace(
+            ev,
+            detail={
+                **ev.detail,
+                "pooled_r2_bca_ci": (score.ci.low, score.ci.high),
+                "document_protocol_fold_r2_mean": float(np.mean(score.fold_r2)),
+                "document_protocol_note": "descriptive: mean of the 10 fold R² (folds are not independent samples)",
+            },
+        )
 
     @functools.cached_property
     def outcome_evidence(self) -> dict[str, Evidence]:
         """Holm-adjusted evidence of the outcome claims that run in this tier."""
         members = [(spec, OUTCOME_CLAIMS[name]) for name, spec in OUTCOMES.items() if self.in_tier(spec)]
         raw = [self.outcome(spec, claim) for spec, claim in members]
-        return {claim.id: ev for (_, claim), ev in zip(members, stats.holm(raw, alpha=ALPHA))}
+        return {claim.id: ev for (_, claim), ev in zip(members, stats.holm(raw, alpha=ALPHA), strict=True)}
 
 
 @pytest.fixture(scope="module")
@@ -324,10 +423,13 @@ def _heatmap_figure(study: Study):
     tr = study.traces
     near = np.linalg.norm(tr.final_params - np.array(HEATMAP_FINAL), axis=1)
     final = tr.final_params[int(np.argmin(near))]
-    panels = [("linear_regression", study.rows, final), ("random_forest", study.rows, final),
-              ("random_forest", study.current_rows, None)]
+    panels = [
+        ("linear_regression", study.rows, final),
+        ("random_forest", study.rows, final),
+        ("random_forest", study.current_rows, None),
+    ]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for ax, (name, rows, fin) in zip(axes, panels):
+    for ax, (name, rows, fin) in zip(axes, panels, strict=True):
         grid = C.predicted_heatmap(rows, name, random_state=study.random_state("heatmap", name), final=fin, b=HEATMAP_B)
         im = ax.pcolormesh(grid.w0, grid.w1, grid.predicted, shading="auto", cmap="viridis")
         fig.colorbar(im, ax=ax, label="predicted epochs remaining")
@@ -346,8 +448,12 @@ def _alignment_figure(rows: C.Rows):
     capped = rows.reason == 3  # StopReason.MAX_EPOCHS
     ax.scatter(rows.alignment[~capped], rows.epochs_remaining[~capped], s=3, alpha=0.3, label="converged traces")
     ax.scatter(rows.alignment[capped], rows.epochs_remaining[capped], s=3, alpha=0.3, label="capped traces")
-    ax.set(xscale="symlog", xlabel="(current - final) · ∇loss", ylabel="epochs remaining",
-           title="001 5.2.1 gradient alignment")
+    ax.set(
+        xscale="symlog",
+        xlabel="(current - final) · ∇loss",
+        ylabel="epochs remaining",
+        title="001 5.2.1 gradient alignment",
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -374,12 +480,21 @@ def test_guaranteed_convergence(study, claims_verdict):
 def test_gradient_alignment(study, claims_verdict):
     rows = study.rows
     ev = stats.metric_exceeds(
-        np.arange(rows.n_traces), 0.0, statistic=lambda t: C.spearman_by_traces(rows, "alignment", t),
-        alpha=ALPHA, n_resamples=N_RESAMPLES_SLOW, rng=study.rng(ALIGNMENT))
+        np.arange(rows.n_traces),
+        0.0,
+        statistic=lambda t: C.spearman_by_traces(rows, "alignment", t),
+        alpha=ALPHA,
+        n_resamples=N_RESAMPLES_SLOW,
+        rng=study.rng(ALIGNMENT),
+    )
     ref = C.alignment_spearman(rows)
     claims_verdict.figure("alignment_vs_epochs", _alignment_figure(rows))
-    claims_verdict(study.bind(ALIGNMENT), dataclasses.replace(ev, detail={
-        **ev.detail, "rho_distance": ref.rho_distance, "rho_cosine": ref.rho_cosine, "rows": ref.n_rows}))
+    claims_verdict(
+        study.bind(ALIGNMENT),
+        dataclasses.replace(
+            ev, detail={**ev.detail, "rho_distance": ref.rho_distance, "rho_cosine": ref.rho_cosine, "rows": ref.n_rows}
+        ),
+    )
 
 
 @claim_test(TRAJECTORY)
@@ -388,11 +503,21 @@ def test_trajectory_paths(study, claims_verdict):
     deviating = int(np.sum(np.abs(td.residual) >= DEVIATION_EPOCHS))
     ev = stats.rate_at_least(deviating, int(td.residual.size), DEVIATING_SHARE, alpha=ALPHA)
     classes, sizes = np.unique(td.switches, return_counts=True)
-    claims_verdict(study.bind(TRAJECTORY), dataclasses.replace(ev, detail={
-        **ev.detail, "max_abs_residual": float(np.abs(td.residual).max()),
-        "path_classes_by_switches": dict(zip(classes.tolist(), sizes.tolist())),
-        "kruskal_by_path_p": td.by_path.p_value, "kruskal_by_solution_p": td.by_solution.p_value,
-        "r2_log_distance": td.r2_log_distance, "r2_with_path": td.r2_with_path}))
+    claims_verdict(
+        study.bind(TRAJECTORY),
+        dataclasses.replace(
+            ev,
+            detail={
+                **ev.detail,
+                "max_abs_residual": float(np.abs(td.residual).max()),
+                "path_classes_by_switches": dict(zip(classes.tolist(), sizes.tolist(), strict=True)),
+                "kruskal_by_path_p": td.by_path.p_value,
+                "kruskal_by_solution_p": td.by_solution.p_value,
+                "r2_log_distance": td.r2_log_distance,
+                "r2_with_path": td.r2_with_path,
+            },
+        ),
+    )
 
 
 @claim_test(INIT_PREDICTABLE)
@@ -400,16 +525,33 @@ def test_slow_convergence_from_init(study, claims_verdict):
     res = C.initial_state_predictability(study.traces, random_state=study.random_state("init"))
     score = res.scores["gradient_boosting"]
     slow = res.label == 1
-    ev = stats.distributions_differ(score[slow], score[~slow], direction="greater", alpha=ALPHA,
-                                    n_resamples=N_RESAMPLES, rng=study.rng(INIT_PREDICTABLE))
-    claims_verdict(study.bind(INIT_PREDICTABLE), dataclasses.replace(ev, detail={
-        **ev.detail, "auc": res.auc, "slow_threshold_epochs": res.threshold, "n_slow": res.n_slow}))
+    ev = stats.distributions_differ(
+        score[slow],
+        score[~slow],
+        direction="greater",
+        alpha=ALPHA,
+        n_resamples=N_RESAMPLES,
+        rng=study.rng(INIT_PREDICTABLE),
+    )
+    claims_verdict(
+        study.bind(INIT_PREDICTABLE),
+        dataclasses.replace(
+            ev, detail={**ev.detail, "auc": res.auc, "slow_threshold_epochs": res.threshold, "n_slow": res.n_slow}
+        ),
+    )
 
 
-@pytest.mark.parametrize("claim", [
-    pytest.param(OUTCOME_CLAIMS[name], id=OUTCOME_CLAIMS[name].id,
-                 marks=[claim_test(OUTCOME_CLAIMS[name])] + ([pytest.mark.full] if spec.full_only else []))
-    for name, spec in OUTCOMES.items()])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        pytest.param(
+            OUTCOME_CLAIMS[name],
+            id=OUTCOME_CLAIMS[name].id,
+            marks=[claim_test(OUTCOME_CLAIMS[name])] + ([pytest.mark.full] if spec.full_only else []),
+        )
+        for name, spec in OUTCOMES.items()
+    ],
+)
 def test_expected_accuracy(claim, study, claims_verdict):
     if claim is OUTCOME_CLAIMS["random_forest"]:
         claims_verdict.figure("heatmap", _heatmap_figure(study))

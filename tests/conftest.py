@@ -15,7 +15,12 @@ def pytest_sessionstart(session) -> None:
             value.cache_clear()
 
 
-SLOW_LAST = ("test_stats_properties.py", "test_stats_variance_ratio.py", "test_stats_cv.py", "test_stats_calibration.py")
+SLOW_LAST = (
+    "test_stats_properties.py",
+    "test_stats_variance_ratio.py",
+    "test_stats_cv.py",
+    "test_stats_calibration.py",
+)
 
 
 def pytest_collection_modifyitems(items) -> None:

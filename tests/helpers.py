@@ -18,5 +18,6 @@ def assert_close(actual: torch.Tensor, expected: torch.Tensor, *, rtol: float, a
 def write_manifest(path: Path, document: str, name: str) -> None:
     """A sources manifest (``claims/sources.json``) pinning ``document`` (UTF-8) as ``name``."""
     digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
-    path.write_text(json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document",
-                                                         "sha256": digest}]}))
+    path.write_text(
+        json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document", "sha256": digest}]})
+    )

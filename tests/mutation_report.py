@@ -38,122 +38,257 @@ KILLED = {"killed", "timeout", "caught by type check"}
 # listed as "unexplained".
 EQUIVALENT = "equivalent: "
 REASONS: list[tuple[str, str, str]] = [
-    ("_check_two_samples|_check_margin", r'_check_values\((x|y), (None|"XX|"X"|"Y")|_real\(margin, (None|"XX|"MARGIN)',
-     "wording: the argument name only appears in the error message"),
-    (r"(medians|distributions)_differ|variance_ratio_equals", r"_check_(choice|values)\((direction|y), (None|\"XX|\"DIRECTION|\"Y)",
-     "wording: the argument name only appears in the error message"),
-    (r"(medians|distributions)_differ", r"n_resamples: int = 10000",
-     EQUIVALENT + "n_resamples is accepted for compatibility and unused (docstring)"),
-    ("_count_le_gt", r'searchsorted\(vs, t - band, \)', EQUIVALENT + "side='left' is numpy's default"),
-    ("monotone_trend", r"counts\], (dtype=None)?\)|k.size, (dtype=None)?\)|np.asarray\(scores, (dtype=None)?\)",
-     "harmless: with counts and scores in an integer dtype every p-value, estimate and MDE is the same float; only "
-     "detail['scores'] would hold ints (and string scores would raise TypeError instead of being converted)"),
-    ("monotone_trend", r"k.ndim != 1 and n.ndim != 1", EQUIVALENT + "the shape comparison that follows rejects "
-     "every input the 'or' would"),
+    (
+        "_check_two_samples|_check_margin",
+        r'_check_values\((x|y), (None|"XX|"X"|"Y")|_real\(margin, (None|"XX|"MARGIN)',
+        "wording: the argument name only appears in the error message",
+    ),
+    (
+        r"(medians|distributions)_differ|variance_ratio_equals",
+        r"_check_(choice|values)\((direction|y), (None|\"XX|\"DIRECTION|\"Y)",
+        "wording: the argument name only appears in the error message",
+    ),
+    (
+        r"(medians|distributions)_differ",
+        r"n_resamples: int = 10000",
+        EQUIVALENT + "n_resamples is accepted for compatibility and unused (docstring)",
+    ),
+    ("_count_le_gt", r"searchsorted\(vs, t - band, \)", EQUIVALENT + "side='left' is numpy's default"),
+    (
+        "monotone_trend",
+        r"counts\], (dtype=None)?\)|k.size, (dtype=None)?\)|np.asarray\(scores, (dtype=None)?\)",
+        "harmless: with counts and scores in an integer dtype every p-value, estimate and MDE is the same float; only "
+        "detail['scores'] would hold ints (and string scores would raise TypeError instead of being converted)",
+    ),
+    (
+        "monotone_trend",
+        r"k.ndim != 1 and n.ndim != 1",
+        EQUIVALENT + "the shape comparison that follows rejects every input the 'or' would",
+    ),
     ("monotone_trend", r"effect_size=None, detail=", EQUIVALENT + "mde defaults to None in Evidence"),
-    ("_bca_constants", r"\(x.size [-+] [12]\)", EQUIVALENT + "the acceleration sum(u^3) / (6 sum(u^2)^1.5) "
-     "is invariant to the positive scale factor of u (n >= 3)"),
+    (
+        "_bca_constants",
+        r"\(x.size [-+] [12]\)",
+        EQUIVALENT + "the acceleration sum(u^3) / (6 sum(u^2)^1.5) "
+        "is invariant to the positive scale factor of u (n >= 3)",
+    ),
     ("_metric_bca", r"dtype=None|distribution, \)", EQUIVALENT + "scipy's bootstrap distribution is already float64"),
     ("_metric_bca", r"\(math.inf, 1.0\)", EQUIVALENT + "the acceleration is unused when z0 is infinite"),
-    ("_metric_bca", r"method=\"PERCENTILE\"|n_resamples=int\(n_resamples\), rng=rng\)",
-     EQUIVALENT + "only the bootstrap distribution is used, which the method does not change"),
-    ("_metric_bca", r"boot < mc.threshold\) \| eq|boot <= mc.threshold\) & ~eq",
-     EQUIVALENT + "a resample equal to the threshold is in 'eq' (float tolerance) either way"),
+    (
+        "_metric_bca",
+        r"method=\"PERCENTILE\"|n_resamples=int\(n_resamples\), rng=rng\)",
+        EQUIVALENT + "only the bootstrap distribution is used, which the method does not change",
+    ),
+    (
+        "_metric_bca",
+        r"boot < mc.threshold\) \| eq|boot <= mc.threshold\) & ~eq",
+        EQUIVALENT + "a resample equal to the threshold is in 'eq' (float tolerance) either way",
+    ),
     ("_metric_bca", r"se >= 0|se > 0\) or True", EQUIVALENT + "se = 0 only without spread, which returned earlier"),
-    ("holm", r"isclose\(e.alpha, alpha, (abs_tol=0.0|rel_tol=1e-12, )\)",
-     "harmless: the alpha-consistency check only changes its tolerance (1e-9 instead of 1e-12)"),
+    (
+        "holm",
+        r"isclose\(e.alpha, alpha, (abs_tol=0.0|rel_tol=1e-12, )\)",
+        "harmless: the alpha-consistency check only changes its tolerance (1e-9 instead of 1e-12)",
+    ),
     ("holm", r'u.get\("p_value", (None|\))', EQUIVALENT + "every refuted evidence has an adjusted p_value entry"),
     ("rates_differ", r"errstate", EQUIVALENT + "only silences numpy's divide/invalid warnings"),
-    ("rates_differ", r'"AGRESTI-CAFFO"|n2, value=None, method="agresti-caffo", compare="diff",$|'
-     r'n2, value=0, method=None, compare="diff",$|n2, (value=0, )?compare="diff",$|'
-     r'n2, method="agresti-caffo", compare="diff",$|n2, method="agresti-caffo", alpha=alpha$',
-     EQUIVALENT + "statsmodels' defaults of test_proportions_2indep (value 0; agresti-caffo for a difference) and of "
-     "both calls (compare 'diff'); method names are case-insensitive"),
-    ("_pitman_morgan_t", r"u \+ u.mean\(\)", EQUIVALENT + "shifting the regressor only moves the intercept; "
-     "the slope and its HC3 standard error are unchanged"),
+    (
+        "rates_differ",
+        r'"AGRESTI-CAFFO"|n2, value=None, method="agresti-caffo", compare="diff",$|'
+        r'n2, value=0, method=None, compare="diff",$|n2, (value=0, )?compare="diff",$|'
+        r'n2, method="agresti-caffo", compare="diff",$|n2, method="agresti-caffo", alpha=alpha$',
+        EQUIVALENT
+        + "statsmodels' defaults of test_proportions_2indep (value 0; agresti-caffo for a difference) and of "
+        "both calls (compare 'diff'); method names are case-insensitive",
+    ),
+    (
+        "_pitman_morgan_t",
+        r"u \+ u.mean\(\)",
+        EQUIVALENT + "shifting the regressor only moves the intercept; "
+        "the slope and its HC3 standard error are unchanged",
+    ),
     ("_pitman_morgan_t", r'cov_type="hc3"', EQUIVALENT + "statsmodels upper-cases cov_type"),
     ("_metric_t", r"p_larger = p_smaller = 1.5", EQUIVALENT + "the doubled p-values are capped at 1"),
     ("_no_spread_evidence", r"x\[1\]", EQUIVALENT + "the sample is constant: any value is the statistic"),
-    ("_range_p|_tail_levels", r"min(imum)?\(2.0", EQUIVALENT + "tail levels reach the verdict only through "
-     "_range_p, whose result is capped at 1 (and the levels are already at most 1 there)"),
-    ("_effect_at_power", r"hi = 1.001|hi \*= 3.0|<= POWER|2.0 if math.isnan|isnan\(value\)\) and False",
-     EQUIVALENT + "only the bracket of the root search changes; power is monotone in the effect, so the same root "
-     "is found"),
-    ("holm", r'u.get\("p_(value|confirm)", (None|\)|1.0)', EQUIVALENT + "every evidence with that verdict has that "
-     "adjusted p-value, so the default is never read"),
+    (
+        "_range_p|_tail_levels",
+        r"min(imum)?\(2.0",
+        EQUIVALENT + "tail levels reach the verdict only through "
+        "_range_p, whose result is capped at 1 (and the levels are already at most 1 there)",
+    ),
+    (
+        "_effect_at_power",
+        r"hi = 1.001|hi \*= 3.0|<= POWER|2.0 if math.isnan|isnan\(value\)\) and False",
+        EQUIVALENT + "only the bracket of the root search changes; power is monotone in the effect, so the same root "
+        "is found",
+    ),
+    (
+        "holm",
+        r'u.get\("p_(value|confirm)", (None|\)|1.0)',
+        EQUIVALENT + "every evidence with that verdict has that adjusted p-value, so the default is never read",
+    ),
     ("holm", r">= alpha", "harmless: differs only when an adjusted p-value equals alpha exactly"),
-    ("_holm_adjust", r'dtype=None|pvals, \)|"HOLM"|method="holm"\)\[1\]', EQUIVALENT + "the p-values are floats "
-     "already; statsmodels lower-cases the method; multipletests' alpha does not change adjusted p-values"),
+    (
+        "_holm_adjust",
+        r'dtype=None|pvals, \)|"HOLM"|method="holm"\)\[1\]',
+        EQUIVALENT + "the p-values are floats "
+        "already; statsmodels lower-cases the method; multipletests' alpha does not change adjusted p-values",
+    ),
     ("distributions_differ", r"errstate", EQUIVALENT + "only silences numpy's divide/invalid warnings"),
-    ("distributions_differ", r"\(x >= 0\)|\(y >= 0\)|all\(\) or \(y", "harmless: changes only the informative "
-     "detail 'median_ratio' of samples with non-positive values, never a p-value or verdict"),
+    (
+        "distributions_differ",
+        r"\(x >= 0\)|\(y >= 0\)|all\(\) or \(y",
+        "harmless: changes only the informative "
+        "detail 'median_ratio' of samples with non-positive values, never a p-value or verdict",
+    ),
     ("rate_at_most|rate_at_least", r"at_least=None", EQUIVALENT + "None is falsy like False"),
-    ("rate_at_most|rate_at_least|rate_equals", r'_check_rate\(claimed, (None|"XX|"CLAIMED)',
-     "wording: the name only appears in the error message"),
+    (
+        "rate_at_most|rate_at_least|rate_equals",
+        r'_check_rate\(claimed, (None|"XX|"CLAIMED)',
+        "wording: the name only appears in the error message",
+    ),
     ("rate_equals", r"open_interval=None", EQUIVALENT + "None is falsy like False"),
     ("monotone_trend", r"shift_zeros=None", EQUIVALENT + "None is falsy like False (no shift of zero cells)"),
     ("medians_differ", r"strict=None", EQUIVALENT + "None is falsy like False"),
     ("rates_differ", r"if h < math.pi:", "harmless: differs only when the detectable effect h equals pi exactly"),
-    ("_metric_range", r"^mde_confirm=None,$|mde=None, cannot_confirm", EQUIVALENT + "mde and mde_confirm default to None"),
-    ("_metric_range", r"d <= t - tol|d >= t \+ tol|d < t \+ tol|d > t - tol", "harmless: differs only for a "
-     "candidate width exactly at the threshold's float-tolerance edge (t +- 1e-9 |t|)"),
+    (
+        "_metric_range",
+        r"^mde_confirm=None,$|mde=None, cannot_confirm",
+        EQUIVALENT + "mde and mde_confirm default to None",
+    ),
+    (
+        "_metric_range",
+        r"d <= t - tol|d >= t \+ tol|d < t \+ tol|d > t - tol",
+        "harmless: differs only for a candidate width exactly at the threshold's float-tolerance edge (t +- 1e-9 |t|)",
+    ),
     ("_counts_around", r"x <= t\) & ~eq", EQUIVALENT + "a value equal to t is in eq (float tolerance) either way"),
-    ("_bm_se_df", r"var > 0.0 or math.isfinite|var >= 0.0", EQUIVALENT + "statsmodels returns df = NaN exactly when the "
-     "Brunner-Munzel variance is 0, so the last condition decides alone"),
-    ("_t_equivalence_mde_confirm|variance_ratio_equals", r"power\(margin\) <= POWER|hi - lo > 2.0 \* reach",
-     "harmless: differs only when the power (or the region's width) equals its bound exactly"),
+    (
+        "_bm_se_df",
+        r"var > 0.0 or math.isfinite|var >= 0.0",
+        EQUIVALENT + "statsmodels returns df = NaN exactly when the "
+        "Brunner-Munzel variance is 0, so the last condition decides alone",
+    ),
+    (
+        "_t_equivalence_mde_confirm|variance_ratio_equals",
+        r"power\(margin\) <= POWER|hi - lo > 2.0 \* reach",
+        "harmless: differs only when the power (or the region's width) equals its bound exactly",
+    ),
     ("_bca_shift", r"v <= 0.0", EQUIVALENT + "den = 1 + a v <= 0 needs a v <= -1, so v is never 0 there"),
-    ("_equals_cuts", r"refute_lo=_lower_cut\(n, lo, a\) if (\(lo > 0.0\) or True|lo >= 0.0) else None,$|"
-     r"refute_hi=_upper_cut\(n, hi, a\) if (\(hi < 1.0\) or True|hi <= 1.0|hi < 2.0) else None,$",
-     EQUIVALENT + "at an edge at or beyond 0 (1) no count refutes: the cut is None either way (P(Bin(n, 0) <= c) = 1; "
-     "a rate outside [0, 1] gives NaN probabilities, so no cut)"),
-    ("rate_equals", r"p_(below|above) = 2.0|p_below = 1.0 if lo < 0.0|p_above = 1.0 if hi > 1.0",
-     EQUIVALENT + "at an edge of 0 (1) the exact one-sided p of a count is 1 (binomtest at p = 0 or 1), and a "
-     "p-value above 1 only enters min() with the other edge's p <= 1 or the cap of _doubled"),
+    (
+        "_equals_cuts",
+        r"refute_lo=_lower_cut\(n, lo, a\) if (\(lo > 0.0\) or True|lo >= 0.0) else None,$|"
+        r"refute_hi=_upper_cut\(n, hi, a\) if (\(hi < 1.0\) or True|hi <= 1.0|hi < 2.0) else None,$",
+        EQUIVALENT
+        + "at an edge at or beyond 0 (1) no count refutes: the cut is None either way (P(Bin(n, 0) <= c) = 1; "
+        "a rate outside [0, 1] gives NaN probabilities, so no cut)",
+    ),
+    (
+        "rate_equals",
+        r"p_(below|above) = 2.0|p_below = 1.0 if lo < 0.0|p_above = 1.0 if hi > 1.0",
+        EQUIVALENT + "at an edge of 0 (1) the exact one-sided p of a count is 1 (binomtest at p = 0 or 1), and a "
+        "p-value above 1 only enters min() with the other edge's p <= 1 or the cap of _doubled",
+    ),
     ("rates_differ", r'method="agresti-caffo", alternative=alt', EQUIVALENT + "compare='diff' is statsmodels' default"),
-    ("cv_by_units", r"not 0.0 <= alpha < 1.0:|0.0 < alpha <= 1.0:", EQUIVALENT + "an alpha of exactly 0 or 1 that "
-     "gets past this check is rejected by the Evidence record with the same message"),
-    ("cv_by_units", r"pseudo = g \* theta \+", EQUIVALENT + "the pseudo-values' sd is the same with the "
-     "leave-one-out values' sign flipped (theta is a constant)"),
-    ("cv_by_units", r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
-     "harmless: differs only when an interval end (or the region's width) equals its bound exactly"),
-    ("cv_by_units", r"dtype=None|total\[None, :\] - u\), \)", EQUIVALENT + "the statistic's leave-one-out values "
-     "only enter float arithmetic and isfinite (a non-numeric output fails either way)"),
+    (
+        "cv_by_units",
+        r"not 0.0 <= alpha < 1.0:|0.0 < alpha <= 1.0:",
+        EQUIVALENT + "an alpha of exactly 0 or 1 that "
+        "gets past this check is rejected by the Evidence record with the same message",
+    ),
+    (
+        "cv_by_units",
+        r"pseudo = g \* theta \+",
+        EQUIVALENT + "the pseudo-values' sd is the same with the "
+        "leave-one-out values' sign flipped (theta is a constant)",
+    ),
+    (
+        "cv_by_units",
+        r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
+        "harmless: differs only when an interval end (or the region's width) equals its bound exactly",
+    ),
+    (
+        "cv_by_units",
+        r"dtype=None|total\[None, :\] - u\), \)",
+        EQUIVALENT + "the statistic's leave-one-out values "
+        "only enter float arithmetic and isfinite (a non-numeric output fails either way)",
+    ),
     ("_check_values", r"min_n: int = 2", EQUIVALENT + "every caller passes min_n"),
-    ("cv_by_units", r"math.isnan\(lo\) and math.isnan\(hi\)", EQUIVALENT + "'not lo < hi' is true whenever an "
-     "edge is NaN, so the check still rejects it"),
+    (
+        "cv_by_units",
+        r"math.isnan\(lo\) and math.isnan\(hi\)",
+        EQUIVALENT + "'not lo < hi' is true whenever an edge is NaN, so the check still rejects it",
+    ),
     ("_cv_mde_confirm", r"power\(width / 2.0\) <= POWER", "harmless: differs only when the power equals 0.8 exactly"),
     ("_verdict_from_p", r"p_(confirm|refute) < alpha", "harmless: differs only when a p-value equals alpha exactly"),
-    ("_root|_pitman_morgan_bound", r"brentq\(f, (lo, hi|min\(a, b\), max\(a, b\)), (rtol|xtol=1e-1[02], "
-     r"(maxiter|rtol=1e-1[02], (\)|maxiter=(201|501))))",
-     "harmless: only brentq's stopping rule changes (scipy's defaults: xtol 2e-12, rtol 8.9e-16, 100 iterations; "
-     "brentq converges on a bracketed smooth root in far fewer); the root moves by less than the snapshots' 1e-9 "
-     "relative tolerance"),
-    ("_effect_at_power", r"hi >= 1e9|hi > 1000000001.0|raise ValueError\(None\)", "harmless: a guard never reached: "
-     "every power function used tends to 1 as the effect grows, so the bracket closes long before 1e9"),
+    (
+        "_root|_pitman_morgan_bound",
+        r"brentq\(f, (lo, hi|min\(a, b\), max\(a, b\)), (rtol|xtol=1e-1[02], "
+        r"(maxiter|rtol=1e-1[02], (\)|maxiter=(201|501))))",
+        "harmless: only brentq's stopping rule changes (scipy's defaults: xtol 2e-12, rtol 8.9e-16, 100 iterations; "
+        "brentq converges on a bracketed smooth root in far fewer); the root moves by less than the snapshots' 1e-9 "
+        "relative tolerance",
+    ),
+    (
+        "_effect_at_power",
+        r"hi >= 1e9|hi > 1000000001.0|raise ValueError\(None\)",
+        "harmless: a guard never reached: "
+        "every power function used tends to 1 as the effect grows, so the bracket closes long before 1e9",
+    ),
     ("_metric_kind", r'return "(XXbcaXX|BCA)"', EQUIVALENT + "'bca' is the fall-through kind, never compared"),
-    ("metric_exceeds|metric_below", r"n_resamples: int = 10000", "harmless: the bootstrap's default size (9999 vs "
-     "10000 resamples) changes only its Monte-Carlo precision"),
+    (
+        "metric_exceeds|metric_below",
+        r"n_resamples: int = 10000",
+        "harmless: the bootstrap's default size (9999 vs 10000 resamples) changes only its Monte-Carlo precision",
+    ),
     ("metric_below", r"above=None", EQUIVALENT + "None is falsy like False"),
     ("xǁ_MetricClaimǁevidence", r'fields.pop\("detail", (None|)\)', EQUIVALENT + "every caller passes detail"),
-    ("_no_spread", r"x\[1\]", "harmless: all values within float rounding of the first iff within it of the second "
-     "up to twice the tolerance (1e-9 relative)"),
-    ("variance_ratio_equals", r'_check_values\(y, "y", \)', EQUIVALENT + "x is checked for at least 10 values first "
-     "and y must have x's shape"),
-    ("variance_ratio_equals", r'_check_values\(x, (None|"XXxXX"|"X")|_real\(region\[[01]\], (None|"XX|"REGION)',
-     "wording: the argument name only appears in the error message"),
-    ("variance_ratio_equals", r"abs\(estimate - lo\) < abs\(estimate - hi\)", "harmless: differs only for an "
-     "estimate exactly midway between the edges (the sign of the effect size's reference edge)"),
-    ("variance_ratio_equals", r"se > 0\) or True|se >= 0", EQUIVALENT + "se is half the width of a ci with spread "
-     "(checked before), so it is > 0"),
-    ("variance_ratio_equals", r"_pitman_morgan_bound\(x, y, estimate, -?q, [0-9.]+\)", EQUIVALENT + "only the "
-     "bracketing step changes; the HC3 t is monotone in the ratio, so brentq finds the same root"),
-    ("_pitman_morgan_bound", r"b = a - math.log\(step\)|f\(b\) / f\(a\)|f\(b\) \* f\(a\) >= 0", EQUIVALENT +
-     "f(a) = -target is never 0, so the same sign test brackets the same root (a first step the wrong way "
-     "only costs one more step)"),
-    ("_pitman_morgan_bound", r"abs\(b\) >=? 6[01].0|return math.inf if|else 1.0$", "harmless: a guard that data "
-     "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
-     "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60"),
+    (
+        "_no_spread",
+        r"x\[1\]",
+        "harmless: all values within float rounding of the first iff within it of the second "
+        "up to twice the tolerance (1e-9 relative)",
+    ),
+    (
+        "variance_ratio_equals",
+        r'_check_values\(y, "y", \)',
+        EQUIVALENT + "x is checked for at least 10 values first and y must have x's shape",
+    ),
+    (
+        "variance_ratio_equals",
+        r'_check_values\(x, (None|"XXxXX"|"X")|_real\(region\[[01]\], (None|"XX|"REGION)',
+        "wording: the argument name only appears in the error message",
+    ),
+    (
+        "variance_ratio_equals",
+        r"abs\(estimate - lo\) < abs\(estimate - hi\)",
+        "harmless: differs only for an "
+        "estimate exactly midway between the edges (the sign of the effect size's reference edge)",
+    ),
+    (
+        "variance_ratio_equals",
+        r"se > 0\) or True|se >= 0",
+        EQUIVALENT + "se is half the width of a ci with spread (checked before), so it is > 0",
+    ),
+    (
+        "variance_ratio_equals",
+        r"_pitman_morgan_bound\(x, y, estimate, -?q, [0-9.]+\)",
+        EQUIVALENT + "only the "
+        "bracketing step changes; the HC3 t is monotone in the ratio, so brentq finds the same root",
+    ),
+    (
+        "_pitman_morgan_bound",
+        r"b = a - math.log\(step\)|f\(b\) / f\(a\)|f\(b\) \* f\(a\) >= 0",
+        EQUIVALENT
+        + "f(a) = -target is never 0, so the same sign test brackets the same root (a first step the wrong way "
+        "only costs one more step)",
+    ),
+    (
+        "_pitman_morgan_bound",
+        r"abs\(b\) >=? 6[01].0|return math.inf if|else 1.0$",
+        "harmless: a guard that data "
+        "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
+        "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60",
+    ),
 ]
 
 
@@ -162,8 +297,11 @@ def _functions(source: str) -> dict[str, str]:
     (mutmut names a method's mutants ``xǁClassǁmethod__mutmut_<k>``, defined in the class body)."""
     tree = ast.parse(source)
     lines = source.splitlines()
-    return {node.name: "\n".join(lines[node.lineno - 1:node.end_lineno])
-            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {
+        node.name: "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
 
 
 def _changed_lines(original: str, mutant: str) -> tuple[list[str], list[str]]:
@@ -190,7 +328,7 @@ def _message_only(removed: list[str], added: list[str]) -> bool:
     warning or the evidence's human-readable ``test`` label (never a dict key or an option value)."""
     if len(removed) != len(added) or not removed:
         return False
-    for r, a in zip(removed, added):
+    for r, a in zip(removed, added, strict=True):
         if not (r.startswith("raise ") or "warn(" in r or r.startswith("test=") or r.startswith('f"')):
             return False
         if _STRING.sub('""', r) != _STRING.sub('""', a):
@@ -211,7 +349,9 @@ def _reason(name: str, removed: list[str], added: list[str]) -> str:
         if re.fullmatch(fn_pattern, function) and re.search(line_pattern, changed):
             return reason
     if _message_only(removed, added):
-        return "wording of an error message or of the human-readable test label (tests match messages by their key phrase)"
+        return (
+            "wording of an error message or of the human-readable test label (tests match messages by their key phrase)"
+        )
     return "unexplained"
 
 
@@ -236,14 +376,18 @@ def _outcome_counts(codes: dict[str, int | None]) -> tuple[Counter, int, int]:
 
 def _unused_reasons(subjects: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """``REASONS`` entries that match no survivor (stale: a test now kills what they excused)."""
-    return [entry for entry in REASONS
-            if not any(re.fullmatch(entry[0], f) and re.search(entry[1], changed) for f, changed in subjects)]
+    return [
+        entry
+        for entry in REASONS
+        if not any(re.fullmatch(entry[0], f) and re.search(entry[1], changed) for f, changed in subjects)
+    ]
 
 
 def _untested_functions(codes: dict[str, int | None]) -> list[str]:
     """Names of the functions with a mutant that no selected test reaches (mutmut exit code 33)."""
-    return sorted({key.rsplit(".", 1)[1].split("__mutmut_")[0].removeprefix("x_") for key, code in codes.items()
-                   if code == 33})
+    return sorted(
+        {key.rsplit(".", 1)[1].split("__mutmut_")[0].removeprefix("x_") for key, code in codes.items() if code == 33}
+    )
 
 
 def _failures(counts: Counter, decided: int, killed: int, unexplained: int) -> list[str]:
@@ -273,8 +417,15 @@ def main() -> int:
         subjects.append(_subject(key, removed, added))
         reason = _reason(key, removed, added)
         by_reason["unexplained" if reason == "unexplained" else "explained"] += 1
-        rows.append((fname.split("__mutmut_")[0].removeprefix("x_"), key.rsplit("__mutmut_", 1)[1],
-                     " / ".join(removed) or "?", " / ".join(added) or "?", reason))
+        rows.append(
+            (
+                fname.split("__mutmut_")[0].removeprefix("x_"),
+                key.rsplit("__mutmut_", 1)[1],
+                " / ".join(removed) or "?",
+                " / ".join(added) or "?",
+                reason,
+            )
+        )
     lines = [
         "# Mutation testing of the verdict rules (issue 10)",
         "",
@@ -284,7 +435,8 @@ def main() -> int:
         "",
         f"- mutants: {len(codes)}; decided: {decided}; killed (incl. timeouts): {killed}; survived: {counts['survived']}",
         f"- kill rate: {killed / decided:.1%} of decided mutants (a mutant with no test counts as not killed)"
-        if decided else "- kill rate: —",
+        if decided
+        else "- kill rate: —",
         "- outcomes (mutmut's): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         f"- survivors explained: {by_reason['explained']}; unexplained: {by_reason['unexplained']}",
         "- functions whose mutants no selected test reaches (counted as not killed): "
@@ -300,7 +452,9 @@ def main() -> int:
         why = reason.replace("|", "\\|")
         lines.append(f"| `{fn}` | {k} | `{cell(removed)}` | `{cell(added)}` | {why} |")
     OUT.write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT}: {killed}/{decided} killed, {counts['survived']} survived, {by_reason['unexplained']} unexplained")
+    print(
+        f"wrote {OUT}: {killed}/{decided} killed, {counts['survived']} survived, {by_reason['unexplained']} unexplained"
+    )
     for fn_pattern, line_pattern, _why in _unused_reasons(subjects):
         print(f"note: the reason for {fn_pattern!r} / {line_pattern!r} matches no survivor (stale?)", file=sys.stderr)
     failures = _failures(counts, decided, killed, by_reason["unexplained"])

@@ -39,7 +39,7 @@ class _SumOutputs(nn.Module):
 def sequential(widths, activations, sum_outputs: bool = False) -> nn.Sequential:
     """``nn.Sequential(Linear, act, Linear, act, ...)`` with one activation per layer (+ a sum read-out)."""
     layers: list[nn.Module] = []
-    for fan_in, fan_out, activation in zip(widths, widths[1:], activations):
+    for fan_in, fan_out, activation in zip(widths[:-1], widths[1:], activations, strict=True):
         layers += [nn.Linear(fan_in, fan_out), _Abs() if activation == "abs" else _TORCH_ACTIVATIONS[activation]()]
     if sum_outputs:
         layers.append(_SumOutputs())
@@ -83,8 +83,12 @@ def torch_optimizer(spec, parameters, lr: float) -> tuple[torch.optim.Optimizer,
 
 
 _TORCH_OPTIMIZERS = {
-    optim.SGD: lambda s, ps, lr: torch.optim.SGD(ps, lr=lr, momentum=s.momentum, nesterov=s.nesterov, weight_decay=s.weight_decay),
-    optim.Adam: lambda s, ps, lr: torch.optim.Adam(ps, lr=lr, betas=(s.b1, s.b2), eps=s.eps, weight_decay=s.weight_decay),
+    optim.SGD: lambda s, ps, lr: torch.optim.SGD(
+        ps, lr=lr, momentum=s.momentum, nesterov=s.nesterov, weight_decay=s.weight_decay
+    ),
+    optim.Adam: lambda s, ps, lr: torch.optim.Adam(
+        ps, lr=lr, betas=(s.b1, s.b2), eps=s.eps, weight_decay=s.weight_decay
+    ),
     optim.Rprop: lambda s, ps, lr: torch.optim.Rprop(
         ps, lr=lr, etas=(s.eta_minus, s.eta_plus), step_sizes=(s.step_size_min, s.step_size_max)
     ),
@@ -92,7 +96,11 @@ _TORCH_OPTIMIZERS = {
         ps, lr=lr, alpha=s.alpha, eps=s.eps, momentum=s.momentum, centered=s.centered, weight_decay=s.weight_decay
     ),
     optim.Adagrad: lambda s, ps, lr: torch.optim.Adagrad(
-        ps, lr=lr, lr_decay=s.lr_decay, initial_accumulator_value=s.initial_accumulator_value, eps=s.eps,
+        ps,
+        lr=lr,
+        lr_decay=s.lr_decay,
+        initial_accumulator_value=s.initial_accumulator_value,
+        eps=s.eps,
         weight_decay=s.weight_decay,
     ),
 }
@@ -149,7 +157,9 @@ def _step(module, optimizer, clip) -> None:
     optimizer.step()
 
 
-def train_full_batch(name: str, row: torch.Tensor, X, Y, spec, schedule: schedules._Schedule, rule: StoppingRule) -> ReferenceRun:
+def train_full_batch(
+    name: str, row: torch.Tensor, X, Y, spec, schedule: schedules._Schedule, rule: StoppingRule
+) -> ReferenceRun:
     """Full-batch training of one model, the plain-torch way."""
     module, optimizer, clip, scheduler = _setup(name, row, spec, schedule)
     patience = _Patience(rule)
@@ -171,7 +181,9 @@ def train_full_batch(name: str, row: torch.Tensor, X, Y, spec, schedule: schedul
         epoch += 1
 
 
-def train_minibatch(name, row, X, Y, spec, schedule, rule, *, batch_size: int, orders: list[torch.Tensor] | None) -> ReferenceRun:
+def train_minibatch(
+    name, row, X, Y, spec, schedule, rule, *, batch_size: int, orders: list[torch.Tensor] | None
+) -> ReferenceRun:
     """Mini-batch training of one model; ``orders[e]`` is epoch e's sample order (None: data order)."""
     module, optimizer, clip, scheduler = _setup(name, row, spec, schedule)
     patience = _Patience(rule)
@@ -200,7 +212,13 @@ def train_minibatch(name, row, X, Y, spec, schedule, rule, *, batch_size: int, o
 
 
 def train_one_by_one(
-    model, make_optimizer, params: torch.Tensor, data: Dataset, *, epochs: int, loss_below: float,
+    model,
+    make_optimizer,
+    params: torch.Tensor,
+    data: Dataset,
+    *,
+    epochs: int,
+    loss_below: float,
     grad_norm_below: float,
 ) -> int:
     """The naive benchmark baseline: train each row of ``params`` (B, P) separately; return member-epochs done.

@@ -12,8 +12,15 @@ from harness.engine.trainer import StoppingRule, train
 from harness.evidence.claims import Protocol, Setting, protocol_values
 
 XOR_VALUES = {
-    "widths": (2, 3, 1), "activations": ("sigmoid",), "output_activation": "sigmoid", "optimizer": "sgd",
-    "momentum": 0.7, "lr": 1.0, "max_epochs": 50, "loss_below": 0.0025, "batch_size": 1,
+    "widths": (2, 3, 1),
+    "activations": ("sigmoid",),
+    "output_activation": "sigmoid",
+    "optimizer": "sgd",
+    "momentum": 0.7,
+    "lr": 1.0,
+    "max_epochs": 50,
+    "loss_below": 0.0025,
+    "batch_size": 1,
 }
 
 
@@ -44,16 +51,33 @@ class _XorProtocol(Protocol):
 
 def test_protocol_values_map_onto_the_trainer_once():
     values = protocol_values(_XorProtocol())
-    assert values == {"runs": 1000, "optimizer": "rprop", "eta_plus": 1.3, "lr": 0.1, "max_epochs": 100,
-                      "model": "abs_neuron", "clip_norm": 1.0}
+    assert values == {
+        "runs": 1000,
+        "optimizer": "rprop",
+        "eta_plus": 1.3,
+        "lr": 0.1,
+        "max_epochs": 100,
+        "model": "abs_neuron",
+        "clip_norm": 1.0,
+    }
     args = train_arguments(values, other=("runs",))
     assert args["optimizer"] == optim.chain(optim.clip_by_member_norm(1.0), optim.rprop(eta_plus=1.3))
     assert args["model"] is models.get_model("abs_neuron")
 
 
 def test_schedule_keywords_are_taken_from_the_values():
-    args = train_arguments({"model": "linear_1d", "optimizer": "adam", "lr": 0.1, "max_epochs": 5,
-                            "schedule": "warmup_cosine", "warmup_epochs": 2, "total_epochs": 5, "b1": 0.8})
+    args = train_arguments(
+        {
+            "model": "linear_1d",
+            "optimizer": "adam",
+            "lr": 0.1,
+            "max_epochs": 5,
+            "schedule": "warmup_cosine",
+            "warmup_epochs": 2,
+            "total_epochs": 5,
+            "b1": 0.8,
+        }
+    )
     assert args["schedule"] == schedules.warmup_cosine(0.1, warmup_epochs=2, total_epochs=5)
     assert args["optimizer"] == optim.adam(b1=0.8)
 
@@ -66,7 +90,10 @@ def test_every_optimizer_name_builds_its_default(name):
 
 BAD_VALUES = {
     "unknown-key": (dict(XOR_VALUES, runs=1000), r"unknown trainer settings \['runs'\]"),
-    "other-optimizers-setting": (dict(XOR_VALUES, eta_plus=1.2), r"unknown trainer settings \['eta_plus'\] for optimizer 'sgd'"),
+    "other-optimizers-setting": (
+        dict(XOR_VALUES, eta_plus=1.2),
+        r"unknown trainer settings \['eta_plus'\] for optimizer 'sgd'",
+    ),
     "missing-lr": ({k: v for k, v in XOR_VALUES.items() if k != "lr"}, "missing trainer setting 'lr'"),
     "missing-model": ({k: v for k, v in XOR_VALUES.items() if k != "widths"}, "missing the model"),
     "model-twice": (dict(XOR_VALUES, model="abs_neuron"), "either 'model'"),

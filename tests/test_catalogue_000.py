@@ -19,8 +19,13 @@ def test_every_sweep_claim_retests_a_main_claim_with_a_spec():
 
 def test_headline_claims_have_a_solved_only_twin_with_the_same_quote():
     by_id = {c.id: c for members in cat.FAMILIES.values() for _, c in members}
-    headline = [cid for cid in by_id if cid.startswith(("000.table21_kfold.", "000.linearity."))
-                and not cid.endswith("_solved_only") and not cid.endswith(("_mse", "_mae", ".ranking"))]
+    headline = [
+        cid
+        for cid in by_id
+        if cid.startswith(("000.table21_kfold.", "000.linearity."))
+        and not cid.endswith("_solved_only")
+        and not cid.endswith(("_mse", "_mae", ".ranking"))
+    ]
     assert len(headline) == 14
     for cid in headline:
         twin = by_id[f"{cid}_solved_only"]

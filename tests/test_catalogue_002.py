@@ -29,10 +29,22 @@ def test_mirror_sweep_has_one_entry_per_claim_and_tolerance_never_the_main_one()
 def _study_with_asymmetry(asymmetry):
     n = len(asymmetry)
     zeros = np.zeros(n)
-    outcomes = Outcomes(initial_loss=zeros, initial_accuracy=zeros, final_loss=zeros, final_accuracy=np.ones(n),
-                        success=np.ones(n, bool), converged=np.ones(n, bool), epochs=zeros.astype(int),
-                        reason=zeros.astype(int), outputs=np.zeros((n, 4, 1)), dead_initial=zeros, dead_final=zeros,
-                        mirror=asymmetry <= MIRROR_TOL, asymmetry=asymmetry, distance=zeros)
+    outcomes = Outcomes(
+        initial_loss=zeros,
+        initial_accuracy=zeros,
+        final_loss=zeros,
+        final_accuracy=np.ones(n),
+        success=np.ones(n, bool),
+        converged=np.ones(n, bool),
+        epochs=zeros.astype(int),
+        reason=zeros.astype(int),
+        outputs=np.zeros((n, 4, 1)),
+        dead_initial=zeros,
+        dead_final=zeros,
+        mirror=asymmetry <= MIRROR_TOL,
+        asymmetry=asymmetry,
+        distance=zeros,
+    )
     return SimpleNamespace(arm=lambda name, optimizer=None: SimpleNamespace(outcomes=outcomes))
 
 

@@ -39,8 +39,11 @@ def test_ratio_below_floor_fails():
 BAND = {"pairs": [{"population": "fast", "naive": "slow", "floor": 40.0, "ceiling": 60.0, "measured": 50.0}]}
 
 
-@pytest.mark.parametrize("fast_min, status", [(2.0, "ok"), (2.4, "ok"), (1.7, "ok"), (1.5, "FAIL"), (2.6, "FAIL")],
-                         ids=["centre", "near-floor", "near-ceiling", "above-ceiling", "below-floor"])
+@pytest.mark.parametrize(
+    "fast_min, status",
+    [(2.0, "ok"), (2.4, "ok"), (1.7, "ok"), (1.5, "FAIL"), (2.6, "FAIL")],
+    ids=["centre", "near-floor", "near-ceiling", "above-ceiling", "below-floor"],
+)
 def test_ratio_must_stay_inside_a_band_when_a_ceiling_is_given(fast_min, status):
     (line,) = check_ratios.check(_results(fast_min=fast_min, slow_min=1.0), BAND)  # ratio 100 / fast_min
     assert line.startswith(status) and "ceiling 60x" in line

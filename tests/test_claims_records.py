@@ -179,8 +179,14 @@ def test_claim_seed_sequence_stable_across_processes():
 
     code = "from harness.evidence.claims import claim_seed_sequence as s; print(s(3, '000.x.y').generate_state(2).tolist())"
     env = {**os.environ, "PYTHONHASHSEED": "123"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
-                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert out.stdout.strip() == str(claim_seed_sequence(3, "000.x.y").generate_state(2).tolist())
 
 
@@ -224,14 +230,18 @@ def test_ledger_round_trip_is_canonical(tmp_path):
     "text, message",
     [
         pytest.param("{not json", "is not valid JSON", id="bad_json"),
-        pytest.param('{"schema": 1, "claims": {"002.a.x": {"quick": "maybe"}}}', "unknown verdict 'maybe'", id="unknown_verdict"),
+        pytest.param(
+            '{"schema": 1, "claims": {"002.a.x": {"quick": "maybe"}}}', "unknown verdict 'maybe'", id="unknown_verdict"
+        ),
         pytest.param(
             '{"schema": 1, "claims": {"002.a.x": {"quick": "confirmed"}, "002.a.x": {"quick": "refuted"}}}',
             "duplicate key '002.a.x'",
             id="duplicate_id",
         ),
-        pytest.param('{"schema": 2, "claims": {}}', "expected {\"schema\": 1", id="wrong_schema"),
-        pytest.param('{"schema": 1, "claims": {"nope": {"quick": "refuted"}}}', "malformed claim id 'nope'", id="bad_id"),
+        pytest.param('{"schema": 2, "claims": {}}', 'expected {"schema": 1', id="wrong_schema"),
+        pytest.param(
+            '{"schema": 1, "claims": {"nope": {"quick": "refuted"}}}', "malformed claim id 'nope'", id="bad_id"
+        ),
         pytest.param('{"schema": 1, "claims": {"002.a.x": {"slow": "refuted"}}}', "unknown tier 'slow'", id="bad_tier"),
         pytest.param('{"schema": 1, "claims": {"002.a.x": {"quick": 1}}}', "verdict must be a string", id="non_string"),
         pytest.param('{"schema": 1, "claims": {}, "extra": 1}', "unexpected top-level keys", id="extra_key"),
@@ -264,8 +274,11 @@ def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_pa
     stale.write_text("{partial")
     done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick")
     assert (done.created, done.changed, done.pruned) == (False, True, ())
-    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}, "002.a.gone": {"full": Verdict.REFUTED},
-                                 "002.a.y": {"quick": Verdict.REFUTED}}  # entries it did not measure are kept
+    assert load_ledger(path) == {
+        "002.a.x": {"quick": Verdict.CONFIRMED},
+        "002.a.gone": {"full": Verdict.REFUTED},
+        "002.a.y": {"quick": Verdict.REFUTED},
+    }  # entries it did not measure are kept
     assert not stale.exists()
     done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick", keep_only={"002.a.x", "002.a.y"})
     assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger(path)
@@ -274,8 +287,9 @@ def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_pa
 
 def test_update_ledger_file_prunes_the_tier_entry_of_claims_the_tier_no_longer_runs(tmp_path):
     path = tmp_path / "ledger.json"
-    save_ledger(path, {"002.a.x": {"quick": Verdict.CONFIRMED, "full": Verdict.REFUTED},
-                       "002.a.q": {"quick": Verdict.REFUTED}})
+    save_ledger(
+        path, {"002.a.x": {"quick": Verdict.CONFIRMED, "full": Verdict.REFUTED}, "002.a.q": {"quick": Verdict.REFUTED}}
+    )
     done = update_ledger_file(path, {}, "quick", not_in_tier={"002.a.x", "002.a.q", "002.a.new"})
     assert done.pruned_tier == ("002.a.q", "002.a.x")
     assert load_ledger(path) == {"002.a.x": {"full": Verdict.REFUTED}}  # an entry left empty goes

@@ -47,8 +47,9 @@ def test_no_automatic_compile_outside_the_policy(monkeypatch, overrides):
 
 def test_environment_switch_turns_even_requested_compiles_off(monkeypatch):
     monkeypatch.setenv(compiling.COMPILE_ENV, "0")
-    assert not compiling.should_compile(True, population=1, n_params=3, n_samples=4, updates_per_epoch=1,
-                                        dtype=torch.float64)
+    assert not compiling.should_compile(
+        True, population=1, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float64
+    )
 
 
 def test_fallback_warns_once_and_keeps_using_eager():
@@ -59,7 +60,10 @@ def test_fallback_warns_once_and_keeps_using_eager():
         raise RuntimeError("line one\n" + "noise\n" * 500)
 
     wrapped = compiling.WithFallback(compiled, lambda x: x + 1, "toy")
-    with pytest.warns(compiling.CompileFallbackWarning, match=r"torch.compile failed for toy \(RuntimeError: line one\); running eagerly"):
+    with pytest.warns(
+        compiling.CompileFallbackWarning,
+        match=r"torch.compile failed for toy \(RuntimeError: line one\); running eagerly",
+    ):
         assert wrapped(1) == 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")

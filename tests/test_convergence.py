@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score, roc_auc_score
 
-from harness.studies import convergence as C
 from harness.engine.init import normal
-from harness.studies.convergence.regression import make_model
 from harness.engine.rng import torch_generator
-from harness.seeds import seed_sequence
 from harness.engine.trainer import StopReason
+from harness.seeds import seed_sequence
+from harness.studies import convergence as C
+from harness.studies.convergence.regression import make_model
 
 # Near the calibrated settings, small: 30 traces of at most 38 updates.
 PROTO = C.TraceProtocol(lr=0.09, init_scale=0.3, max_epochs=38, n_traces=30)
@@ -239,8 +239,9 @@ def test_norm_equivalence_holds_on_every_row(rows):
 
 
 def test_markov_restart_reproduces_the_future():
-    result = C.markov_check(C.TraceProtocol(lr=0.09, init_scale=0.3, max_epochs=38, n_traces=12),
-                            seed_seq=seed_sequence(0, "markov"))
+    result = C.markov_check(
+        C.TraceProtocol(lr=0.09, init_scale=0.3, max_epochs=38, n_traces=12), seed_seq=seed_sequence(0, "markov")
+    )
     assert result.n_restarts == 12
     assert result.max_abs_param_diff <= 1e-12
     assert result.max_abs_loss_diff <= 1e-12
@@ -249,8 +250,11 @@ def test_markov_restart_reproduces_the_future():
 
 
 @settings(deadline=None, max_examples=15)
-@given(init=st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3),
-       lr=st.sampled_from([0.05, 0.09, 0.2, 0.45]), frac=st.floats(0.0, 1.0))
+@given(
+    init=st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=3, max_size=3),
+    lr=st.sampled_from([0.05, 0.09, 0.2, 0.45]),
+    frac=st.floats(0.0, 1.0),
+)
 def test_two_traces_through_the_same_state_share_their_future(init, lr, frac):
     # Source 001, 1.2 (Markov property): a trace started at a recorded state of another trace
     # follows the rest of that trace exactly, with the same stop epoch and reason.
@@ -267,10 +271,20 @@ def test_two_traces_through_the_same_state_share_their_future(init, lr, frac):
 def test_smart_init_returns_arrays_of_the_right_sizes():
     res = C.smart_init_experiment(PROTO, n_candidates=50, keep_fraction=0.2, seed_seq=seed_sequence(0, "smart"))
     k = 10
-    for name in ("selected_epochs", "control_epochs", "selected_reasons", "control_reasons", "selected_converged",
-                 "selected_solved", "control_converged", "selected_minus_control_median",
-                 "selected_faster_than_control_median", "selected_initial_loss", "control_initial_loss",
-                 "selected_index"):
+    for name in (
+        "selected_epochs",
+        "control_epochs",
+        "selected_reasons",
+        "control_reasons",
+        "selected_converged",
+        "selected_solved",
+        "control_converged",
+        "selected_minus_control_median",
+        "selected_faster_than_control_median",
+        "selected_initial_loss",
+        "control_initial_loss",
+        "selected_index",
+    ):
         assert getattr(res, name).shape == (k,), name
     assert res.pool_epochs.shape == res.pool_initial_loss.shape == (50,)
     rest = np.setdiff1d(np.arange(50), res.selected_index)
@@ -345,7 +359,7 @@ def test_bootstrap_r2_replicates_equal_r2_of_the_drawn_units():
     groups = np.array([0, 0, 1, 1, 2, 2])
     reps = C.bootstrap_r2_replicates(y, pred, groups=groups, n_resamples=5, rng=np.random.default_rng(7))
     draws = np.random.default_rng(7).integers(0, 3, size=(5, 3))  # the same stream: units drawn
-    for r, units in zip(reps, draws):
+    for r, units in zip(reps, draws, strict=True):
         idx = np.concatenate([np.flatnonzero(groups == u) for u in units])
         assert r == pytest.approx(r2_score(y[idx], pred[idx]), rel=1e-12) or (np.isnan(r) and np.ptp(y[idx]) == 0)
     rows_reps = C.bootstrap_r2_replicates(y, y, n_resamples=4, rng=np.random.default_rng(0))

@@ -53,11 +53,14 @@ def test_fold_r2_sd_statistic_equals_the_sd_of_fold_r2():
     assert statistic(sums) == pytest.approx(np.std(fold_r2, ddof=1), rel=1e-10)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(preds=[]), "prediction"),
-    (dict(test_fold=np.zeros(60, dtype=int)), "together"),
-    (dict(test_fold=np.full(60, 5), n_splits=3), "fold indices"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(preds=[]), "prediction"),
+        (dict(test_fold=np.zeros(60, dtype=int)), "together"),
+        (dict(test_fold=np.full(60, 5), n_splits=3), "fold indices"),
+    ],
+)
 def test_trace_sums_bad_input_raises(kwargs, match):
     y, trace, a, _, _ = _toy(3)
     args = dict(preds=[a]) | kwargs

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from harness.evidence import plugin
-from harness.evidence.options import Options
 from harness.evidence import stats as S
 from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.options import Options
 from harness.evidence.reports import claims_json, claims_markdown, make_record
 
 SRC = "000_831d548a2327460f.txt"
@@ -27,8 +27,17 @@ class P(Protocol):
 
 
 def _claim(name: str, test: str, n: int, family: str | None = None) -> Claim:
-    return Claim(id=f"000.toy.{name}", source=SRC, statement=f"toy {name}", reported={"r2": 0.9666},
-                 protocol=P(), test=test, alpha=0.05, n=n, family=family)
+    return Claim(
+        id=f"000.toy.{name}",
+        source=SRC,
+        statement=f"toy {name}",
+        reported={"r2": 0.9666},
+        protocol=P(),
+        test=test,
+        alpha=0.05,
+        n=n,
+        family=family,
+    )
 
 
 def _records() -> list[dict]:
@@ -37,10 +46,12 @@ def _records() -> list[dict]:
     always = _claim("always", "always", 50)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gc, "collect", lambda *a, **k: 0)
-        ev_narrow, = S.holm([S.mean_equals(folds, 0.9666, margin=0.005)], alpha=0.05, family="000.toy")
+        (ev_narrow,) = S.holm([S.mean_equals(folds, 0.9666, margin=0.005)], alpha=0.05, family="000.toy")
     ev_always = S.always(50, 50)
-    return [make_record(c, e, tier="quick", master_seed=0, expected=None, duration_s=0.1)
-            for c, e in ((narrow, ev_narrow), (always, ev_always))]
+    return [
+        make_record(c, e, tier="quick", master_seed=0, expected=None, duration_s=0.1)
+        for c, e in ((narrow, ev_narrow), (always, ev_always))
+    ]
 
 
 def test_claims_json_carries_family_p_confirm_mde_confirm_and_flag():
@@ -64,9 +75,17 @@ def test_claims_markdown_names_both_p_value_columns_and_flags_unconfirmable_clai
 
 
 def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
-    options = Options(tier="quick", master_seed=0, seeds=None, update=False, threshold=0.8,
-                      ledger_path=tmp_path / "ledger.json", sources_dir=tmp_path, manifest_path=tmp_path / "sources.json",
-                      report_dir=tmp_path)
+    options = Options(
+        tier="quick",
+        master_seed=0,
+        seeds=None,
+        update=False,
+        threshold=0.8,
+        ledger_path=tmp_path / "ledger.json",
+        sources_dir=tmp_path,
+        manifest_path=tmp_path / "sources.json",
+        report_dir=tmp_path,
+    )
     state = plugin._State(options=options, sources=None, is_worker=False)
     plugin._summarise(state, _records(), {}, None, [f"report: {tmp_path / 'claims.json'}"])
     line = next(s for s in state.summary if s.startswith("cannot confirm at this n"))

@@ -21,16 +21,15 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
-
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
 import matplotlib.pyplot  # noqa: E402, F401
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from harness.engine import optim, schedules  # noqa: E402
-from harness.engine.data import centered_xor  # noqa: E402
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
+from harness.engine.data import centered_xor  # noqa: E402
 from harness.engine.trainer import StoppingRule, train  # noqa: E402
 from harness.evidence import stats  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
@@ -103,7 +102,7 @@ def test_b(claims_verdict):
 
 # Loaded only by subprocess runs of the interrupted-writing tests: CLAIMS_TEST_FAULT names the
 # point where the writer is killed (SIGKILL) or interrupted (KeyboardInterrupt, i.e. Ctrl-C).
-FAULT_CONFTEST = '''
+FAULT_CONFTEST = """
 import os
 import signal
 
@@ -128,7 +127,7 @@ if FAULT.endswith("mid-set"):  # after the first file of the new report set
     files._write_tree = _first_file_then_die
 elif FAULT == "kill-after-swap":  # the new set is current; old sets and temp files not yet removed
     files._remove_old = lambda *args, **kwargs: _die()
-'''
+"""
 
 LEDGER_AB = {"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}}
 
@@ -173,8 +172,14 @@ def command(*args) -> list[str]:
 
 def run_subprocess(pytester, *args, env=None):
     """Run pytest in a child process (faults that kill it); return (exit code, output)."""
-    proc = subprocess.run(command(*args), cwd=pytester.path, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        command(*args),
+        cwd=pytester.path,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -205,17 +210,29 @@ def leftovers(root: Path) -> list[str]:
 
 
 def test_concurrent_updates_keep_both_changes_and_one_whole_report(project):
-    ledger_path(project).write_text(ledger_text({"002.toy.a": {"quick": "refuted"}, "002.toy.b": {"quick": "confirmed"}}))
+    ledger_path(project).write_text(
+        ledger_text({"002.toy.a": {"quick": "refuted"}, "002.toy.b": {"quick": "confirmed"}})
+    )
     env = {**os.environ, "CLAIMS_TEST_BARRIER": "1"}
     # Both runs read the ledger at session start, then wait in their test until the other has started.
-    procs = [subprocess.Popen(command("--claims-update", "-k", name), cwd=project.path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for name in ("test_a", "test_b")]
+    procs = [
+        subprocess.Popen(
+            command("--claims-update", "-k", name),
+            cwd=project.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("test_a", "test_b")
+    ]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert all("ledger updated" in out for out in outputs), outputs
     assert json.loads(ledger_path(project).read_text())["claims"] == {
-        "002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}}  # neither update lost
+        "002.toy.a": {"quick": "confirmed"},
+        "002.toy.b": {"quick": "refuted"},
+    }  # neither update lost
     _seed, ids, _figures = report_set(project.path)
     assert ids in (["002.toy.a"], ["002.toy.b"])  # the last run's whole set, not a mix
     assert leftovers(project.path) == []
@@ -266,8 +283,14 @@ def test_report_dir_that_is_a_file_fails_clearly_and_the_ledger_is_still_updated
     (project.path / "not_a_dir").write_text("")
     result = run(project, "--claims-update", "--claims-report", "not_a_dir/reports")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*= claims summary =*", f"{SOURCE}*2", "report NOT written to *not_a_dir/reports: *",
-                                 "ledger updated: *ledger.json"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= claims summary =*",
+            f"{SOURCE}*2",
+            "report NOT written to *not_a_dir/reports: *",
+            "ledger updated: *ledger.json",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
     assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
 
@@ -277,8 +300,13 @@ def test_unlockable_ledger_fails_clearly_and_the_report_is_still_written(project
     (project.path / "claims" / ".ledger.json.lock").mkdir()  # the lock file cannot be created, as root too
     result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*= claims summary =*", "report: *claims.json*",
-                                 "ledger NOT updated: *Is a directory*(the ledger file is untouched)"])
+    result.stdout.fnmatch_lines(
+        [
+            "*= claims summary =*",
+            "report: *claims.json*",
+            "ledger NOT updated: *Is a directory*(the ledger file is untouched)",
+        ]
+    )
     assert json.loads(ledger_path(project).read_text())["claims"] == {}
     assert report_set(project.path)[1] == ["002.toy.a", "002.toy.b"]
 
@@ -288,8 +316,9 @@ def test_both_targets_failing_give_one_line_each(project):
     (project.path / "claims" / ".ledger.json.lock").mkdir()
     result = run(project, "--claims-update", "--claims-report", "not_a_dir/r")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*= claims summary =*", "changed verdicts*", "report NOT written to *",
-                                 "ledger NOT updated: *"])
+    result.stdout.fnmatch_lines(
+        ["*= claims summary =*", "changed verdicts*", "report NOT written to *", "ledger NOT updated: *"]
+    )
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into read-only directories")
@@ -314,8 +343,12 @@ def test_read_only_targets_fail_clearly(project):
 def test_missing_named_ledger_stops_the_run_naming_the_path(project):
     result = run(project, "--claims-ledger", "claims/ledgr.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: claims ledger '*claims/ledgr.json' not found; check --claims-ledger, or pass "
-                                 "--claims-update to create it"])
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: claims ledger '*claims/ledgr.json' not found; check --claims-ledger, or pass "
+            "--claims-update to create it"
+        ]
+    )
     assert not (project.path / "claims" / "ledgr.json").exists()
     assert not (project.path / "reports").exists()
 
@@ -324,8 +357,12 @@ def test_missing_ledger_is_created_only_by_update_and_said(project):
     ledger_path(project).unlink()
     result = run(project)
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*has no 'quick' verdict in the ledger file, which does not exist: *ledger.json*",
-                                 "ledger not found: *ledger.json; check --claims-ledger, or rerun with --claims-update*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*has no 'quick' verdict in the ledger file, which does not exist: *ledger.json*",
+            "ledger not found: *ledger.json; check --claims-ledger, or rerun with --claims-update*",
+        ]
+    )
     assert not ledger_path(project).exists()
     result = run(project, "--claims-update")
     result.assert_outcomes(passed=2)
@@ -345,36 +382,51 @@ def test_stale_ledger_entries_are_warned_and_pruned(project):
 
     result = run(project, "--claims-update", "--claims-prune", "-k", "test_a")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["ledger updated: *", "ledger pruned: 1 entries of claims that no longer exist: 002.toy.gone"])
+    result.stdout.fnmatch_lines(
+        ["ledger updated: *", "ledger pruned: 1 entries of claims that no longer exist: 002.toy.gone"]
+    )
     assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
 
 
 def test_entries_of_a_tier_a_claim_no_longer_runs_in_are_warned_and_pruned(project):
     """Claim b moved to the full tier only: its quick verdict is never read again, so it is stale."""
     module = project.path / "claims" / "test_toy.py"
-    module.write_text(module.read_text().replace("@claim_test(B)", "@pytest.mark.full\n@claim_test(B)")
-                      .replace("import time", "import time\n\nimport pytest", 1))
-    warning = ("stale 'quick' ledger entries (claims that no longer run in that tier): 1: 002.toy.b; "
-               "remove them with --claims-update --claims-prune")
+    module.write_text(
+        module.read_text()
+        .replace("@claim_test(B)", "@pytest.mark.full\n@claim_test(B)")
+        .replace("import time", "import time\n\nimport pytest", 1)
+    )
+    warning = (
+        "stale 'quick' ledger entries (claims that no longer run in that tier): 1: 002.toy.b; "
+        "remove them with --claims-update --claims-prune"
+    )
     result = run(project)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([warning])
 
     result = run(project, "--claims-update", "--claims-prune")
-    result.stdout.fnmatch_lines(["ledger pruned: the 'quick' verdict of 1 claims that no longer run in that tier: 002.toy.b"])
+    result.stdout.fnmatch_lines(
+        ["ledger pruned: the 'quick' verdict of 1 claims that no longer run in that tier: 002.toy.b"]
+    )
     assert json.loads(ledger_path(project).read_text())["claims"] == {"002.toy.a": {"quick": "confirmed"}}
     run(project, "--claims-tier", "full", "--claims-update", "--claims-prune").assert_outcomes(passed=2)
     assert json.loads(ledger_path(project).read_text())["claims"] == {
-        "002.toy.a": {"quick": "confirmed", "full": "confirmed"}, "002.toy.b": {"full": "refuted"}}
+        "002.toy.a": {"quick": "confirmed", "full": "confirmed"},
+        "002.toy.b": {"full": "refuted"},
+    }
 
 
 @pytest.mark.parametrize(
     "args, reason",
     [
-        pytest.param(["claims/test_toy.py"], "the argument 'claims/test_toy.py' selects a file or a node id*",
-                     id="file-argument"),
-        pytest.param(["claims", "--ignore", "claims/test_other.py"], "--ignore/--ignore-glob skipped part of the tree",
-                     id="ignore"),
+        pytest.param(
+            ["claims/test_toy.py"], "the argument 'claims/test_toy.py' selects a file or a node id*", id="file-argument"
+        ),
+        pytest.param(
+            ["claims", "--ignore", "claims/test_other.py"],
+            "--ignore/--ignore-glob skipped part of the tree",
+            id="ignore",
+        ),
     ],
 )
 def test_stale_entries_are_not_judged_from_a_narrowed_collection(project, args, reason):
@@ -416,7 +468,9 @@ def test_zero_selected_claims_replace_the_report_with_one_saying_nothing_ran(pro
     assert report_set(project.path)[2] == ["002.toy.a.curve.png"]
     result = run(project, "-k", "no_such_test")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    result.stdout.fnmatch_lines(["no claim test ran: the selection (claims) left none in the quick tier; the report says so"])
+    result.stdout.fnmatch_lines(
+        ["no claim test ran: the selection (claims) left none in the quick tier; the report says so"]
+    )
     doc = json.loads((project.path / "reports" / "claims.json").read_text())
     assert doc["claims"] == []
     assert doc["selection"] == {"args": ["claims"], "keyword": "no_such_test", "markexpr": None, "collected": 2}
@@ -452,8 +506,15 @@ def test_seed_range_is_bounded_before_collection(project):
 def test_compile_off_validates_compile_requests_like_compile_on(monkeypatch):
     monkeypatch.setenv(COMPILE_ENV, "0")
     with pytest.raises(ValueError, match="float32/float64 only"):
-        train("abs_neuron", torch.zeros(2, 3, dtype=torch.float16), centered_xor(dtype=torch.float16), optim.sgd(),
-              schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=1), compile=True)
+        train(
+            "abs_neuron",
+            torch.zeros(2, 3, dtype=torch.float16),
+            centered_xor(dtype=torch.float16),
+            optim.sgd(),
+            schedule=schedules.constant(0.1),
+            stopping=StoppingRule(max_epochs=1),
+            compile=True,
+        )
 
 
 @pytest.mark.parametrize("eps", [0.0, -1e-8])
@@ -464,8 +525,16 @@ def test_adam_rejects_non_positive_eps(eps):
 
 def test_evidence_rejects_nan_p_value():
     with pytest.raises(ValueError, match="p_value must lie in"):
-        Evidence(verdict=Verdict.REFUTED, estimate=0.0, ci=None, p_value=float("nan"), effect_size=None, n=1,
-                 alpha=0.05, test="t")
+        Evidence(
+            verdict=Verdict.REFUTED,
+            estimate=0.0,
+            ci=None,
+            p_value=float("nan"),
+            effect_size=None,
+            n=1,
+            alpha=0.05,
+            test="t",
+        )
 
 
 @pytest.mark.parametrize(

@@ -73,8 +73,10 @@ def test_l1_is_exactly_the_sum_of_parameter_wise_distances():
     X, names = F.extract_features(CURRENT, FINAL)
     col = {n: X[:, i] for i, n in enumerate(names)}
     np.testing.assert_allclose(
-        col["l1_distance"], col["absdiff_p0"] + col["absdiff_p1"] + col["absdiff_p2"],
-        rtol=0, atol=1e-12,
+        col["l1_distance"],
+        col["absdiff_p0"] + col["absdiff_p1"] + col["absdiff_p2"],
+        rtol=0,
+        atol=1e-12,
     )
 
 
@@ -146,12 +148,8 @@ def test_rows_from_trajectory_without_final_state():
     np.testing.assert_array_equal(rows["trace_id"], [0, 0, 1, 1, 1])
     np.testing.assert_array_equal(rows["epoch"], [0, 1, 0, 1, 2])
     np.testing.assert_array_equal(rows["epochs_remaining"], [2, 1, 3, 2, 1])
-    np.testing.assert_array_equal(
-        rows["current"], [[0, 0, 1], [10, -1, 1], [1, 0, 1], [11, -1, 1], [21, -2, 1]]
-    )
-    np.testing.assert_array_equal(
-        rows["final"], [[20, -2, 1], [20, -2, 1], [31, -3, 1], [31, -3, 1], [31, -3, 1]]
-    )
+    np.testing.assert_array_equal(rows["current"], [[0, 0, 1], [10, -1, 1], [1, 0, 1], [11, -1, 1], [21, -2, 1]])
+    np.testing.assert_array_equal(rows["final"], [[20, -2, 1], [20, -2, 1], [31, -3, 1], [31, -3, 1], [31, -3, 1]])
 
 
 def test_rows_from_trajectory_with_final_state_adds_one_row_per_trace():

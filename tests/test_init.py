@@ -45,8 +45,15 @@ def _xor_setup():
 
 def test_rejection_sample_only_accepts_below_threshold():
     model, dataset, propose = _xor_setup()
-    sample = init.rejection_sample(model, dataset, population=300, propose=propose, accept=lambda loss: loss < 0.3,
-                                   generator=torch.Generator().manual_seed(0), chunk=256)
+    sample = init.rejection_sample(
+        model,
+        dataset,
+        population=300,
+        propose=propose,
+        accept=lambda loss: loss < 0.3,
+        generator=torch.Generator().manual_seed(0),
+        chunk=256,
+    )
     assert sample.params.shape == (300, 6)
     assert (losses.mse(model, sample.params, *dataset) < 0.3).all()
     assert int(sample.proposals_per_member.sum()) == sample.total_proposals
@@ -56,19 +63,37 @@ def test_proposal_counts_are_geometric_in_the_acceptance_rate():
     model, dataset, propose = _xor_setup()
     reference = losses.mse(model, propose(200000, torch.Generator().manual_seed(9)), *dataset)
     threshold = float(reference.quantile(0.25))
-    sample = init.rejection_sample(model, dataset, population=2000, propose=propose, accept=lambda loss: loss < threshold,
-                                   generator=torch.Generator().manual_seed(1), chunk=1024)
+    sample = init.rejection_sample(
+        model,
+        dataset,
+        population=2000,
+        propose=propose,
+        accept=lambda loss: loss < threshold,
+        generator=torch.Generator().manual_seed(1),
+        chunk=1024,
+    )
     counts = sample.proposals_per_member.numpy()
     # Mean of Geometric(0.25) is 4; the sample mean of 2000 draws has sd sqrt(0.75)/0.25/sqrt(2000) ~ 0.08.
     assert counts.mean() == pytest.approx(4.0, abs=0.35)
-    assert stats.chisquare(
-        [int((counts == k).sum()) for k in (1, 2, 3)] + [int((counts > 3).sum())],
-        [2000 * p for p in (0.25, 0.1875, 0.140625, 0.421875)],
-    ).pvalue > 1e-4
+    assert (
+        stats.chisquare(
+            [int((counts == k).sum()) for k in (1, 2, 3)] + [int((counts > 3).sum())],
+            [2000 * p for p in (0.25, 0.1875, 0.140625, 0.421875)],
+        ).pvalue
+        > 1e-4
+    )
 
 
 def test_impossible_acceptance_raises_clear_error():
     model, dataset, propose = _xor_setup()
     with pytest.raises(ValueError, match="acceptance region is too small"):
-        init.rejection_sample(model, dataset, population=1, propose=propose, accept=lambda loss: loss < 0,
-                              generator=torch.Generator(), chunk=100, max_proposals=1000)
+        init.rejection_sample(
+            model,
+            dataset,
+            population=1,
+            propose=propose,
+            accept=lambda loss: loss < 0,
+            generator=torch.Generator(),
+            chunk=100,
+            max_proposals=1000,
+        )

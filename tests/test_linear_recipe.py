@@ -12,7 +12,14 @@ import torch
 
 from harness.studies.linear_recipe import calibration, timing
 from harness.studies.linear_recipe.recipe import (
-    BASELINE, METHOD_CHANGES, RECIPE, DataSettings, ablation_rows, draw_data, torch_default_init, xavier_init,
+    BASELINE,
+    METHOD_CHANGES,
+    RECIPE,
+    DataSettings,
+    ablation_rows,
+    draw_data,
+    torch_default_init,
+    xavier_init,
 )
 from harness.studies.linear_recipe.study import Arm, LinearStudy, main_arms, member_settings
 
@@ -37,9 +44,17 @@ def test_schedule_is_the_documents_code(label, config):
 def test_ablation_rows_are_cumulative_from_baseline_to_recipe():
     rows = ablation_rows()
     assert len(rows) == 11 and rows[0][1] == BASELINE and rows[-1][1] == RECIPE
-    assert (RECIPE.lr, RECIPE.epochs, RECIPE.warmup, RECIPE.decay_epochs, RECIPE.shuffle, RECIPE.patience,
-            RECIPE.min_improvement, RECIPE.clip) == (0.01, 100, 10, 100, False, 20, 1e-7, 1.0)
-    for (_, before), (_, after), (_, change) in zip(rows, rows[1:], METHOD_CHANGES[1:]):
+    assert (
+        RECIPE.lr,
+        RECIPE.epochs,
+        RECIPE.warmup,
+        RECIPE.decay_epochs,
+        RECIPE.shuffle,
+        RECIPE.patience,
+        RECIPE.min_improvement,
+        RECIPE.clip,
+    ) == (0.01, 100, 10, 100, False, 20, 1e-7, 1.0)
+    for (_, _before), (_, after), (_, change) in zip(rows[:-1], rows[1:], METHOD_CHANGES[1:], strict=True):
         assert all(getattr(after, k) == v for k, v in change.items())
 
 
@@ -93,6 +108,7 @@ def test_arm_results_report_errors_and_reductions(small_study):
 def test_chunked_runs_equal_one_run(small_study, monkeypatch):
     study, res = small_study
     from harness.studies.linear_recipe import study as study_module
+
     monkeypatch.setattr(study_module, "MAX_MEMBERS_PER_RUN", 6)  # one arm per run
     fresh = LinearStudy(1, "quick", study.data, seeds=6)
     split = fresh.run_arms({"base": Arm(BASELINE, record=True), "recipe": Arm(RECIPE)})
@@ -141,6 +157,7 @@ def _normalise(text: str) -> str:
 @pytest.mark.skipif(not SOURCE.exists(), reason="source document not available")
 def test_every_statement_quotes_the_document():
     from claims.s003_linear_recipe.catalogue import SPECS
+
     doc = _normalise(SOURCE.read_text(encoding="utf-8"))
     for spec in SPECS:
         position = 0
@@ -153,6 +170,7 @@ def test_every_statement_quotes_the_document():
 def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
     from claims.s003_linear_recipe.evidence import figure_evidence
     from harness.evidence.verdicts import Verdict
+
     # Every seed within the margin is "no counter-example" for ``always``, which without a stated
     # tolerance cannot confirm (issue 10, item 4).
     assert figure_evidence(np.full(5, 1.0), 1.02, 0.05).verdict is Verdict.INCONCLUSIVE
@@ -164,6 +182,7 @@ def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
 
 def test_gradient_norm_statistics_ignore_steps_after_a_stop():
     from claims.s003_linear_recipe.evidence import _norm_stat
+
     norms = np.array([[0.5, 2.0], [1.5, np.nan], [3.0, np.nan], [0.2, np.nan]])  # (steps, K)
     np.testing.assert_allclose(_norm_stat(norms, "mean"), [1.3, 2.0])
     np.testing.assert_allclose(_norm_stat(norms, "clipped_fraction"), [0.5, 1.0])

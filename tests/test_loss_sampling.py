@@ -29,8 +29,15 @@ def _propose(n, g):
 
 
 def _sample(threshold, *, seed=0, population=400, **kw):
-    return init.sample_until(MODEL, XOR, population=population, propose=_propose, accept=lambda loss: loss < threshold,
-                             generator=torch.Generator().manual_seed(seed), **kw)
+    return init.sample_until(
+        MODEL,
+        XOR,
+        population=population,
+        propose=_propose,
+        accept=lambda loss: loss < threshold,
+        generator=torch.Generator().manual_seed(seed),
+        **kw,
+    )
 
 
 def test_sample_until_accepts_only_below_threshold():
@@ -86,9 +93,16 @@ def test_memberwise_optimizer_matches_separate_training():
     p = init.per_param_uniform(6, [0.7071] * 6, generator=torch.Generator().manual_seed(3)).double()
     rule = StoppingRule(max_epochs=30)
     which, lrs = (0, 0, 0, 1, 1, 1), (0.01, 0.05, 0.01, 0.1, 0.2, 0.1)
-    mixed = train(MODEL, p, XOR, MemberwiseOptimizer((adam(), sgd()), which, lrs), schedule=Constant(1.0), stopping=rule,
-                  compile=False)
-    for b, (w, lr) in enumerate(zip(which, lrs)):
+    mixed = train(
+        MODEL,
+        p,
+        XOR,
+        MemberwiseOptimizer((adam(), sgd()), which, lrs),
+        schedule=Constant(1.0),
+        stopping=rule,
+        compile=False,
+    )
+    for b, (w, lr) in enumerate(zip(which, lrs, strict=True)):
         alone = train(MODEL, p[b : b + 1], XOR, (adam(), sgd())[w], schedule=Constant(lr), stopping=rule, compile=False)
         assert torch.allclose(mixed.params[b], alone.params[0], rtol=1e-10, atol=1e-12)
 
@@ -191,8 +205,11 @@ def test_settle_reads_stops_off_a_trajectory():
 
 def test_choose_training_prefers_the_closest_grid_point_and_ignores_nan():
     target = cal.CONTROL_TARGETS["mlp_2_2_2"]
-    table = {(0.1, 0.01, 600): {**target, "p10": 820.0}, (0.2, 0.01, 600): dict(target),
-             (0.3, 0.01, 600): {**target, "p10": float("nan")}}
+    table = {
+        (0.1, 0.01, 600): {**target, "p10": 820.0},
+        (0.2, 0.01, 600): dict(target),
+        (0.3, 0.01, 600): {**target, "p10": float("nan")},
+    }
     assert cal.choose_training("mlp_2_2_2", table) == (0.2, 0.01, 600)
 
 

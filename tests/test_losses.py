@@ -26,7 +26,9 @@ def test_member_mse_matches_module(name, population, seed):
 def test_unrolled_loss_equals_broadcast_loss(name, seed):
     model = models.get_model(name)
     X, Y = MODEL_DATA[name](dtype=torch.float64)
-    columns = torch.randn(model.n_params, 3, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).unbind(0)
+    columns = torch.randn(model.n_params, 3, generator=torch.Generator().manual_seed(seed), dtype=torch.float64).unbind(
+        0
+    )
     broadcast = losses.member_mse(model, columns, X, Y)
     unrolled = losses.member_mse(model, columns, X, Y, unroll=True)
     assert_close(unrolled, broadcast, rtol=1e-12, atol=1e-14)

@@ -1,5 +1,7 @@
 """Batched forward functions equal the per-model ``nn.Module`` references; bad input is rejected."""
 
+from itertools import pairwise
+
 import pytest
 import torch
 from hypothesis import assume, given, settings
@@ -13,7 +15,9 @@ MODEL_DATA = {
     "abs_neuron": data.centered_xor,
     "relu_pair": data.centered_xor,
     "mlp_2_2_2": data.one_hot_xor,
-    "linear_1d": lambda dtype: data.linear_regression(7, noise=0.1, generator=torch.Generator().manual_seed(1), dtype=dtype),
+    "linear_1d": lambda dtype: data.linear_regression(
+        7, noise=0.1, generator=torch.Generator().manual_seed(1), dtype=dtype
+    ),
 }
 PARAM_COUNTS = {"abs_neuron": 3, "relu_pair": 6, "mlp_2_2_2": 12, "linear_1d": 2}
 
@@ -82,7 +86,7 @@ ACTIVATION_NAMES = sorted(models.ACTIVATIONS)
 def small_mlps(draw, max_params: int = 50):
     """A random small MLP (1-3 layers, widths 1-5) with at most ``max_params`` parameters."""
     widths = draw(st.lists(st.integers(1, 5), min_size=2, max_size=4))
-    n_params = sum(a * b + b for a, b in zip(widths, widths[1:]))
+    n_params = sum(a * b + b for a, b in pairwise(widths))
     # Larger networks are valid but slower to check; the property is the same.
     assume(n_params <= max_params)
     hidden = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=len(widths) - 2, max_size=len(widths) - 2))
@@ -106,8 +110,11 @@ def test_mlp_parameter_order_is_the_sequential_state_dict_order(model):
     module = reference_module(model, torch.arange(model.n_params, dtype=torch.float64))
     flat = torch.cat([tensor.flatten() for tensor in module.state_dict().values()])
     assert torch.equal(flat, torch.arange(model.n_params, dtype=torch.float64))
-    keys = [f"{key}[{','.join(map(str, index))}]" for key, tensor in module.state_dict().items()
-            for index in torch.cartesian_prod(*[torch.arange(s) for s in tensor.shape]).reshape(tensor.numel(), -1).tolist()]
+    keys = [
+        f"{key}[{','.join(map(str, index))}]"
+        for key, tensor in module.state_dict().items()
+        for index in torch.cartesian_prod(*[torch.arange(s) for s in tensor.shape]).reshape(tensor.numel(), -1).tolist()
+    ]
     assert list(model.param_names) == keys
 
 

@@ -33,7 +33,7 @@ def _assert_batched_steps_match_torch(spec, population, width, steps, lr, seed, 
     for grad in grads:
         grad_tree = tuple(grad.t().unbind(0)) if as_columns else (grad,)
         updates, state = spec.update(grad_tree, state, tree, torch.tensor(lr, dtype=torch.float64))
-        tree = tuple(p + u for p, u in zip(tree, updates))
+        tree = tuple(p + u for p, u in zip(tree, updates, strict=True))
     ours = torch.stack(tree, dim=1) if as_columns else tree[0]
     expected = torch.stack([_torch_steps(spec, params[b], [g[b] for g in grads], lr) for b in range(population)])
     assert_close(ours, expected, rtol=1e-10, atol=1e-12)
@@ -55,8 +55,13 @@ def test_optimizer_steps_match_torch_optim(name, population, width, steps, lr, s
 
 @pytest.mark.parametrize("name", ["rprop", "rprop-narrow", "rmsprop-centered-momentum-wd", "adagrad-decay-wd"])
 @settings(deadline=None, max_examples=30)
-@given(population=st.integers(1, 5), width=st.integers(1, 6), steps=st.integers(1, 8), lr=st.floats(1e-3, 1.0),
-       seed=st.integers(0, 2**31))
+@given(
+    population=st.integers(1, 5),
+    width=st.integers(1, 6),
+    steps=st.integers(1, 8),
+    lr=st.floats(1e-3, 1.0),
+    seed=st.integers(0, 2**31),
+)
 def test_batched_step_matches_torch_per_member(name, population, width, steps, lr, seed):
     """Each new optimizer on its own (not only sampled among all): B members == B torch.optim runs."""
     _assert_batched_steps_match_torch(OPTIMIZERS[name], population, width, steps, lr, seed, as_columns=True)
@@ -77,7 +82,7 @@ def test_update_does_not_mutate_inputs():
     state = spec.init(params)
     snapshot = [t.clone() for t in (*params, *grads)]
     spec.update(grads, state, params, 0.1)
-    assert all(torch.equal(a, b) for a, b in zip(snapshot, (*params, *grads)))
+    assert all(torch.equal(a, b) for a, b in zip(snapshot, (*params, *grads), strict=True))
 
 
 def test_adam_state_leaves_are_distinct_tensors():
@@ -117,9 +122,20 @@ def test_member_sq_norm_sums_over_leaves_and_trailing_dims():
         (lambda: optim.adagrad(initial_accumulator_value=-0.1), "initial_accumulator_value must be"),
     ],
     ids=[
-        "nan-momentum", "negative-momentum", "nesterov-without-momentum", "beta-one", "inf-eps", "zero-clip",
-        "empty-chain", "rprop-eta-minus-one", "rprop-eta-plus-one", "rprop-sizes-inverted", "rmsprop-alpha",
-        "rmsprop-negative-momentum", "adagrad-nan-decay", "adagrad-negative-accumulator",
+        "nan-momentum",
+        "negative-momentum",
+        "nesterov-without-momentum",
+        "beta-one",
+        "inf-eps",
+        "zero-clip",
+        "empty-chain",
+        "rprop-eta-minus-one",
+        "rprop-eta-plus-one",
+        "rprop-sizes-inverted",
+        "rmsprop-alpha",
+        "rmsprop-negative-momentum",
+        "adagrad-nan-decay",
+        "adagrad-negative-accumulator",
     ],
 )
 def test_bad_hyperparameters_raise(factory, message):

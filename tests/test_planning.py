@@ -85,15 +85,33 @@ def test_a_claim_that_fixes_its_n_is_never_asked_to_raise_it():
         pytest.param(stats.rate_at_least(35, 50, 0.58), 0.058, "10% of the claimed boundary", id="rate-at-least"),
         pytest.param(stats.rate_at_most(5, 50, 0.2), 0.02, "10% of the claimed boundary", id="rate-at-most"),
         pytest.param(stats.rate_equals(29, 50, 0.58, margin=0.1), 0.1, "half the claimed interval", id="rate-equals"),
-        pytest.param(stats.mean_equals(_normal(20, 1.0, 1.0), 1.0, margin=0.3), 0.3, "half the claimed interval",
-                     id="mean-equals"),
-        pytest.param(stats.metric_exceeds(_normal(20, 2.0, 1.0), 1.5), 0.15, "10% of the claimed boundary",
-                     id="metric-threshold"),
-        pytest.param(stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
-                     0.1, "10% of the claimed boundary", id="median-ratio-below-1"),
-        pytest.param(stats.rates_differ(30, 50, 20, 50, direction="greater"), 0.02, "10% of |estimate| (data-dependent: the claim declares no resolution)", id="difference-from-0"),
-        pytest.param(stats.rate_at_least(18, 18, 0.99), 0.005, "half the distance from the claimed boundary to the end of "
-                     "its range", id="rate-near-1"),
+        pytest.param(
+            stats.mean_equals(_normal(20, 1.0, 1.0), 1.0, margin=0.3),
+            0.3,
+            "half the claimed interval",
+            id="mean-equals",
+        ),
+        pytest.param(
+            stats.metric_exceeds(_normal(20, 2.0, 1.0), 1.5), 0.15, "10% of the claimed boundary", id="metric-threshold"
+        ),
+        pytest.param(
+            stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
+            0.1,
+            "10% of the claimed boundary",
+            id="median-ratio-below-1",
+        ),
+        pytest.param(
+            stats.rates_differ(30, 50, 20, 50, direction="greater"),
+            0.02,
+            "10% of |estimate| (data-dependent: the claim declares no resolution)",
+            id="difference-from-0",
+        ),
+        pytest.param(
+            stats.rate_at_least(18, 18, 0.99),
+            0.005,
+            "half the distance from the claimed boundary to the end of its range",
+            id="rate-near-1",
+        ),
     ],
 )
 def test_default_resolution_comes_from_the_claimed_region(evidence, resolution, basis):
@@ -144,8 +162,17 @@ def test_unknown_status_is_rejected():
 
 
 def test_hand_made_evidence_without_mdes_is_not_feasible():
-    evidence = Evidence(verdict=Verdict.INCONCLUSIVE, estimate=1.0, ci=None, p_value=None, effect_size=None,
-                        n=5, alpha=0.05, test="toy", rule="metric_exceeds")
+    evidence = Evidence(
+        verdict=Verdict.INCONCLUSIVE,
+        estimate=1.0,
+        ci=None,
+        p_value=None,
+        effect_size=None,
+        n=5,
+        alpha=0.05,
+        test="toy",
+        rule="metric_exceeds",
+    )
     assert power_plan(evidence, n_full=10).reason == "the rule reports no MDE to plan from"
 
 
@@ -159,16 +186,30 @@ def test_no_plan_asks_for_fewer_than_two_runs():
 
 
 def _record(cid: str, status: str, n_needed: int | None) -> dict:
-    return {"id": cid, "source": f"{cid[:3]}_0123456789abcdef.txt", "power_plan": {
-        "status": status, "n_needed": n_needed, "n_full": 100, "resolution": 0.1, "resolution_basis": "declared",
-        "reason": f"needs {n_needed} runs"}}
+    return {
+        "id": cid,
+        "source": f"{cid[:3]}_0123456789abcdef.txt",
+        "power_plan": {
+            "status": status,
+            "n_needed": n_needed,
+            "n_full": 100,
+            "resolution": 0.1,
+            "resolution_basis": "declared",
+            "reason": f"needs {n_needed} runs",
+        },
+    }
 
 
 def test_plan_lines_list_each_source_s_claims_short_of_power():
     from harness.evidence.planning import plan_lines
 
-    lines = plan_lines([_record("000.a.short", "underpowered", 400), _record("000.a.fine", "powered", 50),
-                        _record("002.b.never", "not feasible", None)])
+    lines = plan_lines(
+        [
+            _record("000.a.short", "underpowered", 400),
+            _record("000.a.fine", "powered", 50),
+            _record("002.b.never", "not feasible", None),
+        ]
+    )
     assert lines[0] == "000_0123456789abcdef.txt: 1 of 2 claims short of power"
     assert lines[1].startswith("  000.a.short: underpowered (needs 400 runs")
     assert lines[2] == "002_0123456789abcdef.txt: 1 of 1 claims short of power"
@@ -193,8 +234,14 @@ def test_run_counts_past_the_cap_print_as_more_than_the_cap_everywhere():
     from harness.evidence.reports import _plan_text
 
     assert needed_text(400) == "400" and needed_text(MAX_PLANNED_N + 1) == f"more than {MAX_PLANNED_N}"
-    huge = {"status": "not feasible", "n_needed": 3 * 10**18, "n_full": 100, "resolution": 0.005000000000000001,
-            "resolution_basis": "declared", "reason": "needs more than 50000 runs"}
+    huge = {
+        "status": "not feasible",
+        "n_needed": 3 * 10**18,
+        "n_full": 100,
+        "resolution": 0.005000000000000001,
+        "resolution_basis": "declared",
+        "reason": "needs more than 50000 runs",
+    }
     assert _plan_text(huge) == f"more than {MAX_PLANNED_N} (full 100: not feasible)"
     (line,) = plan_lines([{"id": "000.a.b", "source": "000_0123456789abcdef.txt", "power_plan": huge}])[1:]
     assert "resolution 0.005," in line

@@ -17,23 +17,21 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
-
-from tests import helpers  # noqa: E402
-
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
 import hypothesis  # noqa: E402, F401
 import matplotlib.pyplot  # noqa: E402, F401
+import pytest  # noqa: E402
 import torch  # noqa: E402
+
+from tests import helpers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "002_12f8b00312862f98.txt"
-TOY_NAMES = [*"abcdefgqs", "stable", "wobbly", "crash", "full_only"] + [
-    f"{p}{i}" for p in "cghksu" for i in range(8)]
+TOY_NAMES = [*"abcdefgqs", "stable", "wobbly", "crash", "full_only"] + [f"{p}{i}" for p in "cghksu" for i in range(8)]
 DOCUMENT = "# Toy source document\n\ntext\n\n" + "".join(f"- toy claim {n}\n" for n in TOY_NAMES)
 
-PRELUDE = '''
+PRELUDE = """
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,9 +59,11 @@ def make(name, **kw):
 def ev(v, estimate=1.0, n=1):
     return Evidence(verdict=Verdict(v), estimate=estimate, ci=None, p_value=None, effect_size=0.0, n=n,
                     alpha=0.05, test="toy rule", rule="exact_value")
-'''
+"""
 
-MATCH_MODULE = PRELUDE + '''
+MATCH_MODULE = (
+    PRELUDE
+    + """
 A = make("a")
 B = make("b")
 
@@ -76,7 +76,8 @@ def test_a(claims_verdict):
 @claim_test(B)
 def test_b(claims_verdict):
     claims_verdict(B, ev("refuted", estimate=0.5))
-'''
+"""
+)
 
 
 def ledger_text(claims: dict) -> str:
@@ -126,13 +127,15 @@ def test_ledger_match_passes_writes_report_and_leaves_ledger_alone(project):
     result = run(project)
     result.assert_outcomes(passed=2)  # a refuted claim passes when the ledger says refuted
     assert ledger(project).read_text() == text
-    result.stdout.fnmatch_lines([
-        "*= claims summary =*",
-        "tier quick, master seed 0",
-        "source*confirmed*refuted*inconclusive*total",
-        f"{SOURCE}*1*1*0*2",
-        "changed verdicts: none",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*= claims summary =*",
+            "tier quick, master seed 0",
+            "source*confirmed*refuted*inconclusive*total",
+            f"{SOURCE}*1*1*0*2",
+            "changed verdicts: none",
+        ]
+    )
     report = json.loads((project.path / "reports" / "claims.json").read_text())
     assert [c["id"] for c in report["claims"]] == ["002.toy.a", "002.toy.b"]
     assert report["claims"][1]["expected"] == "refuted"
@@ -145,14 +148,16 @@ def test_mismatch_fails_with_expected_observed_and_evidence(project):
     ledger(project).write_text(text)
     result = run(project)
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([
-        "*claim '002.toy.b' verdict changed: expected 'confirmed' (ledger, tier 'quick'), observed 'refuted'.",
-        "*statement: 'toy claim b'*",
-        "*evidence:  test=toy rule estimate=0.5*",
-        "*rerun with --claims-update*",
-        "changed verdicts (ledger -> observed):",
-        "  002.toy.b: confirmed -> refuted",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*claim '002.toy.b' verdict changed: expected 'confirmed' (ledger, tier 'quick'), observed 'refuted'.",
+            "*statement: 'toy claim b'*",
+            "*evidence:  test=toy rule estimate=0.5*",
+            "*rerun with --claims-update*",
+            "changed verdicts (ledger -> observed):",
+            "  002.toy.b: confirmed -> refuted",
+        ]
+    )
     assert ledger(project).read_text() == text  # never rewritten without --claims-update
 
 
@@ -165,8 +170,13 @@ def test_missing_entry_fails_and_update_accepts_it(project):
 
     result = run(project, "--claims-update")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["changed verdicts (accepted into the ledger):", "  002.toy.b: (not in ledger) -> refuted",
-                                 "ledger updated: *ledger.json"])
+    result.stdout.fnmatch_lines(
+        [
+            "changed verdicts (accepted into the ledger):",
+            "  002.toy.b: (not in ledger) -> refuted",
+            "ledger updated: *ledger.json",
+        ]
+    )
     assert json.loads(ledger(project).read_text())["claims"] == {
         "002.toy.a": {"quick": "confirmed", "full": "refuted"},  # the other tier is kept
         "002.toy.b": {"quick": "refuted"},
@@ -178,16 +188,23 @@ def test_update_creates_missing_ledger(project):
     write_claims(project, "test_create", MATCH_MODULE)
     run(project, "--claims-update").assert_outcomes(passed=2)
     assert json.loads(ledger(project).read_text()) == {
-        "schema": 1, "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}}}
+        "schema": 1,
+        "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}},
+    }
 
 
 @pytest.mark.parametrize(
     "text, message",
     [
         pytest.param("{oops", "is not valid JSON", id="bad_json"),
-        pytest.param('{"schema": 1, "claims": {"002.toy.a": {"quick": "yes"}}}', "unknown verdict 'yes'", id="bad_verdict"),
-        pytest.param('{"schema": 1, "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.a": {"quick": "refuted"}}}',
-                     "duplicate key '002.toy.a'", id="duplicate_id"),
+        pytest.param(
+            '{"schema": 1, "claims": {"002.toy.a": {"quick": "yes"}}}', "unknown verdict 'yes'", id="bad_verdict"
+        ),
+        pytest.param(
+            '{"schema": 1, "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.a": {"quick": "refuted"}}}',
+            "duplicate key '002.toy.a'",
+            id="duplicate_id",
+        ),
     ],
 )
 def test_corrupt_ledger_stops_the_run(project, text, message):
@@ -201,13 +218,18 @@ def test_corrupt_ledger_stops_the_run(project, text, message):
 
 
 def test_test_without_verdict_fails(project):
-    write_claims(project, "test_noverdict", PRELUDE + '''
+    write_claims(
+        project,
+        "test_noverdict",
+        PRELUDE
+        + """
 A = make("a")
 
 @claim_test(A)
 def test_a(claims_verdict):
     pass
-''')
+""",
+    )
     result = run(project, "--claims-update")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*claim test of '002.toy.a' finished without calling verdict(claim, evidence)*"])
@@ -222,17 +244,26 @@ def test_a(claims_verdict):
         pytest.param('test="vibes"', "unknown test kind 'vibes'", id="unknown_test_kind"),
         pytest.param("alpha=1.5", "alpha must lie strictly between 0 and 1, got 1.5", id="alpha_outside"),
         pytest.param("n=0", "n must be a positive integer sample size, got 0", id="n_zero"),
-        pytest.param('source="002_ffff.txt"', "source '002_ffff.txt' is not listed in the sources manifest", id="source_not_in_manifest"),
+        pytest.param(
+            'source="002_ffff.txt"',
+            "source '002_ffff.txt' is not listed in the sources manifest",
+            id="source_not_in_manifest",
+        ),
     ],
 )
 def test_malformed_claim_fails_collection(project, claim_kw, message):
-    write_claims(project, "test_bad", PRELUDE + f'''
+    write_claims(
+        project,
+        "test_bad",
+        PRELUDE
+        + f"""
 A = make("a", {claim_kw})
 
 @claim_test(A)
 def test_a(claims_verdict):
     claims_verdict(A, ev("confirmed"))
-''')
+""",
+    )
     result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting claims/test_bad.py*", f"*{message}*", "*1 error*"])
@@ -240,13 +271,18 @@ def test_a(claims_verdict):
 
 
 def test_claim_test_without_verdict_fixture_fails_collection(project):
-    write_claims(project, "test_nofixture", PRELUDE + '''
+    write_claims(
+        project,
+        "test_nofixture",
+        PRELUDE
+        + """
 A = make("a")
 
 @claim_test(A)
 def test_a():
     pass
-''')
+""",
+    )
     result = run(project)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*malformed claim test: *must request the 'claims_verdict' fixture*"])
@@ -255,7 +291,9 @@ def test_a():
 # ---------------------------------------------------------------------------- tiers, seeds
 
 
-TIER_MODULE = PRELUDE + '''
+TIER_MODULE = (
+    PRELUDE
+    + """
 Q = make("q", n=2, n_full=8)
 F = make("f")
 G = make("g")
@@ -278,7 +316,8 @@ def test_f(claims_verdict):
 def test_g(claims_verdict, claims_device):
     assert claims_device.type == "cuda"
     claims_verdict(G, ev("confirmed"))
-'''
+"""
+)
 
 
 def test_tier_selection_and_gpu_skip(project):
@@ -303,7 +342,11 @@ def test_tier_selection_and_gpu_skip(project):
 
 
 def test_expected_verdicts_fixture_reads_the_ledger_of_the_tier(project):
-    write_claims(project, "test_expected", PRELUDE + '''
+    write_claims(
+        project,
+        "test_expected",
+        PRELUDE
+        + """
 A = make("a")
 
 
@@ -311,15 +354,26 @@ A = make("a")
 def test_a(claims_verdict, claims_expected_verdicts):
     assert claims_expected_verdicts == {"002.toy.a": Verdict.CONFIRMED, "002.toy.b": Verdict.REFUTED}
     claims_verdict(A, ev("confirmed"))
-''')
-    ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed"},
-                                            "002.toy.b": {"quick": "refuted", "full": "confirmed"},
-                                            "002.toy.c": {"full": "refuted"}}))
+""",
+    )
+    ledger(project).write_text(
+        ledger_text(
+            {
+                "002.toy.a": {"quick": "confirmed"},
+                "002.toy.b": {"quick": "refuted", "full": "confirmed"},
+                "002.toy.c": {"full": "refuted"},
+            }
+        )
+    )
     run(project).assert_outcomes(passed=1)
 
 
 def test_seeds_repeat_claims_and_flag_fragile(project):
-    write_claims(project, "test_seeds", PRELUDE + '''
+    write_claims(
+        project,
+        "test_seeds",
+        PRELUDE
+        + """
 S = make("stable")
 W = make("wobbly")
 
@@ -332,21 +386,29 @@ def test_stable(claims_verdict):
 @claim_test(W)
 def test_wobbly(claims_verdict, claims_master_seed):
     claims_verdict(W, ev("refuted" if claims_master_seed == 2 else "confirmed"))
-''')
-    ledger(project).write_text(ledger_text({"002.toy.stable": {"quick": "confirmed"}, "002.toy.wobbly": {"quick": "confirmed"}}))
+""",
+    )
+    ledger(project).write_text(
+        ledger_text({"002.toy.stable": {"quick": "confirmed"}, "002.toy.wobbly": {"quick": "confirmed"}})
+    )
     result = run(project, "--claims-seeds", "0:4", "-v")
     result.assert_outcomes(passed=8)  # only the master seed (0) is gated; seed 2 makes it fragile
-    result.stdout.fnmatch_lines(["fragile claims (stability < 80%): 1",
-                                 "  002.toy.wobbly: 75% of seeds give confirmed"])
+    result.stdout.fnmatch_lines(
+        ["fragile claims (stability < 80%): 1", "  002.toy.wobbly: 75% of seeds give confirmed"]
+    )
     stab = json.loads((project.path / "reports" / "stability.json").read_text())
     assert [(c["id"], c["stability"], c["fragile"]) for c in stab["claims"]] == [
-        ("002.toy.stable", 1.0, False), ("002.toy.wobbly", 0.75, True)]
+        ("002.toy.stable", 1.0, False),
+        ("002.toy.wobbly", 0.75, True),
+    ]
     assert json.loads((project.path / "reports" / "claims.json").read_text())["master_seed"] == 0
 
 
 # ---------------------------------------------------------------------------- xdist
 
-XDIST_MODULE = PRELUDE + '''
+XDIST_MODULE = (
+    PRELUDE
+    + """
 import matplotlib.pyplot as plt
 
 CLAIMS = [make(f"c{i}", test="mean_equals", n=20) for i in range(6)]
@@ -372,7 +434,8 @@ FULL = make("full_only")
 @pytest.mark.full
 def test_full_only(claims_verdict):
     claims_verdict(FULL, ev("confirmed"))
-'''
+"""
+)
 
 
 def _snapshot(root: Path) -> dict:
@@ -380,9 +443,12 @@ def _snapshot(root: Path) -> dict:
     for c in report["claims"]:
         assert c.pop("duration_s") >= 0.0  # present, but excluded from the comparison
     figures = {p.name: p.read_bytes() for p in sorted((root / "reports" / "figures").iterdir())}
-    return {"report": report, "ledger": (root / "claims" / "ledger.json").read_text(),
-            "md_rows": [ln for ln in (root / "reports" / "claims.md").read_text().splitlines() if " s." not in ln],
-            "figures": figures}
+    return {
+        "report": report,
+        "ledger": (root / "claims" / "ledger.json").read_text(),
+        "md_rows": [ln for ln in (root / "reports" / "claims.md").read_text().splitlines() if " s." not in ln],
+        "figures": figures,
+    }
 
 
 def test_xdist_run_equals_serial_run(project, monkeypatch):
@@ -393,15 +459,18 @@ def test_xdist_run_equals_serial_run(project, monkeypatch):
     expected = _snapshot(project.path)
     assert len(expected["report"]["claims"]) == 6 and expected["figures"]
     ledger(project).unlink()
-    parallel = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2",
-                                            "--claims-update", "--claims-seed", "3", "-p", "no:benchmark")
+    parallel = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-n", "2", "--claims-update", "--claims-seed", "3", "-p", "no:benchmark"
+    )
     parallel.assert_outcomes(passed=6)
     parallel.stdout.fnmatch_lines(["created: 2/2 workers", "*= claims summary =*", f"{SOURCE}*6"])
     assert _snapshot(project.path) == expected
     assert expected["report"]["not_run"] == ["002.toy.full_only"]
 
 
-GROUP_MODULE = PRELUDE + '''
+GROUP_MODULE = (
+    PRELUDE
+    + """
 import os
 
 CLAIMS = [make(f"g{i}") for i in range(6)]
@@ -418,14 +487,16 @@ def test_g(claim, claims_verdict):
         with open("grouped_workers.txt", "a") as f:
             f.write(os.environ["PYTEST_XDIST_WORKER"] + " " + os.environ["PYTEST_CURRENT_TEST"].split()[0] + "\\n")
     claims_verdict(claim, ev("confirmed"))
-'''
+"""
+)
 
 
 def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     write_claims(project, "test_group", GROUP_MODULE)
-    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
-                                          "-p", "no:benchmark")
+    result = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-n", "2", "--claims-update", "-p", "no:benchmark"
+    )
     result.assert_outcomes(passed=6)
     lines = (project.path / "grouped_workers.txt").read_text().splitlines()
     workers = {line.split()[0] for line in lines}
@@ -438,8 +509,9 @@ def test_xdist_group_runs_on_one_worker_without_dist_option(project, monkeypatch
 def test_explicit_dist_is_left_alone(project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     write_claims(project, "test_group", GROUP_MODULE)
-    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--dist", "load",
-                                          "--claims-update", "-p", "no:benchmark")
+    result = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-n", "2", "--dist", "load", "--claims-update", "-p", "no:benchmark"
+    )
     result.assert_outcomes(passed=6)
     lines = (project.path / "grouped_workers.txt").read_text().splitlines()
     assert len(lines) == 3 and not any("@shared" in line for line in lines), lines
@@ -447,7 +519,11 @@ def test_explicit_dist_is_left_alone(project, monkeypatch):
 
 def test_crashed_worker_fails_run_and_writes_nothing(project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    write_claims(project, "test_crash", MATCH_MODULE + '''
+    write_claims(
+        project,
+        "test_crash",
+        MATCH_MODULE
+        + """
 
 C = make("crash")
 
@@ -456,21 +532,33 @@ C = make("crash")
 def test_crash(claims_verdict):
     import os
     os._exit(3)
-''')
+""",
+    )
     text = ledger_text({"002.toy.a": {"quick": "refuted"}})
     ledger(project).write_text(text)
-    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
-                                          "-p", "no:benchmark")
+    result = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-n", "2", "--claims-update", "-p", "no:benchmark"
+    )
     assert result.ret != 0
-    result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*", "*= claims summary =*",
-                                 "worker crash: worker gw?: *", "*report and ledger NOT written*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*worker 'gw?' crashed while running*",
+            "*= claims summary =*",
+            "worker crash: worker gw?: *",
+            "*report and ledger NOT written*",
+        ]
+    )
     assert ledger(project).read_text() == text
     assert not (project.path / "reports").exists()
 
 
 def test_crash_inside_an_xdist_group_fails_that_test_and_finishes(project, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    write_claims(project, "test_group_crash", PRELUDE + '''
+    write_claims(
+        project,
+        "test_group_crash",
+        PRELUDE
+        + """
 CLAIMS = [make(f"k{i}") for i in range(3)]
 
 
@@ -481,9 +569,11 @@ def test_k(claim, claims_verdict):
         import os
         os._exit(3)
     claims_verdict(claim, ev("confirmed"))
-''')
-    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-n", "2", "--claims-update",
-                                          "-p", "no:benchmark", timeout=120)
+""",
+    )
+    result = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-n", "2", "--claims-update", "-p", "no:benchmark", timeout=120
+    )
     result.assert_outcomes(passed=2, failed=1)  # the group's last test runs on the replacement worker
     result.stdout.fnmatch_lines(["*worker 'gw?' crashed while running*k1*", "*report and ledger NOT written*"])
 
@@ -508,7 +598,8 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
     (project.path / "state").mkdir()
     (project.path / "claims" / "sources.json").rename(project.path / "state" / "docs.json")
     (project.path / "state" / "expected.json").write_text(
-        ledger_text({"002.toy.a": {"full": "confirmed", "quick": "confirmed"}, "002.toy.b": {"full": "refuted"}}))
+        ledger_text({"002.toy.a": {"full": "confirmed", "quick": "confirmed"}, "002.toy.b": {"full": "refuted"}})
+    )
     write_claims(project, "test_match", MATCH_MODULE)
     monkeypatch.chdir(project.path / "claims")  # ini paths are relative to rootdir, not to the cwd
     result = project.runpytest()
@@ -518,7 +609,9 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
     assert (report["tier"], report["master_seed"]) == ("full", 5)
     assert report["sources"][SOURCE]["quotes"] == "quotes verified against the document"
 
-    result = project.runpytest("--claims-tier", "quick", "--claims-seed", "2", "--claims-report", "rep2", "-k", "test_a")
+    result = project.runpytest(
+        "--claims-tier", "quick", "--claims-seed", "2", "--claims-report", "rep2", "-k", "test_a"
+    )
     result.assert_outcomes(passed=1, deselected=1)
     report = json.loads((project.path / "claims" / "rep2" / "claims.json").read_text())  # relative to the cwd
     assert (report["tier"], report["master_seed"]) == ("quick", 2)
@@ -527,12 +620,19 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
 @pytest.mark.parametrize(
     "ini, message",
     [
-        pytest.param("claims_tier = medium", "--claims-tier (ini claims_tier) must be one of quick, full; got 'medium'",
-                     id="tier"),
-        pytest.param("claims_seed = seven", "--claims-seed (ini claims_seed) must be an integer, got 'seven'", id="seed"),
-        pytest.param("claims_stability_threshold = 2",
-                     "--claims-stability-threshold (ini claims_stability_threshold) must lie in (0, 1], got 2.0",
-                     id="threshold"),
+        pytest.param(
+            "claims_tier = medium",
+            "--claims-tier (ini claims_tier) must be one of quick, full; got 'medium'",
+            id="tier",
+        ),
+        pytest.param(
+            "claims_seed = seven", "--claims-seed (ini claims_seed) must be an integer, got 'seven'", id="seed"
+        ),
+        pytest.param(
+            "claims_stability_threshold = 2",
+            "--claims-stability-threshold (ini claims_stability_threshold) must lie in (0, 1], got 2.0",
+            id="threshold",
+        ),
     ],
 )
 def test_bad_ini_value_is_a_usage_error(project, ini, message):
@@ -553,21 +653,28 @@ def test_too_many_seeds_is_a_usage_error(project):
 
 
 def test_misquote_fails_collection_with_claim_id_and_closest_passage(project):
-    write_claims(project, "test_misquote", PRELUDE + '''
+    write_claims(
+        project,
+        "test_misquote",
+        PRELUDE
+        + """
 A = make("a", statement="toy claim wobbly [...] toy claim crashed")
 
 @claim_test(A)
 def test_a(claims_verdict):
     claims_verdict(A, ev("confirmed"))
-''')
+""",
+    )
     result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines([
-        "*ERROR collecting claims/test_misquote.py*",
-        f"*malformed claim test: claim '002.toy.a' misquotes {SOURCE}:",
-        "*quoted:   'toy claim crashed'",
-        "*document: '- toy claim crash' (closest passage)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting claims/test_misquote.py*",
+            f"*malformed claim test: claim '002.toy.a' misquotes {SOURCE}:",
+            "*quoted:   'toy claim crashed'",
+            "*document: '- toy claim crash' (closest passage)",
+        ]
+    )
     assert not ledger(project).exists() and not (project.path / "reports").exists()
 
 
@@ -576,8 +683,12 @@ def test_changed_document_stops_the_run_naming_the_file(project):
     (project.path / "sources" / SOURCE).write_text(DOCUMENT + "- an added line\n")
     result = run(project)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"ERROR: source document '*/sources/{SOURCE}' has sha256 * but the manifest "
-                                 "*claims/sources.json' pins *: the claims were written against another version*"])
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: source document '*/sources/{SOURCE}' has sha256 * but the manifest "
+            "*claims/sources.json' pins *: the claims were written against another version*"
+        ]
+    )
 
 
 def test_absent_documents_leave_claims_running_and_the_report_says_so(project):
@@ -587,8 +698,13 @@ def test_absent_documents_leave_claims_running_and_the_report_says_so(project):
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([f"document not available: quotes not verified: {SOURCE}"])
     report = json.loads((project.path / "reports" / "claims.json").read_text())
-    assert report["sources"] == {SOURCE: {"title": "Toy source document", "sha256": hashlib.sha256(
-        DOCUMENT.encode()).hexdigest(), "quotes": "document not available: quotes not verified"}}
+    assert report["sources"] == {
+        SOURCE: {
+            "title": "Toy source document",
+            "sha256": hashlib.sha256(DOCUMENT.encode()).hexdigest(),
+            "quotes": "document not available: quotes not verified",
+        }
+    }
     md = (project.path / "reports" / "claims.md").read_text()
     assert f"## {SOURCE} — Toy source document\n\n*Source: document not available: quotes not verified.*" in md
 
@@ -606,14 +722,17 @@ def test_missing_manifest_fails_claims_but_not_other_tests(project):
 # ---------------------------------------------------------------------------- an unrelated project
 
 
-ONE_CLAIM = PRELUDE + '''
+ONE_CLAIM = (
+    PRELUDE
+    + """
 A = make("a")
 
 
 @claim_test(A)
 def test_a(claims_verdict, claims_seed):
     claims_verdict(A, ev("confirmed", estimate=float(np.random.default_rng(claims_seed).normal())))
-'''
+"""
+)
 
 
 def test_plugin_serves_an_unrelated_project_serially_and_with_two_workers(project):
@@ -636,7 +755,9 @@ def test_plugin_serves_an_unrelated_project_serially_and_with_two_workers(projec
 
 # ---------------------------------------------------------------------------- faults under -n
 
-KILL_MODULE = PRELUDE + '''
+KILL_MODULE = (
+    PRELUDE
+    + """
 import os
 import signal
 import time
@@ -662,7 +783,8 @@ def test_h(claim, claims_verdict):
     time.sleep(1.0)  # the group keeps one worker busy while the other runs every ungrouped test
     _die_if_asked(claim)
     claims_verdict(claim, ev("confirmed"))
-'''
+"""
+)
 
 
 @pytest.mark.parametrize("victim", ["002.toy.u5", "002.toy.h2"], ids=["ungrouped", "grouped"])
@@ -674,19 +796,28 @@ def test_killed_worker_with_queued_work_ends_the_run_names_the_test_and_writes_n
     xdist's scheduler re-queued those finished units, the workers were sent empty units and the
     run hung (it times out here with the previous scheduler)."""
     write_claims(project, "test_kill", KILL_MODULE)
-    text = ledger_text({f"002.toy.{n}": {"quick": "confirmed"} for n in [f"u{i}" for i in range(8)] + ["h0", "h1", "h3"]})
+    text = ledger_text(
+        {f"002.toy.{n}": {"quick": "confirmed"} for n in [f"u{i}" for i in range(8)] + ["h0", "h1", "h3"]}
+    )
     ledger(project).write_text(text)
     monkeypatch.setenv("CLAIMS_TEST_KILL_AT", victim)
     result = project.runpytest_subprocess("claims", "-n", "2", "--claims-update", "-p", "no:benchmark", timeout=150)
     result.assert_outcomes(passed=11, failed=1)
-    result.stdout.fnmatch_lines([f"*worker 'gw?' crashed while running *{victim}*", "*= claims summary =*",
-                                 f"worker crash: *{victim}* crashed worker gw?*",
-                                 "report and ledger NOT written (the previous files are untouched)"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*worker 'gw?' crashed while running *{victim}*",
+            "*= claims summary =*",
+            f"worker crash: *{victim}* crashed worker gw?*",
+            "report and ledger NOT written (the previous files are untouched)",
+        ]
+    )
     assert ledger(project).read_text() == text
     assert not (project.path / "reports").exists()
 
 
-SLOW_MODULE = PRELUDE + '''
+SLOW_MODULE = (
+    PRELUDE
+    + """
 import os
 import time
 
@@ -699,7 +830,8 @@ def test_s(claim, claims_verdict):
         f.write(claim.id + "\\n")
     time.sleep(120)
     claims_verdict(claim, ev("confirmed"))
-'''
+"""
+)
 
 
 def _as_from_a_terminal() -> None:
@@ -718,10 +850,16 @@ def test_ctrl_c_under_xdist_says_nothing_was_written(project, whom):
     ledger(project).write_text(text)
     started = project.path / "started.txt"
     env = dict(os.environ, CLAIMS_TEST_STARTED=str(started))
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "claims", "-n", "2", "--claims-update",
-                             "-p", "no:benchmark"], cwd=project.path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            preexec_fn=_as_from_a_terminal)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "claims", "-n", "2", "--claims-update", "-p", "no:benchmark"],
+        cwd=project.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_from_a_terminal,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (started.exists() and started.read_text().strip()):
@@ -743,7 +881,9 @@ def test_ctrl_c_under_xdist_says_nothing_was_written(project, whom):
 
 # ---------------------------------------------------------------------------- scale-out
 
-CWD_MODULE = PRELUDE + '''
+CWD_MODULE = (
+    PRELUDE
+    + """
 import os
 
 CLAIMS = [make(f"c{i}") for i in range(4)]
@@ -754,7 +894,8 @@ def test_c(claim, claims_verdict):
     with open(os.environ["CLAIMS_TEST_CWDS"], "a") as f:
         f.write(os.getcwd() + "\\n")
     claims_verdict(claim, ev("confirmed"))
-'''
+"""
+)
 
 
 def test_gateways_in_other_directories_need_no_shared_cwd(project, monkeypatch, tmp_path_factory):
@@ -770,9 +911,26 @@ def test_gateways_in_other_directories_need_no_shared_cwd(project, monkeypatch, 
     cwds = project.path / "cwds.txt"
     monkeypatch.setenv("CLAIMS_TEST_CWDS", str(cwds))
     result = project.runpytest_subprocess(
-        str(project.path / "claims"), "--dist", "loadgroup", "--tx", f"popen//chdir={w1}", "--tx", f"popen//chdir={w2}",
-        "--rsyncdir", str(project.path), "--rsyncignore", "ledger.json", "--rsyncignore", "sources.json",
-        "--rsyncignore", "source[s]", "--claims-update", "-p", "no:benchmark", timeout=180)
+        str(project.path / "claims"),
+        "--dist",
+        "loadgroup",
+        "--tx",
+        f"popen//chdir={w1}",
+        "--tx",
+        f"popen//chdir={w2}",
+        "--rsyncdir",
+        str(project.path),
+        "--rsyncignore",
+        "ledger.json",
+        "--rsyncignore",
+        "sources.json",
+        "--rsyncignore",
+        "source[s]",
+        "--claims-update",
+        "-p",
+        "no:benchmark",
+        timeout=180,
+    )
     result.assert_outcomes(passed=4)
     assert set(cwds.read_text().split()) == {str(w1), str(w2)}
     report = json.loads((project.path / "reports" / "claims.json").read_text())

@@ -6,23 +6,44 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.engine.optim import adam, sgd
 from harness.engine.precision import (
-    LossScaler, MemberSettings, _update_scale, linear_grads, linear_mse, train_linear,
+    LossScaler,
+    MemberSettings,
+    _update_scale,
+    linear_grads,
+    linear_mse,
+    train_linear,
 )
 from harness.engine.trainer import StopReason
 
 
-def _settings(B: int, *, lr=1e-2, epochs=3, patience=math.inf, min_improvement=0.0, clip=math.inf, weight_decay=0.0,
-              groups=None, record=False) -> MemberSettings:
+def _settings(
+    B: int,
+    *,
+    lr=1e-2,
+    epochs=3,
+    patience=math.inf,
+    min_improvement=0.0,
+    clip=math.inf,
+    weight_decay=0.0,
+    groups=None,
+    record=False,
+) -> MemberSettings:
     full = lambda v, dtype=torch.float32: torch.full((B,), v, dtype=dtype)  # noqa: E731
     return MemberSettings(
-        lr=torch.full((epochs, B), lr), max_epochs=full(epochs, torch.int64), patience=full(float(patience)),
-        min_improvement=full(min_improvement), clip=full(clip), weight_decay=full(weight_decay),
+        lr=torch.full((epochs, B), lr),
+        max_epochs=full(epochs, torch.int64),
+        patience=full(float(patience)),
+        min_improvement=full(min_improvement),
+        clip=full(clip),
+        weight_decay=full(weight_decay),
         shuffle_group=torch.full((B,), -1, dtype=torch.int64) if groups is None else torch.as_tensor(groups),
-        record=torch.full((B,), record, dtype=torch.bool))
+        record=torch.full((B,), record, dtype=torch.bool),
+    )
 
 
 def _data(B: int, N: int, seed: int = 0, noise: float = 0.1):
@@ -42,7 +63,7 @@ def _torch_reference(w0, b0, x, y, *, lr, epochs, batch_size, clip=None, weight_
     for _ in range(epochs):
         for i in range(0, len(x), batch_size):
             opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[i:i + batch_size]), y[i:i + batch_size])
+            loss = torch.nn.functional.mse_loss(model(x[i : i + batch_size]), y[i : i + batch_size])
             loss.backward()
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -63,15 +84,25 @@ def test_linear_grads_match_autograd(dtype):
     torch.testing.assert_close(grad, p.grad, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("case", [dict(), dict(clip=0.05), dict(weight_decay=0.01)], ids=["adam", "clip", "weight_decay"])
+@pytest.mark.parametrize(
+    "case", [dict(), dict(clip=0.05), dict(weight_decay=0.01)], ids=["adam", "clip", "weight_decay"]
+)
 def test_fp32_training_matches_torch_adam(case):
     X, Y = _data(2, 12, seed=1)
     params = torch.tensor([[-0.92, -0.85], [0.4, 0.1]])
     s = _settings(2, lr=0.01, epochs=3, clip=case.get("clip", math.inf), weight_decay=case.get("weight_decay", 0.0))
     run = train_linear(params, X, Y, adam(), s, batch_size=5)
     for i in range(2):
-        w, b = _torch_reference(*params[i].tolist(), X[i], Y[i], lr=0.01, epochs=3, batch_size=5,
-                                clip=case.get("clip"), weight_decay=case.get("weight_decay", 0.0))
+        w, b = _torch_reference(
+            *params[i].tolist(),
+            X[i],
+            Y[i],
+            lr=0.01,
+            epochs=3,
+            batch_size=5,
+            clip=case.get("clip"),
+            weight_decay=case.get("weight_decay", 0.0),
+        )
         torch.testing.assert_close(run.params[i], torch.tensor([w, b]), rtol=1e-5, atol=1e-6)
 
 
@@ -119,7 +150,9 @@ def test_dynamic_loss_scaling_skips_overflow_and_then_trains():
     X, Y = _data(1, 64, seed=5)
     params = torch.tensor([[-0.92, -0.85]])
     s = _settings(1, lr=1e-2, epochs=2)
-    run = train_linear(params, X, Y, adam(), s, batch_size=8, precision="fp16_dynamic", scaler=LossScaler(init_scale=2.0**24))
+    run = train_linear(
+        params, X, Y, adam(), s, batch_size=8, precision="fp16_dynamic", scaler=LossScaler(init_scale=2.0**24)
+    )
     assert int(run.skipped[0]) >= 1  # 2^24 times a gradient of order 1 overflows float16 (max 65504)
     assert (run.params - params).abs().min() > 0.01
     assert float(run.final_mse[0]) < float(run.initial_loss[0])
@@ -147,23 +180,48 @@ def test_linear_mse_is_float64_mse():
     torch.testing.assert_close(linear_mse(params, X, Y), expected)
 
 
-@pytest.mark.parametrize("bad", [
-    dict(params=torch.zeros(2, 3)), dict(params=torch.tensor([[math.nan, 0.0], [0.0, 0.0]])),
-    dict(X=torch.zeros(3, 4)), dict(batch_size=0), dict(precision="bf16"), dict(optimizer=sgd()),
-    dict(settings=_settings(3)), dict(Y=torch.full((2, 4), math.inf)),
-], ids=["params_shape", "params_nan", "X_rows", "batch_size", "precision", "optimizer", "settings_shape", "Y_inf"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(params=torch.zeros(2, 3)),
+        dict(params=torch.tensor([[math.nan, 0.0], [0.0, 0.0]])),
+        dict(X=torch.zeros(3, 4)),
+        dict(batch_size=0),
+        dict(precision="bf16"),
+        dict(optimizer=sgd()),
+        dict(settings=_settings(3)),
+        dict(Y=torch.full((2, 4), math.inf)),
+    ],
+    ids=["params_shape", "params_nan", "X_rows", "batch_size", "precision", "optimizer", "settings_shape", "Y_inf"],
+)
 def test_bad_input_raises_value_error(bad):
-    args = dict(params=torch.zeros(2, 2), X=torch.zeros(2, 4), Y=torch.zeros(2, 4), optimizer=adam(), settings=_settings(2),
-                batch_size=2, precision="fp32")
+    args = dict(
+        params=torch.zeros(2, 2),
+        X=torch.zeros(2, 4),
+        Y=torch.zeros(2, 4),
+        optimizer=adam(),
+        settings=_settings(2),
+        batch_size=2,
+        precision="fp32",
+    )
     args.update(bad)
     with pytest.raises(ValueError):
-        train_linear(args["params"], args["X"], args["Y"], args["optimizer"], args["settings"],
-                     batch_size=args["batch_size"], precision=args["precision"])
+        train_linear(
+            args["params"],
+            args["X"],
+            args["Y"],
+            args["optimizer"],
+            args["settings"],
+            batch_size=args["batch_size"],
+            precision=args["precision"],
+        )
 
 
 def test_shuffling_needs_a_generator():
     with pytest.raises(ValueError, match="Generator"):
-        train_linear(torch.zeros(1, 2), torch.zeros(1, 4), torch.zeros(1, 4), adam(), _settings(1, groups=[0]), batch_size=2)
+        train_linear(
+            torch.zeros(1, 2), torch.zeros(1, 4), torch.zeros(1, 4), adam(), _settings(1, groups=[0]), batch_size=2
+        )
 
 
 @settings(deadline=None, max_examples=15)
@@ -191,8 +249,13 @@ def _mixed_population(B: int, seed: int):
     epochs = torch.randint(3, 13, (B,), generator=g)
     s = _settings(B, lr=0.02, epochs=12, min_improvement=1e-4, clip=0.5)
     groups = torch.where(torch.rand(B, generator=g) < 0.5, torch.randint(0, 4, (B,), generator=g), -1)
-    s = s._replace(max_epochs=epochs, patience=torch.randint(2, 7, (B,), generator=g).float(), shuffle_group=groups,
-                   record=torch.arange(B) % 3 == 0, weight_decay=torch.where(torch.arange(B) % 4 == 0, 0.01, 0.0))
+    s = s._replace(
+        max_epochs=epochs,
+        patience=torch.randint(2, 7, (B,), generator=g).float(),
+        shuffle_group=groups,
+        record=torch.arange(B) % 3 == 0,
+        weight_decay=torch.where(torch.arange(B) % 4 == 0, 0.01, 0.0),
+    )
     return params, X, Y, s
 
 
@@ -200,11 +263,23 @@ def _mixed_population(B: int, seed: int):
 @pytest.mark.parametrize("B", [7, 29])
 def test_dropping_stopped_members_gives_the_same_bits(precision, B):
     params, X, Y, s = _mixed_population(B, seed=B)
-    runs = [train_linear(params, X, Y, adam(), s, batch_size=5, generator=torch.Generator().manual_seed(1),
-                         precision=precision, compact_below=c) for c in (0.0, 0.9, 1.0)]
+    runs = [
+        train_linear(
+            params,
+            X,
+            Y,
+            adam(),
+            s,
+            batch_size=5,
+            generator=torch.Generator().manual_seed(1),
+            precision=precision,
+            compact_below=c,
+        )
+        for c in (0.0, 0.9, 1.0)
+    ]
     assert len(set(runs[0].epochs.tolist())) > 2  # members really stop at different epochs
     for run in runs[1:]:
-        for name, a, b in zip(runs[0]._fields, runs[0], run):
+        for name, a, b in zip(runs[0]._fields, runs[0], run, strict=True):
             assert torch.equal(a.nan_to_num(-9.0), b.nan_to_num(-9.0)), name
 
 
@@ -213,9 +288,18 @@ def test_a_shuffle_group_sees_the_same_orders_whoever_still_trains():
     X, Y = X.repeat(2, 1), Y.repeat(2, 1)
     params = torch.zeros(2, 2)
     s = _settings(2, epochs=6, groups=[0, 0])._replace(max_epochs=torch.tensor([2, 6]))
-    both = train_linear(params, X, Y, adam(), s, batch_size=4, generator=torch.Generator().manual_seed(2), compact_below=1.0)
-    alone = train_linear(params[1:], X[1:], Y[1:], adam(), _settings(1, epochs=6, groups=[0]), batch_size=4,
-                         generator=torch.Generator().manual_seed(2))
+    both = train_linear(
+        params, X, Y, adam(), s, batch_size=4, generator=torch.Generator().manual_seed(2), compact_below=1.0
+    )
+    alone = train_linear(
+        params[1:],
+        X[1:],
+        Y[1:],
+        adam(),
+        _settings(1, epochs=6, groups=[0]),
+        batch_size=4,
+        generator=torch.Generator().manual_seed(2),
+    )
     torch.testing.assert_close(both.params[1:], alone.params, rtol=0, atol=0)
 
 

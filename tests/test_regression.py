@@ -48,10 +48,7 @@ def test_every_model_builds_fits_and_predicts(name):
 @pytest.mark.parametrize("name", ["random_forest", "mlp_2layer"])
 def test_seeded_models_are_reproducible(name):
     X, y, _ = _linear_problem(0)
-    preds = [
-        R.make_model(name, random_state=7, n_estimators=10, max_iter=50).fit(X, y).predict(X)
-        for _ in range(2)
-    ]
+    preds = [R.make_model(name, random_state=7, n_estimators=10, max_iter=50).fit(X, y).predict(X) for _ in range(2)]
     np.testing.assert_allclose(preds[0], preds[1], rtol=0, atol=0)
 
 
@@ -68,8 +65,7 @@ def test_non_integer_random_state_raises():
 @pytest.mark.parametrize("grouped", [False, True], ids=["kfold_rows", "groupkfold_traces"])
 def test_linear_regression_recovers_linear_law(grouped):
     X, y, groups = _linear_problem(1)
-    res = R.cv_r2("linear_regression", X, y, groups=groups if grouped else None,
-                  n_splits=10, random_state=0)
+    res = R.cv_r2("linear_regression", X, y, groups=groups if grouped else None, n_splits=10, random_state=0)
     assert res.fold_r2.shape == (10,)
     assert res.oof_pred.shape == y.shape
     assert res.pooled_r2 > 0.99
@@ -124,8 +120,9 @@ def _noisy_predictions(seed: int, n_groups: int, per_group: int = 10):
 @pytest.mark.parametrize("by_group", [False, True], ids=["rows", "groups"])
 def test_bootstrap_ci_contains_point_estimate(by_group):
     y, pred, groups = _noisy_predictions(0, n_groups=30)
-    ci = R.bootstrap_r2_ci(y, pred, groups=groups if by_group else None, n_resamples=999,
-                           alpha=0.05, rng=np.random.default_rng(0))
+    ci = R.bootstrap_r2_ci(
+        y, pred, groups=groups if by_group else None, n_resamples=999, alpha=0.05, rng=np.random.default_rng(0)
+    )
     assert ci.low < ci.estimate < ci.high
     assert ci.n_units == (30 if by_group else 300)
 
@@ -135,8 +132,9 @@ def test_bootstrap_ci_narrows_with_more_data(by_group):
     widths = []
     for n_groups in (20, 320):  # 16x the data: width should shrink about 4x
         y, pred, groups = _noisy_predictions(1, n_groups=n_groups)
-        ci = R.bootstrap_r2_ci(y, pred, groups=groups if by_group else None, n_resamples=999,
-                               alpha=0.05, rng=np.random.default_rng(0))
+        ci = R.bootstrap_r2_ci(
+            y, pred, groups=groups if by_group else None, n_resamples=999, alpha=0.05, rng=np.random.default_rng(0)
+        )
         widths.append(ci.high - ci.low)
     assert widths[1] < 0.5 * widths[0]
 

@@ -36,20 +36,53 @@ class P(Protocol):
 
 
 def claim(cid: str, source: str = SRC_A, statement: str = "Success rate 100% (50/50)") -> Claim:
-    return Claim(id=cid, source=source, statement=statement, reported={"rate": 1.0}, protocol=P(),
-                 test="rate_at_least", alpha=0.05, n=50)
+    return Claim(
+        id=cid,
+        source=source,
+        statement=statement,
+        reported={"rate": 1.0},
+        protocol=P(),
+        test="rate_at_least",
+        alpha=0.05,
+        n=50,
+    )
 
 
 def evidence(v: Verdict = Verdict.CONFIRMED, estimate: float = 0.98, p: float | None = 0.01) -> Evidence:
-    return Evidence(verdict=v, estimate=estimate, ci=(0.9, 1.0), p_value=p, effect_size=0.1, n=50,
-                    alpha=0.05, test="binomtest", mde=0.12, detail={"successes": 49})
+    return Evidence(
+        verdict=v,
+        estimate=estimate,
+        ci=(0.9, 1.0),
+        p_value=p,
+        effect_size=0.1,
+        n=50,
+        alpha=0.05,
+        test="binomtest",
+        mde=0.12,
+        detail={"successes": 49},
+    )
 
 
-def record(cid: str, v: Verdict = Verdict.CONFIRMED, *, source: str = SRC_A, seed: int = 0,
-           expected: Verdict | None = Verdict.CONFIRMED, figures=None, statement: str = "Success rate 100% (50/50)",
-           **ev) -> dict:
-    return make_record(claim(cid, source, statement), evidence(v, **ev), tier="quick", master_seed=seed,
-                       expected=expected, duration_s=1.25, figures=figures)
+def record(
+    cid: str,
+    v: Verdict = Verdict.CONFIRMED,
+    *,
+    source: str = SRC_A,
+    seed: int = 0,
+    expected: Verdict | None = Verdict.CONFIRMED,
+    figures=None,
+    statement: str = "Success rate 100% (50/50)",
+    **ev,
+) -> dict:
+    return make_record(
+        claim(cid, source, statement),
+        evidence(v, **ev),
+        tier="quick",
+        master_seed=seed,
+        expected=expected,
+        duration_s=1.25,
+        figures=figures,
+    )
 
 
 def test_claims_json_has_exactly_the_schema_keys():
@@ -57,9 +90,26 @@ def test_claims_json_has_exactly_the_schema_keys():
     assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run", "selection"]
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
-        "id", "source", "statement", "reported", "estimate", "ci", "p_value", "test", "alpha", "n",
-        "mde", "verdict", "expected", "protocol", "duration_s", "family", "p_confirm", "mde_confirm",
-        "cannot_confirm", "power_plan",
+        "id",
+        "source",
+        "statement",
+        "reported",
+        "estimate",
+        "ci",
+        "p_value",
+        "test",
+        "alpha",
+        "n",
+        "mde",
+        "verdict",
+        "expected",
+        "protocol",
+        "duration_s",
+        "family",
+        "p_confirm",
+        "mde_confirm",
+        "cannot_confirm",
+        "power_plan",
     ]
     assert list(CLAIM_KEYS) == list(doc["claims"][0])
     assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
@@ -70,8 +120,11 @@ def test_claims_json_has_exactly_the_schema_keys():
 
 
 def test_claims_json_maps_nan_to_null_and_missing_ledger_to_null():
-    doc = json.loads(claims_json([record("002.a.x", estimate=float("nan"), p=None, expected=None)],
-                                 master_seed=3, tier="full", device="cuda"))
+    doc = json.loads(
+        claims_json(
+            [record("002.a.x", estimate=float("nan"), p=None, expected=None)], master_seed=3, tier="full", device="cuda"
+        )
+    )
     row = doc["claims"][0]
     assert row["estimate"] is None and row["p_value"] is None and row["expected"] is None
 
@@ -144,11 +197,15 @@ def test_figure_registry_rejects_bad_input():
 def test_write_reports_writes_json_md_and_linked_figures(tmp_path):
     reg = FigureRegistry()
     reg.add("002.a.x", "curve", plt.figure())
-    written = write_reports(tmp_path / "reports", [record("002.a.x", figures=reg.to_json())],
-                            master_seed=0, tier="quick", device="cpu")
+    written = write_reports(
+        tmp_path / "reports", [record("002.a.x", figures=reg.to_json())], master_seed=0, tier="quick", device="cpu"
+    )
     out = tmp_path / "reports"
     assert sorted(p.relative_to(out).as_posix() for p in written) == [
-        "claims.json", "claims.md", "figures/002.a.x.curve.png"]
+        "claims.json",
+        "claims.md",
+        "figures/002.a.x.curve.png",
+    ]
     assert (out / "figures" / "002.a.x.curve.png").read_bytes().startswith(b"\x89PNG")
     assert "![002.a.x.curve.png](figures/002.a.x.curve.png)" in (out / "claims.md").read_text()
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
@@ -171,11 +228,15 @@ def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
     out = tmp_path / "reports"
     reg = FigureRegistry()
     reg.add("002.a.x", "curve", plt.figure())
-    write_reports(out, [record("002.a.x", figures=reg.to_json())], master_seed=0, tier="quick", device="cpu",
-                  run_id="run1")
+    write_reports(
+        out, [record("002.a.x", figures=reg.to_json())], master_seed=0, tier="quick", device="cpu", run_id="run1"
+    )
     assert {p.name: os.readlink(p) for p in out.iterdir() if p.is_symlink()} == {
-        "claims.json": "current/claims.json", "claims.md": "current/claims.md", "figures": "current/figures",
-        "current": "sets/run1"}
+        "claims.json": "current/claims.json",
+        "claims.md": "current/claims.md",
+        "figures": "current/figures",
+        "current": "sets/run1",
+    }
     write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
     assert [p.name for p in (out / "sets").iterdir()] == ["run2"]  # the old set, its figure included, is gone
     assert not (out / "figures").exists() and not (out / "figures").is_symlink()
@@ -190,7 +251,14 @@ def test_write_reports_replaces_a_report_written_before_sets_existed(tmp_path):
     (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
     (out / "README.md").write_text("kept")
     write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
-    assert sorted(p.name for p in out.iterdir()) == [".lock", "README.md", "claims.json", "claims.md", "current", "sets"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".lock",
+        "README.md",
+        "claims.json",
+        "claims.md",
+        "current",
+        "sets",
+    ]
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
 
 
@@ -204,8 +272,12 @@ def test_empty_report_names_the_selection_and_says_nothing_ran(tmp_path):
     selection = selection_record(["claims"], "plateau", "not slow", 12)
     write_reports(tmp_path, [], master_seed=0, tier="quick", device="cpu", selection=selection)
     doc = json.loads((tmp_path / "claims.json").read_text())
-    assert doc["claims"] == [] and doc["selection"] == {"args": ["claims"], "keyword": "plateau",
-                                                        "markexpr": "not slow", "collected": 12}
+    assert doc["claims"] == [] and doc["selection"] == {
+        "args": ["claims"],
+        "keyword": "plateau",
+        "markexpr": "not slow",
+        "collected": 12,
+    }
     md = (tmp_path / "claims.md").read_text()
     assert "Selection: `claims -k 'plateau' -m 'not slow'`." in md
     assert "## Nothing ran" in md and "12 claim tests collected before deselection" in md
@@ -222,9 +294,15 @@ def test_stability_fraction_and_fragile_flag():
     records += [record("002.a.y", V.INCONCLUSIVE, seed=s) for s in range(4)]
     ledger = {"002.a.x": {"quick": V.CONFIRMED}}
     rows = stability(records, ledger, tier="quick", threshold=0.8)
-    assert rows[0] == {"id": "002.a.x", "reference": "confirmed", "in_ledger": True, "seeds": [0, 1, 2, 3],
-                       "verdicts": ["confirmed", "confirmed", "refuted", "confirmed"], "stability": 0.75,
-                       "fragile": True}
+    assert rows[0] == {
+        "id": "002.a.x",
+        "reference": "confirmed",
+        "in_ledger": True,
+        "seeds": [0, 1, 2, 3],
+        "verdicts": ["confirmed", "confirmed", "refuted", "confirmed"],
+        "stability": 0.75,
+        "fragile": True,
+    }
     assert rows[1]["reference"] == "inconclusive" and not rows[1]["in_ledger"]
     assert rows[1]["stability"] == 1.0 and rows[1]["fragile"] is False
     assert stability(records, ledger, tier="quick", threshold=0.75)[0]["fragile"] is False
@@ -233,8 +311,15 @@ def test_stability_fraction_and_fragile_flag():
 def test_stability_section_and_file(tmp_path):
     records = [record("002.a.x", Verdict.REFUTED if s == 1 else Verdict.CONFIRMED, seed=s) for s in range(2)]
     rows = stability(records, {}, tier="quick", threshold=0.8)
-    write_reports(tmp_path, [r for r in records if r["master_seed"] == 0], master_seed=0, tier="quick",
-                  device="cpu", stability_rows=rows, stability_threshold=0.8)
+    write_reports(
+        tmp_path,
+        [r for r in records if r["master_seed"] == 0],
+        master_seed=0,
+        tier="quick",
+        device="cpu",
+        stability_rows=rows,
+        stability_threshold=0.8,
+    )
     md = (tmp_path / "claims.md").read_text()
     assert "## Verdict stability over master seeds" in md
     assert "| `002.a.x` | confirmed (not in ledger) | 50% | **yes** | 0: confirmed, 1: refuted |" in md
@@ -246,8 +331,9 @@ def test_stability_section_and_file(tmp_path):
 def test_single_seed_report_removes_stale_stability_file(tmp_path):
     records = [record("002.a.x", seed=s) for s in range(2)]
     rows = stability(records, {}, tier="quick", threshold=0.8)
-    write_reports(tmp_path, records[:1], master_seed=0, tier="quick", device="cpu", stability_rows=rows,
-                  stability_threshold=0.8)
+    write_reports(
+        tmp_path, records[:1], master_seed=0, tier="quick", device="cpu", stability_rows=rows, stability_threshold=0.8
+    )
     assert (tmp_path / "stability.json").exists()
     write_reports(tmp_path, records[:1], master_seed=0, tier="quick", device="cpu")
     assert not (tmp_path / "stability.json").exists()

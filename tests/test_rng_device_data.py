@@ -50,7 +50,9 @@ def test_device_default_without_env(monkeypatch):
     assert device.default_device().type == expected
 
 
-@pytest.mark.parametrize("value, message", [("tpu", "not a torch device|only cpu and cuda"), ("meta", "only cpu and cuda")])
+@pytest.mark.parametrize(
+    "value, message", [("tpu", "not a torch device|only cpu and cuda"), ("meta", "only cpu and cuda")]
+)
 def test_bad_device_env_raises(monkeypatch, value, message):
     monkeypatch.setenv(device.DEVICE_ENV, value)
     with pytest.raises(ValueError, match=message):
@@ -77,7 +79,11 @@ def test_one_hot_xor_values():
 
 
 def test_linear_regression_recovers_line_and_is_seeded():
-    make = lambda seed: data.linear_regression(20000, noise=0.1, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)  # noqa: E731
+    def make(seed):
+        return data.linear_regression(
+            20000, noise=0.1, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+        )
+
     X, Y = make(0)
     slope, intercept = np.polyfit(X[:, 0].numpy(), Y[:, 0].numpy(), 1)
     assert slope == pytest.approx(2.0, abs=0.01) and intercept == pytest.approx(1.0, abs=0.01)
@@ -91,7 +97,11 @@ def test_linear_regression_sample_does_not_depend_on_dtype():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [(dict(n=0), "n must be"), (dict(n=5, noise=-1.0), "noise must be a finite number >= 0"), (dict(n=5, noise=float("nan")), "noise must be a finite")],
+    [
+        (dict(n=0), "n must be"),
+        (dict(n=5, noise=-1.0), "noise must be a finite number >= 0"),
+        (dict(n=5, noise=float("nan")), "noise must be a finite"),
+    ],
     ids=["zero-n", "negative-noise", "nan-noise"],
 )
 def test_bad_regression_settings_raise(kwargs, message):

@@ -27,7 +27,9 @@ def test_warmup_cosine_matches_source_003_formula(lr, warmup, total, epoch):
 @given(lr=st.floats(1e-5, 1.0), min_lr=st.floats(0, 1e-5), total=st.integers(1, 100), epoch=st.integers(0, 200))
 def test_cosine_decay_matches_formula(lr, min_lr, total, epoch):
     expected = min_lr + (lr - min_lr) * 0.5 * (1 + math.cos(math.pi * min(epoch, total) / total))
-    assert schedules.cosine_decay(lr, total_epochs=total, min_lr=min_lr)(epoch) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert schedules.cosine_decay(lr, total_epochs=total, min_lr=min_lr)(epoch) == pytest.approx(
+        expected, rel=1e-12, abs=1e-15
+    )
 
 
 @settings(deadline=None, max_examples=50)
@@ -48,7 +50,9 @@ def test_source_003_schedule_landmarks(epoch, expected):
 
 def test_values_returns_consecutive_epochs():
     schedule = schedules.linear_warmup(0.1, warmup_epochs=4)
-    torch.testing.assert_close(schedule.values(2, 4), torch.tensor([0.075, 0.1, 0.1, 0.1], dtype=torch.float64), rtol=0, atol=1e-15)
+    torch.testing.assert_close(
+        schedule.values(2, 4), torch.tensor([0.075, 0.1, 0.1, 0.1], dtype=torch.float64), rtol=0, atol=1e-15
+    )
 
 
 def test_constant_is_constant():

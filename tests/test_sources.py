@@ -130,10 +130,16 @@ def test_any_run_of_words_of_the_document_quotes_it(data):
         pytest.param("{oops", "is not valid JSON", id="bad_json"),
         pytest.param('{"schema": 2, "sources": []}', "expected", id="bad_schema"),
         pytest.param('{"schema": 1, "sources": [{"file": "a.txt", "title": "t"}]}', "exactly the keys", id="no_hash"),
-        pytest.param('{"schema": 1, "sources": [{"file": "a.txt", "title": "t", "sha256": "xyz"}]}',
-                     "malformed sha256", id="bad_hash"),
-        pytest.param('{"schema": 1, "sources": [{"file": "a.txt", "title": "", "sha256": "' + "0" * 64 + '"}]}',
-                     "non-empty", id="empty_title"),
+        pytest.param(
+            '{"schema": 1, "sources": [{"file": "a.txt", "title": "t", "sha256": "xyz"}]}',
+            "malformed sha256",
+            id="bad_hash",
+        ),
+        pytest.param(
+            '{"schema": 1, "sources": [{"file": "a.txt", "title": "", "sha256": "' + "0" * 64 + '"}]}',
+            "non-empty",
+            id="empty_title",
+        ),
     ],
 )
 def test_malformed_manifest_is_a_clear_error(tmp_path, text, message):
@@ -160,8 +166,9 @@ def test_present_document_is_checked_and_reported_verified(tmp_path):
     with pytest.raises(ValueError, match=r"claim '002.toy.a' misquotes 002_0123456789abcdef.txt") as info:
         sources.check("002.toy.a", NAME, "Ratio: L1/L2 ≈ 1.3")
     assert "Ratio: L1/L2 ~ 1.255" in str(info.value)  # the closest passage
-    assert sources.report([NAME, NAME]) == {NAME: {"title": "Toy results", "sha256": sources.docs[NAME].sha256,
-                                                   "quotes": VERIFIED}}
+    assert sources.report([NAME, NAME]) == {
+        NAME: {"title": "Toy results", "sha256": sources.docs[NAME].sha256, "quotes": VERIFIED}
+    }
 
 
 @pytest.mark.parametrize("make_dir", [True, False], ids=["empty_dir", "missing_dir"])
@@ -200,7 +207,11 @@ def test_missing_manifest_is_an_error_only_for_claims(tmp_path):
 def test_repository_manifest_pins_the_documents_present():
     docs = load_manifest(REPO / "claims" / "sources.json")
     assert sorted(docs) == [
-        "000_831d548a2327460f.txt", "001_ce10673ba16755ba.txt", "002_12f8b00312862f98.txt", "003_111511a5924b25b5.txt"]
+        "000_831d548a2327460f.txt",
+        "001_ce10673ba16755ba.txt",
+        "002_12f8b00312862f98.txt",
+        "003_111511a5924b25b5.txt",
+    ]
     shared = REPO.parent / "shared" / "sources"
     present = [name for name in docs if (shared / name).is_file()]
     if not present:

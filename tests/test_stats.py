@@ -14,11 +14,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels.stats import proportion as smp  # a module: pytest would collect test_proportions_2indep
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.nonparametric import rank_compare_2indep
 from statsmodels.stats.power import NormalIndPower, TTestPower
-from statsmodels.stats import proportion as smp  # a module: pytest would collect test_proportions_2indep
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import stats as S
@@ -110,8 +110,7 @@ VERDICT_CASES = [
     ("metric_exceeds-confirmed", lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, rng=_rng()), C),
     ("metric_exceeds-refuted", lambda: S.metric_exceeds(1.5 + _sample(30), 3.0, rng=_rng()), R),
     ("metric_exceeds-inconclusive", lambda: S.metric_exceeds(1.5 + _sample(30), 1.5, rng=_rng()), I),
-    ("metric_exceeds-median",
-     lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, statistic=np.median, rng=_rng()), C),
+    ("metric_exceeds-median", lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, statistic=np.median, rng=_rng()), C),
     ("metric_below-confirmed", lambda: S.metric_below(1.5 + _sample(30), 3.0, rng=_rng()), C),
     ("metric_below-refuted", lambda: S.metric_below(1.5 + _sample(30), 0.0, rng=_rng()), R),
     ("medians_differ-confirmed", lambda: _medians(3 * X_POS, X_POS, "greater"), C),
@@ -134,12 +133,17 @@ VERDICT_CASES = [
     ("metric_exceeds-sd-confirmed", lambda: S.metric_exceeds(3.0 * _sample(10), 1.0, statistic=S.SD), C),
     ("metric_exceeds-quantile-90", lambda: S.metric_exceeds(5 + _sample(60), 0.0, statistic=S.Quantile(0.9)), C),
     ("metric_exceeds-bca", lambda: S.metric_exceeds(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), C),
-    ("metric_below-width-n50-cannot-confirm",
-     lambda: S.metric_below(0.001 * _sample(50), 1.0, statistic=S.QuantileRange()), I),
-    ("metric_below-width-n2000-confirmed",
-     lambda: S.metric_below(_sample(2000), 4.5, statistic=S.QuantileRange()), C),
-    ("metric_exceeds-width-n2000-refuted",
-     lambda: S.metric_exceeds(_sample(2000), 4.5, statistic=S.QuantileRange()), R),
+    (
+        "metric_below-width-n50-cannot-confirm",
+        lambda: S.metric_below(0.001 * _sample(50), 1.0, statistic=S.QuantileRange()),
+        I,
+    ),
+    ("metric_below-width-n2000-confirmed", lambda: S.metric_below(_sample(2000), 4.5, statistic=S.QuantileRange()), C),
+    (
+        "metric_exceeds-width-n2000-refuted",
+        lambda: S.metric_exceeds(_sample(2000), 4.5, statistic=S.QuantileRange()),
+        R,
+    ),
     ("metric_below-bca", lambda: S.metric_below(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), R),
     ("medians_differ-tied-medians-greater", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "greater"), R),
     ("medians_differ-tied-medians-less", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "less"), R),
@@ -159,6 +163,7 @@ def test_rule_gives_expected_verdict(run, expected):
 # Agreement with direct library calls
 # --------------------------------------------------------------------------------------------
 
+
 def _two(p: float) -> float:
     return min(1.0, 2.0 * p)
 
@@ -172,83 +177,180 @@ TREND_K, TREND_N = [30, 35, 45, 42], [80, 80, 90, 85]
 TWO_X, TWO_Y = 1.6 * X_POS[::2], X_POS  # (20,), (40,)
 
 AGREEMENT_CASES = [
-    ("rate_at_least-p_value", lambda: S.rate_at_least(150, 200, 0.8).p_value,
-     lambda: _two(stats.binomtest(150, 200, 0.8, alternative="less").pvalue)),
-    ("rate_at_least-p_confirm", lambda: S.rate_at_least(150, 200, 0.7).detail["p_confirm"],
-     lambda: _two(stats.binomtest(150, 200, 0.7, alternative="greater").pvalue)),
-    ("rate_at_least-ci-is-clopper-pearson", lambda: S.rate_at_least(150, 200, 0.8, alpha=0.1).ci,
-     lambda: tuple(stats.binomtest(150, 200).proportion_ci(0.9, method="exact"))),
-    ("rate_at_least-effect-size-cohen-h", lambda: S.rate_at_least(150, 200, 0.8).effect_size,
-     lambda: smp.proportion_effectsize(0.75, 0.8)),
-    ("rate_at_most-p_value", lambda: S.rate_at_most(50, 200, 0.2).p_value,
-     lambda: _two(stats.binomtest(50, 200, 0.2, alternative="greater").pvalue)),
-    ("rate_equals-p_confirm-is-tost", lambda: S.rate_equals(52, 100, 0.5, margin=0.1).detail["p_confirm"],
-     lambda: _two(smp.binom_tost(52, 100, 0.4, 0.6)[0])),
-    ("rate_equals-p_value", lambda: S.rate_equals(70, 100, 0.5, margin=0.1).p_value,
-     lambda: _two(stats.binomtest(70, 100, 0.6, alternative="greater").pvalue)),
-    ("rate_equals-ci", lambda: S.rate_equals(70, 100, 0.5, margin=0.1).ci,
-     lambda: tuple(stats.binomtest(70, 100).proportion_ci(0.95, method="exact"))),
-    ("rates_differ-p_confirm",
-     lambda: S.rates_differ(30, 50, 20, 50, direction="greater").detail["p_confirm"],
-     lambda: _two(_ac_p("larger"))),
-    ("rates_differ-p_value", lambda: S.rates_differ(30, 50, 20, 50, direction="greater").p_value,
-     lambda: _two(_ac_p("smaller"))),
-    ("rates_differ-ci", lambda: S.rates_differ(30, 50, 20, 50, direction="less").ci,
-     lambda: smp.confint_proportions_2indep(30, 50, 20, 50, method="agresti-caffo", compare="diff")),
-    ("monotone_trend-two-sided-p", lambda: min(
-        (e := _trend(TREND_K, TREND_N, "increasing")).p_value, e.detail["p_confirm"]),
-     lambda: Table(np.column_stack([TREND_K, np.subtract(TREND_N, TREND_K)]), shift_zeros=False)
-        .test_ordinal_association(col_scores=np.array([1.0, 0.0])).pvalue),
-    ("monotone_trend-slope", lambda: _trend(TREND_K, TREND_N, "increasing").estimate,
-     lambda: np.polyfit(np.arange(4.0), np.divide(TREND_K, TREND_N), 1, w=np.sqrt(TREND_N))[0]),
-    ("mean_equals-p_confirm-is-ttost", lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3).detail["p_confirm"],
-     lambda: _two(DescrStatsW(MEAN_X).ttost_mean(0.7, 1.3)[0])),
-    ("mean_equals-p_value", lambda: S.mean_equals(MEAN_X, 0.5, margin=0.3).p_value,
-     lambda: _two(_ttest(MEAN_X, 0.8, "larger"))),
-    ("mean_equals-ci", lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3, alpha=0.1).ci,
-     lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.1)),
-    ("metric_exceeds-ci-is-t", lambda: S.metric_exceeds(MEAN_X, 1.0).ci,
-     lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.05)),
-    ("metric_exceeds-p_confirm-is-t", lambda: S.metric_exceeds(MEAN_X, 1.0).detail["p_confirm"],
-     lambda: _two(_ttest(MEAN_X, 1.0, "larger"))),
-    ("metric_below-p_value-is-t", lambda: S.metric_below(MEAN_X, 1.0).p_value,
-     lambda: _two(_ttest(MEAN_X, 1.0, "larger"))),
-    ("metric_exceeds-median-ci-is-quantile_test", lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=np.median).ci,
-     lambda: tuple(stats.quantile_test(MEAN_X, p=0.5).confidence_interval(0.95))),
-    ("metric_exceeds-median-p_confirm-is-quantile_test",
-     lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=S.MEDIAN).detail["p_confirm"],
-     lambda: _two(stats.quantile_test(MEAN_X, q=1.0, p=0.5, alternative="greater").pvalue)),
-    ("metric_below-q90-p_value-is-quantile_test",
-     lambda: S.metric_below(MEAN_X, 1.2, statistic=S.Quantile(0.9)).p_value,
-     lambda: _two(stats.quantile_test(MEAN_X, q=1.2, p=0.9, alternative="greater").pvalue)),
-    ("metric_below-sd-ci-is-chi2", lambda: S.metric_below(MEAN_X, 1.0, statistic=S.SD).ci,
-     lambda: tuple(MEAN_X.std(ddof=1) * np.sqrt(24 / stats.chi2.ppf([0.975, 0.025], 24)))),
-    ("metric_below-sd-p_confirm-is-chi2", lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).detail["p_confirm"],
-     lambda: _two(stats.chi2.cdf(24 * MEAN_X.var(ddof=1) / 0.4 ** 2, 24))),
-    ("metric_below-quantile-range-ci-is-two-quantile_test-bounds",
-     lambda: S.metric_below(MEAN_X, 1.0, statistic=S.QuantileRange(0.25, 0.75)).ci,
-     lambda: _range_ci(MEAN_X, 0.25, 0.75)),
-    ("metric_exceeds-bca-ci-is-scipy-bca",
-     lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng(3)).ci,
-     lambda: _bca_ci((MEAN_X,), _trimmed, seed=3)),
-    ("medians_differ-median-ci-is-quantile_test",
-     lambda: _medians(TWO_X, TWO_Y, "greater").detail["median_x_ci"],
-     lambda: tuple(stats.quantile_test(TWO_X, p=0.5).confidence_interval(0.975))),
-    ("distributions_differ-p_confirm-is-brunner-munzel",
-     lambda: _dists(TWO_X, TWO_Y, "greater").detail["p_confirm"],
-     lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="larger").pvalue)),
-    ("distributions_differ-p_value-is-brunner-munzel", lambda: _dists(TWO_X, TWO_Y, "greater").p_value,
-     lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="smaller").pvalue)),
-    ("distributions_differ-p_value-is-scipy-brunnermunzel", lambda: _dists(TWO_X, TWO_Y, "less").detail["p_confirm"],
-     lambda: _two(stats.brunnermunzel(TWO_X, TWO_Y, alternative="less").pvalue)),
-    ("distributions_differ-cles-from-U", lambda: _dists(TWO_X, TWO_Y, "less").estimate,
-     lambda: stats.mannwhitneyu(TWO_X, TWO_Y).statistic / (TWO_X.size * TWO_Y.size)),
-    ("distributions_differ-ci-brunner-munzel", lambda: _dists(TWO_X, TWO_Y, "less").ci,
-     lambda: rank_compare_2indep(TWO_X, TWO_Y).conf_int(alpha=0.05)),
-    ("always-ci-clopper-pearson", lambda: S.always(30, 30, alpha=0.1).ci,
-     lambda: tuple(stats.binomtest(30, 30).proportion_ci(0.9, method="exact"))),
-    ("always-p_confirm", lambda: S.always(100, 100, tolerance=0.05).detail["p_confirm"],
-     lambda: _two(stats.binomtest(100, 100, 0.95, alternative="greater").pvalue)),
+    (
+        "rate_at_least-p_value",
+        lambda: S.rate_at_least(150, 200, 0.8).p_value,
+        lambda: _two(stats.binomtest(150, 200, 0.8, alternative="less").pvalue),
+    ),
+    (
+        "rate_at_least-p_confirm",
+        lambda: S.rate_at_least(150, 200, 0.7).detail["p_confirm"],
+        lambda: _two(stats.binomtest(150, 200, 0.7, alternative="greater").pvalue),
+    ),
+    (
+        "rate_at_least-ci-is-clopper-pearson",
+        lambda: S.rate_at_least(150, 200, 0.8, alpha=0.1).ci,
+        lambda: tuple(stats.binomtest(150, 200).proportion_ci(0.9, method="exact")),
+    ),
+    (
+        "rate_at_least-effect-size-cohen-h",
+        lambda: S.rate_at_least(150, 200, 0.8).effect_size,
+        lambda: smp.proportion_effectsize(0.75, 0.8),
+    ),
+    (
+        "rate_at_most-p_value",
+        lambda: S.rate_at_most(50, 200, 0.2).p_value,
+        lambda: _two(stats.binomtest(50, 200, 0.2, alternative="greater").pvalue),
+    ),
+    (
+        "rate_equals-p_confirm-is-tost",
+        lambda: S.rate_equals(52, 100, 0.5, margin=0.1).detail["p_confirm"],
+        lambda: _two(smp.binom_tost(52, 100, 0.4, 0.6)[0]),
+    ),
+    (
+        "rate_equals-p_value",
+        lambda: S.rate_equals(70, 100, 0.5, margin=0.1).p_value,
+        lambda: _two(stats.binomtest(70, 100, 0.6, alternative="greater").pvalue),
+    ),
+    (
+        "rate_equals-ci",
+        lambda: S.rate_equals(70, 100, 0.5, margin=0.1).ci,
+        lambda: tuple(stats.binomtest(70, 100).proportion_ci(0.95, method="exact")),
+    ),
+    (
+        "rates_differ-p_confirm",
+        lambda: S.rates_differ(30, 50, 20, 50, direction="greater").detail["p_confirm"],
+        lambda: _two(_ac_p("larger")),
+    ),
+    (
+        "rates_differ-p_value",
+        lambda: S.rates_differ(30, 50, 20, 50, direction="greater").p_value,
+        lambda: _two(_ac_p("smaller")),
+    ),
+    (
+        "rates_differ-ci",
+        lambda: S.rates_differ(30, 50, 20, 50, direction="less").ci,
+        lambda: smp.confint_proportions_2indep(30, 50, 20, 50, method="agresti-caffo", compare="diff"),
+    ),
+    (
+        "monotone_trend-two-sided-p",
+        lambda: min((e := _trend(TREND_K, TREND_N, "increasing")).p_value, e.detail["p_confirm"]),
+        lambda: (
+            Table(np.column_stack([TREND_K, np.subtract(TREND_N, TREND_K)]), shift_zeros=False)
+            .test_ordinal_association(col_scores=np.array([1.0, 0.0]))
+            .pvalue
+        ),
+    ),
+    (
+        "monotone_trend-slope",
+        lambda: _trend(TREND_K, TREND_N, "increasing").estimate,
+        lambda: np.polyfit(np.arange(4.0), np.divide(TREND_K, TREND_N), 1, w=np.sqrt(TREND_N))[0],
+    ),
+    (
+        "mean_equals-p_confirm-is-ttost",
+        lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3).detail["p_confirm"],
+        lambda: _two(DescrStatsW(MEAN_X).ttost_mean(0.7, 1.3)[0]),
+    ),
+    (
+        "mean_equals-p_value",
+        lambda: S.mean_equals(MEAN_X, 0.5, margin=0.3).p_value,
+        lambda: _two(_ttest(MEAN_X, 0.8, "larger")),
+    ),
+    (
+        "mean_equals-ci",
+        lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3, alpha=0.1).ci,
+        lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.1),
+    ),
+    (
+        "metric_exceeds-ci-is-t",
+        lambda: S.metric_exceeds(MEAN_X, 1.0).ci,
+        lambda: DescrStatsW(MEAN_X).tconfint_mean(alpha=0.05),
+    ),
+    (
+        "metric_exceeds-p_confirm-is-t",
+        lambda: S.metric_exceeds(MEAN_X, 1.0).detail["p_confirm"],
+        lambda: _two(_ttest(MEAN_X, 1.0, "larger")),
+    ),
+    (
+        "metric_below-p_value-is-t",
+        lambda: S.metric_below(MEAN_X, 1.0).p_value,
+        lambda: _two(_ttest(MEAN_X, 1.0, "larger")),
+    ),
+    (
+        "metric_exceeds-median-ci-is-quantile_test",
+        lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=np.median).ci,
+        lambda: tuple(stats.quantile_test(MEAN_X, p=0.5).confidence_interval(0.95)),
+    ),
+    (
+        "metric_exceeds-median-p_confirm-is-quantile_test",
+        lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=S.MEDIAN).detail["p_confirm"],
+        lambda: _two(stats.quantile_test(MEAN_X, q=1.0, p=0.5, alternative="greater").pvalue),
+    ),
+    (
+        "metric_below-q90-p_value-is-quantile_test",
+        lambda: S.metric_below(MEAN_X, 1.2, statistic=S.Quantile(0.9)).p_value,
+        lambda: _two(stats.quantile_test(MEAN_X, q=1.2, p=0.9, alternative="greater").pvalue),
+    ),
+    (
+        "metric_below-sd-ci-is-chi2",
+        lambda: S.metric_below(MEAN_X, 1.0, statistic=S.SD).ci,
+        lambda: tuple(MEAN_X.std(ddof=1) * np.sqrt(24 / stats.chi2.ppf([0.975, 0.025], 24))),
+    ),
+    (
+        "metric_below-sd-p_confirm-is-chi2",
+        lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).detail["p_confirm"],
+        lambda: _two(stats.chi2.cdf(24 * MEAN_X.var(ddof=1) / 0.4**2, 24)),
+    ),
+    (
+        "metric_below-quantile-range-ci-is-two-quantile_test-bounds",
+        lambda: S.metric_below(MEAN_X, 1.0, statistic=S.QuantileRange(0.25, 0.75)).ci,
+        lambda: _range_ci(MEAN_X, 0.25, 0.75),
+    ),
+    (
+        "metric_exceeds-bca-ci-is-scipy-bca",
+        lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng(3)).ci,
+        lambda: _bca_ci((MEAN_X,), _trimmed, seed=3),
+    ),
+    (
+        "medians_differ-median-ci-is-quantile_test",
+        lambda: _medians(TWO_X, TWO_Y, "greater").detail["median_x_ci"],
+        lambda: tuple(stats.quantile_test(TWO_X, p=0.5).confidence_interval(0.975)),
+    ),
+    (
+        "distributions_differ-p_confirm-is-brunner-munzel",
+        lambda: _dists(TWO_X, TWO_Y, "greater").detail["p_confirm"],
+        lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="larger").pvalue),
+    ),
+    (
+        "distributions_differ-p_value-is-brunner-munzel",
+        lambda: _dists(TWO_X, TWO_Y, "greater").p_value,
+        lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="smaller").pvalue),
+    ),
+    (
+        "distributions_differ-p_value-is-scipy-brunnermunzel",
+        lambda: _dists(TWO_X, TWO_Y, "less").detail["p_confirm"],
+        lambda: _two(stats.brunnermunzel(TWO_X, TWO_Y, alternative="less").pvalue),
+    ),
+    (
+        "distributions_differ-cles-from-U",
+        lambda: _dists(TWO_X, TWO_Y, "less").estimate,
+        lambda: stats.mannwhitneyu(TWO_X, TWO_Y).statistic / (TWO_X.size * TWO_Y.size),
+    ),
+    (
+        "distributions_differ-ci-brunner-munzel",
+        lambda: _dists(TWO_X, TWO_Y, "less").ci,
+        lambda: rank_compare_2indep(TWO_X, TWO_Y).conf_int(alpha=0.05),
+    ),
+    (
+        "always-ci-clopper-pearson",
+        lambda: S.always(30, 30, alpha=0.1).ci,
+        lambda: tuple(stats.binomtest(30, 30).proportion_ci(0.9, method="exact")),
+    ),
+    (
+        "always-p_confirm",
+        lambda: S.always(100, 100, tolerance=0.05).detail["p_confirm"],
+        lambda: _two(stats.binomtest(100, 100, 0.95, alternative="greater").pvalue),
+    ),
 ]
 
 
@@ -274,23 +376,51 @@ def _power_t(effect, n):
 
 SD_X = MEAN_X.std(ddof=1)
 MDE_CASES = [
-    ("rate_at_least-exact-binomial",
-     lambda: stats.binom.cdf(_refute_count(200, 0.8), 200, 0.8 - S.rate_at_least(160, 200, 0.8).mde), lambda: 0.8),
-    ("rate_at_least-confirm-exact-binomial",
-     lambda: stats.binom.sf(_confirm_count(200, 0.8) - 1, 200, 0.8 + S.rate_at_least(160, 200, 0.8).mde_confirm),
-     lambda: 0.8),
-    ("rates_differ-centred-on-pooled-rate", lambda: NormalIndPower().power(smp.proportion_effectsize(
-        0.5 + (m := S.rates_differ(40, 80, 40, 80, direction="greater").mde) / 2, 0.5 - m / 2),
-        nobs1=80, ratio=1.0, alpha=0.025, alternative="larger"), lambda: 0.8),
+    (
+        "rate_at_least-exact-binomial",
+        lambda: stats.binom.cdf(_refute_count(200, 0.8), 200, 0.8 - S.rate_at_least(160, 200, 0.8).mde),
+        lambda: 0.8,
+    ),
+    (
+        "rate_at_least-confirm-exact-binomial",
+        lambda: stats.binom.sf(_confirm_count(200, 0.8) - 1, 200, 0.8 + S.rate_at_least(160, 200, 0.8).mde_confirm),
+        lambda: 0.8,
+    ),
+    (
+        "rates_differ-centred-on-pooled-rate",
+        lambda: NormalIndPower().power(
+            smp.proportion_effectsize(
+                0.5 + (m := S.rates_differ(40, 80, 40, 80, direction="greater").mde) / 2, 0.5 - m / 2
+            ),
+            nobs1=80,
+            ratio=1.0,
+            alpha=0.025,
+            alternative="larger",
+        ),
+        lambda: 0.8,
+    ),
     ("mean_equals", lambda: _power_t(S.mean_equals(MEAN_X, 1.0, margin=0.3).mde / SD_X, 25), lambda: 0.8),
     ("metric_exceeds-t", lambda: _power_t(S.metric_exceeds(MEAN_X, 1.0).mde / SD_X, 25), lambda: 0.8),
-    ("metric_below-sd-chi2", lambda: stats.chi2.sf(stats.chi2.ppf(0.975, 24) / (1 + S.metric_below(
-        MEAN_X, 1.0, statistic=S.SD).mde) ** 2, 24), lambda: 0.8),
-    ("metric_below-sd-chi2-confirm", lambda: stats.chi2.cdf(stats.chi2.ppf(0.025, 24) / (1 - S.metric_below(
-        MEAN_X, 1.0, statistic=S.SD).mde_confirm) ** 2, 24), lambda: 0.8),
+    (
+        "metric_below-sd-chi2",
+        lambda: stats.chi2.sf(
+            stats.chi2.ppf(0.975, 24) / (1 + S.metric_below(MEAN_X, 1.0, statistic=S.SD).mde) ** 2, 24
+        ),
+        lambda: 0.8,
+    ),
+    (
+        "metric_below-sd-chi2-confirm",
+        lambda: stats.chi2.cdf(
+            stats.chi2.ppf(0.025, 24) / (1 - S.metric_below(MEAN_X, 1.0, statistic=S.SD).mde_confirm) ** 2, 24
+        ),
+        lambda: 0.8,
+    ),
     ("always", lambda: 1.0 - (1.0 - S.always(20, 20).mde) ** 20, lambda: 0.8),
-    ("always-confirm-is-smallest-confirmable-tolerance",
-     lambda: S.always(20, 20, tolerance=S.always(20, 20).mde_confirm * (1 + 1e-9)).verdict is C, lambda: True),
+    (
+        "always-confirm-is-smallest-confirmable-tolerance",
+        lambda: S.always(20, 20, tolerance=S.always(20, 20).mde_confirm * (1 + 1e-9)).verdict is C,
+        lambda: True,
+    ),
 ]
 
 
@@ -380,87 +510,124 @@ def test_bootstrap_rules_are_seeded_and_leave_global_rng_alone(run):
 
 G = _rng()
 BAD_INPUTS = [  # (id, error, message pattern, call)
-    ("empty-values", ValueError, "values is empty",
-     lambda: S.mean_equals([], 0.0, margin=1.0)),
-    ("nan-values", ValueError, "values contains NaN",
-     lambda: S.mean_equals([1.0, np.nan, 2.0], 0.0, margin=1.0)),
-    ("inf-values", ValueError, "values contains inf",
-     lambda: S.metric_exceeds([1.0, np.inf], 0.0, rng=G)),
-    ("2d-values", ValueError, r"must be 1-D with shape \(N,\)",
-     lambda: S.mean_equals(np.ones((3, 2)), 0.0, margin=1.0)),
-    ("one-value", ValueError, "at least 2 values",
-     lambda: S.mean_equals([1.0], 0.0, margin=1.0)),
-    ("alpha-zero", ValueError, r"alpha must lie in \(0, 1\)",
-     lambda: S.rate_at_least(5, 10, 0.5, alpha=0.0)),
-    ("alpha-one", ValueError, r"alpha must lie in \(0, 1\)",
-     lambda: S.mean_equals([1.0, 2.0], 0.0, margin=1.0, alpha=1.0)),
-    ("alpha-nan", ValueError, r"alpha must lie in \(0, 1\)",
-     lambda: S.always(5, 5, alpha=float("nan"))),
-    ("successes-gt-trials", ValueError, r"successes \(11\) > trials \(10\)",
-     lambda: S.rate_at_least(11, 10, 0.5)),
-    ("negative-successes", ValueError, "successes must be >= 0",
-     lambda: S.always(-1, 10)),
-    ("zero-trials", ValueError, "trials must be >= 1",
-     lambda: S.rate_at_least(0, 0, 0.5)),
-    ("float-count", ValueError, "successes must be an integer",
-     lambda: S.rate_at_least(5.0, 10, 0.5)),
-    ("bool-count", ValueError, "successes must be an integer",
-     lambda: S.always(True, 1)),
-    ("claimed-one", ValueError, r"claimed must lie in \(0, 1\)",
-     lambda: S.rate_at_least(5, 10, 1.0)),
-    ("claimed-above-one", ValueError, r"claimed must lie in \[0, 1\]",
-     lambda: S.rate_equals(5, 10, 1.5, margin=0.1)),
-    ("margin-zero", ValueError, "margin must be > 0",
-     lambda: S.rate_equals(5, 10, 0.5, margin=0.0)),
-    ("margin-negative", ValueError, "margin must be > 0",
-     lambda: S.mean_equals([1.0, 2.0], 0.0, margin=-1.0)),
-    ("bad-direction", ValueError, "direction must be one of",
-     lambda: S.rates_differ(1, 2, 1, 2, direction="up")),
-    ("bad-trend-direction", ValueError, "direction must be one of",
-     lambda: _trend([1, 2], [3, 3], "greater")),
-    ("trend-shape-mismatch", ValueError, r"must both have shape \(K,\)",
-     lambda: _trend([1, 2, 3], [5, 5], "increasing")),
-    ("trend-2d", ValueError, r"must both have shape \(K,\)",
-     lambda: _trend([[1, 2]], [[5, 5]], "increasing")),
-    ("trend-one-group", ValueError, "at least 2 groups",
-     lambda: _trend([1], [5], "increasing")),
-    ("trend-scores-shape", ValueError, "scores must have shape",
-     lambda: _trend([1, 2], [5, 5], "increasing", scores=[1.0])),
-    ("trend-successes-gt-trials", ValueError, r"successes \(6\) > trials \(5\)",
-     lambda: _trend([1, 6], [5, 5], "increasing")),
-    ("rng-missing-for-bootstrap", TypeError, "rng must be a numpy.random.Generator",
-     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None)),
-    ("rng-legacy", TypeError, "rng must be a numpy.random.Generator",
-     lambda: S.metric_exceeds([1.0, 2.0], 0.0, rng=np.random.RandomState(0))),
-    ("few-resamples", ValueError, "n_resamples must be an integer >= 99",
-     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, n_resamples=10, rng=G)),
-    ("statistic-not-finite", ValueError, "statistic\\(values\\) must be finite",
-     lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=lambda x, axis=-1: np.mean(x, axis=axis) * np.inf, rng=G)),
-    ("statistic-not-callable", ValueError, "statistic must be callable",
-     lambda: S.metric_exceeds([1.0, 2.0], 0.0, statistic="mean")),
-    ("quantile-range-reversed", ValueError, "quantile range needs 0 < lo < hi < 1",
-     lambda: S.QuantileRange(0.9, 0.1)),
+    ("empty-values", ValueError, "values is empty", lambda: S.mean_equals([], 0.0, margin=1.0)),
+    ("nan-values", ValueError, "values contains NaN", lambda: S.mean_equals([1.0, np.nan, 2.0], 0.0, margin=1.0)),
+    ("inf-values", ValueError, "values contains inf", lambda: S.metric_exceeds([1.0, np.inf], 0.0, rng=G)),
+    (
+        "2d-values",
+        ValueError,
+        r"must be 1-D with shape \(N,\)",
+        lambda: S.mean_equals(np.ones((3, 2)), 0.0, margin=1.0),
+    ),
+    ("one-value", ValueError, "at least 2 values", lambda: S.mean_equals([1.0], 0.0, margin=1.0)),
+    ("alpha-zero", ValueError, r"alpha must lie in \(0, 1\)", lambda: S.rate_at_least(5, 10, 0.5, alpha=0.0)),
+    (
+        "alpha-one",
+        ValueError,
+        r"alpha must lie in \(0, 1\)",
+        lambda: S.mean_equals([1.0, 2.0], 0.0, margin=1.0, alpha=1.0),
+    ),
+    ("alpha-nan", ValueError, r"alpha must lie in \(0, 1\)", lambda: S.always(5, 5, alpha=float("nan"))),
+    ("successes-gt-trials", ValueError, r"successes \(11\) > trials \(10\)", lambda: S.rate_at_least(11, 10, 0.5)),
+    ("negative-successes", ValueError, "successes must be >= 0", lambda: S.always(-1, 10)),
+    ("zero-trials", ValueError, "trials must be >= 1", lambda: S.rate_at_least(0, 0, 0.5)),
+    ("float-count", ValueError, "successes must be an integer", lambda: S.rate_at_least(5.0, 10, 0.5)),
+    ("bool-count", ValueError, "successes must be an integer", lambda: S.always(True, 1)),
+    ("claimed-one", ValueError, r"claimed must lie in \(0, 1\)", lambda: S.rate_at_least(5, 10, 1.0)),
+    ("claimed-above-one", ValueError, r"claimed must lie in \[0, 1\]", lambda: S.rate_equals(5, 10, 1.5, margin=0.1)),
+    ("margin-zero", ValueError, "margin must be > 0", lambda: S.rate_equals(5, 10, 0.5, margin=0.0)),
+    ("margin-negative", ValueError, "margin must be > 0", lambda: S.mean_equals([1.0, 2.0], 0.0, margin=-1.0)),
+    ("bad-direction", ValueError, "direction must be one of", lambda: S.rates_differ(1, 2, 1, 2, direction="up")),
+    ("bad-trend-direction", ValueError, "direction must be one of", lambda: _trend([1, 2], [3, 3], "greater")),
+    (
+        "trend-shape-mismatch",
+        ValueError,
+        r"must both have shape \(K,\)",
+        lambda: _trend([1, 2, 3], [5, 5], "increasing"),
+    ),
+    ("trend-2d", ValueError, r"must both have shape \(K,\)", lambda: _trend([[1, 2]], [[5, 5]], "increasing")),
+    ("trend-one-group", ValueError, "at least 2 groups", lambda: _trend([1], [5], "increasing")),
+    (
+        "trend-scores-shape",
+        ValueError,
+        "scores must have shape",
+        lambda: _trend([1, 2], [5, 5], "increasing", scores=[1.0]),
+    ),
+    (
+        "trend-successes-gt-trials",
+        ValueError,
+        r"successes \(6\) > trials \(5\)",
+        lambda: _trend([1, 6], [5, 5], "increasing"),
+    ),
+    (
+        "rng-missing-for-bootstrap",
+        TypeError,
+        "rng must be a numpy.random.Generator",
+        lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None),
+    ),
+    (
+        "rng-legacy",
+        TypeError,
+        "rng must be a numpy.random.Generator",
+        lambda: S.metric_exceeds([1.0, 2.0], 0.0, rng=np.random.RandomState(0)),
+    ),
+    (
+        "few-resamples",
+        ValueError,
+        "n_resamples must be an integer >= 99",
+        lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, n_resamples=10, rng=G),
+    ),
+    (
+        "statistic-not-finite",
+        ValueError,
+        "statistic\\(values\\) must be finite",
+        lambda: S.metric_exceeds(
+            [1.0, 2.0, 3.0], 0.0, statistic=lambda x, axis=-1: np.mean(x, axis=axis) * np.inf, rng=G
+        ),
+    ),
+    (
+        "statistic-not-callable",
+        ValueError,
+        "statistic must be callable",
+        lambda: S.metric_exceeds([1.0, 2.0], 0.0, statistic="mean"),
+    ),
+    ("quantile-range-reversed", ValueError, "quantile range needs 0 < lo < hi < 1", lambda: S.QuantileRange(0.9, 0.1)),
     ("quantile-out-of-range", ValueError, r"quantile q must lie in \(0, 1\)", lambda: S.Quantile(1.0)),
-    ("sd-threshold-not-positive", ValueError, "standard-deviation threshold must be > 0",
-     lambda: S.metric_below([1.0, 2.0], 0.0, statistic=S.SD)),
-    ("tolerance-out-of-range", ValueError, r"tolerance must lie in \(0, 1\)",
-     lambda: S.always(5, 5, tolerance=0.0)),
-    ("holm-empty-family-name", ValueError, "family must be a non-empty string",
-     lambda: S.holm([], alpha=0.05, family=" ")),
-    ("ratio-nonpositive", ValueError, "strictly positive",
-     lambda: S.medians_differ([1.0, -2.0], [1.0, 2.0], direction="greater", rng=G)),
-    ("empty-y", ValueError, "y is empty",
-     lambda: S.distributions_differ([1.0, 2.0], [], direction="greater", rng=G)),
-    ("threshold-nan", ValueError, "threshold must be finite",
-     lambda: S.metric_below([1.0, 2.0], np.nan, rng=G)),
-    ("observed-nan", ValueError, "observed must be finite",
-     lambda: S.exact_value(np.nan, 1.0)),
-    ("negative-tolerance", ValueError, "rel_tol and abs_tol must be >= 0",
-     lambda: S.exact_value(1.0, 1.0, rel_tol=-1.0)),
-    ("holm-alpha-mismatch", ValueError, "decided at alpha=0.1",
-     lambda: S.holm([S.always(5, 5, alpha=0.1)], alpha=0.05)),
-    ("holm-not-evidence", ValueError, r"evidences\[0\] is not an Evidence",
-     lambda: S.holm([0.01], alpha=0.05)),
+    (
+        "sd-threshold-not-positive",
+        ValueError,
+        "standard-deviation threshold must be > 0",
+        lambda: S.metric_below([1.0, 2.0], 0.0, statistic=S.SD),
+    ),
+    ("tolerance-out-of-range", ValueError, r"tolerance must lie in \(0, 1\)", lambda: S.always(5, 5, tolerance=0.0)),
+    (
+        "holm-empty-family-name",
+        ValueError,
+        "family must be a non-empty string",
+        lambda: S.holm([], alpha=0.05, family=" "),
+    ),
+    (
+        "ratio-nonpositive",
+        ValueError,
+        "strictly positive",
+        lambda: S.medians_differ([1.0, -2.0], [1.0, 2.0], direction="greater", rng=G),
+    ),
+    ("empty-y", ValueError, "y is empty", lambda: S.distributions_differ([1.0, 2.0], [], direction="greater", rng=G)),
+    ("threshold-nan", ValueError, "threshold must be finite", lambda: S.metric_below([1.0, 2.0], np.nan, rng=G)),
+    ("observed-nan", ValueError, "observed must be finite", lambda: S.exact_value(np.nan, 1.0)),
+    (
+        "negative-tolerance",
+        ValueError,
+        "rel_tol and abs_tol must be >= 0",
+        lambda: S.exact_value(1.0, 1.0, rel_tol=-1.0),
+    ),
+    (
+        "holm-alpha-mismatch",
+        ValueError,
+        "decided at alpha=0.1",
+        lambda: S.holm([S.always(5, 5, alpha=0.1)], alpha=0.05),
+    ),
+    ("holm-not-evidence", ValueError, r"evidences\[0\] is not an Evidence", lambda: S.holm([0.01], alpha=0.05)),
 ]
 
 
@@ -631,7 +798,7 @@ def test_verdict_matches_p_values(rule, kn, claimed, alpha):
 @given(st.lists(st.tuples(counts, rates), min_size=1, max_size=6))
 def test_holm_never_creates_a_verdict_and_never_lowers_p(family_spec):
     family = [S.rate_at_least(*kn, c) for kn, c in family_spec]
-    for before, after in zip(family, _holm_without_gc(family)):
+    for before, after in zip(family, _holm_without_gc(family), strict=True):
         assert after.p_value >= before.p_value
         assert after.verdict in (before.verdict, I)
 
@@ -661,16 +828,27 @@ def test_near_means_float_rounding_only():
     assert list(S._near(np.array([1e-12 * (1 + 5e-10)]), 0.0)) == [True]  # within tolerance of the larger scale
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: S.metric_exceeds(["a", "b", "c"], 1.0), "could not convert"),
-    (lambda: S.metric_exceeds([1.0], 0.0), "values needs at least 2 values"),
-    (lambda: S.metric_exceeds([1.0, 2.0], True), "threshold must be a number"),
-    (lambda: S.metric_exceeds([1.0, 2.0], object()), "threshold must be a number"),
-    (lambda: S.metric_exceeds([1.0, 2.0], "x"), "threshold must be a number"),
-    (lambda: S.rate_at_least(5, "10", 0.5), "trials must be an integer count"),
-    (lambda: S.rate_at_least(5, 10, "x"), "claimed must be a number"),
-], ids=["strings", "one-value", "bool-threshold", "object-threshold", "string-threshold", "string-trials",
-        "string-claimed"])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: S.metric_exceeds(["a", "b", "c"], 1.0), "could not convert"),
+        (lambda: S.metric_exceeds([1.0], 0.0), "values needs at least 2 values"),
+        (lambda: S.metric_exceeds([1.0, 2.0], True), "threshold must be a number"),
+        (lambda: S.metric_exceeds([1.0, 2.0], object()), "threshold must be a number"),
+        (lambda: S.metric_exceeds([1.0, 2.0], "x"), "threshold must be a number"),
+        (lambda: S.rate_at_least(5, "10", 0.5), "trials must be an integer count"),
+        (lambda: S.rate_at_least(5, 10, "x"), "claimed must be a number"),
+    ],
+    ids=[
+        "strings",
+        "one-value",
+        "bool-threshold",
+        "object-threshold",
+        "string-threshold",
+        "string-trials",
+        "string-claimed",
+    ],
+)
 def test_bad_input_names_what_is_wrong(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -691,19 +869,34 @@ def _unit_sums(values) -> np.ndarray:
 UNITS = _unit_sums(np.random.default_rng(11).normal(0.0, 1.0, size=12))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(unit_sums=[["a", "b"]] * 4), "could not convert"),
-    (dict(region=(0.0, 0.0)), "region"),
-    (dict(region=(math.nan, 1.0)), "region"),
-    (dict(region=(0.0, 1.0, 2.0)), "region"),
-    (dict(n_splits=True), "n_splits"),
-    (dict(n_splits=2.5), "n_splits"),
-    (dict(alpha=True), "alpha"),
-    (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must be finite"),  # loo: one value, not G
-    (dict(statistic=lambda s: np.where(s[..., 0] > len(UNITS) - 0.5, np.nan, _unit_mean(s))),
-     "statistic must be finite on the total"),
-], ids=["strings", "empty-region", "nan-edge", "three-edges", "bool-splits", "float-splits", "bool-alpha", "wrong-shape",
-        "nan-on-total"])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(unit_sums=[["a", "b"]] * 4), "could not convert"),
+        (dict(region=(0.0, 0.0)), "region"),
+        (dict(region=(math.nan, 1.0)), "region"),
+        (dict(region=(0.0, 1.0, 2.0)), "region"),
+        (dict(n_splits=True), "n_splits"),
+        (dict(n_splits=2.5), "n_splits"),
+        (dict(alpha=True), "alpha"),
+        (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must be finite"),  # loo: one value, not G
+        (
+            dict(statistic=lambda s: np.where(s[..., 0] > len(UNITS) - 0.5, np.nan, _unit_mean(s))),
+            "statistic must be finite on the total",
+        ),
+    ],
+    ids=[
+        "strings",
+        "empty-region",
+        "nan-edge",
+        "three-edges",
+        "bool-splits",
+        "float-splits",
+        "bool-alpha",
+        "wrong-shape",
+        "nan-on-total",
+    ],
+)
 def test_cv_by_units_rejects_bad_input(kwargs, match):
     call = dict(unit_sums=UNITS, statistic=_unit_mean, region=(-1.0, 1.0), n_splits=10) | kwargs
     with pytest.raises(ValueError, match=match):
@@ -727,8 +920,14 @@ EVERY_RULE_AT = {  # alpha -> the evidence of each public rule decided at that a
     "always": lambda a: S.always(10, 10, alpha=a),
     "mean_equals": lambda a: S.mean_equals(NORMAL20, 1.0, margin=0.5, alpha=a),
     "metric_exceeds": lambda a: S.metric_exceeds(NORMAL20, 0.0, alpha=a),
-    "metric_below-bca": lambda a: S.metric_below(NORMAL20, 3.0, statistic=lambda x, axis=-1: np.mean(x, axis=axis),
-                                                 rng=np.random.default_rng(1), n_resamples=199, alpha=a),
+    "metric_below-bca": lambda a: S.metric_below(
+        NORMAL20,
+        3.0,
+        statistic=lambda x, axis=-1: np.mean(x, axis=axis),
+        rng=np.random.default_rng(1),
+        n_resamples=199,
+        alpha=a,
+    ),
     "medians_differ": lambda a: S.medians_differ(NORMAL20 + 5.0, NORMAL20, direction="greater", alpha=a),
     "distributions_differ": lambda a: S.distributions_differ(NORMAL20 + 1.0, NORMAL20, direction="greater", alpha=a),
     "variance_ratio_equals": lambda a: S.variance_ratio_equals(NORMAL20, NORMAL20[::-1], region=(0.5, 2.0), alpha=a),
@@ -738,21 +937,28 @@ EVERY_RULE_AT = {  # alpha -> the evidence of each public rule decided at that a
 }  # exact_value takes no alpha
 
 
-@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, 1.9, "0.05", None, True],
-                         ids=["zero", "one", "above-one", "near-two", "string", "none", "bool"])
+@pytest.mark.parametrize(
+    "alpha",
+    [0.0, 1.0, 1.5, 1.9, "0.05", None, True],
+    ids=["zero", "one", "above-one", "near-two", "string", "none", "bool"],
+)
 @pytest.mark.parametrize("rule", sorted(EVERY_RULE_AT))
 def test_every_rule_rejects_an_alpha_outside_the_open_unit_interval_by_name(rule, alpha):
     with pytest.raises(ValueError, match=r"alpha must lie in \(0, 1\)"):
         EVERY_RULE_AT[rule](alpha)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: S.rate_equals(5, 10, "0.5", margin=0.1),
-    lambda: S.rate_equals(5, 10, True, margin=0.1),
-    lambda: S.rate_equals(5, 10, 0.5, margin=True),
-    lambda: S.mean_equals(NORMAL20, "1.0", margin=0.5),
-    lambda: S.metric_exceeds(NORMAL20, "0.5"),
-], ids=["string-claimed", "bool-claimed", "bool-margin", "string-mean", "string-threshold"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: S.rate_equals(5, 10, "0.5", margin=0.1),
+        lambda: S.rate_equals(5, 10, True, margin=0.1),
+        lambda: S.rate_equals(5, 10, 0.5, margin=True),
+        lambda: S.mean_equals(NORMAL20, "1.0", margin=0.5),
+        lambda: S.metric_exceeds(NORMAL20, "0.5"),
+    ],
+    ids=["string-claimed", "bool-claimed", "bool-margin", "string-mean", "string-threshold"],
+)
 def test_numbers_given_as_strings_or_bools_are_rejected(call):
     with pytest.raises(ValueError, match="must be a number"):
         call()

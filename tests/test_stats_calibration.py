@@ -121,11 +121,12 @@ MEAN_EQUALS10 = Case(
 # Brunner-Munzel: P(X > Y) = 1/2 with unequal spreads, 100 per arm (the 200 runs of 000's
 # smart-init claim), and capped epochs drawn alike (ties, atoms).
 def _pairs(x: np.ndarray, y: np.ndarray) -> list:
-    return list(zip(x, y))
+    return list(zip(x, y, strict=True))
 
 
-_BM_MDE = S.distributions_differ(np.linspace(-1, 1, 100), 3 * np.linspace(-1, 1, 100),
-                                 direction="greater", alpha=ALPHA).mde
+_BM_MDE = S.distributions_differ(
+    np.linspace(-1, 1, 100), 3 * np.linspace(-1, 1, 100), direction="greater", alpha=ALPHA
+).mde
 _BM_SHIFT = -math.sqrt(10.0) * stats.norm.ppf(0.5 + _BM_MDE)  # P(X > Y) = 1/2 - mde
 
 BM_SPREADS = Case(
@@ -275,9 +276,17 @@ EXACT = {  # name: (rule on a count, n, truth on the edge, claim true at the edg
     "rate_at_least-n50-at-0.8": (lambda k: S.rate_at_least(k, N_BINOM, 0.8, alpha=ALPHA), N_BINOM, 0.8, True),
     "rate_at_most-n50-at-0.2": (lambda k: S.rate_at_most(k, N_BINOM, 0.2, alpha=ALPHA), N_BINOM, 0.2, True),
     "rate_equals-n50-at-upper-edge": (
-        lambda k: S.rate_equals(k, N_BINOM, 0.5, margin=0.2, alpha=ALPHA), N_BINOM, 0.7, True),
+        lambda k: S.rate_equals(k, N_BINOM, 0.5, margin=0.2, alpha=ALPHA),
+        N_BINOM,
+        0.7,
+        True,
+    ),
     "always-n100-tolerance-0.05-at-tolerance": (
-        lambda k: S.always(k, 100, tolerance=0.05, alpha=ALPHA), 100, 0.95, False),
+        lambda k: S.always(k, 100, tolerance=0.05, alpha=ALPHA),
+        100,
+        0.95,
+        False,
+    ),
     "always-n100-failure-rate-1pct": (lambda k: S.always(k, 100, alpha=ALPHA), 100, 0.99, False),
 }
 

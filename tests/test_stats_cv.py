@@ -31,8 +31,9 @@ def _r2_difference(sums: np.ndarray) -> np.ndarray:
 
 def _held_out_ols(x: np.ndarray, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
     """Out-of-fold predictions of the OLS line y ~ a + b x, each fold fitted on the others (closed form)."""
-    per_fold = np.stack([np.bincount(fold, weights=w, minlength=N_SPLITS)
-                         for w in (np.ones_like(x), x, y, x * x, x * y)])  # (5, K)
+    per_fold = np.stack(
+        [np.bincount(fold, weights=w, minlength=N_SPLITS) for w in (np.ones_like(x), x, y, x * x, x * y)]
+    )  # (5, K)
     n, s_x, s_y, s_xx, s_xy = per_fold.sum(axis=1, keepdims=True) - per_fold  # training sums (5, K)
     slope = (s_xy - s_x * s_y / n) / (s_xx - s_x**2 / n)
     intercept = (s_y - slope * s_x) / n
@@ -54,8 +55,13 @@ def _simulated_unit_sums(rng: np.random.Generator, *, grouped: bool) -> np.ndarr
 def test_each_one_sided_error_is_at_most_half_alpha_at_the_claims_shape(grouped):
     rng = np.random.default_rng(20261130)
     verdicts = [
-        stats.cv_by_units(_simulated_unit_sums(rng, grouped=grouped), _r2_difference, region=(0.0, math.inf),
-                          n_splits=N_SPLITS, alpha=ALPHA).verdict
+        stats.cv_by_units(
+            _simulated_unit_sums(rng, grouped=grouped),
+            _r2_difference,
+            region=(0.0, math.inf),
+            n_splits=N_SPLITS,
+            alpha=ALPHA,
+        ).verdict
         for _ in range(REPLICATIONS)
     ]
     bound = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPLICATIONS)
@@ -84,18 +90,23 @@ def test_jackknife_se_of_a_mean_is_the_t_standard_error_times_the_correction():
 def test_verdict_agrees_with_its_p_values():
     rng = np.random.default_rng(2)
     for shift in (-1.0, -0.2, 0.0, 0.2, 1.0):
-        ev = stats.cv_by_units(_units(rng.normal(shift, 1.0, size=30)), _mean_statistic, region=(0.0, math.inf),
-                               n_splits=10)
+        ev = stats.cv_by_units(
+            _units(rng.normal(shift, 1.0, size=30)), _mean_statistic, region=(0.0, math.inf), n_splits=10
+        )
         assert (ev.verdict is Verdict.REFUTED) == (ev.p_value <= ALPHA)
         assert (ev.verdict is Verdict.CONFIRMED) == (ev.detail["p_confirm"] <= ALPHA)
 
 
 def test_clear_effects_confirm_and_refute():
     values = np.random.default_rng(3).normal(5.0, 1.0, size=50)
-    assert stats.cv_by_units(_units(values), _mean_statistic, region=(0.0, math.inf), n_splits=10).verdict \
+    assert (
+        stats.cv_by_units(_units(values), _mean_statistic, region=(0.0, math.inf), n_splits=10).verdict
         is Verdict.CONFIRMED
-    assert stats.cv_by_units(_units(values), _mean_statistic, region=(-math.inf, 0.0), n_splits=10).verdict \
+    )
+    assert (
+        stats.cv_by_units(_units(values), _mean_statistic, region=(-math.inf, 0.0), n_splits=10).verdict
         is Verdict.REFUTED
+    )
 
 
 def test_a_region_narrower_than_the_interval_is_flagged_cannot_confirm():
@@ -113,11 +124,15 @@ def test_a_true_value_mde_confirm_inside_an_edge_is_confirmed_with_80_percent_po
     reference = stats.cv_by_units(_units(standardised), _mean_statistic, region=region, n_splits=N_SPLITS)
     truth = region[0] + reference.mde_confirm
     rng = np.random.default_rng(7)
-    confirmed = np.mean([
-        stats.cv_by_units(_units(rng.normal(truth, sd, size=units)), _mean_statistic, region=region,
-                          n_splits=N_SPLITS).verdict is Verdict.CONFIRMED
-        for _ in range(REPLICATIONS)
-    ])
+    confirmed = np.mean(
+        [
+            stats.cv_by_units(
+                _units(rng.normal(truth, sd, size=units)), _mean_statistic, region=region, n_splits=N_SPLITS
+            ).verdict
+            is Verdict.CONFIRMED
+            for _ in range(REPLICATIONS)
+        ]
+    )
     assert confirmed == pytest.approx(0.8, abs=0.04), confirmed  # se estimated, not fixed: t approximation
 
 
@@ -128,13 +143,16 @@ def test_a_region_too_narrow_for_80_percent_power_at_its_centre_has_no_mde_confi
     assert ev.detail["cannot_confirm_at_n"] is False  # a lucky sample could still confirm
 
 
-@pytest.mark.parametrize("bad, match", [
-    (dict(unit_sums=np.ones((2, 2))), "shape"),
-    (dict(unit_sums=np.full((5, 2), np.nan)), "finite"),
-    (dict(region=(1.0, 0.0)), "region"),
-    (dict(n_splits=1), "n_splits"),
-    (dict(alpha=1.5), "alpha"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(unit_sums=np.ones((2, 2))), "shape"),
+        (dict(unit_sums=np.full((5, 2), np.nan)), "finite"),
+        (dict(region=(1.0, 0.0)), "region"),
+        (dict(n_splits=1), "n_splits"),
+        (dict(alpha=1.5), "alpha"),
+    ],
+)
 def test_bad_input_raises_value_error(bad, match):
     kwargs = dict(unit_sums=_units(np.arange(6.0)), statistic=_mean_statistic, region=(0.0, 1.0), n_splits=10)
     kwargs.update(bad)

@@ -25,55 +25,174 @@ def _trimmed(x, axis=-1):
 
 # (id, evidence, {field or detail key: expected})
 CASES = [
-    ("rate_at_least", lambda: S.rate_at_least(150, 200, 0.8, alpha=0.1),
-     {"estimate": 0.75, "n": 200, "ci_level": 0.9, "claimed_region": (0.8, 1.0), "successes": 150,
-      "effect_size": smp.proportion_effectsize(0.75, 0.8), "test~": "rate >= 0.8"}),
-    ("rate_at_most", lambda: S.rate_at_most(30, 200, 0.2),
-     {"estimate": 0.15, "claimed_region": (0.0, 0.2), "successes": 30, "ci_level": 0.95, "test~": "rate <= 0.2"}),
-    ("rate_equals", lambda: S.rate_equals(52, 100, 0.5, margin=0.1),
-     {"estimate": 0.52, "claimed_region": (0.4, 0.6), "successes": 52, "ci_level": 0.95,
-      "effect_size": smp.proportion_effectsize(0.52, 0.5), "test~": "rate = 0.5 +- 0.1"}),
-    ("rates_differ", lambda: S.rates_differ(30, 50, 20, 50, direction="less"),
-     {"estimate": 0.2, "n": 100, "claimed_region": (-1.0, 0.0), "rates": (0.6, 0.4), "ci_level": 0.95,
-      "effect_size": smp.proportion_effectsize(0.6, 0.4), "test~": "rate1 < rate2"}),
-    ("monotone_trend", lambda: S.monotone_trend([10, 20, 30], [50, 50, 50], direction="decreasing"),
-     {"estimate": 0.2, "n": 150, "rates": [0.2, 0.4, 0.6], "scores": [0.0, 1.0, 2.0],
-      "test~": "rate decreasing with score"}),
-    ("mean_equals", lambda: S.mean_equals(X, 1.1, margin=0.2, alpha=0.1),
-     {"estimate": X.mean(), "n": 25, "ci_level": 0.9, "claimed_region": (0.9, 1.3), "sd": X.std(ddof=1),
-      "effect_size": (X.mean() - 1.1) / X.std(ddof=1), "test~": "mean = 1.1 +- 0.2"}),
-    ("metric_exceeds-mean", lambda: S.metric_exceeds(X, 0.9),
-     {"estimate": X.mean(), "n": 25, "claimed_region": (0.9, math.inf), "sd": X.std(ddof=1),
-      "effect_size": (X.mean() - 0.9) / X.std(ddof=1), "test~": "statistic > 0.9"}),
-    ("metric_below-median", lambda: S.metric_below(X, 1.2, statistic=np.median, alpha=0.1),
-     {"estimate": np.median(X), "claimed_region": (-math.inf, 1.2), "ci_level": 0.9,
-      "counts_below_equal_above": (int((X < 1.2).sum()), 0, int((X > 1.2).sum())), "test~": "0.5-quantile"}),
-    ("metric_below-sd", lambda: S.metric_below(X, 0.5, statistic=S.SD),
-     {"estimate": X.std(ddof=1), "effect_size": X.std(ddof=1) / 0.5,
-      "chi2_statistic": 24 * X.var(ddof=1) / 0.25, "test~": "chi-square"}),
-    ("metric_exceeds-range", lambda: S.metric_exceeds(X, 0.5, statistic=S.QuantileRange(0.1, 0.9)),
-     {"estimate": np.quantile(X, 0.9) - np.quantile(X, 0.1), "test~": "0.1-0.9 quantile range"}),
-    ("metric_exceeds-bca", lambda: S.metric_exceeds(X, 0.9, statistic=_trimmed, n_resamples=999,
-                                                    rng=np.random.default_rng(1)),
-     {"estimate": _trimmed(X), "n": 25, "test~": "BCa bootstrap, 999 resamples"}),
-    ("medians_differ", lambda: S.medians_differ(2 * Y, Y, direction="greater"),
-     {"estimate": 2.0, "n": 60, "claimed_region": (1.0, math.inf), "ci_level": 0.95,
-      "median_x_ci": tuple(stats.quantile_test(2 * Y, p=0.5).confidence_interval(0.975)),
-      "median_y_ci": tuple(stats.quantile_test(Y, p=0.5).confidence_interval(0.975)),
-      "test~": "median(x) > median(y)"}),
-    ("distributions_differ", lambda: S.distributions_differ(2 * Y, Y, direction="less"),
-     {"n": 60, "claimed_region": (0.0, 0.5), "median_ratio": 2.0, "ci_level": 0.95, "se_method": "Brunner-Munzel",
-      "estimate": stats.mannwhitneyu(2 * Y, Y).statistic / 900, "test~": "x < y"}),
-    ("always-clean", lambda: S.always(40, 40, alpha=0.1),
-     {"estimate": 1.0, "n": 40, "failures": 0, "tolerance": None, "ci_level": 0.9,
-      "rate_lower_bound": 0.05 ** (1 / 40), "mde": 1 - 0.2 ** (1 / 40), "mde_confirm": 1 - 0.05 ** (1 / 40),
-      "outcome": f"no counter-example in 40 runs; rate >= {0.05 ** (1 / 40):.4g} at 0.95",
-      "test~": "counter-example search (claim: rate = 1)"}),
-    ("always-failures", lambda: S.always(38, 40, tolerance=0.05),
-     {"estimate": 0.95, "failures": 2, "tolerance": 0.05, "outcome": "2 counter-example(s) in 40 runs",
-      "test~": "failure tolerance 0.05"}),
-    ("exact_value", lambda: S.exact_value(0.126, 0.125, abs_tol=0.01),
-     {"estimate": 0.126, "n": 1, "claimed": 0.125, "effect_size": 0.126 - 0.125, "test~": "abs_tol=0.01"}),
+    (
+        "rate_at_least",
+        lambda: S.rate_at_least(150, 200, 0.8, alpha=0.1),
+        {
+            "estimate": 0.75,
+            "n": 200,
+            "ci_level": 0.9,
+            "claimed_region": (0.8, 1.0),
+            "successes": 150,
+            "effect_size": smp.proportion_effectsize(0.75, 0.8),
+            "test~": "rate >= 0.8",
+        },
+    ),
+    (
+        "rate_at_most",
+        lambda: S.rate_at_most(30, 200, 0.2),
+        {"estimate": 0.15, "claimed_region": (0.0, 0.2), "successes": 30, "ci_level": 0.95, "test~": "rate <= 0.2"},
+    ),
+    (
+        "rate_equals",
+        lambda: S.rate_equals(52, 100, 0.5, margin=0.1),
+        {
+            "estimate": 0.52,
+            "claimed_region": (0.4, 0.6),
+            "successes": 52,
+            "ci_level": 0.95,
+            "effect_size": smp.proportion_effectsize(0.52, 0.5),
+            "test~": "rate = 0.5 +- 0.1",
+        },
+    ),
+    (
+        "rates_differ",
+        lambda: S.rates_differ(30, 50, 20, 50, direction="less"),
+        {
+            "estimate": 0.2,
+            "n": 100,
+            "claimed_region": (-1.0, 0.0),
+            "rates": (0.6, 0.4),
+            "ci_level": 0.95,
+            "effect_size": smp.proportion_effectsize(0.6, 0.4),
+            "test~": "rate1 < rate2",
+        },
+    ),
+    (
+        "monotone_trend",
+        lambda: S.monotone_trend([10, 20, 30], [50, 50, 50], direction="decreasing"),
+        {
+            "estimate": 0.2,
+            "n": 150,
+            "rates": [0.2, 0.4, 0.6],
+            "scores": [0.0, 1.0, 2.0],
+            "test~": "rate decreasing with score",
+        },
+    ),
+    (
+        "mean_equals",
+        lambda: S.mean_equals(X, 1.1, margin=0.2, alpha=0.1),
+        {
+            "estimate": X.mean(),
+            "n": 25,
+            "ci_level": 0.9,
+            "claimed_region": (0.9, 1.3),
+            "sd": X.std(ddof=1),
+            "effect_size": (X.mean() - 1.1) / X.std(ddof=1),
+            "test~": "mean = 1.1 +- 0.2",
+        },
+    ),
+    (
+        "metric_exceeds-mean",
+        lambda: S.metric_exceeds(X, 0.9),
+        {
+            "estimate": X.mean(),
+            "n": 25,
+            "claimed_region": (0.9, math.inf),
+            "sd": X.std(ddof=1),
+            "effect_size": (X.mean() - 0.9) / X.std(ddof=1),
+            "test~": "statistic > 0.9",
+        },
+    ),
+    (
+        "metric_below-median",
+        lambda: S.metric_below(X, 1.2, statistic=np.median, alpha=0.1),
+        {
+            "estimate": np.median(X),
+            "claimed_region": (-math.inf, 1.2),
+            "ci_level": 0.9,
+            "counts_below_equal_above": (int((X < 1.2).sum()), 0, int((X > 1.2).sum())),
+            "test~": "0.5-quantile",
+        },
+    ),
+    (
+        "metric_below-sd",
+        lambda: S.metric_below(X, 0.5, statistic=S.SD),
+        {
+            "estimate": X.std(ddof=1),
+            "effect_size": X.std(ddof=1) / 0.5,
+            "chi2_statistic": 24 * X.var(ddof=1) / 0.25,
+            "test~": "chi-square",
+        },
+    ),
+    (
+        "metric_exceeds-range",
+        lambda: S.metric_exceeds(X, 0.5, statistic=S.QuantileRange(0.1, 0.9)),
+        {"estimate": np.quantile(X, 0.9) - np.quantile(X, 0.1), "test~": "0.1-0.9 quantile range"},
+    ),
+    (
+        "metric_exceeds-bca",
+        lambda: S.metric_exceeds(X, 0.9, statistic=_trimmed, n_resamples=999, rng=np.random.default_rng(1)),
+        {"estimate": _trimmed(X), "n": 25, "test~": "BCa bootstrap, 999 resamples"},
+    ),
+    (
+        "medians_differ",
+        lambda: S.medians_differ(2 * Y, Y, direction="greater"),
+        {
+            "estimate": 2.0,
+            "n": 60,
+            "claimed_region": (1.0, math.inf),
+            "ci_level": 0.95,
+            "median_x_ci": tuple(stats.quantile_test(2 * Y, p=0.5).confidence_interval(0.975)),
+            "median_y_ci": tuple(stats.quantile_test(Y, p=0.5).confidence_interval(0.975)),
+            "test~": "median(x) > median(y)",
+        },
+    ),
+    (
+        "distributions_differ",
+        lambda: S.distributions_differ(2 * Y, Y, direction="less"),
+        {
+            "n": 60,
+            "claimed_region": (0.0, 0.5),
+            "median_ratio": 2.0,
+            "ci_level": 0.95,
+            "se_method": "Brunner-Munzel",
+            "estimate": stats.mannwhitneyu(2 * Y, Y).statistic / 900,
+            "test~": "x < y",
+        },
+    ),
+    (
+        "always-clean",
+        lambda: S.always(40, 40, alpha=0.1),
+        {
+            "estimate": 1.0,
+            "n": 40,
+            "failures": 0,
+            "tolerance": None,
+            "ci_level": 0.9,
+            "rate_lower_bound": 0.05 ** (1 / 40),
+            "mde": 1 - 0.2 ** (1 / 40),
+            "mde_confirm": 1 - 0.05 ** (1 / 40),
+            "outcome": f"no counter-example in 40 runs; rate >= {0.05 ** (1 / 40):.4g} at 0.95",
+            "test~": "counter-example search (claim: rate = 1)",
+        },
+    ),
+    (
+        "always-failures",
+        lambda: S.always(38, 40, tolerance=0.05),
+        {
+            "estimate": 0.95,
+            "failures": 2,
+            "tolerance": 0.05,
+            "outcome": "2 counter-example(s) in 40 runs",
+            "test~": "failure tolerance 0.05",
+        },
+    ),
+    (
+        "exact_value",
+        lambda: S.exact_value(0.126, 0.125, abs_tol=0.01),
+        {"estimate": 0.126, "n": 1, "claimed": 0.125, "effect_size": 0.126 - 0.125, "test~": "abs_tol=0.01"},
+    ),
 ]
 
 
@@ -90,8 +209,9 @@ def test_evidence_fields_are_the_documented_ones(run, expected):
         elif isinstance(value, str) or value is None:
             assert _field(e, key) == value, key
         else:
-            np.testing.assert_allclose(np.asarray(_field(e, key), float), np.asarray(value, float),
-                                       rtol=1e-9, atol=1e-12, err_msg=key)
+            np.testing.assert_allclose(
+                np.asarray(_field(e, key), float), np.asarray(value, float), rtol=1e-9, atol=1e-12, err_msg=key
+            )
 
 
 def test_always_confirms_exactly_from_the_smallest_confirmable_tolerance():
@@ -120,12 +240,15 @@ def test_bca_matches_scipy_on_tied_data():
     np.testing.assert_allclose(ours, tuple(res.confidence_interval), rtol=1e-9)
 
 
-@pytest.mark.parametrize("name, call", [
-    ("exact_value-observed", lambda: S.exact_value(math.nan, 1.0)),
-    ("exact_value-claimed", lambda: S.exact_value(1.0, math.inf)),
-    ("mean_equals-claimed", lambda: S.mean_equals([1.0, 2.0], math.nan, margin=1.0)),
-    ("metric-threshold", lambda: S.metric_exceeds([1.0, 2.0], math.inf)),
-])
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("exact_value-observed", lambda: S.exact_value(math.nan, 1.0)),
+        ("exact_value-claimed", lambda: S.exact_value(1.0, math.inf)),
+        ("mean_equals-claimed", lambda: S.mean_equals([1.0, 2.0], math.nan, margin=1.0)),
+        ("metric-threshold", lambda: S.metric_exceeds([1.0, 2.0], math.inf)),
+    ],
+)
 def test_non_finite_numbers_are_named(name, call):
     with pytest.raises(ValueError, match=name.split("-")[1] + " must be finite"):
         call()
@@ -139,7 +262,8 @@ def _trend_association():
 
     table = np.column_stack([TREND_K, np.subtract(TREND_N, TREND_K)])
     return Table(table, shift_zeros=False).test_ordinal_association(
-        row_scores=np.arange(4.0), col_scores=np.array([1.0, 0.0]))
+        row_scores=np.arange(4.0), col_scores=np.array([1.0, 0.0])
+    )
 
 
 def test_monotone_trend_reports_z_and_an_mde_with_80_percent_power():
@@ -149,8 +273,9 @@ def test_monotone_trend_reports_z_and_an_mde_with_80_percent_power():
     res = _trend_association()
     assert e.effect_size == pytest.approx(res.zscore, rel=1e-12) == pytest.approx(e.detail["zscore"], rel=1e-12)
     sxx = float(np.sum(np.asarray(TREND_N) * (np.arange(4.0) - 1.5) ** 2))
-    power = NormalIndPower().power(effect_size=e.mde * sxx / res.null_sd, nobs1=1, alpha=0.025, ratio=0,
-                                   alternative="larger")
+    power = NormalIndPower().power(
+        effect_size=e.mde * sxx / res.null_sd, nobs1=1, alpha=0.025, ratio=0, alternative="larger"
+    )
     assert power == pytest.approx(0.8, abs=1e-8) and e.mde_confirm == e.mde
     assert e.verdict is R and e.detail["p_confirm"] == pytest.approx(min(1.0, 2 * stats.norm.cdf(res.zscore)))
 
@@ -174,7 +299,7 @@ def test_bca_details_are_the_bootstrap_se_bias_and_jackknife_acceleration():
     z0 = stats.norm.ppf((np.sum(boot < theta) + np.sum(boot <= theta)) / (2 * boot.size))
     jack = np.array([_trimmed(np.delete(X, i)) for i in range(X.size)])
     d = jack.mean() - jack
-    a = np.sum(d ** 3) / (6 * np.sum(d ** 2) ** 1.5)
+    a = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
     assert e.detail["bootstrap_se"] == pytest.approx(res.standard_error, rel=1e-12)
     assert e.detail["bca_z0"] == pytest.approx(z0, rel=1e-9, abs=1e-12)
     assert e.detail["bca_acceleration"] == pytest.approx(a, rel=1e-9, abs=1e-15)
@@ -197,15 +322,22 @@ def _verdict_rate(decide, n, p, verdict):
     return sum(float(pmf[k]) for k in range(n + 1) if decide(k).verdict is verdict)
 
 
-@pytest.mark.parametrize("claimed, margin", [(0.5, 0.1), (0.08, 0.1), (0.3, 0.15)], ids=["centre", "edge-below-0", "wide"])
+@pytest.mark.parametrize(
+    "claimed, margin", [(0.5, 0.1), (0.08, 0.1), (0.3, 0.15)], ids=["centre", "edge-below-0", "wide"]
+)
 def test_rate_equals_mdes_have_exact_80_percent_power(claimed, margin):
     n = 400
     decide = lambda k: S.rate_equals(k, n, claimed, margin=margin)  # noqa: E731
     e = decide(int(n * claimed))
     lo, hi = claimed - margin, claimed + margin
-    refute_power = [_verdict_rate(decide, n, edge + sign * e.mde, R)
-                    for edge, sign in ((hi, 1.0), (lo, -1.0)) if 0.0 < edge < 1.0 and 0.0 <= edge + sign * e.mde <= 1.0]
+    refute_power = [
+        _verdict_rate(decide, n, edge + sign * e.mde, R)
+        for edge, sign in ((hi, 1.0), (lo, -1.0))
+        if 0.0 < edge < 1.0 and 0.0 <= edge + sign * e.mde <= 1.0
+    ]
     assert min(refute_power) == pytest.approx(0.8, abs=1e-6)  # the side that sets the mde; the other has more
     assert e.mde_confirm is not None and not e.cannot_confirm
-    confirm_power = [_verdict_rate(decide, n, p, C) for p in (max(lo + e.mde_confirm, 0.0), min(hi - e.mde_confirm, 1.0))]
+    confirm_power = [
+        _verdict_rate(decide, n, p, C) for p in (max(lo + e.mde_confirm, 0.0), min(hi - e.mde_confirm, 1.0))
+    ]
     assert min(confirm_power) == pytest.approx(0.8, abs=1e-6)

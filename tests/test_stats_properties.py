@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestPower
 
 from harness.evidence import stats as S
@@ -106,8 +106,7 @@ def test_mean_equals_verdict_agrees_with_its_p_values(x, claimed, margin, alpha)
 
 
 @settings(deadline=None, max_examples=60)
-@given(n=st.integers(1, 500), failures=st.integers(0, 3), tol=st.one_of(st.none(), st.floats(0.001, 0.5)),
-       alpha=ALPHAS)
+@given(n=st.integers(1, 500), failures=st.integers(0, 3), tol=st.one_of(st.none(), st.floats(0.001, 0.5)), alpha=ALPHAS)
 def test_always_verdict_agrees_with_its_p_values_and_never_confirms_a_counter_example(n, failures, tol, alpha):
     k = max(n - failures, 0)
     e = S.always(k, n, alpha=alpha, tolerance=tol)
@@ -202,7 +201,7 @@ def test_rate_mdes_are_positive_or_absent_and_flag_unconfirmable_claims(n, claim
     assert e.mde is None or 0.0 < e.mde <= claimed
     assert (e.mde_confirm is None) == e.cannot_confirm
     assert e.mde_confirm is None or 0.0 < e.mde_confirm <= 1.0 - claimed
-    assert e.cannot_confirm == (claimed ** n > 0.025)  # even n of n cannot confirm
+    assert e.cannot_confirm == (claimed**n > 0.025)  # even n of n cannot confirm
 
 
 def test_cannot_confirm_flags_the_issue_examples():
@@ -246,9 +245,15 @@ RULE_CALLS = {
     "rate_at_most": lambda: S.rate_at_most(3, 5, 0.5),
     "rate_equals": lambda: S.rate_equals(3, 5, 0.5, margin=0.1),
     "rates_differ": lambda: S.rates_differ(3, 5, 2, 5, direction="greater"),
-    "variance_ratio_equals": lambda: S.variance_ratio_equals(np.arange(10.0), np.sqrt(np.arange(10.0)), region=(0.5, 2.0)),
-    "cv_by_units": lambda: S.cv_by_units(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0], [1.0, 4.0]]),
-                                         lambda s: s[..., 1] / s[..., 0], region=(0.0, 10.0), n_splits=2),
+    "variance_ratio_equals": lambda: S.variance_ratio_equals(
+        np.arange(10.0), np.sqrt(np.arange(10.0)), region=(0.5, 2.0)
+    ),
+    "cv_by_units": lambda: S.cv_by_units(
+        np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0], [1.0, 4.0]]),
+        lambda s: s[..., 1] / s[..., 0],
+        region=(0.0, 10.0),
+        n_splits=2,
+    ),
 }
 
 
@@ -270,8 +275,17 @@ class _P(Protocol):
 
 
 def _claim(test: str, family: str | None = None) -> Claim:
-    return Claim(id="002.toy.claim", source="002_12f8b00312862f98.txt", statement="toy", reported={},
-                 protocol=_P(), test=test, alpha=0.05, n=5, family=family)
+    return Claim(
+        id="002.toy.claim",
+        source="002_12f8b00312862f98.txt",
+        statement="toy",
+        reported={},
+        protocol=_P(),
+        test=test,
+        alpha=0.05,
+        n=5,
+        family=family,
+    )
 
 
 def test_contract_accepts_evidence_of_the_named_rule():
@@ -279,10 +293,14 @@ def test_contract_accepts_evidence_of_the_named_rule():
     check_evidence(_claim("self_consistency"), S.exact_value(1.0, 1.0))
 
 
-@pytest.mark.parametrize("evidence", [
-    S.rate_at_most(3, 5, 0.5),
-    Evidence(Verdict.CONFIRMED, 0.6, None, 0.5, None, 5, 0.05, "hand-made"),
-], ids=["other-rule", "no-rule"])
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        S.rate_at_most(3, 5, 0.5),
+        Evidence(Verdict.CONFIRMED, 0.6, None, 0.5, None, 5, 0.05, "hand-made"),
+    ],
+    ids=["other-rule", "no-rule"],
+)
 def test_contract_rejects_evidence_of_another_rule(evidence):
     with pytest.raises(ValueError, match="declares test='rate_at_least'"):
         check_evidence(_claim("rate_at_least"), evidence)

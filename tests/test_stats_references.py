@@ -33,8 +33,9 @@ def skewed(n: int = 25, seed: int = 1) -> np.ndarray:
 
 def bca(x, threshold, *, above=True, alpha=0.05, seed=7, n_resamples=R):
     rule = S.metric_exceeds if above else S.metric_below
-    return rule(x, threshold, statistic=trimmed_mean, rng=np.random.default_rng(seed), n_resamples=n_resamples,
-                alpha=alpha)
+    return rule(
+        x, threshold, statistic=trimmed_mean, rng=np.random.default_rng(seed), n_resamples=n_resamples, alpha=alpha
+    )
 
 
 # ---------------------------------------------------------------------------- BCa
@@ -45,8 +46,9 @@ def bca(x, threshold, *, above=True, alpha=0.05, seed=7, n_resamples=R):
 def test_bca_interval_is_scipys_bca_interval(seed, alpha):
     x = skewed(seed=seed)
     ours = bca(x, 0.5, alpha=alpha, seed=seed)
-    ref = sps.bootstrap((x,), trimmed_mean, n_resamples=R, method="BCa", confidence_level=1 - alpha,
-                        rng=np.random.default_rng(seed)).confidence_interval
+    ref = sps.bootstrap(
+        (x,), trimmed_mean, n_resamples=R, method="BCa", confidence_level=1 - alpha, rng=np.random.default_rng(seed)
+    ).confidence_interval
     assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)
     assert ours.detail["bca_acceleration"] != 0.0  # skewed data: the acceleration term is exercised
 
@@ -72,7 +74,8 @@ def test_bca_p_values_floor_at_half_a_resample():
     assert far_below.verdict is Verdict.CONFIRMED and far_below.p_confirm == pytest.approx(floor, rel=1e-12)
     far_above = bca(x, 100.0)
     assert far_above.verdict is Verdict.REFUTED and far_above.p_value == pytest.approx(
-        2.0 * special.ndtr(z0 - S._bca_shift(special.ndtri(1.0 - 0.5 / R) - z0, a)), rel=1e-12)
+        2.0 * special.ndtr(z0 - S._bca_shift(special.ndtri(1.0 - 0.5 / R) - z0, a)), rel=1e-12
+    )
 
 
 def test_bca_mde_effect_size_and_record():
@@ -188,8 +191,9 @@ def test_values_within_the_relative_float_tolerance_count_as_the_threshold():
     assert int(le[0]) == 1
 
 
-@pytest.mark.parametrize("lo, hi", [(0.0, 0.5), (0.5, 0.5), (0.2, 1.0), (0.7, 0.3)],
-                         ids=["lo-at-0", "empty", "hi-at-1", "reversed"])
+@pytest.mark.parametrize(
+    "lo, hi", [(0.0, 0.5), (0.5, 0.5), (0.2, 1.0), (0.7, 0.3)], ids=["lo-at-0", "empty", "hi-at-1", "reversed"]
+)
 def test_quantile_range_needs_levels_strictly_inside_0_1_in_order(lo, hi):
     with pytest.raises(ValueError):
         S.QuantileRange(lo, hi)
@@ -247,8 +251,9 @@ def test_median_verdict_is_separation_of_the_exact_intervals(x, y):
     assert (e.verdict is Verdict.REFUTED) == (not xl > yh and yl >= xh)
 
 
-@pytest.mark.parametrize("x, y", [([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]), ([1.0, 2.0, 3.0], [1.0, 0.0, 3.0])],
-                         ids=["zero-in-x", "zero-in-y"])
+@pytest.mark.parametrize(
+    "x, y", [([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]), ([1.0, 2.0, 3.0], [1.0, 0.0, 3.0])], ids=["zero-in-x", "zero-in-y"]
+)
 def test_median_ratio_rejects_zero(x, y):
     with pytest.raises(ValueError, match="strictly positive"):
         S.medians_differ(x, y, direction="greater")
@@ -272,7 +277,9 @@ def test_bca_on_tied_data_is_scipys_bca():
     """Integer data: many resamples tie with the estimate, where z0's 'mean' percentile matters."""
     x = np.random.default_rng(4).integers(1, 6, size=30).astype(float)
     ours = bca(x, 1.0, seed=5)
-    ref = sps.bootstrap((x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(5)).confidence_interval
+    ref = sps.bootstrap(
+        (x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(5)
+    ).confidence_interval
     assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)
 
 
@@ -351,5 +358,7 @@ def test_bca_interval_of_small_scale_data_is_scipys():
     """Data of scale 1e-3: the acceleration's denominator is far below 1 and must still be used."""
     x = skewed(seed=8) * 1e-3
     ours = bca(x, 1e-4, seed=8)
-    ref = sps.bootstrap((x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(8)).confidence_interval
+    ref = sps.bootstrap(
+        (x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(8)
+    ).confidence_interval
     assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)

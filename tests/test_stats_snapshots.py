@@ -73,8 +73,9 @@ CASES: dict[str, Callable[[], Any]] = {
     "rates_differ-less": lambda: S.rates_differ(35, 50, 20, 50, direction="less"),
     "rates_differ-equal-all": lambda: S.rates_differ(50, 50, 50, 50, direction="greater"),
     "monotone-increasing": lambda: S.monotone_trend([14, 29, 35, 43, 50], [50] * 5, direction="increasing"),
-    "monotone-decreasing-scores": lambda: S.monotone_trend([0, 5, 9], [10, 20, 10], direction="decreasing",
-                                                          scores=[0.0, 2.0, 5.0]),
+    "monotone-decreasing-scores": lambda: S.monotone_trend(
+        [0, 5, 9], [10, 20, 10], direction="decreasing", scores=[0.0, 2.0, 5.0]
+    ),
     "monotone-degenerate": lambda: S.monotone_trend([0, 0], [10, 10], direction="increasing"),
     "always-clean": lambda: S.always(100, 100),
     "always-tolerance": lambda: S.always(100, 100, tolerance=0.05),
@@ -90,51 +91,69 @@ CASES: dict[str, Callable[[], Any]] = {
     "metric_exceeds-sd": lambda: S.metric_exceeds(_normal(10, 0.0, 1.0, 5), 2.0, statistic=S.SD),
     "metric_exceeds-range": lambda: S.metric_exceeds(EPOCHS, 20.0, statistic=S.QuantileRange(0.25, 0.75)),
     "metric_below-range": lambda: S.metric_below(np.arange(1.0, 41.0), 30.0, statistic=S.QuantileRange(0.25, 0.75)),
-    "metric_exceeds-bca": lambda: S.metric_exceeds(SKEWED, 0.5, statistic=_trimmed, rng=np.random.default_rng(9),
-                                                   n_resamples=999),
-    "metric_below-bca": lambda: S.metric_below(SKEWED, 5.0, statistic=_trimmed, rng=np.random.default_rng(9),
-                                               n_resamples=999),
-    "metric_exceeds-bca-constant": lambda: S.metric_exceeds(np.full(8, 3.0), 1.0, statistic=_trimmed,
-                                                            rng=np.random.default_rng(9), n_resamples=999),
+    "metric_exceeds-bca": lambda: S.metric_exceeds(
+        SKEWED, 0.5, statistic=_trimmed, rng=np.random.default_rng(9), n_resamples=999
+    ),
+    "metric_below-bca": lambda: S.metric_below(
+        SKEWED, 5.0, statistic=_trimmed, rng=np.random.default_rng(9), n_resamples=999
+    ),
+    "metric_exceeds-bca-constant": lambda: S.metric_exceeds(
+        np.full(8, 3.0), 1.0, statistic=_trimmed, rng=np.random.default_rng(9), n_resamples=999
+    ),
     "medians_differ-less": lambda: S.medians_differ(EPOCHS[:8], EPOCHS * 3, direction="less"),
     "medians_differ-ties": lambda: S.medians_differ([38] * 9 + [20], [38] * 9 + [25], direction="greater"),
     "distributions_differ-greater": lambda: S.distributions_differ(EPOCHS * 2, EPOCHS, direction="greater"),
-    "distributions_differ-less-negative": lambda: S.distributions_differ(_normal(15, -1, 1, 6), _normal(15, 0, 1, 7),
-                                                                         direction="less"),
+    "distributions_differ-less-negative": lambda: S.distributions_differ(
+        _normal(15, -1, 1, 6), _normal(15, 0, 1, 7), direction="less"
+    ),
     "distributions_differ-identical": lambda: S.distributions_differ([2.0] * 5, [2.0] * 6, direction="greater"),
     "distributions_differ-separated": lambda: S.distributions_differ([5.0, 6.0, 7.0], [1.0, 2.0], direction="greater"),
     "exact_value-equal": lambda: S.exact_value(0.96, 0.9600000000000002),
     "exact_value-different": lambda: S.exact_value(1.5, 1.498, abs_tol=1e-3),
     "not_testable": lambda: S.not_testable("a cited result"),
-    "cv_by_units-inside": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0),
-                                                n_splits=10),
-    "cv_by_units-short-of-power": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean,
-                                                        region=(-0.4, 0.4), n_splits=10),
-    "cv_by_units-straddles-hi": lambda: S.cv_by_units(_units(_normal(40, 0.9, 1.0, 8)), _unit_mean, region=(-1.0, 1.0),
-                                                      n_splits=10),
-    "cv_by_units-refuted": lambda: S.cv_by_units(_units(_normal(40, 1.8, 1.0, 8)), _unit_mean, region=(-1.0, 1.0),
-                                                 n_splits=10),
-    "cv_by_units-whole-line": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean,
-                                                    region=(-math.inf, math.inf), n_splits=10),
-    "cv_by_units-narrow": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.3, 0.3),
-                                                n_splits=10),
-    "cv_by_units-just-powered": lambda: S.cv_by_units(_units(_normal(40, 0.0, 1.0, 8)), _unit_mean,
-                                                      region=(-0.66, 0.66), n_splits=10),
-    "cv_by_units-above": lambda: S.cv_by_units(_units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf),
-                                               n_splits=5),
+    "cv_by_units-inside": lambda: S.cv_by_units(
+        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+    ),
+    "cv_by_units-short-of-power": lambda: S.cv_by_units(
+        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.4, 0.4), n_splits=10
+    ),
+    "cv_by_units-straddles-hi": lambda: S.cv_by_units(
+        _units(_normal(40, 0.9, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+    ),
+    "cv_by_units-refuted": lambda: S.cv_by_units(
+        _units(_normal(40, 1.8, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+    ),
+    "cv_by_units-whole-line": lambda: S.cv_by_units(
+        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-math.inf, math.inf), n_splits=10
+    ),
+    "cv_by_units-narrow": lambda: S.cv_by_units(
+        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.3, 0.3), n_splits=10
+    ),
+    "cv_by_units-just-powered": lambda: S.cv_by_units(
+        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.66, 0.66), n_splits=10
+    ),
+    "cv_by_units-above": lambda: S.cv_by_units(
+        _units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf), n_splits=5
+    ),
     "metric_exceeds-mean-constant": lambda: S.metric_exceeds(np.full(5, 2.0), 1.0),
-    "metric_exceeds-range-confirmed": lambda: S.metric_exceeds(np.arange(1.0, 201.0), 50.0,
-                                                               statistic=S.QuantileRange(0.25, 0.75)),
-    "metric_below-range-confirmed": lambda: S.metric_below(np.arange(1.0, 201.0), 150.0,
-                                                           statistic=S.QuantileRange(0.25, 0.75)),
-    "metric_below-range-atoms": lambda: S.metric_below(np.array([0.0] * 20 + [10.0] * 20), 10.0,
-                                                       statistic=S.QuantileRange(0.1, 0.9)),
-    "metric_exceeds-range-atoms": lambda: S.metric_exceeds(np.array([0.0] * 20 + [10.0] * 20), 10.0,
-                                                           statistic=S.QuantileRange(0.1, 0.9)),
-    "metric_exceeds-range-near-tie": lambda: S.metric_exceeds(np.array([0.0] * 20 + [10.0 + 5e-9] * 20), 10.0,
-                                                              statistic=S.QuantileRange(0.1, 0.9)),
-    "metric_exceeds-range-small-n": lambda: S.metric_exceeds(np.arange(1.0, 7.0), 2.0,
-                                                             statistic=S.QuantileRange(0.25, 0.75)),
+    "metric_exceeds-range-confirmed": lambda: S.metric_exceeds(
+        np.arange(1.0, 201.0), 50.0, statistic=S.QuantileRange(0.25, 0.75)
+    ),
+    "metric_below-range-confirmed": lambda: S.metric_below(
+        np.arange(1.0, 201.0), 150.0, statistic=S.QuantileRange(0.25, 0.75)
+    ),
+    "metric_below-range-atoms": lambda: S.metric_below(
+        np.array([0.0] * 20 + [10.0] * 20), 10.0, statistic=S.QuantileRange(0.1, 0.9)
+    ),
+    "metric_exceeds-range-atoms": lambda: S.metric_exceeds(
+        np.array([0.0] * 20 + [10.0] * 20), 10.0, statistic=S.QuantileRange(0.1, 0.9)
+    ),
+    "metric_exceeds-range-near-tie": lambda: S.metric_exceeds(
+        np.array([0.0] * 20 + [10.0 + 5e-9] * 20), 10.0, statistic=S.QuantileRange(0.1, 0.9)
+    ),
+    "metric_exceeds-range-small-n": lambda: S.metric_exceeds(
+        np.arange(1.0, 7.0), 2.0, statistic=S.QuantileRange(0.25, 0.75)
+    ),
     "rate_equals-zero-confirmed": lambda: S.rate_equals(0, 500, 0.0, margin=0.05),
     "rate_equals-near-lower-edge": lambda: S.rate_equals(245, 500, 0.58, margin=0.1),
     "rate_equals-upper-bound-1": lambda: S.rate_equals(50, 50, 0.98, margin=0.05),
@@ -149,46 +168,71 @@ CASES: dict[str, Callable[[], Any]] = {
     "rate_equals-beyond-1-n500": lambda: S.rate_equals(495, 500, 0.98, margin=0.05),
     "rate_equals-beyond-0-n500": lambda: S.rate_equals(3, 500, 0.02, margin=0.05),
     "metric_exceeds-quantile90-n10": lambda: S.metric_exceeds(np.arange(10.0), 3.0, statistic=S.Quantile(0.9)),
-    "metric_below-range-unbounded-low": lambda: S.metric_below(np.arange(10.0), 5.0,
-                                                               statistic=S.QuantileRange(0.1, 0.3)),
-    "metric_exceeds-bca-default-resamples": lambda: S.metric_exceeds(_normal(20, 1.0, 1.0, 3), 0.5, statistic=_trimmed,
-                                                                      rng=np.random.default_rng(4)),
-    "metric_below-bca-default-resamples": lambda: S.metric_below(_normal(20, 1.0, 1.0, 3), 1.5, statistic=_trimmed,
-                                                                  rng=np.random.default_rng(4)),
-    "metric_exceeds-bca-saturated": lambda: S.metric_exceeds(np.arange(5.0, 15.0), 2.0, statistic=_capped_mean,
-                                                              rng=np.random.default_rng(9), n_resamples=999),
-    "metric_exceeds-bca-equal-jackknife": lambda: S.metric_exceeds(np.array([0.0] * 4 + [10.0] * 6), 2.0,
-                                                                    statistic=_capped_mean,
-                                                                    rng=np.random.default_rng(9), n_resamples=999),
+    "metric_below-range-unbounded-low": lambda: S.metric_below(
+        np.arange(10.0), 5.0, statistic=S.QuantileRange(0.1, 0.3)
+    ),
+    "metric_exceeds-bca-default-resamples": lambda: S.metric_exceeds(
+        _normal(20, 1.0, 1.0, 3), 0.5, statistic=_trimmed, rng=np.random.default_rng(4)
+    ),
+    "metric_below-bca-default-resamples": lambda: S.metric_below(
+        _normal(20, 1.0, 1.0, 3), 1.5, statistic=_trimmed, rng=np.random.default_rng(4)
+    ),
+    "metric_exceeds-bca-saturated": lambda: S.metric_exceeds(
+        np.arange(5.0, 15.0), 2.0, statistic=_capped_mean, rng=np.random.default_rng(9), n_resamples=999
+    ),
+    "metric_exceeds-bca-equal-jackknife": lambda: S.metric_exceeds(
+        np.array([0.0] * 4 + [10.0] * 6), 2.0, statistic=_capped_mean, rng=np.random.default_rng(9), n_resamples=999
+    ),
     "metric_exceeds-bca-atoms-at-threshold": lambda: S.metric_exceeds(
-        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
+        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999
+    ),
     "metric_below-bca-atoms-at-threshold": lambda: S.metric_below(
-        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999),
+        ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999
+    ),
     "variance_ratio_equals": lambda: S.variance_ratio_equals(
-        _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)),
+        _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)
+    ),
     "variance_ratio_equals-confirmed": lambda: S.variance_ratio_equals(
-        _normal(400, 0.0, 1.0, 12) + 0.05 * _normal(400, 0.0, 1.0, 13), _normal(400, 0.0, 1.0, 12), region=(0.8, 1.4)),
+        _normal(400, 0.0, 1.0, 12) + 0.05 * _normal(400, 0.0, 1.0, 13), _normal(400, 0.0, 1.0, 12), region=(0.8, 1.4)
+    ),
     "variance_ratio_equals-refuted-above": lambda: S.variance_ratio_equals(
-        2.0 * _normal(200, 0.0, 1.0, 14) + 0.1 * _normal(200, 0.0, 1.0, 15), _normal(200, 0.0, 1.0, 14),
-        region=(0.9, 1.1)),
+        2.0 * _normal(200, 0.0, 1.0, 14) + 0.1 * _normal(200, 0.0, 1.0, 15),
+        _normal(200, 0.0, 1.0, 14),
+        region=(0.9, 1.1),
+    ),
     "variance_ratio_equals-open-above": lambda: S.variance_ratio_equals(
-        3.0 * _normal(100, 0.0, 1.0, 16) + 0.5 * _normal(100, 0.0, 1.0, 17), _normal(100, 0.0, 1.0, 16),
-        region=(2.0, math.inf)),
+        3.0 * _normal(100, 0.0, 1.0, 16) + 0.5 * _normal(100, 0.0, 1.0, 17),
+        _normal(100, 0.0, 1.0, 16),
+        region=(2.0, math.inf),
+    ),
     "variance_ratio_equals-near-hi": lambda: S.variance_ratio_equals(
-        1.1 * _normal(300, 0.0, 1.0, 18) + 0.05 * _normal(300, 0.0, 1.0, 19), _normal(300, 0.0, 1.0, 18),
-        region=(0.5, 1.3)),
+        1.1 * _normal(300, 0.0, 1.0, 18) + 0.05 * _normal(300, 0.0, 1.0, 19),
+        _normal(300, 0.0, 1.0, 18),
+        region=(0.5, 1.3),
+    ),
     "variance_ratio_equals-unpaired-noise": lambda: S.variance_ratio_equals(
-        _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)),
-    "holm-mixed": lambda: S.holm([S.exact_value(1.0, 1.0), S.rate_at_least(48, 50, 0.8), S.not_testable("cited"),
-                                  S.rate_at_least(20, 50, 0.8), S.rate_at_least(44, 50, 0.8)], family="toy"),
+        _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)
+    ),
+    "holm-mixed": lambda: S.holm(
+        [
+            S.exact_value(1.0, 1.0),
+            S.rate_at_least(48, 50, 0.8),
+            S.not_testable("cited"),
+            S.rate_at_least(20, 50, 0.8),
+            S.rate_at_least(44, 50, 0.8),
+        ],
+        family="toy",
+    ),
     "mean_equals-refuted-below": lambda: S.mean_equals(_normal(30, 0.5, 0.2, 22), 1.0, margin=0.2),
     "metric_below-sd-constant": lambda: S.metric_below(np.full(6, 1.5), 2.0, statistic=S.SD),
     "medians_differ-tiny": lambda: S.medians_differ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], direction="less"),
     "mean_equals-marginal": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 23), 1.0, margin=1.3),
-    "distributions_differ-zero-in-y": lambda: S.distributions_differ([3.0, 4.0, 5.0, 6.0], [0.0, 1.0, 2.0, 4.5],
-                                                                     direction="greater"),
-    "holm-family": lambda: S.holm([S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8),
-                                   S.rate_at_least(20, 50, 0.8)], family="toy"),
+    "distributions_differ-zero-in-y": lambda: S.distributions_differ(
+        [3.0, 4.0, 5.0, 6.0], [0.0, 1.0, 2.0, 4.5], direction="greater"
+    ),
+    "holm-family": lambda: S.holm(
+        [S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8), S.rate_at_least(20, 50, 0.8)], family="toy"
+    ),
 }
 
 
@@ -207,12 +251,13 @@ def _close(actual: Any, expected: Any, where: str) -> None:
             _close(actual[k], expected[k], f"{where}.{k}")
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r}"
-        for i, (a, e) in enumerate(zip(actual, expected)):
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             _close(a, e, f"{where}[{i}]")
     elif isinstance(expected, float) and not isinstance(expected, bool):
         assert isinstance(actual, (int, float)) and not isinstance(actual, bool), f"{where}: {actual!r}"
-        assert (math.isnan(actual) and math.isnan(expected)) or actual == pytest.approx(expected, rel=1e-9,
-                                                                                        abs=1e-300), where
+        assert (math.isnan(actual) and math.isnan(expected)) or actual == pytest.approx(
+            expected, rel=1e-9, abs=1e-300
+        ), where
     else:
         assert actual == expected and type(actual) is type(expected), f"{where}: {actual!r} != {expected!r}"
 

@@ -55,7 +55,7 @@ def _errors(n: int, ratio: float, excess: str, r: int) -> dict[str, int]:
     xs, ys = paired_losses(_rng("variance_ratio", n, ratio, excess, r), r, n, ratio, excess)
     dist = stats.t(df=n - 2)
     counts = {"refuted below lo": 0, "refuted above hi": 0, "confirmed": 0}
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         p_confirm, p_refute, t_lo, t_hi = S._variance_ratio_p(x, y, *REGION)
         verdict = S._verdict_from_p(p_confirm, p_refute, ALPHA)
         counts["refuted below lo"] += verdict is Verdict.REFUTED and dist.cdf(t_lo) <= ALPHA / 2
@@ -99,7 +99,7 @@ def test_refutes_a_ratio_far_outside_the_region_at_the_full_tier_n():
 
 def test_rule_verdict_is_read_off_the_edge_tests():
     xs, ys = paired_losses(_rng("agree"), 20, 200, 0.96, "gamma")
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         p_confirm, p_refute, _, _ = S._variance_ratio_p(x, y, *REGION)
         e = S.variance_ratio_equals(x, y, region=REGION, alpha=ALPHA)
         assert e.verdict == S._verdict_from_p(p_confirm, p_refute, ALPHA)
@@ -161,9 +161,16 @@ def test_interval_agrees_with_a_paired_bca_bootstrap():
     xs, ys = paired_losses(_rng("boot"), 1, 5000, 0.96, "gamma")
     x, y = xs[0], ys[0]
     e = S.variance_ratio_equals(x, y, region=REGION)
-    boot = stats.bootstrap((x, y), lambda a, b, axis=-1: np.var(a, ddof=1, axis=axis) / np.var(b, ddof=1, axis=axis),
-                           paired=True, vectorized=True, n_resamples=999, method="BCa", confidence_level=1 - ALPHA,
-                           random_state=np.random.default_rng(0))
+    boot = stats.bootstrap(
+        (x, y),
+        lambda a, b, axis=-1: np.var(a, ddof=1, axis=axis) / np.var(b, ddof=1, axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=999,
+        method="BCa",
+        confidence_level=1 - ALPHA,
+        random_state=np.random.default_rng(0),
+    )
     width = e.ci[1] - e.ci[0]
     assert abs(boot.confidence_interval.low - e.ci[0]) < 0.1 * width
     assert abs(boot.confidence_interval.high - e.ci[1]) < 0.1 * width
@@ -177,17 +184,21 @@ def test_one_sided_region_and_power_fields():
     assert narrow.cannot_confirm and narrow.mde_confirm is None and narrow.mde > 0
 
 
-@pytest.mark.parametrize("x, y, region, match", [
-    (np.ones(20), np.arange(20.0), REGION, "spread"),
-    (np.arange(20.0), np.ones(20), REGION, "spread"),
-    (np.arange(20.0), np.arange(21.0), REGION, "one shape"),
-    (np.arange(5.0), np.arange(5.0), REGION, "^x needs at least 10"),
-    (np.r_[np.arange(19.0), np.nan], np.arange(20.0), REGION, "NaN"),
-    (np.arange(20.0), np.arange(20.0), (0.97, 0.95), "0 < lo < hi"),
-    (np.arange(20.0), np.arange(20.0), (0.0, 1.0), "0 < lo < hi"),
-    (np.arange(20.0), np.arange(20.0), (0.5,), "0 < lo < hi"),
-    (np.zeros((4, 5)), np.zeros((4, 5)), REGION, "1-D"),
-], ids=["x-constant", "y-constant", "shapes", "too-few", "nan", "reversed", "zero-lo", "one-edge", "2-d"])
+@pytest.mark.parametrize(
+    "x, y, region, match",
+    [
+        (np.ones(20), np.arange(20.0), REGION, "spread"),
+        (np.arange(20.0), np.ones(20), REGION, "spread"),
+        (np.arange(20.0), np.arange(21.0), REGION, "one shape"),
+        (np.arange(5.0), np.arange(5.0), REGION, "^x needs at least 10"),
+        (np.r_[np.arange(19.0), np.nan], np.arange(20.0), REGION, "NaN"),
+        (np.arange(20.0), np.arange(20.0), (0.97, 0.95), "0 < lo < hi"),
+        (np.arange(20.0), np.arange(20.0), (0.0, 1.0), "0 < lo < hi"),
+        (np.arange(20.0), np.arange(20.0), (0.5,), "0 < lo < hi"),
+        (np.zeros((4, 5)), np.zeros((4, 5)), REGION, "1-D"),
+    ],
+    ids=["x-constant", "y-constant", "shapes", "too-few", "nan", "reversed", "zero-lo", "one-edge", "2-d"],
+)
 def test_bad_input_raises_value_error(x, y, region, match):
     with pytest.raises(ValueError, match=match):
         S.variance_ratio_equals(x, y, region=region)

@@ -1,12 +1,12 @@
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
-from dataclasses import dataclass
-
 from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
+from harness.evidence.verdicts import Verdict
 from harness.studies import convergence as C
 from harness.studies.convergence.study import NO_CAP, TraceStudy
-from harness.evidence.verdicts import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,16 @@ def test_bind_fills_only_the_protocol_fields_a_claim_has(study):
         lr: Setting = runtime_setting("calibrated", "convergence.calibrate")
         data: Setting = Setting("xor", "stated")
 
-    claim = Claim(id="000.test.bind", source="000_831d548a2327460f.txt", statement="s", reported={}, protocol=P(), test="always",
-                  alpha=0.05, n=1)
+    claim = Claim(
+        id="000.test.bind",
+        source="000_831d548a2327460f.txt",
+        statement="s",
+        reported={},
+        protocol=P(),
+        test="always",
+        alpha=0.05,
+        n=1,
+    )
     bound = study.bind(claim)
     assert bound.protocol.lr.value == study.protocol.lr
     assert "34.5" in bound.protocol.lr.note

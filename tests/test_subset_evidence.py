@@ -24,15 +24,33 @@ class _P(Protocol):
 
 
 def _claim(**kw) -> Claim:
-    args = dict(id="002.toy.mean", source=SOURCE, statement="mean epochs of successful runs", reported={"mean": 10.0},
-                protocol=_P(), test="mean_equals", alpha=0.05, n=1000, subset="successful runs")
+    args = dict(
+        id="002.toy.mean",
+        source=SOURCE,
+        statement="mean epochs of successful runs",
+        reported={"mean": 10.0},
+        protocol=_P(),
+        test="mean_equals",
+        alpha=0.05,
+        n=1000,
+        subset="successful runs",
+    )
     args.update(kw)
     return Claim(**args)
 
 
 def _evidence(n: int = 991, **kw) -> Evidence:
-    return Evidence(verdict=Verdict.CONFIRMED, estimate=10.1, ci=(9.9, 10.3), p_value=0.01, effect_size=None, n=n,
-                    alpha=0.05, test="tost", **kw)
+    return Evidence(
+        verdict=Verdict.CONFIRMED,
+        estimate=10.1,
+        ci=(9.9, 10.3),
+        p_value=0.01,
+        effect_size=None,
+        n=n,
+        alpha=0.05,
+        test="tost",
+        **kw,
+    )
 
 
 def test_over_subset_keeps_everything_but_adds_the_population():
@@ -52,8 +70,9 @@ def test_empty_subset_description_is_rejected():
 
 
 def test_report_row_shows_realised_and_population_n():
-    record = make_record(_claim(), _evidence().over_subset(1000), tier="quick", master_seed=0, expected=None,
-                         duration_s=0.1)
+    record = make_record(
+        _claim(), _evidence().over_subset(1000), tier="quick", master_seed=0, expected=None, duration_s=0.1
+    )
     assert record["n"] == 991 and record["population_n"] == 1000
     markdown = claims_markdown([record], master_seed=0, tier="quick", device="cpu")
     assert "991 of 1000 (successful runs)" in markdown
@@ -68,7 +87,11 @@ def _verdict_record(cid: str, seed: int, verdict: str) -> dict:
 
 
 def test_a_crashed_seed_counts_as_a_failure_in_stability():
-    records = [_verdict_record("002.a.x", 0, "confirmed"), _crashed("002.a.x", 1), _verdict_record("002.a.x", 2, "confirmed")]
+    records = [
+        _verdict_record("002.a.x", 0, "confirmed"),
+        _crashed("002.a.x", 1),
+        _verdict_record("002.a.x", 2, "confirmed"),
+    ]
     (row,) = stability(records, {}, tier="quick", threshold=0.8)
     assert row["seeds"] == [0, 1, 2] and row["verdicts"] == ["confirmed", "crashed", "confirmed"]
     assert row["reference"] == "confirmed" and row["stability"] == pytest.approx(2 / 3) and row["fragile"]
@@ -81,7 +104,7 @@ def test_a_claim_crashing_at_every_seed_has_stability_zero():
 
 # ---------------------------------------------------------------------------- through the plugin
 
-MODULE = '''
+MODULE = """
 from dataclasses import dataclass
 
 from harness.evidence.claims import Claim, Protocol, Setting
@@ -115,7 +138,7 @@ def test_subset(claims_verdict, claims_master_seed):
 @claim_test(PLAIN)
 def test_plain(claims_verdict):
     claims_verdict(PLAIN, ev(7).over_subset(10))
-'''
+"""
 
 
 @pytest.fixture
@@ -128,7 +151,10 @@ def project(pytester, monkeypatch):
     pytester.mkdir("claims")
     write_manifest(pytester.path / "claims" / "sources.json", document, SOURCE)
     (pytester.path / "claims" / "test_toy.py").write_text(MODULE)
-    ledger = {"schema": 1, "claims": {"002.toy.subset": {"quick": "confirmed"}, "002.toy.plain": {"quick": "confirmed"}}}
+    ledger = {
+        "schema": 1,
+        "claims": {"002.toy.subset": {"quick": "confirmed"}, "002.toy.plain": {"quick": "confirmed"}},
+    }
     (pytester.path / "claims" / "ledger.json").write_text(json.dumps(ledger))
     return pytester
 
@@ -142,8 +168,9 @@ def test_recorder_accepts_subset_evidence_and_rejects_it_for_a_plain_claim(proje
 
 
 def test_crashed_seed_is_a_failure_in_the_stability_report(project):
-    result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-p", "no:xdist", "--claims-seeds", "0:3",
-                                          "-k", "subset")
+    result = project.runpytest_subprocess(
+        "--claims-sources=sources", "claims", "-p", "no:xdist", "--claims-seeds", "0:3", "-k", "subset"
+    )
     result.assert_outcomes(passed=2, failed=1)
     rows = {row["id"]: row for row in json.loads((project.path / "reports" / "stability.json").read_text())["claims"]}
     assert rows["002.toy.subset"]["verdicts"] == ["confirmed", "crashed", "confirmed"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -109,14 +111,30 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
     params = _population("linear_1d", population, seed)
     spec = OPTIMIZERS[optimizer]
     result = train(
-        "linear_1d", params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size,
-        shuffle=shuffle, generator=torch.Generator().manual_seed(seed), record=True, compile=False,
+        "linear_1d",
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed),
+        record=True,
+        compile=False,
     )
     replay = torch.Generator().manual_seed(seed)
     orders = [shuffle_orders(replay, population, 10) for _ in range(rule.max_epochs)] if shuffle else None
     runs = [
         reference.train_minibatch(
-            "linear_1d", row, X, Y, spec, schedule, rule, batch_size=batch_size,
+            "linear_1d",
+            row,
+            X,
+            Y,
+            spec,
+            schedule,
+            rule,
+            batch_size=batch_size,
             orders=[order[member] for order in orders] if shuffle else None,
         )
         for member, row in enumerate(params)
@@ -133,26 +151,41 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
     batch_size=st.sampled_from([None, 1, 2]),
     max_epochs=st.integers(1, 6),
 )
-def test_random_mlps_train_like_nn_sequential_with_torch_optim(model, population, seed, optimizer, batch_size, max_epochs):
+def test_random_mlps_train_like_nn_sequential_with_torch_optim(
+    model, population, seed, optimizer, batch_size, max_epochs
+):
     """Any small MLP (up to 50 parameters) trains, full batch or per sample, exactly as its ``nn.Sequential``."""
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
     Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
     params = 0.5 * torch.randn(population, model.n_params, generator=gen, dtype=torch.float64)
     spec, schedule, rule = OPTIMIZERS[optimizer], schedules.constant(0.05), StoppingRule(max_epochs=max_epochs)
-    result = train(model, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size,
-                   record=True, compile=False)
+    result = train(
+        model,
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        batch_size=batch_size,
+        record=True,
+        compile=False,
+    )
     if batch_size is None:
         runs = [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]
     else:
-        runs = [reference.train_minibatch(model, row, X, Y, spec, schedule, rule, batch_size=batch_size, orders=None)
-                for row in params]
+        runs = [
+            reference.train_minibatch(model, row, X, Y, spec, schedule, rule, batch_size=batch_size, orders=None)
+            for row in params
+        ]
     _assert_matches_reference(result, runs, loss_offset=0 if batch_size is None else 1)
 
 
 def _xor_run(**overrides):
     """A small abs_neuron population on centered XOR with vanilla SGD (``params``/``data``/``model`` overridable)."""
-    settings_ = dict(schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=200, loss_below=1e-6, grad_norm_below=1e-8))
+    settings_ = dict(
+        schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=200, loss_below=1e-6, grad_norm_below=1e-8)
+    )
     settings_.update(overrides)
     params = settings_.pop("params", None)
     params = _population("abs_neuron", 64, 7) if params is None else params
@@ -230,9 +263,17 @@ def test_shuffled_minibatch_is_deterministic_per_generator_seed():
     params = _population("linear_1d", 6, 0).float()
 
     def run(seed):
-        return train("linear_1d", params, data.Dataset(X, Y), optim.adam(), schedule=schedules.constant(0.05),
-                     stopping=StoppingRule(max_epochs=5), batch_size=8, shuffle=True,
-                     generator=torch.Generator().manual_seed(seed))
+        return train(
+            "linear_1d",
+            params,
+            data.Dataset(X, Y),
+            optim.adam(),
+            schedule=schedules.constant(0.05),
+            stopping=StoppingRule(max_epochs=5),
+            batch_size=8,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(seed),
+        )
 
     assert torch.equal(run(1).params, run(1).params)
     assert not torch.equal(run(1).params, run(2).params)
@@ -247,15 +288,23 @@ def test_shuffle_orders_are_permutations():
 def test_training_runs_in_the_params_dtype(dtype):
     params = _population("linear_1d", 8, 0).to(dtype)
     X, Y = data.linear_regression(32, noise=0.1, generator=torch.Generator().manual_seed(0), dtype=dtype)
-    result = train("linear_1d", params, data.Dataset(X, Y), optim.adam(), schedule=schedules.constant(0.05),
-                   stopping=StoppingRule(max_epochs=20), record=True, compile=False)
+    result = train(
+        "linear_1d",
+        params,
+        data.Dataset(X, Y),
+        optim.adam(),
+        schedule=schedules.constant(0.05),
+        stopping=StoppingRule(max_epochs=20),
+        record=True,
+        compile=False,
+    )
     assert result.params.dtype == dtype and result.trajectory.params.dtype == dtype
     assert (result.final_loss.double() < _initial_loss(params, X, Y)).all()
 
 
 def _initial_loss(params, X, Y):
     from harness.engine.losses import mse
-    from harness.engine.models import get_model, mlp
+    from harness.engine.models import get_model
 
     return mse(get_model("linear_1d"), params.double(), X.double(), Y.double())
 
@@ -269,7 +318,7 @@ def test_progress_reports_running_counts():
     calls = []
     _xor_run(compile=False, progress=lambda epoch, running: calls.append((epoch, running)))
     assert calls and calls[-1][1] == 0
-    assert all(a[1] >= b[1] for a, b in zip(calls, calls[1:]))
+    assert all(a[1] >= b[1] for a, b in pairwise(calls))
 
 
 BAD_INPUTS = {
@@ -280,8 +329,14 @@ BAD_INPUTS = {
     "bad-steps": (dict(steps_per_call=0), "steps_per_call"),
     "shuffle-without-generator": (dict(batch_size=2, shuffle=True), "generator"),
     "shuffle-without-batches": (dict(shuffle=True, generator=torch.Generator()), "batch_size"),
-    "compile-many-samples": (dict(params=torch.zeros(2, 2), compile=True, data=data.linear_regression(
-        33, noise=0.1, generator=torch.Generator().manual_seed(0))), "at most 32 samples"),
+    "compile-many-samples": (
+        dict(
+            params=torch.zeros(2, 2),
+            compile=True,
+            data=data.linear_regression(33, noise=0.1, generator=torch.Generator().manual_seed(0)),
+        ),
+        "at most 32 samples",
+    ),
     "compile-fp16": (dict(params=torch.zeros(2, 3, dtype=torch.float16), compile=True), "float32/float64 only"),
     "not-a-schedule": (dict(schedule=0.1), "schedule"),
     "not-a-rule": (dict(stopping={"max_epochs": 3}), "StoppingRule"),
@@ -322,7 +377,14 @@ def test_bad_stopping_rule_raises(kwargs, message):
 )
 def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, message):
     with pytest.raises(ValueError, match=message):
-        train(model, torch.zeros(2, 3), dataset, optimizer, schedule=schedules.constant(0.1), stopping=StoppingRule(max_epochs=1))
+        train(
+            model,
+            torch.zeros(2, 3),
+            dataset,
+            optimizer,
+            schedule=schedules.constant(0.1),
+            stopping=StoppingRule(max_epochs=1),
+        )
 
 
 def test_half_precision_is_never_auto_compiled(monkeypatch):
@@ -337,8 +399,14 @@ def test_half_precision_is_never_auto_compiled(monkeypatch):
 
 def test_unknown_model_name_raises():
     with pytest.raises(ValueError, match="unknown model"):
-        train("nope", torch.zeros(1, 3), data.centered_xor(), optim.sgd(), schedule=schedules.constant(0.1),
-              stopping=StoppingRule(max_epochs=1))
+        train(
+            "nope",
+            torch.zeros(1, 3),
+            data.centered_xor(),
+            optim.sgd(),
+            schedule=schedules.constant(0.1),
+            stopping=StoppingRule(max_epochs=1),
+        )
 
 
 COMPILED_CASES = {
@@ -375,7 +443,9 @@ def fused_eagerly(monkeypatch):
     trainer._compiled_chunk.cache_clear()
 
 
-@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(
     name=st.sampled_from(["abs_neuron", "relu_pair", "linear_1d"]),
     population=st.integers(1, 3),
@@ -386,22 +456,40 @@ def fused_eagerly(monkeypatch):
     shuffle=st.booleans(),
     steps_per_call=st.integers(1, 4),
 )
-def test_fused_online_and_minibatch_match_per_model_torch(fused_eagerly, name, population, seed, optimizer, rule, batch_size,
-                                                          shuffle, steps_per_call):
+def test_fused_online_and_minibatch_match_per_model_torch(
+    fused_eagerly, name, population, seed, optimizer, rule, batch_size, shuffle, steps_per_call
+):
     """The fused mini-batch path (per-sample or per-batch steps unrolled in chunks of epochs) equals the plain loop."""
     X, Y = MODEL_DATA[name](dtype=torch.float64)
     params = _population(name, population, seed)
     spec = OPTIMIZERS[optimizer]
     schedule = schedules.warmup_cosine(0.05, warmup_epochs=2, total_epochs=10)
     result = train(
-        name, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, batch_size=batch_size, shuffle=shuffle,
-        generator=torch.Generator().manual_seed(seed), record=True, compile=True, steps_per_call=steps_per_call,
+        name,
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=torch.Generator().manual_seed(seed),
+        record=True,
+        compile=True,
+        steps_per_call=steps_per_call,
     )
     replay = torch.Generator().manual_seed(seed)
     orders = [shuffle_orders(replay, population, X.shape[0]) for _ in range(rule.max_epochs)] if shuffle else None
     runs = [
         reference.train_minibatch(
-            name, row, X, Y, spec, schedule, rule, batch_size=batch_size,
+            name,
+            row,
+            X,
+            Y,
+            spec,
+            schedule,
+            rule,
+            batch_size=batch_size,
             orders=[order[member] for order in orders] if shuffle else None,
         )
         for member, row in enumerate(params)
@@ -413,9 +501,25 @@ def test_fused_full_batch_of_a_sigmoid_mlp_matches_per_model_torch(fused_eagerly
     model = mlp((2, 3, 1), ("sigmoid",), "sigmoid")
     X, Y = data.xor01(dtype=torch.float64)
     params = torch.randn(3, model.n_params, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
-    spec, schedule, rule = optim.sgd(momentum=0.7), schedules.constant(1.0), StoppingRule(max_epochs=30, loss_below=0.05)
-    result = train(model, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, record=True, compile=True, steps_per_call=4)
-    _assert_matches_reference(result, [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params])
+    spec, schedule, rule = (
+        optim.sgd(momentum=0.7),
+        schedules.constant(1.0),
+        StoppingRule(max_epochs=30, loss_below=0.05),
+    )
+    result = train(
+        model,
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        record=True,
+        compile=True,
+        steps_per_call=4,
+    )
+    _assert_matches_reference(
+        result, [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]
+    )
 
 
 def test_compiled_online_training_equals_eager(monkeypatch):
@@ -424,12 +528,33 @@ def test_compiled_online_training_equals_eager(monkeypatch):
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
     params = _population("abs_neuron", 256, 12)
-    kwargs = dict(schedule=schedules.constant(0.05), stopping=StoppingRule(max_epochs=9, loss_below=1e-3), record=True,
-                  batch_size=1, shuffle=True)
+    kwargs = dict(
+        schedule=schedules.constant(0.05),
+        stopping=StoppingRule(max_epochs=9, loss_below=1e-3),
+        record=True,
+        batch_size=1,
+        shuffle=True,
+    )
     dataset = data.centered_xor(dtype=torch.float64)
-    eager = train("abs_neuron", params, dataset, optim.sgd(momentum=0.5), compile=False, generator=torch.Generator().manual_seed(3), **kwargs)
-    fused = train("abs_neuron", params, dataset, optim.sgd(momentum=0.5), compile=True, steps_per_call=3,
-                  generator=torch.Generator().manual_seed(3), **kwargs)
+    eager = train(
+        "abs_neuron",
+        params,
+        dataset,
+        optim.sgd(momentum=0.5),
+        compile=False,
+        generator=torch.Generator().manual_seed(3),
+        **kwargs,
+    )
+    fused = train(
+        "abs_neuron",
+        params,
+        dataset,
+        optim.sgd(momentum=0.5),
+        compile=True,
+        steps_per_call=3,
+        generator=torch.Generator().manual_seed(3),
+        **kwargs,
+    )
     assert torch.equal(eager.epochs, fused.epochs) and torch.equal(eager.reason, fused.reason)
     assert_close(fused.params, eager.params, rtol=1e-10, atol=1e-12)
     assert_close(fused.trajectory.loss, eager.trajectory.loss, rtol=1e-10, atol=1e-12)
@@ -468,25 +593,37 @@ def test_trajectory_memory_is_rows_times_members_times_params_plus_two():
 @pytest.mark.parametrize("batch_size", [None, 3], ids=["full-batch", "minibatch"])
 def test_final_loss_is_the_full_data_mse_at_the_final_params(batch_size):
     from harness.engine.losses import mse
-    from harness.engine.models import get_model, mlp
+    from harness.engine.models import get_model
 
     X, Y = data.linear_regression(10, noise=0.3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    result = train("linear_1d", _population("linear_1d", 5, 2), data.Dataset(X, Y), optim.sgd(), schedule=schedules.constant(0.05),
-                   stopping=StoppingRule(max_epochs=7, loss_below=0.2), batch_size=batch_size, compile=False)
+    result = train(
+        "linear_1d",
+        _population("linear_1d", 5, 2),
+        data.Dataset(X, Y),
+        optim.sgd(),
+        schedule=schedules.constant(0.05),
+        stopping=StoppingRule(max_epochs=7, loss_below=0.2),
+        batch_size=batch_size,
+        compile=False,
+    )
     assert_close(result.final_loss, mse(get_model("linear_1d"), result.params, X, Y), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.gpu
 def test_cuda_population_matches_cpu_population():
     params = _population("relu_pair", 512, 5)
-    kwargs = dict(schedule=schedules.constant(0.05), stopping=StoppingRule(max_epochs=40, loss_below=1e-4), compile=False)
+    kwargs = dict(
+        schedule=schedules.constant(0.05), stopping=StoppingRule(max_epochs=40, loss_below=1e-4), compile=False
+    )
     cpu = train("relu_pair", params, data.centered_xor(dtype=torch.float64), optim.adam(), **kwargs)
     gpu = train("relu_pair", params.cuda(), data.centered_xor(dtype=torch.float64), optim.adam(), **kwargs)
     assert torch.equal(cpu.epochs, gpu.epochs.cpu())
     assert_close(gpu.params.cpu(), cpu.params, rtol=1e-9, atol=1e-11)
 
 
-@pytest.mark.parametrize("evaluations, most, expected", [(101, 20, 17), (39, 20, 20), (40, 20, 20), (41, 20, 14), (5, 20, 5), (31, 3, 3)])
+@pytest.mark.parametrize(
+    "evaluations, most, expected", [(101, 20, 17), (39, 20, 20), (40, 20, 20), (41, 20, 14), (5, 20, 5), (31, 3, 3)]
+)
 def test_balanced_steps_cover_evaluations_with_least_tail(evaluations, most, expected):
     from harness.engine.trainer import balanced_steps
 
@@ -495,16 +632,31 @@ def test_balanced_steps_cover_evaluations_with_least_tail(evaluations, most, exp
     assert -(-evaluations // steps) == -(-evaluations // most)
 
 
-
 def _compare_compaction(optimizer, params, stopping):
     """The same eager full-batch run without and with ``compact_stopped``."""
-    return [train("abs_neuron", params, data.centered_xor(dtype=params.dtype), optimizer, schedule=schedules.constant(0.05),
-                  stopping=stopping, compile=False, steps_per_call=3, compact_stopped=flag) for flag in (False, True)]
+    return [
+        train(
+            "abs_neuron",
+            params,
+            data.centered_xor(dtype=params.dtype),
+            optimizer,
+            schedule=schedules.constant(0.05),
+            stopping=stopping,
+            compile=False,
+            steps_per_call=3,
+            compact_stopped=flag,
+        )
+        for flag in (False, True)
+    ]
 
 
 @settings(deadline=None, max_examples=15, suppress_health_check=[HealthCheck.too_slow])
-@given(optimizer=st.sampled_from(sorted(OPTIMIZERS)), seed=st.integers(0, 2**31),
-       dtype=st.sampled_from([torch.float32, torch.float64]), solved=st.integers(32, 60))
+@given(
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    seed=st.integers(0, 2**31),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+    solved=st.integers(32, 60),
+)
 def test_compacting_stopped_members_changes_no_result(optimizer, seed, dtype, solved):
     from unittest import mock
 
@@ -512,10 +664,12 @@ def test_compacting_stopped_members_changes_no_result(optimizer, seed, dtype, so
 
     params = _population("abs_neuron", 64, seed).to(dtype)
     params[torch.randperm(64, generator=torch.Generator().manual_seed(seed))[:solved]] = torch.tensor(
-        [0.5, -0.5, 0.0], dtype=dtype)  # |x1 - x2| / 2 solves XOR: these stop at evaluation 0, so compaction runs
+        [0.5, -0.5, 0.0], dtype=dtype
+    )  # |x1 - x2| / 2 solves XOR: these stop at evaluation 0, so compaction runs
     with mock.patch.object(trainer, "_take", wraps=trainer._take) as take:
-        plain, compacted = _compare_compaction(OPTIMIZERS[optimizer], params,
-                                               StoppingRule(max_epochs=120, loss_below=0.05, grad_norm_below=1e-6))
+        plain, compacted = _compare_compaction(
+            OPTIMIZERS[optimizer], params, StoppingRule(max_epochs=120, loss_below=0.05, grad_norm_below=1e-6)
+        )
     assert take.call_count >= 1
     for field in ("params", "epochs", "reason", "final_loss"):
         assert torch.equal(getattr(compacted, field), getattr(plain, field)), field

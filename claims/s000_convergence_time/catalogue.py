@@ -69,10 +69,12 @@ READINGS = {  # reading of 1.2's data set -> protocol text
     "all": "all traces",
     "solved": "traces that reached a solution only (stopped on loss < 1e-6; calibrated on those traces)",
 }
-SOLVED_NOTE = ("000 says convergence is 'guaranteed' (1.1) and reports epochs 'to convergence' (1.2): read so, its data "
-               "set holds only traces that reached a solution. The settings are calibrated on such traces "
-               "(shared_calibration(solved_only=True)) and the data set keeps the first 100 solved traces of a "
-               "larger draw. A sensitivity reading: the headline claims (no suffix) hold all traces")
+SOLVED_NOTE = (
+    "000 says convergence is 'guaranteed' (1.1) and reports epochs 'to convergence' (1.2): read so, its data "
+    "set holds only traces that reached a solution. The settings are calibrated on such traces "
+    "(shared_calibration(solved_only=True)) and the data set keeps the first 100 solved traces of a "
+    "larger draw. A sensitivity reading: the headline claims (no suffix) hold all traces"
+)
 
 
 # Power-plan resolution of a claim on a difference of R²: the +-0.005 of table 2.1's claims (the
@@ -81,14 +83,29 @@ SOLVED_NOTE = ("000 says convergence is 'guaranteed' (1.1) and reports epochs 't
 R2_RESOLUTION = NEGLIGIBLE_GAIN
 
 
-TABLE_N_FIXED = ("table 2.1, its observations and its fold stability are properties of a cross-validation on the "
-                 "document's 100-trace data set (1.2): with more traces the models fit better and the R² claimed changes")
+TABLE_N_FIXED = (
+    "table 2.1, its observations and its fold stability are properties of a cross-validation on the "
+    "document's 100-trace data set (1.2): with more traces the models fit better and the R² claimed changes"
+)
 
 
-def _claim(id, statement, reported, protocol, test, *, n, n_full=None, family=None, resolution=None,
-           n_fixed=None) -> Claim:
-    return Claim(id=id, source=SOURCE, statement=statement, reported=reported, protocol=protocol, test=test,
-                 alpha=ALPHA, n=n, n_full=n_full, family=family, resolution=resolution, n_fixed=n_fixed)
+def _claim(
+    id, statement, reported, protocol, test, *, n, n_full=None, family=None, resolution=None, n_fixed=None
+) -> Claim:
+    return Claim(
+        id=id,
+        source=SOURCE,
+        statement=statement,
+        reported=reported,
+        protocol=protocol,
+        test=test,
+        alpha=ALPHA,
+        n=n,
+        n_full=n_full,
+        family=family,
+        resolution=resolution,
+        n_fixed=n_fixed,
+    )
 
 
 # 1.1 / 1.2 ---------------------------------------------------------------------------------
@@ -100,17 +117,25 @@ CONVERGENCE_GUARANTEED = _claim(
     "Convergence: Guaranteed due to favorable properties of absolute value activation",
     {"fraction_converged": 1.0},
     ConvergenceProtocol(),
-    "always", n=QUICK_TRACES, n_full=FULL_TRACES,
+    "always",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
 )
 
 CONVERGENCE_TO_SOLUTION = _claim(
     "000.setup.convergence_to_solution",
     "Convergence: Guaranteed due to favorable properties of absolute value activation",
     {"fraction_solved": 1.0},
-    ConvergenceProtocol(reading=Setting(
-        f"a trace converges when its final loss is < 1e-6 (XOR fitted); epoch cap lifted to {NO_CAP}", "assumed",
-        "reading 'convergence' as reaching a solution; no cap, so no failure is the cap's doing")),
-    "always", n=QUICK_TRACES, n_full=FULL_TRACES,
+    ConvergenceProtocol(
+        reading=Setting(
+            f"a trace converges when its final loss is < 1e-6 (XOR fitted); epoch cap lifted to {NO_CAP}",
+            "assumed",
+            "reading 'convergence' as reaching a solution; no cap, so no failure is the cap's doing",
+        )
+    ),
+    "always",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
 )
 
 DATASET_TOTAL_VS_MEAN = _claim(
@@ -118,28 +143,40 @@ DATASET_TOTAL_VS_MEAN = _claim(
     "Total epochs: 3,445 across all traces [...] Epochs to convergence: Range from 1 to 38 (mean: 34.5, "
     "variance: 9.11)",
     {"total_epochs": 3445, "n_traces": 100, "mean": 34.5},
-    ArithmeticProtocol(reading=Setting("3,445 / 100 equals the mean 34.5 at its one reported decimal", "assumed",
-                                       "34.45 rounds to 34.5 (half up)"),
-                       abs_tol=Setting(0.05 + 1e-9, "assumed", "half a unit of the mean's last digit (+ float slack)")),
-    "self_consistency", n=1,
+    ArithmeticProtocol(
+        reading=Setting(
+            "3,445 / 100 equals the mean 34.5 at its one reported decimal", "assumed", "34.45 rounds to 34.5 (half up)"
+        ),
+        abs_tol=Setting(0.05 + 1e-9, "assumed", "half a unit of the mean's last digit (+ float slack)"),
+    ),
+    "self_consistency",
+    n=1,
 )
 
 DATASET_ROWS_ONE_PER_EPOCH = _claim(
     "000.dataset.rows_one_per_epoch",
     "Total epochs: 3,445 across all traces - Data points created: 3,345 (each epoch becomes a training example)",
     {"total_epochs": 3445, "data_points": 3345},
-    ArithmeticProtocol(reading=Setting("'each epoch becomes a training example': data points = total epochs",
-                                       "stated", "1.2")),
-    "self_consistency", n=1,
+    ArithmeticProtocol(
+        reading=Setting("'each epoch becomes a training example': data points = total epochs", "stated", "1.2")
+    ),
+    "self_consistency",
+    n=1,
 )
 
 DATASET_ROWS_MINUS_TRACES = _claim(
     "000.dataset.rows_epochs_minus_traces",
     "Total epochs: 3,445 across all traces - Data points created: 3,345",
     {"total_epochs": 3445, "data_points": 3345, "n_traces": 100},
-    ArithmeticProtocol(reading=Setting("data points = total epochs - one per trace (3,445 - 100)", "assumed",
-                                       "the only reading under which the two numbers agree")),
-    "self_consistency", n=1,
+    ArithmeticProtocol(
+        reading=Setting(
+            "data points = total epochs - one per trace (3,445 - 100)",
+            "assumed",
+            "the only reading under which the two numbers agree",
+        )
+    ),
+    "self_consistency",
+    n=1,
 )
 
 DATASET_MEAN_VARIANCE_RANGE = _claim(
@@ -147,11 +184,16 @@ DATASET_MEAN_VARIANCE_RANGE = _claim(
     "Epochs to convergence: Range from 1 to 38 (mean: 34.5, variance: 9.11)",
     {"n_traces": 100, "min": 1, "max": 38, "mean": 34.5, "variance": 9.11},
     ArithmeticProtocol(
-        reading=Setting("the smallest variance of 100 integers in [1, 38] attaining both ends, with a mean that "
-                        "rounds to 34.5 (sums 3,445-3,454), ddof 0, exceeds 9.11 by (observed)", "assumed",
-                        "convergence.min_variance_given_range; ddof 0 is the smaller (more lenient) variance"),
-        abs_tol=Setting(0.005, "assumed", "half a unit of the variance's last reported digit")),
-    "self_consistency", n=1,
+        reading=Setting(
+            "the smallest variance of 100 integers in [1, 38] attaining both ends, with a mean that "
+            "rounds to 34.5 (sums 3,445-3,454), ddof 0, exceeds 9.11 by (observed)",
+            "assumed",
+            "convergence.min_variance_given_range; ddof 0 is the smaller (more lenient) variance",
+        ),
+        abs_tol=Setting(0.005, "assumed", "half a unit of the variance's last reported digit"),
+    ),
+    "self_consistency",
+    n=1,
 )
 
 # 2.1 table rows and ranking -------------------------------------------------------------------
@@ -179,11 +221,18 @@ def _row_claim(spec: RowSpec) -> Claim:
         f"000.table21_{spec.scheme}.{spec.model}{suffix}",
         f"| Rank | Model | R² Score | [...] | {rank} | {label} | {r2:.4f} |",
         {"rank": rank, "r2": r2},
-        _table_protocol(spec.scheme, regressor=Setting(spec.model, "assumed",
-                                                       "harness.studies.convergence.regression docstring"),
-                        margin=Setting(spec.margin, "assumed", TableProtocol.margin.note),
-                        **_tier(spec.model), **_reading(spec.reading)),
-        "cv_by_units", n=QUICK_TRACES, n_full=TABLE_TRACES_FULL, n_fixed=TABLE_N_FIXED, family=f"000.table21_{spec.scheme}{suffix}",
+        _table_protocol(
+            spec.scheme,
+            regressor=Setting(spec.model, "assumed", "harness.studies.convergence.regression docstring"),
+            margin=Setting(spec.margin, "assumed", TableProtocol.margin.note),
+            **_tier(spec.model),
+            **_reading(spec.reading),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        family=f"000.table21_{spec.scheme}{suffix}",
     )
 
 
@@ -194,11 +243,22 @@ def _error_claim(model: str, metric: str) -> Claim:
         f"000.table21_kfold.{model}_{metric}",
         f"| Rank | Model | R² Score | MSE | MAE | [...] | {rank} | {label} | {TABLE_21[model][1]:.4f} | 0.0000 | 0.0003 |",
         {metric: value},
-        _table_protocol("kfold", regressor=Setting(model, "assumed", "harness.studies.convergence.regression docstring"),
-                        statistic=Setting(f"per-trace mean {metric.upper()} of the out-of-fold predictions, t "
-                                          "interval over traces", "assumed", "traces are the independent units"),
-                        margin=Setting(ERROR_MARGIN, "assumed", "the last reported digit"), **_tier(model)),
-        "mean_equals", n=QUICK_TRACES, n_full=TABLE_TRACES_FULL, n_fixed=TABLE_N_FIXED, family="000.table21_kfold",
+        _table_protocol(
+            "kfold",
+            regressor=Setting(model, "assumed", "harness.studies.convergence.regression docstring"),
+            statistic=Setting(
+                f"per-trace mean {metric.upper()} of the out-of-fold predictions, t interval over traces",
+                "assumed",
+                "traces are the independent units",
+            ),
+            margin=Setting(ERROR_MARGIN, "assumed", "the last reported digit"),
+            **_tier(model),
+        ),
+        "mean_equals",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        family="000.table21_kfold",
     )
 
 
@@ -207,24 +267,39 @@ def _ranking_claim(scheme: str) -> Claim:
         f"000.table21_{scheme}.ranking",
         "2.1 Complete Model Rankings | Rank | Model | R² Score |",
         {m: TABLE_21[m][0] for m in TABLE_21},
-        _table_protocol(scheme, statistic=Setting(
-            f"every pair (a above b in the table; its tie GB = RF not compared): R²(a) - R²(b) > -{TIE_MARGIN:g}, "
-            f"pooled out-of-fold R², {CV_DECISION}; Holm over the 54 pairs; confirmed when every pair is, refuted "
-            "when any pair is", "assumed", "an exact ordering with zero tolerance lets pairs 0.0006 apart flip by "
-            "noise; a tie margin at R² precision and a sampling error per pair do not"),
-            margin=Setting(TIE_MARGIN, "assumed", "tie margin: R² at two decimals"), **_tier(*UNDERFIT_FAST)),
-        "cv_by_units", n=QUICK_TRACES, n_full=TABLE_TRACES_FULL, n_fixed=TABLE_N_FIXED, family=f"000.table21_{scheme}",
+        _table_protocol(
+            scheme,
+            statistic=Setting(
+                f"every pair (a above b in the table; its tie GB = RF not compared): R²(a) - R²(b) > -{TIE_MARGIN:g}, "
+                f"pooled out-of-fold R², {CV_DECISION}; Holm over the 54 pairs; confirmed when every pair is, refuted "
+                "when any pair is",
+                "assumed",
+                "an exact ordering with zero tolerance lets pairs 0.0006 apart flip by "
+                "noise; a tie margin at R² precision and a sampling error per pair do not",
+            ),
+            margin=Setting(TIE_MARGIN, "assumed", "tie margin: R² at two decimals"),
+            **_tier(*UNDERFIT_FAST),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        family=f"000.table21_{scheme}",
     )
 
 
 ROW_SPECS = [RowSpec(s, m, TABLE_21[m][1], r2_margin(TABLE_21[m][1])) for s in SCHEMES for m in TABLE_21]
 ROW_SPECS += [RowSpec("kfold", m, TABLE_21[m][1], r2_margin(TABLE_21[m][1]), "solved") for m in TABLE_21]
 ROW_CLAIMS = {spec: _row_claim(spec) for spec in ROW_SPECS}
-ERROR_CLAIMS = {ErrorSpec("kfold", m, k, TREE_ERRORS[m][k], ERROR_MARGIN): _error_claim(m, k)
-                for m in TREE_ERRORS for k in ("mse", "mae")}
+ERROR_CLAIMS = {
+    ErrorSpec("kfold", m, k, TREE_ERRORS[m][k], ERROR_MARGIN): _error_claim(m, k)
+    for m in TREE_ERRORS
+    for k in ("mse", "mae")
+}
 RANKING_CLAIMS = {RankingSpec(s): _ranking_claim(s) for s in SCHEMES}
 
 # 2.2 observations -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -246,31 +321,76 @@ class Observation:
 OBSERVATIONS = {
     "linear_sufficiency": Observation(
         "near-perfect accuracy (R² > 0.96) [...] Linear sufficiency: Simple linear regression achieves 96.66% accuracy",
-        {"r2_above": 0.96}, "linear_regression", None, True, 0.96, "R²(linear) > 0.96"),
+        {"r2_above": 0.96},
+        "linear_regression",
+        None,
+        True,
+        0.96,
+        "R²(linear) > 0.96",
+    ),
     "complexity_penalty_poly2": Observation(
-        "Complexity penalty: Performance decreases with polynomial degree", {"r2_linear": 0.9666, "r2_poly2": 0.9466},
-        "poly2", "linear_regression", False, 0.0, "R²(poly2) - R²(linear) < 0"),
+        "Complexity penalty: Performance decreases with polynomial degree",
+        {"r2_linear": 0.9666, "r2_poly2": 0.9466},
+        "poly2",
+        "linear_regression",
+        False,
+        0.0,
+        "R²(poly2) - R²(linear) < 0",
+    ),
     "complexity_penalty_poly3": Observation(
-        "Complexity penalty: Performance decreases with polynomial degree", {"r2_poly2": 0.9466, "r2_poly3": 0.9237},
-        "poly3", "poly2", False, 0.0, "R²(poly3) - R²(poly2) < 0"),
+        "Complexity penalty: Performance decreases with polynomial degree",
+        {"r2_poly2": 0.9466, "r2_poly3": 0.9237},
+        "poly3",
+        "poly2",
+        False,
+        0.0,
+        "R²(poly3) - R²(poly2) < 0",
+    ),
     "tree_perfection_random_forest": Observation(
-        "Tree-based perfection: Random Forest and Gradient Boosting achieve perfect prediction", {"r2": 1.0},
-        "random_forest", None, True, PERFECT_R2, "R²(random forest) rounds to 1.0000"),
+        "Tree-based perfection: Random Forest and Gradient Boosting achieve perfect prediction",
+        {"r2": 1.0},
+        "random_forest",
+        None,
+        True,
+        PERFECT_R2,
+        "R²(random forest) rounds to 1.0000",
+    ),
     "tree_perfection_gradient_boosting": Observation(
-        "Tree-based perfection: Random Forest and Gradient Boosting achieve perfect prediction", {"r2": 1.0},
-        "gradient_boosting", None, True, PERFECT_R2, "R²(gradient boosting) rounds to 1.0000"),
+        "Tree-based perfection: Random Forest and Gradient Boosting achieve perfect prediction",
+        {"r2": 1.0},
+        "gradient_boosting",
+        None,
+        True,
+        PERFECT_R2,
+        "R²(gradient boosting) rounds to 1.0000",
+    ),
     "log_linear_underperforms": Observation(
         "Exponential models fail: Log-linear and exponential models underperform, ruling out exponential convergence",
-        {"r2_log_linear": 0.9200, "r2_linear": 0.9666}, "log_linear", "linear_regression", False, 0.0,
-        "R²(log-linear) - R²(linear) < 0"),
+        {"r2_log_linear": 0.9200, "r2_linear": 0.9666},
+        "log_linear",
+        "linear_regression",
+        False,
+        0.0,
+        "R²(log-linear) - R²(linear) < 0",
+    ),
     "exponential_underperforms": Observation(
         "Exponential models fail: Log-linear and exponential models underperform, ruling out exponential convergence",
-        {"r2_exponential": 0.8832, "r2_linear": 0.9666}, "exponential", "linear_regression", False, 0.0,
-        "R²(exponential) - R²(linear) < 0"),
+        {"r2_exponential": 0.8832, "r2_linear": 0.9666},
+        "exponential",
+        "linear_regression",
+        False,
+        0.0,
+        "R²(exponential) - R²(linear) < 0",
+    ),
     "simple_beats_complex": Observation(
-        "8.1 Main Findings [...] Simple models outperform complex ones for this relationship", {},
-        "linear_regression", "random_forest", True, 0.0,
-        "R²(linear) - R²(random forest, the table's top model) > 0"),
+        "8.1 Main Findings [...] Simple models outperform complex ones for this relationship",
+        {},
+        "linear_regression",
+        "random_forest",
+        True,
+        0.0,
+        "R²(linear) - R²(random forest, the table's top model) > 0",
+    ),
 }
 
 
@@ -285,13 +405,22 @@ def _observation_threshold(threshold: float) -> Setting:
 def _observation_claim(scheme: str, name: str) -> Claim:
     obs = OBSERVATIONS[name]
     return _claim(
-        f"000.obs_{scheme}.{name}", obs.statement, obs.reported,
-        ComparisonProtocol(**(GROUPED if SCHEMES[scheme] else {}),
-                           comparison=Setting(obs.description, "assumed", "2.2 / 8.1 read as a statement on fold R²"),
-                           threshold=_observation_threshold(obs.threshold),
-                           multiplicity=Setting(f"Holm over the 000.obs_{scheme} family", "assumed", "eight claims"),
-                           **_tier(obs.model, obs.baseline)),
-        "cv_by_units", n=QUICK_TRACES, n_full=TABLE_TRACES_FULL, n_fixed=TABLE_N_FIXED, family=f"000.obs_{scheme}", resolution=R2_RESOLUTION,
+        f"000.obs_{scheme}.{name}",
+        obs.statement,
+        obs.reported,
+        ComparisonProtocol(
+            **(GROUPED if SCHEMES[scheme] else {}),
+            comparison=Setting(obs.description, "assumed", "2.2 / 8.1 read as a statement on fold R²"),
+            threshold=_observation_threshold(obs.threshold),
+            multiplicity=Setting(f"Holm over the 000.obs_{scheme} family", "assumed", "eight claims"),
+            **_tier(obs.model, obs.baseline),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        family=f"000.obs_{scheme}",
+        resolution=R2_RESOLUTION,
     )
 
 
@@ -301,36 +430,60 @@ TABLE_SELF_CONSISTENCY = _claim(
     "000.conclusions.simple_beats_complex_in_table",
     "8.1 Main Findings [...] Simple models outperform complex ones for this relationship",
     {"r2_linear": 0.9666, **{f"r2_{m}": TABLE_21[m][1] for m in COMPLEX_MODELS}},
-    ArithmeticProtocol(reading=Setting(
-        "number of more complex models of table 2.1 (trees, kernel, MLPs, polynomials) scoring above linear "
-        "regression; the claim needs 0", "assumed", "'complex' = every model class with more parameters")),
-    "self_consistency", n=1,
+    ArithmeticProtocol(
+        reading=Setting(
+            "number of more complex models of table 2.1 (trees, kernel, MLPs, polynomials) scoring above linear "
+            "regression; the claim needs 0",
+            "assumed",
+            "'complex' = every model class with more parameters",
+        )
+    ),
+    "self_consistency",
+    n=1,
 )
 
 # 3.1 linearity ----------------------------------------------------------------------------------
 
-LINEARITY_STATEMENT = ("The fundamental discovery is the linear relationship: epochs_remaining = α × "
-                       "distance_from_solution + β [...] This holds for multiple distance metrics")
+LINEARITY_STATEMENT = (
+    "The fundamental discovery is the linear relationship: epochs_remaining = α × "
+    "distance_from_solution + β [...] This holds for multiple distance metrics"
+)
 LINEARITY = {
     "l2_linear_vs_log": FormSpec("l2_distance", "log"),
     "l2_linear_vs_power": FormSpec("l2_distance", "power"),
     "l1_linear_vs_log": FormSpec("l1_distance", "log"),
 }
-LINEARITY |= {f"{name}_solved_only": FormSpec(spec.distance, spec.alternative, "solved")
-              for name, spec in LINEARITY.items()}
+LINEARITY |= {
+    f"{name}_solved_only": FormSpec(spec.distance, spec.alternative, "solved") for name, spec in LINEARITY.items()
+}
 LINEARITY_CLAIMS = {
     spec: _claim(
-        f"000.linearity.{name}", LINEARITY_STATEMENT, {"form": "linear"},
-        FormsProtocol(distance=Setting(spec.distance, "stated",
-                                       "3.1 / 3.2 'L1 and L2 distances yielded linear relationships'"),
-                      alternative=Setting(spec.alternative, "assumed",
-                                          {"log": "y = a + b log d (geometric contraction)",
-                                           "power": "log y = a + b log d"}[spec.alternative]),
-                      **_reading(spec.reading),
-                      **({} if spec.reading == "all" else {"multiplicity": Setting(
-                          "Holm over the 000.linearity_solved_only family", "assumed", "three comparisons")})),
-        "cv_by_units", n=QUICK_TRACES, n_full=FULL_TRACES,
-        family="000.linearity" if spec.reading == "all" else "000.linearity_solved_only")
+        f"000.linearity.{name}",
+        LINEARITY_STATEMENT,
+        {"form": "linear"},
+        FormsProtocol(
+            distance=Setting(spec.distance, "stated", "3.1 / 3.2 'L1 and L2 distances yielded linear relationships'"),
+            alternative=Setting(
+                spec.alternative,
+                "assumed",
+                {"log": "y = a + b log d (geometric contraction)", "power": "log y = a + b log d"}[spec.alternative],
+            ),
+            **_reading(spec.reading),
+            **(
+                {}
+                if spec.reading == "all"
+                else {
+                    "multiplicity": Setting(
+                        "Holm over the 000.linearity_solved_only family", "assumed", "three comparisons"
+                    )
+                }
+            ),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=FULL_TRACES,
+        family="000.linearity" if spec.reading == "all" else "000.linearity_solved_only",
+    )
     for name, spec in LINEARITY.items()
 }
 LINEAR_VS_LOG = LINEARITY_CLAIMS[LINEARITY["l2_linear_vs_log"]]
@@ -341,31 +494,68 @@ NORMS_EVERY_ROW = _claim(
     "000.norms.equivalence_every_row",
     "Both L1 and L2 distances yielded linear relationships because in ℝ³: [...] ||x||₂ ≤ ||x||₁ ≤ √3 ||x||₂",
     {"holds": 1.0},
-    NormsProtocol(statistic=Setting("traces whose every row satisfies the bound (relative slack 1e-12)", "assumed",
-                                    "a counter-example on any row refutes"),
-                  margin=Setting(0.0, "assumed", "not used: a deterministic bound"),
-                  role=Setting("sanity check", "assumed",
-                               "a theorem: it can fail only if harness.studies.convergence.features computes L1 or L2 wrongly, so a "
-                               "'confirmed' checks our code, not the document")),
-    "always", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.norms",
+    NormsProtocol(
+        statistic=Setting(
+            "traces whose every row satisfies the bound (relative slack 1e-12)",
+            "assumed",
+            "a counter-example on any row refutes",
+        ),
+        margin=Setting(0.0, "assumed", "not used: a deterministic bound"),
+        role=Setting(
+            "sanity check",
+            "assumed",
+            "a theorem: it can fail only if harness.studies.convergence.features computes L1 or L2 wrongly, so a "
+            "'confirmed' checks our code, not the document",
+        ),
+    ),
+    "always",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.norms",
 )
 NORMS_MEAN_L2 = _claim(
-    "000.norms.mean_l2", "Mean L2 distance: 0.0705", {"mean_l2": 0.0705},
-    NormsProtocol(statistic=Setting("per-trace mean of ||current - final||₂ over its rows", "assumed",
-                                    "the row mean is reported alongside")),
-    "mean_equals", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.norms",
+    "000.norms.mean_l2",
+    "Mean L2 distance: 0.0705",
+    {"mean_l2": 0.0705},
+    NormsProtocol(
+        statistic=Setting(
+            "per-trace mean of ||current - final||₂ over its rows", "assumed", "the row mean is reported alongside"
+        )
+    ),
+    "mean_equals",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.norms",
 )
 NORMS_MEAN_L1 = _claim(
-    "000.norms.mean_l1", "Mean L1 distance: 0.0885", {"mean_l1": 0.0885},
-    NormsProtocol(statistic=Setting("per-trace mean of ||current - final||₁ over its rows", "assumed",
-                                    "the row mean is reported alongside")),
-    "mean_equals", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.norms",
+    "000.norms.mean_l1",
+    "Mean L1 distance: 0.0885",
+    {"mean_l1": 0.0885},
+    NormsProtocol(
+        statistic=Setting(
+            "per-trace mean of ||current - final||₁ over its rows", "assumed", "the row mean is reported alongside"
+        )
+    ),
+    "mean_equals",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.norms",
 )
 NORMS_RATIO = _claim(
-    "000.norms.ratio", "Ratio: L1/L2 ≈ 1.255 (within the theoretical bound of √3 ≈ 1.732)", {"ratio": 1.255},
-    NormsProtocol(statistic=Setting("per-trace ratio sum L1 / sum L2 over its rows", "assumed",
-                                    "the document's ratio is of means (0.0885 / 0.0705); reported alongside")),
-    "mean_equals", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.norms",
+    "000.norms.ratio",
+    "Ratio: L1/L2 ≈ 1.255 (within the theoretical bound of √3 ≈ 1.732)",
+    {"ratio": 1.255},
+    NormsProtocol(
+        statistic=Setting(
+            "per-trace ratio sum L1 / sum L2 over its rows",
+            "assumed",
+            "the document's ratio is of means (0.0885 / 0.0705); reported alongside",
+        )
+    ),
+    "mean_equals",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.norms",
 )
 NORMS_CLAIMS = {
     NormBoundSpec(): NORMS_EVERY_ROW,
@@ -374,39 +564,67 @@ NORMS_CLAIMS = {
     NormMeanSpec("l1_distance", "l2_distance", 1.255): NORMS_RATIO,
 }
 NORMS_RATIO_ARITHMETIC = _claim(
-    "000.norms.ratio_arithmetic", "Mean L2 distance: 0.0705 - Mean L1 distance: 0.0885 - Ratio: L1/L2 ≈ 1.255",
+    "000.norms.ratio_arithmetic",
+    "Mean L2 distance: 0.0705 - Mean L1 distance: 0.0885 - Ratio: L1/L2 ≈ 1.255",
     {"mean_l2": 0.0705, "mean_l1": 0.0885, "ratio": 1.255},
-    ArithmeticProtocol(reading=Setting("0.0885 / 0.0705 equals 1.255 at its last digit", "assumed", "'≈'"),
-                       abs_tol=Setting(0.0005, "assumed", "half a unit of the ratio's last digit")),
-    "self_consistency", n=1,
+    ArithmeticProtocol(
+        reading=Setting("0.0885 / 0.0705 equals 1.255 at its last digit", "assumed", "'≈'"),
+        abs_tol=Setting(0.0005, "assumed", "half a unit of the ratio's last digit"),
+    ),
+    "self_consistency",
+    n=1,
 )
 NORMS_SQRT3 = _claim(
-    "000.norms.sqrt3", "within the theoretical bound of √3 ≈ 1.732", {"sqrt3": 1.732},
-    ArithmeticProtocol(reading=Setting("√3 to three decimals", "stated", "3.3"),
-                       abs_tol=Setting(0.0005, "assumed", "half a unit of the last digit")),
-    "exact_value", n=1,
+    "000.norms.sqrt3",
+    "within the theoretical bound of √3 ≈ 1.732",
+    {"sqrt3": 1.732},
+    ArithmeticProtocol(
+        reading=Setting("√3 to three decimals", "stated", "3.3"),
+        abs_tol=Setting(0.0005, "assumed", "half a unit of the last digit"),
+    ),
+    "exact_value",
+    n=1,
 )
 
 # 4.1 / 6.1 beyond distance ---------------------------------------------------------------------
 
 BEYOND = {  # name -> (statement, spec)
-    "linear_baseline": ("No gradient pathologies: No regions with systematically slower convergence beyond distance",
-                        GainSpec("linear", C.BEYOND_DISTANCE_FEATURES)),
-    "flexible_baseline": ("No special slow regions beyond distance [...] No complex parameter interactions affecting "
-                          "speed", GainSpec("flexible", C.BEYOND_DISTANCE_FEATURES)),
-    "gradient_features": ("No gradient-based predictors of difficulty", GainSpec("flexible", ("grad_norm", "alignment"))),
+    "linear_baseline": (
+        "No gradient pathologies: No regions with systematically slower convergence beyond distance",
+        GainSpec("linear", C.BEYOND_DISTANCE_FEATURES),
+    ),
+    "flexible_baseline": (
+        "No special slow regions beyond distance [...] No complex parameter interactions affecting speed",
+        GainSpec("flexible", C.BEYOND_DISTANCE_FEATURES),
+    ),
+    "gradient_features": (
+        "No gradient-based predictors of difficulty",
+        GainSpec("flexible", ("grad_norm", "alignment")),
+    ),
 }
 BASELINE_NOTES = {  # GainSpec.baseline -> (columns, status, note)
     "linear": ("l2_distance", "stated", "3.1's alpha x distance + beta"),
-    "flexible": ("l2_distance, log, squared", "assumed",
-                 "so that a misspecified distance form is not mistaken for a 'difficult region'"),
+    "flexible": (
+        "l2_distance, log, squared",
+        "assumed",
+        "so that a misspecified distance form is not mistaken for a 'difficult region'",
+    ),
 }
 BEYOND_CLAIMS = {
     spec: _claim(
-        f"000.beyond_distance.{name}", statement, {"r2_gain": 0.0},
-        GainProtocol(baseline=Setting(*BASELINE_NOTES[spec.baseline]),
-                     added=Setting(spec.added, "assumed", "per-row quantities of the landscape (001, 5.2 and 7.1)")),
-        "cv_by_units", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.beyond_distance", resolution=R2_RESOLUTION)
+        f"000.beyond_distance.{name}",
+        statement,
+        {"r2_gain": 0.0},
+        GainProtocol(
+            baseline=Setting(*BASELINE_NOTES[spec.baseline]),
+            added=Setting(spec.added, "assumed", "per-row quantities of the landscape (001, 5.2 and 7.1)"),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=FULL_TRACES,
+        family="000.beyond_distance",
+        resolution=R2_RESOLUTION,
+    )
     for name, (statement, spec) in BEYOND.items()
 }
 NO_GAIN_LINEAR = BEYOND_CLAIMS[BEYOND["linear_baseline"][1]]
@@ -416,25 +634,53 @@ NO_GAIN_LINEAR = BEYOND_CLAIMS[BEYOND["linear_baseline"][1]]
 OTHER_FAMILIES = ("differences", "ratios", "log_transforms", "interactions")  # parameter-wise is a distance (1.3)
 FEATURE_CLAIMS = {
     FeatureSpec("only_distances", f"only_{fam}", True, 0.0): _claim(
-        f"000.features.distances_beat_{fam}", "Distance metrics (L1, L2) most predictive", {},
-        AblationProtocol(comparison=Setting(f"R²(distances alone) - R²({fam} alone) > 0", "assumed",
-                                            "'distances' = L1, L2, cosine (FEATURE_FAMILIES); parameter-wise "
-                                            "distances count as distance metrics in 1.3, so they are not a rival")),
-        "cv_by_units", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.features", resolution=R2_RESOLUTION)
+        f"000.features.distances_beat_{fam}",
+        "Distance metrics (L1, L2) most predictive",
+        {},
+        AblationProtocol(
+            comparison=Setting(
+                f"R²(distances alone) - R²({fam} alone) > 0",
+                "assumed",
+                "'distances' = L1, L2, cosine (FEATURE_FAMILIES); parameter-wise "
+                "distances count as distance metrics in 1.3, so they are not a rival",
+            )
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=FULL_TRACES,
+        family="000.features",
+        resolution=R2_RESOLUTION,
+    )
     for fam in OTHER_FAMILIES
 }
 FEATURE_CLAIMS[FeatureSpec("all", "without_interactions", False, NEGLIGIBLE_GAIN)] = _claim(
-    "000.features.interactions_minimal", "Interaction terms provided minimal additional value", {},
-    AblationProtocol(comparison=Setting("R²(all 18) - R²(all but interactions) < 0.005", "assumed", "'minimal'"),
-                     threshold=Setting(NEGLIGIBLE_GAIN, "assumed", "below R² precision")),
-    "cv_by_units", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.features", resolution=R2_RESOLUTION,
+    "000.features.interactions_minimal",
+    "Interaction terms provided minimal additional value",
+    {},
+    AblationProtocol(
+        comparison=Setting("R²(all 18) - R²(all but interactions) < 0.005", "assumed", "'minimal'"),
+        threshold=Setting(NEGLIGIBLE_GAIN, "assumed", "below R² precision"),
+    ),
+    "cv_by_units",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.features",
+    resolution=R2_RESOLUTION,
 )
 LOG_TRANSFORMS_DECREASE = FEATURE_CLAIMS[FeatureSpec("all", "without_log_transforms", False, 0.0)] = _claim(
     "000.features.log_transforms_decrease",
-    "Log transforms decreased performance (confirming non-exponential dynamics)", {},
-    AblationProtocol(comparison=Setting("R²(all 18) - R²(all but log transforms) < 0", "assumed",
-                                        "'decreased performance' when added")),
-    "cv_by_units", n=QUICK_TRACES, n_full=FULL_TRACES, family="000.features", resolution=R2_RESOLUTION,
+    "Log transforms decreased performance (confirming non-exponential dynamics)",
+    {},
+    AblationProtocol(
+        comparison=Setting(
+            "R²(all 18) - R²(all but log transforms) < 0", "assumed", "'decreased performance' when added"
+        )
+    ),
+    "cv_by_units",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family="000.features",
+    resolution=R2_RESOLUTION,
 )
 
 # 7.1 / 7.3 stability -----------------------------------------------------------------------------
@@ -444,13 +690,21 @@ def _tight_claim(scheme: str) -> Claim:
     return _claim(
         f"000.stability.tight_ci_{scheme}",
         "Bootstrap analysis (50 samples) on best model - Extremely tight confidence bounds - Predictions stable "
-        "across resampling", {"bootstrap_samples": 50},
-        StabilityProtocol(**(GROUPED if SCHEMES[scheme] else {}),
-                          statistic=Setting("width of the 2.5-97.5% percentile interval of 50 bootstrap R² of the "
-                                            "best model's out-of-fold predictions (rows, or traces when grouped)",
-                                            "assumed", "7.3; the rule bootstraps that width over the 50 replicates"),
-                          regressor=Setting("top of the scheme's table 2.1 ranking", "stated", "7.3 'best model'")),
-        "metric_below", n=BOOTSTRAP_SAMPLES, family=f"000.stability_{scheme}",
+        "across resampling",
+        {"bootstrap_samples": 50},
+        StabilityProtocol(
+            **(GROUPED if SCHEMES[scheme] else {}),
+            statistic=Setting(
+                "width of the 2.5-97.5% percentile interval of 50 bootstrap R² of the "
+                "best model's out-of-fold predictions (rows, or traces when grouped)",
+                "assumed",
+                "7.3; the rule bootstraps that width over the 50 replicates",
+            ),
+            regressor=Setting("top of the scheme's table 2.1 ranking", "stated", "7.3 'best model'"),
+        ),
+        "metric_below",
+        n=BOOTSTRAP_SAMPLES,
+        family=f"000.stability_{scheme}",
     )
 
 
@@ -458,20 +712,33 @@ def _folds_claim(scheme: str) -> Claim:
     return _claim(
         f"000.stability.consistent_folds_{scheme}",
         "Used 10-fold cross-validation - Consistent performance across folds - No evidence of overfitting in "
-        "linear model", {"folds": 10},
-        StabilityProtocol(**(GROUPED if SCHEMES[scheme] else {}),
-                          statistic=Setting(f"standard deviation of the 10 fold R² of linear regression (7.1), "
-                                            f"computed from per-trace sums in each fold; {CV_DECISION}", "assumed",
-                                            "the SD's sampling error comes from the traces, not from treating the "
-                                            "10 fold scores as independent draws"),
-                          regressor=Setting("linear_regression", "stated", "7.1 'linear model'"),
-                          threshold=Setting(FOLD_SD_MAX, "assumed", "folds agreeing at R² precision")),
-        "cv_by_units", n=QUICK_TRACES, n_full=TABLE_TRACES_FULL, n_fixed=TABLE_N_FIXED, family=f"000.stability_{scheme}",
+        "linear model",
+        {"folds": 10},
+        StabilityProtocol(
+            **(GROUPED if SCHEMES[scheme] else {}),
+            statistic=Setting(
+                f"standard deviation of the 10 fold R² of linear regression (7.1), "
+                f"computed from per-trace sums in each fold; {CV_DECISION}",
+                "assumed",
+                "the SD's sampling error comes from the traces, not from treating the "
+                "10 fold scores as independent draws",
+            ),
+            regressor=Setting("linear_regression", "stated", "7.1 'linear model'"),
+            threshold=Setting(FOLD_SD_MAX, "assumed", "folds agreeing at R² precision"),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        family=f"000.stability_{scheme}",
         resolution=R2_RESOLUTION,
     )
 
 
-STABILITY_CLAIMS = {**{TightSpec(s): _tight_claim(s) for s in SCHEMES}, **{FoldsSpec(s): _folds_claim(s) for s in SCHEMES}}
+STABILITY_CLAIMS = {
+    **{TightSpec(s): _tight_claim(s) for s in SCHEMES},
+    **{FoldsSpec(s): _folds_claim(s) for s in SCHEMES},
+}
 
 # 5.1 smart initialisation ---------------------------------------------------------------------
 
@@ -480,17 +747,33 @@ SMART_FASTER = _claim(
     "Sample many random initializations (e.g., 1000) 2. Evaluate initial loss for each 3. Select from the bottom "
     "percentile (e.g., best 10%) 4. Result: Guaranteed faster convergence by starting closer",
     {"candidates": 1000, "keep_fraction": 0.1},
-    SmartInitProtocol(comparison=Setting("epochs of the selected runs < epochs of the control runs (Mann-Whitney)",
-                                         "assumed", "'faster convergence' as a shift of the distribution")),
-    "distributions_differ", n=200, n_full=2000, family="000.smart_init",
+    SmartInitProtocol(
+        comparison=Setting(
+            "epochs of the selected runs < epochs of the control runs (Mann-Whitney)",
+            "assumed",
+            "'faster convergence' as a shift of the distribution",
+        )
+    ),
+    "distributions_differ",
+    n=200,
+    n_full=2000,
+    family="000.smart_init",
 )
 SMART_GUARANTEED = _claim(
     "000.smart_init.guaranteed_faster",
     "Result: Guaranteed faster convergence by starting closer",
     {"fraction_faster": 1.0},
-    SmartInitProtocol(comparison=Setting("every selected run stops on a convergence criterion in fewer epochs than "
-                                         "the control's median", "assumed", "'guaranteed' = every run")),
-    "always", n=100, n_full=1000, family="000.smart_init",
+    SmartInitProtocol(
+        comparison=Setting(
+            "every selected run stops on a convergence criterion in fewer epochs than the control's median",
+            "assumed",
+            "'guaranteed' = every run",
+        )
+    ),
+    "always",
+    n=100,
+    n_full=1000,
+    family="000.smart_init",
 )
 
 SMART_CLAIMS = {SmartFasterSpec(): SMART_FASTER, SmartGuaranteedSpec(): SMART_GUARANTEED}
@@ -500,8 +783,18 @@ SMART_CLAIMS = {SmartFasterSpec(): SMART_FASTER, SmartGuaranteedSpec(): SMART_GU
 
 def _family_members() -> dict[str, tuple[tuple[object, Claim], ...]]:
     """Family name -> its (spec, claim) pairs, in catalogue order."""
-    groups = (ROW_CLAIMS, ERROR_CLAIMS, RANKING_CLAIMS, OBSERVATION_CLAIMS, LINEARITY_CLAIMS, NORMS_CLAIMS,
-              BEYOND_CLAIMS, FEATURE_CLAIMS, STABILITY_CLAIMS, SMART_CLAIMS)
+    groups = (
+        ROW_CLAIMS,
+        ERROR_CLAIMS,
+        RANKING_CLAIMS,
+        OBSERVATION_CLAIMS,
+        LINEARITY_CLAIMS,
+        NORMS_CLAIMS,
+        BEYOND_CLAIMS,
+        FEATURE_CLAIMS,
+        STABILITY_CLAIMS,
+        SMART_CLAIMS,
+    )
     out: dict[str, list[tuple[object, Claim]]] = {}
     for group in groups:
         for spec, claim in group.items():
@@ -512,8 +805,12 @@ def _family_members() -> dict[str, tuple[tuple[object, Claim], ...]]:
 FAMILIES = _family_members()
 SPEC_OF = {claim.id: spec for members in FAMILIES.values() for spec, claim in members}
 SPEC_OF |= {CONVERGENCE_GUARANTEED.id: CONVERGENCE_SPEC, CONVERGENCE_TO_SOLUTION.id: SOLVED_SPEC}
-FULL_ONLY = frozenset(c.id for members in FAMILIES.values() for _, c in members
-                      if getattr(c.protocol, "tier", None) is not None and c.protocol.tier.value == "full only")
+FULL_ONLY = frozenset(
+    c.id
+    for members in FAMILIES.values()
+    for _, c in members
+    if getattr(c.protocol, "tier", None) is not None and c.protocol.tier.value == "full only"
+)
 
 # Full-tier sweep ---------------------------------------------------------------------------------
 
@@ -532,8 +829,9 @@ def _fmt_id(x: float) -> str:
     return f"{x:g}".replace(".", "p")
 
 
-LINEAR_R2_KFOLD = ROW_CLAIMS[RowSpec("kfold", "linear_regression", TABLE_21["linear_regression"][1],
-                                     r2_margin(TABLE_21["linear_regression"][1]))]
+LINEAR_R2_KFOLD = ROW_CLAIMS[
+    RowSpec("kfold", "linear_regression", TABLE_21["linear_regression"][1], r2_margin(TABLE_21["linear_regression"][1]))
+]
 SWEEP_MAIN = {  # sweep kind -> the main claim it re-tests (its spec: SPEC_OF[claim.id])
     "linear_r2": LINEAR_R2_KFOLD,
     "linear_vs_log": LINEAR_VS_LOG,
@@ -547,10 +845,16 @@ def _sweep_claim(lr: float, scale: float, kind: str) -> Claim:
     rule, n, statement = SWEEP_KINDS[kind]
     main = SWEEP_MAIN[kind]
     return _claim(
-        f"000.sweep_lr{_fmt_id(lr)}_s{_fmt_id(scale)}.{kind}", statement, dict(main.reported),
+        f"000.sweep_lr{_fmt_id(lr)}_s{_fmt_id(scale)}.{kind}",
+        statement,
+        dict(main.reported),
         SweepProtocol(rule_of=Setting(main.id, "assumed", "same rule, statistic and margin as the main claim")),
-        rule, n=n, n_full=n,
+        rule,
+        n=n,
+        n_full=n,
     )
 
 
-SWEEP_CLAIMS = {SweepSpec(lr, s, k): _sweep_claim(lr, s, k) for lr in SWEEP_LRS for s in SWEEP_SCALES for k in SWEEP_KINDS}
+SWEEP_CLAIMS = {
+    SweepSpec(lr, s, k): _sweep_claim(lr, s, k) for lr in SWEEP_LRS for s in SWEEP_SCALES for k in SWEEP_KINDS
+}

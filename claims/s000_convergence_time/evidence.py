@@ -78,10 +78,19 @@ class Study(TraceStudy):
     1.2's data set as solved traces only (:meth:`reading`).
     """
 
-    def __init__(self, master_seed: int, tier: str, *, lr: float | None = None, init_scale: float | None = None,
-                 calibration: C.Calibration | None = None, solved_only: bool = False) -> None:
-        super().__init__("000", master_seed, tier, n_traces=FULL_TRACES if tier == "full" else QUICK_TRACES,
-                         solved_only=solved_only)
+    def __init__(
+        self,
+        master_seed: int,
+        tier: str,
+        *,
+        lr: float | None = None,
+        init_scale: float | None = None,
+        calibration: C.Calibration | None = None,
+        solved_only: bool = False,
+    ) -> None:
+        super().__init__(
+            "000", master_seed, tier, n_traces=FULL_TRACES if tier == "full" else QUICK_TRACES, solved_only=solved_only
+        )
         self._sweep = (lr, init_scale) if lr is not None else None
         if calibration is not None:  # a sweep study shares its seed's calibration
             self.calibration = calibration
@@ -103,22 +112,37 @@ class Study(TraceStudy):
             calibrated = {
                 "lr": Setting(p.lr, "assumed", f"sweep value (calibrated: {c.lr:g})"),
                 "init_scale": Setting(p.init_scale, "assumed", f"sweep value (calibrated: {c.init_scale:g})"),
-                "max_epochs": Setting(p.max_epochs, "assumed",
-                                      f"same contraction budget as the calibrated cap {c.max_epochs}"),
+                "max_epochs": Setting(
+                    p.max_epochs, "assumed", f"same contraction budget as the calibrated cap {c.max_epochs}"
+                ),
             }
         table_traces = TABLE_TRACES_FULL if self.full else QUICK_TRACES
         return {
             **calibrated,
-            "n_traces": Setting(p.n_traces, "assumed" if self.full else "stated",
-                                "full tier: powered sample" if self.full else "1.2 '100 independent traces'"),
-            "estimators": Setting("full (regression.make_model defaults)" if self.full else
-                                  "fast (convergence.table_model: 20 RF trees, 50 GB stages, 50 MLP epochs, primal "
-                                  "linear kernel)", "assumed", "full estimators take ~4 min per table on two cores"),
-            "table_traces": Setting(table_traces, "assumed" if self.full else "stated",
-                                    "an independent sample of the document's size (full-mode table on 2,000 traces "
-                                    "is too slow here)" if self.full else "the main traces (1.2)"),
-            "candidates": Setting(SMART_CANDIDATES_FULL if self.full else SMART_CANDIDATES,
-                                  "assumed" if self.full else "stated", "5.1 'e.g., 1000'; x10 in the full tier"),
+            "n_traces": Setting(
+                p.n_traces,
+                "assumed" if self.full else "stated",
+                "full tier: powered sample" if self.full else "1.2 '100 independent traces'",
+            ),
+            "estimators": Setting(
+                "full (regression.make_model defaults)"
+                if self.full
+                else "fast (convergence.table_model: 20 RF trees, 50 GB stages, 50 MLP epochs, primal linear kernel)",
+                "assumed",
+                "full estimators take ~4 min per table on two cores",
+            ),
+            "table_traces": Setting(
+                table_traces,
+                "assumed" if self.full else "stated",
+                "an independent sample of the document's size (full-mode table on 2,000 traces is too slow here)"
+                if self.full
+                else "the main traces (1.2)",
+            ),
+            "candidates": Setting(
+                SMART_CANDIDATES_FULL if self.full else SMART_CANDIDATES,
+                "assumed" if self.full else "stated",
+                "5.1 'e.g., 1000'; x10 in the full tier",
+            ),
         }
 
     # -- data ----------------------------------------------------------------------------------
@@ -148,9 +172,17 @@ class Study(TraceStudy):
 
     def table(self, scheme: str) -> C.ModelTable:
         """Table 2.1 under CV ``scheme`` on :attr:`table_rows` (the models of :meth:`table_models`)."""
-        return self.memo(("table", scheme), lambda: C.model_table(
-            self.table_rows, random_state=self.random_state("table"), grouped=SCHEMES[scheme], fast=not self.full,
-            model_names=self.table_models(), n_splits=N_FOLDS))
+        return self.memo(
+            ("table", scheme),
+            lambda: C.model_table(
+                self.table_rows,
+                random_state=self.random_state("table"),
+                grouped=SCHEMES[scheme],
+                fast=not self.full,
+                model_names=self.table_models(),
+                n_splits=N_FOLDS,
+            ),
+        )
 
     def score(self, scheme: str, model: str) -> C.ModelScore:
         """One model's score of table 2.1 under ``scheme``: from the whole table (main study), or, in a
@@ -158,19 +190,36 @@ class Study(TraceStudy):
         O(rows²) on 2,000 traces)."""
         if self._sweep is None:
             return self.table(scheme).scores[model]
-        return self.memo(("score", scheme, model), lambda: C.model_table(
-            self.rows, random_state=self.random_state("table"), grouped=SCHEMES[scheme], fast=True,
-            model_names=(model,), n_splits=N_FOLDS, ci_method="percentile").scores[model])
+        return self.memo(
+            ("score", scheme, model),
+            lambda: C.model_table(
+                self.rows,
+                random_state=self.random_state("table"),
+                grouped=SCHEMES[scheme],
+                fast=True,
+                model_names=(model,),
+                n_splits=N_FOLDS,
+                ci_method="percentile",
+            ).scores[model],
+        )
 
     def forms(self, distance: str) -> object:
         """3.1: linear, log and power forms of ``distance`` compared out of fold (GroupKFold by trace)."""
-        return self.memo(("forms", distance), lambda: C.distance_form_comparison(
-            self.rows, random_state=self.random_state("forms"), distance=distance, n_splits=N_FOLDS))
+        return self.memo(
+            ("forms", distance),
+            lambda: C.distance_form_comparison(
+                self.rows, random_state=self.random_state("forms"), distance=distance, n_splits=N_FOLDS
+            ),
+        )
 
     def gains(self, added: tuple[str, ...]) -> dict[str, C.GainResult]:
         """4.1 / 6.1: what ``added`` columns gain over the linear and flexible distance baselines."""
-        return self.memo(("gains", added), lambda: C.beyond_distance_gain(
-            self.rows, random_state=self.random_state("gains"), added=added, n_splits=N_FOLDS))
+        return self.memo(
+            ("gains", added),
+            lambda: C.beyond_distance_gain(
+                self.rows, random_state=self.random_state("gains"), added=added, n_splits=N_FOLDS
+            ),
+        )
 
     @functools.cached_property
     def ablation(self) -> C.Ablation:
@@ -181,8 +230,9 @@ class Study(TraceStudy):
     def smart(self) -> C.SmartInit:
         """5.1: the lowest-initial-loss 10% of the candidates against as many fresh random inits."""
         n = SMART_CANDIDATES_FULL if self.full and self._sweep is None else SMART_CANDIDATES
-        return C.smart_init_experiment(self.protocol, n_candidates=n, keep_fraction=KEEP_FRACTION,
-                                       seed_seq=self.seq("smart_init"))
+        return C.smart_init_experiment(
+            self.protocol, n_candidates=n, keep_fraction=KEEP_FRACTION, seed_seq=self.seq("smart_init")
+        )
 
     # -- evidence ------------------------------------------------------------------------------
 
@@ -195,7 +245,7 @@ class Study(TraceStudy):
         def build() -> dict[str, Evidence]:
             members = [(spec, c) for spec, c in FAMILIES[claim.family] if self.full or c.id not in FULL_ONLY]
             raw = [build_evidence(self, spec, c) for spec, c in members]
-            return {c.id: ev for (_, c), ev in zip(members, stats.holm(raw, alpha=ALPHA))}
+            return {c.id: ev for (_, c), ev in zip(members, stats.holm(raw, alpha=ALPHA), strict=True)}
 
         return self.memo(("family", claim.family), build)[claim.id]
 
@@ -217,8 +267,9 @@ def converged_evidence(study: Study, spec: ConvergenceSpec, claim: Claim) -> Evi
     traces = study.traces
     converged = traces.stopped_by(StopReason.CONVERGED_LOSS) | traces.stopped_by(StopReason.CONVERGED_GRAD)
     ev = stats.always(int(converged.sum()), traces.n_traces, alpha=ALPHA)
-    return dataclasses.replace(ev, detail={**ev.detail, **C.convergence_counts(traces),
-                                           "mean_epochs": float(traces.epochs.mean())})
+    return dataclasses.replace(
+        ev, detail={**ev.detail, **C.convergence_counts(traces), "mean_epochs": float(traces.epochs.mean())}
+    )
 
 
 def _by_traces(rows: C.Rows, preds: list[np.ndarray], statistic, region: tuple[float, float]) -> Evidence:
@@ -231,10 +282,13 @@ def _document_protocol(fold_r2: np.ndarray, claimed: float, margin: float) -> di
     """What the document's protocol shows: the mean of the 10 fold R² and its t interval over folds.
     Descriptive only (the folds are not independent samples); never a verdict."""
     ev = stats.mean_equals(fold_r2, claimed, margin=margin, alpha=ALPHA)
-    return {"document_protocol_fold_r2_mean": ev.estimate, "document_protocol_fold_t_ci": ev.ci,
-            "document_protocol_fold_r2_sd": float(np.std(fold_r2, ddof=1)),
-            "document_protocol_note": "descriptive: 10 fold R² read as independent samples (they are not); "
-                                      f"that reading would say '{ev.verdict.value}'"}
+    return {
+        "document_protocol_fold_r2_mean": ev.estimate,
+        "document_protocol_fold_t_ci": ev.ci,
+        "document_protocol_fold_r2_sd": float(np.std(fold_r2, ddof=1)),
+        "document_protocol_note": "descriptive: 10 fold R² read as independent samples (they are not); "
+        f"that reading would say '{ev.verdict.value}'",
+    }
 
 
 def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
@@ -242,9 +296,17 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
     s = study.reading(spec.reading)
     score = s.score(spec.scheme, spec.model)
     ev = _by_traces(s.table_rows, [score.oof_pred], C.r2_statistic(0), (spec.r2 - spec.margin, spec.r2 + spec.margin))
-    return dataclasses.replace(ev, detail={
-        **ev.detail, "pooled_r2_bootstrap_ci": (score.ci.low, score.ci.high), "mse": score.mse, "mae": score.mae,
-        "cv_seconds": score.seconds, **_document_protocol(score.fold_r2, spec.r2, spec.margin)})
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "pooled_r2_bootstrap_ci": (score.ci.low, score.ci.high),
+            "mse": score.mse,
+            "mae": score.mae,
+            "cv_seconds": score.seconds,
+            **_document_protocol(score.fold_r2, spec.r2, spec.margin),
+        },
+    )
 
 
 def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
@@ -260,7 +322,7 @@ def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
 def _ranked_pairs() -> list[tuple[str, str]]:
     """Pairs (a, b) with a above b in table 2.1 (its tie GB = RF skipped)."""
     models = list(TABLE_21)
-    return [(a, b) for i, a in enumerate(models) for b in models[i + 1:] if TABLE_21[a][1] != TABLE_21[b][1]]
+    return [(a, b) for i, a in enumerate(models) for b in models[i + 1 :] if TABLE_21[a][1] != TABLE_21[b][1]]
 
 
 def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
@@ -270,22 +332,41 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     models = list(table.scores)
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [table.scores[m].oof_pred for m in models])
     pairs = [(a, b) for a, b in _ranked_pairs() if a in table.scores and b in table.scores]
-    raw = [stats.cv_by_units(sums, C.r2_statistic(models.index(a), minus=models.index(b)),
-                             region=(-TIE_MARGIN, math.inf), n_splits=N_FOLDS, alpha=ALPHA) for a, b in pairs]
+    raw = [
+        stats.cv_by_units(
+            sums,
+            C.r2_statistic(models.index(a), minus=models.index(b)),
+            region=(-TIE_MARGIN, math.inf),
+            n_splits=N_FOLDS,
+            alpha=ALPHA,
+        )
+        for a, b in pairs
+    ]
     adjusted = stats.holm(raw, alpha=ALPHA)
-    reversed_pairs = [f"{b}>{a}" for (a, b), e in zip(pairs, adjusted) if e.verdict is Verdict.REFUTED]
-    unresolved = [f"{a}?{b}" for (a, b), e in zip(pairs, adjusted) if e.verdict is Verdict.INCONCLUSIVE]
+    reversed_pairs = [f"{b}>{a}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.REFUTED]
+    unresolved = [f"{a}?{b}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.INCONCLUSIVE]
     verdict = Verdict.REFUTED if reversed_pairs else Verdict.INCONCLUSIVE if unresolved else Verdict.CONFIRMED
     worst = int(np.argmin([e.estimate for e in raw]))
     return Evidence(
-        verdict=verdict, estimate=raw[worst].estimate, ci=raw[worst].ci,
-        p_value=min(e.p_value for e in adjusted), effect_size=None, n=raw[worst].n, alpha=ALPHA,
+        verdict=verdict,
+        estimate=raw[worst].estimate,
+        ci=raw[worst].ci,
+        p_value=min(e.p_value for e in adjusted),
+        effect_size=None,
+        n=raw[worst].n,
+        alpha=ALPHA,
         test=f"cv_by_units per pair (claim: R²(a) - R²(b) > -{TIE_MARGIN:g}) + Holm over {len(pairs)} pairs; "
-             "all pairs confirm / any pair refutes",
+        "all pairs confirm / any pair refutes",
         mde=max(e.mde for e in raw),
-        detail={"p_confirm": max(e.detail["p_confirm"] for e in adjusted), "estimate_is": f"R² difference of the "
-                f"least ordered pair {pairs[worst][0]} - {pairs[worst][1]}", "reversed_pairs": reversed_pairs,
-                "unresolved_pairs": unresolved, "ranking_by_pooled_r2": table.ranking(), "tie_margin": TIE_MARGIN})
+        detail={
+            "p_confirm": max(e.detail["p_confirm"] for e in adjusted),
+            "estimate_is": f"R² difference of the least ordered pair {pairs[worst][0]} - {pairs[worst][1]}",
+            "reversed_pairs": reversed_pairs,
+            "unresolved_pairs": unresolved,
+            "ranking_by_pooled_r2": table.ranking(),
+            "tie_margin": TIE_MARGIN,
+        },
+    )
 
 
 def observation_evidence(study: Study, spec: ObservationSpec, claim: Claim) -> Evidence:
@@ -303,17 +384,30 @@ def form_evidence(study: Study, spec: FormSpec, claim: Claim) -> Evidence:
     """3.1: MSE of the linear form minus the alternative's (pooled out-of-fold) below 0, over traces."""
     s = study.reading(spec.reading)
     f = s.forms(spec.distance)
-    ev = _by_traces(s.rows, [f.oof_pred["linear"], f.oof_pred[spec.alternative]], C.mse_gap_statistic(0, 1),
-                    (-math.inf, 0.0))
-    return dataclasses.replace(ev, detail={
-        **ev.detail, "pooled_r2": dict(f.pooled_r2), "best_form": f.best,
-        "mse_ratio_linear_over_alt": float(f.fold_mse["linear"].mean() / f.fold_mse[spec.alternative].mean())})
+    ev = _by_traces(
+        s.rows, [f.oof_pred["linear"], f.oof_pred[spec.alternative]], C.mse_gap_statistic(0, 1), (-math.inf, 0.0)
+    )
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "pooled_r2": dict(f.pooled_r2),
+            "best_form": f.best,
+            "mse_ratio_linear_over_alt": float(f.fold_mse["linear"].mean() / f.fold_mse[spec.alternative].mean()),
+        },
+    )
 
 
 def _row_means(rows: C.Rows) -> dict[str, float]:
     s = C.norm_ratio_stats(rows)
-    return {"row_mean_l2": s.mean_l2, "row_mean_l1": s.mean_l1, "ratio_of_row_means": s.ratio_of_means,
-            "min_row_ratio": s.min_ratio, "max_row_ratio": s.max_ratio, "rows": s.n_rows}
+    return {
+        "row_mean_l2": s.mean_l2,
+        "row_mean_l1": s.mean_l1,
+        "ratio_of_row_means": s.ratio_of_means,
+        "min_row_ratio": s.min_ratio,
+        "max_row_ratio": s.max_ratio,
+        "rows": s.n_rows,
+    }
 
 
 def norm_bound_evidence(study: Study, spec: NormBoundSpec, claim: Claim) -> Evidence:
@@ -333,24 +427,35 @@ def norm_mean_evidence(study: Study, spec: NormMeanSpec, claim: Claim) -> Eviden
     margin = REL_MARGIN * spec.reported
     ev = stats.mean_equals(num / den, spec.reported, margin=margin, alpha=ALPHA)
     cannot_confirm = ev.ci[1] - ev.ci[0] >= 2 * margin  # the interval is wider than the claimed one
-    return dataclasses.replace(ev, detail={**ev.detail, **_row_means(rows), "cannot_confirm_at_n": bool(cannot_confirm)})
+    return dataclasses.replace(
+        ev, detail={**ev.detail, **_row_means(rows), "cannot_confirm_at_n": bool(cannot_confirm)}
+    )
 
 
 def gain_evidence(study: Study, spec: GainSpec, claim: Claim) -> Evidence:
     """4.1 / 6.1: per-fold R² gain of adding ``spec.added`` to the distance baseline, below NEGLIGIBLE_GAIN."""
     g = study.gains(spec.added)[spec.baseline]
     ev = _by_traces(study.rows, [g.oof_small, g.oof_big], C.r2_statistic(1, minus=0), (-math.inf, NEGLIGIBLE_GAIN))
-    return dataclasses.replace(ev, detail={
-        **ev.detail, "r2_distance_only": g.r2_small, "r2_with_added": g.r2_big,
-        "nested_f": g.f_stat, "nested_f_p_rows_independent": g.p_value, "df": g.df_diff})
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "r2_distance_only": g.r2_small,
+            "r2_with_added": g.r2_big,
+            "nested_f": g.f_stat,
+            "nested_f_p_rows_independent": g.p_value,
+            "df": g.df_diff,
+        },
+    )
 
 
 def feature_evidence(study: Study, spec: FeatureSpec, claim: Claim) -> Evidence:
     """7.2: paired fold R² difference of two ablation subsets against a threshold."""
     ab = study.ablation
     region = (spec.threshold, math.inf) if spec.above else (-math.inf, spec.threshold)
-    ev = _by_traces(study.rows, [ab.oof_pred[spec.minuend], ab.oof_pred[spec.subtrahend]], C.r2_statistic(0, minus=1),
-                    region)
+    ev = _by_traces(
+        study.rows, [ab.oof_pred[spec.minuend], ab.oof_pred[spec.subtrahend]], C.r2_statistic(0, minus=1), region
+    )
     return dataclasses.replace(ev, detail={**ev.detail, "pooled_r2": dict(ab.pooled_r2)})
 
 
@@ -363,38 +468,53 @@ def tight_evidence(study: Study, spec: TightSpec, claim: Claim) -> Evidence:
     """7.3: width of the 95% interval of 50 bootstrap R² of the scheme's best model, below TIGHT_CI_WIDTH."""
     table, rows = study.table(spec.scheme), study.table_rows
     best = table.ranking()[0]
-    reps = C.bootstrap_r2_replicates(rows.epochs_remaining, table.scores[best].oof_pred,
-                                     groups=rows.trace_id if SCHEMES[spec.scheme] else None,
-                                     n_resamples=BOOTSTRAP_SAMPLES, rng=study.rng(claim))
-    ev = stats.metric_below(reps, TIGHT_CI_WIDTH, statistic=_ci_width, alpha=ALPHA, n_resamples=N_RESAMPLES,
-                            rng=study.rng(claim))
-    return dataclasses.replace(ev, detail={**ev.detail, "best_model": best,
-                                           "bootstrap_r2_range": (float(reps.min()), float(reps.max()))})
+    reps = C.bootstrap_r2_replicates(
+        rows.epochs_remaining,
+        table.scores[best].oof_pred,
+        groups=rows.trace_id if SCHEMES[spec.scheme] else None,
+        n_resamples=BOOTSTRAP_SAMPLES,
+        rng=study.rng(claim),
+    )
+    ev = stats.metric_below(
+        reps, TIGHT_CI_WIDTH, statistic=_ci_width, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=study.rng(claim)
+    )
+    return dataclasses.replace(
+        ev, detail={**ev.detail, "best_model": best, "bootstrap_r2_range": (float(reps.min()), float(reps.max()))}
+    )
 
 
 def folds_evidence(study: Study, spec: FoldsSpec, claim: Claim) -> Evidence:
     """7.1: SD of linear regression's 10 fold R² below FOLD_SD_MAX, its sampling error from the traces."""
     score, rows = study.score(spec.scheme, "linear_regression"), study.table_rows
-    sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [score.oof_pred], test_fold=score.test_fold,
-                        n_splits=N_FOLDS)
+    sums = C.trace_sums(
+        rows.epochs_remaining, rows.trace_id, [score.oof_pred], test_fold=score.test_fold, n_splits=N_FOLDS
+    )
     statistic = C.fold_r2_sd_statistic(0, n_predictions=1, n_splits=N_FOLDS)
     ev = stats.cv_by_units(sums, statistic, region=(-math.inf, FOLD_SD_MAX), n_splits=N_FOLDS, alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, "fold_r2": score.fold_r2})
 
 
 def _smart_detail(s: C.SmartInit) -> dict[str, float | int]:
-    return {"median_selected": float(np.median(s.selected_epochs)),
-            "median_control": float(np.median(s.control_epochs)),
-            "selected_capped": int((~s.selected_converged).sum()),
-            "control_capped": int((~s.control_converged).sum()),
-            "selected_solved": int(s.selected_solved.sum())}
+    return {
+        "median_selected": float(np.median(s.selected_epochs)),
+        "median_control": float(np.median(s.control_epochs)),
+        "selected_capped": int((~s.selected_converged).sum()),
+        "control_capped": int((~s.control_converged).sum()),
+        "selected_solved": int(s.selected_solved.sum()),
+    }
 
 
 def smart_faster_evidence(study: Study, spec: SmartFasterSpec, claim: Claim) -> Evidence:
     """5.1: epochs of the selected initialisations below the control's (Mann-Whitney)."""
     s = study.smart
-    ev = stats.distributions_differ(s.selected_epochs, s.control_epochs, direction="less", alpha=ALPHA,
-                                    n_resamples=N_RESAMPLES, rng=study.rng(claim))
+    ev = stats.distributions_differ(
+        s.selected_epochs,
+        s.control_epochs,
+        direction="less",
+        alpha=ALPHA,
+        n_resamples=N_RESAMPLES,
+        rng=study.rng(claim),
+    )
     return dataclasses.replace(ev, detail={**ev.detail, **_smart_detail(s)})
 
 

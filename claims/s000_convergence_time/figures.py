@@ -19,15 +19,21 @@ def pred_figures(rows: C.Rows, score: C.ModelScore, scheme: str):
     ax.scatter(y, pred, s=4, alpha=0.3)
     lim = (0, float(y.max()) + 1)
     ax.plot(lim, lim, color="tab:red", lw=1, label="y = x")
-    ax.set(xlabel="actual epochs remaining", ylabel="out-of-fold prediction",
-           title=f"linear regression, {scheme}: R² {score.pooled_r2:.4f}")
+    ax.set(
+        xlabel="actual epochs remaining",
+        ylabel="out-of-fold prediction",
+        title=f"linear regression, {scheme}: R² {score.pooled_r2:.4f}",
+    )
     ax.legend()
     fig1.tight_layout()
     fig2, ax = plt.subplots(figsize=(4.5, 4))
     ax.scatter(pred, y - pred, s=4, alpha=0.3, c=rows.reason == int(StopReason.MAX_EPOCHS), cmap="coolwarm")
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(xlabel="out-of-fold prediction", ylabel="residual (actual - predicted)",
-           title=f"residuals, {scheme} (red: capped traces)")
+    ax.set(
+        xlabel="out-of-fold prediction",
+        ylabel="residual (actual - predicted)",
+        title=f"residuals, {scheme} (red: capped traces)",
+    )
     fig2.tight_layout()
     return fig1, fig2
 
@@ -38,14 +44,20 @@ def distance_figure(rows: C.Rows, forms):
     capped = rows.reason == int(StopReason.MAX_EPOCHS)
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
     order = np.argsort(d)
-    for ax, xscale in zip(axes, ("linear", "log")):
+    for ax, xscale in zip(axes, ("linear", "log"), strict=True):
         ax.scatter(d[~capped], y[~capped], s=3, alpha=0.3, label="converged traces")
         ax.scatter(d[capped], y[capped], s=3, alpha=0.3, color="tab:orange", label="capped traces")
         for form, color in (("linear", "tab:red"), ("log", "tab:green")):
-            ax.plot(d[order], forms.oof_pred[form][order], color=color, lw=1,
-                    label=f"{form} form (out-of-fold), R² {forms.pooled_r2[form]:.3f}")
-        ax.set(xscale=xscale, xlabel="L2 distance to the final state", ylabel="epochs remaining",
-               title=f"{xscale} axis")
+            ax.plot(
+                d[order],
+                forms.oof_pred[form][order],
+                color=color,
+                lw=1,
+                label=f"{form} form (out-of-fold), R² {forms.pooled_r2[form]:.3f}",
+            )
+        ax.set(
+            xscale=xscale, xlabel="L2 distance to the final state", ylabel="epochs remaining", title=f"{xscale} axis"
+        )
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -76,15 +88,27 @@ def epochs_figure(study: Study):
     """Histogram of epochs per trace by stop reason, against the document's mean."""
     tr = study.traces
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for reason, color in ((StopReason.CONVERGED_LOSS, "tab:blue"), (StopReason.CONVERGED_GRAD, "tab:green"),
-                          (StopReason.MAX_EPOCHS, "tab:orange")):
+    for reason, color in (
+        (StopReason.CONVERGED_LOSS, "tab:blue"),
+        (StopReason.CONVERGED_GRAD, "tab:green"),
+        (StopReason.MAX_EPOCHS, "tab:orange"),
+    ):
         m = tr.stopped_by(reason)
         if m.any():
-            ax.hist(tr.epochs[m], bins=np.arange(0, tr.epochs.max() + 2), color=color, alpha=0.7,
-                    label=f"{reason.name.lower()} ({int(m.sum())})")
+            ax.hist(
+                tr.epochs[m],
+                bins=np.arange(0, tr.epochs.max() + 2),
+                color=color,
+                alpha=0.7,
+                label=f"{reason.name.lower()} ({int(m.sum())})",
+            )
     ax.axvline(34.5, color="k", ls="--", lw=1, label="document's mean 34.5")
-    ax.set(xlabel="epochs per trace", ylabel="traces", title=f"calibrated traces: lr {study.protocol.lr:g}, "
-           f"scale {study.protocol.init_scale:g}, cap {study.protocol.max_epochs}")
+    ax.set(
+        xlabel="epochs per trace",
+        ylabel="traces",
+        title=f"calibrated traces: lr {study.protocol.lr:g}, "
+        f"scale {study.protocol.init_scale:g}, cap {study.protocol.max_epochs}",
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -29,16 +29,22 @@ FOLD_SD_MAX = 0.005  # "consistent performance across folds": sd of the 10 fold 
 PERFECT_R2 = 0.99995  # "1.0000" / "perfect prediction": R² that rounds to 1.0000
 TIE_MARGIN = R2_MARGIN  # ranking: a pair counts as ordered as in the table unless reversed by more than this
 
-CV_DECISION = ("statistic of the pooled out-of-fold predictions, decided over traces: jackknife over traces "
-               "(leave one trace out), Nadeau-Bengio corrected variance (x (1 + 1/9)), t(traces - 1) "
-               "(harness.evidence.stats.cv_by_units)")
-CV_DECISION_NOTE = ("fold scores of one CV are not independent samples (folds share training data; under KFold over "
-                    "rows every trace has states in every fold), so they never decide; traces are the independent "
-                    "units. Calibrated at this shape (100 traces x ~34 rows, 10 folds) in tests/test_stats_cv.py")
-QUICK_TIER_UNDERFIT = ("full tier only: the quick tier's fast estimators underfit this model class (50 boosting "
-                       "stages, 50 MLP epochs: R² 0.9956 vs 0.9979 for gradient boosting, 0.956 vs 0.994 for the "
-                       "3-layer MLP on 100 traces), so a quick verdict would test the shortcut, not the claim "
-                       "(quick 'refuted' vs full 'confirmed' for table21_kfold.mlp_3layer)")
+CV_DECISION = (
+    "statistic of the pooled out-of-fold predictions, decided over traces: jackknife over traces "
+    "(leave one trace out), Nadeau-Bengio corrected variance (x (1 + 1/9)), t(traces - 1) "
+    "(harness.evidence.stats.cv_by_units)"
+)
+CV_DECISION_NOTE = (
+    "fold scores of one CV are not independent samples (folds share training data; under KFold over "
+    "rows every trace has states in every fold), so they never decide; traces are the independent "
+    "units. Calibrated at this shape (100 traces x ~34 rows, 10 folds) in tests/test_stats_cv.py"
+)
+QUICK_TIER_UNDERFIT = (
+    "full tier only: the quick tier's fast estimators underfit this model class (50 boosting "
+    "stages, 50 MLP epochs: R² 0.9956 vs 0.9979 for gradient boosting, 0.956 vs 0.994 for the "
+    "3-layer MLP on 100 traces), so a quick verdict would test the shortcut, not the claim "
+    "(quick 'refuted' vs full 'confirmed' for table21_kfold.mlp_3layer)"
+)
 
 SCHEMES = {"kfold": False, "grouped": True}  # scheme name -> grouped (GroupKFold by trace)
 
@@ -112,8 +118,9 @@ class RowsSetup(TraceSetup):
     )
     # The 18 features of A.1.
     features: Setting = Setting(
-        "harness.studies.convergence.features.FEATURE_NAMES_000 (18)", "stated",
-        "1.3 and A.1; 'Parameter-wise' as 3 columns (harness.studies.convergence.features)"
+        "harness.studies.convergence.features.FEATURE_NAMES_000 (18)",
+        "stated",
+        "1.3 and A.1; 'Parameter-wise' as 3 columns (harness.studies.convergence.features)",
     )
 
 
@@ -121,30 +128,47 @@ class RowsSetup(TraceSetup):
 class TableProtocol(RowsSetup):
     """Table 2.1: one model class, one CV scheme, R² per fold."""
 
-    regressor: Setting = Setting("harness.studies.convergence.regression.make_model / convergence.table_model", "assumed",
-                                 "table 2.1 names model classes, not estimators (harness.studies.convergence.regression docstring)")
+    regressor: Setting = Setting(
+        "harness.studies.convergence.regression.make_model / convergence.table_model",
+        "assumed",
+        "table 2.1 names model classes, not estimators (harness.studies.convergence.regression docstring)",
+    )
     cv: Setting = Setting("10-fold", "stated", "7.1 'Used 10-fold cross-validation'")
-    scheme: Setting = Setting("KFold over rows (shuffled)", "stated",
-                              "7.1 over the 3,345 data points; rows of one trace land in train and test; "
-                              "shuffling assumed")
-    statistic: Setting = Setting(f"pooled out-of-fold R²; {CV_DECISION}", "assumed",
-                                 f"{CV_DECISION_NOTE}. The document's own summary, the mean of the 10 fold R² with "
-                                 "a t interval over folds, is reported in the details as 'document_protocol_*' "
-                                 "(descriptive only: it treats the folds as independent)")
-    margin: Setting = Setting(R2_MARGIN, "assumed",
-                              "R² at two decimals ('R² > 0.96'); x|R²| when |R²| > 1. Cannot confirm at this n: "
-                              "with 100 traces the interval of a pooled R² below ~0.99 is wider than +-0.005 (as "
-                              "was the fold R² whose SD exceeds 0.007), so such a row can only be refuted or "
-                              "inconclusive; flagged per claim as detail 'cannot_confirm_at_n'")
-    reading: Setting = Setting("all traces", "assumed",
-                               "the data set holds all 100 traces, the capped ones (spurious basin) included: the "
-                               "reading the ledger's headline claims gate (package docstring); '_solved_only' claims "
-                               "hold the other reading")
-    tier: Setting = Setting("quick and full", "assumed", "the quick tier's fast estimators fit this model class as well as the full ones")
+    scheme: Setting = Setting(
+        "KFold over rows (shuffled)",
+        "stated",
+        "7.1 over the 3,345 data points; rows of one trace land in train and test; shuffling assumed",
+    )
+    statistic: Setting = Setting(
+        f"pooled out-of-fold R²; {CV_DECISION}",
+        "assumed",
+        f"{CV_DECISION_NOTE}. The document's own summary, the mean of the 10 fold R² with "
+        "a t interval over folds, is reported in the details as 'document_protocol_*' "
+        "(descriptive only: it treats the folds as independent)",
+    )
+    margin: Setting = Setting(
+        R2_MARGIN,
+        "assumed",
+        "R² at two decimals ('R² > 0.96'); x|R²| when |R²| > 1. Cannot confirm at this n: "
+        "with 100 traces the interval of a pooled R² below ~0.99 is wider than +-0.005 (as "
+        "was the fold R² whose SD exceeds 0.007), so such a row can only be refuted or "
+        "inconclusive; flagged per claim as detail 'cannot_confirm_at_n'",
+    )
+    reading: Setting = Setting(
+        "all traces",
+        "assumed",
+        "the data set holds all 100 traces, the capped ones (spurious basin) included: the "
+        "reading the ledger's headline claims gate (package docstring); '_solved_only' claims "
+        "hold the other reading",
+    )
+    tier: Setting = Setting(
+        "quick and full", "assumed", "the quick tier's fast estimators fit this model class as well as the full ones"
+    )
     multiplicity: Setting = Setting("Holm over this scheme's table claims", "assumed", "one family per CV scheme")
     estimators: Setting = runtime_setting("assumed", "fast estimators in the quick tier, full ones in the full tier")
-    table_traces: Setting = runtime_setting("assumed",
-                                          "the main traces (quick) or an independent 100-trace sample (full)")
+    table_traces: Setting = runtime_setting(
+        "assumed", "the main traces (quick) or an independent 100-trace sample (full)"
+    )
 
 
 GROUPED = dict(scheme=Setting("GroupKFold by trace, shuffled", "assumed", "leak-free: whole traces held out"))
@@ -154,8 +178,11 @@ GROUPED = dict(scheme=Setting("GroupKFold by trace, shuffled", "assumed", "leak-
 class ComparisonProtocol(TableProtocol):
     """A paired comparison of fold scores between two models (or one model against a threshold)."""
 
-    statistic: Setting = Setting(f"pooled out-of-fold R² of a model, or the difference of two models' (same "
-                                 f"folds); {CV_DECISION}", "assumed", CV_DECISION_NOTE)
+    statistic: Setting = Setting(
+        f"pooled out-of-fold R² of a model, or the difference of two models' (same folds); {CV_DECISION}",
+        "assumed",
+        CV_DECISION_NOTE,
+    )
     margin: Setting = Setting(None, "assumed", "not used: a one-sided claim against a threshold")
     comparison: Setting = Setting("", "stated")  # what is compared (set per claim)
     threshold: Setting = Setting(0.0, "assumed", "sign of a paired difference")
@@ -168,9 +195,11 @@ class FormsProtocol(RowsSetup):
     distance: Setting = Setting("l2_distance", "stated", "3.1 'distance_from_solution'")
     alternative: Setting = Setting("log", "assumed", "y = a + b log d: the form geometric contraction implies")
     cv: Setting = Setting("GroupKFold by trace, 10 folds", "assumed", "held-out traces (regression.compare_forms)")
-    statistic: Setting = Setting(f"MSE(linear) - MSE(alternative) of the pooled out-of-fold predictions; {CV_DECISION}",
-                                 "assumed", f"same folds for every form; claim: the linear form errs less. "
-                                 f"{CV_DECISION_NOTE}")
+    statistic: Setting = Setting(
+        f"MSE(linear) - MSE(alternative) of the pooled out-of-fold predictions; {CV_DECISION}",
+        "assumed",
+        f"same folds for every form; claim: the linear form errs less. {CV_DECISION_NOTE}",
+    )
     multiplicity: Setting = Setting("Holm over the 000.linearity family", "assumed", "three comparisons")
     reading: Setting = Setting("all traces", "assumed", "as TableProtocol.reading")
 
@@ -181,10 +210,13 @@ class NormsProtocol(RowsSetup):
 
     unit: Setting = Setting("trace", "assumed", "rows of one trace are dependent; per-trace means are independent")
     statistic: Setting = Setting("", "stated")  # set per claim
-    margin: Setting = Setting(REL_MARGIN, "assumed",
-                              "relative: the document's 3-4 digits come from one sample. Cannot confirm at this n "
-                              "when the t interval of the per-trace means at 100 traces is wider than +-5% (per-trace "
-                              "distances vary by far more than 5%); flagged per claim as detail 'cannot_confirm_at_n'")
+    margin: Setting = Setting(
+        REL_MARGIN,
+        "assumed",
+        "relative: the document's 3-4 digits come from one sample. Cannot confirm at this n "
+        "when the t interval of the per-trace means at 100 traces is wider than +-5% (per-trace "
+        "distances vary by far more than 5%); flagged per claim as detail 'cannot_confirm_at_n'",
+    )
     multiplicity: Setting = Setting("Holm over the 000.norms family", "assumed", "four claims on the same rows")
     role: Setting = Setting("measurement", "assumed", "the verdict depends on the traces")
 
@@ -196,8 +228,9 @@ class GainProtocol(RowsSetup):
     baseline: Setting = Setting("l2_distance", "stated", "3.1: alpha x distance + beta")
     added: Setting = Setting(C.BEYOND_DISTANCE_FEATURES, "assumed", "per-row loss, gradient norm, (current-final).grad")
     cv: Setting = Setting("GroupKFold by trace, 10 folds, linear regression", "assumed", "held-out traces")
-    statistic: Setting = Setting(f"R²(baseline + added) - R²(baseline), pooled out-of-fold; {CV_DECISION}",
-                                 "assumed", CV_DECISION_NOTE)
+    statistic: Setting = Setting(
+        f"R²(baseline + added) - R²(baseline), pooled out-of-fold; {CV_DECISION}", "assumed", CV_DECISION_NOTE
+    )
     threshold: Setting = Setting(NEGLIGIBLE_GAIN, "assumed", "a gain below R² precision counts as no gain")
     multiplicity: Setting = Setting("Holm over the 000.beyond_distance family", "assumed", "three claims")
 
@@ -207,11 +240,15 @@ class AblationProtocol(RowsSetup):
     """7.2: R² of linear regression on feature families (convergence.feature_family_ablation)."""
 
     regressor: Setting = Setting("linear regression (standardised)", "assumed", "the document's featured model")
-    cv: Setting = Setting("GroupKFold by trace, 10 folds", "assumed",
-                          "which features generalise to new traces; row CV leaks neighbouring states")
+    cv: Setting = Setting(
+        "GroupKFold by trace, 10 folds",
+        "assumed",
+        "which features generalise to new traces; row CV leaks neighbouring states",
+    )
     comparison: Setting = Setting("", "stated")  # set per claim
-    statistic: Setting = Setting(f"difference of two subsets' pooled out-of-fold R² (same folds); {CV_DECISION}",
-                                 "assumed", CV_DECISION_NOTE)
+    statistic: Setting = Setting(
+        f"difference of two subsets' pooled out-of-fold R² (same folds); {CV_DECISION}", "assumed", CV_DECISION_NOTE
+    )
     threshold: Setting = Setting(0.0, "assumed", "sign of a paired difference")
     multiplicity: Setting = Setting("Holm over the 000.features family", "assumed", "six claims")
 
@@ -222,9 +259,12 @@ class StabilityProtocol(TableProtocol):
 
     margin: Setting = Setting(None, "assumed", "not used: a one-sided claim against a threshold")
     threshold: Setting = Setting(TIGHT_CI_WIDTH, "assumed", "'extremely tight': narrower than the R² precision x 2")
-    multiplicity: Setting = Setting("Holm over the scheme's 000.stability_<scheme> family", "assumed",
-                                    "two claims per CV scheme, one family per scheme as for the table claims "
-                                    "(split from one family of four after verdicts existed; no verdict changed)")
+    multiplicity: Setting = Setting(
+        "Holm over the scheme's 000.stability_<scheme> family",
+        "assumed",
+        "two claims per CV scheme, one family per scheme as for the table claims "
+        "(split from one family of four after verdicts existed; no verdict changed)",
+    )
 
 
 @dataclass(frozen=True)
@@ -233,8 +273,11 @@ class SmartInitProtocol(TraceSetup):
 
     candidates: Setting = runtime_setting("stated", "5.1 'e.g., 1000' (quick); 10,000 in the full tier")
     keep_fraction: Setting = Setting(KEEP_FRACTION, "stated", "5.1 'best 10%'")
-    control: Setting = Setting("as many fresh random inits as selected ones", "assumed",
-                               "an independent sample of 'random initialisation' to compare against")
+    control: Setting = Setting(
+        "as many fresh random inits as selected ones",
+        "assumed",
+        "an independent sample of 'random initialisation' to compare against",
+    )
     comparison: Setting = Setting("", "stated")  # set per claim
     multiplicity: Setting = Setting("Holm over the 000.smart_init family", "assumed", "two claims")
 
@@ -247,18 +290,18 @@ class ArithmeticProtocol(Protocol):
     abs_tol: Setting = Setting(0.0, "assumed", "exact")
 
 
-
 @dataclass(frozen=True)
 class ConvergenceProtocol(TraceSetup):
     """1.1: which traces count as converged."""
 
     reading: Setting = Setting(
-        "a trace converges when it stops on the loss or the gradient criterion before the cap", "stated",
+        "a trace converges when it stops on the loss or the gradient criterion before the cap",
+        "stated",
         "001, 2.3; the calibrated cap matches the document's longest trace (38 epochs). The traces that reach it "
         "are those in the spurious minimum's basin: without a cap they stop on the gradient criterion at loss 1/4 "
-        "(reported in the details; 000.setup.convergence_to_solution tests reaching a solution)")
+        "(reported in the details; 000.setup.convergence_to_solution tests reaching a solution)",
+    )
     unit: Setting = Setting("trace", "assumed", "'guaranteed' = every trace: one counter-example refutes")
-
 
 
 @dataclass(frozen=True)
@@ -267,8 +310,10 @@ class SweepProtocol(RowsSetup):
 
     rule_of: Setting = Setting("", "stated")  # the main claim re-tested
     cap_rule: Setting = Setting(
-        "max_epochs = round(calibrated cap x log(1 - 2 lr_cal) / log(1 - 2 lr))", "assumed",
-        "the same contraction budget (1 - 2 lr)^cap as the calibrated point, so the cap stops the same traces")
-    multiplicity: Setting = Setting("none", "assumed",
-                                    "each sweep claim is read against its main claim's verdict, not as a discovery")
-
+        "max_epochs = round(calibrated cap x log(1 - 2 lr_cal) / log(1 - 2 lr))",
+        "assumed",
+        "the same contraction budget (1 - 2 lr)^cap as the calibrated point, so the cap stops the same traces",
+    )
+    multiplicity: Setting = Setting(
+        "none", "assumed", "each sweep claim is read against its main claim's verdict, not as a discovery"
+    )

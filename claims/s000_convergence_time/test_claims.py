@@ -85,10 +85,14 @@ def _table_group(claim: Claim) -> str | None:
 def _params(claims):
     """One pytest param per claim; claims of one table share an xdist group (one worker fits it); claims
     whose quick-tier estimators underfit run in the full tier only (``catalogue.FULL_ONLY``)."""
+
     def marks(c: Claim):
         group = _table_group(c)
-        return ([claim_test(c)] + ([pytest.mark.xdist_group(f"000-table-{group}")] if group else [])
-                + ([pytest.mark.full] if c.id in FULL_ONLY else []))
+        return (
+            [claim_test(c)]
+            + ([pytest.mark.xdist_group(f"000-table-{group}")] if group else [])
+            + ([pytest.mark.full] if c.id in FULL_ONLY else [])
+        )
 
     return [pytest.param(c, marks=marks(c), id=c.id) for c in claims]
 
@@ -108,9 +112,17 @@ def test_convergence_guaranteed(study, claims_verdict):
     ev = study.evidence(CONVERGENCE_GUARANTEED)
     uncapped = study.uncapped
     claims_verdict.figure("epochs_histogram", figures.epochs_figure(study))
-    claims_verdict(study.bind(CONVERGENCE_GUARANTEED), dataclasses.replace(ev, detail={
-        **ev.detail, "uncapped_stops": C.convergence_counts(uncapped),
-        "uncapped_at_spurious_minimum_loss_0.25": C.spurious_minimum_count(uncapped)}))
+    claims_verdict(
+        study.bind(CONVERGENCE_GUARANTEED),
+        dataclasses.replace(
+            ev,
+            detail={
+                **ev.detail,
+                "uncapped_stops": C.convergence_counts(uncapped),
+                "uncapped_at_spurious_minimum_loss_0.25": C.spurious_minimum_count(uncapped),
+            },
+        ),
+    )
 
 
 @claim_test(CONVERGENCE_TO_SOLUTION)
@@ -121,8 +133,13 @@ def test_convergence_to_solution(study, claims_verdict):
 @claim_test(DATASET_TOTAL_VS_MEAN)
 def test_dataset_total_epochs_match_mean(claims_verdict):
     r = DATASET_TOTAL_VS_MEAN.reported
-    ev = stats.exact_value(r["total_epochs"] / r["n_traces"], r["mean"], rel_tol=0.0,
-                           abs_tol=DATASET_TOTAL_VS_MEAN.protocol.abs_tol.value, alpha=ALPHA)
+    ev = stats.exact_value(
+        r["total_epochs"] / r["n_traces"],
+        r["mean"],
+        rel_tol=0.0,
+        abs_tol=DATASET_TOTAL_VS_MEAN.protocol.abs_tol.value,
+        alpha=ALPHA,
+    )
     claims_verdict(DATASET_TOTAL_VS_MEAN, ev)
 
 
@@ -130,8 +147,10 @@ def test_dataset_total_epochs_match_mean(claims_verdict):
 def test_dataset_rows_one_per_epoch(claims_verdict):
     r = DATASET_ROWS_ONE_PER_EPOCH.reported
     ev = stats.exact_value(r["total_epochs"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
-    claims_verdict(DATASET_ROWS_ONE_PER_EPOCH, dataclasses.replace(ev, detail={
-        **ev.detail, "difference": r["total_epochs"] - r["data_points"]}))
+    claims_verdict(
+        DATASET_ROWS_ONE_PER_EPOCH,
+        dataclasses.replace(ev, detail={**ev.detail, "difference": r["total_epochs"] - r["data_points"]}),
+    )
 
 
 @claim_test(DATASET_ROWS_MINUS_TRACES)
@@ -149,11 +168,22 @@ def test_dataset_mean_variance_range(claims_verdict):
     totals = range(round((r["mean"] - 0.05) * n), round((r["mean"] + 0.05) * n))
     smallest = {t: C.min_variance_given_range(n, t / n, r["min"], r["max"]) for t in totals}
     excess = max(0.0, min(smallest.values()) - r["variance"])
-    ev = stats.exact_value(excess, 0.0, rel_tol=0.0, abs_tol=DATASET_MEAN_VARIANCE_RANGE.protocol.abs_tol.value,
-                           alpha=ALPHA)
-    claims_verdict(DATASET_MEAN_VARIANCE_RANGE, dataclasses.replace(ev, detail={
-        **ev.detail, "smallest_variance_by_total": smallest,
-        "smallest_variance_mean_34.5_ddof1": C.min_variance_given_range(n, r["mean"], r["min"], r["max"], ddof=1)}))
+    ev = stats.exact_value(
+        excess, 0.0, rel_tol=0.0, abs_tol=DATASET_MEAN_VARIANCE_RANGE.protocol.abs_tol.value, alpha=ALPHA
+    )
+    claims_verdict(
+        DATASET_MEAN_VARIANCE_RANGE,
+        dataclasses.replace(
+            ev,
+            detail={
+                **ev.detail,
+                "smallest_variance_by_total": smallest,
+                "smallest_variance_mean_34.5_ddof1": C.min_variance_given_range(
+                    n, r["mean"], r["min"], r["max"], ddof=1
+                ),
+            },
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,9 +195,11 @@ def test_dataset_mean_variance_range(claims_verdict):
 def test_table21_r2(claim, study, claims_verdict):
     spec = SPEC_OF[claim.id]
     if spec.model == "linear_regression" and spec.reading == "all":
-        for name, fig in zip(("pred_vs_actual", "residuals"),
-                             figures.pred_figures(study.table_rows, study.score(spec.scheme, spec.model),
-                                                  spec.scheme)):
+        for name, fig in zip(
+            ("pred_vs_actual", "residuals"),
+            figures.pred_figures(study.table_rows, study.score(spec.scheme, spec.model), spec.scheme),
+            strict=True,
+        ):
             claims_verdict.figure(name, fig)
     claims_verdict(_bound(study, claim), study.evidence(claim))
 
@@ -194,15 +226,25 @@ def test_linearity(claim, study, claims_verdict):
 @claim_test(NORMS_RATIO_ARITHMETIC)
 def test_norms_ratio_arithmetic(claims_verdict):
     r = NORMS_RATIO_ARITHMETIC.reported
-    ev = stats.exact_value(r["mean_l1"] / r["mean_l2"], r["ratio"], rel_tol=0.0,
-                           abs_tol=NORMS_RATIO_ARITHMETIC.protocol.abs_tol.value, alpha=ALPHA)
+    ev = stats.exact_value(
+        r["mean_l1"] / r["mean_l2"],
+        r["ratio"],
+        rel_tol=0.0,
+        abs_tol=NORMS_RATIO_ARITHMETIC.protocol.abs_tol.value,
+        alpha=ALPHA,
+    )
     claims_verdict(NORMS_RATIO_ARITHMETIC, ev)
 
 
 @claim_test(NORMS_SQRT3)
 def test_norms_sqrt3(claims_verdict):
-    ev = stats.exact_value(math.sqrt(3), NORMS_SQRT3.reported["sqrt3"], rel_tol=0.0,
-                           abs_tol=NORMS_SQRT3.protocol.abs_tol.value, alpha=ALPHA)
+    ev = stats.exact_value(
+        math.sqrt(3),
+        NORMS_SQRT3.reported["sqrt3"],
+        rel_tol=0.0,
+        abs_tol=NORMS_SQRT3.protocol.abs_tol.value,
+        alpha=ALPHA,
+    )
     claims_verdict(NORMS_SQRT3, ev)
 
 
@@ -213,8 +255,17 @@ def test_norms_sqrt3(claims_verdict):
 
 @pytest.mark.parametrize(
     "claim",
-    _params([*ERROR_CLAIMS.values(), *RANKING_CLAIMS.values(), *OBSERVATION_CLAIMS.values(), *NORMS_CLAIMS.values(),
-             *BEYOND_CLAIMS.values(), *STABILITY_CLAIMS.values(), *SMART_CLAIMS.values()]),
+    _params(
+        [
+            *ERROR_CLAIMS.values(),
+            *RANKING_CLAIMS.values(),
+            *OBSERVATION_CLAIMS.values(),
+            *NORMS_CLAIMS.values(),
+            *BEYOND_CLAIMS.values(),
+            *STABILITY_CLAIMS.values(),
+            *SMART_CLAIMS.values(),
+        ]
+    ),
 )
 def test_study_claim(claim, study, claims_verdict):
     """Table 2.1's tree errors and ranking, the 2.2/8.1 observations, the norms of 3.2, 4.1/6.1's
@@ -237,10 +288,16 @@ def test_feature_importance(claim, study, claims_verdict):
 @pytest.mark.full
 @pytest.mark.parametrize("claim", _params(SWEEP_CLAIMS.values()))
 def test_sweep(claim, studies, claims_master_seed, claims_verdict, claims_expected_verdicts):
-    sweep, = [spec for spec, c in SWEEP_CLAIMS.items() if c is claim]
+    (sweep,) = [spec for spec, c in SWEEP_CLAIMS.items() if c is claim]
     s = studies(claims_master_seed, lr=sweep.lr, init_scale=sweep.scale)
     main = SWEEP_MAIN[sweep.kind]
     ev = build_evidence(s, SPEC_OF[main.id], claim)
-    survives = survival(main.id, ev.verdict, claims_expected_verdicts.get(main.id), n_sweep=claim.n_for("full"),
-                        n_reference=main.n_for("full"), reference_text=f"ledger verdict of {main.id} in the full tier")
+    survives = survival(
+        main.id,
+        ev.verdict,
+        claims_expected_verdicts.get(main.id),
+        n_sweep=claim.n_for("full"),
+        n_reference=main.n_for("full"),
+        reference_text=f"ledger verdict of {main.id} in the full tier",
+    )
     claims_verdict(s.bind(claim), dataclasses.replace(ev, detail={**ev.detail, **survives}))

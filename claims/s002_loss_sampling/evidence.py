@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from claims.s002_loss_sampling.catalogue import ALPHA, ENTRIES, Entry
 from harness.engine.models import get_model
 from harness.engine.trainer import StopReason
 from harness.evidence import stats
@@ -20,8 +21,6 @@ from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies.loss_sampling import evidence as rules
 from harness.studies.loss_sampling.calibration import BASELINE_N
 from harness.studies.loss_sampling.study import ARMS, LossSamplingStudy
-
-from claims.s002_loss_sampling.catalogue import ALPHA, ENTRIES, Entry
 
 DOC_RUNS = 50
 N_RESAMPLES = 1999
@@ -95,20 +94,40 @@ def speedup(entry, study, rng):
     a = entry.args
     slow, fast = _epochs(study, a["slow"]), _epochs(study, a["fast"])
     ev = stats.medians_differ(slow + 1, fast + 1, direction="greater", alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
-    return replace(ev, test=f"{ev.test} on epochs + 1", detail={**ev.detail, "claimed_factor": a["factor"],
-                                                                "median_epochs": (float(np.median(slow)), float(np.median(fast))),
-                               "claimed_factor_in_ci": bool(ev.ci[0] <= a["factor"] <= ev.ci[1])})
+    return replace(
+        ev,
+        test=f"{ev.test} on epochs + 1",
+        detail={
+            **ev.detail,
+            "claimed_factor": a["factor"],
+            "median_epochs": (float(np.median(slow)), float(np.median(fast))),
+            "claimed_factor_in_ci": bool(ev.ci[0] <= a["factor"] <= ev.ci[1]),
+        },
+    )
 
 
 def dispersion(entry, study, rng):
     a = entry.args
     narrow, wide = _epochs(study, a["narrow"]), _epochs(study, a["wide"])
-    ev = stats.distributions_differ(np.abs(narrow - np.median(narrow)), np.abs(wide - np.median(wide)), direction="less",
-                                    alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
-    return replace(ev, test=f"{ev.test} on absolute deviations from each arm's median (Brown-Forsythe style)",
-                   detail={**ev.detail, "range_narrow": float(np.ptp(narrow)), "range_wide": float(np.ptp(wide)),
-                           "iqr_narrow": float(np.subtract(*np.percentile(narrow, [75, 25]))),
-                           "iqr_wide": float(np.subtract(*np.percentile(wide, [75, 25])))})
+    ev = stats.distributions_differ(
+        np.abs(narrow - np.median(narrow)),
+        np.abs(wide - np.median(wide)),
+        direction="less",
+        alpha=ALPHA,
+        n_resamples=N_RESAMPLES,
+        rng=rng,
+    )
+    return replace(
+        ev,
+        test=f"{ev.test} on absolute deviations from each arm's median (Brown-Forsythe style)",
+        detail={
+            **ev.detail,
+            "range_narrow": float(np.ptp(narrow)),
+            "range_wide": float(np.ptp(wide)),
+            "iqr_narrow": float(np.subtract(*np.percentile(narrow, [75, 25]))),
+            "iqr_wide": float(np.subtract(*np.percentile(wide, [75, 25]))),
+        },
+    )
 
 
 def trend(entry, study, rng):
@@ -123,10 +142,16 @@ def mirror(entry, study, rng):
     mirrored = o.mirror if tol is None else o.asymmetry <= tol
     ev = rules.rate_matches(int(mirrored.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
     asym = o.asymmetry[o.success]
-    return replace(ev, detail={**ev.detail, "successful_runs": int(o.success.sum()),
-                               "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,
-                               "mirrored_at_tol_0.25": int((o.asymmetry <= 0.25).sum()),
-                               "mirrored_at_tol_0.5": int((o.asymmetry <= 0.5).sum())})
+    return replace(
+        ev,
+        detail={
+            **ev.detail,
+            "successful_runs": int(o.success.sum()),
+            "asymmetry_quartiles_of_successes": np.percentile(asym, [25, 50, 75]).tolist() if asym.size else None,
+            "mirrored_at_tol_0.25": int((o.asymmetry <= 0.25).sum()),
+            "mirrored_at_tol_0.5": int((o.asymmetry <= 0.5).sum()),
+        },
+    )
 
 
 def _own_arms(study):
@@ -140,16 +165,28 @@ def dead_share(entry, study, rng):
     if not chosen.any():
         return _no_data("no runs with this outcome")
     ev = stats.rate_at_least(int(dead[chosen].sum()), int(chosen.sum()), entry.args["share"], alpha=ALPHA)
-    return replace(ev, detail={**ev.detail, "reading": "'can have' = at least 5% of such runs have a dead unit at the end",
-                               "note": "model 1 solves XOR only with both units alive (one ReLU of an affine map cannot), "
-                                       "and a unit dead on all four points gets no gradient, so a successful run has none"})
+    return replace(
+        ev,
+        detail={
+            **ev.detail,
+            "reading": "'can have' = at least 5% of such runs have a dead unit at the end",
+            "note": "model 1 solves XOR only with both units alive (one ReLU of an affine map cannot), "
+            "and a unit dead on all four points gets no gradient, so a successful run has none",
+        },
+    )
 
 
 def dead_differ(entry, study, rng):
     a = entry.args
     good, bad = study.arm(a["good"]).outcomes, study.arm(a["bad"]).outcomes
-    return stats.rates_differ(int((good.dead_final > 0).sum()), len(good), int((bad.dead_final > 0).sum()), len(bad),
-                              direction="less", alpha=ALPHA)
+    return stats.rates_differ(
+        int((good.dead_final > 0).sum()),
+        len(good),
+        int((bad.dead_final > 0).sum()),
+        len(bad),
+        direction="less",
+        alpha=ALPHA,
+    )
 
 
 def no_dead(entry, study, rng):
@@ -173,7 +210,7 @@ def plateau_values(study) -> dict[str, int]:
     """How often each final loss (rounded to 3 decimals) occurs among stuck runs."""
     losses = np.concatenate([o.final_loss for o in _stuck(study)])
     values, counts = np.unique(np.round(losses, 3), return_counts=True)
-    return {f"{v:.3f}": int(c) for v, c in sorted(zip(values, counts), key=lambda vc: -vc[1])}
+    return {f"{v:.3f}": int(c) for v, c in sorted(zip(values, counts, strict=True), key=lambda vc: -vc[1])}
 
 
 def plateau_outputs(entry, study, rng):
@@ -182,8 +219,14 @@ def plateau_outputs(entry, study, rng):
         return _no_data("no stuck runs")
     hits = (np.abs(outputs - 0.5) <= entry.args["tol"]).all(axis=(1, 2))
     ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
-    return replace(ev, detail={**ev.detail, "plateau_losses": plateau_values(study),
-                               "reading": "most stuck runs (>= 50%) output [0.5, 0.5] (+-0.05) on every input"})
+    return replace(
+        ev,
+        detail={
+            **ev.detail,
+            "plateau_losses": plateau_values(study),
+            "reading": "most stuck runs (>= 50%) output [0.5, 0.5] (+-0.05) on every input",
+        },
+    )
 
 
 def plateau_loss(entry, study, rng):
@@ -192,8 +235,14 @@ def plateau_loss(entry, study, rng):
         return _no_data("no stuck runs")
     hits = np.abs(losses - entry.args["value"]) <= entry.args["tol"]
     ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
-    return replace(ev, detail={**ev.detail, "plateau_losses": plateau_values(study),
-                               "reading": "most stuck runs (>= 50%) end at loss 0.125 +- 0.005"})
+    return replace(
+        ev,
+        detail={
+            **ev.detail,
+            "plateau_losses": plateau_values(study),
+            "reading": "most stuck runs (>= 50%) end at loss 0.125 +- 0.005",
+        },
+    )
 
 
 def adam_vs_sgd(entry, study, rng):
@@ -215,10 +264,17 @@ def draws_mean(entry, study, rng):
     draws = study.arm(a["arm"]).sample.draws.numpy().astype(float)
     ev = stats.mean_equals(draws, a["claimed"], margin=a["margin"], alpha=ALPHA)
     p_hat = draws.size / draws.sum()
-    return replace(ev, detail={**ev.detail, "acceptance_rate": p_hat, "geometric_mean_1_over_p": 1 / p_hat,
-                               "variance_ratio_to_geometric": float(draws.var(ddof=1) / ((1 - p_hat) / p_hat**2))
-                               if p_hat < 1 else None, "max_draws": float(draws.max()),
-                               "capped": int(study.arm(a["arm"]).sample.capped.sum())})
+    return replace(
+        ev,
+        detail={
+            **ev.detail,
+            "acceptance_rate": p_hat,
+            "geometric_mean_1_over_p": 1 / p_hat,
+            "variance_ratio_to_geometric": float(draws.var(ddof=1) / ((1 - p_hat) / p_hat**2)) if p_hat < 1 else None,
+            "max_draws": float(draws.max()),
+            "capped": int(study.arm(a["arm"]).sample.capped.sum()),
+        },
+    )
 
 
 def clear_win(entry, study, rng):
@@ -229,7 +285,10 @@ def clear_win(entry, study, rng):
     if threshold <= 0:
         threshold = 1e-9
     ev = stats.metric_below(draws, threshold, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
-    return replace(ev, detail={**ev.detail, "epochs_saved_median": saved, "forward_pass_equivalents_saved": saved * a["epoch_cost"]})
+    return replace(
+        ev,
+        detail={**ev.detail, "epochs_saved_median": saved, "forward_pass_equivalents_saved": saved * a["epoch_cost"]},
+    )
 
 
 def _exact(observed, claimed, *, rel_tol=0.0, abs_tol=0.5):
@@ -270,25 +329,70 @@ def not_testable(entry, study, rng):
 
 
 def _no_data(reason: str) -> Evidence:
-    return Evidence(verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
-                    alpha=ALPHA, test="no data for the rule", detail={"reason": reason})
+    return Evidence(
+        verdict=Verdict.INCONCLUSIVE,
+        estimate=math.nan,
+        ci=None,
+        p_value=None,
+        effect_size=None,
+        n=1,
+        alpha=ALPHA,
+        test="no data for the rule",
+        detail={"reason": reason},
+    )
 
 
 KINDS: dict[str, Callable[[Entry, LossSamplingStudy, np.random.Generator], Evidence]] = {
-    f.__name__: f for f in (
-        baseline_quantile, baseline_mean, baseline_accuracy, arm_success, arm_stuck, epochs_quantile, epochs_mean,
-        epochs_sd, rates_differ, speedup, dispersion, trend, mirror, dead_share, dead_differ, no_dead,
-        failures_hit_limit, plateau_outputs, plateau_loss, adam_vs_sgd, loss_distance, draws_mean, clear_win,
-        relative_change, ratio_arithmetic, difference_arithmetic, reduction_arithmetic, param_count, terms,
-        not_testable)
+    f.__name__: f
+    for f in (
+        baseline_quantile,
+        baseline_mean,
+        baseline_accuracy,
+        arm_success,
+        arm_stuck,
+        epochs_quantile,
+        epochs_mean,
+        epochs_sd,
+        rates_differ,
+        speedup,
+        dispersion,
+        trend,
+        mirror,
+        dead_share,
+        dead_differ,
+        no_dead,
+        failures_hit_limit,
+        plateau_outputs,
+        plateau_loss,
+        adam_vs_sgd,
+        loss_distance,
+        draws_mean,
+        clear_win,
+        relative_change,
+        ratio_arithmetic,
+        difference_arithmetic,
+        reduction_arithmetic,
+        param_count,
+        terms,
+        not_testable,
+    )
 }
 _missing = {e.kind for e in ENTRIES} - set(KINDS)
 if _missing:
     raise ValueError(f"catalogue kinds without evidence: {sorted(_missing)}")
 
 
-TEXT_KINDS = frozenset({"relative_change", "ratio_arithmetic", "difference_arithmetic", "reduction_arithmetic",
-                        "param_count", "terms", "not_testable"})
+TEXT_KINDS = frozenset(
+    {
+        "relative_change",
+        "ratio_arithmetic",
+        "difference_arithmetic",
+        "reduction_arithmetic",
+        "param_count",
+        "terms",
+        "not_testable",
+    }
+)
 
 
 def raw_evidence(entry: Entry, study: LossSamplingStudy | None, rng: np.random.Generator, n: int) -> Evidence:
@@ -297,8 +401,9 @@ def raw_evidence(entry: Entry, study: LossSamplingStudy | None, rng: np.random.G
     return replace(ev, n=n, detail={**ev.detail, "n_tested": ev.n})
 
 
-def evaluate(entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str,
-             cache: dict | None = None) -> Evidence:
+def evaluate(
+    entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str, cache: dict | None = None
+) -> Evidence:
     """The entry's evidence, Holm-corrected over its family (each member computed from its own claim seed).
 
     ``cache`` (keyed by family) keeps a family's corrected evidences for its other members' tests.
@@ -307,11 +412,13 @@ def evaluate(entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], 
     if cache is not None and key in cache:
         return cache[key][entry.claim.id]
     family = [e for e in ENTRIES if entry.claim.family and e.claim.family == entry.claim.family] or [entry]
-    evs = [raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
-           for e in family]
+    evs = [
+        raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
+        for e in family
+    ]
     if len(evs) > 1:
         evs = stats.holm(evs, alpha=ALPHA)
-    results = {e.claim.id: ev for e, ev in zip(family, evs)}
+    results = {e.claim.id: ev for e, ev in zip(family, evs, strict=True)}
     if cache is not None:
         cache[key] = results
     return results[entry.claim.id]

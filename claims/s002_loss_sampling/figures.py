@@ -8,19 +8,25 @@ from statsmodels.stats.proportion import proportion_confint
 
 from harness.studies.loss_sampling.study import ARMS, STATED_THRESHOLDS, LossSamplingStudy
 
-DOC_SUCCESS = {"relu_pair": {"control": 29, "p50": 35, "p25": 43, "p0": 50, "anti_p50": 14},
-               "mlp_2_2_2": {"control": 10, "p0": 19}}
+DOC_SUCCESS = {
+    "relu_pair": {"control": 29, "p50": 35, "p25": 43, "p0": 50, "anti_p50": 14},
+    "mlp_2_2_2": {"control": 10, "p0": 19},
+}
 
 
 def success_figure(study: LossSamplingStudy):
     """Success rate per arm with exact (Clopper-Pearson) 95% CIs, ours and the document's (n = 50)."""
     names = [a.name for a in ARMS[study.model.name]]
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    for offset, label, counts in ((-0.15, "measured", [(int(study.arm(n).outcomes.success.sum()), len(study.arm(n).outcomes)) for n in names]),
-                                  (0.15, "document", [(DOC_SUCCESS[study.model.name][n], 50) for n in names])):
+    for offset, label, counts in (
+        (-0.15, "measured", [(int(study.arm(n).outcomes.success.sum()), len(study.arm(n).outcomes)) for n in names]),
+        (0.15, "document", [(DOC_SUCCESS[study.model.name][n], 50) for n in names]),
+    ):
         rates = np.array([k / n for k, n in counts])
         lo, hi = np.array([proportion_confint(k, n, alpha=0.05, method="beta") for k, n in counts]).T
-        ax.errorbar(np.arange(len(names)) + offset, rates, yerr=[rates - lo, hi - rates], fmt="o", capsize=4, label=label)
+        ax.errorbar(
+            np.arange(len(names)) + offset, rates, yerr=[rates - lo, hi - rates], fmt="o", capsize=4, label=label
+        )
     ax.set_xticks(range(len(names)), names)
     ax.set(ylabel="success rate (100% accuracy)", ylim=(0, 1.05), title=f"002 {study.model.name}: success per arm")
     ax.legend()

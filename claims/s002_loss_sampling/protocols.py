@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from harness.evidence.claims import Protocol, Setting, runtime_setting
 
-CALIBRATION_NOTE = ("harness.studies.loss_sampling.calibration: grid over lr x convergence threshold (x model 1's "
-                    "epoch limit), chosen by distance to the document's control-arm figures only, on seeds "
-                    "disjoint from the claims'")
-SCHEME_NOTE = ("harness.studies.loss_sampling.calibration.calibrate_scheme: the common scheme whose initial losses "
-               "best reproduce 3.1 / 4.1 (mean, median, p25, min, max of 100); the stated 'standard normal' does "
-               "not (see the standard_normal claims)")
+CALIBRATION_NOTE = (
+    "harness.studies.loss_sampling.calibration: grid over lr x convergence threshold (x model 1's "
+    "epoch limit), chosen by distance to the document's control-arm figures only, on seeds "
+    "disjoint from the claims'"
+)
+SCHEME_NOTE = (
+    "harness.studies.loss_sampling.calibration.calibrate_scheme: the common scheme whose initial losses "
+    "best reproduce 3.1 / 4.1 (mean, median, p25, min, max of 100); the stated 'standard normal' does "
+    "not (see the standard_normal claims)"
+)
 
 
 @dataclass(frozen=True)
@@ -21,10 +25,15 @@ class BaselineProtocol(Protocol):
     # Initialisation scheme of the control (2.2 says 'Standard normal'; calibrated here).
     scheme: Setting = runtime_setting("calibrated", SCHEME_NOTE)
     # Draws of the baseline sample (the document used 100; we use many to test its figures).
-    draws: Setting = Setting({"quick": 2000, "full": 20000}, "assumed", "large enough to place the document's n=100 figures")
+    draws: Setting = Setting(
+        {"quick": 2000, "full": 20000}, "assumed", "large enough to place the document's n=100 figures"
+    )
     # Rule: our CI must lie in the range the document's own n=100 sampling error allows.
-    rule: Setting = Setting("harness.studies.loss_sampling.evidence", "assumed",
-                            "order-statistic (Beta) region for quantiles, Clopper-Pearson for rates, t half-width for the mean")
+    rule: Setting = Setting(
+        "harness.studies.loss_sampling.evidence",
+        "assumed",
+        "order-statistic (Beta) region for quantiles, Clopper-Pearson for rates, t half-width for the mean",
+    )
 
 
 @dataclass(frozen=True)
@@ -46,16 +55,29 @@ class ArmsProtocol(Protocol):
     # Success: 100% accuracy on the four points at the end (2.3).
     success: Setting = Setting("accuracy == 1 at the end of training", "stated")
     # Sampling: per-member rejection sampling, blocks of candidates, cap per member.
-    sampling: Setting = Setting("harness.engine.init.sample_until, cap 100,000 draws per member", "assumed",
-                                "independent chains per member, so draws per member are geometric (A.3)")
+    sampling: Setting = Setting(
+        "harness.engine.init.sample_until, cap 100,000 draws per member",
+        "assumed",
+        "independent chains per member, so draws per member are geometric (A.3)",
+    )
     # Mirror symmetry tolerance: |W0 + W1| <= 0.1 * (|W0| + |W1|) / 2.
-    mirror_tol: Setting = Setting(0.1, "assumed", "3.4 / 5.2 define mirror symmetry as |x| = ReLU(x) + ReLU(-x), i.e. W1 = -W0, "
-                                  "with no tolerance; the full tier sweeps 0.01, 0.05, 0.2, 0.5 (sweep.MIRROR_TOLS)")
+    mirror_tol: Setting = Setting(
+        0.1,
+        "assumed",
+        "3.4 / 5.2 define mirror symmetry as |x| = ReLU(x) + ReLU(-x), i.e. W1 = -W0, "
+        "with no tolerance; the full tier sweeps 0.01, 0.05, 0.2, 0.5 (sweep.MIRROR_TOLS)",
+    )
     # Reading of vague words.
-    reading: Setting = Setting("see each claim's note", "assumed", "'can have' = at least 5% of runs; '~100' = +-50%; "
-                               "'2'/'4' samples = +-25%; '<<' = at most half; an epoch = 3 forward-pass equivalents")
+    reading: Setting = Setting(
+        "see each claim's note",
+        "assumed",
+        "'can have' = at least 5% of runs; '~100' = +-50%; "
+        "'2'/'4' samples = +-25%; '<<' = at most half; an epoch = 3 forward-pass equivalents",
+    )
     # Which variant of the settings: the main protocol, or a full-tier sweep's override.
-    variant: Setting = Setting("main", "assumed", "calibrated and stated settings as listed; a sweep claim overrides one")
+    variant: Setting = Setting(
+        "main", "assumed", "calibrated and stated settings as listed; a sweep claim overrides one"
+    )
 
 
 @dataclass(frozen=True)
@@ -63,5 +85,6 @@ class TextProtocol(Protocol):
     # Arithmetic on the document's own numbers.
     arithmetic: Setting = Setting("the document's numbers", "stated")
     # Tolerance: rounding of the printed figures.
-    tolerance: Setting = Setting("absolute 0.5 in the last printed unit (percent points, epochs)", "assumed",
-                                 "the document rounds its figures")
+    tolerance: Setting = Setting(
+        "absolute 0.5 in the last printed unit (percent points, epochs)", "assumed", "the document rounds its figures"
+    )

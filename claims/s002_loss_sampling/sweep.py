@@ -10,21 +10,35 @@ from __future__ import annotations
 
 import dataclasses
 
+from claims.s002_loss_sampling.catalogue import BY_ID, MODEL_OF, Entry
+from claims.s002_loss_sampling.evidence import raw_evidence
 from harness.evidence.claims import Setting, claim_seed_sequence
 from harness.evidence.sweeps import survival
 from harness.seeds import numpy_generator
 from harness.studies.loss_sampling.study import LossSamplingStudy, train_together
 
-from claims.s002_loss_sampling.catalogue import BY_ID, MODEL_OF, Entry
-from claims.s002_loss_sampling.evidence import raw_evidence
-
-MAIN = ("002.relu1.success_control", "002.relu1.monotonic", "002.relu1.speedup", "002.relu1.perfect_success",
-        "002.relu1.inverse_validation", "002.relu2.success_control", "002.relu2.improvement")
+MAIN = (
+    "002.relu1.success_control",
+    "002.relu1.monotonic",
+    "002.relu1.speedup",
+    "002.relu1.perfect_success",
+    "002.relu1.inverse_validation",
+    "002.relu2.success_control",
+    "002.relu2.improvement",
+)
 VARIANTS = {
-    "relu1": {"lr_0p005": {"lr": 0.005}, "lr_0p02": {"lr": 0.02}, "reference_thresholds": {"threshold_mode": "reference"},
-              "standard_normal": {"scheme": "standard_normal"}},
-    "relu2": {"lr_0p01": {"lr": 0.01}, "lr_0p05": {"lr": 0.05}, "reference_thresholds": {"threshold_mode": "reference"},
-              "standard_normal": {"scheme": "standard_normal"}},
+    "relu1": {
+        "lr_0p005": {"lr": 0.005},
+        "lr_0p02": {"lr": 0.02},
+        "reference_thresholds": {"threshold_mode": "reference"},
+        "standard_normal": {"scheme": "standard_normal"},
+    },
+    "relu2": {
+        "lr_0p01": {"lr": 0.01},
+        "lr_0p05": {"lr": 0.05},
+        "reference_thresholds": {"threshold_mode": "reference"},
+        "standard_normal": {"scheme": "standard_normal"},
+    },
 }
 
 
@@ -36,8 +50,13 @@ def _sweep_entries() -> list[Entry]:
             note = f"sweep of {main_id}: {overrides} instead of the calibrated/stated setting"
             protocol = dataclasses.replace(main.claim.protocol, variant=Setting(overrides, "assumed", note))
             name = main_id.split(".")[2]
-            claim = dataclasses.replace(main.claim, id=f"002.{main.group}.sweep_{name}_{variant}", protocol=protocol,
-                                        family=None, n=main.claim.n_full or main.claim.n)
+            claim = dataclasses.replace(
+                main.claim,
+                id=f"002.{main.group}.sweep_{name}_{variant}",
+                protocol=protocol,
+                family=None,
+                n=main.claim.n_full or main.claim.n,
+            )
             out.append(Entry(claim, main.kind, {**main.args, "overrides": overrides, "main": main_id}))
     return out
 
@@ -48,8 +67,10 @@ def _sweep_entries() -> list[Entry]:
 # to loose ones (0.2; 0.5: the rows merely point roughly opposite, up to ~29 degrees apart).
 MIRROR = ("002.relu1.mirror_control", "002.relu1.mirror_p0", "002.relu1.mirror_random_52", "002.relu1.mirror_smart_52")
 MIRROR_TOLS = (0.01, 0.05, 0.2, 0.5)
-MIRROR_NOTE = ("no tolerance follows from the document (3.4 / 5.2 state the property only); swept from near-exact "
-               "(0.01) to loose (0.5) around the assumed 0.1 of the main protocol, which stays 0.1 whatever passes")
+MIRROR_NOTE = (
+    "no tolerance follows from the document (3.4 / 5.2 state the property only); swept from near-exact "
+    "(0.01) to loose (0.5) around the assumed 0.1 of the main protocol, which stays 0.1 whatever passes"
+)
 
 
 def _tolerance_id(tol: float) -> str:
@@ -64,11 +85,19 @@ def _mirror_entries() -> list[Entry]:
         main = BY_ID[main_id]
         for tol in MIRROR_TOLS:
             note = f"sweep of {main_id}: mirror tolerance {tol} instead of the assumed 0.1"
-            protocol = dataclasses.replace(main.claim.protocol, mirror_tol=Setting(tol, "assumed", MIRROR_NOTE),
-                                           variant=Setting({"mirror_tol": tol}, "assumed", note))
+            protocol = dataclasses.replace(
+                main.claim.protocol,
+                mirror_tol=Setting(tol, "assumed", MIRROR_NOTE),
+                variant=Setting({"mirror_tol": tol}, "assumed", note),
+            )
             name = main_id.split(".")[2]
-            claim = dataclasses.replace(main.claim, id=f"002.{main.group}.sweep_{name}_tol_{_tolerance_id(tol)}",
-                                        protocol=protocol, family=None, n=main.claim.n_full or main.claim.n)
+            claim = dataclasses.replace(
+                main.claim,
+                id=f"002.{main.group}.sweep_{name}_tol_{_tolerance_id(tol)}",
+                protocol=protocol,
+                family=None,
+                n=main.claim.n_full or main.claim.n,
+            )
             out.append(Entry(claim, main.kind, {**main.args, "tol": tol, "overrides": {}, "main": main_id}))
     return out
 
@@ -83,10 +112,18 @@ def sweep_studies(base: LossSamplingStudy) -> dict[tuple, LossSamplingStudy]:
     base's very draws) and plan only the arms of the model's own optimizer, which is all the swept
     claims use."""
     group = next(g for g, name in MODEL_OF.items() if name == base.model.name)
-    variants = {tuple(sorted(ov.items())): LossSamplingStudy(base.master_seed, base.tier, base.model.name,
-                                                             calibration=base.training_calibration,
-                                                             samples=base.samples, own_optimizer_only=True, **ov)
-                for ov in VARIANTS[group].values()}
+    variants = {
+        tuple(sorted(ov.items())): LossSamplingStudy(
+            base.master_seed,
+            base.tier,
+            base.model.name,
+            calibration=base.training_calibration,
+            samples=base.samples,
+            own_optimizer_only=True,
+            **ov,
+        )
+        for ov in VARIANTS[group].values()
+    }
     train_together(list(variants.values()))
     return variants
 
@@ -96,6 +133,12 @@ def sweep_evidence(entry: Entry, study, master_seed: int, tier: str, expected: d
     rng = numpy_generator(claim_seed_sequence(master_seed, entry.claim.id))
     ev = raw_evidence(entry, study, rng, entry.claim.n_for(tier))
     main, n = entry.args["main"], entry.claim.n_for(tier)  # a sweep claim has its main claim's n (above)
-    survives = survival(main, ev.verdict, expected.get(main), n_sweep=n, n_reference=n,
-                        reference_text=f"ledger verdict of {main} in the {tier} tier")
+    survives = survival(
+        main,
+        ev.verdict,
+        expected.get(main),
+        n_sweep=n,
+        n_reference=n,
+        reference_text=f"ledger verdict of {main} in the {tier} tier",
+    )
     return dataclasses.replace(ev, detail={**ev.detail, "overrides": entry.args["overrides"], **survives})

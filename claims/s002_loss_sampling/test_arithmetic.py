@@ -17,9 +17,9 @@ import pytest
 import scipy.stats
 import torch
 
+from harness.engine.data import one_hot_xor
 from harness.evidence import stats
 from harness.evidence.claims import Claim, Protocol, Setting
-from harness.engine.data import one_hot_xor
 from harness.evidence.plugin import claim_test
 
 SOURCE = "002_12f8b00312862f98.txt"

@@ -11,15 +11,14 @@ import dataclasses
 
 import pytest
 
-from harness.evidence.claims import Claim, Setting, claim_seed_sequence
-from harness.evidence.plugin import claim_test
-from harness.seeds import numpy_generator
-from harness.studies.loss_sampling.study import LossSamplingStudy
-
 from claims.s002_loss_sampling import figures
 from claims.s002_loss_sampling.catalogue import ENTRIES, MODEL_OF, Entry
 from claims.s002_loss_sampling.evidence import TEXT_KINDS, evaluate
 from claims.s002_loss_sampling.sweep import SWEEP, VARIANTS, sweep_evidence, sweep_studies
+from harness.evidence.claims import Claim, Setting, claim_seed_sequence
+from harness.evidence.plugin import claim_test
+from harness.seeds import numpy_generator
+from harness.studies.loss_sampling.study import LossSamplingStudy
 
 FIGURES = {
     "002.relu1.monotonic": [("success_per_arm", figures.success_figure)],
@@ -89,9 +88,13 @@ def _params(entries):
 def test_claim(entry, studies, families, claims_master_seed, claims_tier, claims_verdict):
     measured = entry.kind not in TEXT_KINDS
     study = studies(claims_master_seed, entry.group) if measured else None
-    evidence = evaluate(entry, lambda group: studies(claims_master_seed, group),
-                        lambda claim: numpy_generator(claim_seed_sequence(claims_master_seed, claim.id)), claims_tier,
-                        families(claims_master_seed))
+    evidence = evaluate(
+        entry,
+        lambda group: studies(claims_master_seed, group),
+        lambda claim: numpy_generator(claim_seed_sequence(claims_master_seed, claim.id)),
+        claims_tier,
+        families(claims_master_seed),
+    )
     for name, draw in FIGURES.get(entry.claim.id, []):
         fig = draw(study)
         if fig is not None:

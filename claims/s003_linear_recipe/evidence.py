@@ -40,9 +40,16 @@ def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Eviden
         return stats.mean_equals(values, claimed, margin=margin, alpha=ALPHA)
     within = np.abs(values - claimed) <= margin
     ev = stats.always(int(within.sum()), int(values.size), alpha=ALPHA)
-    return dataclasses.replace(ev, estimate=float(np.nanmean(values)), detail={
-        **ev.detail, "fallback": "constant or non-finite sample: every seed within the margin?",
-        "claimed_region": (claimed - margin, claimed + margin), "non_finite": int((~np.isfinite(values)).sum())})
+    return dataclasses.replace(
+        ev,
+        estimate=float(np.nanmean(values)),
+        detail={
+            **ev.detail,
+            "fallback": "constant or non-finite sample: every seed within the margin?",
+            "claimed_region": (claimed - margin, claimed + margin),
+            "non_finite": int((~np.isfinite(values)).sum()),
+        },
+    )
 
 
 def _at_epoch(arm: ArmResult, quantity: str, epoch: int) -> np.ndarray:
@@ -96,7 +103,9 @@ EVENTS: dict[str, Callable[[ArmResult], np.ndarray]] = {
     "loss_reduction>0.95": lambda a: a.loss_reduction > 0.95,
     "w_error<0.01": lambda a: a.w_error < 0.01,
     "b_error<0.05": lambda a: a.b_error < 0.05,
-    "epoch100_window": lambda a: (a.final_loss < 0.05) & (np.abs(a.params[:, 0] - 2) <= 0.02) & (np.abs(a.params[:, 1] - 1) <= 0.05),
+    "epoch100_window": lambda a: (
+        (a.final_loss < 0.05) & (np.abs(a.params[:, 0] - 2) <= 0.02) & (np.abs(a.params[:, 1] - 1) <= 0.05)
+    ),
     "theorem": lambda a: (np.abs(a.params[:, 0] - 2) < 0.02) & (np.abs(a.params[:, 1] - 1) < 0.05),
     "not_diverged": lambda a: a.reason != int(StopReason.DIVERGED),
     "false_stop": lambda a: (a.reason == int(StopReason.PATIENCE)) & ~((a.w_error < 0.01) & (a.b_error < 0.05)),
@@ -108,7 +117,9 @@ def arith(spec: Spec, ctx: Context) -> Evidence:
     a = spec.args
     observed = float(a["observed"]())
     if a["at_least"]:
-        ev = stats.exact_value(min(observed, a["claimed"]), a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+        ev = stats.exact_value(
+            min(observed, a["claimed"]), a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA
+        )
         return dataclasses.replace(ev, estimate=observed, detail={**ev.detail, "reading": "observed >= claimed"})
     return stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
 
@@ -128,8 +139,14 @@ def figure(spec: Spec, ctx: Context) -> Evidence:
     arm = ctx.study.main.get(a["arm"])
     values = metric_values(ctx.study, arm, a["metric"])
     ev = figure_evidence(values, a["claimed"], a["margin"])
-    return dataclasses.replace(ev, detail={**ev.detail, "median": float(np.nanmedian(values)),
-                                           "p05_p95": tuple(float(q) for q in np.nanpercentile(values, [5, 95]))})
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "median": float(np.nanmedian(values)),
+            "p05_p95": tuple(float(q) for q in np.nanpercentile(values, [5, 95])),
+        },
+    )
 
 
 def rate(spec: Spec, ctx: Context) -> Evidence:
@@ -149,9 +166,17 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
         k = spec.args["row"]
         now, before = study.main[f"row{k}"].final_loss, study.main[f"row{k - 1}"].final_loss
         ev = stats.rate_at_least(int((now < before).sum()), int(now.size), 0.5, alpha=ALPHA)
-        raw.append(dataclasses.replace(ev, detail={**ev.detail, "ties": int((now == before).sum()),
-                                                   "median_ratio": float(np.median(now) / np.median(before))}))
-    return dict(zip((s.claim.id for s in IMPROVES), stats.holm(raw, alpha=ALPHA)))
+        raw.append(
+            dataclasses.replace(
+                ev,
+                detail={
+                    **ev.detail,
+                    "ties": int((now == before).sum()),
+                    "median_ratio": float(np.median(now) / np.median(before)),
+                },
+            )
+        )
+    return dict(zip((s.claim.id for s in IMPROVES), stats.holm(raw, alpha=ALPHA), strict=True))
 
 
 def improves(spec: Spec, ctx: Context) -> Evidence:
@@ -201,7 +226,9 @@ def gradnorm(spec: Spec, ctx: Context) -> Evidence:
     """A per-member gradient-norm statistic, averaged over the recorded members."""
     a = spec.args
     if a["stat"] == "std_ratio":
-        values = _norm_stat(ctx.study.main["row0"].grad_norms, "std") / _norm_stat(ctx.study.main["row9"].grad_norms, "std")
+        values = _norm_stat(ctx.study.main["row0"].grad_norms, "std") / _norm_stat(
+            ctx.study.main["row9"].grad_norms, "std"
+        )
     else:
         values = _norm_stat(ctx.study.main[a["arm"]].grad_norms, a["stat"])
     ev = figure_evidence(values, a["claimed"], a["margin"])
@@ -215,11 +242,17 @@ def frozen(spec: Spec, ctx: Context) -> Evidence:
     still = (base.params == base.trajectory[0]).all(axis=1)
     ev = stats.always(int(still.sum()), int(still.size), alpha=ALPHA)
     rand = res["baseline_random"]
-    return dataclasses.replace(ev, detail={
-        **ev.detail, "mean_w": float(base.params[:, 0].mean()), "mean_b": float(base.params[:, 1].mean()),
-        "mean_skipped_steps": float(base.skipped.mean()),
-        "random_init_frozen_share": float((rand.params == rand.trajectory[0]).all(axis=1).mean()),
-        "random_init_mean_loss_reduction": float(np.nanmean(rand.loss_reduction))})
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "mean_w": float(base.params[:, 0].mean()),
+            "mean_b": float(base.params[:, 1].mean()),
+            "mean_skipped_steps": float(base.skipped.mean()),
+            "random_init_frozen_share": float((rand.params == rand.trajectory[0]).all(axis=1).mean()),
+            "random_init_mean_loss_reduction": float(np.nanmean(rand.loss_reduction)),
+        },
+    )
 
 
 def fp16_figure(spec: Spec, ctx: Context) -> Evidence:
@@ -239,8 +272,18 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
 
 
 EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
-    "arith": arith, "schedule": schedule, "figure": figure, "rate": rate, "improves": improves, "share": share, "contribution": contribution,
-    "variance_ratio": variance_ratio, "gradnorm": gradnorm, "frozen": frozen, "fp16_figure": fp16_figure, "timing": timing,
+    "arith": arith,
+    "schedule": schedule,
+    "figure": figure,
+    "rate": rate,
+    "improves": improves,
+    "share": share,
+    "contribution": contribution,
+    "variance_ratio": variance_ratio,
+    "gradnorm": gradnorm,
+    "frozen": frozen,
+    "fp16_figure": fp16_figure,
+    "timing": timing,
 }
 
 
@@ -253,9 +296,15 @@ def evidence_for(claim_id: str, ctx: Context) -> Evidence:
 def survival(main: str, verdict: Verdict, reference: Verdict | None, tier: str, sweep_seeds: int) -> dict:
     """``sweeps.survival`` against the main claim's ledger verdict in ``tier`` (the sweep runs in the
     full tier: the reference is the main claim's full-tier verdict at the calibrated data setting)."""
-    return sweeps.survival(main, verdict, reference, n_sweep=sweep_seeds, n_reference=TIER_SEEDS[tier],
-                           reference_text=f"ledger verdict of {main} in the {tier} tier (calibrated data setting, "
-                                          f"{TIER_SEEDS[tier]} seeds)")
+    return sweeps.survival(
+        main,
+        verdict,
+        reference,
+        n_sweep=sweep_seeds,
+        n_reference=TIER_SEEDS[tier],
+        reference_text=f"ledger verdict of {main} in the {tier} tier (calibrated data setting, "
+        f"{TIER_SEEDS[tier]} seeds)",
+    )
 
 
 __all__ = ["Context", "EVIDENCE", "evidence_for", "figure_evidence", "metric_values", "survival"]

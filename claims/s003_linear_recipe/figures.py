@@ -7,22 +7,33 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats as sps
 
-from claims.s003_linear_recipe.catalogue import ABLATION_TABLE, BASELINE_TIMELINE, FAST_TIMELINE, RECIPE_TIMELINE, SLOW_TIMELINE
+from claims.s003_linear_recipe.catalogue import (
+    ABLATION_TABLE,
+    BASELINE_TIMELINE,
+    FAST_TIMELINE,
+    RECIPE_TIMELINE,
+    SLOW_TIMELINE,
+)
 from harness.studies.linear_recipe.study import LinearStudy, main_arms
 
 
 def trajectories(study: LinearStudy) -> dict:
     """W(t) and b(t): population median and 5-95% band for baseline and recipe, with the document's points."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, col, name in zip(axes, (0, 1), ("W", "b")):
+    for ax, col, name in zip(axes, (0, 1), ("W", "b"), strict=True):
         for arm, table, color in (("row0", BASELINE_TIMELINE, "tab:red"), ("row9", RECIPE_TIMELINE, "tab:blue")):
             traj = study.main[arm].trajectory[:, :, col]  # (T + 1, S)
             t = np.arange(len(traj))
             lo, med, hi = np.percentile(traj, [5, 50, 95], axis=1)
             ax.plot(t, med, color=color, label=f"{arm} median")
             ax.fill_between(t, lo, hi, color=color, alpha=0.2)
-            ax.scatter(table["epochs"], [float(v) for v in table[name.lower()]], color=color, marker="x",
-                       label=f"document ({arm})")
+            ax.scatter(
+                table["epochs"],
+                [float(v) for v in table[name.lower()]],
+                color=color,
+                marker="x",
+                label=f"document ({arm})",
+            )
         ax.axhline(2.0 if col == 0 else 1.0, color="k", lw=0.8, ls=":")
         ax.set(xlabel="epoch", ylabel=name, title=f"{name}(t): ours (lines) vs the document (x)")
         ax.legend(fontsize=7)
@@ -34,7 +45,7 @@ def ablation_bars(study: LinearStudy) -> dict:
     """Mean final loss, W error and b error per ablation row with 95% t intervals, against the table."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     rows = np.arange(11)
-    for ax, j, name in zip(axes, range(3), ("final loss", "W error", "b error")):
+    for ax, j, name in zip(axes, range(3), ("final loss", "W error", "b error"), strict=True):
         values = []
         for k in rows:
             arm = study.main[f"row{min(k, 9)}"]
@@ -75,8 +86,11 @@ def grad_norm_histogram(study: LinearStudy) -> dict:
     for q, v in ((50, 1.05), (90, 1.85), (95, 2.35), (99, 3.5)):
         ax.axvline(np.log10(v), color="tab:red", ls="--", lw=0.8)
         ax.axvline(np.log10(np.percentile(norms, q)), color="tab:green", ls=":", lw=0.8)
-    ax.set(xlabel="log10 gradient norm (per step, before clipping)", ylabel="steps",
-           title="recipe gradient norms: percentiles, document (red) vs ours (green)")
+    ax.set(
+        xlabel="log10 gradient norm (per step, before clipping)",
+        ylabel="steps",
+        title="recipe gradient norms: percentiles, document (red) vs ours (green)",
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     return {"grad_norms": fig}

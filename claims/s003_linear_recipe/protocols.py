@@ -75,8 +75,11 @@ class ArithmeticProtocol(Protocol):
 class TimingProtocol(Protocol):
     # What is timed per round: one training epoch of the full recipe on one member (t_epoch) and the
     # document's summary print (t_log, mean of 200 prints); totals follow the document's own formula.
-    workload: Setting = Setting("train_linear, 1 member, full recipe, 1 epoch + 200 prints per round", "assumed",
-                                "the document's script trains one model; whole 100-epoch runs per variant are too slow")
+    workload: Setting = Setting(
+        "train_linear, 1 member, full recipe, 1 epoch + 200 prints per round",
+        "assumed",
+        "the document's script trains one model; whole 100-epoch runs per variant are too slow",
+    )
     epochs: Setting = Setting(100, "stated", "Method 10: 100 epochs, logged every epoch vs every 10 epochs")
     # Logging: the document's three print lines per logged epoch, to a file (os.devnull).
     logging: Setting = Setting("3 f-string prints per logged epoch to os.devnull", "stated", "Method 10's code block")

@@ -25,14 +25,30 @@ from harness.studies.linear_recipe import calibration
 from harness.studies.linear_recipe.recipe import DataSettings
 from harness.studies.linear_recipe.study import LinearStudy
 
-SWEEP_SETTINGS = (DataSettings(batch_size=4, noise=0.0), DataSettings(batch_size=4, noise=0.1),
-                  DataSettings(batch_size=3, noise=0.25), DataSettings(batch_size=5, noise=0.25))
+SWEEP_SETTINGS = (
+    DataSettings(batch_size=4, noise=0.0),
+    DataSettings(batch_size=4, noise=0.1),
+    DataSettings(batch_size=3, noise=0.25),
+    DataSettings(batch_size=5, noise=0.25),
+)
 SWEEP_SEEDS = 1000  # seeds per sweep study (the full tier's 5000 for the main study)
-SWEEP_MAIN = ("003.baseline.w", "003.baseline.b", "003.baseline.final_loss", "003.recipe.w_error_below_1pct",
-              "003.theorem.within_bounds_random_init", "003.theorem.convergence_99", "003.fp16.fp16_frozen",
-              "003.ablation.method5_improves", "003.clip.top10_clipped")
-FIGURE_OF = {"003.timeline.baseline_w_epoch30": figures.trajectories, "003.ablation.row9_final_loss": figures.ablation_bars,
-             "003.schedule.slow_epoch50": figures.schedules, "003.clip.top10_clipped": figures.grad_norm_histogram}
+SWEEP_MAIN = (
+    "003.baseline.w",
+    "003.baseline.b",
+    "003.baseline.final_loss",
+    "003.recipe.w_error_below_1pct",
+    "003.theorem.within_bounds_random_init",
+    "003.theorem.convergence_99",
+    "003.fp16.fp16_frozen",
+    "003.ablation.method5_improves",
+    "003.clip.top10_clipped",
+)
+FIGURE_OF = {
+    "003.timeline.baseline_w_epoch30": figures.trajectories,
+    "003.ablation.row9_final_loss": figures.ablation_bars,
+    "003.schedule.slow_epoch50": figures.schedules,
+    "003.clip.top10_clipped": figures.grad_norm_histogram,
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +67,15 @@ def studies(claims_tier):
 
 def _params(specs):
     """One pytest param per spec, in its piece's xdist group (claims of ``FULL_ONLY`` marked ``full``)."""
-    return [pytest.param(s, marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")]
-                         + ([pytest.mark.full] if s.claim.id in FULL_ONLY else []), id=s.claim.id)
-            for s in specs]
+    return [
+        pytest.param(
+            s,
+            marks=[claim_test(s.claim), pytest.mark.xdist_group(f"003-{s.piece}")]
+            + ([pytest.mark.full] if s.claim.id in FULL_ONLY else []),
+            id=s.claim.id,
+        )
+        for s in specs
+    ]
 
 
 @pytest.mark.parametrize("spec", _params(SPECS))
@@ -73,19 +95,31 @@ def _sweep_specs() -> list[Spec]:
     out = []
     for data in SWEEP_SETTINGS:
         for cid in SWEEP_MAIN:
-            spec = with_protocol(by_id[cid], batch_size=Setting(data.batch_size, "assumed", "sweep of the calibration grid"),
-                                 noise=Setting(data.noise, "assumed", "sweep of the calibration grid"))
+            spec = with_protocol(
+                by_id[cid],
+                batch_size=Setting(data.batch_size, "assumed", "sweep of the calibration grid"),
+                noise=Setting(data.noise, "assumed", "sweep of the calibration grid"),
+            )
             suffix = f"_sweep_bs{data.batch_size}_noise{str(data.noise).replace('.', 'p')}"
-            claim = dataclasses.replace(spec.claim, id=spec.claim.id + suffix, family=None,
-                                        n_full=min(spec.claim.n_for("full"), SWEEP_SEEDS))
-            out.append(dataclasses.replace(spec, claim=claim, piece=f"sweep-{data.batch_size}-{data.noise}",
-                                           args={**spec.args, "data": data, "main": cid}))
+            claim = dataclasses.replace(
+                spec.claim, id=spec.claim.id + suffix, family=None, n_full=min(spec.claim.n_for("full"), SWEEP_SEEDS)
+            )
+            out.append(
+                dataclasses.replace(
+                    spec,
+                    claim=claim,
+                    piece=f"sweep-{data.batch_size}-{data.noise}",
+                    args={**spec.args, "data": data, "main": cid},
+                )
+            )
     return out
 
 
 @pytest.mark.full
 @pytest.mark.parametrize("spec", _params(_sweep_specs()))
-def test_sweep(spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts):
+def test_sweep(
+    spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts
+):
     ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
     main = spec.args["main"]
     evidence = evidence_for(main, ctx)

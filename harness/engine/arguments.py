@@ -51,7 +51,8 @@ _OTHER_TRAIN_KEYS = ("optimizer", "clip_norm", "lr", "schedule", "batch_size", "
 def _keywords(factory: Callable[..., Any]) -> tuple[str, ...]:
     """Keyword-only parameter names of an optimizer or schedule factory (``lr`` excluded)."""
     return tuple(
-        name for name, p in inspect.signature(factory).parameters.items()
+        name
+        for name, p in inspect.signature(factory).parameters.items()
         if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "lr"
     )
 

@@ -52,8 +52,15 @@ def compile_disabled() -> bool:
     return os.environ.get(COMPILE_ENV, "1").strip() == "0"
 
 
-def should_compile(requested: bool | None, *, population: int, n_params: int, n_samples: int, updates_per_epoch: int,
-                   dtype: torch.dtype) -> bool:
+def should_compile(
+    requested: bool | None,
+    *,
+    population: int,
+    n_params: int,
+    n_samples: int,
+    updates_per_epoch: int,
+    dtype: torch.dtype,
+) -> bool:
     """Explicit request wins (within the limits below); otherwise compile big float32/64 runs of small programs.
 
     ``HARNESS_COMPILE=0`` turns compilation off even when requested. Half precision is never
@@ -64,7 +71,9 @@ def should_compile(requested: bool | None, *, population: int, n_params: int, n_
     if requested and n_samples > MAX_UNROLLED_SAMPLES:
         raise ValueError(f"compile=True needs at most {MAX_UNROLLED_SAMPLES} samples, got {n_samples}")
     if requested and not full_precision:
-        raise ValueError(f"compile=True supports float32/float64 only (fused {dtype} would not round like eager {dtype})")
+        raise ValueError(
+            f"compile=True supports float32/float64 only (fused {dtype} would not round like eager {dtype})"
+        )
     if compile_disabled():
         return False
     if requested is not None:

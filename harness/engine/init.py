@@ -26,8 +26,14 @@ def _check_population(population: int) -> None:
         raise ValueError(f"population must be a positive int, got {population!r}")
 
 
-def normal(population: int, n_params: int, *, generator: torch.Generator, scale: float = 1.0,
-           dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def normal(
+    population: int,
+    n_params: int,
+    *,
+    generator: torch.Generator,
+    scale: float = 1.0,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """i.i.d. N(0, scale^2) parameters (source 002's "standard normal" control is ``scale=1``)."""
     _check_population(population)
     if not math.isfinite(scale) or scale <= 0:
@@ -36,8 +42,9 @@ def normal(population: int, n_params: int, *, generator: torch.Generator, scale:
     return (scale * draws).to(dtype)
 
 
-def per_param_uniform(population: int, bounds, *, generator: torch.Generator,
-                      dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def per_param_uniform(
+    population: int, bounds, *, generator: torch.Generator, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """Parameter j ~ U(-bounds[j], bounds[j]) i.i.d. (bounds (P,), each >= 0; 0 gives exactly 0).
 
     Per-parameter bounds express layer-wise schemes, e.g. PyTorch's default ``nn.Linear`` init
@@ -49,8 +56,9 @@ def per_param_uniform(population: int, bounds, *, generator: torch.Generator,
     return ((2.0 * draws - 1.0) * scale.to(draws.device)).to(dtype)
 
 
-def per_param_normal(population: int, stds, *, generator: torch.Generator,
-                     dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def per_param_normal(
+    population: int, stds, *, generator: torch.Generator, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """Parameter j ~ N(0, stds[j]^2) i.i.d. (stds (P,), each >= 0; 0 gives exactly 0)."""
     _check_population(population)
     scale = _check_scales(stds, "stds")
@@ -68,8 +76,15 @@ def _check_scales(values, name: str) -> torch.Tensor:
     return scale
 
 
-def uniform(population: int, n_params: int, *, generator: torch.Generator, low: float, high: float,
-            dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def uniform(
+    population: int,
+    n_params: int,
+    *,
+    generator: torch.Generator,
+    low: float,
+    high: float,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """i.i.d. U(low, high) parameters."""
     _check_population(population)
     if not (math.isfinite(low) and math.isfinite(high) and low < high):

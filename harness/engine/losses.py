@@ -13,7 +13,9 @@ import torch
 from harness.engine.models import Columns, Model, batched_forward, check_data
 
 
-def member_mse(model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor, *, unroll: bool = False) -> torch.Tensor:
+def member_mse(
+    model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor, *, unroll: bool = False
+) -> torch.Tensor:
     """Mean squared error of each member over all samples and outputs: columns P x (B,) -> (B,).
 
     X is (N, D) shared by all members or (B, N, D) per member; Y likewise (N, O) or (B, N, O).
@@ -23,7 +25,7 @@ def member_mse(model: Model, columns: Columns, X: torch.Tensor, Y: torch.Tensor,
     wide = [column.unsqueeze(-1) for column in columns]  # P x (B, 1)
     outputs = model.forward(wide, X.unbind(-1))  # O x (B, N)
     targets = Y.unbind(-1)
-    total = sum(((out - target) ** 2).mean(dim=-1) for out, target in zip(outputs, targets))
+    total = sum(((out - target) ** 2).mean(dim=-1) for out, target in zip(outputs, targets, strict=True))
     return total / len(targets)
 
 
@@ -34,8 +36,8 @@ def _member_mse_unrolled(model: Model, columns: Columns, X: torch.Tensor, Y: tor
     """
     n_samples, n_outputs = Y.shape[-2:]
     total = torch.zeros_like(columns[0])
-    for x_row, y_row in zip(X.unbind(-2), Y.unbind(-2)):
-        for out, target in zip(model.forward(columns, x_row.unbind(-1)), y_row.unbind(-1)):
+    for x_row, y_row in zip(X.unbind(-2), Y.unbind(-2), strict=True):
+        for out, target in zip(model.forward(columns, x_row.unbind(-1)), y_row.unbind(-1), strict=True):
             total = total + (out - target) ** 2
     return total / (n_samples * n_outputs)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 
@@ -80,7 +81,7 @@ class MLPForward:
     def __call__(self, p: Columns, x: Columns) -> tuple[torch.Tensor, ...]:
         """Outputs (O tensors) from P parameter columns and D input columns, by broadcasting."""
         units, offset = tuple(x), 0
-        for fan_in, fan_out, activation in zip(self.widths, self.widths[1:], self.activations):
+        for fan_in, fan_out, activation in zip(self.widths[:-1], self.widths[1:], self.activations, strict=True):
             weights, biases = p[offset : offset + fan_in * fan_out], p[offset + fan_in * fan_out :]
             units = tuple(
                 ACTIVATIONS[activation](_affine(weights[j * fan_in : (j + 1) * fan_in], biases[j], units))
@@ -98,7 +99,7 @@ class MLPForward:
 def _affine(weights: Columns, bias: torch.Tensor, units: Columns) -> torch.Tensor:
     """``w0 * u0 + w1 * u1 + ... + b`` by broadcasting, summed left to right."""
     total = weights[0] * units[0]
-    for w, u in zip(weights[1:], units[1:]):
+    for w, u in zip(weights[1:], units[1:], strict=True):
         total = total + w * u
     return total + bias
 
@@ -106,7 +107,7 @@ def _affine(weights: Columns, bias: torch.Tensor, units: Columns) -> torch.Tenso
 def _param_names(widths: tuple[int, ...]) -> tuple[str, ...]:
     """``nn.Sequential`` state_dict order: ``"{2*l}.weight[j,i]"`` row-major, then ``"{2*l}.bias[j]"``."""
     names: list[str] = []
-    for layer, (fan_in, fan_out) in enumerate(zip(widths, widths[1:])):
+    for layer, (fan_in, fan_out) in enumerate(pairwise(widths)):
         names += [f"{2 * layer}.weight[{j},{i}]" for j in range(fan_out) for i in range(fan_in)]
         names += [f"{2 * layer}.bias[{j}]" for j in range(fan_out)]
     return tuple(names)
@@ -139,7 +140,9 @@ def mlp(
         raise ValueError(f"widths must be at least two ints >= 1 (inputs, ..., outputs), got {widths!r}")
     hidden = tuple(_check_activation(a) for a in activations)
     if len(hidden) != len(widths) - 2:
-        raise ValueError(f"widths {widths} have {len(widths) - 2} hidden layers but {len(hidden)} activations were given")
+        raise ValueError(
+            f"widths {widths} have {len(widths) - 2} hidden layers but {len(hidden)} activations were given"
+        )
     output = _check_activation(output_activation or "identity")
     forward = MLPForward(widths, hidden + (output,), bool(sum_outputs))
     if name is None:

@@ -63,7 +63,7 @@ def _add_weight_decay(grads: Tree, params: Tree, weight_decay: float) -> Tree:
     """``g + wd * p`` per leaf (L2 penalty added to the gradient, as torch.optim does)."""
     if not weight_decay:
         return grads
-    return tuple(g + weight_decay * p for g, p in zip(grads, params))
+    return tuple(g + weight_decay * p for g, p in zip(grads, params, strict=True))
 
 
 class EmptyState(NamedTuple):
@@ -117,9 +117,11 @@ class SGD:
     def update(self, grads: Tree, state: Any, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, Any]:
         grads = _add_weight_decay(grads, params, self.weight_decay)
         if self.momentum:
-            buffers = tuple(self.momentum * b + g for b, g in zip(state.momentum, grads))
+            buffers = tuple(self.momentum * b + g for b, g in zip(state.momentum, grads, strict=True))
             state = MomentumState(buffers)
-            grads = tuple(g + self.momentum * b for g, b in zip(grads, buffers)) if self.nesterov else buffers
+            grads = (
+                tuple(g + self.momentum * b for g, b in zip(grads, buffers, strict=True)) if self.nesterov else buffers
+            )
         return tuple(-lr * g for g in grads), state
 
 
@@ -146,12 +148,13 @@ class Adam:
     def update(self, grads: Tree, state: AdamState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, AdamState]:
         grads = _add_weight_decay(grads, params, self.weight_decay)
         b1_power, b2_power = state.b1_power * self.b1, state.b2_power * self.b2
-        mu = tuple(self.b1 * m + (1 - self.b1) * g for m, g in zip(state.mu, grads))
-        nu = tuple(self.b2 * v + (1 - self.b2) * g * g for v, g in zip(state.nu, grads))
+        mu = tuple(self.b1 * m + (1 - self.b1) * g for m, g in zip(state.mu, grads, strict=True))
+        nu = tuple(self.b2 * v + (1 - self.b2) * g * g for v, g in zip(state.nu, grads, strict=True))
         step_size = lr / (1 - b1_power)  # (B,)
         correction2 = torch.sqrt(1 - b2_power)  # (B,)
         updates = tuple(
-            -_per_member(step_size, m) * m / (v.sqrt() / _per_member(correction2, v) + self.eps) for m, v in zip(mu, nu)
+            -_per_member(step_size, m) * m / (v.sqrt() / _per_member(correction2, v) + self.eps)
+            for m, v in zip(mu, nu, strict=True)
         )
         return updates, AdamState(b1_power, b2_power, mu, nu)
 
@@ -190,7 +193,7 @@ class Rprop:
     def update(self, grads: Tree, state: RpropState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, RpropState]:
         first = state.steps == 0  # (B,)
         updates, prevs, sizes = [], [], []
-        for g, prev, size in zip(grads, state.prev, state.step_size):
+        for g, prev, size in zip(grads, state.prev, state.step_size, strict=True):
             sign = torch.sign(g * prev)
             factor = torch.where(sign > 0, self.eta_plus, torch.where(sign < 0, self.eta_minus, torch.ones_like(g)))
             size = torch.where(_per_member(first, size), lr, size)
@@ -232,19 +235,23 @@ class RMSprop:
         momentum = _zeros(params) if self.momentum else ()
         return RMSpropState(_zeros(params), grad_avg, momentum)
 
-    def update(self, grads: Tree, state: RMSpropState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, RMSpropState]:
+    def update(
+        self, grads: Tree, state: RMSpropState, params: Tree, lr: torch.Tensor | float
+    ) -> tuple[Tree, RMSpropState]:
         grads = _add_weight_decay(grads, params, self.weight_decay)
-        square_avg = tuple(self.alpha * v + (1 - self.alpha) * g * g for v, g in zip(state.square_avg, grads))
+        square_avg = tuple(
+            self.alpha * v + (1 - self.alpha) * g * g for v, g in zip(state.square_avg, grads, strict=True)
+        )
         if self.centered:
-            grad_avg = tuple(torch.lerp(m, g, 1 - self.alpha) for m, g in zip(state.grad_avg, grads))
-            denominators = tuple((v - m * m).sqrt() + self.eps for v, m in zip(square_avg, grad_avg))
+            grad_avg = tuple(torch.lerp(m, g, 1 - self.alpha) for m, g in zip(state.grad_avg, grads, strict=True))
+            denominators = tuple((v - m * m).sqrt() + self.eps for v, m in zip(square_avg, grad_avg, strict=True))
         else:
             grad_avg = ()
             denominators = tuple(v.sqrt() + self.eps for v in square_avg)
-        directions = tuple(g / d for g, d in zip(grads, denominators))
+        directions = tuple(g / d for g, d in zip(grads, denominators, strict=True))
         momentum = ()
         if self.momentum:
-            momentum = tuple(self.momentum * b + d for b, d in zip(state.momentum, directions))
+            momentum = tuple(self.momentum * b + d for b, d in zip(state.momentum, directions, strict=True))
             directions = momentum
         return tuple(-lr * d for d in directions), RMSpropState(square_avg, grad_avg, momentum)
 
@@ -275,11 +282,13 @@ class Adagrad:
         sums = tuple(torch.full_like(p, self.initial_accumulator_value) for p in params)
         return AdagradState(_member_vector(params, 0.0), sums)
 
-    def update(self, grads: Tree, state: AdagradState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, AdagradState]:
+    def update(
+        self, grads: Tree, state: AdagradState, params: Tree, lr: torch.Tensor | float
+    ) -> tuple[Tree, AdagradState]:
         grads = _add_weight_decay(grads, params, self.weight_decay)
         rate = lr / (1 + state.steps * self.lr_decay)  # (B,)
-        sum_sq = tuple(s + g * g for s, g in zip(state.sum_sq, grads))
-        updates = tuple(-_per_member(rate, g) * g / (s.sqrt() + self.eps) for g, s in zip(grads, sum_sq))
+        sum_sq = tuple(s + g * g for s, g in zip(state.sum_sq, grads, strict=True))
+        updates = tuple(-_per_member(rate, g) * g / (s.sqrt() + self.eps) for g, s in zip(grads, sum_sq, strict=True))
         return updates, AdagradState(state.steps + 1, sum_sq)
 
 
@@ -312,7 +321,7 @@ class Chain:
 
     def update(self, grads: Tree, state: ChainState, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, ChainState]:
         states = []
-        for transform, inner in zip(self.transforms, state.inner):
+        for transform, inner in zip(self.transforms, state.inner, strict=True):
             grads, inner = transform.update(grads, inner, params, lr)
             states.append(inner)
         return grads, ChainState(tuple(states))
@@ -328,21 +337,27 @@ def adam(*, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, weight_decay:
     return Adam(b1=b1, b2=b2, eps=eps, weight_decay=weight_decay)
 
 
-def rprop(*, eta_minus: float = 0.5, eta_plus: float = 1.2, step_size_min: float = 1e-6, step_size_max: float = 50.0) -> Rprop:
+def rprop(
+    *, eta_minus: float = 0.5, eta_plus: float = 1.2, step_size_min: float = 1e-6, step_size_max: float = 50.0
+) -> Rprop:
     """Rprop with torch's defaults (``etas=(0.5, 1.2)``, ``step_sizes=(1e-6, 50)``)."""
     return Rprop(eta_minus=eta_minus, eta_plus=eta_plus, step_size_min=step_size_min, step_size_max=step_size_max)
 
 
-def rmsprop(*, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
-            weight_decay: float = 0.0) -> RMSprop:
+def rmsprop(
+    *, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0, centered: bool = False, weight_decay: float = 0.0
+) -> RMSprop:
     """RMSprop with torch's defaults."""
     return RMSprop(alpha=alpha, eps=eps, momentum=momentum, centered=centered, weight_decay=weight_decay)
 
 
-def adagrad(*, lr_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10,
-            weight_decay: float = 0.0) -> Adagrad:
+def adagrad(
+    *, lr_decay: float = 0.0, initial_accumulator_value: float = 0.0, eps: float = 1e-10, weight_decay: float = 0.0
+) -> Adagrad:
     """Adagrad with torch's defaults."""
-    return Adagrad(lr_decay=lr_decay, initial_accumulator_value=initial_accumulator_value, eps=eps, weight_decay=weight_decay)
+    return Adagrad(
+        lr_decay=lr_decay, initial_accumulator_value=initial_accumulator_value, eps=eps, weight_decay=weight_decay
+    )
 
 
 def clip_by_member_norm(max_norm: float) -> ClipByMemberNorm:

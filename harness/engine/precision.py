@@ -55,7 +55,11 @@ class LossScaler:
     def __post_init__(self) -> None:
         if not (self.init_scale > 0 and self.growth_factor > 1 and 0 < self.backoff_factor < 1):
             raise ValueError(f"need init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1; got {self}")
-        if isinstance(self.growth_interval, bool) or not isinstance(self.growth_interval, int) or self.growth_interval < 1:
+        if (
+            isinstance(self.growth_interval, bool)
+            or not isinstance(self.growth_interval, int)
+            or self.growth_interval < 1
+        ):
             raise ValueError(f"growth_interval must be a positive int, got {self.growth_interval!r}")
 
 
@@ -129,9 +133,13 @@ def _check_inputs(params: Any, X: Any, Y: Any, batch_size: Any, precision: Any, 
     if not bool(torch.isfinite(params).all()):
         raise ValueError("params contain NaN or inf")
     if not (isinstance(X, torch.Tensor) and isinstance(Y, torch.Tensor) and X.dim() == 2 and X.shape == Y.shape):
-        raise ValueError(f"X and Y must be (B, N) tensors of one shape, got {getattr(X, 'shape', X)!r}, {getattr(Y, 'shape', Y)!r}")
+        raise ValueError(
+            f"X and Y must be (B, N) tensors of one shape, got {getattr(X, 'shape', X)!r}, {getattr(Y, 'shape', Y)!r}"
+        )
     if X.shape[0] != params.shape[0] or X.shape[1] < 1:
-        raise ValueError(f"X must hold one non-empty data row per member: X {tuple(X.shape)}, params {tuple(params.shape)}")
+        raise ValueError(
+            f"X must hold one non-empty data row per member: X {tuple(X.shape)}, params {tuple(params.shape)}"
+        )
     if not bool(torch.isfinite(X).all() and torch.isfinite(Y).all()):
         raise ValueError("data contain NaN or inf")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -150,8 +158,9 @@ def _check_inputs(params: Any, X: Any, Y: Any, batch_size: Any, precision: Any, 
         raise ValueError("settings.max_epochs must be >= 1")
 
 
-def _orders(settings: MemberSettings, n: int, generator: torch.Generator | None, groups: torch.Tensor,
-            total_groups: int) -> torch.Tensor | None:
+def _orders(
+    settings: MemberSettings, n: int, generator: torch.Generator | None, groups: torch.Tensor, total_groups: int
+) -> torch.Tensor | None:
     """This epoch's sample order (B', N) of the working members whose shuffle groups are ``groups``
     (B',), or None when none of them shuffles.
 
@@ -195,8 +204,15 @@ class _AdamState(NamedTuple):
     steps: torch.Tensor
 
 
-def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamState, lr: torch.Tensor,
-               step: torch.Tensor | None, count: int | None = None):
+def _adam_step(
+    opt: Adam,
+    theta: torch.Tensor,
+    grad: torch.Tensor,
+    state: _AdamState,
+    lr: torch.Tensor,
+    step: torch.Tensor | None,
+    count: int | None = None,
+):
     """One ``torch.optim.Adam`` step (single-tensor algorithm, its fused in-place ops); ``lr`` (B, 1).
 
     ``step`` None: every member steps, and ``count`` (the common step number, from 1) gives the
@@ -219,8 +235,10 @@ def _adam_step(opt: Adam, theta: torch.Tensor, grad: torch.Tensor, state: _AdamS
     if step is None:
         return new_theta, _AdamState(m, v, steps)
     keep = step[:, None]
-    return (torch.where(keep, new_theta, theta),
-            _AdamState(torch.where(keep, m, state.m), torch.where(keep, v, state.v), torch.where(step, steps, state.steps)))
+    return (
+        torch.where(keep, new_theta, theta),
+        _AdamState(torch.where(keep, m, state.m), torch.where(keep, v, state.v), torch.where(step, steps, state.steps)),
+    )
 
 
 def _epoch_batches(Xw: torch.Tensor, Yw: torch.Tensor, order: torch.Tensor | None, batch_size: int):
@@ -235,7 +253,7 @@ def _epoch_batches(Xw: torch.Tensor, Yw: torch.Tensor, order: torch.Tensor | Non
     if full:
         xf = xs[:, :full].reshape(B, -1, batch_size).transpose(0, 1).contiguous()  # (steps, B, batch_size)
         yf = ys[:, :full].reshape(B, -1, batch_size).transpose(0, 1).contiguous()
-        batches = list(zip(xf.unbind(0), yf.unbind(0)))
+        batches = list(zip(xf.unbind(0), yf.unbind(0), strict=True))
     if full < N:
         batches.append((xs[:, full:].contiguous(), ys[:, full:].contiguous()))
     return batches
@@ -299,10 +317,19 @@ def train_linear(
     if isinstance(compact_below, bool) or not isinstance(compact_below, (int, float)) or not 0 <= compact_below <= 1:
         raise ValueError(f"compact_below must be a number in [0, 1], got {compact_below!r}")
     with _one_intra_op_thread():
-        return _train(params, X, Y, optimizer, settings, batch_size=batch_size, generator=generator,
-                      precision=precision, scaler=scaler, on_epoch=on_epoch, compact_below=float(compact_below))
-
-
+        return _train(
+            params,
+            X,
+            Y,
+            optimizer,
+            settings,
+            batch_size=batch_size,
+            generator=generator,
+            precision=precision,
+            scaler=scaler,
+            on_epoch=on_epoch,
+            compact_below=float(compact_below),
+        )
 
 
 class _Working(NamedTuple):
@@ -326,13 +353,23 @@ def _keep(w: _Working, rows: torch.Tensor) -> _Working:
     """``w`` restricted to its rows ``rows`` (B'',): every per-member tensor indexed alike."""
     st = w.state
     return _Working(
-        w.index[rows], MemberSettings(*(v[:, rows] if name == "lr" else v[rows] for name, v in w.settings._asdict().items())),
-        w.Xw[rows], w.Yw[rows], w.theta[rows], _AdamState(st.m[rows], st.v[rows], st.steps[rows]),
-        w.best[rows], w.wait[rows], w.running[rows], w.scale[rows], w.good[rows],
+        w.index[rows],
+        MemberSettings(*(v[:, rows] if name == "lr" else v[rows] for name, v in w.settings._asdict().items())),
+        w.Xw[rows],
+        w.Yw[rows],
+        w.theta[rows],
+        _AdamState(st.m[rows], st.v[rows], st.steps[rows]),
+        w.best[rows],
+        w.wait[rows],
+        w.running[rows],
+        w.scale[rows],
+        w.good[rows],
     )
 
 
-def _recorded_in(w: _Working, record_cols: torch.Tensor, n_recorded: int) -> tuple[slice | torch.Tensor, torch.Tensor | None]:
+def _recorded_in(
+    w: _Working, record_cols: torch.Tensor, n_recorded: int
+) -> tuple[slice | torch.Tensor, torch.Tensor | None]:
     """Where the working set's recorded members are (a slice when contiguous) and, once some of the
     ``n_recorded`` recorded members left the set, the columns of those still in it (else None)."""
     rows = w.settings.record
@@ -340,8 +377,9 @@ def _recorded_in(w: _Working, record_cols: torch.Tensor, n_recorded: int) -> tup
     return _recorded(rows), (None if len(cols) == n_recorded else cols)
 
 
-def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precision, scaler, on_epoch,
-           compact_below: float) -> LinearRun:
+def _train(
+    params, X, Y, optimizer, settings, *, batch_size, generator, precision, scaler, on_epoch, compact_below: float
+) -> LinearRun:
     """The body of :func:`train_linear` (inputs already checked).
 
     Stopped members are frozen; once fewer than ``compact_below`` of the working set still train,
@@ -353,10 +391,19 @@ def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precisio
     theta = params.to(master).clone()
     shuffling = settings.shuffle_group >= 0
     total_groups = int(settings.shuffle_group.max()) + 1 if bool(shuffling.any()) else 0
-    w = _Working(torch.arange(B), settings, X.to(work), Y.to(work), theta,
-                 _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B)),
-                 torch.full((B,), float("inf")), torch.zeros(B), torch.ones(B, dtype=torch.bool),
-                 torch.full((B,), scaler.init_scale), torch.zeros(B))
+    w = _Working(
+        torch.arange(B),
+        settings,
+        X.to(work),
+        Y.to(work),
+        theta,
+        _AdamState(torch.zeros_like(theta), torch.zeros_like(theta), torch.zeros(B)),
+        torch.full((B,), float("inf")),
+        torch.zeros(B),
+        torch.ones(B, dtype=torch.bool),
+        torch.full((B,), scaler.init_scale),
+        torch.zeros(B),
+    )
     has_clip = bool(torch.isfinite(settings.clip).any())
     has_decay = bool((settings.weight_decay != 0).any())
     reason, used = torch.zeros(B, dtype=torch.int64), torch.zeros(B, dtype=torch.int64)
@@ -417,9 +464,15 @@ def _train(params, X, Y, optimizer, settings, *, batch_size, generator, precisio
             recorded, cols = _recorded_in(w, record_cols, n_recorded)
     final = full_theta.float()
     return LinearRun(
-        final, used, reason.to(torch.int8), linear_mse(params, X, Y), linear_mse(final, X, Y),
-        torch.stack(epoch_losses), torch.stack(trajectory),
-        torch.stack(norms) if norms else torch.empty(0, n_recorded), skipped,
+        final,
+        used,
+        reason.to(torch.int8),
+        linear_mse(params, X, Y),
+        linear_mse(final, X, Y),
+        torch.stack(epoch_losses),
+        torch.stack(trajectory),
+        torch.stack(norms) if norms else torch.empty(0, n_recorded),
+        skipped,
     )
 
 

@@ -126,6 +126,8 @@ def cosine_decay(lr: float, *, total_epochs: int, min_lr: float = 0.0) -> Cosine
     return CosineDecay(lr, total_epochs, min_lr)
 
 
-def warmup_cosine(lr: float, *, warmup_epochs: int, total_epochs: int, min_lr: float = 0.0, pi: float = math.pi) -> WarmupCosine:
+def warmup_cosine(
+    lr: float, *, warmup_epochs: int, total_epochs: int, min_lr: float = 0.0, pi: float = math.pi
+) -> WarmupCosine:
     """Linear warmup then cosine decay, as source 003."""
     return WarmupCosine(lr, warmup_epochs, total_epochs, min_lr, pi)

@@ -132,7 +132,9 @@ def init_tracker(population: int, *, dtype: torch.dtype, device: torch.device) -
     )
 
 
-def advance(rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_sq_norm: torch.Tensor, epoch: torch.Tensor) -> Tracker:
+def advance(
+    rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_sq_norm: torch.Tensor, epoch: torch.Tensor
+) -> Tracker:
     """Apply ``rule`` to one evaluation (loss, squared gradient norm: (B,)) made after ``epoch`` steps.
 
     ``epoch`` is a 0-d tensor of the tracker's dtype. The gradient criterion compares squared
@@ -246,14 +248,14 @@ def _freeze(running: torch.Tensor, new, old):
 def _apply_step(spec: _StepSpec, columns, opt_state, tracker: Tracker, grads, lr):
     """One optimizer step for the members still running."""
     updates, new_state = spec.optimizer.update(grads, opt_state, columns, lr)
-    stepped = tuple(c + u for c, u in zip(columns, updates))
+    stepped = tuple(c + u for c, u in zip(columns, updates, strict=True))
     running = tracker.running > 0
     return _freeze(running, stepped, columns), _freeze(running, new_state, opt_state)
 
 
 def _stack_records(records: list) -> tuple:
     """Per-step (params (P, B), loss (B,), norm (B,)) records as (S, P, B), (S, B), (S, B); () if none."""
-    return tuple(torch.stack(parts) for parts in zip(*records)) if records else ()
+    return tuple(torch.stack(parts) for parts in zip(*records, strict=True)) if records else ()
 
 
 def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
@@ -286,7 +288,7 @@ def _minibatch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y
             xb, yb = X_epoch.narrow(-2, start, size), Y_epoch.narrow(-2, start, size)
             grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
             updates, opt_state = spec.optimizer.update(grads, opt_state, columns, lrs[k])
-            columns = tuple(c + u for c, u in zip(columns, updates))
+            columns = tuple(c + u for c, u in zip(columns, updates, strict=True))
             loss_sum = losses if loss_sum is None else loss_sum + losses
             norm_sum = sq_norms.sqrt() if norm_sum is None else norm_sum + sq_norms.sqrt()
         running = tracker.running > 0
@@ -304,7 +306,7 @@ def _chunk_function(spec: _StepSpec) -> Callable:
     return functools.partial(_minibatch_chunk if spec.batch_size is not None else _full_batch_chunk, spec)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled_chunk(spec: _StepSpec) -> Callable:
     """The compiled chunk function for ``spec`` (one per spec per process), eager if the compile fails."""
     if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
@@ -350,7 +352,7 @@ class _Recorder:
         while self.parts and filled < rows:
             chunk = self.parts.pop(0)
             take = min(len(chunk[0]), rows - filled)
-            for target, part in zip(out, chunk):
+            for target, part in zip(out, chunk, strict=True):
                 target[filled : filled + take] = part[:take]
             filled += take
         self.parts.clear()
@@ -433,7 +435,11 @@ def train(
     Y = data.Y.to(device=params.device, dtype=params.dtype)
     updates = updates_per_epoch(X.shape[0], batch_size)
     use_compile = compiling.should_compile(
-        compile, population=params.shape[0], n_params=model.n_params, n_samples=X.shape[0], updates_per_epoch=updates,
+        compile,
+        population=params.shape[0],
+        n_params=model.n_params,
+        n_samples=X.shape[0],
+        updates_per_epoch=updates,
         dtype=params.dtype,
     )
     if use_compile:
@@ -442,13 +448,27 @@ def train(
     tracker = init_tracker(params.shape[0], dtype=params.dtype, device=params.device)
     opt_state = optimizer.init(columns)
     recorder = _Recorder(record, record_dtype)
-    spec = _StepSpec(model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size)
+    spec = _StepSpec(
+        model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size
+    )
     if batch_size is None:
-        columns, tracker = _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress,
-                                           compact_stopped)
+        columns, tracker = _run_full_batch(
+            spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, compact_stopped
+        )
     else:
-        columns, tracker = _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile,
-                                          progress, generator if shuffle else None)
+        columns, tracker = _run_minibatch(
+            spec,
+            schedule,
+            columns,
+            opt_state,
+            tracker,
+            X,
+            Y,
+            recorder,
+            use_compile,
+            progress,
+            generator if shuffle else None,
+        )
     final = torch.stack(columns, dim=1)
     final_loss = member_mse(model, columns, X, Y).detach() if batch_size is not None else tracker.loss.to(params.dtype)
     trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
@@ -477,8 +497,11 @@ def _leading_population(tree, population: int) -> bool:
 
 def _take(index: torch.Tensor, columns, opt_state, tracker: Tracker):
     """The members ``index`` of the columns, optimizer state and tracker (every leaf indexed on dim 0)."""
-    return (tuple(c[index] for c in columns), tree_map(lambda leaf: leaf[index], opt_state),
-            Tracker(*(t[index] for t in tracker)))
+    return (
+        tuple(c[index] for c in columns),
+        tree_map(lambda leaf: leaf[index], opt_state),
+        Tracker(*(t[index] for t in tracker)),
+    )
 
 
 def _put(full: tuple, members: torch.Tensor | None, part: tuple) -> tuple:
@@ -486,7 +509,7 @@ def _put(full: tuple, members: torch.Tensor | None, part: tuple) -> tuple:
     if members is None:
         return part
     out = tuple(f.clone() for f in full)
-    for target, values in zip(out, part):
+    for target, values in zip(out, part, strict=True):
         target[members] = values
     return out
 
@@ -519,7 +542,9 @@ def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress
     while n_running:
         X_chunk, Y_chunk, lrs = inputs(epoch)
         epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X_chunk.device)
-        columns, opt_state, tracker, records, running = chunk(columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor)
+        columns, opt_state, tracker, records, running = chunk(
+            columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor
+        )
         if records:
             recorder.add(*records)
         epoch += steps
@@ -527,7 +552,10 @@ def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress
         if progress is not None:
             progress(epoch, n_running)
         if compact and 0 < n_running <= len(columns[0]) // 2:
-            full_columns, full_tracker = _put(full_columns, members, columns), Tracker(*_put(full_tracker, members, tracker))
+            full_columns, full_tracker = (
+                _put(full_columns, members, columns),
+                Tracker(*_put(full_tracker, members, tracker)),
+            )
             keep = (tracker.running > 0).nonzero().flatten()
             columns, opt_state, tracker = _take(keep, columns, opt_state, tracker)
             members = keep if members is None else members[keep]

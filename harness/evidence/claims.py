@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -57,7 +55,9 @@ RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
         "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
         "distributions_differ": frozenset({"distributions_differ"}),  # P(X > Y) != 1/2 (Brunner-Munzel)
         "cv_by_units": frozenset({"cv_by_units"}),  # a statistic of CV predictions, jackknife over units (NB t)
-        "variance_ratio_equals": frozenset({"variance_ratio_equals"}),  # Var x / Var y of paired samples in a range (HC3 Pitman-Morgan)
+        "variance_ratio_equals": frozenset(
+            {"variance_ratio_equals"}
+        ),  # Var x / Var y of paired samples in a range (HC3 Pitman-Morgan)
         "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
         "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
         "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
@@ -96,9 +96,7 @@ class Setting:
 
     def __post_init__(self) -> None:
         if self.status not in SETTING_STATUSES:
-            raise ValueError(
-                f"setting status must be one of {', '.join(SETTING_STATUSES)}; got {self.status!r}"
-            )
+            raise ValueError(f"setting status must be one of {', '.join(SETTING_STATUSES)}; got {self.status!r}")
         if self.status != "stated" and not self.note.strip():
             raise ValueError(f"a {self.status!r} setting needs a note saying why (value={self.value!r})")
 
@@ -116,8 +114,7 @@ class Protocol:
             value = getattr(self, f.name)
             if not isinstance(value, Setting):
                 raise ValueError(
-                    f"{type(self).__name__}.{f.name} must be a Setting(value, status, note); "
-                    f"got {value!r}"
+                    f"{type(self).__name__}.{f.name} must be a Setting(value, status, note); got {value!r}"
                 )
 
 
@@ -223,9 +220,7 @@ class Claim:
                 f"{where}: source {self.source!r} is not a source file name like '002_12f8b00312862f98.txt'"
             )
         if m["doc"] != self.id[:3]:
-            raise ValueError(
-                f"{where}: id number {self.id[:3]} does not match source document {self.source!r}"
-            )
+            raise ValueError(f"{where}: id number {self.id[:3]} does not match source document {self.source!r}")
         if not isinstance(self.statement, str) or not self.statement.strip():
             raise ValueError(f"{where}: statement is empty; quote the document's sentence")
         if not isinstance(self.reported, Mapping):
@@ -251,10 +246,14 @@ class Claim:
                 raise ValueError(f"{where}: {name} must be a positive integer sample size, got {value!r}")
         if self.family is not None and (not isinstance(self.family, str) or not self.family.strip()):
             raise ValueError(f"{where}: family must be a non-empty string or None, got {self.family!r}")
-        if self.resolution is not None and (isinstance(self.resolution, bool) or not isinstance(self.resolution, (int, float))
-                                            or not (math.isfinite(self.resolution) and self.resolution > 0)):
-            raise ValueError(f"{where}: resolution must be a finite number > 0 (estimate units) or None, "
-                             f"got {self.resolution!r}")
+        if self.resolution is not None and (
+            isinstance(self.resolution, bool)
+            or not isinstance(self.resolution, (int, float))
+            or not (math.isfinite(self.resolution) and self.resolution > 0)
+        ):
+            raise ValueError(
+                f"{where}: resolution must be a finite number > 0 (estimate units) or None, got {self.resolution!r}"
+            )
         if self.n_fixed is not None and (not isinstance(self.n_fixed, str) or not self.n_fixed.strip()):
             raise ValueError(f"{where}: n_fixed must be a non-empty reason why the claim fixes its n, or None")
         if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):

@@ -84,7 +84,7 @@ def load_ledger(path: str | os.PathLike[str]) -> Ledger:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise LedgerError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(raw, dict) or raw.get("schema") != LEDGER_SCHEMA or not isinstance(raw.get("claims"), dict):
-        raise LedgerError(f"{where}: expected {{\"schema\": {LEDGER_SCHEMA}, \"claims\": {{...}}}}")
+        raise LedgerError(f'{where}: expected {{"schema": {LEDGER_SCHEMA}, "claims": {{...}}}}')
     extra = set(raw) - {"schema", "claims"}
     if extra:
         raise LedgerError(f"{where}: unexpected top-level keys {sorted(extra)}")
@@ -111,9 +111,7 @@ def load_ledger(path: str | os.PathLike[str]) -> Ledger:
 def ledger_to_json(ledger: Ledger) -> str:
     """Canonical text of a ledger: ids sorted, tiers in TIERS order, trailing newline."""
     claims = {
-        cid: {t: ledger[cid][t].value for t in TIERS if t in ledger[cid]}
-        for cid in sorted(ledger)
-        if ledger[cid]
+        cid: {t: ledger[cid][t].value for t in TIERS if t in ledger[cid]} for cid in sorted(ledger) if ledger[cid]
     }
     return json.dumps({"schema": LEDGER_SCHEMA, "claims": claims}, indent=2) + "\n"
 

@@ -32,10 +32,19 @@ __all__ = ["Options", "add_options", "resolve_options"]
 _INI: dict[str, tuple[str, str]] = {
     "tier": ("quick", "quick: documents' sample sizes; full: powered sample sizes, also runs @full tests"),
     "seed": ("0", "master seed"),
-    "stability_threshold": ("0.8", "with --claims-seeds: a claim is fragile when fewer seeds give the ledger's verdict"),
+    "stability_threshold": (
+        "0.8",
+        "with --claims-seeds: a claim is fragile when fewer seeds give the ledger's verdict",
+    ),
     "ledger": ("claims/ledger.json", "ledger file (ini: relative to rootdir; command line: to the invocation dir)"),
-    "sources": ("sources", "source documents directory (ini: relative to rootdir; command line: to the invocation dir); a missing one means not available"),
-    "manifest": ("claims/sources.json", "sources manifest: file, title and sha256 of each document (ini: relative to rootdir; command line: to the invocation dir)"),
+    "sources": (
+        "sources",
+        "source documents directory (ini: relative to rootdir; command line: to the invocation dir); a missing one means not available",
+    ),
+    "manifest": (
+        "claims/sources.json",
+        "sources manifest: file, title and sha256 of each document (ini: relative to rootdir; command line: to the invocation dir)",
+    ),
     "report": ("reports", "report directory (ini: relative to rootdir; command line: to the invocation dir)"),
 }
 _PATHS = ("ledger", "sources", "manifest", "report")
@@ -62,8 +71,12 @@ class Options:
 def add_options(parser: pytest.Parser) -> None:
     """Register the command-line options and their ini twins."""
     group = parser.getgroup("claims", "empirical claims suite")
-    group.addoption("--claims-tier", choices=TIERS, default=None, help=f"{_INI['tier'][1]} (ini claims_tier; default quick)")
-    group.addoption("--claims-seed", type=int, default=None, metavar="N", help="master seed (ini claims_seed; default 0)")
+    group.addoption(
+        "--claims-tier", choices=TIERS, default=None, help=f"{_INI['tier'][1]} (ini claims_tier; default quick)"
+    )
+    group.addoption(
+        "--claims-seed", type=int, default=None, metavar="N", help="master seed (ini claims_seed; default 0)"
+    )
     group.addoption(
         "--claims-seeds",
         default=None,
@@ -88,7 +101,10 @@ def add_options(parser: pytest.Parser) -> None:
         "--claims-prune",
         action="store_true",
         default=False,
-        help="with --claims-update: remove ledger entries of claims that no longer exist, and this tier's entries of claims that no longer run in it (needs a run collecting every claim)",
+        help=(
+            "with --claims-update: remove ledger entries of claims that no longer exist, and this tier's entries "
+            "of claims that no longer run in it (needs a run collecting every claim)"
+        ),
     )
     for name in _PATHS:
         default, text = _INI[name]
@@ -155,7 +171,9 @@ def resolve_options(config: pytest.Config) -> Options:
     seeds = _parse_seeds(text) if text else None
     update = bool(config.getoption("--claims-update"))
     if seeds is not None and update:
-        raise pytest.UsageError("--claims-update cannot be combined with --claims-seeds: the ledger holds one seed's verdicts")
+        raise pytest.UsageError(
+            "--claims-update cannot be combined with --claims-seeds: the ledger holds one seed's verdicts"
+        )
     threshold = _number(config, "stability_threshold", float)
     if not 0.0 < threshold <= 1.0:
         raise pytest.UsageError(f"{_label('stability_threshold')} must lie in (0, 1], got {threshold}")

@@ -40,7 +40,15 @@ from typing import Any
 from harness.evidence.stats import POWER  # the power both MDEs are defined at
 from harness.evidence.verdicts import Evidence
 
-__all__ = ["DEFAULT_RELATIVE_RESOLUTION", "MAX_PLANNED_N", "PLAN_STATUSES", "PowerPlan", "needed_text", "plan_lines", "power_plan"]
+__all__ = [
+    "DEFAULT_RELATIVE_RESOLUTION",
+    "MAX_PLANNED_N",
+    "PLAN_STATUSES",
+    "PowerPlan",
+    "needed_text",
+    "plan_lines",
+    "power_plan",
+]
 
 DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
 MIN_PLANNED_N = 2  # no rule decides from fewer runs
@@ -75,8 +83,9 @@ class PowerPlan:
         return asdict(self)
 
 
-def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = None,
-               n_fixed: str | None = None) -> PowerPlan:
+def power_plan(
+    evidence: Evidence, *, n_full: int, resolution: float | None = None, n_fixed: str | None = None
+) -> PowerPlan:
     """The plan for a claim decided by ``evidence``, whose full tier uses ``n_full`` runs.
 
     ``resolution`` (estimate units, > 0) is the claim's declared one, if any; ``n_fixed`` the
@@ -89,20 +98,41 @@ def power_plan(evidence: Evidence, *, n_full: int, resolution: float | None = No
         raise ValueError(f"resolution must be a finite number > 0 (estimate units), got {resolution!r}")
     base = dict(n=int(evidence.n), n_full=n_full)
     if evidence.rule in _N_FREE_RULES:
-        return PowerPlan("not applicable", n_needed=None, resolution=None, resolution_basis="—", basis="—",
-                         reason=f"the {evidence.rule} rule's verdict does not depend on n", **base)
+        return PowerPlan(
+            "not applicable",
+            n_needed=None,
+            resolution=None,
+            resolution_basis="—",
+            basis="—",
+            reason=f"the {evidence.rule} rule's verdict does not depend on n",
+            **base,
+        )
     if n_fixed is not None:
         base["n_fixed"] = n_fixed
     if evidence.rule == "always":
         return _always_plan(evidence, resolution, base)
     delta, delta_basis = _resolution(evidence, resolution)
     if delta is None:
-        return PowerPlan("not feasible", n_needed=None, resolution=None, resolution_basis=delta_basis, basis="—",
-                         reason="no resolution: the estimate is 0 and the claim declares none", **base)
+        return PowerPlan(
+            "not feasible",
+            n_needed=None,
+            resolution=None,
+            resolution_basis=delta_basis,
+            basis="—",
+            reason="no resolution: the estimate is 0 and the claim declares none",
+            **base,
+        )
     mdes = [m for m in (evidence.mde, evidence.mde_confirm) if m is not None and math.isfinite(m)]
     if not mdes:
-        return PowerPlan("not feasible", n_needed=None, resolution=delta, resolution_basis=delta_basis, basis="—",
-                         reason="the rule reports no MDE to plan from", **base)
+        return PowerPlan(
+            "not feasible",
+            n_needed=None,
+            resolution=delta,
+            resolution_basis=delta_basis,
+            basis="—",
+            reason="the rule reports no MDE to plan from",
+            **base,
+        )
     n_needed = max(MIN_PLANNED_N, math.ceil(evidence.n * (max(mdes) / delta) ** 2))
     if evidence.population_n is not None:  # a subset rule: the population that yields n_needed in the subset
         n_needed = math.ceil(n_needed * evidence.population_n / evidence.n)
@@ -128,8 +158,10 @@ def _resolution(evidence: Evidence, declared: float | None) -> tuple[float | Non
             return DEFAULT_RELATIVE_RESOLUTION * abs(edge), f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of the claimed boundary"
     if not math.isfinite(evidence.estimate) or evidence.estimate == 0.0:
         return None, "none (boundary and estimate 0)"
-    return (DEFAULT_RELATIVE_RESOLUTION * abs(evidence.estimate),
-            f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of |estimate| (data-dependent: the claim declares no resolution)")
+    return (
+        DEFAULT_RELATIVE_RESOLUTION * abs(evidence.estimate),
+        f"{DEFAULT_RELATIVE_RESOLUTION:.0%} of |estimate| (data-dependent: the claim declares no resolution)",
+    )
 
 
 def _room(edge: float, lo: float, hi: float) -> float:
@@ -156,8 +188,15 @@ def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int
     """Exact plan of ``always``: its resolution is the failure tolerance (see the module docstring)."""
     tolerance = evidence.detail.get("tolerance") if declared is None else declared
     if tolerance is None:
-        return PowerPlan("not feasible", n_needed=None, resolution=None, resolution_basis="none",
-                         basis="exact", reason="'always' without a failure tolerance confirms at no n", **base)
+        return PowerPlan(
+            "not feasible",
+            n_needed=None,
+            resolution=None,
+            resolution_basis="none",
+            basis="exact",
+            reason="'always' without a failure tolerance confirms at no n",
+            **base,
+        )
     tolerance = float(tolerance)
     log_keep = math.log1p(-tolerance)
     n_needed = math.ceil(max(math.log(evidence.alpha / 2.0) / log_keep, math.log(1.0 - POWER) / log_keep))
@@ -177,8 +216,9 @@ def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dic
         status, reason = "underpowered", f"needs {n_needed} runs; the full tier uses {n_full}"
     else:
         status, reason = "not feasible", f"needs {needed} runs, beyond what the harness plans for"
-    return PowerPlan(status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis,
-                     reason=reason, **base)
+    return PowerPlan(
+        status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis, reason=reason, **base
+    )
 
 
 def needed_text(n_needed: int) -> str:
@@ -192,14 +232,18 @@ def plan_lines(records: list[dict[str, Any]]) -> list[str]:
     power each underpowered claim (the input for raising a study's ``n_full``)."""
     lines = []
     for source in sorted({r["source"] for r in records}):
-        short = [r for r in records if r["source"] == source
-                 and (r.get("power_plan") or {}).get("status") in ("underpowered", "not feasible")]
+        short = [
+            r
+            for r in records
+            if r["source"] == source and (r.get("power_plan") or {}).get("status") in ("underpowered", "not feasible")
+        ]
         lines.append(f"{source}: {len(short)} of {sum(r['source'] == source for r in records)} claims short of power")
         for r in sorted(short, key=lambda r: r["id"]):
             plan = r["power_plan"]
             resolution = "—" if plan["resolution"] is None else f"{plan['resolution']:g}"
-            lines.append(f"  {r['id']}: {plan['status']} ({plan['reason']}; resolution {resolution}, "
-                         f"{plan['resolution_basis']})")
+            lines.append(
+                f"  {r['id']}: {plan['status']} ({plan['reason']}; resolution {resolution}, {plan['resolution_basis']})"
+            )
     return lines
 
 

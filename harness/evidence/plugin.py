@@ -213,7 +213,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             raise pytest.UsageError(f"{exc}; check --claims-ledger, or pass --claims-update to create it") from None
         state.ledger_missing = True
     except LedgerError as exc:
-        raise pytest.UsageError(f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun.") from None
+        raise pytest.UsageError(
+            f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun."
+        ) from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -222,7 +224,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     update = ", --claims-update" if state.update else ""
     sources = state.sources
     documents = (
-        f"no manifest at {sources.manifest_path}" if sources.missing is not None
+        f"no manifest at {sources.manifest_path}"
+        if sources.missing is not None
         else f"{len(sources.texts)} of {len(sources.docs)} documents in {state.sources_dir} (quotes checked against those)"
     )
     return [f"claims: tier {state.tier}, {seeds}{update}, ledger {state.ledger_path}", f"claims sources: {documents}"]
@@ -374,14 +377,15 @@ class _Recorder:
         duration = time.perf_counter() - self._t0
         if claim != self._claim:
             pytest.fail(
-                f"verdict() got claim {getattr(claim, 'id', claim)!r} but this test is marked with "
-                f"{self._claim.id!r}",
+                f"verdict() got claim {getattr(claim, 'id', claim)!r} but this test is marked with {self._claim.id!r}",
                 pytrace=False,
             )
         if self.record is not None:
             pytest.fail(f"verdict() called twice for claim {claim.id!r}; one claim, one verdict", pytrace=False)
         if not isinstance(evidence, Evidence):
-            pytest.fail(f"verdict() expects a harness.evidence.verdicts.Evidence, got {type(evidence).__name__}", pytrace=False)
+            pytest.fail(
+                f"verdict() expects a harness.evidence.verdicts.Evidence, got {type(evidence).__name__}", pytrace=False
+            )
         if not math.isclose(evidence.alpha, claim.alpha, rel_tol=0.0, abs_tol=1e-12):
             pytest.fail(
                 f"claim {claim.id!r} declares alpha={claim.alpha} but the evidence used alpha={evidence.alpha}",
@@ -507,7 +511,13 @@ def _record_crash(item: pytest.Item) -> None:
     if recorder is not None and recorder.record is None:
         claim = recorder._claim
         recorder._state.records.append(
-            {"id": claim.id, "master_seed": recorder._seed, "verdict": "crashed", "crashed": True, "tier": recorder._state.tier}
+            {
+                "id": claim.id,
+                "master_seed": recorder._seed,
+                "verdict": "crashed",
+                "crashed": True,
+                "tier": recorder._state.tier,
+            }
         )
 
 
@@ -570,8 +580,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         stability_rows = stability(state.records, state.ledger, tier=state.tier, threshold=state.threshold)
     report_lines, report_ok = _write_report(config, state, main, stability_rows)
     ledger_lines, ledger_ok = _write_ledger(config, state, observed)
-    _summarise(state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows,
-               report_lines + ledger_lines)
+    _summarise(
+        state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows, report_lines + ledger_lines
+    )
     if not (report_ok and ledger_ok) and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -624,8 +635,7 @@ def _write_report(config: pytest.Config, state: _State, main, stability_rows) ->
     """Publish the report set; return the summary lines and whether it was written."""
     from harness.engine.device import default_device
 
-    selection = selection_record(config.args, config.option.keyword, config.option.markexpr,
-                                 len(_collected_ids(state)))
+    selection = selection_record(config.args, config.option.keyword, config.option.markexpr, len(_collected_ids(state)))
     try:
         written = write_reports(
             state.report_dir,
@@ -641,8 +651,14 @@ def _write_report(config: pytest.Config, state: _State, main, stability_rows) ->
         )
     except (OSError, ValueError) as exc:
         return [f"report NOT written to {state.report_dir}: {exc} (the previous report is untouched)"], False
-    lines = [] if main else [f"no claim test ran: the selection ({' '.join(config.args)}) left none in the "
-                             f"{state.tier} tier; the report says so"]
+    lines = (
+        []
+        if main
+        else [
+            f"no claim test ran: the selection ({' '.join(config.args)}) left none in the "
+            f"{state.tier} tier; the report says so"
+        ]
+    )
     return lines + ["report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md"))], True
 
 
@@ -658,16 +674,23 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
     lines, ok = [], True
     if not state.update:
         if state.ledger_missing:
-            lines.append(f"ledger not found: {state.ledger_path}; check --claims-ledger, or rerun with "
-                         "--claims-update to create it")
+            lines.append(
+                f"ledger not found: {state.ledger_path}; check --claims-ledger, or rerun with "
+                "--claims-update to create it"
+            )
         return lines + _stale_lines(stale, stale_tier, state.tier), ok
     if state.prune and incomplete:
         lines.append(f"ledger NOT pruned: {incomplete}; prune from a run that collects every claim")
         ok = False
     pruning = state.prune and not incomplete
     try:
-        done = update_ledger_file(state.ledger_path, observed, state.tier, keep_only=collected if pruning else None,
-                                  not_in_tier=not_in_tier if pruning else ())
+        done = update_ledger_file(
+            state.ledger_path,
+            observed,
+            state.tier,
+            keep_only=collected if pruning else None,
+            not_in_tier=not_in_tier if pruning else (),
+        )
     except (OSError, LedgerError) as exc:
         return lines + [f"ledger NOT updated: {exc} (the ledger file is untouched)"], False
     if done.created:
@@ -675,10 +698,14 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
     elif done.changed:
         lines.append(f"ledger updated: {state.ledger_path}")
     if done.pruned:
-        lines.append(f"ledger pruned: {len(done.pruned)} entries of claims that no longer exist: {', '.join(done.pruned)}")
+        lines.append(
+            f"ledger pruned: {len(done.pruned)} entries of claims that no longer exist: {', '.join(done.pruned)}"
+        )
     if done.pruned_tier:
-        lines.append(f"ledger pruned: the {state.tier!r} verdict of {len(done.pruned_tier)} claims that no longer run "
-                     f"in that tier: {', '.join(done.pruned_tier)}")
+        lines.append(
+            f"ledger pruned: the {state.tier!r} verdict of {len(done.pruned_tier)} claims that no longer run "
+            f"in that tier: {', '.join(done.pruned_tier)}"
+        )
     return lines + ([] if state.prune else _stale_lines(stale, stale_tier, state.tier)), ok
 
 
@@ -687,11 +714,15 @@ def _stale_lines(stale: list[str], stale_tier: list[str], tier: str) -> list[str
     ``tier`` verdicts of claims that no longer run in ``tier``."""
     lines = []
     if stale:
-        lines.append(f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
-                     "remove them with --claims-update --claims-prune")
+        lines.append(
+            f"stale ledger entries (no such claim collected): {len(stale)}: {', '.join(stale)}; "
+            "remove them with --claims-update --claims-prune"
+        )
     if stale_tier:
-        lines.append(f"stale {tier!r} ledger entries (claims that no longer run in that tier): {len(stale_tier)}: "
-                     f"{', '.join(stale_tier)}; remove them with --claims-update --claims-prune")
+        lines.append(
+            f"stale {tier!r} ledger entries (claims that no longer run in that tier): {len(stale_tier)}: "
+            f"{', '.join(stale_tier)}; remove them with --claims-update --claims-prune"
+        )
     return lines
 
 

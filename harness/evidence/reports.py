@@ -3,8 +3,8 @@
 A *record* is the plain-JSON dict of one claim tested once (:func:`make_record`); records cross
 process boundaries (pytest-xdist workers) as JSON, and this module turns a list of them into the
 report artefacts, published as one set (``harness.evidence.files.publish_set``): a reader sees
-the whole previous report or the whole new one, never a mix. Figures are rendered to PNG bytes as soon as they are registered, so a worker process can hand
-them to the process that writes the report.
+the whole previous report or the whole new one, never a mix. Figures are rendered to PNG bytes as soon as they are registered, so a worker
+process can hand them to the process that writes the report.
 
 This module does not decide verdicts (``harness.evidence.stats``) nor gate on the ledger (the pytest
 plugin ``harness.evidence.plugin``), and it never imports pytest.
@@ -177,8 +177,11 @@ def make_record(
         "p_confirm": _num(evidence.detail.get("p_confirm")),
         "mde_confirm": _num(evidence.mde_confirm),
         "cannot_confirm": bool(evidence.cannot_confirm),
-        "power_plan": jsonable(power_plan(evidence, n_full=claim.n_for("full"), resolution=claim.resolution,
-                                             n_fixed=claim.n_fixed).to_dict()),
+        "power_plan": jsonable(
+            power_plan(
+                evidence, n_full=claim.n_for("full"), resolution=claim.resolution, n_fixed=claim.n_fixed
+            ).to_dict()
+        ),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
         "population_n": None if evidence.population_n is None else int(evidence.population_n),
@@ -218,9 +221,16 @@ def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
-def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier: str, device: str,
-                not_run: Sequence[str] = (), selection: Mapping[str, Any] | None = None,
-                sources: Mapping[str, Mapping[str, str]] | None = None) -> str:
+def claims_json(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    master_seed: int,
+    tier: str,
+    device: str,
+    not_run: Sequence[str] = (),
+    selection: Mapping[str, Any] | None = None,
+    sources: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each,
     ``not_run``: the ids of claims collected but not run in this tier (sorted), ``selection``:
     what the run selected (:func:`selection_record`; ``null`` when not given) and, when given,
@@ -228,8 +238,15 @@ def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier:
     (``harness.evidence.sources.Sources.report``). These keys were added to schema 1 without
     breaking readers of the earlier keys."""
     rows = [{k: r[k] for k in CLAIM_KEYS} for r in _sorted(records)]
-    doc = {"schema": REPORT_SCHEMA, "master_seed": int(master_seed), "tier": tier, "device": str(device), "claims": rows,
-           "not_run": sorted(not_run), "selection": None if selection is None else dict(selection)}
+    doc = {
+        "schema": REPORT_SCHEMA,
+        "master_seed": int(master_seed),
+        "tier": tier,
+        "device": str(device),
+        "claims": rows,
+        "not_run": sorted(not_run),
+        "selection": None if selection is None else dict(selection),
+    }
     if sources is not None:
         doc["sources"] = {name: dict(sources[name]) for name in sorted(sources)}
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
@@ -238,8 +255,12 @@ def claims_json(records: Iterable[Mapping[str, Any]], *, master_seed: int, tier:
 def selection_record(args: Sequence[str], keyword: str | None, markexpr: str | None, collected: int) -> dict[str, Any]:
     """What a run selected: its path/node-id arguments, ``-k`` and ``-m`` expressions (``None``
     when not given) and how many claim tests it collected before deselection."""
-    return {"args": [str(a) for a in args], "keyword": keyword or None, "markexpr": markexpr or None,
-            "collected": int(collected)}
+    return {
+        "args": [str(a) for a in args],
+        "keyword": keyword or None,
+        "markexpr": markexpr or None,
+        "collected": int(collected),
+    }
 
 
 def _selection_text(selection: Mapping[str, Any]) -> str:
@@ -381,20 +402,22 @@ def claims_markdown(
         "# Claims report",
         "",
         f"Tier **{tier}**, master seed **{master_seed}**, device **{device}**. "
-        f"{len(records)} claims: "
-        + ", ".join(f"{counts.get(v.value, 0)} {v.value}" for v in Verdict)
-        + ".",
+        f"{len(records)} claims: " + ", ".join(f"{counts.get(v.value, 0)} {v.value}" for v in Verdict) + ".",
         "",
         _LEGEND,
     ]
     if selection is not None:
         lines[4:4] = [f"Selection: `{_selection_text(selection)}`.", ""]
     if not records:
-        lines += ["## Nothing ran", "",
-                  f"This run selected no claim test of the {tier} tier "
-                  f"({0 if selection is None else selection['collected']} claim tests collected before "
-                  "deselection), so there are no verdicts. The previous report was replaced so that it "
-                  "does not look current.", ""]
+        lines += [
+            "## Nothing ran",
+            "",
+            f"This run selected no claim test of the {tier} tier "
+            f"({0 if selection is None else selection['collected']} claim tests collected before "
+            "deselection), so there are no verdicts. The previous report was replaced so that it "
+            "does not look current.",
+            "",
+        ]
     fragile = {row["id"]: row for row in (stability_rows or [])}
     by_source: dict[str, list[Mapping[str, Any]]] = {}
     for r in records:
@@ -483,14 +506,19 @@ def claims_markdown(
             lines.append(
                 f"| `{row['id']}` | {row['reference']}{'' if row['in_ledger'] else ' (not in ledger)'} | "
                 f"{row['stability']:.0%} | {'**yes**' if row['fragile'] else 'no'} | "
-                + ", ".join(f"{s}: {v}" for s, v in zip(row["seeds"], row["verdicts"]))
+                + ", ".join(f"{s}: {v}" for s, v in zip(row["seeds"], row["verdicts"], strict=True))
                 + " |"
             )
         lines.append("")
     if not_run:
-        lines += ["", f"## Not run in the {tier} tier", "",
-                  f"{len(not_run)} claims belong to another tier (run with `--claims-tier full`): "
-                  + ", ".join(f"`{cid}`" for cid in sorted(not_run)) + "."]
+        lines += [
+            "",
+            f"## Not run in the {tier} tier",
+            "",
+            f"{len(not_run)} claims belong to another tier (run with `--claims-tier full`): "
+            + ", ".join(f"`{cid}`" for cid in sorted(not_run))
+            + ".",
+        ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -523,10 +551,23 @@ def write_reports(
     complete, and figures or a ``stability.json`` that this run did not make are gone with it.
     ``run_id`` names the set (default: :func:`harness.evidence.files.new_run_id`).
     """
-    return publish_set(report_dir, render_reports(
-        records, master_seed=master_seed, tier=tier, device=device, sources_dir=sources_dir,
-        stability_rows=stability_rows, stability_threshold=stability_threshold, not_run=not_run,
-        selection=selection, sources=sources), run_id=run_id or new_run_id(), owned=REPORT_FILES)
+    return publish_set(
+        report_dir,
+        render_reports(
+            records,
+            master_seed=master_seed,
+            tier=tier,
+            device=device,
+            sources_dir=sources_dir,
+            stability_rows=stability_rows,
+            stability_threshold=stability_threshold,
+            not_run=not_run,
+            selection=selection,
+            sources=sources,
+        ),
+        run_id=run_id or new_run_id(),
+        owned=REPORT_FILES,
+    )
 
 
 def render_reports(
@@ -552,7 +593,12 @@ def render_reports(
         for filename, b64 in r["figures"].items():
             files[f"figures/{filename}"] = base64.b64decode(b64)
     files["claims.json"] = claims_json(
-        records, master_seed=master_seed, tier=tier, device=device, not_run=not_run, selection=selection,
+        records,
+        master_seed=master_seed,
+        tier=tier,
+        device=device,
+        not_run=not_run,
+        selection=selection,
         sources=sources,
     ).encode("utf-8")
     if stability_rows is not None:

@@ -64,6 +64,7 @@ def _id_setter(pytest_version: str) -> Callable[[pytest.Item, str], None] | None
     if not _within(version, KNOWN_PYTEST):
         return None
     if version < (9, 2):
+
         def set_legacy(item: pytest.Item, nodeid: str) -> None:
             item._nodeid = nodeid
 

@@ -161,7 +161,7 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(raw, dict) or raw.get("schema") != MANIFEST_SCHEMA or not isinstance(raw.get("sources"), list):
-        raise SourceError(f"{where}: expected {{\"schema\": {MANIFEST_SCHEMA}, \"sources\": [...]}}")
+        raise SourceError(f'{where}: expected {{"schema": {MANIFEST_SCHEMA}, "sources": [...]}}')
     docs: dict[str, SourceDoc] = {}
     for entry in raw["sources"]:
         if not isinstance(entry, dict) or set(entry) != {"file", "title", "sha256"}:
@@ -224,8 +224,13 @@ class Sources:
     so the plugin stays harmless in projects without claims.
     """
 
-    def __init__(self, manifest_path: str | os.PathLike[str], docs: Mapping[str, SourceDoc],
-                 texts: Mapping[str, str], missing: str | None = None) -> None:
+    def __init__(
+        self,
+        manifest_path: str | os.PathLike[str],
+        docs: Mapping[str, SourceDoc],
+        texts: Mapping[str, str],
+        missing: str | None = None,
+    ) -> None:
         self.manifest_path = Path(manifest_path)
         self.docs = dict(docs)
         self.texts = dict(texts)
@@ -265,8 +270,9 @@ class Sources:
         """Raise ``ValueError`` unless ``source`` is in the manifest and, when present, ``statement``
         quotes it; the message names the claim and shows the closest passage."""
         if self.missing is not None:
-            raise ValueError(f"claim {claim_id!r}: {self.missing}; it pins the documents the claims quote "
-                             "(file, title, sha256)")
+            raise ValueError(
+                f"claim {claim_id!r}: {self.missing}; it pins the documents the claims quote (file, title, sha256)"
+            )
         if source not in self.docs:
             raise ValueError(
                 f"claim {claim_id!r}: source {source!r} is not listed in the sources manifest "

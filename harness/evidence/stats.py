@@ -239,6 +239,7 @@ def _effect_at_power(power_at: Callable[[float], float]) -> float:
     n = 1007), so the rules bracket the positive root of the library's power function
     themselves, doubling the upper end (from 1e-3) until the power there exceeds POWER.
     """
+
     def power(e: float) -> float:
         value = float(power_at(e))
         return 1.0 if math.isnan(value) else value  # noncentral t gives NaN only far beyond the critical value
@@ -258,9 +259,7 @@ def _z_effect(nobs1: float, ratio: float, alpha: float) -> float:
     ``nobs1=1, ratio=0``: the effect in standard-error units, about 2.80 at alpha = 0.05)."""
     power = NormalIndPower()
     return _effect_at_power(
-        lambda e: float(
-            power.power(effect_size=e, nobs1=nobs1, alpha=alpha / 2.0, ratio=ratio, alternative="larger")
-        )
+        lambda e: float(power.power(effect_size=e, nobs1=nobs1, alpha=alpha / 2.0, ratio=ratio, alternative="larger"))
     )
 
 
@@ -272,9 +271,9 @@ def _t_effect(nobs: int, alpha: float) -> float:
         raise ValueError(f"a t-test needs nobs >= 2, got {nobs}")
     power = TTestPower()
     return _effect_at_power(
-        lambda e: float(np.asarray(
-            power.power(effect_size=e, nobs=int(nobs), alpha=alpha / 2.0, alternative="larger")
-        ).item())
+        lambda e: float(
+            np.asarray(power.power(effect_size=e, nobs=int(nobs), alpha=alpha / 2.0, alternative="larger")).item()
+        )
     )
 
 
@@ -453,9 +452,7 @@ def _equals_mdes(n: int, lo: float, hi: float, margin: float, alpha: float) -> t
     return mde, _root(lambda d: worst(d) - POWER, 0.0, margin)
 
 
-def rate_equals(
-    successes: int, trials: int, claimed: float, *, margin: float, alpha: float = 0.05
-) -> Evidence:
+def rate_equals(successes: int, trials: int, claimed: float, *, margin: float, alpha: float = 0.05) -> Evidence:
     """Claim "the rate is about ``claimed``", i.e. inside [claimed - margin, claimed + margin].
 
     ci: Clopper-Pearson two-sided 1 - alpha. detail['p_confirm'] = 2 * the binomial TOST p
@@ -502,9 +499,7 @@ def rate_equals(
     )
 
 
-def rates_differ(
-    s1: int, n1: int, s2: int, n2: int, *, direction: Direction, alpha: float = 0.05
-) -> Evidence:
+def rates_differ(s1: int, n1: int, s2: int, n2: int, *, direction: Direction, alpha: float = 0.05) -> Evidence:
     """Claim "rate 1 > rate 2" (``direction='greater'``) or "rate 1 < rate 2" ('less').
 
     Agresti-Caffo test and CI for p1 - p2 (``test_proportions_2indep`` /
@@ -527,13 +522,17 @@ def rates_differ(
     s1, n1 = _check_counts(s1, n1)
     s2, n2 = _check_counts(s2, n2)
     with np.errstate(divide="ignore", invalid="ignore"):  # ratio / odds ratio attrs at p=0
-        ci_raw = confint_proportions_2indep(
-            s1, n1, s2, n2, method="agresti-caffo", compare="diff", alpha=alpha
-        )
+        ci_raw = confint_proportions_2indep(s1, n1, s2, n2, method="agresti-caffo", compare="diff", alpha=alpha)
         p_larger, p_smaller = (
             float(
                 test_proportions_2indep(
-                    s1, n1, s2, n2, value=0, method="agresti-caffo", compare="diff",
+                    s1,
+                    n1,
+                    s2,
+                    n2,
+                    value=0,
+                    method="agresti-caffo",
+                    compare="diff",
                     alternative=alt,
                 ).pvalue
             )
@@ -603,12 +602,10 @@ def monotone_trend(
     k = np.asarray(successes)
     n = np.asarray(trials)
     if k.ndim != 1 or n.ndim != 1 or k.shape != n.shape:
-        raise ValueError(
-            f"successes and trials must both have shape (K,); got {k.shape} and {n.shape}"
-        )
+        raise ValueError(f"successes and trials must both have shape (K,); got {k.shape} and {n.shape}")
     if k.size < 2:
         raise ValueError(f"monotone_trend needs at least 2 groups, got {k.size}")
-    counts = [_check_counts(ki.item(), ni.item()) for ki, ni in zip(k, n)]
+    counts = [_check_counts(ki.item(), ni.item()) for ki, ni in zip(k, n, strict=True)]
     k = np.array([c[0] for c in counts], dtype=float)
     n = np.array([c[1] for c in counts], dtype=float)
     r = np.arange(k.size, dtype=float) if scores is None else np.asarray(scores, dtype=float)
@@ -623,13 +620,19 @@ def monotone_trend(
     rates = k / n
     slope = float(np.polyfit(r, rates, 1, w=np.sqrt(n))[0])  # WLS: weights = trials
     base = dict(
-        estimate=slope, ci=None, n=int(n.sum()), alpha=alpha,
+        estimate=slope,
+        ci=None,
+        n=int(n.sum()),
+        alpha=alpha,
         test=f"Cochran-Armitage trend test (claim: rate {direction} with score)",
         rule="monotone_trend",
     )
     if k.sum() in (0.0, n.sum()):
         return Evidence(
-            verdict=Verdict.INCONCLUSIVE, p_value=1.0, effect_size=None, mde=None,
+            verdict=Verdict.INCONCLUSIVE,
+            p_value=1.0,
+            effect_size=None,
+            mde=None,
             detail={
                 "p_confirm": 1.0,
                 "note": "all trials had the same outcome",
@@ -637,9 +640,7 @@ def monotone_trend(
             },
             **base,
         )
-    res = Table(table, shift_zeros=False).test_ordinal_association(
-        row_scores=r, col_scores=np.array([1.0, 0.0])
-    )
+    res = Table(table, shift_zeros=False).test_ordinal_association(row_scores=r, col_scores=np.array([1.0, 0.0]))
     z = float(res.zscore)
     p_up = float(stats.norm.sf(z))  # one-sided, alternative: increasing
     p_down = float(stats.norm.cdf(z))
@@ -663,9 +664,7 @@ def monotone_trend(
     )
 
 
-def always(
-    successes: int, trials: int, *, alpha: float = 0.05, tolerance: float | None = None
-) -> Evidence:
+def always(successes: int, trials: int, *, alpha: float = 0.05, tolerance: float | None = None) -> Evidence:
     """Claim "always / guaranteed / 100%": a success rate of exactly 1.
 
     Refuted iff a trial failed (a counter-example; p_value 0): a true claim is never refuted.
@@ -696,7 +695,8 @@ def always(
         p_confirm = 1.0
     p_refute = 0.0 if failures else 1.0
     outcome = (
-        f"{failures} counter-example(s) in {n} runs" if failures
+        f"{failures} counter-example(s) in {n} runs"
+        if failures
         else f"no counter-example in {n} runs; rate >= {lower:.4g} at {1.0 - alpha / 2.0:g}"
     )
     return Evidence(
@@ -729,8 +729,9 @@ def always(
 # --------------------------------------------------------------------------------------------
 
 
-def _no_spread_evidence(x: np.ndarray, *, rule: str, test: str, alpha: float, region: Any,
-                        estimate: float | None = None) -> Evidence:
+def _no_spread_evidence(
+    x: np.ndarray, *, rule: str, test: str, alpha: float, region: Any, estimate: float | None = None
+) -> Evidence:
     """Inconclusive evidence for a sample (or bootstrap distribution) without spread (see the module
     docstring); ``estimate`` is the statistic's value, by default the sample's constant value."""
     return Evidence(
@@ -773,6 +774,7 @@ def _t_equivalence_mde_confirm(n: int, sd: float, margin: float, alpha: float) -
     """Smallest distance d inside an edge of [c - margin, c + margin] at which the t interval is
     inside the interval with 80% probability (normal data, sigma = ``sd``; the power is
     symmetric about the centre and increases towards it); None if the centre falls short."""
+
     def power(d: float) -> float:
         return _t_confirm_power(d / sd, (2.0 * margin - d) / sd, n, alpha)
 
@@ -951,9 +953,15 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     ci_lo, ci_hi = d.tconfint_mean(alpha=mc.alpha)
     mde = _t_effect(int(x.size), mc.alpha) * sd
     return mc.evidence(
-        p_up=_doubled(p_larger), p_down=_doubled(p_smaller),
-        estimate=mean, ci=(float(ci_lo), float(ci_hi)), effect_size=(mean - mc.threshold) / sd,
-        n=int(x.size), test=test, mde=mde, mde_confirm=mde,
+        p_up=_doubled(p_larger),
+        p_down=_doubled(p_smaller),
+        estimate=mean,
+        ci=(float(ci_lo), float(ci_hi)),
+        effect_size=(mean - mc.threshold) / sd,
+        n=int(x.size),
+        test=test,
+        mde=mde,
+        mde_confirm=mde,
         detail={"sd": sd, "effect_size_kind": "(mean - threshold) / sd"},
     )
 
@@ -983,8 +991,7 @@ def _metric_quantile(x: np.ndarray, q: float, mc: _MetricClaim) -> Evidence:
     p_down_refuted = _doubled(stats.binom.sf(above + equal - 1, n, 1.0 - q))  # against "Q_q < t"
     c_up = _upper_cut(n, 1.0 - q, a)  # #(x > t) >= c_up confirms "Q_q > t"
     c_down = _upper_cut(n, q, a)  # #(x < t) >= c_down confirms "Q_q < t"
-    ci = (_order_stat(xs, None if c_up is None else n - c_up + 1, -math.inf),
-          _order_stat(xs, c_down, math.inf))
+    ci = (_order_stat(xs, None if c_up is None else n - c_up + 1, -math.inf), _order_stat(xs, c_down, math.inf))
     # exact power in probability units: pi = P(X <= t) at which each test fires with prob 0.8
     pi_high = None if c_down is None else _sf_power_rate(c_down, n, q)
     pi_low = None if c_up is None else 1.0 - _sf_power_rate(c_up, n, 1.0 - q)
@@ -994,10 +1001,15 @@ def _metric_quantile(x: np.ndarray, q: float, mc: _MetricClaim) -> Evidence:
     mde, mde_confirm = (d_high, d_low) if mc.above else (d_low, d_high)
     p_up_final, p_down_final = (p_up, p_up_refuted) if mc.above else (p_down_refuted, p_down)
     return mc.evidence(
-        p_up=p_up_final, p_down=p_down_final,
-        estimate=centre, ci=ci, effect_size=None, n=n,
+        p_up=p_up_final,
+        p_down=p_down_final,
+        estimate=centre,
+        ci=ci,
+        effect_size=None,
+        n=n,
         test=f"exact order-statistic (binomial) rule for the {q:g}-quantile ({mc.text})",
-        mde=mde, mde_confirm=mde_confirm,
+        mde=mde,
+        mde_confirm=mde_confirm,
         cannot_confirm=(c_up if mc.above else c_down) is None,
         detail={
             "counts_below_equal_above": (below, equal, above),
@@ -1026,9 +1038,15 @@ def _metric_sd(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     d_high, d_low = sd_high - t, t - sd_low
     mde, mde_confirm = (d_low, d_high) if mc.above else (d_high, d_low)
     return mc.evidence(
-        p_up=_doubled(chi.sf(stat)), p_down=_doubled(chi.cdf(stat)),
-        estimate=s, ci=(float(ci[0]), float(ci[1])), effect_size=s / t, n=n, test=test,
-        mde=mde, mde_confirm=mde_confirm,
+        p_up=_doubled(chi.sf(stat)),
+        p_down=_doubled(chi.cdf(stat)),
+        estimate=s,
+        ci=(float(ci[0]), float(ci[1])),
+        effect_size=s / t,
+        n=n,
+        test=test,
+        mde=mde,
+        mde_confirm=mde_confirm,
         detail={"chi2_statistic": stat, "effect_size_kind": "sd / threshold"},
     )
 
@@ -1075,11 +1093,16 @@ def _metric_range(x: np.ndarray, statistic: QuantileRange, mc: _MetricClaim) -> 
     ci = (l_hi - u_lo, u_hi - l_lo)
     p_up, p_down = (p_above, p_not_above) if mc.above else (p_not_below, p_below)
     return mc.evidence(
-        p_up=p_up, p_down=p_down,
-        estimate=float(statistic(x)), ci=(float(ci[0]), float(ci[1])), effect_size=None, n=n,
+        p_up=p_up,
+        p_down=p_down,
+        estimate=float(statistic(x)),
+        ci=(float(ci[0]), float(ci[1])),
+        effect_size=None,
+        n=n,
         test=f"exact order-statistic bounds of the {statistic.lo:g}-{statistic.hi:g} quantile range, "
         f"Bonferroni ({mc.text})",
-        mde=None, mde_confirm=None,
+        mde=None,
+        mde_confirm=None,
         cannot_confirm=not math.isfinite(ci[0] if mc.above else ci[1]),
         detail={"mde_note": "no closed-form power for a quantile range; see cannot_confirm"},
     )
@@ -1093,8 +1116,8 @@ def _bca_constants(x: np.ndarray, statistic: Callable[..., Any], boot: np.ndarra
     z0 = float(special.ndtri(share))
     jack = np.array([float(statistic(np.delete(x, i))) for i in range(x.size)])  # (N,)
     u = (x.size - 1) * (jack.mean() - jack)
-    den = float(np.sum(u ** 2)) ** 1.5
-    a = float(np.sum(u ** 3)) / (6.0 * den) if den > 0.0 else 0.0
+    den = float(np.sum(u**2)) ** 1.5
+    a = float(np.sum(u**3)) / (6.0 * den) if den > 0.0 else 0.0
     return z0, a
 
 
@@ -1134,17 +1157,35 @@ def _metric_bca(
     se = float(res.standard_error)
     mde = _z_effect(1.0, 0.0, mc.alpha) * se
     return mc.evidence(
-        p_up=p_up, p_down=p_down,
-        estimate=theta, ci=(float(ci_lo), float(ci_hi)),
+        p_up=p_up,
+        p_down=p_down,
+        estimate=theta,
+        ci=(float(ci_lo), float(ci_hi)),
         effect_size=(theta - mc.threshold) / se if se > 0 else None,
-        n=int(x.size), test=test, mde=mde, mde_confirm=mde,
-        detail={"bootstrap_se": se, "bca_z0": z0, "bca_acceleration": a,
-                "effect_size_kind": "(estimate - threshold) / bootstrap se"},
+        n=int(x.size),
+        test=test,
+        mde=mde,
+        mde_confirm=mde,
+        detail={
+            "bootstrap_se": se,
+            "bca_z0": z0,
+            "bca_acceleration": a,
+            "effect_size_kind": "(estimate - threshold) / bootstrap se",
+        },
     )
 
 
-def _metric(values: Any, threshold: float, *, above: bool, statistic: Any, alpha: float,
-            n_resamples: int, rng: np.random.Generator | None, rule: str) -> Evidence:
+def _metric(
+    values: Any,
+    threshold: float,
+    *,
+    above: bool,
+    statistic: Any,
+    alpha: float,
+    n_resamples: int,
+    rng: np.random.Generator | None,
+    rule: str,
+) -> Evidence:
     alpha = _check_alpha(alpha)
     x = _check_values(values, "values", min_n=2)
     mc = _MetricClaim(_check_finite(threshold, "threshold"), above, alpha, rule)
@@ -1204,8 +1245,16 @@ def metric_exceeds(
     n_resamples: int = 9999,
     rng: np.random.Generator | None = None,
 ) -> Evidence:
-    return _metric(values, threshold, above=True, statistic=statistic, alpha=alpha,
-                   n_resamples=n_resamples, rng=rng, rule="metric_exceeds")
+    return _metric(
+        values,
+        threshold,
+        above=True,
+        statistic=statistic,
+        alpha=alpha,
+        n_resamples=n_resamples,
+        rng=rng,
+        rule="metric_exceeds",
+    )
 
 
 def metric_below(
@@ -1217,12 +1266,22 @@ def metric_below(
     n_resamples: int = 9999,
     rng: np.random.Generator | None = None,
 ) -> Evidence:
-    return _metric(values, threshold, above=False, statistic=statistic, alpha=alpha,
-                   n_resamples=n_resamples, rng=rng, rule="metric_below")
+    return _metric(
+        values,
+        threshold,
+        above=False,
+        statistic=statistic,
+        alpha=alpha,
+        n_resamples=n_resamples,
+        rng=rng,
+        rule="metric_below",
+    )
 
 
 metric_exceeds.__doc__ = 'Claim "``statistic(values)`` exceeds ``threshold``".\n' + _METRIC_DOC
-metric_below.__doc__ = 'Claim "``statistic(values)`` stays below ``threshold``" (mirror of ``metric_exceeds``).\n' + _METRIC_DOC
+metric_below.__doc__ = (
+    'Claim "``statistic(values)`` stays below ``threshold``" (mirror of ``metric_exceeds``).\n' + _METRIC_DOC
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1394,8 +1453,15 @@ def distributions_differ(
     ratio = float(_median_ratio(x, y)) if (x > 0).all() and (y > 0).all() else None
     if _no_spread(np.concatenate([x, y])):
         return Evidence(
-            verdict=Verdict.INCONCLUSIVE, estimate=0.5, ci=None, p_value=1.0, effect_size=0.0,
-            n=n1 + n2, alpha=alpha, test=test, rule="distributions_differ",
+            verdict=Verdict.INCONCLUSIVE,
+            estimate=0.5,
+            ci=None,
+            p_value=1.0,
+            effect_size=0.0,
+            n=n1 + n2,
+            alpha=alpha,
+            test=test,
+            rule="distributions_differ",
             detail={"p_confirm": 1.0, "note": "all values identical", "median_ratio": ratio},
         )
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1503,9 +1569,9 @@ def holm(evidences: Sequence[Evidence], *, alpha: float = 0.05, family: str | No
     adj_refute = _holm_adjust([evidences[i].p_value for i in refute_idx], alpha)
     adj_confirm = _holm_adjust([evidences[i].detail["p_confirm"] for i in confirm_idx], alpha)
     updates: dict[int, dict[str, Any]] = {i: {} for i in set(refute_idx) | set(confirm_idx)}
-    for i, p in zip(refute_idx, adj_refute):
+    for i, p in zip(refute_idx, adj_refute, strict=True):
         updates[i]["p_value"] = p
-    for i, p in zip(confirm_idx, adj_confirm):
+    for i, p in zip(confirm_idx, adj_confirm, strict=True):
         updates[i]["p_confirm"] = p
     out = []
     for i, e in enumerate(evidences):
@@ -1555,9 +1621,17 @@ def not_testable(reason: str, *, alpha: float = 0.05) -> Evidence:
     if not isinstance(reason, str) or not reason.strip():
         raise ValueError(f"not_testable needs a non-empty reason, got {reason!r}")
     return Evidence(
-        verdict=Verdict.INCONCLUSIVE, estimate=math.nan, ci=None, p_value=None, effect_size=None, n=1,
-        alpha=alpha, test="not testable here (inconclusive by design)", rule="not_testable",
-        cannot_confirm=True, detail={"p_confirm": None, "reason": reason},
+        verdict=Verdict.INCONCLUSIVE,
+        estimate=math.nan,
+        ci=None,
+        p_value=None,
+        effect_size=None,
+        n=1,
+        alpha=alpha,
+        test="not testable here (inconclusive by design)",
+        rule="not_testable",
+        cannot_confirm=True,
+        detail={"p_confirm": None, "reason": reason},
     )
 
 
@@ -1566,8 +1640,19 @@ def not_testable(reason: str, *, alpha: float = 0.05) -> Evidence:
 RULES: dict[str, Callable[..., Evidence]] = {
     f.__name__: f
     for f in (
-        always, distributions_differ, exact_value, mean_equals, medians_differ, metric_below,
-        metric_exceeds, monotone_trend, not_testable, rate_at_least, rate_at_most, rate_equals, rates_differ,
+        always,
+        distributions_differ,
+        exact_value,
+        mean_equals,
+        medians_differ,
+        metric_below,
+        metric_exceeds,
+        monotone_trend,
+        not_testable,
+        rate_at_least,
+        rate_at_most,
+        rate_equals,
+        rates_differ,
     )
 }
 
@@ -1714,6 +1799,7 @@ def _pitman_morgan_t(x: np.ndarray, y: np.ndarray, ratio: float) -> float:
 def _pitman_morgan_bound(x: np.ndarray, y: np.ndarray, start: float, target: float, step: float) -> float:
     """The ratio where the HC3 t statistic, 0 at ``start`` (the sample ratio), reaches ``target``
     moving by factors ``step`` (> 1: upwards, < 1: downwards); bracketed, then ``brentq`` in log ratio."""
+
     def f(log_r: float) -> float:
         return _pitman_morgan_t(x, y, math.exp(log_r)) - target
 
@@ -1764,7 +1850,9 @@ def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha:
     y = _check_values(y, "y", min_n=10)
     if x.shape != y.shape:
         raise ValueError(f"x and y must be paired samples of one shape, got {x.shape} and {y.shape}")
-    lo, hi = (_real(region[0], "region[0]"), _real(region[1], "region[1]")) if len(region) == 2 else (math.nan, math.nan)
+    lo, hi = (
+        (_real(region[0], "region[0]"), _real(region[1], "region[1]")) if len(region) == 2 else (math.nan, math.nan)
+    )
     if not (math.isfinite(lo) and 0.0 < lo < hi):
         raise ValueError(f"region must be (lo, hi) with 0 < lo < hi (hi may be inf), got {region!r}")
     if _no_spread(x) or _no_spread(y):

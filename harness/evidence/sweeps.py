@@ -14,8 +14,9 @@ from harness.evidence.verdicts import Verdict
 __all__ = ["survival"]
 
 
-def survival(main: str, verdict: Verdict, reference: Verdict | None, *, reference_text: str, n_sweep: int,
-             n_reference: int) -> dict[str, Any]:
+def survival(
+    main: str, verdict: Verdict, reference: Verdict | None, *, reference_text: str, n_sweep: int, n_reference: int
+) -> dict[str, Any]:
     """Detail fields comparing a sweep's ``verdict`` (on ``n_sweep`` runs) with its main claim's
     ledger verdict ``reference`` (decided on ``n_reference`` runs; ``reference_text`` names it).
 
@@ -27,6 +28,10 @@ def survival(main: str, verdict: Verdict, reference: Verdict | None, *, referenc
         return {"main_claim": main, "reference": f"none: no {reference_text}", "main_verdict": None, "survives": None}
     detail = {"main_claim": main, "reference": reference_text, "main_verdict": reference.value, "sweep_n": n_sweep}
     if verdict is Verdict.INCONCLUSIVE and reference is not Verdict.INCONCLUSIVE and n_sweep < n_reference:
-        return {**detail, "survives": None, "survival_note": f"undecided on the sweep's {n_sweep} runs (the main claim "
-                f"used {n_reference}): fewer runs, not necessarily a different verdict"}
+        return {
+            **detail,
+            "survives": None,
+            "survival_note": f"undecided on the sweep's {n_sweep} runs (the main claim "
+            f"used {n_reference}): fewer runs, not necessarily a different verdict",
+        }
     return {**detail, "survives": verdict == reference}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Outcome of testing one claim; the string value is what ledgers and reports store."""
 
     CONFIRMED = "confirmed"
@@ -20,7 +20,7 @@ class Verdict(str, Enum):
     INCONCLUSIVE = "inconclusive"
 
     @classmethod
-    def parse(cls, text: str) -> "Verdict":
+    def parse(cls, text: str) -> Verdict:
         """Return the verdict named by ``text``; raise ``ValueError`` naming the bad string."""
         try:
             return cls(text)
@@ -100,6 +100,6 @@ class Evidence:
             "population_n": self.population_n,
         }
 
-    def over_subset(self, population_n: int) -> "Evidence":
+    def over_subset(self, population_n: int) -> Evidence:
         """This evidence, marked as computed on ``n`` of ``population_n`` runs (a ``Claim.subset``)."""
         return dataclasses.replace(self, population_n=population_n)

@@ -1,7 +1,7 @@
 """Claims of sources/900_3d11bde729472725.txt (online momentum vs Rprop on 0/1 XOR): a worked example."""
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -30,11 +30,16 @@ class Xor(Protocol):
 
 
 ONLINE = Xor()
-RPROP = replace(ONLINE, optimizer=Setting("rprop", "stated", "factors 1.2 up, 0.5 down"), lr=Setting(0.1, "stated", "initial step"),
-                momentum=Setting(None, "stated", "none"), batch_size=Setting(None, "stated", "one full-batch update per epoch"))
+RPROP = replace(
+    ONLINE,
+    optimizer=Setting("rprop", "stated", "factors 1.2 up, 0.5 down"),
+    lr=Setting(0.1, "stated", "initial step"),
+    momentum=Setting(None, "stated", "none"),
+    batch_size=Setting(None, "stated", "one full-batch update per epoch"),
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def runs(arm: Xor, n: int, master_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Success flags and epochs (n,) of n runs of ``arm``; the stream is named by the master seed and optimizer."""
     values = {k: v for k, v in protocol_values(arm).items() if v is not None}
@@ -46,14 +51,28 @@ def runs(arm: Xor, n: int, master_seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def claim(name, statement, reported, test, arm=ONLINE, n=100, **kw) -> Claim:
-    return Claim(f"900.xor.{name}", "900_3d11bde729472725.txt", statement, reported, arm, test, 0.05, n, n_full=10 * n, **kw)
+    return Claim(
+        f"900.xor.{name}", "900_3d11bde729472725.txt", statement, reported, arm, test, 0.05, n, n_full=10 * n, **kw
+    )
 
 
 RATE = claim("online_success", "Online momentum succeeded in 80% of runs.", {"rate": 0.8}, "rate_equals")
-MEAN = claim("online_mean_epochs", "Among its successful runs, the mean time to success was about 180 epochs.",
-             {"mean_epochs": 180}, "mean_equals", subset="successful runs")
-FASTER = claim("rprop_faster", "Rprop needed fewer epochs than online momentum", {}, "medians_differ", RPROP, n=200,
-               subset="successful runs of both methods")
+MEAN = claim(
+    "online_mean_epochs",
+    "Among its successful runs, the mean time to success was about 180 epochs.",
+    {"mean_epochs": 180},
+    "mean_equals",
+    subset="successful runs",
+)
+FASTER = claim(
+    "rprop_faster",
+    "Rprop needed fewer epochs than online momentum",
+    {},
+    "medians_differ",
+    RPROP,
+    n=200,
+    subset="successful runs of both methods",
+)
 
 
 @claim_test(RATE)
@@ -72,6 +91,8 @@ def test_online_mean_epochs(claims_verdict, claims_master_seed, claims_tier):
 
 @claim_test(FASTER)
 def test_rprop_needs_fewer_epochs(claims_verdict, claims_master_seed, claims_tier, claims_seed):
-    (ok_r, ep_r), (ok_o, ep_o) = (runs(arm, FASTER.n_for(claims_tier) // 2, claims_master_seed) for arm in (RPROP, ONLINE))
+    (ok_r, ep_r), (ok_o, ep_o) = (
+        runs(arm, FASTER.n_for(claims_tier) // 2, claims_master_seed) for arm in (RPROP, ONLINE)
+    )
     evidence = stats.medians_differ(ep_r[ok_r], ep_o[ok_o], direction="less", rng=np.random.default_rng(claims_seed))
     claims_verdict(FASTER, evidence.over_subset(ok_r.size + ok_o.size))

@@ -81,8 +81,14 @@ class Calibration:
     def protocol(self, *, n_traces: int = 100) -> TraceProtocol:
         """The chosen settings as a :class:`TraceProtocol` with ``n_traces`` traces."""
         c = self.chosen
-        return TraceProtocol(lr=c.lr, init_scale=c.init_scale, max_epochs=c.max_epochs, n_traces=n_traces,
-                             loss_below=self.loss_below, grad_norm_below=self.grad_norm_below)
+        return TraceProtocol(
+            lr=c.lr,
+            init_scale=c.init_scale,
+            max_epochs=c.max_epochs,
+            n_traces=n_traces,
+            loss_below=self.loss_below,
+            grad_norm_below=self.grad_norm_below,
+        )
 
     def as_rows(self) -> list[dict[str, float]]:
         """The table as a list of dicts (for the protocol record / report)."""
@@ -93,8 +99,9 @@ DISTANCES: tuple[str, ...] = ("standardized", "relative")
 """Calibration distances; see :func:`calibration_distance`."""
 
 
-def calibration_distance(mean: float, var: float, *, target_mean: float, target_var: float,
-                         kind: str = "standardized", target_n: int = 100) -> float:
+def calibration_distance(
+    mean: float, var: float, *, target_mean: float, target_var: float, kind: str = "standardized", target_n: int = 100
+) -> float:
     """Distance of a grid point's (mean, variance) of epochs from the target.
 
     ``"standardized"`` (default): ``((mean - m*) / se_m)^2 + ((var - v*) / se_v)^2`` with the
@@ -180,43 +187,91 @@ def calibrate(
     target_mean = _check_positive_finite("target_mean", target_mean)
     target_var = _check_positive_finite("target_var", target_var)
     ddof = _check_int("ddof", ddof, 0)
-    calibration_distance(target_mean, target_var, target_mean=target_mean, target_var=target_var,
-                         kind=distance, target_n=target_n)  # validates kind and target_n
+    calibration_distance(
+        target_mean, target_var, target_mean=target_mean, target_var=target_var, kind=distance, target_n=target_n
+    )  # validates kind and target_n
     if n_traces <= ddof:
         raise ValueError(f"n_traces must exceed ddof={ddof}, got {n_traces}")
-    z = normal(n_traces, N_PARAMS, generator=torch_generator(_check_seed_seq(seed_seq)), scale=1.0,
-               dtype=torch.float64)
+    z = normal(n_traces, N_PARAMS, generator=torch_generator(_check_seed_seq(seed_seq)), scale=1.0, dtype=torch.float64)
     table = []
     for lr in lrs:
         for scale in scales:
-            protocol = TraceProtocol(lr=lr, init_scale=scale, max_epochs=max(caps), n_traces=n_traces,
-                                     loss_below=loss_below, grad_norm_below=grad_norm_below)
+            protocol = TraceProtocol(
+                lr=lr,
+                init_scale=scale,
+                max_epochs=max(caps),
+                n_traces=n_traces,
+                loss_below=loss_below,
+                grad_norm_below=grad_norm_below,
+            )
             result = _train(protocol, (scale * z).to(protocol.dtype), record=False)
             e_full = result.epochs.numpy().astype(np.int64)
             r_full = result.reason.numpy().astype(np.int64)
             for cap in caps:
                 e = np.minimum(e_full, cap)
                 r = np.where(e_full > cap, int(StopReason.MAX_EPOCHS), r_full)
-                table.append(_grid_point(lr, scale, cap, e, r, solved_only=solved_only, ddof=ddof,
-                                         target_mean=target_mean, target_var=target_var, kind=distance,
-                                         target_n=target_n))
+                table.append(
+                    _grid_point(
+                        lr,
+                        scale,
+                        cap,
+                        e,
+                        r,
+                        solved_only=solved_only,
+                        ddof=ddof,
+                        target_mean=target_mean,
+                        target_var=target_var,
+                        kind=distance,
+                        target_n=target_n,
+                    )
+                )
     chosen = int(np.argmin([p.distance for p in table]))
-    return Calibration(tuple(table), chosen, target_mean, target_var, n_traces, ddof, distance,
-                       float(loss_below), float(grad_norm_below), bool(solved_only))
+    return Calibration(
+        tuple(table),
+        chosen,
+        target_mean,
+        target_var,
+        n_traces,
+        ddof,
+        distance,
+        float(loss_below),
+        float(grad_norm_below),
+        bool(solved_only),
+    )
 
 
-def _grid_point(lr: float, scale: float, cap: int, epochs: np.ndarray, reasons: np.ndarray, *, solved_only: bool,
-                ddof: int, target_mean: float, target_var: float, kind: str, target_n: int) -> CalibrationPoint:
+def _grid_point(
+    lr: float,
+    scale: float,
+    cap: int,
+    epochs: np.ndarray,
+    reasons: np.ndarray,
+    *,
+    solved_only: bool,
+    ddof: int,
+    target_mean: float,
+    target_var: float,
+    kind: str,
+    target_n: int,
+) -> CalibrationPoint:
     """Epoch statistics of one grid point: over all traces, or over the solved ones (loss criterion)."""
     used = epochs[reasons == int(StopReason.CONVERGED_LOSS)] if solved_only else epochs
     enough = used.size >= ddof + 2
     mean = float(used.mean()) if enough else math.nan
     var = float(used.var(ddof=ddof)) if enough else math.nan
-    dist = calibration_distance(mean, var, target_mean=target_mean, target_var=target_var, kind=kind,
-                                target_n=target_n) if enough else math.inf
+    dist = (
+        calibration_distance(mean, var, target_mean=target_mean, target_var=target_var, kind=kind, target_n=target_n)
+        if enough
+        else math.inf
+    )
     return CalibrationPoint(
-        lr=lr, init_scale=scale, max_epochs=cap, mean=mean, var=var,
-        min=int(used.min()) if used.size else -1, max=int(used.max()) if used.size else -1,
+        lr=lr,
+        init_scale=scale,
+        max_epochs=cap,
+        mean=mean,
+        var=var,
+        min=int(used.min()) if used.size else -1,
+        max=int(used.max()) if used.size else -1,
         frac_converged_loss=float(np.mean(reasons == int(StopReason.CONVERGED_LOSS))),
         frac_converged_grad=float(np.mean(reasons == int(StopReason.CONVERGED_GRAD))),
         frac_max_epochs=float(np.mean(reasons == int(StopReason.MAX_EPOCHS))),
@@ -224,18 +279,20 @@ def _grid_point(lr: float, scale: float, cap: int, epochs: np.ndarray, reasons: 
     )
 
 
-
 SHARED_CALIBRATION_TRACES = 2000  # traces per grid point of the calibration sources 000 and 001 share
 
 
-def shared_calibration(master_seed: int, *, solved_only: bool = False) -> "Calibration":
+def shared_calibration(master_seed: int, *, solved_only: bool = False) -> Calibration:
     """The calibration of the 000/001 claims: default grid, seed stream ``("000", "calibration")``.
 
     ``solved_only``: matched on the traces that reach a solution (000's reading in which its data
     set holds converged traces only); the same runs (common random numbers), other statistics.
     """
-    return calibrate(n_traces=SHARED_CALIBRATION_TRACES, seed_seq=seed_sequence(master_seed, "000", "calibration"),
-                     solved_only=solved_only)
+    return calibrate(
+        n_traces=SHARED_CALIBRATION_TRACES,
+        seed_seq=seed_sequence(master_seed, "000", "calibration"),
+        solved_only=solved_only,
+    )
 
 
 def min_variance_given_range(n: int, mean: float, low: int, high: int, *, ddof: int = 0) -> float:

@@ -51,8 +51,9 @@ def gradient_alignment(current: np.ndarray, final: np.ndarray, grad: np.ndarray)
     """
     current, final, grad = (np.asarray(a, dtype=np.float64) for a in (current, final, grad))
     if not (current.shape == final.shape == grad.shape) or current.ndim != 2:
-        raise ValueError(f"current, final, grad must share one (R, P) shape, got "
-                         f"{current.shape}, {final.shape}, {grad.shape}")
+        raise ValueError(
+            f"current, final, grad must share one (R, P) shape, got {current.shape}, {final.shape}, {grad.shape}"
+        )
     return np.einsum("rp,rp->r", current - final, grad)
 
 

@@ -85,18 +85,11 @@ def _check_pair(current: np.ndarray, final: np.ndarray) -> tuple[np.ndarray, np.
     current = np.asarray(current, dtype=np.float64)
     final = np.asarray(final, dtype=np.float64)
     if current.ndim != 2 or final.ndim != 2:
-        raise ValueError(
-            f"current and final must be 2-D (R, P); got shapes {current.shape} and {final.shape}"
-        )
+        raise ValueError(f"current and final must be 2-D (R, P); got shapes {current.shape} and {final.shape}")
     if current.shape[1] != final.shape[1]:
-        raise ValueError(
-            "parameter count P mismatch: "
-            f"current has {current.shape[1]}, final has {final.shape[1]}"
-        )
+        raise ValueError(f"parameter count P mismatch: current has {current.shape[1]}, final has {final.shape[1]}")
     if current.shape[0] != final.shape[0]:
-        raise ValueError(
-            f"row count R mismatch: current has {current.shape[0]}, final has {final.shape[0]}"
-        )
+        raise ValueError(f"row count R mismatch: current has {current.shape[0]}, final has {final.shape[0]}")
     if current.shape[0] == 0:
         raise ValueError("no rows: R must be >= 1")
     if current.shape[1] == 0:
@@ -245,8 +238,7 @@ def extract_features(
     bad = ~np.isfinite(X).all(axis=0)
     if bad.any():
         raise ValueError(
-            f"non-finite values in features {[n for n, b in zip(names, bad) if b]} "
-            "(e.g. ratio with final_i == -1e-8)"
+            f"non-finite values in features {[n for n, b in zip(names, bad, strict=True) if b]} (e.g. ratio with final_i == -1e-8)"
         )
     return X, names
 
@@ -299,9 +291,7 @@ def rows_from_trajectory(
         raise ValueError("epochs_used must hold whole numbers")
     e = e_raw.astype(np.int64)
     if e.size and (e.min() < 0 or e.max() > n_states - 1):
-        raise ValueError(
-            f"epochs_used must lie in [0, T={n_states - 1}], got [{e.min()}, {e.max()}]"
-        )
+        raise ValueError(f"epochs_used must lie in [0, T={n_states - 1}], got [{e.min()}, {e.max()}]")
     # Only states 0..e_b are used, so only they need be finite.
     t = np.arange(n_states)[:, None]  # (T+1, 1)
     used = t <= e[None, :]  # (T+1, B)

@@ -103,8 +103,9 @@ class Ablation(NamedTuple):
 
 
 @reg.single_threaded()
-def feature_family_ablation(rows: Rows, *, random_state: int, grouped: bool = True,
-                            model: str = "linear_regression", n_splits: int = 10) -> Ablation:
+def feature_family_ablation(
+    rows: Rows, *, random_state: int, grouped: bool = True, model: str = "linear_regression", n_splits: int = 10
+) -> Ablation:
     """R² with all 18 features, each family alone (``only_<family>``) and all but one family
     (``without_<family>``), for 7.2's claims: distances most predictive, interactions add
     little, log transforms decrease performance (``all`` vs ``without_log_transforms``)."""
@@ -119,22 +120,23 @@ def feature_family_ablation(rows: Rows, *, random_state: int, grouped: bool = Tr
     for key, names in subsets.items():
         idx = [all_names.index(n) for n in names]
         estimator = table_model(model, random_state=_seed(random_state, "model", model), fast=False)
-        cv = reg.cv_r2(estimator, rows.features[:, idx], y, groups=groups, n_splits=n_splits,
-                       random_state=random_state)
+        cv = reg.cv_r2(estimator, rows.features[:, idx], y, groups=groups, n_splits=n_splits, random_state=random_state)
         pooled[key], folds[key], oof[key] = cv.pooled_r2, cv.fold_r2, cv.oof_pred
     return Ablation(pooled, folds, subsets, oof)
 
 
 @reg.single_threaded()
-def distance_form_comparison(rows: Rows, *, random_state: int, n_splits: int = 10,
-                             distance: str = "l2_distance") -> reg.FormComparison:
+def distance_form_comparison(
+    rows: Rows, *, random_state: int, n_splits: int = 10, distance: str = "l2_distance"
+) -> reg.FormComparison:
     """``regression.compare_forms`` of ``epochs_remaining = f(distance)`` (linear, log, power),
     GroupKFold by trace. Needs rows built with ``include_final=False`` (distances > 0)."""
     d = rows.column(distance)
     if not (d > 0).all():
         raise ValueError("distances must be > 0: build the rows with include_final=False")
-    return reg.compare_forms(d, rows.epochs_remaining.astype(np.float64), groups=rows.trace_id,
-                             n_splits=n_splits, random_state=random_state)
+    return reg.compare_forms(
+        d, rows.epochs_remaining.astype(np.float64), groups=rows.trace_id, n_splits=n_splits, random_state=random_state
+    )
 
 
 class GainResult(NamedTuple):
@@ -162,8 +164,9 @@ def _baseline_columns(rows: Rows, kind: str) -> tuple[np.ndarray, tuple[str, ...
 
 
 @reg.single_threaded()
-def beyond_distance_gain(rows: Rows, *, random_state: int, n_splits: int = 10,
-                         added: Sequence[str] = BEYOND_DISTANCE_FEATURES) -> dict[str, GainResult]:
+def beyond_distance_gain(
+    rows: Rows, *, random_state: int, n_splits: int = 10, added: Sequence[str] = BEYOND_DISTANCE_FEATURES
+) -> dict[str, GainResult]:
     """Do loss / gradient norm / gradient alignment predict epochs remaining beyond distance?
 
     Two baselines, so that a misspecified distance form is not mistaken for "difficult
@@ -187,8 +190,18 @@ def beyond_distance_gain(rows: Rows, *, random_state: int, n_splits: int = 10,
         model = Pipeline([("scale", StandardScaler()), ("model", LinearRegression())])
         cv_s = reg.cv_r2(model, small, y, groups=rows.trace_id, n_splits=n_splits, random_state=random_state)
         cv_b = reg.cv_r2(model, big, y, groups=rows.trace_id, n_splits=n_splits, random_state=random_state)
-        out[kind] = GainResult(names, added, f, p, df, cv_s.pooled_r2, cv_b.pooled_r2,
-                               cv_b.fold_r2 - cv_s.fold_r2, cv_s.oof_pred, cv_b.oof_pred)
+        out[kind] = GainResult(
+            names,
+            added,
+            f,
+            p,
+            df,
+            cv_s.pooled_r2,
+            cv_b.pooled_r2,
+            cv_b.fold_r2 - cv_s.fold_r2,
+            cv_s.oof_pred,
+            cv_b.oof_pred,
+        )
     return out
 
 
@@ -211,8 +224,9 @@ class SmartInit(NamedTuple):
     selected_index: np.ndarray  # (K,) candidate indices chosen
 
 
-def smart_init_experiment(protocol: TraceProtocol, *, n_candidates: int = 1000, keep_fraction: float = 0.1,
-                          seed_seq: np.random.SeedSequence) -> SmartInit:
+def smart_init_experiment(
+    protocol: TraceProtocol, *, n_candidates: int = 1000, keep_fraction: float = 0.1, seed_seq: np.random.SeedSequence
+) -> SmartInit:
     """Sample ``n_candidates`` inits, keep the ``K = round(keep_fraction * n)`` lowest initial
     losses, train them, and compare with a control.
 
@@ -269,4 +283,4 @@ def smart_init_experiment(protocol: TraceProtocol, *, n_candidates: int = 1000, 
 def feature_importances(rows: Rows, *, random_state: int, fast: bool = True) -> dict[str, float]:
     """Impurity importance of each feature in a random forest fitted on all ``rows`` (000 7.2's figure)."""
     model = fit_model(rows, "random_forest", random_state=random_state, fast=fast)
-    return dict(zip(rows.feature_names, model.feature_importances_.tolist()))
+    return dict(zip(rows.feature_names, model.feature_importances_.tolist(), strict=True))

@@ -128,7 +128,7 @@ def spearman_by_traces(rows: Rows, column: str, traces: np.ndarray) -> float:
     stop = np.searchsorted(tid, traces, side="right")
     if np.any(stop == start):
         raise ValueError("a trace id has no rows")
-    idx = np.concatenate([np.arange(a, b) for a, b in zip(start, stop)])
+    idx = np.concatenate([np.arange(a, b) for a, b in zip(start, stop, strict=True)])
     x, y = rows.column(column)[idx], rows.epochs_remaining[idx]
     ok = np.isfinite(x)
     return float(sps.spearmanr(x[ok], y[ok]).statistic)
@@ -162,8 +162,9 @@ def initial_state_predictability(traces: Traces, *, random_state: int, n_splits:
     label = (epochs > threshold).astype(int)
     n_slow = int(label.sum())
     if n_slow < n_splits or label.size - n_slow < n_splits:
-        raise ValueError(f"need >= {n_splits} slow and fast traces for {n_splits}-fold CV, "
-                         f"got {n_slow} slow of {label.size}")
+        raise ValueError(
+            f"need >= {n_splits} slow and fast traces for {n_splits}-fold CV, got {n_slow} slow of {label.size}"
+        )
     X = traces.init_params
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=_seed(random_state, "folds"))
     splits = list(splitter.split(X, label))
@@ -171,12 +172,15 @@ def initial_state_predictability(traces: Traces, *, random_state: int, n_splits:
         "logistic": Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())]),
         "gradient_boosting": GradientBoostingClassifier(random_state=_seed(random_state, "gb")),
     }
-    scores = {name: cross_val_predict(model, X, label, cv=splits, method="predict_proba")[:, 1]
-              for name, model in models.items()}
+    scores = {
+        name: cross_val_predict(model, X, label, cv=splits, method="predict_proba")[:, 1]
+        for name, model in models.items()
+    }
     scores["cone_rule"] = np.abs(X[:, 2]) - np.abs(X[:, 0] - X[:, 1])  # no fitting
     auc = {name: float(roc_auc_score(label, score)) for name, score in scores.items()}
-    fold_auc = {name: np.array([roc_auc_score(label[te], score[te]) for _, te in splits])
-                for name, score in scores.items()}
+    fold_auc = {
+        name: np.array([roc_auc_score(label[te], score[te]) for _, te in splits]) for name, score in scores.items()
+    }
     return InitPredictability(auc, fold_auc, threshold, n_slow, int(label.size), scores, label)
 
 
@@ -217,7 +221,7 @@ class KruskalResult(NamedTuple):
 
 def _kruskal(residual: np.ndarray, labels: np.ndarray, min_size: int) -> KruskalResult:
     keys, counts = np.unique(labels, return_counts=True)
-    keep = [k for k, c in zip(keys, counts) if c >= min_size]
+    keep = [k for k, c in zip(keys, counts, strict=True) if c >= min_size]
     samples = [residual[labels == k] for k in keep]
     sizes = tuple(len(s) for s in samples)
     if len(samples) < 2 or np.ptp(np.concatenate(samples)) == 0:
@@ -309,8 +313,14 @@ class HeatmapGrid(NamedTuple):
 
 
 @reg.single_threaded()
-def heatmap_grid(model: BaseEstimator, *, final: np.ndarray | None, w0: np.ndarray | None = None,
-                 w1: np.ndarray | None = None, b: float | None = None) -> HeatmapGrid:
+def heatmap_grid(
+    model: BaseEstimator,
+    *,
+    final: np.ndarray | None,
+    w0: np.ndarray | None = None,
+    w1: np.ndarray | None = None,
+    b: float | None = None,
+) -> HeatmapGrid:
     """Predictions of a fitted model on a grid of current states ``(w0, w1, b)``.
 
     ``final`` (P,): the converged state (e.g. ``(0.5, -0.5, 0)``) for an 18-feature model;
@@ -337,8 +347,9 @@ def heatmap_grid(model: BaseEstimator, *, final: np.ndarray | None, w0: np.ndarr
     return HeatmapGrid(w0, w1, b, final, model.predict(X).reshape(g0.shape))
 
 
-def predicted_heatmap(rows: Rows, name: str, *, random_state: int, final: np.ndarray | None, b: float | None = None,
-                      fast: bool = True) -> HeatmapGrid:
+def predicted_heatmap(
+    rows: Rows, name: str, *, random_state: int, final: np.ndarray | None, b: float | None = None, fast: bool = True
+) -> HeatmapGrid:
     """001 5.3: model class ``name`` fitted on all ``rows``, predicting over the (w0, w1) plane.
 
     ``rows`` holds the 18 features when ``final`` is given and the raw state when it is None

@@ -102,6 +102,7 @@ def single_threaded() -> Iterator[None]:
     with threadpool_limits(limits=1):
         yield
 
+
 KERNEL_ALPHA = 1e-3  # ridge penalty of both kernel models
 MLP_WIDTH = 64  # hidden units per layer of both MLPs
 
@@ -179,9 +180,7 @@ def _check_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def make_splitter(
-    *, n_splits: int, random_state: int, grouped: bool
-) -> KFold | GroupKFold:
+def make_splitter(*, n_splits: int, random_state: int, grouped: bool) -> KFold | GroupKFold:
     """Shuffled, seeded ``KFold`` over rows, or ``GroupKFold`` over groups when ``grouped``."""
     if grouped:
         return GroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
@@ -202,9 +201,7 @@ def _splits(
             raise ValueError(f"n_splits={n_splits} exceeds the number of groups ({n_groups})")
     elif y.shape[0] < n_splits:
         raise ValueError(f"n_splits={n_splits} exceeds the number of rows ({y.shape[0]})")
-    splitter = make_splitter(
-        n_splits=n_splits, random_state=random_state, grouped=groups is not None
-    )
+    splitter = make_splitter(n_splits=n_splits, random_state=random_state, grouped=groups is not None)
     return list(splitter.split(X, y, groups))
 
 
@@ -312,9 +309,7 @@ def bootstrap_r2_ci(
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if y_true.ndim != 1 or y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}"
-        )
+        raise ValueError(f"y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}")
     if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
         raise ValueError("y_true and y_pred must be finite")
     if not 0.0 < alpha < 1.0:
@@ -367,9 +362,7 @@ def _with_const(X: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(X.shape[0]), X])
 
 
-def nested_f_test(
-    X_small: np.ndarray, X_big: np.ndarray, y: np.ndarray
-) -> tuple[float, float, float]:
+def nested_f_test(X_small: np.ndarray, X_big: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Nested OLS F-test: does ``X_big`` explain more of ``y`` than ``X_small``?
 
     Both models get an intercept. ``X_small`` (R, F_small) may have zero columns
@@ -474,9 +467,7 @@ def compare_forms(
     if any(f in ("log", "power") for f in forms) and not (d > 0).all():
         raise ValueError("distance must be > 0 for the 'log' and 'power' forms")
     if "power" in forms and not (y > 0).all():
-        raise ValueError(
-            "y must be > 0 for the 'power' form (drop final states: include_final=False)"
-        )
+        raise ValueError("y must be > 0 for the 'power' form (drop final states: include_final=False)")
     if groups is None:
         raise ValueError("groups are required (held-out comparison by trace)")
     splits = _splits(X, y, groups, n_splits, random_state)

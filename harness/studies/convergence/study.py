@@ -111,27 +111,40 @@ class TraceStudy:
         tr = self.uncapped
         solved = tr.final_loss < tr.protocol.loss_below
         ev = stats.always(int(solved.sum()), tr.n_traces, alpha=alpha)
-        return dataclasses.replace(ev, detail={
-            **ev.detail, **C.convergence_counts(tr), "at_spurious_minimum_loss_0.25": C.spurious_minimum_count(tr),
-            "max_epochs_used": int(tr.epochs.max())})
+        return dataclasses.replace(
+            ev,
+            detail={
+                **ev.detail,
+                **C.convergence_counts(tr),
+                "at_spurious_minimum_loss_0.25": C.spurious_minimum_count(tr),
+                "max_epochs_used": int(tr.epochs.max()),
+            },
+        )
 
     def calibration_note(self) -> str:
         """What the calibration aimed at and achieved, for the protocol record."""
         c = self.calibration.chosen
         if self.solved_only:
-            return (f"grid point whose solved traces (stopped on the loss criterion) come closest to source 000's "
-                    f"mean 34.5 / variance 9.11 (1.2); achieved on them mean {c.mean:.2f}, variance {c.var:.2f}, "
-                    f"range {c.min}-{c.max}; {c.frac_converged_loss:.0%} of all traces solved (distance "
-                    f"{c.distance:.2f}, master seed {self.master_seed}); unsolved traces are left out of the data set")
-        return (f"grid point closest to source 000's mean 34.5 / variance 9.11 (1.2); achieved mean {c.mean:.2f}, "
-                f"variance {c.var:.2f}, range {c.min}-{c.max}, {c.frac_max_epochs:.0%} of traces capped (distance "
-                f"{c.distance:.2f}, master seed {self.master_seed})")
+            return (
+                f"grid point whose solved traces (stopped on the loss criterion) come closest to source 000's "
+                f"mean 34.5 / variance 9.11 (1.2); achieved on them mean {c.mean:.2f}, variance {c.var:.2f}, "
+                f"range {c.min}-{c.max}; {c.frac_converged_loss:.0%} of all traces solved (distance "
+                f"{c.distance:.2f}, master seed {self.master_seed}); unsolved traces are left out of the data set"
+            )
+        return (
+            f"grid point closest to source 000's mean 34.5 / variance 9.11 (1.2); achieved mean {c.mean:.2f}, "
+            f"variance {c.var:.2f}, range {c.min}-{c.max}, {c.frac_max_epochs:.0%} of traces capped (distance "
+            f"{c.distance:.2f}, master seed {self.master_seed})"
+        )
 
     def runtime_settings(self) -> dict[str, Setting]:
         """Protocol settings known only at test time (override to add a module's own)."""
         p, note = self.protocol, self.calibration_note()
-        return {"lr": Setting(p.lr, "calibrated", note), "init_scale": Setting(p.init_scale, "calibrated", note),
-                "max_epochs": Setting(p.max_epochs, "calibrated", note)}
+        return {
+            "lr": Setting(p.lr, "calibrated", note),
+            "init_scale": Setting(p.init_scale, "calibrated", note),
+            "max_epochs": Setting(p.max_epochs, "calibrated", note),
+        }
 
     def bind(self, claim: Claim) -> Claim:
         """``claim`` with its test-time settings filled in (equal to ``claim`` for the plugin: they are

@@ -91,8 +91,7 @@ def table_model(name: str, *, random_state: int, fast: bool) -> BaseEstimator:
     if name in ("mlp_3layer", "mlp_2layer"):
         return reg.make_model(name, random_state=random_state, max_iter=FAST_MLP_MAX_ITER)
     if name == "linear_kernel":
-        return Pipeline([("scale", StandardScaler()),
-                         ("model", Ridge(alpha=reg.KERNEL_ALPHA, fit_intercept=False))])
+        return Pipeline([("scale", StandardScaler()), ("model", Ridge(alpha=reg.KERNEL_ALPHA, fit_intercept=False))])
     return reg.make_model(name, random_state=random_state)
 
 
@@ -135,16 +134,28 @@ def model_table(
         with warnings.catch_warnings(), reg.single_threaded():
             if fast:
                 warnings.simplefilter("ignore", category=ConvergenceWarning)
-            cv = reg.cv_r2(estimator, rows.features, y, groups=groups, n_splits=n_splits,
-                           random_state=random_state)
+            cv = reg.cv_r2(estimator, rows.features, y, groups=groups, n_splits=n_splits, random_state=random_state)
         seconds = time.perf_counter() - start
         ci = reg.bootstrap_r2_ci(
-            y, cv.oof_pred, groups=groups, n_resamples=n_resamples, alpha=alpha, method=ci_method,
+            y,
+            cv.oof_pred,
+            groups=groups,
+            n_resamples=n_resamples,
+            alpha=alpha,
+            method=ci_method,
             rng=numpy_generator(seed_sequence(int(random_state), "bootstrap", name)),
         )
         resid = y - cv.oof_pred
-        scores[name] = ModelScore(cv.pooled_r2, cv.fold_r2, ci, float(np.mean(resid**2)),
-                                  float(np.mean(np.abs(resid))), cv.oof_pred, seconds, cv.test_fold)
+        scores[name] = ModelScore(
+            cv.pooled_r2,
+            cv.fold_r2,
+            ci,
+            float(np.mean(resid**2)),
+            float(np.mean(np.abs(resid))),
+            cv.oof_pred,
+            seconds,
+            cv.test_fold,
+        )
     return ModelTable(scores, bool(grouped), bool(fast), rows.n_rows, rows.n_traces)
 
 
@@ -157,8 +168,14 @@ def fit_model(rows: Rows, name: str, *, random_state: int, fast: bool = False) -
         return estimator.fit(rows.features, rows.epochs_remaining.astype(np.float64))
 
 
-def bootstrap_r2_replicates(y_true: np.ndarray, y_pred: np.ndarray, *, groups: np.ndarray | None = None,
-                            n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+def bootstrap_r2_replicates(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """R² of fixed predictions on ``n_resamples`` bootstrap resamples: (R,), (R,) -> (n_resamples,).
 
     Resamples rows, or whole groups (all rows of a drawn trace together) when ``groups`` (R,)
@@ -183,8 +200,12 @@ def bootstrap_r2_replicates(y_true: np.ndarray, y_pred: np.ndarray, *, groups: n
     if g < 2:
         raise ValueError(f"need at least 2 resampling units, got {g}")
     # Per-unit sums (G,): count, sum y, sum y^2, sum of squared residuals.
-    sums = np.stack([np.bincount(codes, weights=w, minlength=g) for w in
-                     (np.ones_like(y_true), y_true, y_true**2, (y_true - y_pred) ** 2)])  # (4, G)
+    sums = np.stack(
+        [
+            np.bincount(codes, weights=w, minlength=g)
+            for w in (np.ones_like(y_true), y_true, y_true**2, (y_true - y_pred) ** 2)
+        ]
+    )  # (4, G)
     draws = rng.integers(0, g, size=(n_resamples, g))  # (n_resamples, G) unit indices
     n, s_y, s_yy, s_res = sums[:, draws].sum(axis=-1)  # each (n_resamples,)
     ss_tot = s_yy - s_y**2 / n
@@ -199,8 +220,14 @@ def bootstrap_r2_replicates(y_true: np.ndarray, y_pred: np.ndarray, *, groups: n
 SUM_COLUMNS = 3  # rows, sum y, sum y² (then one sum of squared errors per prediction)
 
 
-def trace_sums(y: np.ndarray, trace_id: np.ndarray, preds: Sequence[np.ndarray], *,
-               test_fold: np.ndarray | None = None, n_splits: int | None = None) -> np.ndarray:
+def trace_sums(
+    y: np.ndarray,
+    trace_id: np.ndarray,
+    preds: Sequence[np.ndarray],
+    *,
+    test_fold: np.ndarray | None = None,
+    n_splits: int | None = None,
+) -> np.ndarray:
     """Per-trace sums of out-of-fold results: (R,), (R,), M x (R,) -> (B, 3 + M).
 
     Columns: rows, sum of y, sum of y², then the sum of squared errors ``(y - pred_m)²`` of each
@@ -256,4 +283,3 @@ def fold_r2_sd_statistic(model: int, *, n_predictions: int, n_splits: int) -> Ca
         return np.std(_r2(per_fold, model), axis=-1, ddof=1)
 
     return statistic
-

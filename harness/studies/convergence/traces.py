@@ -53,6 +53,7 @@ from harness.engine.trainer import (
 MODEL_NAME = "abs_neuron"  # y = |w0 x0 + w1 x1 + b|, P = 3 (source 000, 1.1)
 N_PARAMS = 3
 
+
 def _check_positive_finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
@@ -141,15 +142,19 @@ class Traces:
         """(B,) mask of traces that stopped for ``reason``."""
         return self.reasons == int(reason)
 
-    def subset(self, index: np.ndarray) -> "Traces":
+    def subset(self, index: np.ndarray) -> Traces:
         """The traces ``index`` (B',) int, in that order, with ``protocol.n_traces`` set to B'."""
         index = np.asarray(index, dtype=np.int64)
         if index.ndim != 1 or index.size == 0:
             raise ValueError(f"index must be a non-empty 1-D array of trace indices, got shape {index.shape}")
         return Traces(
             protocol=replace(self.protocol, n_traces=int(index.size)),
-            params=self.params[:, index], loss=self.loss[:, index], grad_norm=self.grad_norm[:, index],
-            epochs=self.epochs[index], reasons=self.reasons[index], final_loss=self.final_loss[index],
+            params=self.params[:, index],
+            loss=self.loss[:, index],
+            grad_norm=self.grad_norm[:, index],
+            epochs=self.epochs[index],
+            reasons=self.reasons[index],
+            final_loss=self.final_loss[index],
             initial_loss=self.initial_loss[index],
         )
 
@@ -163,8 +168,14 @@ def draw_inits(protocol: TraceProtocol, n: int, *, generator: torch.Generator) -
     return normal(n, N_PARAMS, generator=generator, scale=protocol.init_scale, dtype=protocol.dtype)
 
 
-def _train(protocol: TraceProtocol, init: torch.Tensor, *, record: bool, max_epochs: int | None = None,
-           compile: bool | None = False) -> TrainResult:
+def _train(
+    protocol: TraceProtocol,
+    init: torch.Tensor,
+    *,
+    record: bool,
+    max_epochs: int | None = None,
+    compile: bool | None = False,
+) -> TrainResult:
     """Train on ``harness.engine.device.default_device()`` (``HARNESS_DEVICE``) and return CPU tensors."""
     result = train(
         MODEL_NAME,
@@ -177,7 +188,9 @@ def _train(protocol: TraceProtocol, init: torch.Tensor, *, record: bool, max_epo
         compile=compile,
     )
     trajectory = None if result.trajectory is None else Trajectory(*(t.cpu() for t in result.trajectory))
-    return TrainResult(result.params.cpu(), result.epochs.cpu(), result.reason.cpu(), result.final_loss.cpu(), trajectory)
+    return TrainResult(
+        result.params.cpu(), result.epochs.cpu(), result.reason.cpu(), result.final_loss.cpu(), trajectory
+    )
 
 
 def run_traces(protocol: TraceProtocol, init: np.ndarray | torch.Tensor, *, compile: bool | None = False) -> Traces:
@@ -203,8 +216,9 @@ def run_traces(protocol: TraceProtocol, init: np.ndarray | torch.Tensor, *, comp
     )
 
 
-def generate_traces(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence,
-                    compile: bool | None = False) -> Traces:
+def generate_traces(
+    protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence, compile: bool | None = False
+) -> Traces:
     """``protocol.n_traces`` traces from N(0, init_scale^2) inits drawn from ``seed_seq``.
 
     Same ``seed_seq`` and protocol -> identical traces. Returns :class:`Traces` with
@@ -214,20 +228,24 @@ def generate_traces(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence
     return run_traces(protocol, draw_inits(protocol, protocol.n_traces, generator=generator), compile=compile)
 
 
-def generate_solved_traces(protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence, oversample: int = 3,
-                           compile: bool | None = False) -> Traces:
+def generate_solved_traces(
+    protocol: TraceProtocol, *, seed_seq: np.random.SeedSequence, oversample: int = 3, compile: bool | None = False
+) -> Traces:
     """The first ``protocol.n_traces`` traces that reach a solution (stop on the loss criterion)
     among ``oversample`` times as many drawn from ``seed_seq``: source 000's data set read as
     converged traces only. About 61% of Gaussian inits lie in a solution region (module
     docstring), so 3x leaves a wide margin; fewer solved traces than asked raise ``ValueError``.
     """
     oversample = _check_int("oversample", oversample, 1)
-    drawn = generate_traces(replace(protocol, n_traces=protocol.n_traces * oversample), seed_seq=seed_seq,
-                            compile=compile)
+    drawn = generate_traces(
+        replace(protocol, n_traces=protocol.n_traces * oversample), seed_seq=seed_seq, compile=compile
+    )
     solved = np.flatnonzero(drawn.stopped_by(StopReason.CONVERGED_LOSS))
     if solved.size < protocol.n_traces:
-        raise ValueError(f"only {solved.size} of {drawn.n_traces} traces reached a solution; "
-                         f"need {protocol.n_traces} (raise oversample)")
+        raise ValueError(
+            f"only {solved.size} of {drawn.n_traces} traces reached a solution; "
+            f"need {protocol.n_traces} (raise oversample)"
+        )
     return drawn.subset(solved[: protocol.n_traces])
 
 
@@ -263,8 +281,9 @@ def region_minimum(params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pos2 = (w0 - w1 + b) >= 0
     solution = pos1 != pos2
     half = np.where(pos2, 0.5, -0.5)  # sign of z2 gives the sign of w0 - w1 (solutions) or of b
-    target = np.stack([np.where(solution, half, 0.0), np.where(solution, -half, 0.0),
-                       np.where(solution, 0.0, half)], axis=-1)
+    target = np.stack(
+        [np.where(solution, half, 0.0), np.where(solution, -half, 0.0), np.where(solution, 0.0, half)], axis=-1
+    )
     return target, np.where(solution, 0.0, 0.25)
 
 
@@ -302,8 +321,9 @@ def geometric_epochs(init_params: np.ndarray, protocol: TraceProtocol) -> tuple[
 
 def _check_seed_seq(seed_seq: Any) -> np.random.SeedSequence:
     if not isinstance(seed_seq, np.random.SeedSequence):
-        raise ValueError(f"seed_seq must be a numpy.random.SeedSequence (harness.seeds.seed_sequence), "
-                         f"got {type(seed_seq).__name__}")
+        raise ValueError(
+            f"seed_seq must be a numpy.random.SeedSequence (harness.seeds.seed_sequence), got {type(seed_seq).__name__}"
+        )
     return seed_seq
 
 

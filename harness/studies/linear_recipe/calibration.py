@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.studies.linear_recipe.recipe import DataSettings
+from harness.studies.linear_recipe.recipe import BASELINE, DataSettings
 from harness.studies.linear_recipe.study import Arm, LinearStudy
-from harness.studies.linear_recipe.recipe import BASELINE
 
 TARGETS = {"w": 1.497988, "b": 0.855068, "loss": 0.271536}  # the document's FP32 baseline summary
 BATCH_SIZES = (3, 4, 5)
@@ -52,7 +51,9 @@ def distance(w: float, b: float, loss: float) -> float:
     return math.sqrt(sum(((got[k] - v) / v) ** 2 for k, v in TARGETS.items()))
 
 
-def evaluate(data: DataSettings, *, seeds: int = CALIBRATION_SEEDS, master_seed: int = CALIBRATION_MASTER_SEED) -> GridPoint:
+def evaluate(
+    data: DataSettings, *, seeds: int = CALIBRATION_SEEDS, master_seed: int = CALIBRATION_MASTER_SEED
+) -> GridPoint:
     """Train the baseline at ``data`` on the calibration stream and score it."""
     study = LinearStudy(master_seed, "quick", data, seeds=seeds, stream="calibration")
     res = study.run_arms({"baseline": Arm(BASELINE)})["baseline"]
@@ -60,7 +61,9 @@ def evaluate(data: DataSettings, *, seeds: int = CALIBRATION_SEEDS, master_seed:
     return GridPoint(data, w, b, loss, distance(w, b, loss))
 
 
-def calibrate(batch_sizes=BATCH_SIZES, noises=NOISES, *, seeds: int = CALIBRATION_SEEDS) -> tuple[GridPoint, list[GridPoint]]:
+def calibrate(
+    batch_sizes=BATCH_SIZES, noises=NOISES, *, seeds: int = CALIBRATION_SEEDS
+) -> tuple[GridPoint, list[GridPoint]]:
     """Evaluate the grid; return the closest point and all points (in grid order)."""
     points = [evaluate(DataSettings(batch_size=bs, noise=noise), seeds=seeds) for bs in batch_sizes for noise in noises]
     return min(points, key=lambda p: p.distance), points

@@ -39,8 +39,9 @@ class Config:
         return warmup_cosine(self.lr, warmup_epochs=self.warmup, total_epochs=self.decay_epochs, pi=DOC_PI)
 
 
-BASELINE = Config(lr=1e-3, epochs=30, warmup=5, decay_epochs=30, shuffle=True, patience=10,
-                  min_improvement=1e-6, clip=None)
+BASELINE = Config(
+    lr=1e-3, epochs=30, warmup=5, decay_epochs=30, shuffle=True, patience=10, min_improvement=1e-6, clip=None
+)
 
 # Cumulative ablation: (table label, the method's change). Method 9 sets Adam's betas (0.9, 0.999),
 # eps 1e-8, weight decay 0 explicitly: torch.optim.Adam's defaults, so it changes nothing here.

@@ -20,7 +20,15 @@ from harness.engine.precision import LinearRun, LossScaler, MemberSettings, trai
 from harness.engine.rng import torch_generator
 from harness.seeds import seed_sequence
 from harness.studies.linear_recipe.recipe import (
-    MAX_EPOCHS, RECIPE, TIMELINE_INIT, Config, DataSettings, ablation_rows, draw_data, torch_default_init, xavier_init,
+    MAX_EPOCHS,
+    RECIPE,
+    TIMELINE_INIT,
+    Config,
+    DataSettings,
+    ablation_rows,
+    draw_data,
+    torch_default_init,
+    xavier_init,
 )
 
 TIER_SEEDS = {"quick": 200, "full": 5000}
@@ -86,6 +94,7 @@ class ArmResult:
 
 def member_settings(configs: list[Config], records: list[bool], seeds: int) -> MemberSettings:
     """Per-member settings of arms ``configs`` (each ``seeds`` members, arm-major); shuffle group = seed."""
+
     def per_member(values, dtype=torch.float32):
         return torch.tensor(values, dtype=dtype).repeat_interleave(seeds)
 
@@ -109,7 +118,7 @@ def _split(run: LinearRun, names: list[str], records: list[bool], seeds: int) ->
     """Cut a population run into its arms (arm-major blocks of ``seeds`` members)."""
     out, norm_col = {}, 0
     kept = min(seeds, RECORDED_MEMBERS)
-    for k, (name, rec) in enumerate(zip(names, records)):
+    for k, (name, rec) in enumerate(zip(names, records, strict=True)):
         sl = slice(k * seeds, (k + 1) * seeds)
         norms = run.grad_norms[:, norm_col : norm_col + kept] if rec else run.grad_norms[:, :0]
         norm_col += kept if rec else 0
@@ -131,8 +140,9 @@ def _split(run: LinearRun, names: list[str], records: list[bool], seeds: int) ->
 class LinearStudy:
     """All arms of source 003 for one master seed, tier and data setting (pieces built lazily, cached)."""
 
-    def __init__(self, master_seed: int, tier: str, data: DataSettings, *, seeds: int | None = None,
-                 stream: str = "study") -> None:
+    def __init__(
+        self, master_seed: int, tier: str, data: DataSettings, *, seeds: int | None = None, stream: str = "study"
+    ) -> None:
         if tier not in TIER_SEEDS:
             raise ValueError(f"tier must be one of {tuple(TIER_SEEDS)}, got {tier!r}")
         self.master_seed, self.tier, self.data, self.stream = master_seed, tier, data, stream
@@ -167,7 +177,9 @@ class LinearStudy:
             return self.random_inits
         raise ValueError(f"unknown init {kind!r}")
 
-    def run_arms(self, arms: dict[str, Arm], *, precision: str = "fp32", piece: str = "shuffle") -> dict[str, ArmResult]:
+    def run_arms(
+        self, arms: dict[str, Arm], *, precision: str = "fp32", piece: str = "shuffle"
+    ) -> dict[str, ArmResult]:
         """Train ``arms`` as populations over the seeds (chunked to ``MAX_MEMBERS_PER_RUN``)."""
         names = list(arms)
         per_run = max(1, MAX_MEMBERS_PER_RUN // self.seeds)
@@ -187,9 +199,17 @@ class LinearStudy:
         params = torch.cat([self.inits(arms[n].init) for n in names]).float()
         records = [arms[n].record for n in names]
         settings = member_settings([arms[n].config for n in names], records, self.seeds)
-        run = train_linear(params, X.repeat(k, 1), Y.repeat(k, 1), adam(), settings,
-                           batch_size=self.data.batch_size, generator=self.generator(piece), precision=precision,
-                           scaler=LossScaler())
+        run = train_linear(
+            params,
+            X.repeat(k, 1),
+            Y.repeat(k, 1),
+            adam(),
+            settings,
+            batch_size=self.data.batch_size,
+            generator=self.generator(piece),
+            precision=precision,
+            scaler=LossScaler(),
+        )
         return _split(run, names, records, self.seeds)
 
     @functools.cached_property

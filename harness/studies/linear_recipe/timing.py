@@ -68,5 +68,8 @@ def logging_reductions(data: DataSettings, *, rounds: int, epochs: int = 100) ->
     every_epoch = epochs * (te + tl)
     every_tenth = epochs * te + (epochs / 10) * tl
     reductions = 1 - every_tenth / every_epoch
-    return reductions, {"t_epoch_s_median": float(np.median(te)), "t_log_s_median": float(np.median(tl)),
-                        "log_to_compute_ratio": float(np.median(tl / te))}
+    return reductions, {
+        "t_epoch_s_median": float(np.median(te)),
+        "t_log_s_median": float(np.median(tl)),
+        "log_to_compute_ratio": float(np.median(tl / te)),
+    }

@@ -43,8 +43,13 @@ CONTROL_TARGETS = {
 def summary(losses: np.ndarray) -> dict[str, float]:
     """The five baseline statistics of a sample of initial losses (N,)."""
     x = np.asarray(losses, dtype=float)
-    return {"mean": float(x.mean()), "median": float(np.median(x)), "p25": float(np.percentile(x, 25)),
-            "p0": float(x.min()), "max": float(x.max())}
+    return {
+        "mean": float(x.mean()),
+        "median": float(np.median(x)),
+        "p25": float(np.percentile(x, 25)),
+        "p0": float(x.min()),
+        "max": float(x.max()),
+    }
 
 
 def typical_summary(losses: np.ndarray, *, n: int = BASELINE_N) -> dict[str, float]:
@@ -52,8 +57,13 @@ def typical_summary(losses: np.ndarray, *, n: int = BASELINE_N) -> dict[str, flo
     if losses.size < n:
         raise ValueError(f"need at least {n} losses, got {losses.size}")
     blocks = np.asarray(losses, dtype=float)[: losses.size // n * n].reshape(-1, n)  # (R, n)
-    per_block = {"mean": blocks.mean(axis=1), "median": np.median(blocks, axis=1),
-                 "p25": np.percentile(blocks, 25, axis=1), "p0": blocks.min(axis=1), "max": blocks.max(axis=1)}
+    per_block = {
+        "mean": blocks.mean(axis=1),
+        "median": np.median(blocks, axis=1),
+        "p25": np.percentile(blocks, 25, axis=1),
+        "p0": blocks.min(axis=1),
+        "max": blocks.max(axis=1),
+    }
     return {key: float(np.median(values)) for key, values in per_block.items()}
 
 
@@ -97,9 +107,14 @@ def epoch_summary(success: np.ndarray, epochs: np.ndarray, converged: np.ndarray
     out = {"success": float(success.mean()), "converged": float(converged[success].mean()) if success.any() else 0.0}
     if ep.size < 2:
         return out | {k: float("nan") for k in ("median", "q25", "q75", "mean", "sd", "p10")}
-    return out | {"median": float(np.median(ep)), "q25": float(np.percentile(ep, 25)),
-                  "q75": float(np.percentile(ep, 75)), "mean": float(ep.mean()), "sd": float(ep.std(ddof=1)),
-                  "p10": float(np.percentile(ep, 10))}
+    return out | {
+        "median": float(np.median(ep)),
+        "q25": float(np.percentile(ep, 25)),
+        "q75": float(np.percentile(ep, 75)),
+        "mean": float(ep.mean()),
+        "sd": float(ep.std(ddof=1)),
+        "p10": float(np.percentile(ep, 10)),
+    }
 
 
 @dataclass(frozen=True)
@@ -116,7 +131,9 @@ class TrainingCalibration:
         return (self.lr, self.loss_below, self.max_epochs)
 
 
-def settle(model: Model, data: Dataset, trajectory, threshold: float, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def settle(
+    model: Model, data: Dataset, trajectory, threshold: float, limit: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Success (B,), epochs (B,) and converged (B,) of each recorded member had it stopped at loss < threshold or at ``limit``.
 
     ``trajectory`` is the trainer's record (loss (S, B), params (S, B, P)) of a run whose own
@@ -132,7 +149,9 @@ def settle(model: Model, data: Dataset, trajectory, threshold: float, limit: int
     return success.numpy(), stop.numpy(), reached.numpy()
 
 
-def choose_training(model_name: str, table: dict[tuple[float, float, int], dict[str, float]]) -> tuple[float, float, int]:
+def choose_training(
+    model_name: str, table: dict[tuple[float, float, int], dict[str, float]]
+) -> tuple[float, float, int]:
     """The grid point of least distance to the control figures (ties: first in grid order); NaN points lose."""
     target = CONTROL_TARGETS[model_name]
 
@@ -143,8 +162,9 @@ def choose_training(model_name: str, table: dict[tuple[float, float, int], dict[
     return min(table, key=distance)
 
 
-def grid_table(model: Model, data: Dataset, trajectory, lrs_of_members: np.ndarray, grid_lr, grid_threshold,
-               grid_limit) -> dict[tuple[float, float, int], dict[str, float]]:
+def grid_table(
+    model: Model, data: Dataset, trajectory, lrs_of_members: np.ndarray, grid_lr, grid_threshold, grid_limit
+) -> dict[tuple[float, float, int], dict[str, float]]:
     """Summary and distance of every (lr, threshold, limit) from one recorded run of all grid learning rates."""
     table = {}
     for threshold, limit in itertools.product(grid_threshold, grid_limit):
@@ -152,10 +172,27 @@ def grid_table(model: Model, data: Dataset, trajectory, lrs_of_members: np.ndarr
         for lr in grid_lr:
             members = lrs_of_members == lr
             row = epoch_summary(success[members], epochs[members], converged[members])
-            row["distance"] = log_distance(row, CONTROL_TARGETS[model.name]) if math.isfinite(row.get("median", math.nan)) else math.inf
+            row["distance"] = (
+                log_distance(row, CONTROL_TARGETS[model.name])
+                if math.isfinite(row.get("median", math.nan))
+                else math.inf
+            )
             table[(lr, threshold, limit)] = row
     return table
 
 
-__all__ = ["BASELINE", "BASELINE_N", "CONTROL_TARGETS", "SchemeCalibration", "TrainingCalibration", "calibrate_scheme",
-           "choose_training", "epoch_summary", "grid_table", "log_distance", "settle", "summary", "typical_summary"]
+__all__ = [
+    "BASELINE",
+    "BASELINE_N",
+    "CONTROL_TARGETS",
+    "SchemeCalibration",
+    "TrainingCalibration",
+    "calibrate_scheme",
+    "choose_training",
+    "epoch_summary",
+    "grid_table",
+    "log_distance",
+    "settle",
+    "summary",
+    "typical_summary",
+]

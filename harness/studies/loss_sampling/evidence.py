@@ -54,7 +54,13 @@ def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 
     if k == m:
         ev = stats.always(successes, trials, alpha=alpha)
         return replace(ev, detail={**ev.detail, "document": f"{k}/{m}"})
-    return _in_region(successes, trials, rate_region(k, m, alpha), alpha, {"document": f"{k}/{m}", "region": "Clopper-Pearson of the document's count"})
+    return _in_region(
+        successes,
+        trials,
+        rate_region(k, m, alpha),
+        alpha,
+        {"document": f"{k}/{m}", "region": "Clopper-Pearson of the document's count"},
+    )
 
 
 def quantile_region(p: float, m: int, alpha: float) -> tuple[float, float]:
@@ -92,8 +98,16 @@ def _sd(x, axis=-1):
     return np.std(x, axis=axis, ddof=1)
 
 
-def metric_within(values, lo: float, hi: float, *, statistic=_sd, alpha: float = 0.05, rng: np.random.Generator,
-                  n_resamples: int = 1999) -> Evidence:
+def metric_within(
+    values,
+    lo: float,
+    hi: float,
+    *,
+    statistic=_sd,
+    alpha: float = 0.05,
+    rng: np.random.Generator,
+    n_resamples: int = 1999,
+) -> Evidence:
     """Claim "statistic(values) lies in [lo, hi]": ``metric_exceeds(lo)`` and ``metric_below(hi)`` combined.
 
     Confirmed iff both confirm (the bootstrap CI lies inside), refuted iff either refutes (it lies
@@ -107,9 +121,17 @@ def metric_within(values, lo: float, hi: float, *, statistic=_sd, alpha: float =
         verdict = Verdict.CONFIRMED
     else:
         verdict = Verdict.INCONCLUSIVE
-    return replace(above, verdict=verdict, p_value=min(above.p_value, below.p_value),
-                   test=f"percentile bootstrap, statistic in [{lo:.4g}, {hi:.4g}]",
-                   detail={**above.detail, "claimed_region": (lo, hi), "p_confirm": max(above.detail["p_confirm"], below.detail["p_confirm"])})
+    return replace(
+        above,
+        verdict=verdict,
+        p_value=min(above.p_value, below.p_value),
+        test=f"percentile bootstrap, statistic in [{lo:.4g}, {hi:.4g}]",
+        detail={
+            **above.detail,
+            "claimed_region": (lo, hi),
+            "p_confirm": max(above.detail["p_confirm"], below.detail["p_confirm"]),
+        },
+    )
 
 
 def sd_matches(values, reported: float, *, m: int, alpha: float = 0.05, rng: np.random.Generator) -> Evidence:
@@ -123,8 +145,9 @@ def sd_matches(values, reported: float, *, m: int, alpha: float = 0.05, rng: np.
     return replace(ev, detail={**ev.detail, "document_n": m, "region_from": "chi-square interval of sigma"})
 
 
-def rank_correlation_exceeds(x, y, threshold: float, *, alpha: float = 0.05, rng: np.random.Generator,
-                             n_resamples: int = 1999) -> Evidence:
+def rank_correlation_exceeds(
+    x, y, threshold: float, *, alpha: float = 0.05, rng: np.random.Generator, n_resamples: int = 1999
+) -> Evidence:
     """Claim "Spearman's rho(x, y) > threshold": percentile bootstrap over pairs (``metric_exceeds`` on indices).
 
     rho is Pearson's correlation of the ranks (average ranks for ties), which is Spearman's
@@ -140,6 +163,7 @@ def rank_correlation_exceeds(x, y, threshold: float, *, alpha: float = 0.05, rng
         rx, ry = rx - rx.mean(axis=-1, keepdims=True), ry - ry.mean(axis=-1, keepdims=True)
         return (rx * ry).sum(axis=-1) / np.sqrt((rx**2).sum(axis=-1) * (ry**2).sum(axis=-1))
 
-    ev = stats.metric_exceeds(np.arange(x.size, dtype=float), threshold, statistic=rho, alpha=alpha,
-                              n_resamples=n_resamples, rng=rng)
+    ev = stats.metric_exceeds(
+        np.arange(x.size, dtype=float), threshold, statistic=rho, alpha=alpha, n_resamples=n_resamples, rng=rng
+    )
     return replace(ev, test=f"Spearman rank correlation, {ev.test}", detail={**ev.detail, "statistic": "spearman rho"})

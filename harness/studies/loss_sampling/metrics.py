@@ -77,7 +77,7 @@ class Outcomes:
     asymmetry: np.ndarray
     distance: np.ndarray
 
-    def subset(self, mask: np.ndarray) -> "Outcomes":
+    def subset(self, mask: np.ndarray) -> Outcomes:
         """The members selected by a boolean mask (B,) or an index array."""
         return Outcomes(**{k: v[mask] for k, v in self.__dict__.items()})
 

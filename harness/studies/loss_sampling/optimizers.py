@@ -39,7 +39,9 @@ class MemberwiseOptimizer:
         if not self.choices:
             raise ValueError("need at least one optimizer")
         if len(self.which) != len(self.lrs) or not self.which:
-            raise ValueError(f"which and lrs must be non-empty and of equal length, got {len(self.which)} and {len(self.lrs)}")
+            raise ValueError(
+                f"which and lrs must be non-empty and of equal length, got {len(self.which)} and {len(self.lrs)}"
+            )
         if any(not 0 <= w < len(self.choices) for w in self.which):
             raise ValueError(f"which must index choices (0..{len(self.choices) - 1})")
         if any(not (lr >= 0 and lr < float("inf")) for lr in self.lrs):
@@ -54,9 +56,9 @@ class MemberwiseOptimizer:
         return MemberwiseState(tuple(opt.init(params) for opt in self.choices), which, lr)
 
     def update(self, grads: Tree, state: MemberwiseState, params: Tree, lr) -> tuple[Tree, MemberwiseState]:
-        results = [opt.update(grads, inner, params, 1.0) for opt, inner in zip(self.choices, state.inner)]
+        results = [opt.update(grads, inner, params, 1.0) for opt, inner in zip(self.choices, state.inner, strict=True)]
         updates = results[0][0]
         for index, (candidate, _) in enumerate(results[1:], start=1):
-            updates = tuple(torch.where(state.which == index, c, u) for c, u in zip(candidate, updates))
+            updates = tuple(torch.where(state.which == index, c, u) for c, u in zip(candidate, updates, strict=True))
         scaled = tuple(u * state.lr * lr for u in updates)
         return scaled, MemberwiseState(tuple(r[1] for r in results), state.which, state.lr)

@@ -55,8 +55,13 @@ SCHEMES: dict[str, Scheme] = {
     s.name: s
     for s in (
         Scheme("standard_normal", "normal", 1.0, 1.0, "every parameter N(0, 1): the document's stated control"),
-        Scheme("pytorch_default", "uniform", 1 / math.sqrt(FAN), 1 / math.sqrt(FAN),
-               "nn.Linear default: kaiming_uniform(a=sqrt(5)) weights and bias, both U(+-1/sqrt(fan_in))"),
+        Scheme(
+            "pytorch_default",
+            "uniform",
+            1 / math.sqrt(FAN),
+            1 / math.sqrt(FAN),
+            "nn.Linear default: kaiming_uniform(a=sqrt(5)) weights and bias, both U(+-1/sqrt(fan_in))",
+        ),
         Scheme("xavier_uniform", "uniform", math.sqrt(6 / (2 * FAN)), 0.0, "Glorot uniform weights, zero biases"),
         Scheme("xavier_normal", "normal", math.sqrt(2 / (2 * FAN)), 0.0, "Glorot normal weights, zero biases"),
         Scheme("kaiming_uniform", "uniform", math.sqrt(6 / FAN), 0.0, "He uniform (ReLU gain) weights, zero biases"),

@@ -70,8 +70,10 @@ class Sizes:
     scheme_draws: int
 
 
-SIZES = {"quick": Sizes(arm=50, baseline=2000, calibration=400, scheme_draws=20_000),
-         "full": Sizes(arm=2000, baseline=20_000, calibration=1000, scheme_draws=100_000)}
+SIZES = {
+    "quick": Sizes(arm=50, baseline=2000, calibration=400, scheme_draws=20_000),
+    "full": Sizes(arm=2000, baseline=20_000, calibration=1000, scheme_draws=100_000),
+}
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,19 @@ class LossSamplingStudy:
     only the arms trained with the model's own optimizer (a sweep needs no 7.1 arms).
     """
 
-    def __init__(self, master_seed: int, tier: str, model_name: str, *, scheme: str | None = None,
-                 lr: float | None = None, threshold_mode: str = "stated",
-                 calibration: cal.TrainingCalibration | None = None, samples: dict | None = None,
-                 own_optimizer_only: bool = False) -> None:
+    def __init__(
+        self,
+        master_seed: int,
+        tier: str,
+        model_name: str,
+        *,
+        scheme: str | None = None,
+        lr: float | None = None,
+        threshold_mode: str = "stated",
+        calibration: cal.TrainingCalibration | None = None,
+        samples: dict | None = None,
+        own_optimizer_only: bool = False,
+    ) -> None:
         if tier not in SIZES:
             raise ValueError(f"tier must be one of {tuple(SIZES)}, got {tier!r}")
         if threshold_mode not in ("stated", "reference"):
@@ -128,8 +139,9 @@ class LossSamplingStudy:
 
     @functools.cached_property
     def scheme_calibration(self) -> cal.SchemeCalibration:
-        return cal.calibrate_scheme(self.model, self.data, generator=self.generator("calibration", "scheme"),
-                                    n_draws=self.sizes.scheme_draws)
+        return cal.calibrate_scheme(
+            self.model, self.data, generator=self.generator("calibration", "scheme"), n_draws=self.sizes.scheme_draws
+        )
 
     @property
     def scheme(self):
@@ -144,9 +156,12 @@ class LossSamplingStudy:
         lrs = np.repeat(np.asarray(grid["lr"], dtype=float), n)
         params = initial.repeat(len(grid["lr"]), 1)
         stopping = StoppingRule(max_epochs=max(grid["limit"]), loss_below=min(grid["threshold"]))
-        result = train_group(self.model, self.data, params, OPTIMIZER_OF[self.model.name], lrs.tolist(), stopping,
-                             record=True)
-        table = cal.grid_table(self.model, self.data, result.trajectory, lrs, grid["lr"], grid["threshold"], grid["limit"])
+        result = train_group(
+            self.model, self.data, params, OPTIMIZER_OF[self.model.name], lrs.tolist(), stopping, record=True
+        )
+        table = cal.grid_table(
+            self.model, self.data, result.trajectory, lrs, grid["lr"], grid["threshold"], grid["limit"]
+        )
         lr, threshold, limit = cal.choose_training(self.model.name, table)
         return cal.TrainingCalibration(lr, threshold, limit, table)
 
@@ -201,8 +216,15 @@ class LossSamplingStudy:
             return self.scheme.draw(self.model, count, g)
 
         accept = (lambda loss: loss > threshold) if arm.above else (lambda loss: loss < threshold)
-        sample = sample_until(self.model, self.data, population=n, propose=propose, accept=accept,
-                              generator=generator, max_draws=MAX_DRAWS)
+        sample = sample_until(
+            self.model,
+            self.data,
+            population=n,
+            propose=propose,
+            accept=accept,
+            generator=generator,
+            max_draws=MAX_DRAWS,
+        )
         return sample.params, sample
 
     def plan(self) -> list[tuple[Arm, str]]:
@@ -234,8 +256,9 @@ class LossSamplingStudy:
         return self.arm(name, optimizer).loss_curves
 
 
-def train_group(model, data, params: torch.Tensor, optimizer: str, lrs: list[float], stopping: StoppingRule, *,
-                record: bool) -> TrainResult:
+def train_group(
+    model, data, params: torch.Tensor, optimizer: str, lrs: list[float], stopping: StoppingRule, *, record: bool
+) -> TrainResult:
     """Train members (B, P) with one optimizer and a learning rate each (B,), eagerly.
 
     Eager on purpose: at most a few 10k members for a few hundred epochs, where compiling each
@@ -244,8 +267,17 @@ def train_group(model, data, params: torch.Tensor, optimizer: str, lrs: list[flo
     if len(lrs) != len(params):
         raise ValueError(f"need one learning rate per member, got {len(lrs)} for {len(params)}")
     memberwise = MemberwiseOptimizer((OPTIMIZERS[optimizer],), (0,) * len(lrs), tuple(float(lr) for lr in lrs))
-    return train(model, params, data, memberwise, schedule=Constant(1.0), stopping=stopping, record=record,
-                 compile=False, compact_stopped=not record)
+    return train(
+        model,
+        params,
+        data,
+        memberwise,
+        schedule=Constant(1.0),
+        stopping=stopping,
+        record=record,
+        compile=False,
+        compact_stopped=not record,
+    )
 
 
 def train_together(studies: list[LossSamplingStudy]) -> None:
@@ -261,7 +293,7 @@ def train_together(studies: list[LossSamplingStudy]) -> None:
     rules = {(s.training_calibration.loss_below, s.training_calibration.max_epochs) for s in studies}
     if len(rules) != 1 or len({s.model.name for s in studies}) != 1:
         raise ValueError("studies trained together need one model and one stopping rule")
-    (loss_below, max_epochs), = rules
+    ((loss_below, max_epochs),) = rules
     jobs = [(study, arm, opt, *study.sample_arm(arm, opt)) for study in studies for arm, opt in study.plan()]
     params = torch.cat([p for *_, p, _ in jobs])
     optimizers = [opt for _, _, opt, p, _ in jobs for _ in range(len(p))]
@@ -273,8 +305,10 @@ def train_together(studies: list[LossSamplingStudy]) -> None:
     groups = {}
     for name in sorted(set(optimizers)):
         index = np.flatnonzero(names == name)
-        groups[name] = (index, train_group(model, data, params[index], name, [lrs[i] for i in index], stopping,
-                                           record=record))
+        groups[name] = (
+            index,
+            train_group(model, data, params[index], name, [lrs[i] for i in index], stopping, record=record),
+        )
     everything = {name: outcomes(model, data, params[index], result) for name, (index, result) in groups.items()}
     position = {name: np.full(len(params), -1) for name in groups}
     for name, (index, _) in groups.items():
@@ -286,6 +320,7 @@ def train_together(studies: list[LossSamplingStudy]) -> None:
         rows = position[opt][start : start + len(p)]  # this arm's rows in its optimizer's group
         trajectory = groups[opt][1].trajectory
         curves = None if trajectory is None else trajectory.loss[:, rows].numpy()
-        study._runs[(arm.name, opt)] = ArmRun(arm, opt, study.threshold(arm), sample,
-                                             everything[opt].subset(rows), curves)
+        study._runs[(arm.name, opt)] = ArmRun(
+            arm, opt, study.threshold(arm), sample, everything[opt].subset(rows), curves
+        )
         start += len(p)
