@@ -6,11 +6,13 @@ import base64
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 
 from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.files import OWNER_MARK, ReportDirError
 from harness.evidence.reports import (
     CLAIM_KEYS,
     FigureRegistry,
@@ -243,23 +245,77 @@ def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
-def test_write_reports_replaces_a_report_written_before_sets_existed(tmp_path):
+def _tree(root: Path) -> dict[str, str]:
+    """Every entry under ``root``: a link's target, a file's text, ``dir`` for a directory."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else p.read_text()
+    return out
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param({"figures/mine.png": "png", "notes.txt": "x"}, id="user-figures-tree"),
+        pytest.param({"stability.json": "{}", "claims.md": "my notes"}, id="user-report-names"),
+        pytest.param({"sets/keep/a.txt": "a", "current/b.txt": "b"}, id="user-sets-and-current"),
+        pytest.param({".draft.tmp": "mine", "README.md": "kept"}, id="user-temp-file"),
+        pytest.param({"claims.json": "{}"}, id="report-written-before-sets-existed"),
+    ],
+)
+def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(tmp_path, entries):
+    """Issue 19 item 1: a folder that holds the user's files is refused, naming it; nothing in it changes."""
     out = tmp_path / "reports"
-    (out / "figures").mkdir(parents=True)
-    (out / "figures" / "002.old.png").write_bytes(b"png")
-    (out / "claims.json").write_text("{}")
-    (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
-    (out / "README.md").write_text("kept")
+    for rel, text in entries.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    before = _tree(out)
+    with pytest.raises(ReportDirError, match=f"'{out}' is not empty and was not made by the claims plugin"):
+        write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    assert _tree(out) == before
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        pytest.param("claims.md", lambda p: p.write_text("mine"), id="regular-claims-md"),
+        pytest.param("figures", lambda p: p.mkdir(), id="real-figures-dir"),
+        pytest.param("current", lambda p: p.mkdir(), id="real-current-dir"),
+        pytest.param("stability.json", lambda p: os.symlink("/etc/hostname", p), id="foreign-link"),
+    ],
+)
+def test_write_reports_refuses_an_entry_it_did_not_make_in_its_own_directory(tmp_path, name, make):
+    out = tmp_path / "reports"
     write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".lock",
-        "README.md",
-        "claims.json",
-        "claims.md",
-        "current",
-        "sets",
-    ]
-    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
+    if os.path.lexists(out / name):
+        (out / name).unlink()
+    make(out / name)
+    before = _tree(out)
+    with pytest.raises(ReportDirError, match=f"'{out / name}' was not made by the claims plugin"):
+        write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert _tree(out) == before
+
+
+def test_write_reports_marks_its_directory_and_leaves_the_users_files_in_it(tmp_path):
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    assert (out / OWNER_MARK).is_file()
+    (out / "notes.md").write_text("mine")
+    (out / ".notes.md.x.tmp").write_text("mine too")
+    write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert (out / "notes.md").read_text() == "mine" and (out / ".notes.md.x.tmp").read_text() == "mine too"
+
+
+def test_write_reports_adopts_the_set_layout_of_an_earlier_version(tmp_path):
+    """A directory holding only an earlier version's set (no mark yet) is the plugin's: adopted and marked."""
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    (out / OWNER_MARK).unlink()
+    (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
+    write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert sorted(p.name for p in out.iterdir()) == [OWNER_MARK, ".lock", "claims.json", "claims.md", "current", "sets"]
+    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
 def test_write_reports_to_a_file_raises_os_error_and_leaves_no_set(tmp_path):

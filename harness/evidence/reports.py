@@ -45,7 +45,7 @@ __all__ = [
 
 REPORT_SCHEMA = 1
 
-# Top-level entries of a report set; older copies of any of them are removed when a new set lacks it.
+# Top-level entries of a report set; the link to any of them is removed when a new set lacks it.
 REPORT_FILES: tuple[str, ...] = ("claims.json", "claims.md", "figures", "stability.json")
 
 # Keys of one claim in ``claims.json``, in order (schema 1).
@@ -72,7 +72,7 @@ CLAIM_KEYS: tuple[str, ...] = (
     "power_plan",  # n for 80% power both ways at the claim's resolution, against the full tier's n
 )
 
-_FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_FIGURE_NAME_RE = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")  # \Z: "$" accepts a trailing newline
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,7 +566,7 @@ def write_reports(
             sources=sources,
         ),
         run_id=run_id or new_run_id(),
-        owned=REPORT_FILES,
+        names=REPORT_FILES,
     )
 
 
