@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,17 @@ def record(
 
 def test_claims_json_has_exactly_the_schema_keys():
     doc = json.loads(claims_json([record("002.b.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu"))
-    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run", "selection"]
+    assert list(doc) == [
+        "schema",
+        "master_seed",
+        "tier",
+        "device",
+        "claims",
+        "not_run",
+        "no_verdict",
+        "selection",
+        "environment",
+    ]
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
         "id",
@@ -403,3 +414,51 @@ def test_records_carry_the_power_plan_and_the_table_shows_it(tmp_path):
     md = (tmp_path / "reports" / "claims.md").read_text()
     assert "| n for 80% power |" in md
     assert f"| 75 (full {plan['n_full']}: {plan['status']}) |" in md
+
+
+INJECTIONS = [
+    "plain",
+    "two\nlines",
+    "x\n\n## Injected heading\n",
+    "| a | b |\n|---|---|\n| c | d |",
+    "`code` and ``double`` and a lone ` tick",
+    "ends with a tick`",
+    "- a list\n1. item",
+    "<script>alert(1)</script> &amp; [link](http://x) *em* _em_ # not a heading",
+]
+
+
+@pytest.mark.parametrize("text", INJECTIONS, ids=range(len(INJECTIONS)))
+def test_user_strings_cannot_inject_markdown_into_claims_md(text):
+    """Issue 19 item 6: protocol notes and values, detail strings, statements, test names, reasons and
+    the selection add no heading, table row, list item or HTML, wherever claims.md renders them."""
+    r = record("002.a.x", statement=text)
+    r["detail"] = {text: text}
+    r["protocol"] = {"name`" + text: {"value": text, "status": "assumed", "note": text}}
+    r["test"] = r["rule"] = text
+    r["family"] = text
+    md = claims_markdown(
+        [r],
+        master_seed=0,
+        tier="quick",
+        device="cpu",
+        selection=selection_record(["claims"], text, None, 1),
+        no_verdict=[{"id": "002.a.y", "reason": text}],
+        sources={SRC_A: {"title": text, "quotes": text}},
+    )
+    lines = md.splitlines()
+    assert [ln for ln in lines if ln.startswith("#")] == [
+        "# Claims report",
+        "## Claims without a verdict",
+        f"## {SRC_A} — " + [ln for ln in lines if ln.startswith(f"## {SRC_A}")][0].split(" — ", 1)[1],
+        "### `002.a.x`",
+    ]
+    table = [ln for ln in lines if ln.startswith("|")]
+    assert len(table) == 3  # header, rule, one row
+    assert all(ln.count("|") - ln.count("\\|") == table[0].count("|") for ln in table)  # no cell added or lost
+    assert not any(ln.lstrip("> ").startswith(("<", "- ", "1.")) for ln in lines if not ln.startswith("- `"))
+    for ln in lines:
+        if ln.startswith("- ") and not ln.startswith("- Verdict"):
+            assert ln.startswith(("- `", "- ``")), ln  # only protocol entries and no-verdict ids make list items
+    outside_code = re.sub(r"(`+).*?\1", "", md)
+    assert not re.search(r"(?<!\\)<", outside_code)  # no raw HTML outside code spans

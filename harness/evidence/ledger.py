@@ -261,6 +261,6 @@ def seed_mismatch(path: str | os.PathLike[str], recorded: int, offered: int) -> 
     return (
         f"the ledger {str(path)!r} holds the verdicts of master seed {recorded}, and this run used master seed "
         f"{offered}: an update would mix seeds and the next run at seed {recorded} would fail. Run the update at "
-        f"--claims-seed {recorded}; to move the ledger to seed {offered}, set its \"master_seed\" to {offered} "
+        f'--claims-seed {recorded}; to move the ledger to seed {offered}, set its "master_seed" to {offered} '
         "and rerun --claims-update in both tiers"
     )

@@ -27,9 +27,11 @@ and the scheduler is xdist's plain ``LoadScheduling``, each with a warning sayin
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
@@ -70,12 +72,13 @@ def _id_setter(pytest_version: str) -> Callable[[pytest.Item, str], None] | None
 
         return set_legacy
     try:
-        from _pytest.nodeid import NodeId
+        nodeid_module: Any = importlib.import_module("_pytest.nodeid")  # pytest >= 9.2 only
     except ImportError:
         return None
 
     def set_structured(item: pytest.Item, nodeid: str) -> None:
-        item._id = NodeId.parse(nodeid)
+        target: Any = item  # ``_id`` is private and typed only where pytest declares it
+        target._id = nodeid_module.NodeId.parse(nodeid)
 
     return set_structured
 
