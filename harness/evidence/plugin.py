@@ -537,6 +537,8 @@ class _Recorder:
         claim, state, record = self._claim, self._state, self.record
         if record is None:
             pytest.fail(f"claim test of {claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False)
+        if self.submissions > 1:
+            pytest.fail(f"verdict() was called twice for claim {claim.id!r}: nothing is recorded", pytrace=False)
         if state.update or self._seed != state.gated_seed:
             return
         observed = record["verdict"]
@@ -666,11 +668,13 @@ def _why(report: pytest.TestReport) -> str:
     """One line saying how a phase of a claim test went wrong (failed, skipped, timed out, ...)."""
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longreprtext
+        reason = str(reason).removeprefix("Skipped: ")
         what = "xfailed" if hasattr(report, "wasxfail") else "skipped"
         return f"{what} in {report.when}: {' '.join(str(reason).split())[:200]}"
+    crash = getattr(report.longrepr, "reprcrash", None)
     lines = [line for line in report.longreprtext.strip().splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else ""
-    return f"{report.outcome} in {report.when}" + (f": {' '.join(last.split())[:200]}" if last else "")
+    message = crash.message.splitlines()[0] if crash is not None and crash.message else (lines[-1] if lines else "")
+    return f"{report.outcome} in {report.when}" + (f": {' '.join(message.split())[:200]}" if message else "")
 
 
 def _settle(item: pytest.Item, outcome: _Outcome) -> None:
