@@ -291,10 +291,23 @@ def test_timed_out_claims_are_listed_without_a_verdict(project):
     assert all("Timeout" in r["reason"] for r in doc["no_verdict"])
 
 
-def test_two_workers_killed_by_pytest_timeout_end_the_run_with_a_summary(project):
-    """pytest-timeout's thread method kills each worker that runs a slow claim, two at once under -n 2:
-    this ended in INTERNALERROR KeyError in the group scheduler (exit 3, no summary)."""
+SLOW_REPLACEMENT = """
+import os
+import time
+
+
+def pytest_collection(session):
+    # The second replacement worker collects slowly, so that the first one dies while it collects.
+    time.sleep({"gw3": 8.0}.get(os.environ.get("PYTEST_XDIST_WORKER", ""), 0.0))
+"""
+
+
+def test_workers_killed_by_pytest_timeout_while_a_replacement_collects_end_with_a_summary(project):
+    """pytest-timeout's thread method kills each worker that runs a slow claim: two die at once under
+    -n 2, and a replacement dies while the other replacement still collects. xdist's group scheduler
+    then gave a work unit to the collecting worker: INTERNALERROR KeyError (exit 3), no summary."""
     write_module(project, "test_slow", "import pytest\n" + SLOW)
+    (project.path / "conftest.py").write_text(SLOW_REPLACEMENT)
     before = ledger_path(project).read_text()
     code, out = run_subprocess(
         project,
@@ -310,9 +323,11 @@ def test_two_workers_killed_by_pytest_timeout_end_the_run_with_a_summary(project
         "thread",
         "--claims-update",
     )
-    assert code == pytest.ExitCode.TESTS_FAILED, out
     assert "INTERNALERROR" not in out, out
+    assert code == pytest.ExitCode.TESTS_FAILED, out
     assert "= claims summary =" in out and "report and ledger NOT written" in out, out
+    for i in (1, 3, 5):
+        assert f"crashed while running 'claims/test_slow.py::test_t[002.toy.t{i}]" in out, out
     assert ledger_path(project).read_text() == before and not (project.path / "reports").exists()
 
 

@@ -17,7 +17,9 @@ piece is computed on one worker. Three things in xdist 3.8 stood in the way:
    worker ever had back in the queue: the crashing test included (each replacement crashes on
    it in turn) and units already finished (a replacement is sent an empty unit, is never given
    more work and idles forever: issue 12 item 1). :class:`CrashSafeLoadGroupScheduling` marks the crashing test
-   done and re-queues only units with tests left to run.
+   done and re-queues only units with tests left to run; and it gives work only to workers whose
+   collection is in (two workers dying at once left a replacement that was still collecting in the
+   rescheduling loop: ``KeyError``, issue 19 item 9).
 
 Both use private state of pytest or xdist, so both check the versions they were written against
 (:data:`KNOWN_PYTEST`, :data:`KNOWN_XDIST`) and the attributes they touch. On other versions
@@ -119,7 +121,7 @@ def make_scheduler(config: pytest.Config, log, xdist_version: str | None = None)
 
     version = xdist_version or xdist.__version__
     known = _within(_version(version), KNOWN_XDIST) and all(
-        hasattr(LoadGroupScheduling, name) for name in ("remove_node", "_split_scope", "_pending_of")
+        hasattr(LoadGroupScheduling, name) for name in ("remove_node", "_split_scope", "_pending_of", "_reschedule")
     )
     if not known:
         warnings.warn(
@@ -156,5 +158,13 @@ def _crash_safe_class(base: type) -> type:
                 del workload[scope]
             super().remove_node(node)
             return crashed
+
+        def _reschedule(self, node):
+            """Give ``node`` more work only once its collection is in: a replacement worker that is
+            ready but still collecting has no index for any test (xdist raised KeyError for it when
+            another worker finished collecting or died: issue 19 item 9)."""
+            if node not in self.registered_collections:
+                return
+            super()._reschedule(node)
 
     return CrashSafeLoadGroupScheduling
