@@ -253,7 +253,9 @@ def test_ledger_round_trip_is_canonical(tmp_path):
             id="id_with_trailing_newline",
         ),
         pytest.param('{"schema": 1, "master_seed": -1, "claims": {}}', "master_seed must be an integer", id="bad_seed"),
-        pytest.param('{"schema": 1, "master_seed": true, "claims": {}}', "master_seed must be an integer", id="bool_seed"),
+        pytest.param(
+            '{"schema": 1, "master_seed": true, "claims": {}}', "master_seed must be an integer", id="bool_seed"
+        ),
     ],
 )
 def test_corrupt_ledger_raises_clear_error(tmp_path, text, message):

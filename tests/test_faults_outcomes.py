@@ -139,7 +139,9 @@ def test_a_changed_verdict_still_reaches_the_report(project):
 # ---------------------------------------------------------------------------- item 3: collection errors under -n
 
 
-@pytest.mark.parametrize("workers", [[], ["-p", "xdist", "-n", "2"]], ids=["serial", "n2"])
+@pytest.mark.parametrize(
+    "workers", [[], pytest.param(["-p", "xdist", "-n", "2"], marks=pytest.mark.slow_faults)], ids=["serial", "n2"]
+)
 def test_a_collection_error_stops_the_run_and_writes_nothing(project, workers):
     (project.path / "claims" / "test_broken.py").write_text("import no_such_module\n")
     before = ledger_path(project).read_text()
@@ -302,6 +304,7 @@ def pytest_collection(session):
 """
 
 
+@pytest.mark.slow_faults
 def test_workers_killed_by_pytest_timeout_while_a_replacement_collects_end_with_a_summary(project):
     """pytest-timeout's thread method kills each worker that runs a slow claim: two die at once under
     -n 2, and a replacement dies while the other replacement still collects. xdist's group scheduler
@@ -347,7 +350,9 @@ def test_flaky(claim, claims_verdict):
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-p", "xdist", "-n", "2"]], ids=["serial", "n2"])
+@pytest.mark.parametrize(
+    "workers", [[], pytest.param(["-p", "xdist", "-n", "2"], marks=pytest.mark.slow_faults)], ids=["serial", "n2"]
+)
 def test_with_reruns_the_last_attempt_counts(project, workers):
     write_module(project, "test_flaky", "import pytest\n" + FLAKY)
     ledger_path(project).write_text(ledger_text({}))

@@ -19,6 +19,8 @@ import torch  # noqa: E402, F401
 
 from tests.toy import PRELUDE, command, ledger_path, ledger_text, make_project  # noqa: E402
 
+pytestmark = pytest.mark.slow_faults
+
 SLOW = """
 import pytest
 

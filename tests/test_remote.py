@@ -122,6 +122,7 @@ def project(pytester, monkeypatch):
     return pytester
 
 
+@pytest.mark.slow_faults
 def test_tx_without_n_distributes_by_group_and_reports_every_workers_versions(project):
     code, out = run_subprocess(project, "-p", "xdist", "--tx", "2*popen", "--claims-update")
     assert code == pytest.ExitCode.OK, out
@@ -132,6 +133,7 @@ def test_tx_without_n_distributes_by_group_and_reports_every_workers_versions(pr
     assert environment["gw0"]["torch"] == environment["controller"]["torch"] == versions()["torch"]
 
 
+@pytest.mark.slow_faults
 def test_a_worker_without_torch_is_refused_before_any_test(project):
     """``python -S`` sees no site-packages: a host without torch (or with another one)."""
     before = (project.path / "claims" / "ledger.json").read_text()
@@ -142,6 +144,7 @@ def test_a_worker_without_torch_is_refused_before_any_test(project):
     assert not (project.path / "reports").exists()
 
 
+@pytest.mark.slow_faults
 def test_a_worker_that_cannot_start_is_restarted_a_bounded_number_of_times(project):
     """Let past the version check, the ``python -S`` worker cannot import execnet: xdist restarted it
     endlessly with ``--tx`` alone (116 restarts in 120 s over ssh); now four times per worker."""
@@ -160,6 +163,7 @@ def test_a_worker_that_cannot_start_is_restarted_a_bounded_number_of_times(proje
     assert not (project.path / "reports").exists()
 
 
+@pytest.mark.slow_faults
 def test_relative_paths_and_two_word_options_reach_remote_workers(project, tmp_path_factory):
     """``--tx popen//chdir=...`` maps arguments as ssh does; a relative test path and
     ``--claims-report DIR`` in two words were an INTERNALERROR ("not relative to an rsync root")."""

@@ -60,7 +60,7 @@ def meet(me, other):
 
 MODULE = (
     PRELUDE
-    + '''
+    + """
 A = make("a")
 B = make("b")
 
@@ -82,7 +82,7 @@ def test_a(claims_verdict):
 def test_b(claims_verdict):
     meet("b", "a")
     claims_verdict(B, ev("refuted"))
-'''
+"""
 )
 # Claim names the toy document quotes ("- toy claim <name>"): a, b and more for the fault modules.
 NAMES = [*"abcdefgh", *(f"t{i}" for i in range(10))]
