@@ -23,6 +23,7 @@ import torch  # noqa: E402, F401
 
 from harness.evidence.claims import Claim, Protocol  # noqa: E402
 from harness.evidence.files import OWNER_MARK  # noqa: E402
+from tests.helpers import tree  # noqa: E402
 from tests.toy import (  # noqa: E402
     LEDGER_AB,
     PRELUDE,
@@ -47,15 +48,6 @@ def report(root: Path) -> dict:
 
 def write_module(project, name: str, body: str) -> None:
     (project.path / "claims" / f"{name}.py").write_text(PRELUDE + body)
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every entry under ``root`` with its content (links as their target)."""
-    out = {}
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).as_posix()
-        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else p.read_text()
-    return out
 
 
 # ---------------------------------------------------------------------------- item 2: only tests that end well

@@ -7,7 +7,6 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
@@ -25,6 +24,7 @@ from harness.evidence.reports import (
     write_reports,
 )
 from harness.evidence.verdicts import Evidence, Verdict
+from tests.helpers import tree
 
 SRC_A = "002_12f8b00312862f98.txt"
 SRC_B = "000_831d548a2327460f.txt"
@@ -256,15 +256,6 @@ def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
-def _tree(root: Path) -> dict[str, str]:
-    """Every entry under ``root``: a link's target, a file's text, ``dir`` for a directory."""
-    out = {}
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).as_posix()
-        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else p.read_text()
-    return out
-
-
 @pytest.mark.parametrize(
     "entries",
     [
@@ -281,10 +272,10 @@ def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(t
     for rel, text in entries.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(text)
-    before = _tree(out)
+    before = tree(out)
     with pytest.raises(ReportDirError, match=f"'{out}' is not empty and was not made by the claims plugin"):
         write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
-    assert _tree(out) == before
+    assert tree(out) == before
 
 
 @pytest.mark.parametrize(
@@ -302,10 +293,10 @@ def test_write_reports_refuses_an_entry_it_did_not_make_in_its_own_directory(tmp
     if os.path.lexists(out / name):
         (out / name).unlink()
     make(out / name)
-    before = _tree(out)
+    before = tree(out)
     with pytest.raises(ReportDirError, match=f"'{out / name}' was not made by the claims plugin"):
         write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
-    assert _tree(out) == before
+    assert tree(out) == before
 
 
 def test_write_reports_marks_its_directory_and_leaves_the_users_files_in_it(tmp_path):

@@ -6,6 +6,8 @@ sets swapped whole), ``sources`` (the pinned source documents and the check that
 quote them), ``stats`` (verdict rules on scipy/statsmodels, Holm), ``planning`` (sample-size
 plans), ``sweeps`` (whether a verdict survives a change of setting), ``reports`` (JSON, Markdown,
 figures) and the pytest plugin: ``plugin`` (hooks and fixtures, registered as the ``pytest11``
-entry point ``claims``), ``options`` (its options and their ini twins) and ``scheduling`` (its
-xdist distribution by group). Importing this package imports neither torch nor matplotlib.
+entry point ``claims``), ``options`` (its options and their ini twins), ``scheduling`` (its
+xdist distribution by group), ``remote`` and ``probe`` (xdist workers on other hosts: versions,
+environment, arguments) and ``interrupts`` (SIGTERM as Ctrl-C, writes not cut in half).
+Importing this package imports neither torch nor matplotlib.
 """
