@@ -65,11 +65,11 @@ class Options:
     seeds: list[int] | None  # --claims-seeds: every claim test runs once per seed
     update: bool
     threshold: float
-    allow_version_mismatch: bool  # --claims-allow-version-mismatch: xdist workers may run other versions
     ledger_path: Path
     sources_dir: Path
     manifest_path: Path
     report_dir: Path
+    allow_version_mismatch: bool = False  # --claims-allow-version-mismatch: xdist workers may run other versions
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -356,12 +356,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Z
 _LIST_START = re.compile(r"^([-+]|\d+[.)])")
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, *, line_start: bool = False) -> str:
     """A user-supplied string (statement, title, note, detail, reason) as inline Markdown text:
     one line, every Markdown character escaped, so it can open no heading, table, list, code span
-    or HTML tag wherever it is put."""
+    or HTML tag wherever it is put; ``line_start``: it begins a line (or a quote), where a list
+    marker would start a list, so that is escaped too."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-    return _LIST_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+    if line_start:
+        text = _LIST_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+    return text
 
 
 def _code(value: Any) -> str:
@@ -537,7 +540,7 @@ def claims_markdown(
         for r in by_source[source]:
             lines.append(f"### {_code(r['id'])}")
             lines.append("")
-            lines.append(f"> {_text(r['statement'])}")
+            lines.append(f"> {_text(r['statement'], line_start=True)}")
             lines.append("")
             lines.append(
                 f"Verdict **{r['verdict']}** by {_code(r['test'])} at α = {_fmt(r['alpha'])}, n = {_n_text(r)}; "
