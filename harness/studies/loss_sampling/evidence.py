@@ -10,7 +10,8 @@ confidence interval lies wholly outside it:
 * a sample quantile v of m values at level p (min: p = 0, max: p = 1): under the protocol F(v) is
   distributed as the order statistic Beta(j, m + 1 - j), j = 1 + p (m - 1) (numpy's linear
   interpolation index, exact at the min, max and odd-m median); the region is its central
-  1 - alpha interval, tested on our count of values <= v (``quantile_matches``);
+  1 - alpha interval, tested on our count of values <= v (``quantile_matches``; the report shows
+  our own quantile and its order-statistic CI, the document's units, as ``detail[DOCUMENT_UNITS]``);
 * a mean of m values: region mean +- t(1 - alpha/2, m - 1) sd / sqrt(m), sd from our sample
   (``mean_matches``);
 * a standard deviation of m values: the chi-square 1 - alpha interval for sigma given the
@@ -26,6 +27,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from harness.evidence import rules
+from harness.evidence.reports.categories import DOCUMENT_UNITS
 from harness.evidence.verdicts import Evidence, Verdict
 
 
@@ -81,8 +83,28 @@ def quantile_matches(values, reported: float, *, p: float, m: int, alpha: float 
     if x.ndim != 1 or x.size == 0 or not np.isfinite(x).all():
         raise ValueError(f"values must be a finite non-empty 1-d sample, got shape {x.shape}")
     region = quantile_region(p, m, alpha)
-    note = {"quantile_level": p, "document_n": m, "region_of_F": region, "our_quantile": float(np.quantile(x, p))}
+    ours = float(np.quantile(x, p))
+    note = {
+        "quantile_level": p,
+        "document_n": m,
+        "region_of_F": region,
+        "our_quantile": ours,
+        DOCUMENT_UNITS: {"value": ours, "ci": _quantile_ci(x, p, alpha), "label": f"our {_quantile_name(p)}"},
+    }
     return _in_region(int((x <= reported).sum()), int(x.size), region, alpha, note)
+
+
+def _quantile_name(p: float) -> str:
+    return {0.0: "minimum", 0.5: "median", 1.0: "maximum"}.get(p, f"{p:.0%} quantile")
+
+
+def _quantile_ci(x: np.ndarray, p: float, alpha: float) -> list[float] | None:
+    """Distribution-free 1 - alpha CI of the level-p quantile from order statistics
+    (``scipy.stats.quantile_test``); None for the minimum and maximum, which have none."""
+    if not 0.0 < p < 1.0:
+        return None
+    ci = sps.quantile_test(x, q=float(np.quantile(x, p)), p=p).confidence_interval(1 - alpha)
+    return [float(ci.low), float(ci.high)]
 
 
 def mean_matches(values, reported: float, *, m: int, alpha: float = 0.05) -> Evidence:
