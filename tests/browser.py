@@ -142,15 +142,14 @@ def screenshots(html: Path, out: Path) -> list[Path]:
         paths.append(out / "document-002.png")
         browser.screenshot(paths[-1])
         browser.open(html.resolve().as_uri() + "#002.relu1.median_epochs_p0")
-        browser.run(
-            "const r = document.getElementById('002.relu1.median_epochs_p0'); r.scrollIntoView(); window.scrollBy(0, -110)"
-        )
+        browser.run("document.getElementById('002.relu1.median_epochs_p0').scrollIntoView()")
         paths.append(out / "claim-details.png")
         browser.screenshot(paths[-1])
         browser.open(html.resolve().as_uri())
         browser.run(
             "for (const b of document.querySelectorAll('input[name=category]')) { b.checked = b.value === 'depends'; "
             "b.dispatchEvent(new Event('change')); }"
+            "document.querySelector('section.sec:not([hidden])').scrollIntoView()"
         )
         paths.append(out / "filtered-depends.png")
         browser.screenshot(paths[-1])

@@ -1,7 +1,7 @@
 """``python -m harness.evidence.reports``: validate reports against the committed schema, or regenerate it.
 
-    python -m harness.evidence.reports reports/claims.json [...]   # exit 1 when one breaks the schema
-    python -m harness.evidence.reports --write-schema               # rewrite harness/evidence/reports/claims.schema.json
+python -m harness.evidence.reports reports/claims.json [...]   # exit 1 when one breaks the schema
+python -m harness.evidence.reports --write-schema               # rewrite harness/evidence/reports/claims.schema.json
 """
 
 from __future__ import annotations

@@ -59,7 +59,10 @@ def _reason(row: Row, first: bool) -> str:
 COLUMNS: tuple[Column, ...] = (
     Column("where", "Where", "the section of the document and the line of the quoted words", _where),
     Column(
-        "says", "The document says", "its words, shortened (the whole quote is in the details); ″: the same passage", _says
+        "says",
+        "The document says",
+        "its words, shortened (the whole quote is in the details); ″: the same passage",
+        _says,
     ),
     Column("number", "Its number", "the numbers the document gives", lambda r, f: fmt_reported(r.record.reported)),
     Column(

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from harness.evidence.reports.categories import CATEGORIES, CATEGORY
+from harness.evidence.reports.categories import CATEGORIES, CATEGORY, DOCUMENT_UNITS
 from harness.evidence.reports.columns import COLUMNS, Column
 from harness.evidence.reports.context import RunContext
 from harness.evidence.reports.markdown import document_heading
@@ -67,10 +67,10 @@ nav .doc-link { font-weight: 600; margin-top: 8px; }
 nav .sec-link { padding-left: 10px; color: var(--muted); }
 nav .n { color: var(--muted); font-weight: 400; }
 main { flex: 1; min-width: 0; padding: 6px 18px 40px 8px; overflow-wrap: anywhere; }
-section.doc { margin-top: 14px; scroll-margin-top: var(--head); }
+section.doc { margin-top: 14px; scroll-margin-top: calc(var(--head) + 8px); }
 h2 { font-size: 18px; margin: 10px 0 2px; }
 h3 { font-size: 15px; margin: 16px 0 4px; }
-section.sec { scroll-margin-top: var(--head); }
+section.sec { scroll-margin-top: calc(var(--head) + 8px); }
 .counts { display: flex; flex-wrap: wrap; gap: 4px 10px; margin: 4px 0; font-size: 13px; }
 .figs { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
 .figs figure { margin: 0; } .figs img { max-width: 520px; width: 100%; border: 1px solid var(--line); }
@@ -82,6 +82,7 @@ table.sheet td { border-bottom: 1px solid #eef0f2; padding: 4px 6px; vertical-al
 tr.claim { cursor: pointer; scroll-margin-top: calc(var(--head) + 8px); } tr.claim:hover { background: #f3f6fb; }
 tr.claim.open { background: #eef3fb; }
 tr.variant td.says { padding-left: 22px; color: var(--muted); }
+tr.claim.again .lead, tr.claim:not(.again) .again { display: none; }
 td.where { color: var(--muted); font-size: 12px; }
 th.where { width: 11%; } th.says { width: 31%; } th.number { width: 13%; } th.ours { width: 13%; }
 th.verdict { width: 9%; } th.reason { width: 10%; } th.claim { width: 13%; }
@@ -141,6 +142,12 @@ _SCRIPT = """
       link.hidden = seen === 0;
       link.querySelector('.n').textContent = '(' + (seen === mine.length ? seen : seen + ' of ' + mine.length) + ')';
     }
+    let passage = null;  // a row repeating the passage of the row above it shows a ditto, else the full text
+    for (const row of rows) {
+      if (row.hidden) continue;
+      row.classList.toggle('again', row.dataset.passage === passage);
+      passage = row.dataset.passage;
+    }
     shown.textContent = n + ' of ' + rows.length + ' claims shown';
     document.body.dataset.shown = String(n);
   }
@@ -163,7 +170,7 @@ _SCRIPT = """
   search.addEventListener('input', apply);
   for (const box of boxes) box.addEventListener('change', apply);
   window.addEventListener('hashchange', openHash);
-  window.addEventListener('resize', fitHeader);
+  new ResizeObserver(fitHeader).observe(header);  // the header wraps as the window narrows
   fitHeader();
   apply();
   openHash();
@@ -247,7 +254,10 @@ def _test_items(r: ClaimRecord) -> list[tuple[str, str]]:
     return [
         ("test", escape(r.test or "")),
         ("rule (kind)", escape(f"{r.rule} ({r.kind})" if r.rule != r.kind else str(r.rule))),
-        ("estimate [CI]", escape(fmt(r.estimate) + ("" if r.ci is None else f" [{fmt(r.ci[0])}, {fmt(r.ci[1])}]"))),
+        (
+            "rule's statistic [CI]" if DOCUMENT_UNITS in r.detail else "estimate [CI]",  # not the document's units
+            escape(fmt(r.estimate) + ("" if r.ci is None else f" [{fmt(r.ci[0])}, {fmt(r.ci[1])}]")),
+        ),
         ("claimed region", escape(region)),
         ("α, n", escape(f"{fmt(r.alpha)}, {n}")),
         ("p against / for", escape(f"{fmt(r.p_value)} / {fmt(r.p_confirm)}")),
@@ -264,7 +274,9 @@ def _details(row: Row, entry: Entry, figures: Mapping[str, bytes], span: int) ->
     where = " › ".join(r.section) or "document not available"
     line = f", line {r.line}" if r.line is not None else ""
     reported = "".join(f"<tr><td>{escape(k)}</td><td>{_value(v)}</td></tr>" for k, v in r.reported.items())
-    detail = "".join(f"<tr><td>{escape(str(k))}</td><td>{_value(v)}</td></tr>" for k, v in r.detail.items())
+    detail = "".join(  # the document-units estimate is shown above as "our estimate"
+        f"<tr><td>{escape(str(k))}</td><td>{_value(v)}</td></tr>" for k, v in r.detail.items() if k != DOCUMENT_UNITS
+    )
     protocol = "".join(
         f"<tr><td><code>{escape(name)}</code></td><td>{_value(s.get('value'))}</td>"
         f"<td>{escape(str(s.get('status', '')))}</td><td>{escape(str(s.get('note', '')))}</td></tr>"
@@ -301,14 +313,22 @@ def _details(row: Row, entry: Entry, figures: Mapping[str, bytes], span: int) ->
     return f'<tr class="details" hidden><td colspan="{span}"><div class="details">{"".join(parts)}</div></td></tr>'
 
 
-def _rows(entry: Entry, first: bool, figures: Mapping[str, bytes]) -> list[str]:
+def _both(column: Column, row: Row) -> str:
+    """A cell of a row that repeats its passage: the full text and the ditto, one shown (``_SCRIPT``
+    shows the full text when a filter hides the passage's earlier rows)."""
+    lead, again = _cell(column, row, True), _cell(column, row, False)
+    return lead if lead == again else f'<span class="lead">{lead}</span><span class="again">{again}</span>'
+
+
+def _rows(entry: Entry, first: bool, passage: str, figures: Mapping[str, bytes]) -> list[str]:
     out = []
     for i, row in enumerate(entry.rows):
-        cells = "".join(f'<td class="{c.key}">{_cell(c, row, first and i == 0)}</td>' for c in COLUMNS)
-        cls = "claim variant" if row.variant else "claim"
+        lead = first and i == 0
+        cells = "".join(f'<td class="{c.key}">{_cell(c, row, True) if lead else _both(c, row)}</td>' for c in COLUMNS)
+        cls = ("claim variant" if row.variant else "claim") + ("" if lead else " again")
         out.append(
             f'<tr class="{cls}" id="{escape(row.record.id)}" data-verdict="{escape(row.record.verdict or "")}" '
-            f'data-category="{row.category.key}">{cells}</tr>'
+            f'data-category="{row.category.key}" data-passage="{passage}">{cells}</tr>'
         )
         out.append(_details(row, entry, figures, len(COLUMNS)))
     return out
@@ -333,7 +353,12 @@ def _document(sheet: DocumentSheet, overviews: Sequence[tuple[str, bytes, str]],
     for i, section in enumerate(sheet.sections):
         sid = f"sec-{sheet.doc}-{i}"
         title = section.heading or "Claims by id (the document is not available)"
-        body = [row for s in section.statements for j, e in enumerate(s.entries) for row in _rows(e, j == 0, figures)]
+        body = [
+            row
+            for k, s in enumerate(section.statements)
+            for j, e in enumerate(s.entries)
+            for row in _rows(e, j == 0, f"{sid}-{k}", figures)
+        ]
         parts.append(
             f'<section class="sec" id="{sid}"><h3>{escape(title)}</h3><table class="sheet"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></section>"

@@ -86,7 +86,7 @@ def _sections_figure(sheet: DocumentSheet):
     sections = [s for s in sheet.sections if s.rows]
     if not sections:
         return None
-    fig = Figure(figsize=(5.6, 1.2 + 0.32 * len(sections)))
+    fig = Figure(figsize=(5.6, 1.9 + 0.32 * len(sections)), layout="constrained")
     ax = fig.add_subplot()
     labels = [shorten(s.heading or "(document not available: by claim id)", 42) for s in sections]
     counts = [Counter(row.category.key for row in s.rows) for s in sections]
@@ -100,8 +100,7 @@ def _sections_figure(sheet: DocumentSheet):
     ax.invert_yaxis()
     ax.set_xlabel("claims")
     ax.set_title(f"{sheet.doc}: reasons by section, in the document's order", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(fontsize=7, loc="outside lower center", ncol=3, frameon=False)  # below: it never hides a bar
     return fig
 
 
