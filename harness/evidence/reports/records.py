@@ -210,16 +210,11 @@ def make_record(
     calibration = _calibration(claim, evidence)
     verdict = Verdict.INCONCLUSIVE if calibration is not None else evidence.verdict
     detail = jsonable(dict(evidence.detail))
+    plan = power_plan(evidence, n_full=claim.n_for("full"), resolution=claim.resolution, n_fixed=claim.n_fixed)
     return ClaimRecord(
-        id=claim.id,
-        source=claim.source,
-        statement=claim.statement,
-        tier=tier,
-        master_seed=int(master_seed),
+        **_claim_fields(claim, tier=tier, master_seed=master_seed, expected=expected, location=location),
         verdict=verdict.value,
         no_verdict_reason=None,
-        expected=None if expected is None else Verdict(expected).value,
-        reported=jsonable(dict(claim.reported)),
         estimate=_num(evidence.estimate),
         ci=_pair(evidence.ci),
         p_value=_num(evidence.p_value),
@@ -228,30 +223,41 @@ def make_record(
         alpha=_num(evidence.alpha),
         n=int(evidence.n),
         population_n=None if evidence.population_n is None else int(evidence.population_n),
-        subset=claim.subset,
         test=evidence.test,
-        kind=claim.test,
         rule=evidence.rule,
-        family=claim.family,
         mde=_num(evidence.mde),
         mde_confirm=_num(evidence.mde_confirm),
         cannot_confirm=bool(evidence.cannot_confirm),
         claimed_region=_pair(evidence.claimed_region),
-        power_plan=jsonable(
-            power_plan(
-                evidence, n_full=claim.n_for("full"), resolution=claim.resolution, n_fixed=claim.n_fixed
-            ).to_dict()
-        ),
+        power_plan=jsonable(plan.to_dict()),
         detail=detail,
-        protocol=protocol_to_dict(claim.protocol),
         calibration=calibration,
-        prediction=bool(getattr(claim, "prediction", False)),
         variant_of=getattr(claim, "variant_of", None) or _sweep_main(detail),
-        line=None if location is None else location.line,
-        section=() if location is None else location.section,
         duration_s=float(duration_s),
         figures=tuple(sorted(figures)),
     )
+
+
+def _claim_fields(
+    claim: Claim, *, tier: str, master_seed: int, expected: Verdict | None, location: Location | None
+) -> dict[str, Any]:
+    """The fields every record of ``claim`` has, with or without a verdict: what the claim declares and where it stands."""
+    return {
+        "id": claim.id,
+        "source": claim.source,
+        "statement": claim.statement,
+        "tier": tier,
+        "master_seed": int(master_seed),
+        "expected": None if expected is None else Verdict(expected).value,
+        "reported": jsonable(dict(claim.reported)),
+        "subset": claim.subset,
+        "kind": claim.test,
+        "family": claim.family,
+        "protocol": protocol_to_dict(claim.protocol),
+        "prediction": bool(getattr(claim, "prediction", False)),
+        "line": None if location is None else location.line,
+        "section": () if location is None else location.section,
+    }
 
 
 def _sweep_main(detail: Mapping[str, Any]) -> str | None:
@@ -265,22 +271,10 @@ def no_verdict_record(
 ) -> ClaimRecord:
     """The record of a claim test that ran but did not end well: no verdict, and why."""
     return ClaimRecord(
-        id=claim.id,
-        source=claim.source,
-        statement=claim.statement,
-        tier=tier,
-        master_seed=int(master_seed),
+        **_claim_fields(claim, tier=tier, master_seed=master_seed, expected=expected, location=location),
         verdict=None,
         no_verdict_reason=reason,
-        expected=None if expected is None else Verdict(expected).value,
-        reported=jsonable(dict(claim.reported)),
-        kind=claim.test,
-        family=claim.family,
-        protocol=protocol_to_dict(claim.protocol),
-        prediction=bool(getattr(claim, "prediction", False)),
         variant_of=getattr(claim, "variant_of", None),
-        line=None if location is None else location.line,
-        section=() if location is None else location.section,
     )
 
 
