@@ -16,6 +16,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from xml.etree import ElementTree  # noqa: E402
 
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
@@ -142,6 +143,28 @@ def test_ledger_match_passes_writes_report_and_leaves_ledger_alone(project):
     assert report["claims"][1]["expected"] == "refuted"
     assert "## 002 — Toy source document" in (project.path / "reports" / "claims.md").read_text()
     assert report["complete"] is True
+
+
+def test_every_claim_test_reports_its_verdict_as_junit_properties(project):
+    write_claims(project, "test_match", MATCH_MODULE)
+    ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "confirmed"}}))
+    run(project, "--junitxml=out.xml").assert_outcomes(passed=1, failed=1)  # b changed: refuted
+    cases = {c.get("name"): c for c in ElementTree.parse(project.path / "out.xml").iter("testcase")}
+    props = {name: {p.get("name"): p.get("value") for p in c.iter("property")} for name, c in cases.items()}
+    assert props["test_b"] == {
+        "claims.claim": "002.toy.b",
+        "claims.verdict": "refuted",
+        "claims.expected": "confirmed",
+        "claims.reported": "x = 1",
+        "claims.measured": "0.5",
+        "claims.estimate": "0.5",
+        "claims.n": "1",
+        "claims.alpha": "0.05",
+        "claims.rule": "exact_value",
+        "claims.test": "toy rule",
+        "claims.source": f"{SOURCE}:6",
+    }
+    assert props["test_a"]["claims.verdict"] == "confirmed" and cases["test_b"].find("failure") is not None
 
 
 def test_mismatch_fails_with_expected_observed_and_evidence(project):
@@ -334,7 +357,9 @@ def test_tier_selection_and_gpu_skip(project):
     assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == ["002.toy.f"]
     assert "## Not run in the quick tier" in (project.path / "reports" / "claims.md").read_text()
     run(project, "-k", "test_q").assert_outcomes(passed=1, deselected=2)  # -k first: f is not "not run"
-    assert json.loads((project.path / "reports" / "partial" / "claims.json").read_text())["not_run"] == []
+    partial = json.loads((project.path / "reports" / "partial" / "claims.json").read_text())
+    assert partial["not_run"] == []
+    assert partial["partial_reason"] == "1 of 2 claims of the quick tier did not run: -k 'test_q'"  # f is full-only
     result = run(project, "--claims-update", "--claims-tier", "full")
     result.assert_outcomes(passed=2 + gpu, skipped=0 if gpu else 1)
     claims = json.loads(ledger(project).read_text())["claims"]

@@ -96,6 +96,7 @@ _NOT_RUN_KEY = "claims_not_run"
 _WORKERINPUT_KEY = "claims"  # controller -> worker: loadgroup flag, settings, ledger, documents
 _COLLECTED_KEY = "claims_collected"
 _SKIPPED_KEY = "claims_skipped"
+_FULL_ONLY_KEY = "claims_full_only"
 
 
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
@@ -133,6 +134,7 @@ class _State:
     prune: bool = False  # --claims-prune
     collected: set[str] = field(default_factory=set)  # claim ids collected by workers (xdist controller)
     skipped: set[str] = field(default_factory=set)  # claim ids skipped before they ran (a skip mark, no CUDA)
+    full_only: set[str] = field(default_factory=set)  # claim ids marked full, as collected (before -k, -m)
     collection_errors: int = 0
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # "controller" / worker id -> versions
     undo: list[Callable[[], None]] = field(default_factory=list)  # restores what configure changed
@@ -371,6 +373,8 @@ def _validate_item(item: pytest.Item, state: _State) -> None:
     state.sources.check(claim.id, claim.source, claim.statement)
     if item.get_closest_marker("quick") and item.get_closest_marker("full"):
         raise ValueError(f"{where}: claim {claim.id!r} is marked both quick and full")
+    if item.get_closest_marker("full"):
+        state.full_only.add(claim.id)
     if "claims_verdict" not in getattr(item, "fixturenames", ()):
         raise ValueError(f"{where}: claim test of {claim.id!r} must request the 'claims_verdict' fixture")
     callspec = getattr(item, "callspec", None)
@@ -777,6 +781,7 @@ def pytest_testnodedown(node, error) -> None:
     state.not_run = sorted(set(state.not_run) | set(json.loads(output.get(_NOT_RUN_KEY, "[]"))))
     state.collected.update(json.loads(output.get(_COLLECTED_KEY, "[]")))
     state.skipped.update(json.loads(output.get(_SKIPPED_KEY, "[]")))
+    state.full_only.update(json.loads(output.get(_FULL_ONLY_KEY, "[]")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,6 +799,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         output[_NOT_RUN_KEY] = json.dumps(state.not_run)
         output[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
         output[_SKIPPED_KEY] = json.dumps(sorted(state.skipped))
+        output[_FULL_ONLY_KEY] = json.dumps(sorted(state.full_only))
         return
     stopped = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
     if exitstatus in stopped and _claims_involved(config, state):
@@ -941,7 +947,7 @@ def _partial_reason(session: pytest.Session, state: _State, ran: set[str]) -> st
     in_ledger = {cid for cid, tiers in state.ledger.items() if state.tier in tiers}
     if outside and not in_ledger <= _collected_ids(state):
         return f"{outside}, and {len(in_ledger - _collected_ids(state))} claims of its {state.tier} tier were not collected"
-    expected = _collected_ids(state) - set(state.not_run)
+    expected = _collected_ids(state) - set(state.not_run) - (state.full_only if state.tier != "full" else set())
     missing = expected - ran - state.skipped
     if not missing:
         return None

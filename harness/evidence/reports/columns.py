@@ -3,7 +3,8 @@
 :data:`COLUMNS` are the columns of the verdict sheet, rendered by ``claims.md`` and the HTML
 report alike (each escapes the plain text a column gives); a new column is one entry here.
 :data:`PROPERTIES` are what every claim test reports to CI systems as JUnit XML properties
-(``record_property``): verdict, estimate, CI, n and rule.
+(``record_property``): verdict, the document's number, our estimate in its units, the rule's
+estimate and CI, n and rule.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.evidence.reports.categories import measured
 from harness.evidence.reports.records import ClaimRecord
 from harness.evidence.reports.sheet import Row
 from harness.evidence.reports.text import fmt, fmt_measured, fmt_reported, plain_quote, section_label, shorten
@@ -90,12 +92,20 @@ def _ci(record: ClaimRecord) -> str | None:
     return None if record.ci is None else f"[{fmt(record.ci[0])}, {fmt(record.ci[1])}]"
 
 
+def _measured(record: ClaimRecord) -> str | None:
+    """Our estimate in the document's units with its CI and what it is ("21 [17, 24] (our median)")."""
+    m = measured(record)
+    return None if m.value is None else fmt_measured(m) + (f" ({m.label})" if m.label else "")
+
+
 # JUnit XML properties of every claim test: (name, value of a record; None: left out).
 PROPERTIES: tuple[tuple[str, Callable[[ClaimRecord], str | None]], ...] = (
     ("claim", lambda r: r.id),
     ("verdict", lambda r: r.verdict or "no verdict"),
     ("expected", lambda r: r.expected or "not in ledger"),
     ("no_verdict_reason", lambda r: r.no_verdict_reason),
+    ("reported", lambda r: fmt_reported(r.reported) if r.reported else None),
+    ("measured", _measured),
     ("estimate", lambda r: None if r.estimate is None else fmt(r.estimate)),
     ("ci", _ci),
     ("n", lambda r: None if r.n is None else str(r.n)),
