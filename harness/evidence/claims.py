@@ -146,7 +146,7 @@ def protocol_values(protocol: Protocol) -> dict[str, Any]:
 # Claims
 # --------------------------------------------------------------------------------------------
 
-_SOURCE_RE = re.compile(r"^(?P<doc>\d{3})_[0-9a-f]+\.txt$")
+_SOURCE_RE = re.compile(r"\A(?P<doc>\d{3})_[0-9a-f]+\.txt\Z")
 
 
 @dataclass(frozen=True)
