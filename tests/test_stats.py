@@ -603,7 +603,7 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
     (
         "holm-empty-family-name",
         ValueError,
-        "family must be a non-empty string",
+        "family must name the Holm family",
         lambda: S.holm([], alpha=0.05, family=" "),
     ),
     (
@@ -625,9 +625,16 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
         "holm-alpha-mismatch",
         ValueError,
         "decided at alpha=0.1",
-        lambda: S.holm([S.always(5, 5, alpha=0.1)], alpha=0.05),
+        lambda: S.holm([S.always(5, 5, alpha=0.1)], alpha=0.05, family="f"),
     ),
-    ("holm-not-evidence", ValueError, r"evidences\[0\] is not an Evidence", lambda: S.holm([0.01], alpha=0.05)),
+    ("holm-without-family", TypeError, "family", lambda: S.holm([S.always(5, 5)], alpha=0.05)),
+    ("holm-family-none", ValueError, "family must name the Holm family", lambda: S.holm([], family=None)),
+    (
+        "holm-not-evidence",
+        ValueError,
+        r"evidences\[0\] is not an Evidence",
+        lambda: S.holm([0.01], alpha=0.05, family="f"),
+    ),
 ]
 
 
@@ -665,19 +672,19 @@ HOLM_FAMILY = [
 
 
 def test_holm_adjusted_p_values_match_multipletests():
-    out = S.holm(HOLM_FAMILY, alpha=0.05)
+    out = S.holm(HOLM_FAMILY, alpha=0.05, family="f")
     expected = multipletests([0.01, 0.03, 1.0, 0.2], alpha=0.05, method="holm")[1]
     allclose([e.p_value for e in out[:4]], expected)
 
 
 def test_holm_withdraws_refutation_whose_adjusted_p_exceeds_alpha():
     # adjusted: 0.01 * 4 = 0.04 (kept), 0.03 * 3 = 0.09 (withdrawn)
-    out = S.holm(HOLM_FAMILY, alpha=0.05)
+    out = S.holm(HOLM_FAMILY, alpha=0.05, family="f")
     assert [e.verdict for e in out[:2]] == [R, I]
 
 
 def test_holm_adjusts_confirmations_as_their_own_family():
-    out = S.holm(HOLM_FAMILY, alpha=0.05)
+    out = S.holm(HOLM_FAMILY, alpha=0.05, family="f")
     assert out[2].verdict is C
     allclose(out[2].p_confirm, 0.004 * 4)
     assert out[2].detail["p_confirm_raw"] == 0.004
@@ -685,7 +692,7 @@ def test_holm_adjusts_confirmations_as_their_own_family():
 
 def test_holm_withdraws_confirmation_whose_adjusted_p_exceeds_alpha():
     family = [_synthetic(C, 1.0, 0.03), _synthetic(C, 1.0, 0.04)]  # adjusted: 0.06, 0.06
-    assert [e.verdict for e in S.holm(family, alpha=0.05)] == [I, I]
+    assert [e.verdict for e in S.holm(family, alpha=0.05, family="f")] == [I, I]
 
 
 def test_holm_keeps_rule_mde_confirm_and_flag():
@@ -695,20 +702,20 @@ def test_holm_keeps_rule_mde_confirm_and_flag():
 
 
 def test_holm_passes_evidence_without_p_values_through_unchanged():
-    out = S.holm(HOLM_FAMILY, alpha=0.05)
+    out = S.holm(HOLM_FAMILY, alpha=0.05, family="f")
     assert out[4] is HOLM_FAMILY[4]
 
 
 def test_holm_adjusts_evidence_that_reports_only_one_side():
     family = [_synthetic(R, 0.01), _synthetic(I, None, 0.01), _synthetic(R, 0.02, 1.0)]
-    out = S.holm(family, alpha=0.05)
+    out = S.holm(family, alpha=0.05, family="f")
     allclose([out[0].p_value, out[2].p_value], [0.02, 0.02])
     allclose(out[1].p_confirm, 0.02)
     assert out[1].p_value is None and out[0].p_confirm is None and "p_confirm_raw" not in out[0].detail
 
 
 def test_holm_of_empty_family_is_empty():
-    assert S.holm([], alpha=0.05) == []
+    assert S.holm([], alpha=0.05, family="f") == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,7 +804,7 @@ def test_verdict_matches_p_values(rule, kn, claimed, alpha):
 @given(st.lists(st.tuples(counts, rates), min_size=1, max_size=6))
 def test_holm_never_creates_a_verdict_and_never_lowers_p(family_spec):
     family = [S.rate_at_least(*kn, c) for kn, c in family_spec]
-    for before, after in zip(family, _holm_without_gc(family), strict=True):
+    for before, after in zip(family, _holm_without_gc(family, family="f"), strict=True):
         assert after.p_value >= before.p_value
         assert after.verdict in (before.verdict, I)
 
@@ -806,7 +813,7 @@ def test_holm_never_creates_a_verdict_and_never_lowers_p(family_spec):
 @given(counts, rates)
 def test_holm_of_a_single_claim_keeps_its_verdict(kn, claimed):
     e = S.rate_at_least(*kn, claimed)
-    assert _holm_without_gc([e])[0].verdict is e.verdict
+    assert _holm_without_gc([e], family="f")[0].verdict is e.verdict
 
 
 @settings(deadline=None, max_examples=100)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -326,11 +327,12 @@ def test_contract_requires_holm_within_the_declared_family():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gc, "collect", lambda *a, **k: 0)
         other = S.holm([raw], alpha=0.05, family="002.other")[0]
-        unnamed = S.holm([raw], alpha=0.05)[0]
         right = S.holm([raw], alpha=0.05, family="002.fam")[0]
     with pytest.raises(ValueError, match="Holm-adjusted in family '002.other'"):
         check_evidence(_claim("rate_at_least", family="002.fam"), other)
-    check_evidence(_claim("rate_at_least", family="002.fam"), unnamed)  # adjusted, family not named
+    unnamed = replace(right, detail={**right.detail, "holm_family": None})  # adjusted in no named family
+    with pytest.raises(ValueError, match="Holm-adjusted in family None"):
+        check_evidence(_claim("rate_at_least", family="002.fam"), unnamed)
     check_evidence(_claim("rate_at_least", family="002.fam"), right)
 
 

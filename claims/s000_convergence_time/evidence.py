@@ -245,7 +245,9 @@ class Study(TraceStudy):
         def build() -> dict[str, Evidence]:
             members = [(spec, c) for spec, c in FAMILIES[claim.family] if self.full or c.id not in FULL_ONLY]
             raw = [build_evidence(self, spec, c) for spec, c in members]
-            return {c.id: ev for (_, c), ev in zip(members, rules.holm(raw, alpha=ALPHA), strict=True)}
+            return {
+                c.id: ev for (_, c), ev in zip(members, rules.holm(raw, alpha=ALPHA, family=claim.family), strict=True)
+            }
 
         return self.memo(("family", claim.family), build)[claim.id]
 
@@ -342,7 +344,7 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
         )
         for a, b in pairs
     ]
-    adjusted = rules.holm(raw, alpha=ALPHA)
+    adjusted = rules.holm(raw, alpha=ALPHA, family=f"{claim.id}: table 2.1 pairs")
     reversed_pairs = [f"{b}>{a}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.REFUTED]
     unresolved = [f"{a}?{b}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.INCONCLUSIVE]
     verdict = Verdict.REFUTED if reversed_pairs else Verdict.INCONCLUSIVE if unresolved else Verdict.CONFIRMED

@@ -416,8 +416,8 @@ def evaluate(
         raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
         for e in family
     ]
-    if len(evs) > 1:
-        evs = rules.holm(evs, alpha=ALPHA)
+    if entry.claim.family:  # a family adjusts together, even when one member runs in this tier
+        evs = rules.holm(evs, alpha=ALPHA, family=entry.claim.family)
     results = {e.claim.id: ev for e, ev in zip(family, evs, strict=True)}
     if cache is not None:
         cache[key] = results
