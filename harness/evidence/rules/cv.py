@@ -85,7 +85,8 @@ def cv_by_units(
         },
     )
     g = u.shape[0]
-    theta, pseudo = _pseudo_values(u, statistic, int(n_splits))
+    theta_array, pseudo = _pseudo_values(u, statistic, int(n_splits))
+    theta = float(theta_array)
     se = float(np.std(pseudo, ddof=1) / math.sqrt(g))
     if se == 0.0:
         raise ValueError("the jackknife standard error is 0 (every unit contributes the same): no interval")
@@ -135,18 +136,19 @@ def cv_by_units(
 
 def _pseudo_values(
     u: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], n_splits: int
-) -> tuple[float, np.ndarray]:
-    """The statistic on the total of ``u`` (G, S) and Tukey's jackknife pseudo-values over units, G theta -
-    (G - 1) theta_(-g), spread about their mean by Nadeau and Bengio's factor sqrt(1 + 1 / (n_splits - 1)):
-    their sample sd / sqrt(G) is the corrected standard error, and the mean rules of ``means`` apply."""
-    g = u.shape[0]
-    total = u.sum(axis=0)
-    theta = float(statistic(total))
-    loo = np.asarray(statistic(total[None, :] - u), dtype=float)  # (G,)
-    if not math.isfinite(theta) or loo.shape != (g,) or not np.all(np.isfinite(loo)):
+) -> tuple[np.ndarray, np.ndarray]:
+    """The statistic on the total of ``u`` (..., G, S) and Tukey's jackknife pseudo-values over units,
+    G theta - (G - 1) theta_(-g) (..., G), spread about their mean by Nadeau and Bengio's factor
+    sqrt(1 + 1 / (n_splits - 1)): their sample sd / sqrt(G) is the corrected standard error, and the
+    mean rules of ``means`` apply. Vectorised over leading axes (the calibration's resamples)."""
+    g = u.shape[-2]
+    total = u.sum(axis=-2)
+    theta = np.asarray(statistic(total), dtype=float)  # (...)
+    loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
+    if not np.all(np.isfinite(theta)) or loo.shape != u.shape[:-1] or not np.all(np.isfinite(loo)):
         raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
-    pseudo = g * theta - (g - 1) * loo
-    centre = float(np.mean(pseudo))
+    pseudo = g * theta[..., None] - (g - 1) * loo
+    centre = np.mean(pseudo, axis=-1, keepdims=True)
     return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,8 @@ def skew_limit(n: int) -> float | None:
 
 def _skewness(x: np.ndarray) -> np.ndarray:
     """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's precision note on nearly constant rows
         g = stats.skew(x, axis=-1, bias=True)
     return np.nan_to_num(np.asarray(g, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
 
@@ -85,9 +87,9 @@ def _hall_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 def _hall(x: np.ndarray, edge: Any) -> np.ndarray:
     """Hall's skewness-corrected t statistic h(T) of each row (..., N) at the mean ``edge``."""
     mean, se, a, b = _hall_parts(x)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = (mean - edge) / se
-    return t + a * t**2 + a**2 * t**3 / 3.0 + b
+        return t + a * t**2 + a**2 * t**3 / 3.0 + b
 
 
 def _hall_inverse(v: float, a: float, b: float) -> float:
