@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from scipy import optimize, stats
@@ -105,7 +105,10 @@ def _check_values(values: Any, name: str, *, min_n: int = 1) -> np.ndarray:
     return arr
 
 
-def _check_choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def _check_choice(value: _Choice, name: str, allowed: tuple[str, ...]) -> _Choice:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value

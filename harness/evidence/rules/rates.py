@@ -158,16 +158,18 @@ def _equals_mdes(n: int, lo: float, hi: float, margin: float, alpha: float) -> t
     """
     cuts = _equals_cuts(n, lo, hi, alpha)
     shifts = []
-    if cuts.refute_hi is not None:
-        shifts.append(_rate_for_power(lambda p: float(stats.binom.sf(cuts.refute_hi - 1, n, p)), hi, 1.0) - hi)
-    if cuts.refute_lo is not None:
-        shifts.append(lo - _rate_for_power(lambda p: float(stats.binom.cdf(cuts.refute_lo, n, p)), 0.0, lo))
+    refute_hi, refute_lo = cuts.refute_hi, cuts.refute_lo
+    if refute_hi is not None:
+        shifts.append(_rate_for_power(lambda p: float(stats.binom.sf(refute_hi - 1, n, p)), hi, 1.0) - hi)
+    if refute_lo is not None:
+        shifts.append(lo - _rate_for_power(lambda p: float(stats.binom.cdf(refute_lo, n, p)), 0.0, lo))
     mde = max(shifts) if shifts else None
-    if cuts.confirm_lo is None or cuts.confirm_hi is None or cuts.confirm_lo > cuts.confirm_hi:
+    confirm_lo, confirm_hi = cuts.confirm_lo, cuts.confirm_hi
+    if confirm_lo is None or confirm_hi is None or confirm_lo > confirm_hi:
         return mde, None
 
     def confirm_power(p: float) -> float:
-        return float(stats.binom.cdf(cuts.confirm_hi, n, p) - stats.binom.cdf(cuts.confirm_lo - 1, n, p))
+        return float(stats.binom.cdf(confirm_hi, n, p) - stats.binom.cdf(confirm_lo - 1, n, p))
 
     def worst(d: float) -> float:
         return min(confirm_power(min(max(lo + d, 0.0), 1.0)), confirm_power(min(max(hi - d, 0.0), 1.0)))
@@ -379,26 +381,20 @@ def monotone_trend(
     sxx = float(np.sum(n * (r - np.average(r, weights=n)) ** 2))
     rates = k / n
     slope = float(np.polyfit(r, rates, 1, w=np.sqrt(n))[0])  # WLS: weights = trials
-    base = dict(
-        estimate=slope,
-        ci=None,
-        n=int(n.sum()),
-        alpha=alpha,
-        test=f"Cochran-Armitage trend test (claim: rate {direction} with score)",
-        rule="monotone_trend",
-    )
+    test = f"Cochran-Armitage trend test (claim: rate {direction} with score)"
     if k.sum() in (0.0, n.sum()):
         return Evidence(
             verdict=Verdict.INCONCLUSIVE,
+            estimate=slope,
+            ci=None,
             p_value=1.0,
             effect_size=None,
-            mde=None,
+            n=int(n.sum()),
+            alpha=alpha,
+            test=test,
+            rule="monotone_trend",
             p_confirm=1.0,
-            detail={
-                "note": "all trials had the same outcome",
-                "rates": rates.tolist(),
-            },
-            **base,
+            detail={"note": "all trials had the same outcome", "rates": rates.tolist()},
         )
     res = Table(table, shift_zeros=False).test_ordinal_association(row_scores=r, col_scores=np.array([1.0, 0.0]))
     z = float(res.zscore)
@@ -409,18 +405,18 @@ def monotone_trend(
     mde = _z_effect(1.0, 0.0, alpha) * float(res.null_sd) / sxx
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
+        estimate=slope,
+        ci=None,
         p_value=p_refute,
         effect_size=z,
+        n=int(n.sum()),
+        alpha=alpha,
+        test=test,
         mde=mde,
         mde_confirm=mde,
+        rule="monotone_trend",
         p_confirm=p_confirm,
-        detail={
-            "zscore": z,
-            "rates": rates.tolist(),
-            "scores": r.tolist(),
-            "effect_size_kind": "z",
-        },
-        **base,
+        detail={"zscore": z, "rates": rates.tolist(), "scores": r.tolist(), "effect_size_kind": "z"},
     )
 
 

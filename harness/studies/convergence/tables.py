@@ -245,7 +245,7 @@ def trace_sums(
     codes = np.unique(trace_id, return_inverse=True)[1]
     n_units = int(codes.max()) + 1 if codes.size else 0
     columns = [np.ones_like(y), y, y**2] + [(y - p) ** 2 for p in preds]
-    if test_fold is None:
+    if test_fold is None or n_splits is None:  # both None (given together, checked above)
         return np.stack([np.bincount(codes, weights=c, minlength=n_units) for c in columns], axis=1)
     test_fold = np.asarray(test_fold)
     if test_fold.shape != y.shape or test_fold.min() < 0 or test_fold.max() >= n_splits:
