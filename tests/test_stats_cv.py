@@ -52,6 +52,14 @@ def _simulated_unit_sums(rng: np.random.Generator, *, grouped: bool) -> np.ndarr
     return np.stack([np.bincount(trace, weights=c, minlength=N_TRACES) for c in columns], axis=1)
 
 
+def _assert_errors_within_half_alpha(verdicts: list[Verdict]) -> None:
+    """Both errors (the truth is on the edge) at most alpha / 2 plus 3 Monte-Carlo standard errors."""
+    bound = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPLICATIONS)
+    false_confirm = verdicts.count(Verdict.CONFIRMED) / REPLICATIONS
+    false_refute = verdicts.count(Verdict.REFUTED) / REPLICATIONS
+    assert false_confirm <= bound and false_refute <= bound, (false_confirm, false_refute, bound)
+
+
 @pytest.mark.parametrize("grouped", [True, False], ids=["group_kfold_by_trace", "kfold_over_rows"])
 def test_each_one_sided_error_is_at_most_half_alpha_at_the_claims_shape(grouped):
     rng = np.random.default_rng(20261130)
@@ -65,10 +73,7 @@ def test_each_one_sided_error_is_at_most_half_alpha_at_the_claims_shape(grouped)
         ).verdict
         for _ in range(REPLICATIONS)
     ]
-    bound = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPLICATIONS)
-    false_confirm = verdicts.count(Verdict.CONFIRMED) / REPLICATIONS
-    false_refute = verdicts.count(Verdict.REFUTED) / REPLICATIONS
-    assert false_confirm <= bound and false_refute <= bound, (false_confirm, false_refute, bound)
+    _assert_errors_within_half_alpha(verdicts)
 
 
 def _r2(sums: np.ndarray) -> np.ndarray:
@@ -108,10 +113,7 @@ def test_heterogeneous_units_keep_each_one_sided_error_at_most_half_alpha(noise_
         ).verdict
         for _ in range(REPLICATIONS)
     ]
-    bound = ALPHA / 2 + 3 * math.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / REPLICATIONS)
-    false_confirm = verdicts.count(Verdict.CONFIRMED) / REPLICATIONS
-    false_refute = verdicts.count(Verdict.REFUTED) / REPLICATIONS
-    assert false_confirm <= bound and false_refute <= bound, (false_confirm, false_refute, bound)
+    _assert_errors_within_half_alpha(verdicts)
 
 
 def _mean_statistic(sums: np.ndarray) -> np.ndarray:
