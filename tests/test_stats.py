@@ -1006,3 +1006,55 @@ def test_numbers_given_as_strings_or_bools_are_rejected(call):
 def test_a_difference_between_single_runs_has_no_detectable_effect():
     ev = S.rates_differ(1, 1, 0, 1, direction="greater")
     assert ev.mde is None and ev.mde_confirm is None and ev.cannot_confirm
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 20's "Also" list
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50, 333, 2000])
+@pytest.mark.parametrize("p", [1e-4, 0.025, 0.3, 0.5, 0.975, 1 - 1e-4])
+@pytest.mark.parametrize("a", [0.0125, 0.025, 0.2])
+def test_binomial_cuts_match_their_definition(n, p, a):
+    ks = np.arange(n + 1)
+    upper = np.nonzero(stats.binom.sf(ks - 1, n, p) <= a)[0]
+    lower = np.nonzero(stats.binom.cdf(ks, n, p) <= a)[0]
+    assert core._upper_cut.__wrapped__(n, p, a) == (int(upper[0]) if upper.size else None)
+    assert core._lower_cut.__wrapped__(n, p, a) == (int(lower[-1]) if lower.size else None)
+
+
+def test_rate_rules_decide_twenty_million_trials_without_arrays_of_that_length():
+    assert S.rate_at_least(10_010_000, 20_000_000, 0.5).verdict is C
+    assert S.rate_equals(10_010_000, 20_000_000, 0.5, margin=0.01).verdict is C
+
+
+def test_the_sd_of_values_near_1e300_is_a_finite_estimate():
+    x = np.array([1.0, 1.5, 0.7, 1.2, 0.9]) * 1e300
+    e = S.metric_below(x, 1e301, statistic=S.SD)
+    assert math.isfinite(e.estimate) and e.estimate == pytest.approx(np.std(x / 1e300, ddof=1) * 1e300)
+    assert np.isfinite(S.SD(x))
+
+
+def test_variance_ratio_of_huge_or_linear_pairs_is_a_clear_value_error_not_a_statsmodels_error():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=1500)
+    y = x + 0.3 * rng.normal(size=1500)
+    assert S.variance_ratio_equals(x * 1e300, y * 1e300, region=(0.5, 2.0)).estimate == pytest.approx(
+        np.var(x, ddof=1) / np.var(y, ddof=1)
+    )
+    with pytest.raises(ValueError, match="exactly linearly related"):
+        S.variance_ratio_equals(x, -2.0 * x + 1.0, region=(0.5, 2.0))
+    with pytest.raises(ValueError, match="outside the floating-point range"):
+        S.variance_ratio_equals(x * 1e-300, y, region=(0.5, 2.0))
+
+
+def test_every_interval_lies_inside_its_statistics_range():
+    bm = S.distributions_differ(np.arange(12.0) + 100, np.arange(12.0), direction="greater")
+    assert 0.0 <= bm.ci[0] <= bm.ci[1] <= 1.0
+    ratio = S.medians_differ([1.0, 2.0], [3.0, 4.0], direction="less")
+    assert ratio.ci == (0.0, math.inf)
+    width = S.metric_below(np.r_[np.zeros(30), np.ones(30)], 0.5, statistic=S.QuantileRange(0.3, 0.7))
+    assert width.ci[0] >= 0.0
+    rates = S.rates_differ(50, 50, 0, 50, direction="greater")
+    assert -1.0 <= rates.ci[0] <= rates.ci[1] <= 1.0
