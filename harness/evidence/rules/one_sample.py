@@ -426,8 +426,9 @@ def _metric(
 _METRIC_DOC = """
     ``values`` shape (N,), N >= 2. The rule depends on ``statistic`` (each is calibrated by
     simulation at the n the claims use, ``tests/test_stats_calibration.py``):
-    - ``np.mean``: one-sample t test and interval (exact for normal data; n = 10 fold scores).
-      A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
+    - ``np.mean``: Hall's skewness-corrected t test and interval (``means``) where calibrated
+      (n >= 10, skewness within ``means.SKEW_LIMITS``), else inconclusive with
+      ``NO_CALIBRATED_RULE``. A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
     - ``np.median`` or ``Quantile(q)``: exact order-statistic rule (the sign test for the
       q-quantile and its binomial interval [X_(l), X_(u)]), valid for any distribution, atoms
       included (a capped epoch count); values within ``FLOAT_TOL`` of the threshold count as
