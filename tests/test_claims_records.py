@@ -90,6 +90,9 @@ def test_valid_claim_is_frozen_and_reported_read_only():
         pytest.param({"id": "002.ReLU.x"}, "is malformed", id="id_upper_case"),
         pytest.param({"id": "001.relu1.x"}, "does not match source document", id="id_source_mismatch"),
         pytest.param({"source": "notes.txt"}, "is not a source file name", id="bad_source_name"),
+        pytest.param(
+            {"source": "002_12f8b00312862f98.txt\n"}, "is not a source file name", id="source_trailing_newline"
+        ),
         pytest.param({"protocol": {"lr": 0.1}}, "protocol must be an instance of a Protocol", id="dict_protocol"),
         pytest.param({"reported": [1.0]}, "reported must be a mapping", id="reported_list"),
         pytest.param({"family": ""}, "family must be a non-empty string", id="empty_family"),

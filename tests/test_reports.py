@@ -240,6 +240,14 @@ def test_estimate_in_the_documents_units_when_the_evidence_declares_them():
     assert "| 21 [19, 24] (our median) |" in md and "| 100% [" not in md
 
 
+def test_a_sample_quantile_claim_shows_our_quantile_not_the_rules_rate():
+    detail = {"quantile_level": 0.5, "document_n": 50, "our_quantile": 21.0}
+    r = record("002.a.median", estimate=0.98, detail=detail, rule="quantile_matches")
+    md, html = (render([r])[name] for name in ("claims.md", "claims.html"))
+    assert "| 21 (our median) |" in md and "98%" not in md
+    assert "rule&#x27;s statistic [CI]" in html  # the rule's own estimate stays in the details, labelled apart
+
+
 # ---------------------------------------------------------------------------- claims.md
 
 

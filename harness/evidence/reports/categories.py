@@ -9,7 +9,9 @@ this table and nothing else, so a new category is one entry here.
 
 :func:`measured` is the claim's estimate in the document's units: the rule's own estimate, or,
 where the rule's statistic is not the document's number (the share of runs below a median the
-document reports), what the evidence's ``detail[DOCUMENT_UNITS]`` says it is (value, CI, label).
+document reports), ours in the document's units as :data:`DOCUMENT_READINGS` read it off the
+record: what the evidence declares under ``detail[DOCUMENT_UNITS]`` (value, CI, label), or a
+sample quantile's own value (``our_quantile``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from harness.evidence.reports.records import ClaimRecord
 __all__ = [
     "CATEGORIES",
     "CATEGORY",
+    "DOCUMENT_READINGS",
     "DOCUMENT_UNITS",
     "PERCENT_RULES",
     "PRECEDENCE",
@@ -142,7 +145,7 @@ class Measured:
 
     value: float | None
     ci: tuple[float | None, float | None] | None
-    label: str  # what the number is, when not the rule's plain estimate ("median epochs"); "" otherwise
+    label: str  # what the number is when it is not the rule's own estimate ("our median"); "" otherwise
     percent: bool  # a rate, printed as a percentage
 
 
@@ -150,14 +153,39 @@ def _finite(x: Any) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) else None
 
 
+def _declared(record: ClaimRecord) -> Measured | None:
+    """What the evidence declares under ``detail[DOCUMENT_UNITS]`` (value, CI, label)."""
+    units = record.detail.get(DOCUMENT_UNITS)
+    if not isinstance(units, Mapping) or _finite(units.get("value")) is None:
+        return None
+    ci = units.get("ci")
+    pair = (_finite(ci[0]), _finite(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
+    return Measured(_finite(units["value"]), pair, str(units.get("label") or "in the document's units"), False)
+
+
+def _sample_quantile(record: ClaimRecord) -> Measured | None:
+    """A document's sample quantile (``rules.quantile_matches``): our quantile, recorded without a CI
+    (the rule's CI bounds our distribution function at the document's value, not the quantile)."""
+    value, level = _finite(record.detail.get("our_quantile")), _finite(record.detail.get("quantile_level"))
+    if value is None or level is None:
+        return None
+    name = {0.0: "minimum", 0.5: "median", 1.0: "maximum"}.get(level, f"{level:.0%} quantile")
+    return Measured(value, None, f"our {name}", False)
+
+
+# Where a rule's estimate is not the document's quantity, how a record gives ours in the document's
+# units, tried in order (the first that applies); a new reading is one entry here.
+DOCUMENT_READINGS: tuple[Callable[[ClaimRecord], Measured | None], ...] = (_declared, _sample_quantile)
+
+
 def measured(record: ClaimRecord) -> Measured:
     """``record``'s estimate in the document's units (see the module docstring); no value for a
     claim without an estimate (not testable, no verdict)."""
-    units = record.detail.get(DOCUMENT_UNITS)
-    if isinstance(units, Mapping) and _finite(units.get("value")) is not None:
-        ci = units.get("ci")
-        pair = (_finite(ci[0]), _finite(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
-        return Measured(_finite(units["value"]), pair, str(units.get("label", "")), False)
+    if record.verdict is not None:
+        for reading in DOCUMENT_READINGS:
+            found = reading(record)
+            if found is not None:
+                return found
     if record.rule == "not_testable" or record.verdict is None:
         return Measured(None, None, "", False)
     ci = None if record.ci is None else (_finite(record.ci[0]), _finite(record.ci[1]))

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from harness.evidence.reports.categories import CATEGORIES, CATEGORY, DOCUMENT_UNITS
+from harness.evidence.reports.categories import CATEGORIES, CATEGORY, DOCUMENT_UNITS, measured
 from harness.evidence.reports.columns import COLUMNS, Column
 from harness.evidence.reports.context import RunContext
 from harness.evidence.reports.markdown import document_heading
@@ -255,7 +255,7 @@ def _test_items(r: ClaimRecord) -> list[tuple[str, str]]:
         ("test", escape(r.test or "")),
         ("rule (kind)", escape(f"{r.rule} ({r.kind})" if r.rule != r.kind else str(r.rule))),
         (
-            "rule's statistic [CI]" if DOCUMENT_UNITS in r.detail else "estimate [CI]",  # not the document's units
+            "rule's statistic [CI]" if measured(r).label else "estimate [CI]",  # not the document's units
             escape(fmt(r.estimate) + ("" if r.ci is None else f" [{fmt(r.ci[0])}, {fmt(r.ci[1])}]")),
         ),
         ("claimed region", escape(region)),

@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from harness.evidence.reports.categories import CATEGORIES, DOCUMENT_UNITS
+from harness.evidence.reports.categories import CATEGORIES
 from harness.evidence.reports.figures import png_bytes
 from harness.evidence.reports.sheet import DocumentSheet, Row
 from harness.evidence.reports.text import shorten
@@ -34,7 +34,7 @@ def comparable(row: Row) -> tuple[float, float, tuple[float, float] | None] | No
     if number is None or ours is None:
         return None
     region = row.record.claimed_region
-    declared = DOCUMENT_UNITS in row.record.detail
+    declared = bool(row.measured.label)  # ours was read off the record in the document's units
     inside = region is not None and all(
         (edge is None or (edge <= number + 1e-9 if i == 0 else number - 1e-9 <= edge)) for i, edge in enumerate(region)
     )
