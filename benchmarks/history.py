@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.check_ratios import DEFAULT_FLOORS, throughputs
+from benchmarks.check_ratios import DEFAULT_FLOORS, ratio_text, throughputs
 
 DEFAULT_STORAGE = Path(".benchmarks")
 DEFAULT_PLOT = Path("reports") / "benchmark-history.png"
@@ -90,15 +90,15 @@ def compare(run: Run, history: Sequence[Run], pairs: Sequence[dict[str, Any]], t
         now = run.ratios[name]
         past = [r.ratios[name] for r in history if name in r.ratios]
         if not past:
-            lines.append(f"new {name}: ratio {now:.3g} (no earlier run of this pair on this machine)")
+            lines.append(f"new {name}: ratio {ratio_text(now)} (no earlier run of this pair on this machine)")
             continue
         median = statistics.median(past)
         low, high = (1 - threshold) * median, (1 + threshold) * median if "ceiling" in pair else None
         bad = now < low or (high is not None and now > high)
-        band = f">= {low:.3g}" + ("" if high is None else f" and <= {high:.3g}")
+        band = f">= {ratio_text(low)}" + ("" if high is None else f" and <= {ratio_text(high)}")
         lines.append(
-            f"{'REGRESSION' if bad else 'ok'} {name}: ratio {now:.3g}, history median {median:.3g} over "
-            f"{len(past)} run(s), range {min(past):.3g}-{max(past):.3g}; must be {band}"
+            f"{'REGRESSION' if bad else 'ok'} {name}: ratio {ratio_text(now)}, history median {ratio_text(median)} "
+            f"over {len(past)} run(s), range {ratio_text(min(past))}-{ratio_text(max(past))}; must be {band}"
         )
     return lines
 

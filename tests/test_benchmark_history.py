@@ -50,20 +50,20 @@ def test_a_run_within_the_threshold_passes_and_the_plot_is_a_png(storage, capsys
     assert _main(storage, str(storage / "now.json")) == 0
     out = capsys.readouterr().out
     assert "history: 3 earlier run(s) of this machine" in out  # the other machine's run is left out
-    assert "ok fast / slow: ratio 8.33, history median 10 over 3 run(s)" in out
+    assert "ok fast / slow: ratio 8.33x, history median 10x over 3 run(s)" in out
     assert (storage / "history.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_ratio_drop_beyond_the_threshold_fails(storage, capsys):
     (storage / "now.json").write_text(json.dumps(_run(20.0, when="2026-12-05T10:00:00")))  # ratio 5: -50%
     assert _main(storage, str(storage / "now.json")) == 1
-    assert "REGRESSION fast / slow: ratio 5, history median 10" in capsys.readouterr().out
+    assert "REGRESSION fast / slow: ratio 5.00x, history median 10x" in capsys.readouterr().out
 
 
 def test_a_banded_pair_fails_above_its_band_too(storage, capsys):
     (storage / "now.json").write_text(json.dumps(_run(10.0, when="2026-12-05T10:00:00", log_ratio=1.5)))
     assert _main(storage, str(storage / "now.json")) == 1
-    assert "REGRESSION log10 / log1: ratio 1.5" in capsys.readouterr().out
+    assert "REGRESSION log10 / log1: ratio 1.50x" in capsys.readouterr().out
 
 
 def test_without_a_run_the_newest_stored_run_is_compared_with_the_older_ones(storage, capsys):
@@ -75,7 +75,7 @@ def test_a_first_run_has_no_history_and_passes(tmp_path, capsys):
     (tmp_path / "floors.json").write_text(json.dumps(FLOORS))
     (tmp_path / "now.json").write_text(json.dumps(_run(10.0, when="2026-12-05T10:00:00")))
     assert _main(tmp_path, str(tmp_path / "now.json")) == 0
-    assert "new fast / slow: ratio 10 (no earlier run" in capsys.readouterr().out
+    assert "new fast / slow: ratio 10x (no earlier run" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("args", [[], ["not-there.json"]], ids=["no_run_stored", "unreadable_run"])
