@@ -99,6 +99,7 @@ tr.details > td { background: #f7f9fc; padding: 10px 14px 14px; border-bottom: 2
 .details h4 { margin: 10px 0 3px; font-size: 13px; }
 .details table { border-collapse: collapse; font-size: 12px; }
 .details table.wide { width: 100%; }
+.details table th { white-space: nowrap; }  /* short headings: never broken inside a word */
 .details table td, .details table th { border-bottom: 1px solid #e4e7eb; padding: 2px 6px; text-align: left;
   vertical-align: top; }
 .details img { max-width: 100%; border: 1px solid var(--line); background: #fff; }
