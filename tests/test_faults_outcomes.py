@@ -27,6 +27,7 @@ from tests.helpers import tree  # noqa: E402
 from tests.toy import (  # noqa: E402
     LEDGER_AB,
     PRELUDE,
+    REPO,
     SOURCE,
     ledger_path,
     ledger_text,
@@ -395,3 +396,45 @@ def test_the_plugins_own_folder_keeps_the_users_other_files(project):
     (reports / "notes.md").write_text("mine")
     run(project, "-k", "test_b").assert_outcomes(passed=1)
     assert (reports / "notes.md").read_text() == "mine"
+
+
+def test_another_projects_run_without_claim_tests_leaves_its_reports_folder_alone(pytester, monkeypatch):
+    """Review B1: the plugin is installed for every project; one with its own ``reports/`` and no
+    claim tests was stopped ("is not empty and was not made by the claims plugin")."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:benchmark -p no:hypothesispytest\n")
+    (pytester.path / "reports").mkdir()
+    (pytester.path / "reports" / "q3.txt").write_text("mine")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    before = tree(pytester.path / "reports")
+    for workers in ([], ["-n", "2"]):
+        result = pytester.runpytest_subprocess(*workers)
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+        result.assert_outcomes(passed=1)
+    assert tree(pytester.path / "reports") == before
+
+
+def test_claim_tests_with_a_foreign_default_report_folder_are_refused_before_they_run(project):
+    """The check moved from configure to collection (review B1): a claims run still stops before any test."""
+    (project.path / "reports").mkdir()
+    (project.path / "reports" / "q3.txt").write_text("mine")
+    before = tree(project.path)
+    result = run(project, "--claims-update")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: report directory '*reports' is not empty and was not made by the claims plugin*"]
+    )
+    result.assert_outcomes()
+    assert tree(project.path) == before
+
+
+@pytest.mark.slow_faults
+def test_under_xdist_a_foreign_default_report_folder_stops_the_run_at_the_first_claim_test(project):
+    (project.path / "reports").mkdir()
+    (project.path / "reports" / "q3.txt").write_text("mine")
+    before = ledger_path(project).read_text()
+    code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "--claims-update")
+    assert code == pytest.ExitCode.USAGE_ERROR, out
+    assert "is not empty and was not made by the claims plugin" in out, out
+    assert sorted(p.name for p in (project.path / "reports").iterdir()) == ["q3.txt"]
+    assert ledger_path(project).read_text() == before

@@ -123,6 +123,7 @@ class _State:
     collected: set[str] = field(default_factory=set)  # claim ids collected by workers (xdist controller)
     collection_errors: int = 0
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # "controller" / worker id -> versions
+    report_dir_checked: bool = False  # _refuse_a_foreign_report_dir ran
     undo: list[Callable[[], None]] = field(default_factory=list)  # restores what configure changed
 
     @property
@@ -258,19 +259,33 @@ def pytest_configure(config: pytest.Config) -> None:
         sources = Sources.load(options.manifest_path, options.sources_dir)
     except SourceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    problem = report_dir_problem(options.report_dir, REPORT_FILES)
-    if problem:
-        raise pytest.UsageError(problem)
     state = _State(options=options, sources=sources, is_worker=hasattr(config, "workerinput"))
     config.stash[_STATE] = state
     if state.is_worker:
         return
+    if options.report_given:
+        _refuse_a_foreign_report_dir(state)
     from harness.evidence.probe import versions
 
     state.versions["controller"] = versions()
     for undo in (sigterm_as_interrupt(), _map_remote_args(config)):
         if undo is not None:
             state.undo.append(undo)
+
+
+def _refuse_a_foreign_report_dir(state: _State) -> None:
+    """Stop the run with a usage error naming the report folder when the plugin may not write into
+    it (``harness.evidence.files.report_dir_problem``), once, as soon as the run is known to write a
+    report: at configure when the folder was named (``--claims-report``, ini ``claims_report``),
+    else once claim tests were collected (:func:`pytest_collection_finish`) or, on the xdist
+    controller, the first one reports. A run without claim tests never looks at it: the plugin is
+    installed for every project, whose own ``reports/`` is none of its business."""
+    if state.report_dir_checked:
+        return
+    state.report_dir_checked = True
+    problem = report_dir_problem(state.report_dir, REPORT_FILES)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def _map_remote_args(config: pytest.Config) -> Callable[[], None] | None:
@@ -414,6 +429,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         untagged = tag_groups(items)
         if untagged:
             warnings.warn(untagged_warning(untagged), stacklevel=1)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A serial run that collected claim tests writes a report: check its folder before any test runs."""
+    state = _state(session.config)
+    if not state.is_worker and state.seen and not session.config.option.collectonly:
+        _refuse_a_foreign_report_dir(state)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """xdist controller (which collects nothing itself): the first claim test to report means the
+    run writes a report: check its folder then (the workers are stopped on a refusal)."""
+    node = getattr(report, "node", None)  # the worker's node: set by xdist on the controller only
+    if node is not None and report.when == "setup" and "claim" in report.keywords:
+        _refuse_a_foreign_report_dir(_state(node.config))
 
 
 # --------------------------------------------------------------------------------------------
