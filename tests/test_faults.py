@@ -152,16 +152,28 @@ def test_temp_and_lock_files_are_ignored_by_git():
 # ---------------------------------------------------------------------------- write errors
 
 
-def test_report_dir_that_is_a_file_fails_clearly_and_the_ledger_is_still_updated(project):
+def test_report_dir_below_a_file_is_a_usage_error_before_any_test(project):
+    """Review M5: it was "left to fail when written", after the whole run."""
     ledger_path(project).write_text(ledger_text({}))
     (project.path / "not_a_dir").write_text("")
     result = run(project, "--claims-update", "--claims-report", "not_a_dir/reports")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: report directory '*not_a_dir/reports' cannot be made: '*not_a_dir' is not a*"])
+    assert json.loads(ledger_path(project).read_text())["claims"] == {}
+
+
+def test_unlockable_report_dir_fails_clearly_and_the_ledger_is_still_updated(project):
+    run(project).assert_outcomes(passed=2)  # the plugin's own reports/
+    ledger_path(project).write_text(ledger_text({}))
+    (project.path / "reports" / ".lock").unlink()
+    (project.path / "reports" / ".lock").mkdir()  # the lock file cannot be opened, as root too
+    result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "*= claims summary =*",
             f"{SOURCE}*2",
-            "report NOT written to *not_a_dir/reports: *",
+            "report NOT written to *reports: *Is a directory*",
             "ledger updated: *ledger.json",
         ]
     )
@@ -186,9 +198,11 @@ def test_unlockable_ledger_fails_clearly_and_the_report_is_still_written(project
 
 
 def test_both_targets_failing_give_one_line_each(project):
-    (project.path / "not_a_dir").write_text("")
+    run(project).assert_outcomes(passed=2)
+    (project.path / "reports" / ".lock").unlink()
+    (project.path / "reports" / ".lock").mkdir()
     (project.path / "claims" / ".ledger.json.lock").mkdir()
-    result = run(project, "--claims-update", "--claims-report", "not_a_dir/r")
+    result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         ["*= claims summary =*", "changed verdicts*", "report NOT written to *", "ledger NOT updated: *"]

@@ -53,7 +53,7 @@ import pytest
 
 from harness.evidence import remote
 from harness.evidence.claims import Claim, check_evidence, claim_seed_sequence
-from harness.evidence.files import locked, report_dir_problem, report_lock_path
+from harness.evidence.files import locked, locked_report_dir, report_dir_problem, report_lock_path
 from harness.evidence.interrupts import deferred_interrupts, sigterm_as_interrupt
 from harness.evidence.ledger import (
     Ledger,
@@ -838,10 +838,8 @@ def _hold(stack: ExitStack, directory: Path, lock: Path, *, report_dir: bool = F
     """Take ``lock`` (in ``directory``) for the rest of ``stack``; return why it could not be taken (None: held)."""
     try:
         if report_dir:
-            problem = report_dir_problem(directory, REPORT_FILES)
-            if problem:
-                return problem
-            directory.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(locked_report_dir(directory, REPORT_FILES))  # refuses a folder not its own
+            return None
         if not directory.is_dir():
             return None  # the writer names the missing directory
         stack.enter_context(locked(lock))
