@@ -6,7 +6,9 @@ The same run over a real sshd is ``tests/test_scale_out_ssh.py`` (marker ``ssh``
 pytest_plugins = ["pytester"]
 
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
@@ -18,7 +20,7 @@ import torch  # noqa: E402, F401
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
 from harness.engine.device import DEVICE_ENV  # noqa: E402
 from harness.evidence import remote  # noqa: E402
-from harness.evidence.probe import versions  # noqa: E402
+from harness.evidence.probe import harness_digest, versions  # noqa: E402
 from tests.toy import PRELUDE, REPO, make_project, run_subprocess  # noqa: E402
 
 
@@ -96,6 +98,50 @@ def test_the_probe_reads_a_gateways_versions_and_sees_other_harness_code(tmp_pat
         gateway.exit()
     assert theirs["harness"] != versions([str(REPO)])["harness"]
     assert {k: theirs[k] for k in ("python", "torch")} == {k: versions()[k] for k in ("python", "torch")}
+
+
+EDITABLE_PROBE = """
+import importlib.util, json, sys
+
+LIB, PROBE = sys.argv[1], sys.argv[2]
+
+
+class EditableFinder:  # what a setuptools editable install puts on sys.meta_path (MAPPING = {"harness": ...})
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "harness":
+            return None
+        return importlib.util.spec_from_file_location(
+            name, f"{LIB}/harness/__init__.py", submodule_search_locations=[f"{LIB}/harness"]
+        )
+
+
+sys.meta_path.append(EditableFinder)
+spec = importlib.util.spec_from_file_location("probe", PROBE)
+probe = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(probe)
+print(json.dumps([probe.versions()["harness"], probe.versions([LIB + "/nothing"])["harness"]]))
+"""
+
+
+def test_the_probe_sees_an_editable_install(tmp_path):
+    """Review B4: an editable install is a ``sys.meta_path`` finder, not a ``sys.path`` entry; the probe
+    said "harness not found" and every worker of the documented set-up was refused. ``python -S``: no
+    site-packages, so no other harness is in reach; the cwd holds none."""
+    lib = tmp_path / "lib"
+    shutil.copytree(REPO / "harness", lib / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp_path / "editable_probe.py"
+    script.write_text(EDITABLE_PROBE)
+    probe_file = REPO / "harness" / "evidence" / "probe.py"
+    out = subprocess.run(
+        [sys.executable, "-S", str(script), str(lib), str(probe_file)],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out) == [harness_digest(lib / "harness")] * 2
 
 
 # ---------------------------------------------------------------------------- real popen gateways
