@@ -69,6 +69,14 @@ if FAULT.endswith("mid-set"):  # after the first file of the new report set
         _die()
 
     files._write_tree = _first_file_then_die
+elif FAULT == "sigterm-while-writing":  # SIGTERM arrives while the set is written, which goes on
+    _write_tree = files._write_tree
+
+    def _sigterm_then_write(root, data):
+        os.kill(os.getpid(), signal.SIGTERM)
+        _write_tree(root, data)
+
+    files._write_tree = _sigterm_then_write
 elif FAULT == "kill-after-swap":  # the new set is current; old sets and temp files not yet removed
     files._remove_old = lambda *args, **kwargs: _die()
 """
@@ -139,6 +147,17 @@ def test_interrupted_report_writing_leaves_the_old_set_or_the_new(project, fault
     run(project).assert_outcomes(passed=2)  # the next writer removes what the killed one left
     assert report_set(project.path) == old
     assert leftovers(project.path) == []
+
+
+def test_sigterm_while_writing_finishes_both_and_exits_as_interrupted(project):
+    """Review M2: the run exited 0, as if it had not been interrupted."""
+    (project.path / "conftest.py").write_text(FAULT_CONFTEST)
+    ledger_path(project).write_text(ledger_text({}))
+    code, out = run_subprocess(project, "--claims-update", env={"CLAIMS_TEST_FAULT": "sigterm-while-writing"})
+    assert code == pytest.ExitCode.INTERRUPTED, out
+    assert "SIGTERM received while writing: the report and ledger above were finished first" in out
+    assert report_set(project.path)[1] == ["002.toy.a", "002.toy.b"]
+    assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
 
 
 def test_temp_and_lock_files_are_ignored_by_git():

@@ -129,6 +129,42 @@ def test_a_changed_verdict_still_reaches_the_report(project):
     assert doc["no_verdict"] == []
 
 
+SKIPS = """
+import pytest
+
+C, D, E = (make(n) for n in "cde")
+
+
+@claim_test(C)
+def test_body_skip(claims_verdict):
+    pytest.skip("no GPU here")
+
+
+@claim_test(D)
+@pytest.mark.skipif(True, reason="no GPU here")
+def test_mark_skip(claims_verdict):
+    claims_verdict(D, ev("confirmed"))
+
+
+@pytest.fixture
+def gpu():
+    pytest.skip("no GPU here")
+
+
+@claim_test(E)
+def test_fixture_skip(claims_verdict, gpu):
+    claims_verdict(E, ev("confirmed"))
+"""
+
+
+def test_a_skip_in_the_body_gives_no_verdict_and_a_skip_mark_or_fixture_is_only_pytests_skip(project):
+    """Review M3, as docs/ledger-and-reports.md says: only a body skip is listed without a verdict."""
+    write_module(project, "test_skips", SKIPS)
+    result = run(project)
+    result.assert_outcomes(passed=2, skipped=3)
+    assert report(project.path)["no_verdict"] == [{"id": "002.toy.c", "reason": "skipped in call: no GPU here"}]
+
+
 # ---------------------------------------------------------------------------- item 3: collection errors under -n
 
 

@@ -799,13 +799,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.seeds is not None:
         stability_rows = stability(records, state.ledger, tier=state.tier, threshold=state.threshold)
     try:
-        outcome, ok = _write_outputs(config, state, main, no_verdict, stability_rows, observed)
+        outcome, ok, interrupted = _write_outputs(config, state, main, no_verdict, stability_rows, observed)
     except KeyboardInterrupt:
         state.summary.append("run interrupted: report and ledger NOT written")
         session.exitstatus = pytest.ExitCode.INTERRUPTED
         return
     changes = compare_ledger(state.ledger, observed, state.tier)
     _summarise(state, main, no_verdict, changes, stability_rows, outcome)
+    if interrupted:  # written first, but the run was interrupted all the same
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     if not ok and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -816,7 +818,8 @@ def _write_outputs(config: pytest.Config, state: _State, main, no_verdict, stabi
     Both locks are taken first (report, then ledger: one order for every run, so two runs never
     wait on each other); an interrupt while waiting raises ``KeyboardInterrupt`` before anything
     is written. The writes themselves hold SIGINT and SIGTERM; an interrupt that arrived during
-    them is reported after both are done. Return the summary lines and whether all was written.
+    them is reported after both are done. Return the summary lines, whether all was written and
+    whether an interrupt arrived during the writes.
     """
     with ExitStack() as stack:
         report_error = _hold(stack, state.report_dir, report_lock_path(state.report_dir), report_dir=True)
@@ -831,7 +834,7 @@ def _write_outputs(config: pytest.Config, state: _State, main, no_verdict, stabi
         lines.append(
             f"{' and '.join(received)} received while writing: the report and ledger above were finished first"
         )
-    return lines, report_ok and ledger_ok
+    return lines, report_ok and ledger_ok, bool(received)
 
 
 def _hold(stack: ExitStack, directory: Path, lock: Path, *, report_dir: bool = False) -> str | None:
