@@ -17,12 +17,14 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
+import tomllib  # noqa: E402
 
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
 import matplotlib.pyplot  # noqa: E402, F401
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from packaging.requirements import Requirement  # noqa: E402
 
 from harness.engine import optim, schedules  # noqa: E402
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
@@ -158,6 +160,14 @@ def test_sigterm_while_writing_finishes_both_and_exits_as_interrupted(project):
     assert "SIGTERM received while writing: the report and ledger above were finished first" in out
     assert report_set(project.path)[1] == ["002.toy.a", "002.toy.b"]
     assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
+
+
+def test_the_filelock_floor_has_the_reentrant_locks_the_writers_use():
+    """Review H3: ``FileLock(..., is_singleton=True)`` came in filelock 3.13.1; under the old floor
+    (3.12) every report and ledger write raised ``TypeError``."""
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    requirement = Requirement(next(d for d in dependencies if d.startswith("filelock")))
+    assert requirement.specifier.contains("3.13.0") is False and requirement.specifier.contains("3.13.1")
 
 
 def test_temp_and_lock_files_are_ignored_by_git():
