@@ -84,6 +84,14 @@ def test_version_mismatch_names_the_worker_and_each_difference():
     assert "--claims-allow-version-mismatch" in text
 
 
+def test_a_worker_whose_versions_cannot_be_read_is_named_with_the_reason():
+    """Review H4: the message said "runs python None (controller: 3.11.7), torch None ..." and never why."""
+    ours = {"python": "3.11.7", "torch": "2.13.0+cpu", "harness": "abc"}
+    text = remote.version_mismatch("gw0", {"error": "TimeoutError: no answer in 60 s"}, ours)
+    assert text.startswith("worker gw0: its versions could not be read: TimeoutError: no answer in 60 s.")
+    assert "None" not in text and "--claims-allow-version-mismatch" in text
+
+
 def test_the_probe_reads_a_gateways_versions_and_sees_other_harness_code(tmp_path):
     """A real execnet gateway: the same interpreter and harness give the controller's versions; a
     copy of the harness with one changed line gives another digest."""

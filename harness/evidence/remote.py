@@ -66,7 +66,14 @@ def probe_versions(gateway: Any, search_path: Sequence[str] | None, timeout: flo
 
 
 def version_mismatch(worker: str, theirs: dict[str, str], ours: dict[str, str]) -> str | None:
-    """Why ``worker`` may not run claims beside the controller (None: same versions)."""
+    """Why ``worker`` may not run claims beside the controller (None: same versions); a worker
+    whose versions could not be read (``theirs["error"]``) is named with that reason."""
+    if "error" in theirs:
+        return (
+            f"worker {worker}: its versions could not be read: {theirs['error']}. Check that the host runs the "
+            "same commit and Python as the controller (docs/scale-out.md), or pass --claims-allow-version-mismatch "
+            "to run anyway"
+        )
     differ = [f"{key} {theirs.get(key)} (controller: {ours[key]})" for key in ours if theirs.get(key) != ours[key]]
     if not differ:
         return None
