@@ -181,6 +181,20 @@ def test_a_collection_error_stops_the_run_and_writes_nothing(project, workers):
     assert not (project.path / "reports").exists()
 
 
+@pytest.mark.slow_faults
+def test_on_an_unknown_xdist_a_collection_error_still_writes_nothing(project):
+    """Review M11: stopping xdist sets its private ``DSession.shouldstop``, now only on the versions in
+    ``scheduling.KNOWN_XDIST``; on another the run goes on, and the plugin writes nothing."""
+    (project.path / "conftest.py").write_text("import xdist\n\nxdist.__version__ = '4.1.0'\n")
+    (project.path / "claims" / "test_broken.py").write_text("import no_such_module\n")
+    before = ledger_path(project).read_text()
+    code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "--claims-update")
+    assert code == pytest.ExitCode.TESTS_FAILED, out
+    assert "2 passed" in out and "1 collection error(s): report and ledger NOT written" in out, out
+    assert ledger_path(project).read_text() == before
+    assert not (project.path / "reports").exists()
+
+
 # ---------------------------------------------------------------------------- item 4: unreadable inputs
 
 

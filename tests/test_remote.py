@@ -19,7 +19,7 @@ import torch  # noqa: E402, F401
 
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
 from harness.engine.device import DEVICE_ENV  # noqa: E402
-from harness.evidence import remote  # noqa: E402
+from harness.evidence import remote, scheduling  # noqa: E402
 from harness.evidence.probe import harness_digest, versions  # noqa: E402
 from tests.toy import PRELUDE, REPO, make_project, run_subprocess  # noqa: E402
 
@@ -74,6 +74,45 @@ def test_remote_args_map_paths_onto_the_rsync_root_or_the_project(tmp_path):
     assert remote.remote_args([str(project)], [], base=project, rootdir=project) == ["claims-suite"]
     with pytest.raises(pytest.UsageError, match="'../elsewhere' names .*elsewhere, outside the project"):
         remote.remote_args(["../elsewhere"], [], base=project, rootdir=project)
+
+
+def test_remote_args_leave_the_values_of_other_options_alone(tmp_path, pytestconfig):
+    """Review H5: ``-k claims -m tests`` became ``-k claims-suite/claims -m claims-suite/tests`` (a path
+    of the project with the same name), and the remote workers selected other tests without a word."""
+    project = tmp_path / "claims-suite"
+    for name in ("claims", "tests", "reports"):
+        (project / name).mkdir(parents=True, exist_ok=True)
+    options = remote.value_options(pytestconfig)
+    assert {"-k", "-m", "--tx", "-p", "--junitxml"} <= options and not {"-x", "--lf"} & options
+    args = ["-k", "claims", "-m", "tests", "-x", "claims", "--junitxml", "reports", "--ignore", "tests", "--", "-k"]
+    assert remote.remote_args(args, [], base=project, rootdir=project, value_options=options) == [
+        "-k",
+        "claims",
+        "-m",
+        "tests",
+        "-x",
+        "claims-suite/claims",
+        "--junitxml",
+        "reports",
+        "--ignore",
+        "claims-suite/tests",
+        "--",
+        "-k",
+    ]
+
+
+def test_xdist_private_state_is_touched_only_under_the_known_versions(monkeypatch, tmp_path):
+    """Review M11: ``make_reltoroot`` was replaced on any xdist that had one."""
+    import xdist
+    from xdist import workermanage
+
+    assert scheduling.known_xdist("3.8.0") and not scheduling.known_xdist("4.0.0")
+    original = workermanage.make_reltoroot
+    monkeypatch.setattr(xdist, "__version__", "4.1.0")
+    config = SimpleNamespace(invocation_params=SimpleNamespace(dir=tmp_path), rootpath=tmp_path)
+    with pytest.warns(pytest.PytestWarning, match="pytest-xdist is outside"):
+        assert remote.install_arg_mapping(config) is None
+    assert workermanage.make_reltoroot is original
 
 
 def test_version_mismatch_names_the_worker_and_each_difference():

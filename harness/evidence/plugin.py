@@ -76,7 +76,7 @@ from harness.evidence.reports import (
     stability,
     write_reports,
 )
-from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
+from harness.evidence.scheduling import known_xdist, make_scheduler, tag_groups, untagged_warning
 from harness.evidence.sources import NOT_AVAILABLE, SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
 
@@ -783,6 +783,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus in stopped and _claims_involved(config, state):
         state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
         return
+    if state.collection_errors and not config.option.continue_on_collection_errors:  # an xdist that ran on
+        state.summary.append(f"{state.collection_errors} collection error(s): report and ledger NOT written")
+        return
     if config.option.collectonly or not (state.records or state.crashed or _collected_ids(state)):
         return  # no claim test in this session (e.g. unit tests only, --collect-only): the report stays
     if state.crashed:
@@ -861,7 +864,9 @@ class _CollectionErrors:
     workers' failed collect reports): claims in a module that failed to import are unknown.
 
     On the xdist controller a collection error stops the run, as pytest does serially (unless
-    ``--continue-on-collection-errors``): xdist alone ran the rest and let them be written.
+    ``--continue-on-collection-errors``): xdist alone ran the rest and let them be written. That
+    sets xdist's private ``DSession.shouldstop``: only under ``scheduling.KNOWN_XDIST``; on another
+    xdist the run writes nothing instead (:func:`pytest_sessionfinish`).
     """
 
     def __init__(self, state: _State, config: pytest.Config) -> None:
@@ -873,7 +878,7 @@ class _CollectionErrors:
             return
         self._state.collection_errors += 1
         dsession = self._config.pluginmanager.getplugin("dsession")
-        if dsession is not None and not self._config.option.continue_on_collection_errors:
+        if dsession is not None and not self._config.option.continue_on_collection_errors and known_xdist():
             errors = self._state.collection_errors
             dsession.shouldstop = f"{errors} error{'s' if errors > 1 else ''} during collection"
 
