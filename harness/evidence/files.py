@@ -62,6 +62,7 @@ __all__ = [
     "locked_report_dir",
     "new_run_id",
     "publish_set",
+    "read_utf8",
     "remove_stale_temps",
     "report_dir_problem",
     "report_lock_path",
@@ -128,6 +129,21 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """UTF-8 text version of :func:`atomic_write_bytes`."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_utf8(path: Path, where: str, error: type[Exception]) -> str:
+    """The UTF-8 text of ``path``; ``error`` naming ``where`` when it cannot be read (a directory,
+    EACCES, EIO) or is not UTF-8 (the byte and its offset). A missing file raises ``FileNotFoundError``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise error(f"{where} cannot be read: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def remove_stale_temps(directory: Path, name: str) -> list[Path]:

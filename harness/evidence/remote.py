@@ -35,7 +35,6 @@ from typing import Any
 import pytest
 
 from harness.evidence import probe
-from harness.evidence.probe import versions
 from harness.evidence.scheduling import KNOWN_XDIST, known_xdist
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "tx_count",
     "value_options",
     "version_mismatch",
-    "versions",
 ]
 
 # The engine's environment switches (harness.engine.device.DEVICE_ENV, harness.engine.compiling.COMPILE_ENV;
