@@ -112,7 +112,10 @@ def test_a_test_that_fails_after_its_verdict_gives_no_verdict_and_keeps_the_ledg
     assert "the test's own check failed" in reasons["002.toy.c"]
     assert "RuntimeError: boom after the verdict" in reasons["002.toy.d"]
     assert reasons["002.toy.e"] == "skipped in call: skipped after the verdict"
-    assert reasons["002.toy.f"] == "claims_verdict was called twice (one claim, one verdict)"
+    assert (
+        reasons["002.toy.f"]
+        == "failed in call: Failed: verdict() was called twice for claim '002.toy.f': nothing is recorded"
+    )
     assert reasons["002.toy.g"].startswith("failed in teardown") and "teardown broke" in reasons["002.toy.g"]
     result.stdout.fnmatch_lines(
         ["no verdict (the test did not end well; its ledger entry is kept): 5 claim(s)", "  002.toy.c: failed in call*"]

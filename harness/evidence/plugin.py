@@ -557,6 +557,16 @@ class _Recorder:
             self.record["figures"] = self._figures.to_json()
         return filename
 
+    def check_submitted(self) -> None:
+        """Fail the test (it gives no verdict) unless its body submitted exactly once: a second
+        submission fails in :meth:`__call__`, and fails here too when the body swallowed that."""
+        if self.record is None:
+            pytest.fail(
+                f"claim test of {self._claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False
+            )
+        if self.submissions > 1:
+            pytest.fail(f"verdict() was called twice for claim {self._claim.id!r}: nothing is recorded", pytrace=False)
+
     def gate(self) -> None:
         """Fail the test unless the submitted verdict equals the ledger's (or --claims-update).
 
@@ -565,10 +575,7 @@ class _Recorder:
         reports its differences without failing.
         """
         claim, state, record = self._claim, self._state, self.record
-        if record is None:
-            pytest.fail(f"claim test of {claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False)
-        if self.submissions > 1:
-            pytest.fail(f"verdict() was called twice for claim {claim.id!r}: nothing is recorded", pytrace=False)
+        assert record is not None  # check_submitted ran first
         if state.update or self._seed != state.gated_seed:
             return
         observed = record["verdict"]
@@ -664,10 +671,11 @@ def pytest_runtest_call(item: pytest.Item):
     if outcome is not None:
         outcome.body_returned = True
     if recorder is not None:
+        recorder.check_submitted()  # a failure here is not the gate's: no verdict
         try:
             recorder.gate()
         except pytest.fail.Exception:
-            if outcome is not None and recorder.record is not None:
+            if outcome is not None:
                 outcome.gate_failed = True
             raise
     return result
@@ -721,8 +729,6 @@ def _settle(item: pytest.Item, outcome: _Outcome) -> None:
     recorder = item.stash.get(_RECORDER, None)
     callspec = getattr(item, "callspec", None)
     seed = callspec.params.get("claims_master_seed", state.master_seed) if callspec is not None else state.master_seed
-    if recorder is not None and recorder.submissions > 1:
-        outcome.problem = "claims_verdict was called twice (one claim, one verdict)"
     if outcome.problem is None and recorder is not None and recorder.record is not None:
         state.records[(claim.id, seed)] = recorder.record
         return
