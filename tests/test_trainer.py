@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.engine import data, optim, schedules
+from harness.engine.formulations import FORMULATIONS
 from harness.engine.models import get_model, mlp
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
@@ -86,12 +87,23 @@ def _assert_matches_reference(result, runs, *, loss_offset: int = 0) -> None:
     optimizer=st.sampled_from(sorted(OPTIMIZERS)),
     schedule=schedule_strategy,
     rule=rule_strategy,
+    formulation=st.sampled_from(FORMULATIONS),
 )
-def test_full_batch_trajectories_match_per_model_torch(name, population, seed, optimizer, schedule, rule):
+def test_full_batch_trajectories_match_per_model_torch(name, population, seed, optimizer, schedule, rule, formulation):
     X, Y = MODEL_DATA[name](dtype=torch.float64)
     params = _population(name, population, seed)
     spec = OPTIMIZERS[optimizer]
-    result = train(name, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, record=True, compile=False)
+    result = train(
+        name,
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        record=True,
+        compile=False,
+        formulation=formulation,
+    )
     runs = [reference.train_full_batch(name, row, X, Y, spec, schedule, rule) for row in params]
     _assert_matches_reference(result, runs)
 
@@ -105,8 +117,11 @@ def test_full_batch_trajectories_match_per_model_torch(name, population, seed, o
     rule=rule_strategy.filter(lambda r: r.max_epochs <= 8),
     batch_size=st.integers(1, 12),
     shuffle=st.booleans(),
+    formulation=st.sampled_from(FORMULATIONS),
 )
-def test_minibatch_trajectories_match_per_model_torch(population, seed, optimizer, schedule, rule, batch_size, shuffle):
+def test_minibatch_trajectories_match_per_model_torch(
+    population, seed, optimizer, schedule, rule, batch_size, shuffle, formulation
+):
     X, Y = data.linear_regression(10, noise=0.2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     params = _population("linear_1d", population, seed)
     spec = OPTIMIZERS[optimizer]
@@ -122,6 +137,7 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
         generator=torch.Generator().manual_seed(seed),
         record=True,
         compile=False,
+        formulation=formulation,
     )
     replay = torch.Generator().manual_seed(seed)
     orders = [shuffle_orders(replay, population, 10) for _ in range(rule.max_epochs)] if shuffle else None
@@ -150,11 +166,13 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
     optimizer=st.sampled_from(sorted(OPTIMIZERS)),
     batch_size=st.sampled_from([None, 1, 2]),
     max_epochs=st.integers(1, 6),
+    formulation=st.sampled_from(FORMULATIONS),
 )
 def test_random_mlps_train_like_nn_sequential_with_torch_optim(
-    model, population, seed, optimizer, batch_size, max_epochs
+    model, population, seed, optimizer, batch_size, max_epochs, formulation
 ):
-    """Any small MLP (up to 50 parameters) trains, full batch or per sample, exactly as its ``nn.Sequential``."""
+    """Any small MLP (up to 50 parameters) trains, full batch or per sample, in either formulation, exactly as its
+    ``nn.Sequential`` with ``torch.optim``."""
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
     Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
@@ -170,6 +188,7 @@ def test_random_mlps_train_like_nn_sequential_with_torch_optim(
         batch_size=batch_size,
         record=True,
         compile=False,
+        formulation=formulation,
     )
     if batch_size is None:
         runs = [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]

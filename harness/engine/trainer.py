@@ -42,10 +42,10 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils._pytree import tree_leaves, tree_map
 
-from harness.engine import compiling
+from harness.engine import compiling, formulations
 from harness.engine._checks import check_int, check_real
 from harness.engine.data import Dataset
-from harness.engine.losses import member_mse
+from harness.engine.formulations import Formulation
 from harness.engine.models import Model, check_data, check_population, get_model
 from harness.engine.optim import member_sq_norm
 from harness.engine.schedules import _Schedule
@@ -211,27 +211,25 @@ class _StepSpec:
     """Everything static about a chunk of epochs: what ``torch.compile`` specialises on.
 
     ``batch_size`` None: full batch (``steps`` evaluations); otherwise ``steps`` mini-batch epochs.
+    ``formulation``: how the parameters are held and differentiated (``harness.engine.formulations``).
     """
 
     model: Model
     optimizer: Any
     rule: StoppingRule
     steps: int
-    unroll: bool
+    formulation: Formulation
     record: bool
     batch_size: int | None = None
 
-
-def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, columns):
-    """(sum over members, per-member MSE): differentiating the sum gives every member's gradient."""
-    losses = member_mse(model, columns, X, Y, unroll=unroll)
-    return losses.sum(), losses
+    def eager(self) -> _StepSpec:
+        """The same spec run eagerly (no unrolled loops)."""
+        return dataclasses.replace(self, formulation=self.formulation.eager())
 
 
-def _value_and_grad(spec: _StepSpec, columns, X: torch.Tensor, Y: torch.Tensor):
-    """Per-member gradients (P x (B,)), losses (B,) and squared gradient norms (B,)."""
-    loss_fn = functools.partial(_loss_and_members, spec.model, X, Y, spec.unroll)
-    grads, losses = torch.func.grad(loss_fn, has_aux=True)(tuple(columns))
+def _value_and_grad(spec: _StepSpec, tree, X: torch.Tensor, Y: torch.Tensor):
+    """Per-member gradients (a tree like ``tree``), losses (B,) and squared gradient norms (B,)."""
+    grads, losses = spec.formulation.loss_and_grad(tree, X, Y)
     return grads, losses, member_sq_norm(grads)
 
 
@@ -265,7 +263,7 @@ def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, 
         grads, losses, sq_norms = _value_and_grad(spec, columns, X, Y)
         tracker = advance(spec.rule, tracker, losses, sq_norms, epoch0 + k)
         if spec.record:
-            records.append((torch.stack(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
+            records.append((spec.formulation.rows(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
         columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
     return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
 
@@ -297,7 +295,7 @@ def _minibatch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y
         epoch_loss, epoch_norm = loss_sum / n_batches, norm_sum / n_batches
         tracker = advance(spec.rule, tracker, epoch_loss, epoch_norm**2, epoch0 + (k + 1))
         if spec.record:
-            records.append((torch.stack(columns), epoch_loss, epoch_norm))
+            records.append((spec.formulation.rows(columns), epoch_loss, epoch_norm))
     return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
 
 
@@ -312,13 +310,8 @@ def _compiled_chunk(spec: _StepSpec) -> Callable:
     if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
         torch._dynamo.config.recompile_limit = _DYNAMO_RECOMPILE_LIMIT
     compiled = torch.compile(_chunk_function(spec), dynamic=False, options=_INDUCTOR_OPTIONS)
-    eager = _chunk_function(dataclasses.replace(spec, unroll=False))
+    eager = _chunk_function(spec.eager())
     return compiling.WithFallback(compiled, eager, f"{spec.model.name} ({spec.steps} steps per call)")
-
-
-def _as_columns(params: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """(B, P) -> P contiguous (B,) columns."""
-    return tuple(column.contiguous() for column in params.unbind(1))  # 5x faster than t().contiguous()
 
 
 class _Recorder:
@@ -409,6 +402,7 @@ def train(
     steps_per_call: int = 20,
     progress: Callable[[int, int], None] | None = None,
     compact_stopped: bool = False,
+    formulation: str | None = None,
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
 
@@ -423,6 +417,9 @@ def train(
     members once they stopped, whenever at most half of those computed still run: the same
     results, less work when stop times differ widely (e.g. converged runs next to ones that hit the
     epoch limit). Every optimizer-state leaf must then lead with the population dimension.
+    ``formulation`` ("columns", "matrices"; None: by model size, ``harness.engine.formulations.choose``)
+    says how parameters are held and differentiated; results agree to rounding either way. The
+    optimizer sees the formulation's tree: P (B,) columns, or one (B, P) tensor.
     """
     model = get_model(model) if isinstance(model, str) else model
     if not isinstance(model, Model):
@@ -444,13 +441,12 @@ def train(
     )
     if use_compile:
         steps_per_call = compiling.plan_unroll(model.n_params, X.shape[0], updates, steps_per_call)
-    columns = _as_columns(params)
+    form = formulations.choose(model, formulation, unroll=use_compile)
+    columns = form.tree(params)
     tracker = init_tracker(params.shape[0], dtype=params.dtype, device=params.device)
     opt_state = optimizer.init(columns)
     recorder = _Recorder(record, record_dtype)
-    spec = _StepSpec(
-        model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size
-    )
+    spec = _StepSpec(model, optimizer, stopping, steps_per_call, form, record=record, batch_size=batch_size)
     if batch_size is None:
         columns, tracker = _run_full_batch(
             spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, compact_stopped
@@ -469,8 +465,8 @@ def train(
             progress,
             generator if shuffle else None,
         )
-    final = torch.stack(columns, dim=1)
-    final_loss = member_mse(model, columns, X, Y).detach() if batch_size is not None else tracker.loss.to(params.dtype)
+    final = form.params(columns)
+    final_loss = form.eager().loss(columns, X, Y).detach() if batch_size is not None else tracker.loss.to(params.dtype)
     trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
     return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
 
@@ -589,8 +585,8 @@ def _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, 
     rule = spec.rule
     population = len(columns[0])
     if recorder.enabled or rule.max_epochs == 0:
-        _, losses, sq_norms = _value_and_grad(dataclasses.replace(spec, unroll=False), columns, X, Y)
-        recorder.add(torch.stack(columns)[None], losses[None], sq_norms.sqrt()[None])
+        _, losses, sq_norms = _value_and_grad(spec.eager(), columns, X, Y)
+        recorder.add(spec.formulation.rows(columns)[None], losses[None], sq_norms.sqrt()[None])
         if rule.max_epochs == 0:
             zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
             return columns, advance(rule, tracker, losses, sq_norms, zero)
