@@ -92,5 +92,7 @@ def test_models_without_a_matrix_backward_have_no_network():
 
 def test_feature_major_transposes_shared_and_per_member_samples():
     assert matrices.feature_major(torch.zeros(5, 2)).shape == (2, 5)
-    per_member = matrices.feature_major(torch.zeros(3, 5, 2))
-    assert per_member.shape == (3, 2, 5) and per_member.is_contiguous()
+    samples = torch.arange(30.0).view(3, 5, 2)
+    per_member = matrices.feature_major(samples)
+    assert per_member.shape == (3, 2, 5) and per_member.data_ptr() == samples.data_ptr()  # a view: no copy per step
+    assert torch.equal(per_member[1, 0], samples[1, :, 0])

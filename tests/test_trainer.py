@@ -407,11 +407,11 @@ def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, messa
 
 
 def test_half_precision_is_never_auto_compiled(monkeypatch):
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
     monkeypatch.setattr(compiling, "MIN_COMPILED_POPULATION", 1)
-    monkeypatch.setattr(trainer, "_compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
+    monkeypatch.setattr(epochs, "compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
     result = _xor_run(params=_population("abs_neuron", 4, 0).half(), stopping=StoppingRule(max_epochs=3))
     assert result.params.dtype == torch.float16
 
@@ -453,13 +453,13 @@ def test_compiled_chunks_equal_eager_chunks(name, spec, rule):
 @pytest.fixture
 def fused_eagerly(monkeypatch):
     """Run the fused (unrolled, chunked) code path without inductor: ``torch.compile`` returns the function."""
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(trainer.torch, "compile", lambda fn, **kwargs: fn)
-    trainer._compiled_chunk.cache_clear()
+    monkeypatch.setattr(epochs.torch, "compile", lambda fn, **kwargs: fn)
+    epochs.compiled_chunk.cache_clear()
     yield
-    trainer._compiled_chunk.cache_clear()
+    epochs.compiled_chunk.cache_clear()
 
 
 @settings(
@@ -580,7 +580,7 @@ def test_compiled_online_training_equals_eager(monkeypatch):
 
 
 def test_a_failing_compile_falls_back_to_eager_with_one_warning_line(monkeypatch):
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     def broken_compile(fn, **kwargs):
         def raise_pages(*args):
@@ -589,13 +589,13 @@ def test_a_failing_compile_falls_back_to_eager_with_one_warning_line(monkeypatch
         return raise_pages
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(trainer.torch, "compile", broken_compile)
-    trainer._compiled_chunk.cache_clear()
+    monkeypatch.setattr(epochs.torch, "compile", broken_compile)
+    epochs.compiled_chunk.cache_clear()
     try:
         with pytest.warns(compiling.CompileFallbackWarning) as caught:
             fused = _xor_run(compile=True, steps_per_call=4)
     finally:
-        trainer._compiled_chunk.cache_clear()
+        epochs.compiled_chunk.cache_clear()
     eager = _xor_run(compile=False)
     assert len(caught) == 1 and "\n" not in str(caught[0].message) and len(str(caught[0].message)) < 400
     assert "RuntimeError: C++ compile error" in str(caught[0].message)

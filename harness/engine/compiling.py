@@ -60,6 +60,7 @@ def should_compile(
     n_samples: int,
     updates_per_epoch: int,
     dtype: torch.dtype,
+    epochs: int | None = None,
 ) -> bool:
     """Explicit request wins (within the limits below); otherwise compile big float32/64 runs of small programs.
 

@@ -38,10 +38,11 @@ COLUMN_MAX_PARAMS = 12
 Tree = tuple[torch.Tensor, ...]
 
 
-def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, columns):
-    """(sum over members, per-member MSE): differentiating the sum gives every member's gradient."""
+def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, scale, columns):
+    """(sum over members, per-member MSE): differentiating the sum gives every member's gradient
+    (of ``scale * MSE`` when a per-member loss scale is given)."""
     losses = member_mse(model, columns, X, Y, unroll=unroll)
-    return losses.sum(), losses
+    return (losses if scale is None else scale * losses).sum(), losses
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Columns:
     model: Model
     unroll: bool = False
     name: ClassVar[str] = "columns"
+    sample_dim: ClassVar[int] = -2
+
+    def layout(self, data: torch.Tensor) -> torch.Tensor:
+        """Data as this formulation reads it: samples x features, (..., N, D), unchanged."""
+        return data
 
     def tree(self, params: torch.Tensor) -> Tree:
         """(B, P) -> P contiguous (B,) columns."""
@@ -65,12 +71,18 @@ class Columns:
         return torch.stack(tree)
 
     def loss(self, tree: Tree, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        """Per-member MSE (B,)."""
+        """Per-member MSE (B,); X, Y laid out (``layout``)."""
         return member_mse(self.model, tree, X, Y, unroll=self.unroll)
 
-    def loss_and_grad(self, tree: Tree, X: torch.Tensor, Y: torch.Tensor) -> tuple[Tree, torch.Tensor]:
-        """Per-member gradients (P x (B,)) and losses (B,); X, Y (N, D), (N, O) or (B, N, D), (B, N, O)."""
-        loss_fn = functools.partial(_loss_and_members, self.model, X, Y, self.unroll)
+    def loss_and_grad(
+        self, tree: Tree, X: torch.Tensor, Y: torch.Tensor, scale: torch.Tensor | None = None
+    ) -> tuple[Tree, torch.Tensor]:
+        """Per-member gradients (P x (B,)) and losses (B,); X, Y laid out (``layout``): (N, D), (N, O) or
+        (B, N, D), (B, N, O).
+
+        ``scale`` (B,): differentiate ``scale * loss`` (per-member loss scaling); None: the loss itself.
+        """
+        loss_fn = functools.partial(_loss_and_members, self.model, X, Y, self.unroll, scale)
         return torch.func.grad(loss_fn, has_aux=True)(tuple(tree))
 
     def eager(self) -> Columns:
@@ -84,6 +96,11 @@ class Matrices:
 
     network: matrices.Network
     name: ClassVar[str] = "matrices"
+    sample_dim: ClassVar[int] = -1
+
+    def layout(self, data: torch.Tensor) -> torch.Tensor:
+        """Data as this formulation reads it: features x samples, (..., D, N) (a transposed view)."""
+        return matrices.feature_major(data)
 
     def tree(self, params: torch.Tensor) -> Tree:
         """(B, P) -> a one-leaf tree holding a contiguous copy."""
@@ -98,13 +115,15 @@ class Matrices:
         return tree[0].t()
 
     def loss(self, tree: Tree, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        """Per-member MSE (B,)."""
-        outputs = matrices.forward(self.network, tree[0], matrices.feature_major(X))
-        return (outputs - matrices.feature_major(Y)).square().mean((1, 2))
+        """Per-member MSE (B,); X, Y laid out (``layout``)."""
+        return (matrices.forward(self.network, tree[0], X) - Y).square().mean((1, 2))
 
-    def loss_and_grad(self, tree: Tree, X: torch.Tensor, Y: torch.Tensor) -> tuple[Tree, torch.Tensor]:
-        """Per-member gradient (a one-leaf tree, (B, P)) and losses (B,)."""
-        loss, grad = matrices.loss_and_grad(self.network, tree[0], matrices.feature_major(X), matrices.feature_major(Y))
+    def loss_and_grad(
+        self, tree: Tree, X: torch.Tensor, Y: torch.Tensor, scale: torch.Tensor | None = None
+    ) -> tuple[Tree, torch.Tensor]:
+        """Per-member gradient (a one-leaf tree, (B, P)) of ``scale * loss`` and losses (B,); X, Y laid out
+        (``layout``): (D, N), (O, N) or (B, D, N), (B, O, N)."""
+        loss, grad = matrices.loss_and_grad(self.network, tree[0], X, Y, scale)
         return (grad,), loss
 
     def eager(self) -> Matrices:

@@ -95,8 +95,8 @@ def network(model: Model) -> Network | None:
 
 
 def feature_major(X: torch.Tensor) -> torch.Tensor:
-    """Samples (N, D) shared by all members -> (D, N); per-member samples (B, N, D) -> (B, D, N); contiguous."""
-    return X.transpose(-1, -2).contiguous()
+    """Samples (N, D) shared by all members -> (D, N); per-member samples (B, N, D) -> (B, D, N) (a view)."""
+    return X.transpose(-1, -2)
 
 
 def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -105,11 +105,13 @@ def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor) -> torch.Tensor
     B, o, i = W.shape
     if h.dim() == 2:  # the same inputs for every member: one (B*o, i) x (i, N) product
         return torch.addmm(b.reshape(B * o, 1), W.reshape(B * o, i), h).view(B, o, h.shape[1])
-    if i <= SMALL_FAN:
-        z = torch.addcmul(b.unsqueeze(-1), W[:, :, :1], h[:, :1])
+    if i == 1:  # w h + b, rounded in that order (as autograd of w x + b)
+        return (W * h).add_(b.unsqueeze(-1))
+    if i <= SMALL_FAN:  # w0 h0 + w1 h1 + ... + b, rounded in that order (as the column form)
+        z = W[:, :, :1] * h[:, :1]
         for k in range(1, i):
             z = z.addcmul_(W[:, :, k : k + 1], h[:, k : k + 1])
-        return z
+        return z.add_(b.unsqueeze(-1))
     return torch.baddbmm(b.unsqueeze(-1), W, h)
 
 
@@ -118,23 +120,25 @@ def _affine_backward(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Gradients of the weights (B, o*i), biases (B, o) and, if ``input_grad``, the inputs (B, i, N),
     from the upstream gradient g (B, o, N) and the layer's inputs h ((i, N) shared or (B, i, N))."""
-    W = layer.weight_view(params)
-    B, o, i = W.shape
+    B, o, i = g.shape[0], layer.fan_out, layer.fan_in
     if h.dim() == 2:
         dW = torch.mm(g.reshape(B * o, -1), h.t())
+    elif i == 1:
+        dW = (g * h).sum(-1)  # (B, o)
     elif i <= SMALL_FAN and o <= SMALL_FAN:
         dW = (g.unsqueeze(2) * h.unsqueeze(1)).sum(-1)  # (B, o, i, N) summed over samples
     else:
         dW = torch.bmm(g, h.transpose(1, 2))
     dh = None
     if input_grad:
+        W = layer.weight_view(params)
         if o <= SMALL_FAN:
             dh = W[:, 0, :, None] * g[:, :1]
             for k in range(1, o):
                 dh = dh.addcmul_(W[:, k, :, None], g[:, k : k + 1])
         else:
             dh = torch.bmm(W.transpose(1, 2), g)
-    return dW.reshape(B, o * i), g.sum(-1), dh
+    return dW.view(B, o * i), g.sum(-1), dh
 
 
 def _forward(net: Network, params: torch.Tensor, XT: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -158,17 +162,22 @@ def forward(net: Network, params: torch.Tensor, XT: torch.Tensor) -> torch.Tenso
 
 
 def loss_and_grad(
-    net: Network, params: torch.Tensor, XT: torch.Tensor, YT: torch.Tensor
+    net: Network, params: torch.Tensor, XT: torch.Tensor, YT: torch.Tensor, scale: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-member MSE (B,) and its gradient (B, P) in ``params``' order.
+    """Per-member MSE (B,) and the gradient (B, P) of ``scale * MSE`` (``scale`` (B,): a per-member loss
+    scale, None: 1) in ``params``' order.
 
-    XT, YT feature-major: (D, N), (O, N) shared or (B, D, N), (B, O, N) per member.
+    XT, YT feature-major: (D, N), (O, N) shared or (B, D, N), (B, O, N) per member. Every operation
+    runs in ``params``' dtype, in autograd's order for the loss (``(2 r) (scale / n)``).
     """
     saved = _forward(net, params, XT)
     residual = _outputs(net, saved[-1][1]) - YT  # (B, O, N)
     count = residual.shape[-1] * residual.shape[-2]
-    loss = residual.square().sum((1, 2)) / count
-    g = residual * (2.0 / count)
+    loss = residual.square().mean((1, 2))
+    if scale is None:
+        g = residual * (2.0 / count)
+    else:
+        g = (residual * 2) * (scale.to(residual.dtype)[:, None, None] / count)
     if net.sum_outputs:
         g = g.expand_as(saved[-1][1])
     pieces: list[torch.Tensor] = []
