@@ -21,6 +21,7 @@ each member separately; the tests check every step against torch, member by memb
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -55,10 +56,10 @@ def apply(optimizer: Any, grads: Tree, state: Any, params: Tree, lr: torch.Tenso
 
 def member_norm(tree: Tree) -> torch.Tensor:
     """L2 norm of each member's whole gradient (all leaves) as ``torch.linalg.vector_norm`` computes it: (B,)."""
-    if len(tree) == 1:
-        leaf = tree[0]
-        return torch.linalg.vector_norm(leaf if leaf.dim() == 2 else leaf.reshape(leaf.shape[0], -1), dim=1)
-    return torch.linalg.vector_norm(torch.cat([leaf.reshape(leaf.shape[0], -1) for leaf in tree], dim=1), dim=1)
+    if len(tree) == 1 and tree[0].dim() == 2:
+        return torch.linalg.vector_norm(tree[0], dim=1)
+    rows = [leaf.reshape(leaf.shape[0], math.prod(leaf.shape[1:])) for leaf in tree]  # (B, size) each, B may be 0
+    return torch.linalg.vector_norm(torch.cat(rows, dim=1), dim=1)
 
 
 def member_sq_norm(tree: Tree) -> torch.Tensor:
