@@ -41,13 +41,14 @@ def _alone(rule: StoppingRule, b: int) -> StoppingRule:
 @settings(deadline=None, max_examples=20, suppress_health_check=[HealthCheck.too_slow])
 @given(
     B=st.integers(2, 6),
+    shared=st.booleans(),
     seed=st.integers(0, 2**31),
     batch_size=st.sampled_from([None, 1, 5]),
     formulation=st.sampled_from(FORMULATIONS),
     compact=st.booleans(),
 )
-def test_each_member_trains_as_it_would_alone(B, seed, batch_size, formulation, compact):
-    params, dataset, rates, rule = _population(B, seed)
+def test_each_member_trains_as_it_would_alone(B, shared, seed, batch_size, formulation, compact):
+    params, dataset, rates, rule = _population(B, seed, per_member_data=not shared)
     decay = torch.linspace(0.0, 0.05, B, dtype=torch.float64)
     clip = torch.linspace(0.2, 2.0, B, dtype=torch.float64)
     spec = optim.chain(optim.add_decayed_weights(decay), optim.clip_by_member_norm(clip), optim.adam())
@@ -67,14 +68,18 @@ def test_each_member_trains_as_it_would_alone(B, seed, batch_size, formulation, 
         alone = train(
             MODEL,
             params[one],
-            data.Dataset(dataset.X[one], dataset.Y[one]),
+            dataset if shared else data.Dataset(dataset.X[one], dataset.Y[one]),
             optim.chain(optim.add_decayed_weights(decay[one]), optim.clip_by_member_norm(clip[one]), optim.adam()),
             schedule=schedules.per_member(rates[:, one]),
             stopping=_alone(rule, b),
             **kwargs,
         )
         for name in ("params", "epochs", "reason", "final_loss"):
-            assert torch.equal(getattr(alone, name)[0], getattr(together, name)[b]), (b, name)
+            got, expected = getattr(alone, name)[0], getattr(together, name)[b]
+            if formulation == "columns":  # elementwise ops and row sums: the same bits in any population
+                assert torch.equal(got, expected), (b, name)
+            else:  # BLAS products may round a member's sums differently for another population size
+                torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-14, check_dtype=False)
 
 
 def test_members_stop_at_their_own_limits_and_patience():

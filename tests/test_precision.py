@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.engine import formulations, models
+from harness.engine import formulations, matrices, models
 from harness.engine.optim import adam, sgd
 from harness.engine.precision import (
     LossScaler,
@@ -80,7 +80,7 @@ def test_the_linear_gradient_rounds_as_autograd_does(dtype, n):
     (n a power of two, where autograd's (2 r)(1/n) and the single scaling 2/n round alike)."""
     X, Y = _data(3, n)
     params = torch.tensor([[0.3, -0.2], [1.5, 0.7], [-1.0, 2.0]], dtype=dtype)
-    form = formulations.choose(models.get_model("linear_1d"), "matrices", unroll=False)
+    form = formulations.Matrices(matrices.network(models.get_model("linear_1d")), autograd_order=True)
     Xl, Yl = form.layout(X.to(dtype).unsqueeze(-1)), form.layout(Y.to(dtype).unsqueeze(-1))
     (grad,), loss = form.loss_and_grad(form.tree(params), Xl, Yl)
     p = params.clone().requires_grad_(True)

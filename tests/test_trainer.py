@@ -411,7 +411,9 @@ def test_half_precision_is_never_auto_compiled(monkeypatch):
     from harness.engine import compiling, epochs
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(compiling, "COSTS", dataclasses.replace(compiling.COSTS, compile_per_unit=0.0, compile_fixed=0.0))
+    monkeypatch.setattr(
+        compiling, "COSTS", dataclasses.replace(compiling.COSTS, compile_per_unit=0.0, compile_fixed=0.0)
+    )
     monkeypatch.setattr(epochs, "compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
     result = _xor_run(params=_population("abs_neuron", 4, 0).half(), stopping=StoppingRule(max_epochs=3))
     assert result.params.dtype == torch.float16

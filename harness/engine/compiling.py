@@ -51,14 +51,17 @@ class Costs:
     fused_per_member_unit: float  # compiled, per unit, member and epoch
 
 
-# docs/compile-times.md: measured with benchmarks/compile_policy.py (abs_neuron and the 2-3-1 sigmoid
-# network, full batch, SGD with momentum; B = 1,000 to 100,000; 1 torch thread).
+# docs/compile-times.md: measured with benchmarks/compile_policy.py on 2026-12-05 (abs_neuron and the
+# 2-3-1 sigmoid network, full batch, SGD with momentum; B = 1,000 to 100,000; 1 torch thread; load
+# average 7-11): eager 5.1e-5 + 6.0e-9 B CPU s per unit and epoch (least squares), fused 4.8e-10 per
+# unit and member-epoch, cold compiles 0.13 CPU s per unit (0.19-0.30 in the earlier measurements of
+# docs/compile-times.md: 0.15 is used, with no fixed part, which the fit did not need).
 COSTS = Costs(
-    compile_per_unit=0.3,
-    compile_fixed=5.0,
-    eager_per_unit=1.2e-4,
-    eager_per_member_unit=2.5e-9,
-    fused_per_member_unit=1.5e-10,
+    compile_per_unit=0.15,
+    compile_fixed=0.0,
+    eager_per_unit=5.1e-5,
+    eager_per_member_unit=6.0e-9,
+    fused_per_member_unit=4.8e-10,
 )
 
 

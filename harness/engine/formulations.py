@@ -19,6 +19,7 @@ What it is not: the training loop (``harness.engine.trainer``) or the compile po
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -53,6 +54,11 @@ class Columns:
     unroll: bool = False
     name: ClassVar[str] = "columns"
     sample_dim: ClassVar[int] = -2
+
+    @property
+    def width_independent(self) -> bool:
+        """Whether a member's results are the same bits whatever the population (elementwise ops, row sums)."""
+        return True
 
     def layout(self, data: torch.Tensor) -> torch.Tensor:
         """Data as this formulation reads it: samples x features, (..., N, D), unchanged."""
@@ -92,11 +98,25 @@ class Columns:
 
 @dataclass(frozen=True)
 class Matrices:
-    """One (B, P) tensor; batched matrix products with a hand-written backward."""
+    """One (B, P) tensor; batched matrix products with a hand-written backward.
+
+    ``autograd_order``: sum over samples as autograd does (low-precision studies, where the rounding
+    of each operation is the point), instead of the fastest kernel for the shape.
+    """
 
     network: matrices.Network
+    autograd_order: bool = False
     name: ClassVar[str] = "matrices"
     sample_dim: ClassVar[int] = -1
+
+    @property
+    def width_independent(self) -> bool:
+        """Whether a member's results are the same bits whatever the population: only in autograd order.
+
+        Otherwise BLAS products (a shared layer as one (B*o, i) product, bmm) may round a member's sums
+        differently for another population size, as MKL picks kernels by shape (the last bits only).
+        """
+        return self.autograd_order
 
     def layout(self, data: torch.Tensor) -> torch.Tensor:
         """Data as this formulation reads it: features x samples, (..., D, N) (a transposed view)."""
@@ -123,7 +143,7 @@ class Matrices:
     ) -> tuple[Tree, torch.Tensor]:
         """Per-member gradient (a one-leaf tree, (B, P)) of ``scale * loss`` and losses (B,); X, Y laid out
         (``layout``): (D, N), (O, N) or (B, D, N), (B, O, N)."""
-        loss, grad = matrices.loss_and_grad(self.network, tree[0], X, Y, scale)
+        loss, grad = matrices.loss_and_grad(self.network, tree[0], X, Y, scale, autograd_order=self.autograd_order)
         return (grad,), loss
 
     def eager(self) -> Matrices:
@@ -134,10 +154,14 @@ class Matrices:
 Formulation = Columns | Matrices
 
 
-def choose(model: Model, requested: str | None, *, unroll: bool) -> Formulation:
-    """The formulation to train ``model`` with: ``requested`` ("columns", "matrices") or, when None,
-    the unrolled column form for a compiled run, else columns up to ``COLUMN_MAX_PARAMS`` parameters
-    and matrices above (columns for a model that has no matrix network)."""
+def choose(model: Model, requested: str | Formulation | None, *, unroll: bool) -> Formulation:
+    """The formulation to train ``model`` with: ``requested`` ("columns", "matrices", or a formulation
+    built here) or, when None, the unrolled column form for a compiled run, else columns up to
+    ``COLUMN_MAX_PARAMS`` parameters and matrices above (columns for a model without a matrix network)."""
+    if isinstance(requested, Columns | Matrices):
+        if isinstance(requested, Matrices) and unroll:
+            raise ValueError("formulation='matrices' is never unrolled: pass compile=False (or None)")
+        return dataclasses.replace(requested, unroll=unroll) if isinstance(requested, Columns) else requested
     if requested not in (None, *FORMULATIONS):
         raise ValueError(f"formulation must be one of {FORMULATIONS} or None, got {requested!r}")
     network = matrices.network(model)

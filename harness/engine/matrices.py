@@ -32,6 +32,10 @@ from harness.engine.models import ACTIVATIONS, MLPForward, Model
 # multiply-adds, one per input (output); wider ones call bmm. 4 is where the two took equal time on
 # the development machine (B = 1,000, N = 64; docs/performance.md).
 SMALL_FAN = 4
+# Sums over fewer samples than this run as matrix products: a reduction along a short innermost axis
+# was 4-9x slower than bmm for the weight gradient and 6x slower than a product with ones for the
+# bias gradient (B = 20,000, N = 4, measured); from N = 64 the plain sums are as fast or faster.
+SHORT_SAMPLES = 32
 
 aten = torch.ops.aten
 
@@ -115,17 +119,30 @@ def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor) -> torch.Tensor
     return torch.baddbmm(b.unsqueeze(-1), W, h)
 
 
+def _sample_sum(t: torch.Tensor, autograd_order: bool) -> torch.Tensor:
+    """``t`` (B, F, N) summed over its samples -> (B, F): a batched product with ones for few samples
+    (batched, not one folded (B*F, N) product, so that a member's sum does not depend on B)."""
+    if autograd_order or t.shape[-1] >= SHORT_SAMPLES:
+        return t.sum(-1)
+    return torch.matmul(t, t.new_ones(t.shape[-1], 1)).squeeze(-1)
+
+
 def _affine_backward(
-    layer: Layer, params: torch.Tensor, h: torch.Tensor, g: torch.Tensor, input_grad: bool
+    layer: Layer, params: torch.Tensor, h: torch.Tensor, g: torch.Tensor, input_grad: bool, autograd_order: bool
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Gradients of the weights (B, o*i), biases (B, o) and, if ``input_grad``, the inputs (B, i, N),
-    from the upstream gradient g (B, o, N) and the layer's inputs h ((i, N) shared or (B, i, N))."""
+    from the upstream gradient g (B, o, N) and the layer's inputs h ((i, N) shared or (B, i, N)).
+
+    ``autograd_order``: the weight and bias gradients as autograd reduces them (elementwise products
+    summed over the samples), whatever is fastest otherwise.
+    """
     B, o, i = g.shape[0], layer.fan_out, layer.fan_in
+    summed = autograd_order or (g.shape[-1] >= SHORT_SAMPLES and i <= SMALL_FAN and o <= SMALL_FAN)
     if h.dim() == 2:
         dW = torch.mm(g.reshape(B * o, -1), h.t())
-    elif i == 1:
+    elif summed and i == 1:
         dW = (g * h).sum(-1)  # (B, o)
-    elif i <= SMALL_FAN and o <= SMALL_FAN:
+    elif summed:
         dW = (g.unsqueeze(2) * h.unsqueeze(1)).sum(-1)  # (B, o, i, N) summed over samples
     else:
         dW = torch.bmm(g, h.transpose(1, 2))
@@ -138,7 +155,7 @@ def _affine_backward(
                 dh = dh.addcmul_(W[:, k, :, None], g[:, k : k + 1])
         else:
             dh = torch.bmm(W.transpose(1, 2), g)
-    return dW.view(B, o * i), g.sum(-1), dh
+    return dW.view(B, o * i), _sample_sum(g, autograd_order), dh
 
 
 def _forward(net: Network, params: torch.Tensor, XT: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -162,18 +179,29 @@ def forward(net: Network, params: torch.Tensor, XT: torch.Tensor) -> torch.Tenso
 
 
 def loss_and_grad(
-    net: Network, params: torch.Tensor, XT: torch.Tensor, YT: torch.Tensor, scale: torch.Tensor | None = None
+    net: Network,
+    params: torch.Tensor,
+    XT: torch.Tensor,
+    YT: torch.Tensor,
+    scale: torch.Tensor | None = None,
+    *,
+    autograd_order: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-member MSE (B,) and the gradient (B, P) of ``scale * MSE`` (``scale`` (B,): a per-member loss
     scale, None: 1) in ``params``' order.
 
     XT, YT feature-major: (D, N), (O, N) shared or (B, D, N), (B, O, N) per member. Every operation
-    runs in ``params``' dtype, in autograd's order for the loss (``(2 r) (scale / n)``).
+    runs in ``params``' dtype, in autograd's order for the loss (``(2 r) (scale / n)``); with
+    ``autograd_order`` the sums over samples are autograd's too (float16 studies: the same bits as
+    autograd for the linear layer), otherwise the fastest kernels for the shape.
     """
     saved = _forward(net, params, XT)
     residual = _outputs(net, saved[-1][1]) - YT  # (B, O, N)
     count = residual.shape[-1] * residual.shape[-2]
-    loss = residual.square().mean((1, 2))
+    if autograd_order or residual.shape[-1] >= SHORT_SAMPLES:
+        loss = residual.square().mean((1, 2))
+    else:
+        loss = _sample_sum(residual.square().flatten(1).unsqueeze(1), False).squeeze(1) / count
     if scale is None:
         g = residual * (2.0 / count)
     else:
@@ -186,7 +214,7 @@ def loss_and_grad(
         z, a = saved[index]
         g = ACTIVATION_BACKWARD[layer.activation](g, z, a)
         inputs = saved[index - 1][1] if index else XT
-        dW, db, dh = _affine_backward(layer, params, inputs, g, input_grad=index > 0)
+        dW, db, dh = _affine_backward(layer, params, inputs, g, index > 0, autograd_order)
         pieces += [db, dW]
         if dh is not None:
             g = dh

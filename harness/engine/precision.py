@@ -28,13 +28,16 @@ from typing import Any, NamedTuple
 
 import torch
 
-from harness.engine import optim, schedules
+from harness.engine import formulations, matrices, optim, schedules
 from harness.engine.data import Dataset
+from harness.engine.models import get_model
 from harness.engine.optim import Adam
 from harness.engine.stopping import StoppingRule
 from harness.engine.trainer import train
 
 PRECISIONS = ("fp32", "fp16", "fp16_dynamic")
+_LINEAR = matrices.network(get_model("linear_1d"))
+assert _LINEAR is not None  # linear_1d is an MLP
 
 
 @dataclass(frozen=True)
@@ -291,7 +294,7 @@ def train_linear(
             generator=generator,
             compile=False,
             compact_stopped=True,
-            formulation="matrices",
+            formulation=formulations.Matrices(_LINEAR, autograd_order=True),
             precision=Precision(torch.float16, scaler) if precision == "fp16_dynamic" else None,
             record_steps=settings.record,
             on_epoch=keep,

@@ -208,7 +208,7 @@ def train(
     steps_per_call: int = 20,
     progress: Callable[[int, int], None] | None = None,
     compact_stopped: bool = False,
-    formulation: str | None = None,
+    formulation: str | formulations.Formulation | None = None,
     precision: Any = None,
     record_steps: torch.Tensor | None = None,
     on_epoch: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
@@ -223,10 +223,11 @@ def train(
     runs at most ``steps_per_call`` epochs, fewer when the unroll budget says so (results do not
     depend on it). ``progress(epoch, n_running)`` is called after each chunk of epochs, and
     ``on_epoch(epoch, loss (B,), params (B, P))`` after every epoch (one epoch per call then).
-    ``compact_stopped`` (eager full-batch runs without ``record``, shared data and per-member
-    settings; ignored otherwise) stops computing members once they stopped, whenever at most half
-    of those computed still run: the same results, less work when stop times differ widely.
-    ``formulation`` ("columns", "matrices"; None: by model size, ``harness.engine.formulations.choose``)
+    ``compact_stopped`` (eager runs without ``record``, in a formulation whose per-member arithmetic
+    does not depend on the population's size: the column form, or matrices in autograd order;
+    ignored otherwise) stops computing members once they stopped, whenever fewer than
+    ``COMPACT_BELOW`` of those computed still run: the same results, less work when stop times differ.
+    ``formulation`` ("columns", "matrices", a ``formulations`` object; None: by model size, ``formulations.choose``)
     says how parameters are held and differentiated; results agree to rounding either way. The
     optimizer sees the formulation's tree: P (B,) columns, or one (B, P) tensor.
     ``precision``: a ``harness.engine.precision.Precision`` strategy (None: everything in
@@ -427,15 +428,17 @@ class _Run:
         """Call the chunk (``steps`` epochs per call) until no member is running; ``inputs(epoch, members)``
         gives each call's data and learning rates for the members computed (None: all).
 
-        ``compact`` (eager runs without a trajectory): whenever fewer than ``COMPACT_BELOW`` of the
-        members computed still run, the stopped ones leave the computation (their state, data rows,
-        rates, stopping values and step-norm columns); members never interact, so results are unchanged.
+        ``compact`` (eager runs without a trajectory, in a width-independent formulation): whenever fewer
+        than ``COMPACT_BELOW`` of the members computed still run, the stopped ones leave the computation
+        (their state, data rows, rates, stopping values and step-norm columns); members never interact
+        and their arithmetic does not depend on the population's size, so results are the same bits.
         """
         population = len(state.tracker.running)
         compact = (
             compact
             and not self.compiled
             and not self.recorder.enabled
+            and self.spec.formulation.width_independent
             and _leading_population((state.opt_state, state.prec_state), population)
         )
         spec = dataclasses.replace(self.spec, steps=steps)
