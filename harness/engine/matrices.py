@@ -50,6 +50,20 @@ ACTIVATION_BACKWARD: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tenso
 }
 # Activations whose backward reads the pre-activation z (the others read the output a).
 _NEEDS_INPUT = frozenset({"abs"})
+# In-place forms, applied to a layer's freshly computed pre-activation (one allocation less per layer)
+# and to a fresh upstream gradient: the same arithmetic, so the same bits as the forms above.
+_IN_PLACE: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "identity": lambda z: z,
+    "relu": torch.relu_,
+    "sigmoid": torch.sigmoid_,
+    "tanh": torch.tanh_,
+}
+_IN_PLACE_BACKWARD: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "identity": lambda g, a: g,
+    "relu": lambda g, a: aten.threshold_backward.grad_input(g, a, 0, grad_input=g),
+    "sigmoid": lambda g, a: aten.sigmoid_backward.grad_input(g, a, grad_input=g),
+    "tanh": lambda g, a: aten.tanh_backward.grad_input(g, a, grad_input=g),
+}
 
 
 @dataclass(frozen=True)
@@ -103,12 +117,20 @@ def feature_major(X: torch.Tensor) -> torch.Tensor:
     return X.transpose(-1, -2)
 
 
-def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+def _elementwise(fan: int, samples: int, autograd_order: bool) -> bool:
+    """Whether a layer side of ``fan`` units over ``samples`` samples runs as broadcast multiply-adds
+    (few units and many samples, or autograd's order) rather than as a batched product."""
+    return fan <= SMALL_FAN and (autograd_order or samples >= SHORT_SAMPLES)
+
+
+def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor, autograd_order: bool) -> torch.Tensor:
     """``W h + b`` of every member: h (i, N) shared or (B, i, N) per member -> (B, o, N)."""
     W, b = layer.weight_view(params), layer.bias_view(params)
     B, o, i = W.shape
     if h.dim() == 2:  # the same inputs for every member: one (B*o, i) x (i, N) product
         return torch.addmm(b.reshape(B * o, 1), W.reshape(B * o, i), h).view(B, o, h.shape[1])
+    if not _elementwise(i, h.shape[-1], autograd_order):
+        return torch.baddbmm(b.unsqueeze(-1), W, h)
     if i == 1:  # w h + b, rounded in that order (as autograd of w x + b)
         return (W * h).add_(b.unsqueeze(-1))
     if i <= SMALL_FAN:  # w0 h0 + w1 h1 + ... + b, rounded in that order (as the column form)
@@ -120,10 +142,11 @@ def _affine(layer: Layer, params: torch.Tensor, h: torch.Tensor) -> torch.Tensor
 
 
 def _sample_sum(t: torch.Tensor, autograd_order: bool) -> torch.Tensor:
-    """``t`` (B, F, N) summed over its samples -> (B, F): a batched product with ones for few samples
-    (batched, not one folded (B*F, N) product, so that a member's sum does not depend on B)."""
+    """``t`` (B, F, N) summed over its samples -> (B, F): a product with ones for few samples."""
     if autograd_order or t.shape[-1] >= SHORT_SAMPLES:
         return t.sum(-1)
+    if t.shape[-1] == 1:
+        return t[..., 0]
     return torch.matmul(t, t.new_ones(t.shape[-1], 1)).squeeze(-1)
 
 
@@ -136,20 +159,22 @@ def _affine_backward(
     ``autograd_order``: the weight and bias gradients as autograd reduces them (elementwise products
     summed over the samples), whatever is fastest otherwise.
     """
-    B, o, i = g.shape[0], layer.fan_out, layer.fan_in
-    summed = autograd_order or (g.shape[-1] >= SHORT_SAMPLES and i <= SMALL_FAN and o <= SMALL_FAN)
+    B, o, i, N = g.shape[0], layer.fan_out, layer.fan_in, g.shape[-1]
+    summed = autograd_order or (N >= SHORT_SAMPLES and i <= SMALL_FAN and o <= SMALL_FAN)
     if h.dim() == 2:
         dW = torch.mm(g.reshape(B * o, -1), h.t())
     elif summed and i == 1:
         dW = (g * h).sum(-1)  # (B, o)
     elif summed:
         dW = (g.unsqueeze(2) * h.unsqueeze(1)).sum(-1)  # (B, o, i, N) summed over samples
+    elif N == 1:
+        dW = g * h.transpose(1, 2)  # one sample: the outer product
     else:
         dW = torch.bmm(g, h.transpose(1, 2))
     dh = None
     if input_grad:
         W = layer.weight_view(params)
-        if o <= SMALL_FAN:
+        if _elementwise(o, N, autograd_order):
             dh = W[:, 0, :, None] * g[:, :1]
             for k in range(1, o):
                 dh = dh.addcmul_(W[:, k, :, None], g[:, k : k + 1])
@@ -158,12 +183,15 @@ def _affine_backward(
     return dW.view(B, o * i), _sample_sum(g, autograd_order), dh
 
 
-def _forward(net: Network, params: torch.Tensor, XT: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _forward(
+    net: Network, params: torch.Tensor, XT: torch.Tensor, autograd_order: bool = False
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Per layer (pre-activation z, output a), each (B, o, N); z is kept only where the backward reads it."""
     saved, h = [], XT
     for layer in net.layers:
-        z = _affine(layer, params, h)
-        h = ACTIVATIONS[layer.activation](z)
+        z = _affine(layer, params, h, autograd_order)
+        in_place = _IN_PLACE.get(layer.activation)
+        h = in_place(z) if in_place is not None else ACTIVATIONS[layer.activation](z)
         saved.append((z if layer.activation in _NEEDS_INPUT else h, h))
     return saved
 
@@ -195,13 +223,15 @@ def loss_and_grad(
     ``autograd_order`` the sums over samples are autograd's too (float16 studies: the same bits as
     autograd for the linear layer), otherwise the fastest kernels for the shape.
     """
-    saved = _forward(net, params, XT)
+    saved = _forward(net, params, XT, autograd_order)
     residual = _outputs(net, saved[-1][1]) - YT  # (B, O, N)
     count = residual.shape[-1] * residual.shape[-2]
     if autograd_order or residual.shape[-1] >= SHORT_SAMPLES:
         loss = residual.square().mean((1, 2))
+    elif count == 1:
+        loss = residual.square().view(-1)
     else:
-        loss = _sample_sum(residual.square().flatten(1).unsqueeze(1), False).squeeze(1) / count
+        loss = _sample_sum(residual.square().view(-1, 1, count), False).squeeze(1) / count
     if scale is None:
         g = residual * (2.0 / count)
     else:
@@ -212,7 +242,9 @@ def loss_and_grad(
     for index in range(len(net.layers) - 1, -1, -1):
         layer = net.layers[index]
         z, a = saved[index]
-        g = ACTIVATION_BACKWARD[layer.activation](g, z, a)
+        in_place = _IN_PLACE_BACKWARD.get(layer.activation)
+        fresh = g.is_contiguous() and g.shape == a.shape  # not the expanded gradient of summed outputs
+        g = in_place(g, a) if in_place is not None and fresh else ACTIVATION_BACKWARD[layer.activation](g, z, a)
         inputs = saved[index - 1][1] if index else XT
         dW, db, dh = _affine_backward(layer, params, inputs, g, index > 0, autograd_order)
         pieces += [db, dW]
