@@ -127,13 +127,10 @@ def _stack(rows: list) -> tuple:
     return tuple(torch.stack(parts) for parts in zip(*rows, strict=True)) if rows else ()
 
 
-def _norm_row(grads, norms: torch.Tensor, running: torch.Tensor, stepping, members) -> torch.Tensor:
-    """This step's gradient norms of the recorded members (K,) in float32 (``norms`` (B,): every member's,
-    reused when the gradient is float32); NaN where a member did not step."""
-    if grads[0].dtype == torch.float32:
-        norms = norms[members]
-    else:
-        norms = member_norm(tuple(_cast(g[members], torch.float32) for g in grads))
+def _norm_row(grads, running: torch.Tensor, stepping, members) -> torch.Tensor:
+    """This step's gradient norms of the recorded members (K,) in float32 (``torch.linalg.vector_norm`` of
+    each member's whole gradient); NaN where a member did not step."""
+    norms = member_norm(tuple(_cast(g[members], torch.float32) for g in grads))
     took = running[members] if stepping is None else (running & stepping)[members]
     return torch.where(took, norms, float("nan"))
 
@@ -150,7 +147,7 @@ def full_batch_chunk(spec: StepSpec, state: State, inputs: Inputs) -> Output:
             records.append((spec.formulation.rows(tree), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
         running = tracker.running > 0
         if spec.step_norms:
-            norm_rows.append(_norm_row(grads, member_norm(grads), running, stepping, inputs.step_members))
+            norm_rows.append(_norm_row(grads, running, stepping, inputs.step_members))
         new_tree, new_opt = _step(spec, tree, opt_state, grads, inputs.lrs[k], stepping)
         tree, opt_state = freeze(running, new_tree, tree), freeze(running, new_opt, opt_state)
         prec_state = freeze(running, new_prec, prec_state)
@@ -184,10 +181,13 @@ def minibatch_chunk(spec: StepSpec, state: State, inputs: Inputs) -> Output:
 
     Stopped members are frozen once per epoch (the running flags only change between epochs), and
     batch losses and norms are summed elementwise in the tracker's dtype, so a fused epoch stays one
-    elementwise loop and each member's epoch loss does not depend on the others.
+    elementwise loop and each member's epoch loss does not depend on the others. The epoch's mean
+    gradient norm is computed only when the rule or the trajectory reads it (otherwise a diverging
+    gradient shows in the loss: divergence is then judged on the loss alone).
     """
     tree, opt_state, prec_state, tracker = state
     records, norm_rows = [], []
+    epoch_norms = spec.record or spec.rule.grad_norm_below is not None  # who reads the epoch's gradient norm
     for k in range(spec.steps):
         X_epoch, Y_epoch = (inputs.X[k], inputs.Y[k]) if inputs.X.dim() == 4 else (inputs.X, inputs.Y)
         axis = spec.formulation.sample_dim
@@ -197,17 +197,19 @@ def minibatch_chunk(spec: StepSpec, state: State, inputs: Inputs) -> Output:
         batches = zip(_batches(X_epoch, spec.batch_size, axis), _batches(Y_epoch, spec.batch_size, axis), strict=True)
         for xb, yb in batches:
             grads, losses, stepping, prec_state = gradients(spec, tree, xb, yb, prec_state)
-            norms = _cast(member_norm(grads), tracker.loss.dtype)
+            if epoch_norms:  # elementwise over the leaves (fuses when compiled), in >= float32 (no float16 overflow)
+                norms = member_sq_norm(tuple(_cast(g, tracker.loss.dtype) for g in grads)).sqrt()
+                norm_sum = norms if norm_sum is None else norm_sum + norms
             if spec.step_norms:
-                norm_rows.append(_norm_row(grads, norms, running, stepping, inputs.step_members))
+                norm_rows.append(_norm_row(grads, running, stepping, inputs.step_members))
             tree, opt_state = _step(spec, tree, opt_state, grads, inputs.lrs[k], stepping)
             losses = _cast(losses, tracker.loss.dtype)
             loss_sum = losses if loss_sum is None else loss_sum + losses
-            norm_sum = norms if norm_sum is None else norm_sum + norms
         tree, opt_state, prec_state = freeze(running, (tree, opt_state, prec_state), start)
         n_batches = -(-X_epoch.shape[axis] // spec.batch_size)
-        epoch_loss, epoch_norm = loss_sum / n_batches, norm_sum / n_batches
-        tracker = advance(spec.rule, tracker, epoch_loss, epoch_norm**2, inputs.epoch0 + (k + 1))
+        epoch_loss = loss_sum / n_batches
+        epoch_sq_norm = (norm_sum / n_batches) ** 2 if norm_sum is not None else torch.zeros_like(epoch_loss)
+        tracker = advance(spec.rule, tracker, epoch_loss, epoch_sq_norm, inputs.epoch0 + (k + 1))
         if spec.record:
             records.append((spec.formulation.rows(tree), tracker.loss, tracker.sq_norm.sqrt()))
     step_norms = torch.stack(norm_rows) if norm_rows else None
