@@ -188,13 +188,16 @@ def minibatch_chunk(spec: StepSpec, state: State, inputs: Inputs) -> Output:
     tree, opt_state, prec_state, tracker = state
     records, norm_rows = [], []
     epoch_norms = spec.record or spec.rule.grad_norm_below is not None  # who reads the epoch's gradient norm
+    batch_size = spec.batch_size
+    assert batch_size is not None  # a mini-batch spec
     for k in range(spec.steps):
         X_epoch, Y_epoch = (inputs.X[k], inputs.Y[k]) if inputs.X.dim() == 4 else (inputs.X, inputs.Y)
         axis = spec.formulation.sample_dim
         start = (tree, opt_state, prec_state)
         running = tracker.running > 0
-        loss_sum = norm_sum = None
-        batches = zip(_batches(X_epoch, spec.batch_size, axis), _batches(Y_epoch, spec.batch_size, axis), strict=True)
+        loss_sum: torch.Tensor | None = None
+        norm_sum: torch.Tensor | None = None
+        batches = zip(_batches(X_epoch, batch_size, axis), _batches(Y_epoch, batch_size, axis), strict=True)
         for xb, yb in batches:
             grads, losses, stepping, prec_state = gradients(spec, tree, xb, yb, prec_state)
             if epoch_norms:  # elementwise over the leaves (fuses when compiled), in >= float32 (no float16 overflow)
@@ -206,7 +209,8 @@ def minibatch_chunk(spec: StepSpec, state: State, inputs: Inputs) -> Output:
             losses = _cast(losses, tracker.loss.dtype)
             loss_sum = losses if loss_sum is None else loss_sum + losses
         tree, opt_state, prec_state = freeze(running, (tree, opt_state, prec_state), start)
-        n_batches = -(-X_epoch.shape[axis] // spec.batch_size)
+        n_batches = -(-X_epoch.shape[axis] // batch_size)
+        assert loss_sum is not None  # an epoch has at least one batch
         epoch_loss = loss_sum / n_batches
         epoch_sq_norm = (norm_sum / n_batches) ** 2 if norm_sum is not None else torch.zeros_like(epoch_loss)
         tracker = advance(spec.rule, tracker, epoch_loss, epoch_sq_norm, inputs.epoch0 + (k + 1))

@@ -350,4 +350,5 @@ def sample_until(
         open_[members] = ~hit.cpu() & (draws[members] < max_draws)
         k = min(2 * k, max_block)
     capped = (draws >= max_draws) & ~accept(loss).to(torch.bool)
+    assert params is not None  # the population has at least one member, so one round ran
     return MemberSample(params, loss, draws, capped)

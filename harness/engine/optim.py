@@ -65,11 +65,10 @@ def member_norm(tree: Tree) -> torch.Tensor:
 
 def member_sq_norm(tree: Tree) -> torch.Tensor:
     """Squared L2 norm of each member's whole gradient (all leaves): (B,)."""
-    total = None
-    for leaf in tree:
-        square = leaf * leaf
-        part = square if leaf.dim() == 1 else square.sum(dim=tuple(range(1, leaf.dim())))
-        total = part if total is None else total + part
+    parts = [(leaf * leaf) if leaf.dim() == 1 else (leaf * leaf).sum(dim=tuple(range(1, leaf.dim()))) for leaf in tree]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
     return total
 
 
@@ -294,7 +293,7 @@ class RMSprop:
             grad_avg = ()
             denominators = tuple(v.sqrt() + self.eps for v in square_avg)
         directions = tuple(g / d for g, d in zip(grads, denominators, strict=True))
-        momentum = ()
+        momentum: Tree = ()
         if self.momentum:
             momentum = tuple(self.momentum * b + d for b, d in zip(state.momentum, directions, strict=True))
             directions = momentum
@@ -361,13 +360,6 @@ def _scalar_or_members(name: str, value: Any, *, low: float, low_open: bool) -> 
         check_real(name, value, low=low, low_open=low_open)
 
 
-def _members_like(value: torch.Tensor | float, leaf: torch.Tensor) -> torch.Tensor | float:
-    """A per-member (B,) setting in ``leaf``'s dtype, shaped to broadcast; a number as is."""
-    if isinstance(value, torch.Tensor):
-        return _per_member(_cast(value, leaf.dtype), leaf)
-    return value
-
-
 @dataclass(frozen=True, eq=False)
 class ClipByMemberNorm:
     """Scale each member's gradient as ``clip_grad_norm_(max_norm)`` would: by min(1, max_norm / (norm + 1e-6)).
@@ -416,10 +408,12 @@ class AddDecayedWeights:
 
     def update(self, grads: Tree, state: Any, params: Tree, lr: torch.Tensor | float) -> tuple[Tree, Any]:
         if isinstance(state, MemberValues):
+            values = state.values
             return tuple(
-                g.addcmul(p, _members_like(state.values, g)) for g, p in zip(grads, params, strict=True)
+                g.addcmul(p, _per_member(_cast(values, g.dtype), g)) for g, p in zip(grads, params, strict=True)
             ), state
-        return tuple(g.add(p, alpha=self.weight_decay) for g, p in zip(grads, params, strict=True)), state
+        decay = float(self.weight_decay)
+        return tuple(g.add(p, alpha=decay) for g, p in zip(grads, params, strict=True)), state
 
 
 @functools.lru_cache(maxsize=32)

@@ -36,8 +36,6 @@ from harness.engine.stopping import StoppingRule
 from harness.engine.trainer import train
 
 PRECISIONS = ("fp32", "fp16", "fp16_dynamic")
-_LINEAR = matrices.network(get_model("linear_1d"))
-assert _LINEAR is not None  # linear_1d is an MLP
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,10 @@ def update_scale(scaler: LossScaler, scale: torch.Tensor, good_steps: torch.Tens
 
 def _finite_members(tree) -> torch.Tensor:
     """Whether every entry of each member's gradient is finite: (B,) bool."""
-    finite = None
-    for leaf in tree:
-        rows = torch.isfinite(leaf).reshape(leaf.shape[0], -1).all(dim=1)
-        finite = rows if finite is None else finite & rows
+    rows = [torch.isfinite(leaf).reshape(leaf.shape[0], -1).all(dim=1) for leaf in tree]
+    finite = rows[0]
+    for row in rows[1:]:
+        finite = finite & row
     return finite
 
 
@@ -208,6 +206,13 @@ def _check_inputs(params: Any, X: Any, Y: Any, batch_size: Any, precision: Any, 
         raise ValueError("settings.max_epochs must be >= 1")
 
 
+def _linear_formulation() -> formulations.Matrices:
+    """``linear_1d`` as batched matrices whose sums run in autograd's order (the rounding fp16 studies need)."""
+    network = matrices.network(get_model("linear_1d"))
+    assert network is not None  # linear_1d is an MLP with a matrix backward
+    return formulations.Matrices(network, autograd_order=True)
+
+
 @contextlib.contextmanager
 def _one_intra_op_thread():
     """Run the block with one torch intra-op thread, then restore the caller's setting.
@@ -294,7 +299,7 @@ def train_linear(
             generator=generator,
             compile=False,
             compact_stopped=True,
-            formulation=formulations.Matrices(_LINEAR, autograd_order=True),
+            formulation=_linear_formulation(),
             precision=Precision(torch.float16, scaler) if precision == "fp16_dynamic" else None,
             record_steps=settings.record,
             on_epoch=keep,

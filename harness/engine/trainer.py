@@ -403,10 +403,11 @@ class _Run:
 
         def inputs(epoch: int, members: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, Any]:
             X_work, Y_work = rows.of(members)
-            orders = []
+            drawn = []
             if groups is not None:  # drawn for the whole population, so they do not depend on who still trains
-                orders = [shuffle_orders(generator, groups, X.shape[-2], members) for _ in range(steps)]
-            if not orders or orders[0] is None:
+                drawn = [shuffle_orders(generator, groups, X.shape[-2], members) for _ in range(steps)]
+            orders = [order for order in drawn if order is not None]  # None: none of the members shuffles
+            if not orders:
                 X_chunk, Y_chunk = X_work, Y_work
             else:
                 X_chunk = torch.stack([_reorder(X_work, order.to(X.device)) for order in orders])
