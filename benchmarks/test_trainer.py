@@ -4,6 +4,11 @@ Each benchmark sets ``extra_info["member_epochs"]``; throughput = member_epochs 
 ``benchmarks/check_ratios.py`` turns the pairs of one run into ratios: population/naive speedups,
 and online (one update per sample, fused) over full batch (one update per epoch), which should
 stay near 1 for tiny data sets (an online epoch does N updates where full batch does one).
+
+The population side is the fused path (``compile=True``: compiled once per process, in the warm-up
+round): a single 100-epoch run is too short for the compile policy to compile on its own (the
+compile takes longer than the eager run), but this pair measures what the fused kernel does once
+compiled, e.g. for long runs. ``benchmarks/test_mlps.py`` measures the default policy's choice.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ def _population_run(case: str, *, record: bool, batch_size: int | None):
             stopping=rule,
             record=record,
             batch_size=batch_size,
+            compile=True,
         )
         return int(result.epochs.sum())
 

@@ -36,7 +36,7 @@ def pytest_addoption(parser) -> None:
         "--slow-faults",
         action="store_true",
         default=False,
-        help="also run the tests marked slow_faults (many pytest runs under xdist, real signals, a real sshd)",
+        help="also run the tests marked slow_faults (many pytest runs under xdist, real signals, a real sshd, a CPU load)",
     )
 
 

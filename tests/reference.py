@@ -107,17 +107,17 @@ _TORCH_OPTIMIZERS = {
 
 
 def _stop_reason(rule: StoppingRule, loss: float, norm: float, epoch: int, wait: int) -> StopReason:
-    """The trainer's documented priority: diverged, loss, gradient, patience, max epochs."""
+    """The trainer's documented priority: diverged, loss, gradient, max epochs, patience."""
     if not (torch.isfinite(torch.tensor(loss)) and torch.isfinite(torch.tensor(norm))):
         return StopReason.DIVERGED
     if rule.loss_below is not None and loss < rule.loss_below:
         return StopReason.CONVERGED_LOSS
     if rule.grad_norm_below is not None and norm < rule.grad_norm_below:
         return StopReason.CONVERGED_GRAD
-    if rule.patience is not None and wait >= rule.patience:
-        return StopReason.PATIENCE
     if epoch >= rule.max_epochs:
         return StopReason.MAX_EPOCHS
+    if rule.patience is not None and wait >= rule.patience:
+        return StopReason.PATIENCE
     return StopReason.RUNNING
 
 

@@ -25,7 +25,6 @@ from harness.evidence.ledger import (
     LedgerSeedError,
     compare_ledger,
     ledger_to_json,
-    load_ledger,
     load_ledger_file,
     save_ledger,
     stale_tier_ids,
@@ -213,7 +212,7 @@ def write(path, text):
 def test_missing_ledger_is_an_error_naming_the_path(tmp_path):
     path = tmp_path / "ledgr.json"
     with pytest.raises(LedgerMissingError, match="not found") as info:
-        load_ledger(path)
+        load_ledger_file(path)
     assert str(path) in str(info.value) and isinstance(info.value, LedgerError)
 
 
@@ -224,7 +223,7 @@ def test_ledger_round_trip_is_canonical(tmp_path):
     }
     path = tmp_path / "ledger.json"
     save_ledger(path, ledger)
-    assert load_ledger(path) == ledger
+    assert load_ledger_file(path).claims == ledger
     text = path.read_text()
     assert text == ledger_to_json(ledger)
     assert text.index("002.a.x") < text.index("002.b.x")
@@ -265,7 +264,7 @@ def test_ledger_round_trip_is_canonical(tmp_path):
 def test_corrupt_ledger_raises_clear_error(tmp_path, text, message):
     path = write(tmp_path / "ledger.json", text)
     with pytest.raises(LedgerError, match=message.replace("{", r"\{").replace('"', '"')) as info:
-        load_ledger(path)
+        load_ledger_file(path)
     assert str(path) in str(info.value)
 
 
@@ -273,7 +272,7 @@ def test_ledger_with_a_non_utf8_byte_is_a_ledger_error_naming_the_byte(tmp_path)
     path = tmp_path / "ledger.json"
     path.write_bytes(b'{"schema": 1, "claims": {"002.a.x": {"quick": "refut\xe9d"}}}')
     with pytest.raises(LedgerError, match=r"is not UTF-8 text: byte 0xe9 at offset 52") as info:
-        load_ledger(path)
+        load_ledger_file(path)
     assert str(path) in str(info.value)
 
 
@@ -309,14 +308,14 @@ def test_update_ledger_file_merges_under_the_lock_and_removes_stale_temps(tmp_pa
     stale.write_text("{partial")
     done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick")
     assert (done.created, done.changed, done.pruned) == (False, True, ())
-    assert load_ledger(path) == {
+    assert load_ledger_file(path).claims == {
         "002.a.x": {"quick": Verdict.CONFIRMED},
         "002.a.gone": {"full": Verdict.REFUTED},
         "002.a.y": {"quick": Verdict.REFUTED},
     }  # entries it did not measure are kept
     assert not stale.exists()
     done = update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick", keep_only={"002.a.x", "002.a.y"})
-    assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger(path)
+    assert done.pruned == ("002.a.gone",) and "002.a.gone" not in load_ledger_file(path).claims
     assert update_ledger_file(path, {"002.a.y": Verdict.REFUTED}, "quick").changed is False
 
 
@@ -327,7 +326,7 @@ def test_update_ledger_file_prunes_the_tier_entry_of_claims_the_tier_no_longer_r
     )
     done = update_ledger_file(path, {}, "quick", not_in_tier={"002.a.x", "002.a.q", "002.a.new"})
     assert done.pruned_tier == ("002.a.q", "002.a.x")
-    assert load_ledger(path) == {"002.a.x": {"full": Verdict.REFUTED}}  # an entry left empty goes
+    assert load_ledger_file(path).claims == {"002.a.x": {"full": Verdict.REFUTED}}  # an entry left empty goes
 
 
 def test_stale_tier_ids_lists_only_entries_holding_that_tier():
@@ -344,13 +343,13 @@ def test_update_ledger_file_refuses_a_read_only_ledger(tmp_path):
     path.chmod(0o444)
     with pytest.raises(PermissionError, match="is read-only"):
         update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick")
-    assert load_ledger(path) == {}
+    assert load_ledger_file(path).claims == {}
 
 
 def test_update_ledger_file_creates_a_missing_ledger(tmp_path):
     path = tmp_path / "new" / "ledger.json"
     assert update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick").created
-    assert load_ledger(path) == {"002.a.x": {"quick": Verdict.CONFIRMED}}
+    assert load_ledger_file(path).claims == {"002.a.x": {"quick": Verdict.CONFIRMED}}
 
 
 # ---------------------------------------------------------------------------- atomic writes

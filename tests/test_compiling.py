@@ -27,22 +27,53 @@ def test_plan_unroll_caps_the_program_size(n_params, n_samples, updates, most, e
 
 def _auto(monkeypatch, **kw):
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    args = dict(population=4096, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float32)
+    args = dict(population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float32, epochs=20_000)
     args.update(kw)
     return compiling.should_compile(None, **args)
 
 
-def test_big_populations_of_small_programs_compile_automatically(monkeypatch):
+def test_long_runs_of_big_populations_of_small_programs_compile_automatically(monkeypatch):
     assert _auto(monkeypatch)
 
 
 @pytest.mark.parametrize(
     "overrides",
-    [dict(population=100), dict(n_samples=64), dict(dtype=torch.float16), dict(n_params=200)],
-    ids=["small-population", "many-samples", "half-precision", "one-step-over-budget"],
+    [
+        dict(epochs=100),
+        dict(population=100),
+        dict(n_samples=64),
+        dict(dtype=torch.float16),
+        dict(n_params=200),
+    ],
+    ids=["short-run", "small-population", "many-samples", "half-precision", "one-step-over-budget"],
 )
 def test_no_automatic_compile_outside_the_policy(monkeypatch, overrides):
     assert not _auto(monkeypatch, **overrides)
+
+
+def test_a_run_compiles_only_when_compile_and_fused_run_beat_half_the_eager_estimate():
+    short = compiling.estimate(population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, epochs=100)
+    long = compiling.estimate(population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, epochs=20_000)
+    assert short.compile == long.compile and long.eager > 100 * short.eager
+    assert not short.pays and long.pays
+    assert short.eager < short.compile  # the eager run takes seconds, the compile longer: never compiled
+    assert compiling.PAYBACK * (long.compile + long.fused) < long.eager
+
+
+def test_the_estimate_grows_with_the_population_and_the_program():
+    small = compiling.estimate(population=1_000, n_params=3, n_samples=4, updates_per_epoch=1, epochs=100)
+    wide = compiling.estimate(population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, epochs=100)
+    deep = compiling.estimate(population=1_000, n_params=13, n_samples=4, updates_per_epoch=1, epochs=100)
+    assert wide.eager > small.eager and wide.fused > small.fused and wide.compile == small.compile
+    assert deep.eager > small.eager
+
+
+def test_a_requested_compile_over_the_budget_warns_once_and_runs_eagerly(monkeypatch):
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    with pytest.warns(compiling.CompileSkippedWarning, match=r"compile=True ignored: one unrolled step is 1037 units"):
+        assert not compiling.should_compile(
+            True, population=64, n_params=61, n_samples=16, updates_per_epoch=1, dtype=torch.float32, epochs=10
+        )
 
 
 def test_environment_switch_turns_even_requested_compiles_off(monkeypatch):

@@ -17,12 +17,14 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
+import tomllib  # noqa: E402
 
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
 import matplotlib.pyplot  # noqa: E402, F401
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from packaging.requirements import Requirement  # noqa: E402
 
 from harness.engine import optim, schedules  # noqa: E402
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
@@ -68,6 +70,14 @@ if FAULT.endswith("mid-set"):  # after the first file of the new report set
         _die()
 
     files._write_tree = _first_file_then_die
+elif FAULT == "sigterm-while-writing":  # SIGTERM arrives while the set is written, which goes on
+    _write_tree = files._write_tree
+
+    def _sigterm_then_write(root, data):
+        os.kill(os.getpid(), signal.SIGTERM)
+        _write_tree(root, data)
+
+    files._write_tree = _sigterm_then_write
 elif FAULT == "kill-after-swap":  # the new set is current; old sets and temp files not yet removed
     files._remove_old = lambda *args, **kwargs: _die()
 """
@@ -140,6 +150,25 @@ def test_interrupted_report_writing_leaves_the_old_set_or_the_new(project, fault
     assert leftovers(project.path) == []
 
 
+def test_sigterm_while_writing_finishes_both_and_exits_as_interrupted(project):
+    """Review M2: the run exited 0, as if it had not been interrupted."""
+    (project.path / "conftest.py").write_text(FAULT_CONFTEST)
+    ledger_path(project).write_text(ledger_text({}))
+    code, out = run_subprocess(project, "--claims-update", env={"CLAIMS_TEST_FAULT": "sigterm-while-writing"})
+    assert code == pytest.ExitCode.INTERRUPTED, out
+    assert "SIGTERM received while writing: the report and ledger above were finished first" in out
+    assert report_set(project.path)[1] == ["002.toy.a", "002.toy.b"]
+    assert json.loads(ledger_path(project).read_text())["claims"] == LEDGER_AB
+
+
+def test_the_filelock_floor_has_the_reentrant_locks_the_writers_use():
+    """Review H3: ``FileLock(..., is_singleton=True)`` came in filelock 3.13.1; under the old floor
+    (3.12) every report and ledger write raised ``TypeError``."""
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    requirement = Requirement(next(d for d in dependencies if d.startswith("filelock")))
+    assert requirement.specifier.contains("3.13.0") is False and requirement.specifier.contains("3.13.1")
+
+
 def test_temp_and_lock_files_are_ignored_by_git():
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs git and a git checkout")
@@ -151,16 +180,28 @@ def test_temp_and_lock_files_are_ignored_by_git():
 # ---------------------------------------------------------------------------- write errors
 
 
-def test_report_dir_that_is_a_file_fails_clearly_and_the_ledger_is_still_updated(project):
+def test_report_dir_below_a_file_is_a_usage_error_before_any_test(project):
+    """Review M5: it was "left to fail when written", after the whole run."""
     ledger_path(project).write_text(ledger_text({}))
     (project.path / "not_a_dir").write_text("")
     result = run(project, "--claims-update", "--claims-report", "not_a_dir/reports")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: report directory '*not_a_dir/reports' cannot be made: '*not_a_dir' is not a*"])
+    assert json.loads(ledger_path(project).read_text())["claims"] == {}
+
+
+def test_unlockable_report_dir_fails_clearly_and_the_ledger_is_still_updated(project):
+    run(project).assert_outcomes(passed=2)  # the plugin's own reports/
+    ledger_path(project).write_text(ledger_text({}))
+    (project.path / "reports" / ".lock").unlink()
+    (project.path / "reports" / ".lock").mkdir()  # the lock file cannot be opened, as root too
+    result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "*= claims summary =*",
             "002 Toy source document*2",
-            "report NOT written to *not_a_dir/reports: *",
+            "report NOT written to *reports: *Is a directory*",
             "ledger updated: *ledger.json",
         ]
     )
@@ -185,9 +226,11 @@ def test_unlockable_ledger_fails_clearly_and_the_report_is_still_written(project
 
 
 def test_both_targets_failing_give_one_line_each(project):
-    (project.path / "not_a_dir").write_text("")
+    run(project).assert_outcomes(passed=2)
+    (project.path / "reports" / ".lock").unlink()
+    (project.path / "reports" / ".lock").mkdir()
     (project.path / "claims" / ".ledger.json.lock").mkdir()
-    result = run(project, "--claims-update", "--claims-report", "not_a_dir/r")
+    result = run(project, "--claims-update")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         ["*= claims summary =*", "changed verdicts*", "report NOT written to *", "ledger NOT updated: *"]

@@ -27,6 +27,7 @@ from tests.helpers import tree  # noqa: E402
 from tests.toy import (  # noqa: E402
     LEDGER_AB,
     PRELUDE,
+    REPO,
     SOURCE,
     ledger_path,
     ledger_text,
@@ -111,7 +112,10 @@ def test_a_test_that_fails_after_its_verdict_gives_no_verdict_and_keeps_the_ledg
     assert "the test's own check failed" in reasons["002.toy.c"]
     assert "RuntimeError: boom after the verdict" in reasons["002.toy.d"]
     assert reasons["002.toy.e"] == "skipped in call: skipped after the verdict"
-    assert reasons["002.toy.f"] == "claims_verdict was called twice (one claim, one verdict)"
+    assert (
+        reasons["002.toy.f"]
+        == "failed in call: Failed: verdict() was called twice for claim '002.toy.f': nothing is recorded"
+    )
     assert reasons["002.toy.g"].startswith("failed in teardown") and "teardown broke" in reasons["002.toy.g"]
     result.stdout.fnmatch_lines(
         ["no verdict (the test did not end well; its ledger entry is kept): 5 claim(s)", "  002.toy.c: failed in call*"]
@@ -128,6 +132,43 @@ def test_a_changed_verdict_still_reaches_the_report(project):
     assert doc["no_verdict"] == []
 
 
+SKIPS = """
+import pytest
+
+C, D, E = (make(n) for n in "cde")
+
+
+@claim_test(C)
+def test_body_skip(claims_verdict):
+    pytest.skip("no GPU here")
+
+
+@claim_test(D)
+@pytest.mark.skipif(True, reason="no GPU here")
+def test_mark_skip(claims_verdict):
+    claims_verdict(D, ev("confirmed"))
+
+
+@pytest.fixture
+def gpu():
+    pytest.skip("no GPU here")
+
+
+@claim_test(E)
+def test_fixture_skip(claims_verdict, gpu):
+    claims_verdict(E, ev("confirmed"))
+"""
+
+
+def test_a_skip_in_the_body_gives_no_verdict_and_a_skip_mark_or_fixture_is_only_pytests_skip(project):
+    """Review M3, as docs/ledger-and-reports.md says: only a body skip is listed without a verdict."""
+    write_module(project, "test_skips", SKIPS)
+    result = run(project)
+    result.assert_outcomes(passed=2, skipped=3)
+    no_verdict = [(r["id"], r["no_verdict_reason"]) for r in report(project.path)["no_verdict"]]
+    assert no_verdict == [("002.toy.c", "skipped in call: no GPU here")]
+
+
 # ---------------------------------------------------------------------------- item 3: collection errors under -n
 
 
@@ -140,6 +181,20 @@ def test_a_collection_error_stops_the_run_and_writes_nothing(project, workers):
     code, out = run_subprocess(project, *workers, "--claims-update", "-p", "no:randomly")
     assert code == pytest.ExitCode.INTERRUPTED, out
     assert "error during collection" in out and "run interrupted: report and ledger NOT written" in out, out
+    assert ledger_path(project).read_text() == before
+    assert not (project.path / "reports").exists()
+
+
+@pytest.mark.slow_faults
+def test_on_an_unknown_xdist_a_collection_error_still_writes_nothing(project):
+    """Review M11: stopping xdist sets its private ``DSession.shouldstop``, now only on the versions in
+    ``scheduling.KNOWN_XDIST``; on another the run goes on, and the plugin writes nothing."""
+    (project.path / "conftest.py").write_text("import xdist\n\nxdist.__version__ = '4.1.0'\n")
+    (project.path / "claims" / "test_broken.py").write_text("import no_such_module\n")
+    before = ledger_path(project).read_text()
+    code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "--claims-update")
+    assert code == pytest.ExitCode.TESTS_FAILED, out
+    assert "2 passed" in out and "1 collection error(s): report and ledger NOT written" in out, out
     assert ledger_path(project).read_text() == before
     assert not (project.path / "reports").exists()
 
@@ -395,3 +450,45 @@ def test_the_plugins_own_folder_keeps_the_users_other_files(project):
     (reports / "notes.md").write_text("mine")
     run(project, "-k", "test_b").assert_outcomes(passed=1)
     assert (reports / "notes.md").read_text() == "mine"
+
+
+def test_another_projects_run_without_claim_tests_leaves_its_reports_folder_alone(pytester, monkeypatch):
+    """Review B1: the plugin is installed for every project; one with its own ``reports/`` and no
+    claim tests was stopped ("is not empty and was not made by the claims plugin")."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:benchmark -p no:hypothesispytest\n")
+    (pytester.path / "reports").mkdir()
+    (pytester.path / "reports" / "q3.txt").write_text("mine")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    before = tree(pytester.path / "reports")
+    for workers in ([], ["-n", "2"]):
+        result = pytester.runpytest_subprocess(*workers)
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+        result.assert_outcomes(passed=1)
+    assert tree(pytester.path / "reports") == before
+
+
+def test_claim_tests_with_a_foreign_default_report_folder_are_refused_before_they_run(project):
+    """The check moved from configure to collection (review B1): a claims run still stops before any test."""
+    (project.path / "reports").mkdir()
+    (project.path / "reports" / "q3.txt").write_text("mine")
+    before = tree(project.path)
+    result = run(project, "--claims-update")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: report directory '*reports' is not empty and was not made by the claims plugin*"]
+    )
+    result.assert_outcomes()
+    assert tree(project.path) == before
+
+
+@pytest.mark.slow_faults
+def test_under_xdist_a_foreign_default_report_folder_stops_the_run_at_the_first_claim_test(project):
+    (project.path / "reports").mkdir()
+    (project.path / "reports" / "q3.txt").write_text("mine")
+    before = ledger_path(project).read_text()
+    code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "--claims-update")
+    assert code == pytest.ExitCode.USAGE_ERROR, out
+    assert "is not empty and was not made by the claims plugin" in out, out
+    assert sorted(p.name for p in (project.path / "reports").iterdir()) == ["q3.txt"]
+    assert ledger_path(project).read_text() == before

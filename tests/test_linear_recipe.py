@@ -167,6 +167,7 @@ def _cpu_load(processes: int):
             proc.wait()
 
 
+@pytest.mark.slow_faults  # three busy loops would slow every parallel test of the default run (review M4)
 def test_logging_reduction_verdict_does_not_move_with_a_concurrent_load():
     """Issue 19 item 10: the claim's evidence (CPU time of the measured code) gives the same verdict,
     and nearly the same reduction, with three busy processes competing for the two cores as without."""

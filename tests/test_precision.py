@@ -1,4 +1,5 @@
-"""harness.engine.precision: per-member-data mini-batch training of y = w x + b in fp32, fp16 and fp16 with loss scaling."""
+"""harness.engine.precision: the mixed-precision strategy of the one trainer, and source 003's per-member-data
+mini-batch training of y = w x + b through it, in fp32, fp16 and fp16 with loss scaling."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.engine import formulations, matrices, models
 from harness.engine.optim import adam, sgd
 from harness.engine.precision import (
     LossScaler,
     MemberSettings,
-    _update_scale,
-    linear_grads,
+    Precision,
     linear_mse,
     train_linear,
+    update_scale,
 )
 from harness.engine.trainer import StopReason
 
@@ -72,16 +74,31 @@ def _torch_reference(w0, b0, x, y, *, lr, epochs, batch_size, clip=None, weight_
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
-def test_linear_grads_match_autograd(dtype):
-    X, Y = _data(3, 5)
+@pytest.mark.parametrize("n", [4, 8])
+def test_the_linear_gradient_rounds_as_autograd_does(dtype, n):
+    """The matrix formulation of y = w x + b computes autograd's operations in autograd's order: the same bits
+    (n a power of two, where autograd's (2 r)(1/n) and the single scaling 2/n round alike)."""
+    X, Y = _data(3, n)
     params = torch.tensor([[0.3, -0.2], [1.5, 0.7], [-1.0, 2.0]], dtype=dtype)
-    loss, grad = linear_grads(params, X.to(dtype), Y.to(dtype))
+    form = formulations.Matrices(matrices.network(models.get_model("linear_1d")), autograd_order=True)
+    Xl, Yl = form.layout(X.to(dtype).unsqueeze(-1)), form.layout(Y.to(dtype).unsqueeze(-1))
+    (grad,), loss = form.loss_and_grad(form.tree(params), Xl, Yl)
     p = params.clone().requires_grad_(True)
     ref = ((p[:, :1] * X.to(dtype) + p[:, 1:] - Y.to(dtype)) ** 2).mean(dim=1)
     ref.sum().backward()
-    tol = 1e-6 if dtype == torch.float32 else 2e-2
-    torch.testing.assert_close(loss, ref.detach(), rtol=tol, atol=tol)
-    torch.testing.assert_close(grad, p.grad, rtol=tol, atol=tol)
+    assert torch.equal(loss, ref.detach()) and torch.equal(grad, p.grad)
+
+
+def test_a_scaled_loss_gives_the_scaled_gradient_and_the_unscaled_loss():
+    X, Y = _data(2, 4)
+    params = torch.tensor([[0.3, -0.2], [1.5, 0.7]], dtype=torch.float16)
+    form = formulations.choose(models.get_model("linear_1d"), "matrices", unroll=False)
+    Xl, Yl = form.layout(X.half().unsqueeze(-1)), form.layout(Y.half().unsqueeze(-1))
+    (plain,), loss = form.loss_and_grad(form.tree(params), Xl, Yl)
+    scale = torch.tensor([8.0, 1024.0], dtype=torch.float16)
+    (scaled,), scaled_loss = form.loss_and_grad(form.tree(params), Xl, Yl, scale=scale)
+    assert torch.equal(scaled_loss, loss)
+    assert torch.equal(scaled, plain * scale[:, None])  # powers of two: exact
 
 
 @pytest.mark.parametrize(
@@ -158,12 +175,27 @@ def test_dynamic_loss_scaling_skips_overflow_and_then_trains():
     assert float(run.final_mse[0]) < float(run.initial_loss[0])
 
 
-def test_update_scale_backs_off_grows_and_freezes_stopped_members():
+def test_update_scale_backs_off_on_overflow_and_grows_after_the_interval():
     scaler = LossScaler(init_scale=8.0, growth_interval=2)
-    scale, good = torch.tensor([8.0, 8.0, 8.0]), torch.tensor([0.0, 1.0, 1.0])
-    finite, running = torch.tensor([False, True, True]), torch.tensor([True, True, False])
-    new_scale, new_good = _update_scale(scaler, scale, good, finite, running)
+    scale, good = torch.tensor([8.0, 8.0, 8.0]), torch.tensor([0.0, 1.0, 0.0])
+    finite = torch.tensor([False, True, True])
+    new_scale, new_good = update_scale(scaler, scale, good, finite)
     assert new_scale.tolist() == [4.0, 16.0, 8.0] and new_good.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_the_strategy_zeroes_overflowing_gradients_and_counts_the_skipped_step():
+    strategy = Precision(torch.float16, LossScaler(init_scale=2.0**14))
+    form = formulations.choose(models.get_model("linear_1d"), "matrices", unroll=False)
+    params = torch.tensor([[0.5, 0.0], [300.0, 0.0]])  # member 1: residual ~300, times 2^14 overflows float16
+    X = torch.full((2, 4, 1), 1.0, dtype=torch.float16)
+    Y = torch.zeros(2, 4, 1, dtype=torch.float16)
+    grads, losses, finite, state = strategy.gradients(
+        form, form.tree(params), form.layout(X), form.layout(Y), strategy.init(2, params.device)
+    )
+    assert finite.tolist() == [True, False] and state.skipped.tolist() == [0, 1]
+    assert state.scale.tolist() == [2.0**14, 2.0**13]
+    assert grads[0].dtype == torch.float32 and torch.equal(grads[0][1], torch.zeros(2))
+    torch.testing.assert_close(grads[0][0], torch.tensor([1.0, 1.0]), rtol=1e-3, atol=1e-3)  # d/dw mean((w - 0)^2) = 2w
 
 
 def test_grad_norms_are_recorded_for_marked_members_only():
@@ -259,28 +291,28 @@ def _mixed_population(B: int, seed: int):
     return params, X, Y, s
 
 
+def _member(s: MemberSettings, index: torch.Tensor) -> MemberSettings:
+    """The settings of the members ``index``."""
+    return MemberSettings(*(v[:, index] if name == "lr" else v[index] for name, v in s._asdict().items()))
+
+
 @pytest.mark.parametrize("precision", ["fp32", "fp16", "fp16_dynamic"])
 @pytest.mark.parametrize("B", [7, 29])
-def test_dropping_stopped_members_gives_the_same_bits(precision, B):
+def test_a_member_trained_alone_gets_the_same_bits_as_in_its_population(precision, B):
+    """Members never interact: not through stopping (others stop at other epochs), batching or reductions."""
     params, X, Y, s = _mixed_population(B, seed=B)
-    runs = [
-        train_linear(
-            params,
-            X,
-            Y,
-            adam(),
-            s,
-            batch_size=5,
-            generator=torch.Generator().manual_seed(1),
-            precision=precision,
-            compact_below=c,
+    s = s._replace(shuffle_group=torch.full((B,), -1))
+    together = train_linear(params, X, Y, adam(), s, batch_size=5, precision=precision)
+    assert len(set(together.epochs.tolist())) > 2  # members really stop at different epochs
+    for k in (0, B // 2, B - 1):
+        index = torch.tensor([k])
+        alone = train_linear(
+            params[index], X[index], Y[index], adam(), _member(s, index), batch_size=5, precision=precision
         )
-        for c in (0.0, 0.9, 1.0)
-    ]
-    assert len(set(runs[0].epochs.tolist())) > 2  # members really stop at different epochs
-    for run in runs[1:]:
-        for name, a, b in zip(runs[0]._fields, runs[0], run, strict=True):
-            assert torch.equal(a.nan_to_num(-9.0), b.nan_to_num(-9.0)), name
+        for name in ("params", "epochs", "reason", "final_mse", "skipped"):
+            assert torch.equal(getattr(alone, name)[0], getattr(together, name)[k]), name
+        steps = int(alone.epochs[0])
+        assert torch.equal(alone.trajectory[: steps + 1, 0], together.trajectory[: steps + 1, k])
 
 
 def test_a_shuffle_group_sees_the_same_orders_whoever_still_trains():
@@ -288,9 +320,7 @@ def test_a_shuffle_group_sees_the_same_orders_whoever_still_trains():
     X, Y = X.repeat(2, 1), Y.repeat(2, 1)
     params = torch.zeros(2, 2)
     s = _settings(2, epochs=6, groups=[0, 0])._replace(max_epochs=torch.tensor([2, 6]))
-    both = train_linear(
-        params, X, Y, adam(), s, batch_size=4, generator=torch.Generator().manual_seed(2), compact_below=1.0
-    )
+    both = train_linear(params, X, Y, adam(), s, batch_size=4, generator=torch.Generator().manual_seed(2))
     alone = train_linear(
         params[1:],
         X[1:],
@@ -303,8 +333,30 @@ def test_a_shuffle_group_sees_the_same_orders_whoever_still_trains():
     torch.testing.assert_close(both.params[1:], alone.params, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("bad", [-0.1, 1.5, True, "0.5"])
-def test_compact_below_must_be_a_share(bad):
-    X, Y = _data(1, 4)
-    with pytest.raises(ValueError, match="compact_below"):
-        train_linear(torch.zeros(1, 2), X, Y, adam(), _settings(1), batch_size=2, compact_below=bad)
+def test_recorded_gradient_norms_are_nan_once_a_member_stopped():
+    params, X, Y, s = _mixed_population(9, seed=3)
+    s = s._replace(record=torch.ones(9, dtype=torch.bool))
+    run = train_linear(params, X, Y, adam(), s, batch_size=5, generator=torch.Generator().manual_seed(0))
+    steps_per_epoch = -(-X.shape[1] // 5)
+    assert run.grad_norms.shape == (int(run.epochs.max()) * steps_per_epoch, 9)
+    for k in range(9):
+        taken = int(run.epochs[k]) * steps_per_epoch
+        assert bool(torch.isfinite(run.grad_norms[:taken, k]).all()) and bool(run.grad_norms[taken:, k].isnan().all())
+
+
+def test_on_epoch_sees_every_epoch_loss_and_parameters():
+    params, X, Y, s = _mixed_population(5, seed=4)
+    seen = []
+    run = train_linear(
+        params,
+        X,
+        Y,
+        adam(),
+        s,
+        batch_size=5,
+        generator=torch.Generator().manual_seed(0),
+        on_epoch=lambda epoch, loss, theta: seen.append((epoch, loss.clone(), theta.clone())),
+    )
+    assert [e for e, _, _ in seen] == list(range(int(run.epochs.max())))
+    assert torch.equal(torch.stack([loss for _, loss, _ in seen]), run.epoch_loss)
+    assert torch.equal(torch.stack([theta for _, _, theta in seen]), run.trajectory[1:])

@@ -6,7 +6,9 @@ The same run over a real sshd is ``tests/test_scale_out_ssh.py`` (marker ``ssh``
 pytest_plugins = ["pytester"]
 
 import json  # noqa: E402
+import os  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
@@ -17,8 +19,8 @@ import torch  # noqa: E402, F401
 
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
 from harness.engine.device import DEVICE_ENV  # noqa: E402
-from harness.evidence import remote  # noqa: E402
-from harness.evidence.probe import versions  # noqa: E402
+from harness.evidence import remote, scheduling  # noqa: E402
+from harness.evidence.probe import harness_digest, versions  # noqa: E402
 from tests.toy import PRELUDE, REPO, make_project, run_subprocess  # noqa: E402
 
 
@@ -74,12 +76,59 @@ def test_remote_args_map_paths_onto_the_rsync_root_or_the_project(tmp_path):
         remote.remote_args(["../elsewhere"], [], base=project, rootdir=project)
 
 
+def test_remote_args_leave_the_values_of_other_options_alone(tmp_path, pytestconfig):
+    """Review H5: ``-k claims -m tests`` became ``-k claims-suite/claims -m claims-suite/tests`` (a path
+    of the project with the same name), and the remote workers selected other tests without a word."""
+    project = tmp_path / "claims-suite"
+    for name in ("claims", "tests", "reports"):
+        (project / name).mkdir(parents=True, exist_ok=True)
+    options = remote.value_options(pytestconfig)
+    assert {"-k", "-m", "--tx", "-p", "--junitxml"} <= options and not {"-x", "--lf"} & options
+    args = ["-k", "claims", "-m", "tests", "-x", "claims", "--junitxml", "reports", "--ignore", "tests", "--", "-k"]
+    assert remote.remote_args(args, [], base=project, rootdir=project, value_options=options) == [
+        "-k",
+        "claims",
+        "-m",
+        "tests",
+        "-x",
+        "claims-suite/claims",
+        "--junitxml",
+        "reports",
+        "--ignore",
+        "claims-suite/tests",
+        "--",
+        "-k",
+    ]
+
+
+def test_xdist_private_state_is_touched_only_under_the_known_versions(monkeypatch, tmp_path):
+    """Review M11: ``make_reltoroot`` was replaced on any xdist that had one."""
+    import xdist
+    from xdist import workermanage
+
+    assert scheduling.known_xdist("3.8.0") and not scheduling.known_xdist("4.0.0")
+    original = workermanage.make_reltoroot
+    monkeypatch.setattr(xdist, "__version__", "4.1.0")
+    config = SimpleNamespace(invocation_params=SimpleNamespace(dir=tmp_path), rootpath=tmp_path)
+    with pytest.warns(pytest.PytestWarning, match="pytest-xdist is outside"):
+        assert remote.install_arg_mapping(config) is None
+    assert workermanage.make_reltoroot is original
+
+
 def test_version_mismatch_names_the_worker_and_each_difference():
     ours = {"python": "3.11.7", "torch": "2.13.0+cpu", "harness": "abc"}
     assert remote.version_mismatch("gw0", dict(ours), ours) is None
     text = remote.version_mismatch("gw1", {**ours, "torch": "2.14.1+cu130"}, ours)
     assert text.startswith("worker gw1 runs torch 2.14.1+cu130 (controller: 2.13.0+cpu): its verdicts could differ")
     assert "--claims-allow-version-mismatch" in text
+
+
+def test_a_worker_whose_versions_cannot_be_read_is_named_with_the_reason():
+    """Review H4: the message said "runs python None (controller: 3.11.7), torch None ..." and never why."""
+    ours = {"python": "3.11.7", "torch": "2.13.0+cpu", "harness": "abc"}
+    text = remote.version_mismatch("gw0", {"error": "TimeoutError: no answer in 60 s"}, ours)
+    assert text.startswith("worker gw0: its versions could not be read: TimeoutError: no answer in 60 s.")
+    assert "None" not in text and "--claims-allow-version-mismatch" in text
 
 
 def test_the_probe_reads_a_gateways_versions_and_sees_other_harness_code(tmp_path):
@@ -96,6 +145,50 @@ def test_the_probe_reads_a_gateways_versions_and_sees_other_harness_code(tmp_pat
         gateway.exit()
     assert theirs["harness"] != versions([str(REPO)])["harness"]
     assert {k: theirs[k] for k in ("python", "torch")} == {k: versions()[k] for k in ("python", "torch")}
+
+
+EDITABLE_PROBE = """
+import importlib.util, json, sys
+
+LIB, PROBE = sys.argv[1], sys.argv[2]
+
+
+class EditableFinder:  # what a setuptools editable install puts on sys.meta_path (MAPPING = {"harness": ...})
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "harness":
+            return None
+        return importlib.util.spec_from_file_location(
+            name, f"{LIB}/harness/__init__.py", submodule_search_locations=[f"{LIB}/harness"]
+        )
+
+
+sys.meta_path.append(EditableFinder)
+spec = importlib.util.spec_from_file_location("probe", PROBE)
+probe = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(probe)
+print(json.dumps([probe.versions()["harness"], probe.versions([LIB + "/nothing"])["harness"]]))
+"""
+
+
+def test_the_probe_sees_an_editable_install(tmp_path):
+    """Review B4: an editable install is a ``sys.meta_path`` finder, not a ``sys.path`` entry; the probe
+    said "harness not found" and every worker of the documented set-up was refused. ``python -S``: no
+    site-packages, so no other harness is in reach; the cwd holds none."""
+    lib = tmp_path / "lib"
+    shutil.copytree(REPO / "harness", lib / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp_path / "editable_probe.py"
+    script.write_text(EDITABLE_PROBE)
+    probe_file = REPO / "harness" / "evidence" / "probe.py"
+    out = subprocess.run(
+        [sys.executable, "-S", str(script), str(lib), str(probe_file)],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out) == [harness_digest(lib / "harness")] * 2
 
 
 # ---------------------------------------------------------------------------- real popen gateways

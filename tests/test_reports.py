@@ -12,9 +12,11 @@ from html.parser import HTMLParser
 import matplotlib.pyplot as plt
 import pytest
 
+from harness.evidence import files
 from harness.evidence.claims import Claim, Protocol, Setting
-from harness.evidence.files import OWNER_MARK, PARTIAL_DIR, ReportDirError
+from harness.evidence.files import OWNER_MARK, PARTIAL_DIR, ReportDirError, report_dir_problem
 from harness.evidence.reports import (
+    REPORT_FILES,
     REPORT_SCHEMA,
     ClaimRecord,
     FigureRegistry,
@@ -33,6 +35,7 @@ from tests.helpers import tree
 
 SRC_A = "002_12f8b00312862f98.txt"
 SRC_B = "000_831d548a2327460f.txt"
+RUN1, RUN2, RUN3 = (f"20261205T10000{i}Z-4{i}-0a0b0{i}" for i in range(3))  # report set names (files.new_run_id)
 
 
 @dataclass(frozen=True)
@@ -468,41 +471,41 @@ def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
     out = tmp_path / "reports"
     reg = FigureRegistry()
     reg.add("002.a.x", "curve", plt.figure())
-    write_reports(out, [record("002.a.x", figures=reg.names())], ctx(), figures=dict(reg.items()), run_id="run1")
+    write_reports(out, [record("002.a.x", figures=reg.names())], ctx(), figures=dict(reg.items()), run_id=RUN1)
     assert {p.name: os.readlink(p) for p in out.iterdir() if p.is_symlink()} == {
         "claims.json": "current/claims.json",
         "claims.md": "current/claims.md",
         "claims.html": "current/claims.html",
         "figures": "current/figures",
-        "current": "sets/run1",
+        "current": f"sets/{RUN1}",
     }
-    write_reports(out, [record("002.a.y")], ctx(), run_id="run2")
-    assert [p.name for p in (out / "sets").iterdir()] == ["run2"]  # the old set, its figure included, is gone
+    write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
+    assert [p.name for p in (out / "sets").iterdir()] == [RUN2]  # the old set, its figure included, is gone
     assert not (out / "figures" / "002.a.x.curve.png").exists()
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
 def test_a_partial_run_is_published_beside_the_complete_report_and_retired_by_the_next(tmp_path):
     out = tmp_path / "reports"
-    write_reports(out, [record("002.a.x"), record("002.a.y")], ctx(), run_id="full1")
+    write_reports(out, [record("002.a.x"), record("002.a.y")], ctx(), run_id=RUN1)
     complete = (out / "claims.json").read_text()
     partial = ctx(complete=False, partial_reason="1 of 2 claims of the quick tier did not run: -k 'y'")
-    written = write_reports(out, [record("002.a.y", Verdict.REFUTED)], partial, run_id="part1")
+    written = write_reports(out, [record("002.a.y", Verdict.REFUTED)], partial, run_id=RUN2)
     assert (out / "claims.json").read_text() == complete  # the last complete report is untouched
     assert all(PARTIAL_DIR in p.parts for p in written)
     doc = json.loads((out / PARTIAL_DIR / "claims.json").read_text())
     assert doc["complete"] is False and doc["partial_reason"].startswith("1 of 2 claims")
     assert "PARTIAL run" in (out / PARTIAL_DIR / "claims.html").read_text()
     assert (out / PARTIAL_DIR / OWNER_MARK).is_file()
-    write_reports(out, [record("002.a.x"), record("002.a.y")], ctx(), run_id="full2")
+    write_reports(out, [record("002.a.x"), record("002.a.y")], ctx(), run_id=RUN3)
     assert not (out / PARTIAL_DIR).exists()  # a newer complete report retires the partial one
 
 
 def test_retiring_a_partial_report_keeps_the_users_files_in_it(tmp_path):
     out = tmp_path / "reports"
-    write_reports(out, [record("002.a.y")], ctx(complete=False, partial_reason="-k"), run_id="part1")
+    write_reports(out, [record("002.a.y")], ctx(complete=False, partial_reason="-k"), run_id=RUN2)
     (out / PARTIAL_DIR / "notes.txt").write_text("mine")
-    write_reports(out, [record("002.a.x")], ctx(), run_id="full1")
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
     assert tree(out / PARTIAL_DIR) == {OWNER_MARK: (out / PARTIAL_DIR / OWNER_MARK).read_text(), "notes.txt": "mine"}
 
 
@@ -515,6 +518,9 @@ def test_retiring_a_partial_report_keeps_the_users_files_in_it(tmp_path):
         pytest.param({".draft.tmp": "mine", "README.md": "kept"}, id="user-temp-file"),
         pytest.param({"claims.json": "{}"}, id="report-written-before-sets-existed"),
         pytest.param({"partial/mine.txt": "x"}, id="user-partial-dir"),
+        pytest.param({"sets/holiday/photo.txt": "photo"}, id="user-sets-only"),
+        pytest.param({".lock": "mine"}, id="user-lock-only"),
+        pytest.param({f"sets/{RUN1}/claims.md": "x", "sets/holiday/photo.txt": "p"}, id="user-set-beside-a-run-id"),
     ],
 )
 def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(tmp_path, entries):
@@ -525,7 +531,7 @@ def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(t
         (out / rel).write_text(text)
     before = tree(out)
     with pytest.raises(ReportDirError, match=f"'{out}' is not empty and was not made by the claims plugin"):
-        write_reports(out, [record("002.a.x")], ctx(), run_id="run1")
+        write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
     assert tree(out) == before
 
 
@@ -542,34 +548,34 @@ def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(t
 )
 def test_write_reports_refuses_an_entry_it_did_not_make_in_its_own_directory(tmp_path, name, make):
     out = tmp_path / "reports"
-    write_reports(out, [record("002.a.x")], ctx(), run_id="run1")
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
     if os.path.lexists(out / name):
         (out / name).unlink()
     make(out / name)
     before = tree(out)
     with pytest.raises(ReportDirError, match=f"'{out / name}' was not made by the claims plugin"):
-        write_reports(out, [record("002.a.y")], ctx(), run_id="run2")
+        write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
     assert tree(out) == before
 
 
 def test_write_reports_marks_its_directory_and_leaves_the_users_files_in_it(tmp_path):
     out = tmp_path / "reports"
-    write_reports(out, [record("002.a.x")], ctx(), run_id="run1")
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
     assert (out / OWNER_MARK).is_file()
     (out / "notes.md").write_text("mine")
     (out / ".notes.md.x.tmp").write_text("mine too")
-    write_reports(out, [record("002.a.y")], ctx(), run_id="run2")
+    write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
     assert (out / "notes.md").read_text() == "mine" and (out / ".notes.md.x.tmp").read_text() == "mine too"
 
 
 def test_write_reports_adopts_the_set_layout_of_an_earlier_version(tmp_path):
     """A directory holding only an earlier version's set (no mark yet) is the plugin's: adopted and marked."""
     out = tmp_path / "reports"
-    write_reports(out, [record("002.a.x")], ctx(), run_id="run1")
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
     (out / OWNER_MARK).unlink()
     (out / "claims.html").unlink()  # an earlier version wrote no HTML
     (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
-    write_reports(out, [record("002.a.y")], ctx(), run_id="run2")
+    write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
     assert sorted(p.name for p in out.iterdir()) == [
         OWNER_MARK,
         ".lock",
@@ -581,6 +587,58 @@ def test_write_reports_adopts_the_set_layout_of_an_earlier_version(tmp_path):
         "sets",
     ]
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
+
+
+def test_an_earlier_layout_is_adopted_only_with_current_linking_to_a_run_set_and_nothing_else_in_sets(tmp_path):
+    """Review B2: ``sets/`` holding a user's folder beside a real earlier set is refused, untouched."""
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
+    (out / OWNER_MARK).unlink()
+    (out / "sets" / "holiday").mkdir()
+    (out / "sets" / "holiday" / "photo.txt").write_text("photo")
+    before = tree(out)
+    with pytest.raises(ReportDirError, match="is not empty and was not made by the claims plugin"):
+        write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
+    assert tree(out) == before
+
+
+def test_publishing_removes_only_run_id_named_sets_from_its_own_directory(tmp_path):
+    """Review B2: ``_remove_old`` deleted every entry of ``sets/`` but the new set."""
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
+    (out / "sets" / "holiday").mkdir()
+    (out / "sets" / "holiday" / "photo.txt").write_text("photo")
+    write_reports(out, [record("002.a.y")], ctx(), run_id=RUN2)
+    assert sorted(p.name for p in (out / "sets").iterdir()) == [RUN2, "holiday"]
+    assert (out / "sets" / "holiday" / "photo.txt").read_text() == "photo"
+
+
+def test_a_set_name_that_is_not_a_run_id_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="run_id must be a name new_run_id"):
+        write_reports(tmp_path / "r", [record("002.a.x")], ctx(), run_id="x")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("below", ["", "reports"], ids=["the-file", "below-the-file"])
+def test_a_report_path_that_is_or_lies_below_a_file_is_a_problem_before_any_write(tmp_path, below):
+    """Review M5: it was "left to fail when written", after the whole run."""
+    (tmp_path / "file").write_text("mine")
+    problem = report_dir_problem(tmp_path / "file" / below, ["claims.json"])
+    assert problem == (
+        f"report directory {str(tmp_path / 'file' / below)!r} cannot be made: {str(tmp_path / 'file')!r} is not a directory"
+    )
+    assert report_dir_problem(tmp_path / "new" / "reports", ["claims.json"]) is None
+
+
+def test_the_folder_is_checked_once_before_and_once_under_the_lock_that_the_plugin_holds(tmp_path, monkeypatch):
+    """Review M9: it was checked four times a run; publishing inside the held lock checks nothing again."""
+    checks = []
+    check = files.report_dir_problem
+    monkeypatch.setattr(files, "report_dir_problem", lambda *a, **k: checks.append(a[0]) or check(*a, **k))
+    out = tmp_path / "reports"
+    with files.locked_report_dir(out, REPORT_FILES):
+        write_reports(out, [record("002.a.x")], ctx(), run_id=RUN1)
+    assert checks == [out, out]
 
 
 def test_write_reports_to_a_file_raises_os_error_and_leaves_no_set(tmp_path):

@@ -73,3 +73,27 @@ def test_constant_is_constant():
 def test_bad_schedule_settings_raise(factory, message):
     with pytest.raises(ValueError, match=message):
         factory()
+
+
+def test_a_per_member_schedule_gives_each_members_rate():
+    rates = torch.tensor([[0.1, 0.2], [0.3, 0.4]])
+    schedule = schedules.per_member(rates)
+    assert torch.equal(schedule(1), rates[1]) and torch.equal(schedule(7), rates[1])  # past the table: the last row
+    assert torch.equal(schedule.values(1, 3, dtype=torch.float32), rates[[1, 1, 1]])
+    assert schedule.population == 2
+
+
+@pytest.mark.parametrize(
+    "rates, message",
+    [
+        (torch.zeros(3), r"\(T, B\)"),
+        (torch.zeros(0, 2), r"\(T, B\)"),
+        (torch.tensor([[0.1, -0.1]]), ">= 0"),
+        (torch.tensor([[0.1, float("nan")]]), "finite"),
+        (torch.tensor([[1, 2]]), "floating"),
+    ],
+    ids=["1-d", "empty", "negative", "nan", "integer"],
+)
+def test_bad_per_member_rates_raise(rates, message):
+    with pytest.raises(ValueError, match=message):
+        schedules.per_member(rates)

@@ -182,6 +182,34 @@ def test_absent_document_is_not_available_and_not_an_error(tmp_path, make_dir):
     assert sources.report([NAME])[NAME]["quotes"] == NOT_AVAILABLE == "document not available: quotes not verified"
 
 
+def test_a_sources_dir_that_cannot_be_searched_is_an_error_not_absent(tmp_path, monkeypatch):
+    """Review M12: EACCES on the directory (no search permission; root is never refused, so its stat and
+    read raise it here) was no SourceError: ``is_file()`` passed it on raw (an INTERNALERROR under pytest)."""
+    import errno
+    import os
+
+    sources_dir = tmp_path / "docs"
+    sources_dir.mkdir()
+    (sources_dir / NAME).write_text(DOCUMENT)
+    denied = OSError(errno.EACCES, os.strerror(errno.EACCES))
+    real_stat, real_read = Path.stat, Path.read_bytes
+
+    def refuse(real):
+        def call(path, *args, **kwargs):
+            if path.parent == sources_dir:
+                raise denied
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(Path, "stat", refuse(real_stat))
+    monkeypatch.setattr(Path, "read_bytes", refuse(real_read))
+    with pytest.raises(
+        SourceError, match=f"source document '{sources_dir / NAME}' cannot be read: .*Permission denied"
+    ):
+        Sources.load(manifest(tmp_path / "sources.json"), sources_dir)
+
+
 def test_changed_document_is_an_error_naming_the_file(tmp_path):
     (tmp_path / NAME).write_text(DOCUMENT + "\nan added line\n")
     with pytest.raises(SourceError, match="has sha256 .* but the manifest .* pins") as info:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.engine import data, optim, schedules
+from harness.engine.formulations import FORMULATIONS
 from harness.engine.models import get_model, mlp
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
@@ -86,12 +88,23 @@ def _assert_matches_reference(result, runs, *, loss_offset: int = 0) -> None:
     optimizer=st.sampled_from(sorted(OPTIMIZERS)),
     schedule=schedule_strategy,
     rule=rule_strategy,
+    formulation=st.sampled_from(FORMULATIONS),
 )
-def test_full_batch_trajectories_match_per_model_torch(name, population, seed, optimizer, schedule, rule):
+def test_full_batch_trajectories_match_per_model_torch(name, population, seed, optimizer, schedule, rule, formulation):
     X, Y = MODEL_DATA[name](dtype=torch.float64)
     params = _population(name, population, seed)
     spec = OPTIMIZERS[optimizer]
-    result = train(name, params, data.Dataset(X, Y), spec, schedule=schedule, stopping=rule, record=True, compile=False)
+    result = train(
+        name,
+        params,
+        data.Dataset(X, Y),
+        spec,
+        schedule=schedule,
+        stopping=rule,
+        record=True,
+        compile=False,
+        formulation=formulation,
+    )
     runs = [reference.train_full_batch(name, row, X, Y, spec, schedule, rule) for row in params]
     _assert_matches_reference(result, runs)
 
@@ -105,8 +118,11 @@ def test_full_batch_trajectories_match_per_model_torch(name, population, seed, o
     rule=rule_strategy.filter(lambda r: r.max_epochs <= 8),
     batch_size=st.integers(1, 12),
     shuffle=st.booleans(),
+    formulation=st.sampled_from(FORMULATIONS),
 )
-def test_minibatch_trajectories_match_per_model_torch(population, seed, optimizer, schedule, rule, batch_size, shuffle):
+def test_minibatch_trajectories_match_per_model_torch(
+    population, seed, optimizer, schedule, rule, batch_size, shuffle, formulation
+):
     X, Y = data.linear_regression(10, noise=0.2, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     params = _population("linear_1d", population, seed)
     spec = OPTIMIZERS[optimizer]
@@ -122,6 +138,7 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
         generator=torch.Generator().manual_seed(seed),
         record=True,
         compile=False,
+        formulation=formulation,
     )
     replay = torch.Generator().manual_seed(seed)
     orders = [shuffle_orders(replay, population, 10) for _ in range(rule.max_epochs)] if shuffle else None
@@ -150,11 +167,13 @@ def test_minibatch_trajectories_match_per_model_torch(population, seed, optimize
     optimizer=st.sampled_from(sorted(OPTIMIZERS)),
     batch_size=st.sampled_from([None, 1, 2]),
     max_epochs=st.integers(1, 6),
+    formulation=st.sampled_from(FORMULATIONS),
 )
 def test_random_mlps_train_like_nn_sequential_with_torch_optim(
-    model, population, seed, optimizer, batch_size, max_epochs
+    model, population, seed, optimizer, batch_size, max_epochs, formulation
 ):
-    """Any small MLP (up to 50 parameters) trains, full batch or per sample, exactly as its ``nn.Sequential``."""
+    """Any small MLP (up to 50 parameters) trains, full batch or per sample, in either formulation, exactly as its
+    ``nn.Sequential`` with ``torch.optim``."""
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
     Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
@@ -170,6 +189,7 @@ def test_random_mlps_train_like_nn_sequential_with_torch_optim(
         batch_size=batch_size,
         record=True,
         compile=False,
+        formulation=formulation,
     )
     if batch_size is None:
         runs = [reference.train_full_batch(model, row, X, Y, spec, schedule, rule) for row in params]
@@ -388,11 +408,13 @@ def test_wrong_argument_types_raise_value_error(model, dataset, optimizer, messa
 
 
 def test_half_precision_is_never_auto_compiled(monkeypatch):
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(compiling, "MIN_COMPILED_POPULATION", 1)
-    monkeypatch.setattr(trainer, "_compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
+    monkeypatch.setattr(
+        compiling, "COSTS", dataclasses.replace(compiling.COSTS, compile_per_unit=0.0, compile_fixed=0.0)
+    )
+    monkeypatch.setattr(epochs, "compiled_chunk", lambda spec: pytest.fail("fp16 must run eagerly"))
     result = _xor_run(params=_population("abs_neuron", 4, 0).half(), stopping=StoppingRule(max_epochs=3))
     assert result.params.dtype == torch.float16
 
@@ -434,13 +456,13 @@ def test_compiled_chunks_equal_eager_chunks(name, spec, rule):
 @pytest.fixture
 def fused_eagerly(monkeypatch):
     """Run the fused (unrolled, chunked) code path without inductor: ``torch.compile`` returns the function."""
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(trainer.torch, "compile", lambda fn, **kwargs: fn)
-    trainer._compiled_chunk.cache_clear()
+    monkeypatch.setattr(epochs.torch, "compile", lambda fn, **kwargs: fn)
+    epochs.compiled_chunk.cache_clear()
     yield
-    trainer._compiled_chunk.cache_clear()
+    epochs.compiled_chunk.cache_clear()
 
 
 @settings(
@@ -561,7 +583,7 @@ def test_compiled_online_training_equals_eager(monkeypatch):
 
 
 def test_a_failing_compile_falls_back_to_eager_with_one_warning_line(monkeypatch):
-    from harness.engine import compiling, trainer
+    from harness.engine import compiling, epochs
 
     def broken_compile(fn, **kwargs):
         def raise_pages(*args):
@@ -570,13 +592,13 @@ def test_a_failing_compile_falls_back_to_eager_with_one_warning_line(monkeypatch
         return raise_pages
 
     monkeypatch.setenv(compiling.COMPILE_ENV, "1")
-    monkeypatch.setattr(trainer.torch, "compile", broken_compile)
-    trainer._compiled_chunk.cache_clear()
+    monkeypatch.setattr(epochs.torch, "compile", broken_compile)
+    epochs.compiled_chunk.cache_clear()
     try:
         with pytest.warns(compiling.CompileFallbackWarning) as caught:
             fused = _xor_run(compile=True, steps_per_call=4)
     finally:
-        trainer._compiled_chunk.cache_clear()
+        epochs.compiled_chunk.cache_clear()
     eager = _xor_run(compile=False)
     assert len(caught) == 1 and "\n" not in str(caught[0].message) and len(str(caught[0].message)) < 400
     assert "RuntimeError: C++ compile error" in str(caught[0].message)

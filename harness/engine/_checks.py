@@ -7,6 +7,7 @@ shapes (P parameters, D inputs, O outputs).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -90,3 +91,24 @@ def check_data(name: str, n_inputs: int, n_outputs: int, X: Any, Y: Any) -> None
         raise ValueError("empty data set: N = 0 samples")
     if not (torch.isfinite(X).all() and torch.isfinite(Y).all()):
         raise ValueError("data contain NaN or inf")
+
+
+def value_key(instance: Any) -> tuple:
+    """A frozen dataclass's fields for ``__eq__``/``__hash__``: numbers by value, a tensor by its identity.
+
+    Settings that may be per-member (B,) tensors compare equal when their numbers are equal and
+    their tensors are the same objects; the compile cache keys on them.
+    """
+    values = (getattr(instance, field.name) for field in dataclasses.fields(instance))
+    return (type(instance),) + tuple(("tensor", id(v)) if isinstance(v, torch.Tensor) else v for v in values)
+
+
+def check_member_values(name: str, values: Any, *, low: float, low_open: bool = False) -> None:
+    """Raise unless ``values`` is a non-empty 1-d real tensor (one value per member) above ``low``, no NaN."""
+    if not isinstance(values, torch.Tensor) or values.dim() != 1 or values.numel() == 0:
+        raise ValueError(f"{name} per member must be a non-empty 1-d tensor, got {getattr(values, 'shape', values)!r}")
+    if values.is_complex() or values.dtype == torch.bool:
+        raise ValueError(f"{name} per member must be real numbers, got {values.dtype}")
+    below = (values <= low) if low_open else (values < low)
+    if bool(torch.isnan(values).any()) or bool(below.any()):
+        raise ValueError(f"{name} per member must be {'>' if low_open else '>='} {low}, got {values.tolist()[:8]}")

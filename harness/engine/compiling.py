@@ -1,18 +1,24 @@
 """When the trainer compiles, how far it unrolls, and what happens when a compile fails.
 
-``torch.compile`` fuses a chunk of unrolled training steps into one kernel; its compile time grows
-with the size of the unrolled program, which we measure as
+``torch.compile`` fuses a chunk of unrolled training steps of the column form into one kernel; its
+compile time grows with the size of the unrolled program, which we measure as
 
     size = P x (N + U) x steps per call
 
 (P parameters, N samples whose forward and backward passes are unrolled, U optimizer updates
 per epoch: 1 for full batch, N / batch_size for mini-batch, N for online). ``UNROLL_BUDGET`` caps
-that size: every compile (automatic or requested) uses at most ``plan_unroll`` steps per call, and
-a model whose *single* step is over budget is never compiled automatically. The budget comes from
-the cold-compile times in ``docs/compile-times.md`` (``python -m benchmarks.compile_times``): every
-measured case cost 0.19-0.30 CPU seconds per unit of size, so 200 units compile in about a
-minute of CPU time. A larger unroll runs faster (abs_neuron + SGD: 20 steps per call ran 2.5x
-the member-epochs/s of 8), so the budget trades compile time for speed and is this one constant.
+that size: every compile uses at most ``plan_unroll`` steps per call, and a model whose *single*
+step is over budget is never compiled (``compile=True`` then trains eagerly, with one warning).
+
+Whether compiling pays is decided from a table of measured costs (``COSTS``, CPU seconds on the
+2-core development machine; ``python -m benchmarks.compile_policy`` re-measures them,
+docs/compile-times.md records them): the eager run's estimated time (per epoch: dispatch per unit
+of size plus work per member and unit) against the cold compile (per unit of the compiled call's
+size) plus the fused run. A run compiles automatically only when the compile and the fused run
+together take less than half the eager estimate and the compile stays under ``MAX_COMPILE_S``, so
+no run spends minutes compiling what eager finishes in seconds. The decision depends only on the
+call's arguments (never on what this process compiled before), so results never depend on
+test order.
 
 A compile that fails for any reason falls back to eager execution with one warning line
 (``CompileFallbackWarning``), never a crash and never the compiler's output.
@@ -23,17 +29,48 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
 COMPILE_ENV = "HARNESS_COMPILE"
 MAX_UNROLLED_SAMPLES = 32
-MIN_COMPILED_POPULATION = 2048
 UNROLL_BUDGET = 200
+MAX_COMPILE_S = 120.0  # CPU seconds: the longest compile the policy starts on its own
+PAYBACK = 2.0  # compile only when compile + fused run take less than 1 / PAYBACK of the eager run
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Measured CPU seconds; a *unit* is one parameter times one sample or update (``unrolled_size``)."""
+
+    compile_per_unit: float  # cold compile, per unit of the compiled call's size
+    compile_fixed: float  # per compile, whatever its size (tracing, code loading)
+    eager_per_unit: float  # eager column form, per unit and epoch (op dispatch)
+    eager_per_member_unit: float  # eager column form, per unit, member and epoch
+    fused_per_member_unit: float  # compiled, per unit, member and epoch
+
+
+# docs/compile-times.md: measured with benchmarks/compile_policy.py on 2026-12-05 (abs_neuron and the
+# 2-3-1 sigmoid network, full batch, SGD with momentum; B = 1,000 to 100,000; 1 torch thread; load
+# average 7-11): eager 5.1e-5 + 6.0e-9 B CPU s per unit and epoch (least squares), fused 4.8e-10 per
+# unit and member-epoch, cold compiles 0.13 CPU s per unit (0.19-0.30 in the earlier measurements of
+# docs/compile-times.md: 0.15 is used, with no fixed part, which the fit did not need).
+COSTS = Costs(
+    compile_per_unit=0.15,
+    compile_fixed=0.0,
+    eager_per_unit=5.1e-5,
+    eager_per_member_unit=6.0e-9,
+    fused_per_member_unit=4.8e-10,
+)
 
 
 class CompileFallbackWarning(RuntimeWarning):
     """``torch.compile`` failed; the trainer ran the same steps eagerly."""
+
+
+class CompileSkippedWarning(RuntimeWarning):
+    """``compile=True`` was asked for a model whose single unrolled step is over the budget; it ran eagerly."""
 
 
 def unrolled_size(n_params: int, n_samples: int, updates_per_epoch: int, steps: int) -> int:
@@ -52,6 +89,34 @@ def compile_disabled() -> bool:
     return os.environ.get(COMPILE_ENV, "1").strip() == "0"
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """Estimated CPU seconds of one run: eager, the cold compile, and the fused (compiled) run."""
+
+    eager: float
+    compile: float
+    fused: float
+
+    @property
+    def pays(self) -> bool:
+        """Whether compiling pays back within the run, by ``PAYBACK``, with a compile under ``MAX_COMPILE_S``."""
+        return self.compile <= MAX_COMPILE_S and PAYBACK * (self.compile + self.fused) < self.eager
+
+
+def estimate(
+    *, population: int, n_params: int, n_samples: int, updates_per_epoch: int, epochs: int, costs: Costs = COSTS
+) -> Estimate:
+    """The costs of training ``population`` members for ``epochs`` epochs, eagerly and compiled (``COSTS``)."""
+    units = unrolled_size(n_params, n_samples, updates_per_epoch, 1)
+    steps = plan_unroll(n_params, n_samples, updates_per_epoch, 20)
+    evaluations = epochs + 1
+    return Estimate(
+        eager=evaluations * units * (costs.eager_per_unit + population * costs.eager_per_member_unit),
+        compile=costs.compile_fixed + costs.compile_per_unit * units * steps,
+        fused=evaluations * units * population * costs.fused_per_member_unit,
+    )
+
+
 def should_compile(
     requested: bool | None,
     *,
@@ -60,12 +125,14 @@ def should_compile(
     n_samples: int,
     updates_per_epoch: int,
     dtype: torch.dtype,
+    epochs: int = 0,
 ) -> bool:
-    """Explicit request wins (within the limits below); otherwise compile big float32/64 runs of small programs.
+    """Explicit request wins (within the limits below); otherwise compile where ``estimate`` says it pays.
 
     ``HARNESS_COMPILE=0`` turns compilation off even when requested. Half precision is never
     compiled: inductor evaluates fp16 expressions in fp32 and rounds only on stores, so a fused
-    fp16 run would not show fp16's per-operation rounding (what source 003 studies).
+    fp16 run would not show fp16's per-operation rounding (what source 003 studies). A requested
+    compile of a model whose one step is over ``UNROLL_BUDGET`` trains eagerly, with one warning.
     """
     full_precision = dtype in (torch.float32, torch.float64)
     if requested and n_samples > MAX_UNROLLED_SAMPLES:
@@ -76,10 +143,28 @@ def should_compile(
         )
     if compile_disabled():
         return False
+    small = unrolled_size(n_params, n_samples, updates_per_epoch, 1) <= UNROLL_BUDGET
+    if requested and not small:
+        size = unrolled_size(n_params, n_samples, updates_per_epoch, 1)
+        warnings.warn(
+            f"compile=True ignored: one unrolled step is {size} units, over the budget of {UNROLL_BUDGET} "
+            f"(about {COSTS.compile_per_unit * size / 60:.0f} CPU minutes to compile); training eagerly",
+            CompileSkippedWarning,
+            stacklevel=3,
+        )
+        return False
     if requested is not None:
         return requested
-    small = unrolled_size(n_params, n_samples, updates_per_epoch, 1) <= UNROLL_BUDGET
-    return full_precision and small and n_samples <= MAX_UNROLLED_SAMPLES and population >= MIN_COMPILED_POPULATION
+    if not (full_precision and small and n_samples <= MAX_UNROLLED_SAMPLES):
+        return False
+    cost = estimate(
+        population=population,
+        n_params=n_params,
+        n_samples=n_samples,
+        updates_per_epoch=updates_per_epoch,
+        epochs=epochs,
+    )
+    return cost.pays
 
 
 class WithFallback:

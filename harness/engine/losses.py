@@ -25,7 +25,10 @@ def member_mse(
     wide = [column.unsqueeze(-1) for column in columns]  # P x (B, 1)
     outputs = model.forward(wide, X.unbind(-1))  # O x (B, N)
     targets = Y.unbind(-1)
-    total = sum(((out - target) ** 2).mean(dim=-1) for out, target in zip(outputs, targets, strict=True))
+    parts = [((out - target) ** 2).mean(dim=-1) for out, target in zip(outputs, targets, strict=True)]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
     return total / len(targets)
 
 

@@ -111,6 +111,34 @@ class WarmupCosine(_Schedule):
         return _cosine(self.lr, self.min_lr, progress, self.pi)
 
 
+class PerMember(_Schedule):
+    """One rate per member and epoch: ``rates`` (T, B); epoch t >= T keeps the last row.
+
+    For populations whose members follow different schedules (e.g. source 003's arms); each
+    epoch's rate is a (B,) tensor, which every optimizer applies per member.
+    """
+
+    def __init__(self, rates: torch.Tensor) -> None:
+        if not isinstance(rates, torch.Tensor) or rates.dim() != 2 or 0 in rates.shape:
+            raise ValueError(f"rates must be a (T, B) tensor with T, B >= 1, got {getattr(rates, 'shape', rates)!r}")
+        if not rates.is_floating_point() or not bool(torch.isfinite(rates).all()) or bool((rates < 0).any()):
+            raise ValueError("rates must be finite floating-point numbers >= 0")
+        self.rates = rates
+
+    @property
+    def population(self) -> int:
+        """B, the number of members."""
+        return self.rates.shape[1]
+
+    def __call__(self, epoch: int) -> torch.Tensor:  # type: ignore[override]
+        return self.rates[min(epoch, len(self.rates) - 1)]
+
+    def values(self, start: int, count: int, *, dtype: torch.dtype = torch.float64, device="cpu") -> torch.Tensor:
+        """Rates of epochs ``start .. start + count - 1``: (count, B)."""
+        index = torch.arange(start, start + count).clamp(max=len(self.rates) - 1)
+        return self.rates[index].to(dtype=dtype, device=device)
+
+
 def constant(lr: float) -> Constant:
     """Constant learning rate."""
     return Constant(lr)
@@ -131,3 +159,8 @@ def warmup_cosine(
 ) -> WarmupCosine:
     """Linear warmup then cosine decay, as source 003."""
     return WarmupCosine(lr, warmup_epochs, total_epochs, min_lr, pi)
+
+
+def per_member(rates: torch.Tensor) -> PerMember:
+    """A rate per member and epoch, from a (T, B) table."""
+    return PerMember(rates)

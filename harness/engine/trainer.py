@@ -3,194 +3,85 @@
 Semantics, per member (members never interact):
 
 * **Full batch** (``batch_size=None``). Epoch ``t`` evaluates the MSE ``L_t`` and gradient
-  ``g_t`` at the current parameters ``θ_t``, then checks the stopping rule in this order:
-  non-finite ``L_t`` or ``g_t`` (diverged), ``L_t < loss_below``, ``|g_t| < grad_norm_below``,
-  patience, ``t == max_epochs``. A member that stops keeps ``θ_t``; otherwise it takes one
+  ``g_t`` at the current parameters ``θ_t``, then checks the stopping rule
+  (``harness.engine.stopping``: diverged, ``L_t < loss_below``, ``|g_t| < grad_norm_below``,
+  ``t == max_epochs``, patience). A member that stops keeps ``θ_t``; otherwise it takes one
   optimizer step with learning rate ``schedule(t)``. ``epochs`` counts the steps taken, so a
   member stopping at evaluation ``t`` used ``t`` epochs. This is the loop
   ``loss = f(θ); if converged: break; loss.backward(); opt.step()`` of a plain torch script.
 * **Mini-batch** (``batch_size=b``; ``b = 1`` is online, per-sample training). Epoch ``t`` runs
-  all batches in data order, or in a seeded per-member order when ``shuffle=True``, each step
-  with learning rate ``schedule(t)``, then checks the rule on the epoch's *average batch loss*
-  and average batch gradient norm, as source 003 does; ``epochs`` counts completed epochs.
+  all batches in data order, or in a seeded order when ``shuffle`` is set, each step with
+  learning rate ``schedule(t)``, then checks the rule on the epoch's *average batch loss* and
+  average batch gradient norm, as source 003 does; ``epochs`` counts completed epochs.
 
 Stopped members are frozen (parameters and optimizer state) while the rest continue. The run
 never fails because one member's loss becomes NaN/inf: that member is marked ``DIVERGED``.
 
-Speed. Epochs (full batch or mini-batch alike) are run several at a time by one function,
-which ``torch.compile`` can fuse into a single elementwise kernel: parameters are held as P
-contiguous (B,) columns and the loss is unrolled over the (few) samples, so no reduction over
-samples or parameters breaks the fusion. Per-epoch Python overhead and per-epoch memory
-traffic are then paid once per call instead of once per epoch. A shuffled run draws the orders
-of a call's epochs before the call (one permutation per member and epoch, in epoch order, so
-the orders do not depend on compilation). When to compile and how many steps one call may
-unroll is ``harness.engine.compiling``'s policy; a failed compile falls back to eager with one
-warning. Compiled functions are cached by dynamo per (model, optimizer, rule, batching, shapes,
-dtype) within a process and by inductor's on-disk cache across processes; ``compile=False``
-(or ``HARNESS_COMPILE=0``) runs the same function eagerly.
+Per member, everything may differ: the data (``Dataset`` with (B, N, D) inputs), the shuffling
+(``shuffle`` as a (B,) tensor of groups: members of a group see the same orders, -1 keeps the data
+order), the learning rates (``schedules.per_member``), the stopping thresholds (``StoppingRule``
+with (B,) tensors) and optimizer settings (``optim.add_decayed_weights``, ``clip_by_member_norm``).
+``precision`` (``harness.engine.precision``) is the strategy for mixed precision: the forward and
+backward pass in a lower dtype with per-member dynamic loss scaling, parameters and optimizer
+state in ``params``' dtype; pure low precision is simply ``params`` in that dtype.
+
+Speed. Parameters are held in one of two formulations (``harness.engine.formulations``): P
+(B,) columns, or one (B, P) tensor trained by batched matrix products with a hand-written backward
+(any MLP size). Epochs are run several at a time by one chunk function (``harness.engine.epochs``),
+which ``torch.compile`` can fuse, in the column form, into a single elementwise kernel, so per-epoch
+Python overhead and memory traffic are paid once per call. A shuffled run draws the orders of a
+call's epochs before the call (one permutation per group and epoch, in epoch order, so the orders
+do not depend on compilation). When to compile and how many steps one call may unroll is
+``harness.engine.compiling``'s policy; a failed compile falls back to eager with one warning.
+Compiled functions are cached by dynamo per (model, optimizer, rule, batching, shapes, dtype)
+within a process and by inductor's on-disk cache across processes; ``compile=False`` (or
+``HARNESS_COMPILE=0``) runs the same function eagerly.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 from torch.utils._pytree import tree_leaves, tree_map
 
-from harness.engine import compiling
-from harness.engine._checks import check_int, check_real
+from harness.engine import compiling, formulations
+from harness.engine._checks import check_int
 from harness.engine.data import Dataset
-from harness.engine.losses import member_mse
+from harness.engine.epochs import Inputs, Output, State, StepSpec, chunk_runner, initial_evaluation
 from harness.engine.models import Model, check_data, check_population, get_model
-from harness.engine.optim import member_sq_norm
+from harness.engine.recording import Recorder, StepNorms, Trajectory
 from harness.engine.schedules import _Schedule
+from harness.engine.stopping import StoppingRule, StopReason, Tracker, advance, init_tracker
 
-_DYNAMO_RECOMPILE_LIMIT = 64
-# Inductor fuses at most 64 nodes per loop by default, which cut a chunk of Adam steps into a
-# dozen loops that pass the whole state through memory; one loop per chunk ran relu_pair + Adam
-# 4x faster (117 -> 29 ms per 1e7 member-epochs) at the same compile time (measured, benchmarks/).
-_INDUCTOR_OPTIONS = {"max_fusion_size": 4096}
+# Compacting (``compact_stopped``) drops stopped members once fewer than this share of those computed
+# still run: one re-indexing of the state against every later step on fewer rows (source 003's trainer
+# used the same share).
+COMPACT_BELOW = 0.9
 
-
-class StopReason(IntEnum):
-    """Why a member stopped (``RUNNING`` only appears inside the trainer)."""
-
-    RUNNING = 0
-    CONVERGED_LOSS = 1
-    CONVERGED_GRAD = 2
-    MAX_EPOCHS = 3
-    PATIENCE = 4
-    DIVERGED = 5
-
-
-# Reason codes as plain floats for the tracker (dynamo cannot trace float() of an IntEnum).
-_RUNNING, _CONVERGED_LOSS, _CONVERGED_GRAD, _MAX_EPOCHS, _PATIENCE, _DIVERGED = (float(r) for r in StopReason)
-
-
-@dataclass(frozen=True)
-class StoppingRule:
-    """Per-member stopping criteria; ``None`` disables a criterion.
-
-    ``patience``: stop after ``patience`` consecutive evaluations without the loss improving on
-    the best so far by more than ``min_improvement`` (source 003's early stopping).
-    """
-
-    max_epochs: int
-    loss_below: float | None = None
-    grad_norm_below: float | None = None
-    patience: int | None = None
-    min_improvement: float = 0.0
-
-    def __post_init__(self) -> None:
-        check_int("max_epochs", self.max_epochs, minimum=0)
-        for name in ("loss_below", "grad_norm_below"):
-            if getattr(self, name) is not None:
-                check_real(name, getattr(self, name), low=0, low_open=True)
-        if self.patience is not None:
-            check_int("patience", self.patience, minimum=1)
-        check_real("min_improvement", self.min_improvement, low=0)
-
-
-class Tracker(NamedTuple):
-    """Per-member stopping state, all (B,) floating tensors: running flag (1/0), stop reason code,
-    epochs used, best loss, evaluations without improvement, and the loss of the last evaluation
-    made while running (for full-batch training: the loss at the final parameters).
-
-    Flags and counters are stored as floats on purpose: inductor's CPU code vectorises float
-    masks well, while bool/int32 state halved the fused kernel's throughput (measured, see
-    ``benchmarks/``). Counts stay exact below 2**24 epochs.
-    """
-
-    running: torch.Tensor
-    reason: torch.Tensor
-    epochs: torch.Tensor
-    best: torch.Tensor
-    wait: torch.Tensor
-    loss: torch.Tensor
-
-
-def tracker_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The tracker's float type: the training dtype, but at least float32 so counts stay exact."""
-    return dtype if dtype in (torch.float32, torch.float64) else torch.float32
-
-
-def init_tracker(population: int, *, dtype: torch.dtype, device: torch.device) -> Tracker:
-    """Every member running, no epochs used, best loss +inf."""
-    zeros = torch.zeros(population, dtype=tracker_dtype(dtype), device=device)
-    return Tracker(
-        running=torch.ones_like(zeros),
-        reason=zeros.clone(),
-        epochs=zeros.clone(),
-        best=torch.full_like(zeros, float("inf")),
-        wait=zeros.clone(),
-        loss=torch.full_like(zeros, float("nan")),
-    )
-
-
-def advance(
-    rule: StoppingRule, tracker: Tracker, loss: torch.Tensor, grad_sq_norm: torch.Tensor, epoch: torch.Tensor
-) -> Tracker:
-    """Apply ``rule`` to one evaluation (loss, squared gradient norm: (B,)) made after ``epoch`` steps.
-
-    ``epoch`` is a 0-d tensor of the tracker's dtype. The gradient criterion compares squared
-    norms (``|g|^2 < delta^2``), which saves a square root per member and epoch.
-    """
-    running = tracker.running > 0
-    best, wait = tracker.best, tracker.wait
-    reason = torch.where(epoch >= rule.max_epochs, _MAX_EPOCHS, _RUNNING)
-    reason = torch.broadcast_to(reason.to(tracker.reason.dtype), running.shape)
-    if rule.patience is not None:
-        improved = loss < best - rule.min_improvement
-        best = torch.where(running & improved, loss.to(best.dtype), best)
-        wait = torch.where(running, torch.where(improved, 0.0, wait + 1), wait)
-        reason = torch.where(wait >= rule.patience, _PATIENCE, reason)
-    if rule.grad_norm_below is not None:
-        reason = torch.where(grad_sq_norm < rule.grad_norm_below**2, _CONVERGED_GRAD, reason)
-    if rule.loss_below is not None:
-        reason = torch.where(loss < rule.loss_below, _CONVERGED_LOSS, reason)
-    finite = torch.isfinite(loss) & torch.isfinite(grad_sq_norm)
-    reason = torch.where(finite, reason, _DIVERGED)
-    stop_now = running & (reason != _RUNNING)
-    return Tracker(
-        running=(running & ~stop_now).to(tracker.running.dtype),
-        reason=torch.where(stop_now, reason, tracker.reason),
-        epochs=torch.where(running, epoch, tracker.epochs),
-        best=best,
-        wait=wait,
-        loss=torch.where(running, loss.to(tracker.loss.dtype), tracker.loss),
-    )
-
-
-class Trajectory(NamedTuple):
-    """Recorded states. Row s of ``params`` (S, B, P), ``loss`` (S, B), ``grad_norm`` (S, B).
-
-    ``params`` is a transposed view of (S, P, B) storage (contiguous per parameter column).
-
-    Full batch: row s is the state at evaluation s (before step s), its loss and gradient norm.
-    Mini-batch: row 0 is the initial state with its full-data loss and gradient norm; row s >= 1
-    is the state after epoch s - 1 with that epoch's average batch loss and gradient norm.
-    A stopped member's rows repeat its final state. S = max(epochs) + 1.
-    """
-
-    params: torch.Tensor
-    loss: torch.Tensor
-    grad_norm: torch.Tensor
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held: S * B * (P + 2) * itemsize (e.g. 485 MB for S=101, B=1e5, P=10 in float32)."""
-        return sum(t.untyped_storage().nbytes() for t in self)
+__all__ = [
+    "StopReason",
+    "StoppingRule",
+    "Tracker",
+    "Trajectory",
+    "TrainResult",
+    "advance",
+    "balanced_steps",
+    "shuffle_orders",
+    "train",
+    "updates_per_epoch",
+]
 
 
 @dataclass(frozen=True)
 class TrainResult:
     """Outcome per member: final ``params`` (B, P), ``epochs`` used (B,), stop ``reason`` (B,),
-    full-data MSE ``final_loss`` at the final parameters (B,), and the optional ``trajectory``.
+    full-data MSE ``final_loss`` at the final parameters (B,), and the optional ``trajectory``,
+    ``step_norms`` ((steps, K) gradient norms of the members chosen by ``record_steps``) and
+    ``skipped`` ((B,) steps a precision strategy skipped for overflow).
 
     For full-batch training ``final_loss`` is the loss of the last evaluation (made at the final
     parameters); for mini-batch training it is computed on all data after training."""
@@ -200,191 +91,99 @@ class TrainResult:
     reason: torch.Tensor
     final_loss: torch.Tensor
     trajectory: Trajectory | None
+    step_norms: torch.Tensor | None = None
+    skipped: torch.Tensor | None = None
 
     def stopped_by(self, reason: StopReason) -> torch.Tensor:
         """Boolean mask (B,) of members that stopped for ``reason``."""
         return self.reason == int(reason)
 
 
-@dataclass(frozen=True)
-class _StepSpec:
-    """Everything static about a chunk of epochs: what ``torch.compile`` specialises on.
-
-    ``batch_size`` None: full batch (``steps`` evaluations); otherwise ``steps`` mini-batch epochs.
-    """
-
-    model: Model
-    optimizer: Any
-    rule: StoppingRule
-    steps: int
-    unroll: bool
-    record: bool
-    batch_size: int | None = None
-
-
-def _loss_and_members(model: Model, X: torch.Tensor, Y: torch.Tensor, unroll: bool, columns):
-    """(sum over members, per-member MSE): differentiating the sum gives every member's gradient."""
-    losses = member_mse(model, columns, X, Y, unroll=unroll)
-    return losses.sum(), losses
-
-
-def _value_and_grad(spec: _StepSpec, columns, X: torch.Tensor, Y: torch.Tensor):
-    """Per-member gradients (P x (B,)), losses (B,) and squared gradient norms (B,)."""
-    loss_fn = functools.partial(_loss_and_members, spec.model, X, Y, spec.unroll)
-    grads, losses = torch.func.grad(loss_fn, has_aux=True)(tuple(columns))
-    return grads, losses, member_sq_norm(grads)
-
-
-def _freeze(running: torch.Tensor, new, old):
-    """Take ``new`` for running members and ``old`` for stopped ones, leaf by leaf."""
-
-    def pick(new_leaf: torch.Tensor, old_leaf: torch.Tensor) -> torch.Tensor:
-        mask = running.reshape(running.shape + (1,) * (new_leaf.dim() - 1))
-        return torch.where(mask, new_leaf, old_leaf)
-
-    return tree_map(pick, new, old)
-
-
-def _apply_step(spec: _StepSpec, columns, opt_state, tracker: Tracker, grads, lr):
-    """One optimizer step for the members still running."""
-    updates, new_state = spec.optimizer.update(grads, opt_state, columns, lr)
-    stepped = tuple(c + u for c, u in zip(columns, updates, strict=True))
-    running = tracker.running > 0
-    return _freeze(running, stepped, columns), _freeze(running, new_state, opt_state)
-
-
-def _stack_records(records: list) -> tuple:
-    """Per-step (params (P, B), loss (B,), norm (B,)) records as (S, P, B), (S, B), (S, B); () if none."""
-    return tuple(torch.stack(parts) for parts in zip(*records, strict=True)) if records else ()
-
-
-def _full_batch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
-    """``spec.steps`` full-batch evaluations (+ steps); returns the new state and stacked records."""
-    records = []
-    for k in range(spec.steps):
-        grads, losses, sq_norms = _value_and_grad(spec, columns, X, Y)
-        tracker = advance(spec.rule, tracker, losses, sq_norms, epoch0 + k)
-        if spec.record:
-            records.append((torch.stack(columns), losses, sq_norms.sqrt()))  # (P, B), (B,), (B,)
-        columns, opt_state = _apply_step(spec, columns, opt_state, tracker, grads, lrs[k])
-    return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
-
-
-def _minibatch_chunk(spec: _StepSpec, columns, opt_state, tracker: Tracker, X, Y, lrs, epoch0):
-    """``spec.steps`` mini-batch epochs, then the rule on each epoch's mean batch loss and norm.
-
-    X, Y: (N, D), (N, O) in data order, or (steps, B, N, D), (steps, B, N, O) per epoch and member.
-    Stopped members are frozen once per epoch (the running flags only change between epochs), and
-    batch losses and norms are summed elementwise, so a fused epoch stays one elementwise loop.
-    """
-    records = []
-    for k in range(spec.steps):
-        X_epoch, Y_epoch = (X, Y) if X.dim() == 2 else (X[k], Y[k])
-        n_samples = X_epoch.shape[-2]
-        start_columns, start_state = columns, opt_state
-        loss_sum = norm_sum = None
-        for start in range(0, n_samples, spec.batch_size):
-            size = min(spec.batch_size, n_samples - start)
-            xb, yb = X_epoch.narrow(-2, start, size), Y_epoch.narrow(-2, start, size)
-            grads, losses, sq_norms = _value_and_grad(spec, columns, xb, yb)
-            updates, opt_state = spec.optimizer.update(grads, opt_state, columns, lrs[k])
-            columns = tuple(c + u for c, u in zip(columns, updates, strict=True))
-            loss_sum = losses if loss_sum is None else loss_sum + losses
-            norm_sum = sq_norms.sqrt() if norm_sum is None else norm_sum + sq_norms.sqrt()
-        running = tracker.running > 0
-        columns, opt_state = _freeze(running, columns, start_columns), _freeze(running, opt_state, start_state)
-        n_batches = -(-n_samples // spec.batch_size)
-        epoch_loss, epoch_norm = loss_sum / n_batches, norm_sum / n_batches
-        tracker = advance(spec.rule, tracker, epoch_loss, epoch_norm**2, epoch0 + (k + 1))
-        if spec.record:
-            records.append((torch.stack(columns), epoch_loss, epoch_norm))
-    return columns, opt_state, tracker, _stack_records(records), tracker.running.sum()
-
-
-def _chunk_function(spec: _StepSpec) -> Callable:
-    """The plain (eager) chunk function of ``spec``."""
-    return functools.partial(_minibatch_chunk if spec.batch_size is not None else _full_batch_chunk, spec)
-
-
-@functools.cache
-def _compiled_chunk(spec: _StepSpec) -> Callable:
-    """The compiled chunk function for ``spec`` (one per spec per process), eager if the compile fails."""
-    if torch._dynamo.config.recompile_limit < _DYNAMO_RECOMPILE_LIMIT:
-        torch._dynamo.config.recompile_limit = _DYNAMO_RECOMPILE_LIMIT
-    compiled = torch.compile(_chunk_function(spec), dynamic=False, options=_INDUCTOR_OPTIONS)
-    eager = _chunk_function(dataclasses.replace(spec, unroll=False))
-    return compiling.WithFallback(compiled, eager, f"{spec.model.name} ({spec.steps} steps per call)")
-
-
-def _as_columns(params: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """(B, P) -> P contiguous (B,) columns."""
-    return tuple(column.contiguous() for column in params.unbind(1))  # 5x faster than t().contiguous()
-
-
-class _Recorder:
-    """Collects trajectory chunks and assembles them into one trajectory, freeing chunks as it copies.
-
-    Peak memory is therefore about twice the trajectory (chunks + result) at the moment of
-    assembly; e.g. +1.0 GB RSS for a 566 MB float32 trajectory (B = 1e5, 101 states, P = 12).
-
-    Parameters are stored parameter-major, (S, P, B), so each recorded column is one contiguous
-    write; ``Trajectory.params`` is the (S, B, P) transposed view of that storage.
-    """
-
-    def __init__(self, enabled: bool, dtype: torch.dtype | None):
-        self.enabled = enabled
-        self.dtype = dtype
-        self.parts: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
-
-    def add(self, params: torch.Tensor, loss: torch.Tensor, norm: torch.Tensor) -> None:
-        """Append rows: params (S, P, B), loss (S, B), norm (S, B)."""
-        if self.enabled:
-            dtype = self.dtype or params.dtype
-            self.parts.append((params.to(dtype), loss.to(dtype), norm.to(dtype)))
-
-    def finish(self, rows: int) -> Trajectory | None:
-        """The first ``rows`` recorded rows as one Trajectory, freeing chunks as they are copied."""
-        if not self.enabled:
-            return None
-        first = self.parts[0]
-        out = tuple(torch.empty((rows,) + part.shape[1:], dtype=part.dtype, device=part.device) for part in first)
-        filled = 0
-        while self.parts and filled < rows:
-            chunk = self.parts.pop(0)
-            take = min(len(chunk[0]), rows - filled)
-            for target, part in zip(out, chunk, strict=True):
-                target[filled : filled + take] = part[:take]
-            filled += take
-        self.parts.clear()
-        params, loss, norm = out
-        return Trajectory(params.transpose(1, 2), loss, norm)
+def _check_dataset(model: Model, data: Any, population: int) -> None:
+    """Shared (N, D), (N, O) data, or one data set per member: (B, N, D), (B, N, O)."""
+    if not (isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
+        raise ValueError(f"data must be a harness.engine.data.Dataset(X, Y) of tensors, got {type(data).__name__}")
+    X, Y = data
+    if X.dim() == 3 or Y.dim() == 3:
+        if not (X.dim() == Y.dim() == 3 and X.shape[0] == Y.shape[0] == population):
+            raise ValueError(
+                f"per-member data must be X (B, N, D) and Y (B, N, O) with B = {population}, "
+                f"got {tuple(X.shape)} and {tuple(Y.shape)}"
+            )
+        check_data(model, X.reshape(-1, X.shape[-1]), Y.reshape(-1, Y.shape[-1]))
+        if X.shape[1] != Y.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} samples per member but Y has {Y.shape[1]}")
+        return
+    check_data(model, X, Y)
 
 
 def _validate(model: Model, params: torch.Tensor, data: Any, optimizer: Any, schedule: Any, stopping: Any) -> None:
     """Clear ``ValueError`` for every malformed model input, optimizer, schedule or rule."""
     check_population(model, params)
-    if not (isinstance(data, tuple) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data)):
-        raise ValueError(f"data must be a harness.engine.data.Dataset(X, Y) of tensors, got {type(data).__name__}")
-    check_data(model, data[0], data[1])
+    _check_dataset(model, data, params.shape[0])
     if not (callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))):
         raise ValueError(f"optimizer must provide init/update (harness.engine.optim), got {optimizer!r}")
     if not isinstance(schedule, _Schedule):
         raise ValueError(f"schedule must be a harness.engine.schedules schedule, got {type(schedule).__name__}")
     if not isinstance(stopping, StoppingRule):
         raise ValueError(f"stopping must be a harness.engine.trainer.StoppingRule, got {type(stopping).__name__}")
+    for name, size in stopping.per_member_sizes().items():
+        if size != params.shape[0]:
+            raise ValueError(f"stopping.{name} has {size} values but the population has {params.shape[0]} members")
+    members = getattr(schedule, "population", None)
+    if members is not None and members != params.shape[0]:
+        raise ValueError(f"the per-member schedule has {members} members but the population has {params.shape[0]}")
 
 
-def _validate_batching(batch_size: Any, shuffle: bool, generator: Any, steps_per_call: Any, record_dtype: Any) -> None:
+def _validate_batching(
+    batch_size: Any, shuffle: Any, generator: Any, steps_per_call: Any, record_dtype: Any, population: int
+) -> None:
     """Clear ``ValueError`` for inconsistent batching, shuffling, chunking or recording settings."""
     if batch_size is not None:
         check_int("batch_size", batch_size, minimum=1)
-    if shuffle and batch_size is None:
-        raise ValueError("shuffle=True only applies to mini-batch training: give batch_size too")
-    if shuffle and not isinstance(generator, torch.Generator):
-        raise ValueError("shuffle=True needs an explicit torch.Generator (generator=...)")
+    if isinstance(shuffle, torch.Tensor):
+        if (
+            shuffle.dim() != 1
+            or len(shuffle) != population
+            or shuffle.is_floating_point()
+            or shuffle.dtype == torch.bool
+        ):
+            raise ValueError(
+                f"shuffle groups must be a ({population},) integer tensor, got {shuffle.dtype} {tuple(shuffle.shape)}"
+            )
+        if bool((shuffle < -1).any()):
+            raise ValueError("shuffle groups must be >= 0 (or -1: data order)")
+    elif not isinstance(shuffle, bool):
+        raise ValueError(f"shuffle must be a bool or a (B,) tensor of groups, got {shuffle!r}")
+    shuffling = _shuffles(shuffle)
+    if shuffling and batch_size is None:
+        raise ValueError("shuffle only applies to mini-batch training: give batch_size too")
+    if shuffling and not isinstance(generator, torch.Generator):
+        raise ValueError("shuffle needs an explicit torch.Generator (generator=...)")
     check_int("steps_per_call", steps_per_call, minimum=1)
     if record_dtype is not None and not (isinstance(record_dtype, torch.dtype) and record_dtype.is_floating_point):
         raise ValueError(f"record_dtype must be a floating torch dtype or None, got {record_dtype!r}")
+
+
+def _validate_extras(precision: Any, record_steps: Any, compact_stopped: Any, population: int) -> None:
+    """Clear ``ValueError`` for a malformed precision strategy, step-norm mask or compaction flag."""
+    if precision is not None and not (
+        callable(getattr(precision, "gradients", None)) and hasattr(precision, "compute")
+    ):
+        raise ValueError(f"precision must be None or a harness.engine.precision.Precision, got {precision!r}")
+    if record_steps is not None and not (
+        isinstance(record_steps, torch.Tensor)
+        and record_steps.dtype == torch.bool
+        and record_steps.shape == (population,)
+    ):
+        raise ValueError(f"record_steps must be a ({population},) bool tensor or None, got {record_steps!r}")
+    if not isinstance(compact_stopped, bool):
+        raise ValueError(f"compact_stopped must be a bool, got {compact_stopped!r}")
+
+
+def _shuffles(shuffle: bool | torch.Tensor) -> bool:
+    """Whether any member shuffles."""
+    return bool((shuffle >= 0).any()) if isinstance(shuffle, torch.Tensor) else shuffle
 
 
 def updates_per_epoch(n_samples: int, batch_size: int | None) -> int:
@@ -401,7 +200,7 @@ def train(
     schedule: _Schedule,
     stopping: StoppingRule,
     batch_size: int | None = None,
-    shuffle: bool = False,
+    shuffle: bool | torch.Tensor = False,
     generator: torch.Generator | None = None,
     record: bool = False,
     record_dtype: torch.dtype | None = None,
@@ -409,70 +208,95 @@ def train(
     steps_per_call: int = 20,
     progress: Callable[[int, int], None] | None = None,
     compact_stopped: bool = False,
+    formulation: str | formulations.Formulation | None = None,
+    precision: Any = None,
+    record_steps: torch.Tensor | None = None,
+    on_epoch: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
 
     Training runs in ``params``' dtype and on its device (data are moved there). ``batch_size``
-    None is full batch, 1 online (per-sample) training. ``shuffle`` draws an independent
-    permutation per member and epoch from ``generator`` (required then). ``record`` keeps the
-    trajectory (``record_dtype`` defaults to the training dtype). ``compile`` None lets
-    ``harness.engine.compiling`` decide; a compiled call runs at most ``steps_per_call`` epochs,
-    fewer when the unroll budget says so (results do not depend on it).
-    ``progress(epoch, n_running)`` is called after each chunk of epochs, if given.
-    ``compact_stopped`` (eager full-batch runs without ``record``; ignored otherwise) stops computing
-    members once they stopped, whenever at most half of those computed still run: the same
-    results, less work when stop times differ widely (e.g. converged runs next to ones that hit the
-    epoch limit). Every optimizer-state leaf must then lead with the population dimension.
+    None is full batch, 1 online (per-sample) training. ``shuffle`` True draws an independent
+    permutation per member and epoch from ``generator`` (required then); a (B,) tensor of groups
+    draws one per group. ``record`` keeps the trajectory (``record_dtype`` defaults to the
+    training dtype). ``compile`` None lets ``harness.engine.compiling`` decide; a compiled call
+    runs at most ``steps_per_call`` epochs, fewer when the unroll budget says so (results do not
+    depend on it). ``progress(epoch, n_running)`` is called after each chunk of epochs, and
+    ``on_epoch(epoch, loss (B,), params (B, P))`` after every epoch (one epoch per call then).
+    ``compact_stopped`` (eager runs without ``record``, in a formulation whose per-member arithmetic
+    does not depend on the population's size: the column form, or matrices in autograd order;
+    ignored otherwise) stops computing members once they stopped, whenever fewer than
+    ``COMPACT_BELOW`` of those computed still run: the same results, less work when stop times differ.
+    ``formulation`` ("columns", "matrices", a ``formulations`` object; None: by model size, ``formulations.choose``)
+    says how parameters are held and differentiated; results agree to rounding either way. The
+    optimizer sees the formulation's tree: P (B,) columns, or one (B, P) tensor.
+    ``precision``: a ``harness.engine.precision.Precision`` strategy (None: everything in
+    ``params``' dtype). ``record_steps`` (B,) bool: keep those members' gradient norm at every step.
     """
     model = get_model(model) if isinstance(model, str) else model
     if not isinstance(model, Model):
         raise ValueError(f"model must be a harness.engine.models.Model or a model name, got {model!r}")
+    population = params.shape[0] if isinstance(params, torch.Tensor) and params.dim() == 2 else 0
     _validate(model, params, data, optimizer, schedule, stopping)
-    _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype)
-    if not isinstance(compact_stopped, bool):
-        raise ValueError(f"compact_stopped must be a bool, got {compact_stopped!r}")
-    X = data.X.to(device=params.device, dtype=params.dtype)
-    Y = data.Y.to(device=params.device, dtype=params.dtype)
-    updates = updates_per_epoch(X.shape[0], batch_size)
-    use_compile = compiling.should_compile(
+    _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype, population)
+    _validate_extras(precision, record_steps, compact_stopped, population)
+    compute = params.dtype if precision is None else precision.compute
+    X = data.X.to(device=params.device, dtype=compute)
+    Y = data.Y.to(device=params.device, dtype=compute)
+    n_samples = X.shape[-2]
+    updates = updates_per_epoch(n_samples, batch_size)
+    use_compile = precision is None and compiling.should_compile(
         compile,
-        population=params.shape[0],
+        population=population,
         n_params=model.n_params,
-        n_samples=X.shape[0],
+        n_samples=n_samples,
         updates_per_epoch=updates,
         dtype=params.dtype,
+        epochs=stopping.most_epochs,
     )
     if use_compile:
-        steps_per_call = compiling.plan_unroll(model.n_params, X.shape[0], updates, steps_per_call)
-    columns = _as_columns(params)
-    tracker = init_tracker(params.shape[0], dtype=params.dtype, device=params.device)
-    opt_state = optimizer.init(columns)
-    recorder = _Recorder(record, record_dtype)
-    spec = _StepSpec(
-        model, optimizer, stopping, steps_per_call, unroll=use_compile, record=record, batch_size=batch_size
+        steps_per_call = compiling.plan_unroll(model.n_params, n_samples, updates, steps_per_call)
+    if on_epoch is not None:
+        steps_per_call = 1
+    form = formulations.choose(model, formulation, unroll=use_compile)
+    tree = form.tree(params)
+    prec_state = () if precision is None else precision.init(population, params.device)
+    state = State(
+        tree, optimizer.init(tree), prec_state, init_tracker(population, dtype=params.dtype, device=params.device)
     )
+    XL, YL = form.layout(X), form.layout(Y)
+    norms = StepNorms(record_steps, params.device)
+    spec = StepSpec(
+        model,
+        optimizer,
+        stopping.on(params.device),
+        steps_per_call,
+        form,
+        record=record,
+        batch_size=batch_size,
+        precision=precision,
+        step_norms=norms.enabled,
+    )
+    run = _Run(spec, schedule, Recorder(record, record_dtype), norms, progress, on_epoch, use_compile)
     if batch_size is None:
-        columns, tracker = _run_full_batch(
-            spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, compact_stopped
-        )
+        state = run.full_batch(state, XL, YL, compact_stopped)
     else:
-        columns, tracker = _run_minibatch(
-            spec,
-            schedule,
-            columns,
-            opt_state,
-            tracker,
-            X,
-            Y,
-            recorder,
-            use_compile,
-            progress,
-            generator if shuffle else None,
-        )
-    final = torch.stack(columns, dim=1)
-    final_loss = member_mse(model, columns, X, Y).detach() if batch_size is not None else tracker.loss.to(params.dtype)
-    trajectory = recorder.finish(int(tracker.epochs.max()) + 1)
-    return TrainResult(final, tracker.epochs.to(torch.int64), tracker.reason.to(torch.int8), final_loss, trajectory)
+        state = run.minibatch(state, X, Y, generator, shuffle, compact_stopped)
+    final = form.params(state.tree)
+    if batch_size is None:
+        final_loss = state.tracker.loss.to(params.dtype)
+    else:
+        final_loss = form.eager().loss(form.tree(final.to(compute)), XL, YL).detach().to(params.dtype)
+    tracker = state.tracker
+    return TrainResult(
+        final,
+        tracker.epochs.to(torch.int64),
+        tracker.reason.to(torch.int8),
+        final_loss,
+        run.recorder.finish(int(tracker.epochs.max()) + 1),
+        norms.finish(),
+        None if precision is None else precision.skipped(state.prec_state),
+    )
 
 
 def balanced_steps(evaluations: int, most: int) -> int:
@@ -484,121 +308,205 @@ def balanced_steps(evaluations: int, most: int) -> int:
     return -(-evaluations // calls)
 
 
-def _chunk_runner(spec: _StepSpec, use_compile: bool) -> Callable:
-    """The compiled (with eager fallback) or eager chunk function of ``spec``."""
-    return _compiled_chunk(spec) if use_compile else _chunk_function(spec)
-
-
 def _leading_population(tree, population: int) -> bool:
     """Whether every leaf of ``tree`` has the population as its leading dimension (so it can be indexed)."""
-    leaves = tree_leaves(tree)
-    return all(leaf.dim() >= 1 and leaf.shape[0] == population for leaf in leaves)
+    return all(leaf.dim() >= 1 and leaf.shape[0] == population for leaf in tree_leaves(tree))
 
 
-def _take(index: torch.Tensor, columns, opt_state, tracker: Tracker):
-    """The members ``index`` of the columns, optimizer state and tracker (every leaf indexed on dim 0)."""
-    return (
-        tuple(c[index] for c in columns),
-        tree_map(lambda leaf: leaf[index], opt_state),
-        Tracker(*(t[index] for t in tracker)),
-    )
+def _take(index: torch.Tensor, state: State) -> State:
+    """The members ``index`` of every part of the state (every leaf indexed on dim 0)."""
+    return State(*tree_map(lambda leaf: leaf[index], tuple(state)))
 
 
-def _put(full: tuple, members: torch.Tensor | None, part: tuple) -> tuple:
-    """``full`` with rows ``members`` replaced by ``part`` (leaf by leaf); ``part`` itself when members is None."""
+def _merge(full: State, members: torch.Tensor | None, part: State) -> State:
+    """The full population's state with the computed members' rows (``members``) replaced by ``part``'s,
+    leaf by leaf; ``part`` itself when every member was computed."""
     if members is None:
         return part
-    out = tuple(f.clone() for f in full)
-    for target, values in zip(out, part, strict=True):
-        target[members] = values
-    return out
+
+    def put(full_leaf: torch.Tensor, part_leaf: torch.Tensor) -> torch.Tensor:
+        out = full_leaf.clone()
+        out[members] = part_leaf
+        return out
+
+    return State(*tree_map(put, tuple(full), tuple(part)))
 
 
-def _run_full_batch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, compact=False):
-    """Chunks of full-batch steps until no member is running.
+def shuffle_orders(
+    generator: torch.Generator, population: int | torch.Tensor, n_samples: int, members: torch.Tensor | None = None
+) -> torch.Tensor | None:
+    """One epoch's sample orders (B, N): an independent permutation per member, or per group.
 
-    ``compact``: whenever at most half of the members computed are still running, drop the
-    stopped ones (eager, unrecorded runs only). Members never interact, so results are unchanged.
+    ``population`` an int B: B permutations. A (B,) tensor of groups: one permutation per group
+    (groups 0..G-1, drawn for all G groups whoever uses them), the same for every member of a group;
+    group -1 keeps the data order. ``members`` (indices): only their orders are returned (None when
+    none of them shuffles); the generator advances as for the whole population either way.
     """
-    steps = balanced_steps(spec.rule.max_epochs + 1, spec.steps)
-    chunk = _chunk_runner(dataclasses.replace(spec, steps=steps), use_compile)
-    compact = compact and not use_compile and not recorder.enabled and _leading_population(opt_state, len(columns[0]))
+    if not isinstance(population, torch.Tensor):
+        keys = torch.rand(population, n_samples, generator=generator, device=generator.device)
+        return (keys if members is None else keys[members.to(keys.device)]).argsort(dim=1)
+    groups = population if members is None else population[members]
+    keys = torch.rand(int(population.max()) + 1, n_samples, generator=generator, device=generator.device)
+    shuffled = groups >= 0
+    if members is not None and not bool(shuffled.any()):
+        return None
+    used, slot = torch.unique(groups.clamp(min=0), return_inverse=True)
+    perms = keys[used.to(keys.device)].argsort(dim=1).to(groups.device)  # only the groups in use are sorted
+    identity = torch.arange(n_samples, device=groups.device).expand(len(groups), n_samples)
+    return torch.where(shuffled[:, None], perms[slot], identity)
 
-    def inputs(epoch: int):
-        return X, Y, schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
 
-    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, compact=compact)
+def _reorder(X: torch.Tensor, orders: torch.Tensor) -> torch.Tensor:
+    """X's samples in each member's order: shared (N, D) or per-member (B, N, D) -> (B, N, D)."""
+    if X.dim() == 2:
+        return X[orders]
+    B, N, D = X.shape
+    rows = (orders + N * torch.arange(B, device=X.device).unsqueeze(1)).flatten()  # into the (B * N, D) rows
+    return X.reshape(B * N, D).index_select(0, rows).view(B, N, D)
 
 
-def _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress, *, compact: bool = False):
-    """Call ``chunk`` (``steps`` epochs per call) until no member is running; ``inputs(epoch)``
-    gives each call's data and learning rates (the only difference between the batch modes).
+class _Run:
+    """One training run's fixed parts (spec, schedule, recorders, callbacks) and its two loops."""
 
-    ``compact`` (data shared by all members only): whenever at most half of the members computed
-    still run, drop the stopped ones; members never interact, so results are unchanged.
-    """
-    full_columns, full_tracker, members = columns, tracker, None  # members: population indices being computed
-    epoch, n_running = 0, len(columns[0])
-    while n_running:
-        X_chunk, Y_chunk, lrs = inputs(epoch)
-        epoch_tensor = torch.tensor(epoch, dtype=tracker.epochs.dtype, device=X_chunk.device)
-        columns, opt_state, tracker, records, running = chunk(
-            columns, opt_state, tracker, X_chunk, Y_chunk, lrs, epoch_tensor
+    def __init__(self, spec: StepSpec, schedule, recorder: Recorder, norms: StepNorms, progress, on_epoch, compiled):
+        self.spec, self.schedule, self.recorder, self.norms = spec, schedule, recorder, norms
+        self.progress, self.on_epoch, self.compiled = progress, on_epoch, compiled
+
+    def full_batch(self, state: State, X: torch.Tensor, Y: torch.Tensor, compact: bool) -> State:
+        """Chunks of full-batch evaluations until no member is running (X, Y laid out)."""
+        steps = balanced_steps(self.spec.rule.most_epochs + 1, self.spec.steps)
+        per_member = X.dim() == 3
+
+        def inputs(epoch: int, members: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, Any]:
+            rates = self.schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
+            if members is None:
+                return X, Y, rates
+            data = (X[members], Y[members]) if per_member else (X, Y)
+            return *data, _member_rates(rates, members)
+
+        return self._drive(steps, inputs, state, compact)
+
+    def minibatch(self, state: State, X: torch.Tensor, Y: torch.Tensor, generator, shuffle, compact: bool) -> State:
+        """Chunks of mini-batch epochs until no member is running (eager runs one epoch per call)."""
+        rule, form = self.spec.rule, self.spec.formulation
+        if self.recorder.enabled or rule.most_epochs == 0:
+            losses, sq_norms = initial_evaluation(self.spec, state, form.layout(X), form.layout(Y))
+            self.recorder.add(self.spec.formulation.rows(state.tree)[None], losses[None], sq_norms.sqrt()[None])
+            if rule.most_epochs == 0:
+                zero = torch.zeros((), dtype=state.tracker.epochs.dtype, device=X.device)
+                return state._replace(tracker=advance(rule, state.tracker, losses, sq_norms, zero))
+        steps = balanced_steps(rule.most_epochs, self.spec.steps) if self.compiled else 1
+        groups: int | torch.Tensor | None = None
+        if _shuffles(shuffle):
+            groups = shuffle.to(X.device) if isinstance(shuffle, torch.Tensor) else len(state.tracker.running)
+        rows = _Rows(X, Y)
+
+        def inputs(epoch: int, members: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, Any]:
+            X_work, Y_work = rows.of(members)
+            drawn = []
+            if groups is not None:  # drawn for the whole population, so they do not depend on who still trains
+                drawn = [shuffle_orders(generator, groups, X.shape[-2], members) for _ in range(steps)]
+            orders = [order for order in drawn if order is not None]  # None: none of the members shuffles
+            if not orders:
+                X_chunk, Y_chunk = X_work, Y_work
+            else:
+                X_chunk = torch.stack([_reorder(X_work, order.to(X.device)) for order in orders])
+                Y_chunk = torch.stack([_reorder(Y_work, order.to(X.device)) for order in orders])
+            rates = self._rates(epoch, steps, X)
+            return form.layout(X_chunk), form.layout(Y_chunk), _member_rates(rates, members)
+
+        return self._drive(steps, inputs, state, compact)
+
+    def _rates(self, epoch: int, steps: int, X: torch.Tensor):
+        """Rates of the next ``steps`` epochs: a tensor for compiled code (no recompile per value); eager
+        runs get each epoch's rate as the schedule gives it (a Python float scales a half-precision run by
+        the exact rate, not by its fp16 rounding; a per-member schedule gives a (B,) tensor)."""
+        if self.compiled:
+            return self.schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
+        return [self.schedule(epoch + k) for k in range(steps)]
+
+    def _drive(self, steps: int, inputs, state: State, compact: bool) -> State:
+        """Call the chunk (``steps`` epochs per call) until no member is running; ``inputs(epoch, members)``
+        gives each call's data and learning rates for the members computed (None: all).
+
+        ``compact`` (eager runs without a trajectory, in a width-independent formulation): whenever fewer
+        than ``COMPACT_BELOW`` of the members computed still run, the stopped ones leave the computation
+        (their state, data rows, rates, stopping values and step-norm columns); members never interact
+        and their arithmetic does not depend on the population's size, so results are the same bits.
+        """
+        population = len(state.tracker.running)
+        compact = (
+            compact
+            and not self.compiled
+            and not self.recorder.enabled
+            and self.spec.formulation.width_independent
+            and _leading_population((state.opt_state, state.prec_state), population)
         )
-        if records:
-            recorder.add(*records)
-        epoch += steps
-        n_running = int(running)
-        if progress is not None:
-            progress(epoch, n_running)
-        if compact and 0 < n_running <= len(columns[0]) // 2:
-            full_columns, full_tracker = (
-                _put(full_columns, members, columns),
-                Tracker(*_put(full_tracker, members, tracker)),
-            )
-            keep = (tracker.running > 0).nonzero().flatten()
-            columns, opt_state, tracker = _take(keep, columns, opt_state, tracker)
-            members = keep if members is None else members[keep]
-    return _put(full_columns, members, columns), Tracker(*_put(full_tracker, members, tracker))
+        spec = dataclasses.replace(self.spec, steps=steps)
+        chunk = chunk_runner(spec, self.compiled)
+        full, members = state, None  # members: population indices being computed (None: all)
+        epoch, n_running = 0, population
+        while n_running:
+            X_chunk, Y_chunk, lrs = inputs(epoch, members)
+            epoch_tensor = torch.tensor(epoch, dtype=state.tracker.epochs.dtype, device=X_chunk.device)
+            out: Output = chunk(state, Inputs(X_chunk, Y_chunk, lrs, epoch_tensor, self.norms.index))
+            state = out.state
+            if out.records:
+                self.recorder.add(*out.records)
+            self.norms.add(out.step_norms)
+            epoch += steps
+            n_running = int(out.running)
+            if self.progress is not None:
+                self.progress(epoch, n_running)
+            if self.on_epoch is not None:
+                loss, tree = _merged_outcome(full, members, state)
+                self.on_epoch(epoch - 1, loss, spec.formulation.params(tree))
+            if compact and 0 < n_running < COMPACT_BELOW * len(state.tracker.running):
+                full = _merge(full, members, state)
+                keep = (state.tracker.running > 0).nonzero().flatten()
+                state = _take(keep, state)
+                members = keep if members is None else members[keep]
+                spec = dataclasses.replace(spec, rule=spec.rule.take(keep))
+                chunk = chunk_runner(spec, self.compiled)
+                self.norms.restrict(members)
+        return _merge(full, members, state)
 
 
-def shuffle_orders(generator: torch.Generator, population: int, n_samples: int) -> torch.Tensor:
-    """One independent permutation of the samples per member: (B, N) indices (one epoch's order)."""
-    keys = torch.rand(population, n_samples, generator=generator, device=generator.device)
-    return keys.argsort(dim=1)
+class _Rows:
+    """Per-member data (B, N, D) restricted to the members computed (cached per working set); shared data as is."""
+
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor):
+        self.X, self.Y = X, Y
+        self.members: torch.Tensor | None = None
+        self.work = (X, Y)
+
+    def of(self, members: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """X, Y of ``members`` (None: everyone)."""
+        if self.X.dim() == 2 or members is self.members:
+            return self.work
+        self.members = members
+        self.work = (self.X, self.Y) if members is None else (self.X[members], self.Y[members])
+        return self.work
 
 
-def _epoch_data(X: torch.Tensor, Y: torch.Tensor, generator: torch.Generator | None, population: int, epochs: int):
-    """The data of the next ``epochs`` epochs: shared (N, D), (N, O), or shuffled (epochs, B, N, D), (epochs, B, N, O)."""
-    if generator is None:
-        return X, Y
-    orders = torch.stack([shuffle_orders(generator, population, X.shape[0]).to(X.device) for _ in range(epochs)])
-    return X[orders], Y[orders]
+def _member_rates(rates, members: torch.Tensor | None):
+    """The rates of ``members``: per-member rates ((steps, B) tensor or (B,) rows) indexed, others as they are."""
+    if members is None:
+        return rates
+    if isinstance(rates, torch.Tensor):
+        return rates[:, members] if rates.dim() == 2 else rates
+    return [r[members] if isinstance(r, torch.Tensor) and r.dim() == 1 else r for r in rates]
 
 
-def _minibatch_rates(schedule: _Schedule, epoch: int, steps: int, X: torch.Tensor, use_compile: bool):
-    """Rates of the next ``steps`` epochs: a tensor for compiled code (no recompile per value), Python
-    floats when eager (a half-precision run then scales by the exact rate, not by its fp16 rounding)."""
-    if use_compile:
-        return schedule.values(epoch, steps, dtype=X.dtype, device=X.device)
-    return [schedule(epoch + k) for k in range(steps)]
-
-
-def _run_minibatch(spec, schedule, columns, opt_state, tracker, X, Y, recorder, use_compile, progress, generator):
-    """Chunks of mini-batch epochs until no member is running (eager runs one epoch per call)."""
-    rule = spec.rule
-    population = len(columns[0])
-    if recorder.enabled or rule.max_epochs == 0:
-        _, losses, sq_norms = _value_and_grad(dataclasses.replace(spec, unroll=False), columns, X, Y)
-        recorder.add(torch.stack(columns)[None], losses[None], sq_norms.sqrt()[None])
-        if rule.max_epochs == 0:
-            zero = torch.zeros((), dtype=tracker.epochs.dtype, device=X.device)
-            return columns, advance(rule, tracker, losses, sq_norms, zero)
-    steps = balanced_steps(rule.max_epochs, spec.steps) if use_compile else 1
-    chunk = _chunk_runner(dataclasses.replace(spec, steps=steps), use_compile)
-
-    def inputs(epoch: int):
-        X_chunk, Y_chunk = _epoch_data(X, Y, generator, population, steps)
-        return X_chunk, Y_chunk, _minibatch_rates(schedule, epoch, steps, X, use_compile)
-
-    return _drive(chunk, steps, inputs, columns, opt_state, tracker, recorder, progress)
+def _merged_outcome(full: State, members: torch.Tensor | None, part: State) -> tuple[torch.Tensor, tuple]:
+    """Every member's last loss (B,) and parameter tree, the computed members' rows taken from ``part``."""
+    if members is None:
+        return part.tracker.loss, part.tree
+    loss = full.tracker.loss.clone()
+    loss[members] = part.tracker.loss
+    tree = []
+    for full_leaf, part_leaf in zip(full.tree, part.tree, strict=True):
+        leaf = full_leaf.clone()
+        leaf[members] = part_leaf
+        tree.append(leaf)
+    return loss, tuple(tree)

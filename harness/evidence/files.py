@@ -29,17 +29,20 @@ target, left by a killed process, while it holds the target's lock.
 
 **Only what the plugin made is ever removed.** A report directory is the plugin's when it holds
 the mark file ``.claims-report`` (written when the plugin creates the directory or first
-publishes into an empty one, or adopts a directory laid out as above by an earlier version). A
-non-empty directory without it, or an entry at one of the plugin's names that the plugin did not
-make (a regular ``claims.md``, a real ``figures/`` or ``current`` directory), is refused with
-:class:`ReportDirError` naming it, before anything is written; the user's files stay as they are.
-Within its own directory the plugin removes only its links, its sets and its own temp files.
+publishes into an empty one, or adopts a directory laid out as above by an earlier version:
+``current`` linking to a run-id-named set, nothing but such sets in ``sets/``). A non-empty
+directory without it (a ``sets/`` or a non-empty ``.lock`` alone included), or an entry at one of the
+plugin's names that the plugin did not make (a regular ``claims.md``, a real ``figures/`` or
+``current`` directory), is refused with :class:`ReportDirError` naming it, before anything is
+written (its ``.lock`` is not even opened); the user's files stay as they are. Within its own
+directory the plugin removes only its links, its run-id-named sets and its own temp files.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -56,13 +59,16 @@ __all__ = [
     "OWNER_MARK",
     "PARTIAL_DIR",
     "SETS_DIR",
+    "RUN_ID_RE",
     "LockTimeout",
     "ReportDirError",
     "atomic_write_bytes",
     "atomic_write_text",
     "locked",
+    "locked_report_dir",
     "new_run_id",
     "publish_set",
+    "read_utf8",
     "remove_stale_temps",
     "report_dir_problem",
     "report_lock_path",
@@ -79,6 +85,8 @@ _OWNER_TEXT = (
     "figures, stability.json and current, the sets/ directory, the partial/ report directory, .lock and their\n"
     "temp files. Everything else is left alone.\n"
 )
+# The names new_run_id gives report sets: the only entries of sets/ the plugin adopts or removes.
+RUN_ID_RE = re.compile(r"\A\d{8}T\d{6}Z-\d+-[0-9a-f]{6}\Z")
 # How long a writer waits for another process's lock on the same ledger or report dir. Writers
 # hold it for the read-modify-write only (well under a second), so waiting this long means the
 # holder is stuck.
@@ -129,6 +137,21 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """UTF-8 text version of :func:`atomic_write_bytes`."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_utf8(path: Path, where: str, error: type[Exception]) -> str:
+    """The UTF-8 text of ``path``; ``error`` naming ``where`` when it cannot be read (a directory,
+    EACCES, EIO) or is not UTF-8 (the byte and its offset). A missing file raises ``FileNotFoundError``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise error(f"{where} cannot be read: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def remove_stale_temps(directory: Path, name: str) -> list[Path]:
@@ -219,9 +242,27 @@ def _is_ours(path: Path, name: str) -> bool:
     return _points_into(path, f"{CURRENT_LINK}/")
 
 
+def _run_sets(report_dir: Path) -> bool:
+    """Whether ``current`` links to an existing ``sets/<run id>`` and ``sets/`` holds nothing but
+    run-id-named directories: the set layout only the plugin makes (a user's ``sets/holiday`` is not)."""
+    current, sets = report_dir / CURRENT_LINK, report_dir / SETS_DIR
+    if not current.is_symlink() or sets.is_symlink() or not sets.is_dir():
+        return False
+    head, _, run_id = os.readlink(current).partition("/")
+    entries = list(sets.iterdir())
+    return (
+        head == SETS_DIR
+        and run_id in {e.name for e in entries}
+        and all(RUN_ID_RE.match(e.name) and e.is_dir() and not e.is_symlink() for e in entries)
+    )
+
+
 def _earlier_layout(report_dir: Path, names: Collection[str]) -> bool:
     """Whether the unmarked ``report_dir`` holds only a report set of an earlier plugin version
-    (``sets/``, ``current`` and links into it, ``.lock``, their temp files): adopted, not refused."""
+    (``sets/<run id>/``, ``current`` linking to one, links into it, ``partial/``, ``.lock``, their temp
+    files): adopted, not refused. A ``sets/`` or a non-empty ``.lock`` alone proves nothing: refused."""
+    if not _run_sets(report_dir):
+        return False
     ours = {SETS_DIR, CURRENT_LINK, PARTIAL_DIR, ".lock", *names}
     temps = tuple(f".{n}." for n in (CURRENT_LINK, *names))
     for entry in report_dir.iterdir():
@@ -232,16 +273,30 @@ def _earlier_layout(report_dir: Path, names: Collection[str]) -> bool:
     return True
 
 
+def _fresh(entry: Path) -> bool:
+    """Whether ``entry`` is all a directory holds while a plugin run makes it its own: an empty
+    ``.lock`` (another run's, or one that opening, which truncates, cannot spoil) or the mark's temp file."""
+    if entry.name == ".lock":
+        return entry.is_file() and not entry.is_symlink() and entry.stat().st_size == 0
+    return entry.name.startswith(f".{OWNER_MARK}.") and entry.name.endswith(".tmp")
+
+
 def report_dir_problem(report_dir: str | os.PathLike[str], names: Collection[str]) -> str | None:
     """Why the plugin may not publish a set with top-level ``names`` into ``report_dir`` (None: it may).
 
-    It may when the directory does not exist yet, is empty, or is its own (:data:`OWNER_MARK`,
-    or the layout of an earlier version), and every entry at the plugin's names is one it made.
-    A path that is not a directory is left to fail when written (an ``OSError`` naming it).
+    It may when the directory does not exist yet (and can be made), is empty (but for
+    :func:`_fresh` entries: another run is making it its own), or is its own
+    (:data:`OWNER_MARK`, or the layout of an earlier version), and every entry at the plugin's
+    names is one it made. A path that is, or lies below, something other than a directory is refused.
     """
     report_dir = Path(report_dir)
     try:
-        if not report_dir.is_dir() or not any(report_dir.iterdir()):
+        if not report_dir.is_dir():
+            existing = next(p for p in (report_dir, *report_dir.parents) if os.path.lexists(p))
+            if existing.is_dir():
+                return None
+            return f"report directory {str(report_dir)!r} cannot be made: {str(existing)!r} is not a directory"
+        if all(_fresh(e) for e in report_dir.iterdir()):
             return None
         owned = (report_dir / OWNER_MARK).is_file() or _earlier_layout(report_dir, names)
     except OSError as exc:
@@ -265,6 +320,34 @@ def report_dir_problem(report_dir: str | os.PathLike[str], names: Collection[str
     return None
 
 
+def _refuse(report_dir: Path, names: Collection[str]) -> None:
+    problem = report_dir_problem(report_dir, names)
+    if problem:
+        raise ReportDirError(problem)
+
+
+@contextmanager
+def locked_report_dir(report_dir: str | os.PathLike[str], names: Collection[str]) -> Iterator[None]:
+    """Hold ``report_dir``'s lock for the ``with`` block, refusing (:class:`ReportDirError`) a
+    directory the plugin may not publish ``names`` into (:func:`report_dir_problem`).
+
+    Checked before the lock file is opened (opening truncates it: a user's ``.lock`` is never
+    touched) and again under the lock, when no other writer can change the directory. Re-entered
+    by the thread that holds it (the plugin holds it around :func:`publish_set`): no check again.
+    """
+    report_dir = Path(report_dir)
+    lock_path = report_lock_path(report_dir)
+    if filelock.FileLock(lock_path.absolute(), is_singleton=True).is_locked:
+        with locked(lock_path):
+            yield
+        return
+    _refuse(report_dir, names)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    with locked(lock_path):
+        _refuse(report_dir, names)
+        yield
+
+
 def _replace_with_link(path: Path, target: str) -> None:
     """Make ``path`` (absent, or a link the plugin made) a symlink to ``target``, atomically."""
     if path.is_symlink() and os.readlink(path) == target:
@@ -285,8 +368,9 @@ def publish_set(
     """Publish ``files`` (``{relative posix path: bytes}``) as the new set of ``report_dir``.
 
     ``names`` are every top-level name a set of this kind may have (a name the new set lacks is
-    unlinked). Under ``report_dir/.lock``: refuses (:class:`ReportDirError`) a directory or entry
-    the plugin cannot prove it made (:func:`report_dir_problem`), marks the directory as its own,
+    unlinked); ``run_id`` is a :func:`new_run_id` name (``ValueError`` otherwise). Under
+    :func:`locked_report_dir` (which refuses a directory or entry the plugin cannot prove it made
+    with :class:`ReportDirError`): marks the directory as its own,
     writes ``sets/<run_id>/``, points a fixed link ``report_dir/<top name>`` -> ``current/<top
     name>`` at every top-level entry, swaps ``current`` to the new set with one ``os.replace``,
     then deletes its links to entries the new set lacks, older sets and its own stale temp
@@ -296,26 +380,17 @@ def publish_set(
     directories' locks), leaving the complete set as it is; a complete set, once published,
     retires ``partial/`` (:func:`_retire_partial`).
     """
+    if not RUN_ID_RE.match(run_id):
+        raise ValueError(f"run_id must be a name new_run_id() makes, got {run_id!r}")
     report_dir = Path(report_dir)
     if partial:
-        problem = report_dir_problem(report_dir, names)
-        if problem:
-            raise ReportDirError(problem)
-        report_dir.mkdir(parents=True, exist_ok=True)
-        with locked(report_lock_path(report_dir)):
+        with locked_report_dir(report_dir, names):
             if not (report_dir / OWNER_MARK).is_file():
                 atomic_write_text(report_dir / OWNER_MARK, _OWNER_TEXT)
             return publish_set(report_dir / PARTIAL_DIR, files, run_id=run_id, names=names)
     tops = sorted({rel.split("/", 1)[0] for rel in files})
     names = sorted(set(names) | set(tops))
-    problem = report_dir_problem(report_dir, names)
-    if problem:
-        raise ReportDirError(problem)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    with locked(report_lock_path(report_dir)):
-        problem = report_dir_problem(report_dir, names)  # again, now that no other writer can change it
-        if problem:
-            raise ReportDirError(problem)
+    with locked_report_dir(report_dir, names):
         if not (report_dir / OWNER_MARK).is_file():
             atomic_write_text(report_dir / OWNER_MARK, _OWNER_TEXT)
         for name in (CURRENT_LINK, *names):
@@ -356,10 +431,11 @@ def _retire_partial(partial: Path, names: Collection[str]) -> None:
 
 
 def _remove_old(report_dir: Path, *, keep: str, unlink: Collection[str]) -> None:
-    """Delete the plugin's links named in ``unlink`` (entries the new set lacks) and every set but ``keep``."""
+    """Delete the plugin's links named in ``unlink`` (entries the new set lacks) and every set but
+    ``keep``: only run-id-named directories, whatever else ``sets/`` may hold."""
     for name in unlink:
         if _points_into(report_dir / name, f"{CURRENT_LINK}/"):
             (report_dir / name).unlink()
     for old in (report_dir / SETS_DIR).iterdir():
-        if old.name != keep:
+        if old.name != keep and RUN_ID_RE.match(old.name) and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)

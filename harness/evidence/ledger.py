@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.evidence.claims import CLAIM_ID_RE, TIERS
-from harness.evidence.files import atomic_write_text, locked, remove_stale_temps
+from harness.evidence.files import atomic_write_text, locked, read_utf8, remove_stale_temps
 from harness.evidence.verdicts import Verdict
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "compare_ledger",
     "ledger_lock_path",
     "ledger_to_json",
-    "load_ledger",
     "load_ledger_file",
     "save_ledger",
     "stale_ids",
@@ -81,11 +80,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def load_ledger(path: str | os.PathLike[str]) -> Ledger:
-    """The verdicts of the ledger at ``path`` (see :func:`load_ledger_file`)."""
-    return load_ledger_file(path).claims
-
-
 def load_ledger_file(path: str | os.PathLike[str]) -> LedgerFile:
     """Read the ledger at ``path``.
 
@@ -97,15 +91,9 @@ def load_ledger_file(path: str | os.PathLike[str]) -> LedgerFile:
     path = Path(path)
     where = f"claims ledger {str(path)!r}"
     try:
-        data = path.read_bytes()
+        text = read_utf8(path, where, LedgerError)
     except FileNotFoundError:
         raise LedgerMissingError(f"{where} not found") from None
-    except OSError as exc:
-        raise LedgerError(f"{where} cannot be read: {exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LedgerError(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
     except LedgerError as exc:

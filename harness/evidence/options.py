@@ -70,6 +70,7 @@ class Options:
     manifest_path: Path
     report_dir: Path
     allow_version_mismatch: bool = False  # --claims-allow-version-mismatch: xdist workers may run other versions
+    report_given: bool = False  # the report folder was named (--claims-report, ini claims_report), not defaulted
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -209,4 +210,5 @@ def resolve_options(config: pytest.Config) -> Options:
         sources_dir=_path(config, "sources"),
         manifest_path=_path(config, "manifest"),
         report_dir=_path(config, "report"),
+        report_given=_given(config, "report"),
     )

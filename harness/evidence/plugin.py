@@ -53,7 +53,7 @@ import pytest
 
 from harness.evidence import remote
 from harness.evidence.claims import Claim, check_evidence, claim_seed_sequence
-from harness.evidence.files import locked, report_dir_problem, report_lock_path
+from harness.evidence.files import locked, locked_report_dir, report_dir_problem, report_lock_path
 from harness.evidence.interrupts import deferred_interrupts, sigterm_as_interrupt
 from harness.evidence.ledger import (
     Ledger,
@@ -84,7 +84,7 @@ from harness.evidence.reports import (
     write_reports,
 )
 from harness.evidence.reports.figures import png_from_json, png_to_json
-from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
+from harness.evidence.scheduling import known_xdist, make_scheduler, tag_groups, untagged_warning
 from harness.evidence.sources import NOT_AVAILABLE, SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
 
@@ -137,6 +137,7 @@ class _State:
     full_only: set[str] = field(default_factory=set)  # claim ids marked full, as collected (before -k, -m)
     collection_errors: int = 0
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # "controller" / worker id -> versions
+    report_dir_checked: bool = False  # _refuse_a_foreign_report_dir ran
     undo: list[Callable[[], None]] = field(default_factory=list)  # restores what configure changed
 
     @property
@@ -274,19 +275,33 @@ def pytest_configure(config: pytest.Config) -> None:
         sources = Sources.load(options.manifest_path, options.sources_dir)
     except SourceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    problem = report_dir_problem(options.report_dir, REPORT_FILES)
-    if problem:
-        raise pytest.UsageError(problem)
     state = _State(options=options, sources=sources, is_worker=hasattr(config, "workerinput"))
     config.stash[_STATE] = state
     if state.is_worker:
         return
+    if options.report_given:
+        _refuse_a_foreign_report_dir(state)
     from harness.evidence.probe import versions
 
     state.versions["controller"] = versions()
     for undo in (sigterm_as_interrupt(), _map_remote_args(config)):
         if undo is not None:
             state.undo.append(undo)
+
+
+def _refuse_a_foreign_report_dir(state: _State) -> None:
+    """Stop the run with a usage error naming the report folder when the plugin may not write into
+    it (``harness.evidence.files.report_dir_problem``), once, as soon as the run is known to write a
+    report: at configure when the folder was named (``--claims-report``, ini ``claims_report``),
+    else once claim tests were collected (:func:`pytest_collection_finish`) or, on the xdist
+    controller, the first one reports. A run without claim tests never looks at it: the plugin is
+    installed for every project, whose own ``reports/`` is none of its business."""
+    if state.report_dir_checked:
+        return
+    state.report_dir_checked = True
+    problem = report_dir_problem(state.report_dir, REPORT_FILES)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def _map_remote_args(config: pytest.Config) -> Callable[[], None] | None:
@@ -448,6 +463,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             warnings.warn(untagged_warning(untagged), stacklevel=1)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A serial run that collected claim tests writes a report: check its folder before any test runs."""
+    state = _state(session.config)
+    if not state.is_worker and state.seen and not session.config.option.collectonly:
+        _refuse_a_foreign_report_dir(state)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """xdist controller (which collects nothing itself): the first claim test to report means the
+    run writes a report: check its folder then (the workers are stopped on a refusal)."""
+    node = getattr(report, "node", None)  # the worker's node: set by xdist on the controller only
+    if node is not None and report.when == "setup" and "claim" in report.keywords:
+        _refuse_a_foreign_report_dir(_state(node.config))
+
+
 # --------------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------------
@@ -564,6 +594,16 @@ class _Recorder:
         """The PNG bytes of this claim's figures, by file name."""
         return dict(self._figures.items())
 
+    def check_submitted(self) -> None:
+        """Fail the test (it gives no verdict) unless its body submitted exactly once: a second
+        submission fails in :meth:`__call__`, and fails here too when the body swallowed that."""
+        if self.record is None:
+            pytest.fail(
+                f"claim test of {self._claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False
+            )
+        if self.submissions > 1:
+            pytest.fail(f"verdict() was called twice for claim {self._claim.id!r}: nothing is recorded", pytrace=False)
+
     def gate(self) -> None:
         """Fail the test unless the submitted verdict equals the ledger's (or --claims-update).
 
@@ -572,10 +612,7 @@ class _Recorder:
         reports its differences without failing.
         """
         claim, state, record = self._claim, self._state, self.record
-        if record is None:
-            pytest.fail(f"claim test of {claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False)
-        if self.submissions > 1:
-            pytest.fail(f"verdict() was called twice for claim {claim.id!r}: nothing is recorded", pytrace=False)
+        assert record is not None  # check_submitted ran first
         if state.update or self._seed != state.gated_seed:
             return
         observed = record.verdict
@@ -671,10 +708,11 @@ def pytest_runtest_call(item: pytest.Item):
     if outcome is not None:
         outcome.body_returned = True
     if recorder is not None:
+        recorder.check_submitted()  # a failure here is not the gate's: no verdict
         try:
             recorder.gate()
         except pytest.fail.Exception:
-            if outcome is not None and recorder.record is not None:
+            if outcome is not None:
                 outcome.gate_failed = True
             raise
     return result
@@ -734,8 +772,6 @@ def _settle(item: pytest.Item, outcome: _Outcome) -> ClaimRecord | None:
     recorder = item.stash.get(_RECORDER, None)
     callspec = getattr(item, "callspec", None)
     seed = callspec.params.get("claims_master_seed", state.master_seed) if callspec is not None else state.master_seed
-    if recorder is not None and recorder.submissions > 1:
-        outcome.problem = "claims_verdict was called twice (one claim, one verdict)"
     if outcome.problem is None and recorder is not None and recorder.record is not None:
         state.records[(claim.id, seed)] = recorder.record
         state.figures.update(recorder.pngs())
@@ -805,6 +841,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus in stopped and _claims_involved(config, state):
         state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
         return
+    if state.collection_errors and not config.option.continue_on_collection_errors:  # an xdist that ran on
+        state.summary.append(f"{state.collection_errors} collection error(s): report and ledger NOT written")
+        return
     if config.option.collectonly or not (state.records or state.crashed or _collected_ids(state)):
         return  # no claim test in this session (e.g. unit tests only, --collect-only): the report stays
     if state.crashed:
@@ -821,13 +860,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         stability_rows = stability(records, state.ledger, tier=state.tier, threshold=state.threshold)
     partial = _partial_reason(session, state, {r.id for r in main})
     try:
-        outcome, ok = _write_outputs(config, state, main, stability_rows, observed, partial)
+        outcome, ok, interrupted = _write_outputs(config, state, main, stability_rows, observed, partial)
     except KeyboardInterrupt:
         state.summary.append("run interrupted: report and ledger NOT written")
         session.exitstatus = pytest.ExitCode.INTERRUPTED
         return
     changes = compare_ledger(state.ledger, observed, state.tier)
     _summarise(state, main, changes, stability_rows, outcome)
+    if interrupted:  # written first, but the run was interrupted all the same
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
     if not ok and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -845,7 +886,8 @@ def _write_outputs(
     Both locks are taken first (report, then ledger: one order for every run, so two runs never
     wait on each other); an interrupt while waiting raises ``KeyboardInterrupt`` before anything
     is written. The writes themselves hold SIGINT and SIGTERM; an interrupt that arrived during
-    them is reported after both are done. Return the summary lines and whether all was written.
+    them is reported after both are done. Return the summary lines, whether all was written and
+    whether an interrupt arrived during the writes.
     """
     with ExitStack() as stack:
         report_error = _hold(stack, state.report_dir, report_lock_path(state.report_dir), report_dir=True)
@@ -860,17 +902,15 @@ def _write_outputs(
         lines.append(
             f"{' and '.join(received)} received while writing: the report and ledger above were finished first"
         )
-    return lines, report_ok and ledger_ok
+    return lines, report_ok and ledger_ok, bool(received)
 
 
 def _hold(stack: ExitStack, directory: Path, lock: Path, *, report_dir: bool = False) -> str | None:
     """Take ``lock`` (in ``directory``) for the rest of ``stack``; return why it could not be taken (None: held)."""
     try:
         if report_dir:
-            problem = report_dir_problem(directory, REPORT_FILES)
-            if problem:
-                return problem
-            directory.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(locked_report_dir(directory, REPORT_FILES))  # refuses a folder not its own
+            return None
         if not directory.is_dir():
             return None  # the writer names the missing directory
         stack.enter_context(locked(lock))
@@ -889,7 +929,9 @@ class _CollectionErrors:
     workers' failed collect reports): claims in a module that failed to import are unknown.
 
     On the xdist controller a collection error stops the run, as pytest does serially (unless
-    ``--continue-on-collection-errors``): xdist alone ran the rest and let them be written.
+    ``--continue-on-collection-errors``): xdist alone ran the rest and let them be written. That
+    sets xdist's private ``DSession.shouldstop``: only under ``scheduling.KNOWN_XDIST``; on another
+    xdist the run writes nothing instead (:func:`pytest_sessionfinish`).
     """
 
     def __init__(self, state: _State, config: pytest.Config) -> None:
@@ -901,7 +943,7 @@ class _CollectionErrors:
             return
         self._state.collection_errors += 1
         dsession = self._config.pluginmanager.getplugin("dsession")
-        if dsession is not None and not self._config.option.continue_on_collection_errors:
+        if dsession is not None and not self._config.option.continue_on_collection_errors and known_xdist():
             errors = self._state.collection_errors
             dsession.shouldstop = f"{errors} error{'s' if errors > 1 else ''} during collection"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.metadata
+import importlib.util
 import os
 import platform
 from collections.abc import Sequence
@@ -28,11 +29,24 @@ def harness_digest(package_dir: str | os.PathLike[str]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _harness_spec(search_path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None:
+    """Where ``import harness`` finds the package: on ``search_path`` first when given, else as the
+    import system does (``sys.modules``, then every ``sys.meta_path`` finder, so also the finder of a
+    setuptools editable install, which is no ``sys.path`` entry). Imports nothing."""
+    spec = importlib.machinery.PathFinder.find_spec("harness", list(search_path)) if search_path else None
+    if spec is None:
+        try:
+            spec = importlib.util.find_spec("harness")
+        except (ImportError, ValueError):
+            return None
+    return spec
+
+
 def versions(search_path: Sequence[str] | None = None) -> dict[str, str]:
     """``{"python", "torch", "harness"}`` of this interpreter: torch's installed version (not
-    imported) and :func:`harness_digest` of the ``harness`` package found on ``search_path``
-    (default ``sys.path``), the one a worker with that path imports."""
-    spec = importlib.machinery.PathFinder.find_spec("harness", list(search_path) if search_path else None)
+    imported) and :func:`harness_digest` of the ``harness`` package a worker with ``search_path``
+    (default ``sys.path``) imports (:func:`_harness_spec`)."""
+    spec = _harness_spec(search_path)
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     try:
         torch = importlib.metadata.version("torch")

@@ -15,10 +15,11 @@ worker runs on, what it inherits from the controller, and how its arguments reac
 - **Arguments.** xdist 3.x maps every command-line word that names an existing path onto an
   rsync root of the remote copy and stops with an INTERNALERROR ("not relative to an rsync
   root") for any other, e.g. ``--claims-report reports`` or a relative test path without
-  ``--rsyncdir``. :func:`remote_args` maps a path inside the project onto
+  ``--rsyncdir``; it also rewrote the value of ``-k claims``. :func:`remote_args` maps only test
+  paths (positional words) and the values of :data:`PATH_OPTIONS`, a path inside the project onto
   ``<gateway chdir>/<project dir name>/...``, where a remote checkout of the same commit lives
   (``docs/scale-out.md``), exactly where ``--rsyncdir`` of the project puts its copy; a path
-  outside both is a usage error naming it.
+  outside both is a usage error naming it. Other options' values (``-k``, ``-m``) pass as given.
 
 This module never imports torch; the hooks live in ``harness.evidence.plugin``.
 """
@@ -26,17 +27,19 @@ This module never imports torch; the hooks live in ``harness.evidence.plugin``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.evidence import probe
-from harness.evidence.probe import versions
+from harness.evidence.scheduling import KNOWN_XDIST, known_xdist
 
 __all__ = [
     "FORWARDED_ENV",
+    "PATH_OPTIONS",
     "RESTARTS_PER_WORKER",
     "bound_restarts",
     "forwarded_env",
@@ -44,13 +47,23 @@ __all__ = [
     "probe_versions",
     "remote_args",
     "tx_count",
+    "value_options",
     "version_mismatch",
-    "versions",
 ]
 
 # The engine's environment switches (harness.engine.device.DEVICE_ENV, harness.engine.compiling.COMPILE_ENV;
 # named here because evidence never imports the engine; tests/test_remote.py checks they agree).
 FORWARDED_ENV: tuple[str, ...] = ("HARNESS_DEVICE", "HARNESS_COMPILE")
+# Options whose value is a path (or node id) a remote worker must see below its chdir: the plugin's, and
+# pytest's --ignore/--deselect. Every other option's value is passed as given.
+PATH_OPTIONS: tuple[str, ...] = (
+    "--claims-ledger",
+    "--claims-sources",
+    "--claims-manifest",
+    "--claims-report",
+    "--ignore",
+    "--deselect",
+)
 # xdist's default bound under -n: four restarts per worker.
 RESTARTS_PER_WORKER = 4
 
@@ -66,7 +79,14 @@ def probe_versions(gateway: Any, search_path: Sequence[str] | None, timeout: flo
 
 
 def version_mismatch(worker: str, theirs: dict[str, str], ours: dict[str, str]) -> str | None:
-    """Why ``worker`` may not run claims beside the controller (None: same versions)."""
+    """Why ``worker`` may not run claims beside the controller (None: same versions); a worker
+    whose versions could not be read (``theirs["error"]``) is named with that reason."""
+    if "error" in theirs:
+        return (
+            f"worker {worker}: its versions could not be read: {theirs['error']}. Check that the host runs the "
+            "same commit and Python as the controller (docs/scale-out.md), or pass --claims-allow-version-mismatch "
+            "to run anyway"
+        )
     differ = [f"{key} {theirs.get(key)} (controller: {ours[key]})" for key in ours if theirs.get(key) != ours[key]]
     if not differ:
         return None
@@ -97,49 +117,93 @@ def bound_restarts(option: Any) -> None:
         option.maxworkerrestart = str(RESTARTS_PER_WORKER * tx_count(option.tx))
 
 
-def remote_args(args: Sequence[str], roots: Sequence[Path], *, base: Path, rootdir: Path) -> list[str]:
+def remote_args(
+    args: Sequence[str], roots: Sequence[Path], *, base: Path, rootdir: Path, value_options: Collection[str] = ()
+) -> list[str]:
     """The command-line words as a remote worker (cwd: its gateway's ``chdir``) must see them.
 
-    A word naming an existing path (relative to ``base``, the invocation dir) becomes
-    ``<root name>/<path below it>`` for the first rsync root in ``roots`` that holds it (as xdist
-    does), else ``<rootdir name>/<path below it>`` when the project's ``rootdir`` holds it (the
-    remote checkout). Any other existing path is a ``pytest.UsageError`` naming the word.
+    Only test paths (words that are neither an option nor the value of one of ``value_options``,
+    the options that take a value) and the values of :data:`PATH_OPTIONS` are mapped: one naming
+    an existing path (relative to ``base``, the invocation dir) becomes ``<root name>/<path below
+    it>`` for the first rsync root in ``roots`` that holds it (as xdist does), else ``<rootdir
+    name>/<path below it>`` when the project's ``rootdir`` holds it (the remote checkout). Any other
+    existing path is a ``pytest.UsageError`` naming the word.
     """
-    out = []
-    for arg in args:
-        head, sep, tail = arg.partition("::")
-        try:
-            path = (base / head).resolve() if head and (base / head).exists() else None
-        except OSError:
-            path = None
-        if path is None:
-            out.append(arg)
-            continue
-        home = next((r for r in [*roots, rootdir] if path == r or r in path.parents), None)
-        if home is None:
-            raise pytest.UsageError(
-                f"the argument {arg!r} names {path}, outside the project ({rootdir}) and every --rsyncdir: "
-                "a remote worker cannot find it; give that option as --option=VALUE or a path inside the project"
-            )
-        below = path.relative_to(home).as_posix()
-        out.append((home.name if below == "." else f"{home.name}/{below}") + sep + tail)
+    out: list[str] = []
+    value_of: str | None = None  # the option whose value the next word is
+    for word in args:
+        if value_of is not None:
+            out.append(_mapped(word, roots, base, rootdir) if value_of in PATH_OPTIONS else word)
+            value_of = None
+        elif word.startswith("-") and word != "-" and "--" not in out:
+            name, eq, value = word.partition("=")
+            if eq:
+                out.append(f"{name}={_mapped(value, roots, base, rootdir)}" if name in PATH_OPTIONS else word)
+            else:
+                value_of = name if name in value_options or name in PATH_OPTIONS else None
+                out.append(word)
+        else:
+            out.append(_mapped(word, roots, base, rootdir))
     return out
+
+
+def _mapped(arg: str, roots: Sequence[Path], base: Path, rootdir: Path) -> str:
+    """``arg`` as :func:`remote_args` maps a test path or a path option's value."""
+    head, sep, tail = arg.partition("::")
+    try:
+        path = (base / head).resolve() if head and (base / head).exists() else None
+    except OSError:
+        path = None
+    if path is None:
+        return arg
+    home = next((r for r in [*roots, rootdir] if path == r or r in path.parents), None)
+    if home is None:
+        raise pytest.UsageError(
+            f"the argument {arg!r} names {path}, outside the project ({rootdir}) and every --rsyncdir: "
+            "a remote worker cannot find it; give a path inside the project"
+        )
+    below = path.relative_to(home).as_posix()
+    return (home.name if below == "." else f"{home.name}/{below}") + sep + tail
+
+
+def value_options(config: pytest.Config) -> set[str]:
+    """Every option string of this run's pytest that takes a value (``-k``, ``-m``, ``--tx``, ...),
+    read from its parser's option groups (private state; empty when it cannot be read: then every
+    word that is not an option counts as a test path, as xdist counted them)."""
+    try:
+        groups = config._parser._groups
+        return {
+            name
+            for group in groups
+            for option in group.options
+            if option.attrs().get("action") in (None, "store", "append")
+            for name in option.names()
+        }
+    except AttributeError:
+        return set()
 
 
 def install_arg_mapping(config: pytest.Config) -> Callable[[], None] | None:
     """Make xdist's workermanage map arguments with :func:`remote_args`; return the undo (None when
-    xdist is absent or not a version whose ``make_reltoroot`` this replaces)."""
+    xdist is absent or outside ``harness.evidence.scheduling.KNOWN_XDIST``: then xdist maps them, with a warning)."""
     try:
         from xdist import workermanage
     except ImportError:
         return None
     original = getattr(workermanage, "make_reltoroot", None)
-    if original is None:
+    if original is None or not known_xdist():
+        warnings.warn(
+            pytest.PytestWarning(
+                f"claims plugin: pytest-xdist is outside {KNOWN_XDIST[0]}..{KNOWN_XDIST[1]} (exclusive); remote workers "
+                "get the arguments as xdist maps them (a relative path needs --rsyncdir)"
+            ),
+            stacklevel=1,
+        )
         return None
-    base, rootdir = Path(config.invocation_params.dir), Path(config.rootpath)
+    base, rootdir, options = Path(config.invocation_params.dir), Path(config.rootpath), value_options(config)
 
     def make_reltoroot(roots: Sequence[Path], args: list[str]) -> list[str]:
-        return remote_args(args, [Path(r) for r in roots], base=base, rootdir=rootdir)
+        return remote_args(args, [Path(r) for r in roots], base=base, rootdir=rootdir, value_options=options)
 
     workermanage.make_reltoroot = make_reltoroot
 

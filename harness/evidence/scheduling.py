@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["KNOWN_PYTEST", "KNOWN_XDIST", "group_suffix", "make_scheduler", "tag_groups"]
+__all__ = ["KNOWN_PYTEST", "KNOWN_XDIST", "group_suffix", "known_xdist", "make_scheduler", "tag_groups"]
 
 # Versions whose private state this module reads: pytest [8.0, 9.3) (``_nodeid`` up to 9.1,
 # structured ``_id`` from 9.2), pytest-xdist [3.5, 4.0) (``LoadScopeScheduling`` internals).
@@ -53,6 +53,17 @@ def _version(text: str) -> tuple[int, int]:
 
 def _within(version: tuple[int, int], bounds: tuple[tuple[int, int], tuple[int, int]]) -> bool:
     return bounds[0] <= version < bounds[1]
+
+
+def known_xdist(xdist_version: str | None = None) -> bool:
+    """Whether pytest-xdist (installed, or ``xdist_version``) lies in :data:`KNOWN_XDIST`: the one guard
+    of every use of its private state (this scheduler, ``make_reltoroot`` in ``harness.evidence.remote``,
+    ``DSession.shouldstop`` in ``harness.evidence.plugin``)."""
+    if xdist_version is None:
+        import xdist
+
+        xdist_version = xdist.__version__
+    return _within(_version(xdist_version), KNOWN_XDIST)
 
 
 def group_suffix(item: pytest.Item) -> str | None:
@@ -120,7 +131,7 @@ def make_scheduler(config: pytest.Config, log, xdist_version: str | None = None)
     from xdist.scheduler import LoadGroupScheduling, LoadScheduling
 
     version = xdist_version or xdist.__version__
-    known = _within(_version(version), KNOWN_XDIST) and all(
+    known = known_xdist(version) and all(
         hasattr(LoadGroupScheduling, name) for name in ("remove_node", "_split_scope", "_pending_of", "_reschedule")
     )
     if not known:

@@ -39,6 +39,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.evidence.files import read_utf8
+
 __all__ = [
     "ASCII_SPELLINGS",
     "ELISION",
@@ -55,7 +57,6 @@ __all__ = [
     "load_manifest",
     "locate_quote",
     "normalise",
-    "sha256_of",
 ]
 
 MANIFEST_SCHEMA = 1
@@ -148,18 +149,13 @@ def normalise(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of the bytes of the file at ``path``."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
     """Read the manifest at ``path``: ``{file name: SourceDoc}``. Raise :class:`SourceError` naming
     the file when it is missing, not JSON, or not ``{"schema": 1, "sources": [...]}``."""
     path = Path(path)
     where = f"sources manifest {str(path)!r}"
     try:
-        raw = json.loads(_read_text(path, where))
+        raw = json.loads(read_utf8(path, where, SourceError))
     except FileNotFoundError:
         raise SourceError(f"{where} not found; it lists the documents the claims quote (file, title, sha256)") from None
     except json.JSONDecodeError as exc:
@@ -178,21 +174,6 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
             raise SourceError(f"{where}: {entry['file']!r} is listed twice")
         docs[entry["file"]] = SourceDoc(**entry)
     return docs
-
-
-def _read_text(path: Path, where: str) -> str:
-    """The UTF-8 text of ``path``; :class:`SourceError` naming ``where`` when it cannot be read
-    (a directory, EACCES, EIO) or is not UTF-8. A missing file raises ``FileNotFoundError``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise SourceError(f"{where} cannot be read: {exc}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def _closest_passage(fragment: str, document: str) -> str:
@@ -345,9 +326,10 @@ class Sources:
         texts: dict[str, str] = {}
         for name, doc in docs.items():
             path = sources_dir / name
-            if not path.is_file():
+            try:  # not is_file(): a directory that cannot be searched (EACCES) is an error, not "absent"
+                text = read_utf8(path, f"source document {str(path)!r}", SourceError)
+            except FileNotFoundError:
                 continue
-            text = _read_text(path, f"source document {str(path)!r}")
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if digest != doc.sha256:
                 raise SourceError(

@@ -430,7 +430,11 @@ def _notices(ctx: RunContext, no_verdict: Sequence[ClaimRecord], decided: Sequen
         facts.append(f"Selection: <code>{escape(selection_text(ctx.selection))}</code>.")
     if ctx.environment:
         differ, text = environment_text(ctx.environment)
-        facts.append(("<b>Versions differ between processes</b>: " if differ else "Versions: ") + escape(text) + ".")
+        facts.append(
+            ("<b>Versions differ between processes</b> (--claims-allow-version-mismatch): " if differ else "Versions: ")
+            + escape(text)
+            + "."
+        )
     if facts:
         out.append(f"<p class='muted'>{' '.join(facts)}</p>")
     if not decided:

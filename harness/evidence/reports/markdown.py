@@ -162,7 +162,11 @@ def claims_markdown(
         facts.append(f"Selection: {md_code(selection_text(ctx.selection))}.")
     if ctx.environment:
         differ, text = environment_text(ctx.environment)
-        facts.append(("**Versions differ between processes**: " if differ else "Versions: ") + md_text(text) + ".")
+        facts.append(
+            ("**Versions differ between processes** (--claims-allow-version-mismatch): " if differ else "Versions: ")
+            + md_text(text)
+            + "."
+        )
     if facts:
         lines += [" ".join(facts), ""]
     lines += [_INTRO, ""]
