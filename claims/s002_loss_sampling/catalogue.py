@@ -12,7 +12,7 @@ from typing import Any
 
 from scipy.stats import linregress
 
-from claims.s002_loss_sampling.protocols import ArmsProtocol, BaselineProtocol, TextProtocol
+from claims.s002_loss_sampling.protocols import CALIBRATION_TARGETS, ArmsProtocol, BaselineProtocol, TextProtocol
 from harness.evidence.claims import Claim, Setting
 
 SOURCE = "002_12f8b00312862f98.txt"
@@ -69,6 +69,7 @@ def _claim(cid, statement, reported, protocol, test, *, arms=1, family=None, n=N
         n_full=n_full if n_full is not None else RUNS_FULL * arms,
         family=family,
         resolution=resolution,
+        calibration_target=CALIBRATION_TARGETS.get(f"002.{cid}"),
     )
 
 

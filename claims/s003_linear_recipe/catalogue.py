@@ -16,6 +16,7 @@ from typing import Any
 from claims.s003_linear_recipe.protocols import (
     ACHIEVE_RATE,
     ALPHA,
+    CALIBRATION_TARGETS,
     FIGURE_MARGIN,
     PARAM_FLOOR,
     RATE_MARGIN,
@@ -24,7 +25,8 @@ from claims.s003_linear_recipe.protocols import (
     TrainingProtocol,
 )
 from harness.evidence.claims import Claim, Setting
-from harness.studies.linear_recipe.recipe import TRUE_B, TRUE_W, ablation_rows
+from harness.studies.linear_recipe import noise
+from harness.studies.linear_recipe.recipe import TRUE_B, TRUE_W, DataSettings, ablation_rows
 from harness.studies.linear_recipe.study import RECORDED_MEMBERS, TIER_SEEDS
 
 SOURCE = "003_111511a5924b25b5.txt"
@@ -83,6 +85,7 @@ def _claim(
         n=n,
         n_full=n_full,
         family=family,
+        calibration_target=CALIBRATION_TARGETS.get(f"003.{cid}"),
     )
 
 
@@ -1072,6 +1075,87 @@ def with_protocol(spec: Spec, **settings: Setting) -> Spec:
     """``spec`` with protocol settings replaced (for sweeps)."""
     claim = dataclasses.replace(spec.claim, protocol=dataclasses.replace(spec.claim.protocol, **settings))
     return dataclasses.replace(spec, claim=claim)
+
+
+# --------------------------------------------------------------------------------------------
+# The claims that depend on the noise, under its other supported values
+# --------------------------------------------------------------------------------------------
+
+# Claims whose verdict at master seed 0 differs between the supported noise values 0, 0.09 and 0.25
+# (python -m claims.s003_linear_recipe.noise_readings; quick tier), with the whole Holm family of
+# the improvement claims. Every other claim gives one verdict under all three.
+NOISE_DEPENDENT = (
+    "003.baseline.final_loss",
+    "003.recipe.final_loss",
+    "003.recipe.loss_reduction",
+    "003.recipe.w",
+    "003.recipe.b",
+    "003.recipe.w_error_below_1pct",
+    "003.recipe.b_error_below_5pct",
+    "003.recipe.epoch100_window",
+    "003.theorem.within_bounds_random_init",
+    "003.theorem.within_bounds_timeline_init",
+    "003.theorem.convergence_99",
+    "003.method2.epoch30_loss",
+    "003.method2.epoch50_loss",
+    "003.patience.p10_final_loss",
+    "003.patience.p20_final_loss",
+    "003.patience.false_stop_p20",
+    "003.timeline.baseline_loss_epoch25",
+    "003.timeline.baseline_loss_epoch30",
+    *(f"003.timeline.recipe_loss_epoch{e}" for e in range(10, 101, 10)),
+    "003.timeline.recipe_w_epoch90",
+    "003.timeline.recipe_w_epoch100",
+    "003.timeline.recipe_b_epoch90",
+    "003.timeline.recipe_b_epoch100",
+    *(f"003.ablation.row{k}_final_loss" for k in (0, 6, 7, 8, 9, 10)),
+    "003.ablation.row6_b_error",
+    "003.ablation.row7_b_error",
+    *(spec.claim.id for spec in IMPROVES),
+    "003.ablation.share_1_2",
+    "003.ablation.share_7_9",
+    "003.ablation.share_1_1",
+    "003.ablation.method3_contribution",
+    "003.ablation.method4_contribution",
+    "003.ablation.method6_contribution",
+    "003.ablation.method5_variance_reduction",
+    "003.shuffle.without_mean",
+    "003.clip.mean",
+    "003.clip.top10_clipped",
+)
+READING_SEEDS = 1000  # seeds of a noise reading's study in the full tier (quick: the tier's 200)
+
+
+def _value_id(value: float) -> str:
+    """``0.25`` -> ``'0p25'`` (claim-id friendly)."""
+    return f"{value:g}".replace(".", "p")
+
+
+def noise_reading(spec: Spec, value: float) -> Spec:
+    """``spec``'s claim under the noise reading ``value`` (batch size as calibrated): another id,
+    family and study piece; never a calibration target (the noise is not fitted there)."""
+    note = (
+        f"another noise level the document's figures support ({', '.join(noise.SUPPORT[value])}); "
+        f"the main reading is {noise.NOISE} (harness.studies.linear_recipe.noise)"
+    )
+    spec = with_protocol(spec, noise=Setting(value, "assumed", note))
+    suffix = f"_noise{_value_id(value)}"
+    claim = dataclasses.replace(
+        spec.claim,
+        id=spec.claim.id + suffix,
+        family=None if spec.claim.family is None else spec.claim.family + suffix,
+        n_full=min(spec.claim.n_for("full"), READING_SEEDS),
+        calibration_target=None,
+    )
+    data = DataSettings(batch_size=TrainingProtocol().batch_size.value, noise=value)
+    return dataclasses.replace(
+        spec, claim=claim, piece=f"noise-{_value_id(value)}", args={**spec.args, "data": data, "main": spec.claim.id}
+    )
+
+
+NOISE_READINGS = tuple(
+    noise_reading(BY_ID[cid], value) for value in noise.READINGS if value != noise.NOISE for cid in NOISE_DEPENDENT
+)
 
 
 ROWS = ablation_rows()
