@@ -2,7 +2,9 @@
 
 A proposal states premises and asks questions rather than reporting numbers. Each premise that can
 be checked and each question that can be answered is a claim here, read as the hypothesis the
-proposal hopes for: the Markov property of vanilla full-batch gradient descent (1.2), "guaranteed
+proposal hopes for; the questions and the expected outcome are predictions of results the proposal
+had not measured (``Claim.prediction``: the report labels them so, and their verdict says whether
+the prediction came true here): the Markov property of vanilla full-batch gradient descent (1.2), "guaranteed
 convergence" of ``|Wx + b|`` (2.1), gradient alignment (5.2.1), trajectory analysis (5.2.2),
 predicting slow convergence from the initialisation alone (5.2.3, research question 4) and the
 expected outcome "R² > 0.95" (6.1, research question 1). The parameter-space heatmap of 5.3 is a
@@ -138,7 +140,17 @@ CORRELATION_RESOLUTION = 0.1  # power-plan resolution of a rank correlation: no 
 
 
 def _claim(
-    id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None, resolution=None
+    id,
+    statement,
+    reported,
+    protocol,
+    test,
+    *,
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family=None,
+    resolution=None,
+    prediction=False,
 ) -> Claim:
     return Claim(
         id=id,
@@ -152,6 +164,7 @@ def _claim(
         n_full=n_full,
         family=family,
         resolution=resolution,
+        prediction=prediction,
     )
 
 
@@ -222,6 +235,7 @@ ALIGNMENT = _claim(
     ),
     "metric_exceeds",
     resolution=CORRELATION_RESOLUTION,
+    prediction=True,
 )
 
 TRAJECTORY = _claim(
@@ -246,6 +260,7 @@ TRAJECTORY = _claim(
         threshold=Setting(DEVIATING_SHARE, "assumed", "a non-negligible share"),
     ),
     "rate_at_least",
+    prediction=True,
 )
 
 INIT_PREDICTABLE = _claim(
@@ -269,11 +284,13 @@ INIT_PREDICTABLE = _claim(
         threshold=Setting(0.5, "assumed", "AUC of a random score"),
     ),
     "distributions_differ",
+    prediction=True,
 )
 
 OUTCOME_STATEMENT = (
-    "Can we accurately predict remaining training epochs from current parameter values? [...] High "
-    "Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories are highly regular"
+    "Can we accurately predict remaining training epochs from current parameter values? [...] Expected Outcomes "
+    "and Implications [...] High Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories "
+    "are highly regular"
 )
 
 
@@ -320,6 +337,7 @@ OUTCOME_CLAIMS = {
         ),
         "cv_by_units",
         family="001.outcome",
+        prediction=True,
     )
     for name, spec in OUTCOMES.items()
 }

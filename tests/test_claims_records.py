@@ -366,6 +366,11 @@ def test_calibration_target_rejects_malformed_fields(settings, procedure):
         CalibrationTarget(settings, procedure)
 
 
+def test_claim_rejects_a_prediction_flag_that_is_not_a_bool():
+    with pytest.raises(ValueError, match="prediction must be a bool"):
+        make_claim(prediction="yes")
+
+
 def test_claim_rejects_a_calibration_target_that_is_not_one():
     with pytest.raises(ValueError, match="calibration_target must be a CalibrationTarget"):
         make_claim(calibration_target=True)

@@ -113,6 +113,7 @@ def test_claims_json_has_exactly_the_schema_keys():
         "power_plan",
         "calibration_target",
         "calibration",
+        "prediction",
     ]
     assert list(CLAIM_KEYS) == list(doc["claims"][0])
     assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
@@ -155,6 +156,20 @@ def test_calibration_target_is_its_own_category_in_claims_md():
     assert "2 claims: 1 confirmed, 0 refuted, 0 inconclusive, 1 calibration target." in md
     assert "**calibration target** (fit: confirmed, 0.98 [0.9, 1]; fitted: noise)" in md
     assert "Calibration target, not evidence (fit: confirmed" in md
+
+
+def test_a_prediction_is_flagged_in_claims_json_and_claims_md():
+    predicted = make_record(
+        dataclasses.replace(claim("002.a.x"), prediction=True),
+        evidence(),
+        tier="quick",
+        master_seed=0,
+        expected=None,
+        duration_s=0.5,
+    )
+    assert predicted["prediction"] is True and record("002.b.x")["prediction"] is False
+    md = claims_markdown([predicted], master_seed=0, tier="quick", device="cpu")
+    assert "| (prediction) “Success rate 100% (50/50)” |" in md
 
 
 def test_claims_json_maps_nan_to_null_and_missing_ledger_to_null():

@@ -311,8 +311,9 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
 
 def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
     """A tree model's MSE or MAE: per-trace mean of the out-of-fold errors (t interval over traces)."""
-    rows = study.table_rows
-    err = rows.epochs_remaining - study.score(spec.scheme, spec.model).oof_pred
+    s = study.reading(spec.reading)
+    rows = s.table_rows
+    err = rows.epochs_remaining - s.score(spec.scheme, spec.model).oof_pred
     per_row = err**2 if spec.metric == "mse" else np.abs(err)
     sums, counts = _per_trace(per_row, rows.trace_id)
     ev = stats.mean_equals(sums / counts, spec.value, margin=spec.margin, alpha=ALPHA)
@@ -371,12 +372,13 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
 
 def observation_evidence(study: Study, spec: ObservationSpec, claim: Claim) -> Evidence:
     """2.2 / 8.1: pooled out-of-fold R² (or the difference of two models') against a threshold, over traces."""
-    preds = [study.score(spec.scheme, spec.model).oof_pred]
+    s = study.reading(spec.reading)
+    preds = [s.score(spec.scheme, spec.model).oof_pred]
     if spec.baseline is not None:
-        preds.append(study.score(spec.scheme, spec.baseline).oof_pred)
+        preds.append(s.score(spec.scheme, spec.baseline).oof_pred)
     statistic = C.r2_statistic(0, minus=None if spec.baseline is None else 1)
     region = (spec.threshold, math.inf) if spec.above else (-math.inf, spec.threshold)
-    ev = _by_traces(study.table_rows, preds, statistic, region)
+    ev = _by_traces(s.table_rows, preds, statistic, region)
     return dataclasses.replace(ev, detail={**ev.detail, "statistic": spec.description})
 
 

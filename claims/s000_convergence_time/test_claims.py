@@ -78,8 +78,7 @@ def _table_group(claim: Claim) -> str | None:
     scheme = getattr(spec, "scheme", None)
     if scheme is None:
         return None
-    reading = getattr(spec, "reading", "all")
-    return scheme if reading == "all" else f"{scheme}-{reading}"
+    return f"{scheme}-{getattr(spec, 'reading', 'all')}"
 
 
 def _params(claims):
@@ -194,10 +193,11 @@ def test_dataset_mean_variance_range(claims_verdict):
 @pytest.mark.parametrize("claim", _params(ROW_CLAIMS.values()))
 def test_table21_r2(claim, study, claims_verdict):
     spec = SPEC_OF[claim.id]
-    if spec.model == "linear_regression" and spec.reading == "all":
+    if spec.model == "linear_regression":
+        s = study.reading(spec.reading)
         for name, fig in zip(
             ("pred_vs_actual", "residuals"),
-            figures.pred_figures(study.table_rows, study.score(spec.scheme, spec.model), spec.scheme),
+            figures.pred_figures(s.table_rows, s.score(spec.scheme, spec.model), spec.scheme),
             strict=True,
         ):
             claims_verdict.figure(name, fig)
@@ -270,14 +270,14 @@ def test_norms_sqrt3(claims_verdict):
 def test_study_claim(claim, study, claims_verdict):
     """Table 2.1's tree errors and ranking, the 2.2/8.1 observations, the norms of 3.2, 4.1/6.1's
     beyond-distance claims, 7.2's stability and 5.1's smart init: each decided by the study alone."""
-    claims_verdict(study.bind(claim), study.evidence(claim))
+    claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
 @pytest.mark.parametrize("claim", _params(FEATURE_CLAIMS.values()))
 def test_feature_importance(claim, study, claims_verdict):
     if claim is LOG_TRANSFORMS_DECREASE:
         claims_verdict.figure("feature_importance", figures.importance_figure(study))
-    claims_verdict(study.bind(claim), study.evidence(claim))
+    claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
 # --------------------------------------------------------------------------------------------

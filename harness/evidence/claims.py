@@ -235,6 +235,7 @@ class Claim:
     resolution: float | None = None  # smallest deviation that matters (estimate units): the power plan's target
     n_fixed: str | None = None  # why the claim fixes its full-tier n (the plan never asks to raise it)
     calibration_target: CalibrationTarget | None = None  # its number was fitted: a fit, never evidence
+    prediction: bool = False  # a proposal's prediction or question read as a hypothesis, not a reported result
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -289,6 +290,8 @@ class Claim:
             raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
         if self.calibration_target is not None and not isinstance(self.calibration_target, CalibrationTarget):
             raise ValueError(f"{where}: calibration_target must be a CalibrationTarget or None")
+        if not isinstance(self.prediction, bool):
+            raise ValueError(f"{where}: prediction must be a bool, got {self.prediction!r}")
 
     @property
     def doc(self) -> str:

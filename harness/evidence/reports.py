@@ -74,6 +74,7 @@ CLAIM_KEYS: tuple[str, ...] = (
     "power_plan",  # n for 80% power both ways at the claim's resolution, against the full tier's n
     "calibration_target",  # true when a calibrated setting was fitted to the claim's number (verdict: inconclusive)
     "calibration",  # for a calibration target: the settings fitted, how, and the fit achieved; else null
+    "prediction",  # true for a proposal's prediction (a hypothesis it expects), not a reported result
 )
 
 CALIBRATION_TARGET = "calibration target"  # the report category of a claim whose number was fitted
@@ -201,6 +202,7 @@ def make_record(
             "fit_estimate": _num(evidence.estimate),
             "fit_ci": ci,
         },
+        "prediction": claim.prediction,
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
         "population_n": None if evidence.population_n is None else int(evidence.population_n),
@@ -399,7 +401,8 @@ effect against the claim that the test refutes with 80% power at this n, **MDE f
 smallest effect for it that the test confirms with 80% power; *cannot confirm at this n* marks
 a claim that no true value would confirm with 80% power. A *calibration target* is a claim whose
 number a calibrated setting was fitted to: it is recorded as inconclusive and counted apart, never as
-confirmed or refuted, with the fit achieved beside it. **Family** is the Holm family whose
+confirmed or refuted, with the fit achieved beside it. A *(prediction)* is a proposal's expectation
+of results it had not measured: its verdict says whether it came true here. **Family** is the Holm family whose
 p-values were adjusted together (declared with the claims). Each claim's protocol lists every
 setting used, marked *stated* (by the document), *calibrated* (measured by us) or *assumed*
 (the document is silent; we chose).
@@ -486,7 +489,7 @@ def claims_markdown(
                     _cell(c)
                     for c in (
                         f"`{r['id']}`",
-                        f"“{r['statement']}”",
+                        ("(prediction) " if r.get("prediction") else "") + f"“{r['statement']}”",
                         reported,
                         measured,
                         _fmt(r["p_value"]),
