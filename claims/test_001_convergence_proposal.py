@@ -19,7 +19,7 @@ traces (quick) or 2,000 (full); fast estimators in both (only random forest and 
 are fitted here). The random forest on the raw state alone runs in the full tier only: at 100
 traces it cannot learn the map (quick "refuted" against full "confirmed"), a verdict on the sample
 size rather than on the question. "R² > 0.95" is decided over traces from the pooled out-of-fold
-predictions (``stats.cv_by_units``), never from fold scores read as independent samples.
+predictions (``rules.cv_by_units``), never from fold scores read as independent samples.
 
 Thresholds (chosen from the questions' wording, not changed after the first verdict run): "predicts" as a rank correlation above 0;
 "predictably different times" as at least 5% of traces deviating by a whole epoch or more from
@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
 from harness.evidence.plugin import claim_test
 from harness.evidence.verdicts import Evidence
@@ -121,7 +121,7 @@ class OutcomeProtocol(ProposalSetup):
     )
     statistic: Setting = Setting(
         "pooled out-of-fold R², decided over traces: jackknife over traces, Nadeau-Bengio "
-        "corrected variance (x (1 + 1/9)), t(traces - 1) (harness.evidence.stats.cv_by_units)",
+        "corrected variance (x (1 + 1/9)), t(traces - 1) (harness.evidence.rules.cv_by_units)",
         "assumed",
         "fold scores of one CV share training data and are not independent "
         "samples; traces are (calibrated in tests/test_stats_cv.py)",
@@ -386,7 +386,7 @@ class Study(TraceStudy):
         rows = self.rows if spec.cols == "features" else self.current_rows
         score = self.table(spec.cols).scores[spec.model]
         sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [score.oof_pred])
-        ev = stats.cv_by_units(sums, C.r2_statistic(0), region=(R2_EXPECTED, math.inf), n_splits=N_FOLDS, alpha=ALPHA)
+        ev = rules.cv_by_units(sums, C.r2_statistic(0), region=(R2_EXPECTED, math.inf), n_splits=N_FOLDS, alpha=ALPHA)
         return dataclasses.replace(
             ev,
             detail={
@@ -402,7 +402,7 @@ class Study(TraceStudy):
         """Holm-adjusted evidence of the outcome claims that run in this tier."""
         members = [(spec, OUTCOME_CLAIMS[name]) for name, spec in OUTCOMES.items() if self.in_tier(spec)]
         raw = [self.outcome(spec, claim) for spec, claim in members]
-        return {claim.id: ev for (_, claim), ev in zip(members, stats.holm(raw, alpha=ALPHA), strict=True)}
+        return {claim.id: ev for (_, claim), ev in zip(members, rules.holm(raw, alpha=ALPHA), strict=True)}
 
 
 @pytest.fixture(scope="module")
@@ -485,7 +485,7 @@ def _alignment_figure(rows: C.Rows):
 @claim_test(MARKOV)
 def test_markov_property(study, claims_verdict):
     m = C.markov_check(study.protocol, seed_seq=study.seq("markov"))
-    ev = stats.always(m.n_restarts - m.n_failures, m.n_restarts, alpha=ALPHA)
+    ev = rules.always(m.n_restarts - m.n_failures, m.n_restarts, alpha=ALPHA)
     claims_verdict(study.bind(MARKOV), dataclasses.replace(ev, detail={**ev.detail, **m._asdict()}))
 
 
@@ -497,7 +497,7 @@ def test_guaranteed_convergence(study, claims_verdict):
 @claim_test(ALIGNMENT)
 def test_gradient_alignment(study, claims_verdict):
     rows = study.rows
-    ev = stats.metric_exceeds(
+    ev = rules.metric_exceeds(
         np.arange(rows.n_traces),
         0.0,
         statistic=lambda t: C.spearman_by_traces(rows, "alignment", t),
@@ -519,7 +519,7 @@ def test_gradient_alignment(study, claims_verdict):
 def test_trajectory_paths(study, claims_verdict):
     td = C.trajectory_divergence(study.uncapped)
     deviating = int(np.sum(np.abs(td.residual) >= DEVIATION_EPOCHS))
-    ev = stats.rate_at_least(deviating, int(td.residual.size), DEVIATING_SHARE, alpha=ALPHA)
+    ev = rules.rate_at_least(deviating, int(td.residual.size), DEVIATING_SHARE, alpha=ALPHA)
     classes, sizes = np.unique(td.switches, return_counts=True)
     claims_verdict(
         study.bind(TRAJECTORY),
@@ -543,7 +543,7 @@ def test_slow_convergence_from_init(study, claims_verdict):
     res = C.initial_state_predictability(study.traces, random_state=study.random_state("init"))
     score = res.scores["gradient_boosting"]
     slow = res.label == 1
-    ev = stats.distributions_differ(
+    ev = rules.distributions_differ(
         score[slow],
         score[~slow],
         direction="greater",

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 
 def pytest_sessionstart(session) -> None:
     """Start each session with the verdict rules' memo caches empty, so a process forked after an
     earlier session (mutation testing forks one per mutant) computes what the code now says."""
-    from harness.evidence import stats
+    import harness.evidence.rules  # noqa: F401  (loads every rule module)
 
-    for value in vars(stats).values():
-        if isinstance(value, functools._lru_cache_wrapper):
-            value.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("harness.evidence.rules"):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()
 
 
 SLOW_LAST = (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.evidence import plugin
-from harness.evidence import stats as S
+from harness.evidence import rules as S
 from harness.evidence.claims import Claim, Protocol, Setting
 from harness.evidence.options import Options
 from harness.evidence.reports import claims_json, claims_markdown, make_record
@@ -62,6 +62,15 @@ def test_claims_json_carries_family_p_confirm_mde_confirm_and_flag():
     assert narrow["cannot_confirm"] is True and narrow["mde_confirm"] is None
     assert 0.0 <= narrow["p_confirm"] <= 1.0 and narrow["p_value"] is not None
     assert always["cannot_confirm"] is True and always["mde_confirm"] > 0
+
+
+def test_records_carry_the_claimed_region_as_a_field_not_a_detail():
+    narrow, always = _records()
+    assert narrow["claimed_region"] == pytest.approx([0.9616, 0.9716])
+    assert always["claimed_region"] is None
+    assert "claimed_region" not in narrow["detail"] and "p_confirm" not in narrow["detail"]
+    md = claims_markdown(_records(), master_seed=0, tier="quick", device="cpu")
+    assert "claimed region [0.9616, 0.9716]" in md
 
 
 def test_claims_markdown_names_both_p_value_columns_and_flags_unconfirmable_claims():

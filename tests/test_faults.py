@@ -31,7 +31,7 @@ from harness.engine import optim, schedules  # noqa: E402
 from harness.engine.compiling import COMPILE_ENV  # noqa: E402
 from harness.engine.data import centered_xor  # noqa: E402
 from harness.engine.trainer import StoppingRule, train  # noqa: E402
-from harness.evidence import stats  # noqa: E402
+from harness.evidence import rules  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
 from tests.helpers import write_manifest  # noqa: E402
 
@@ -540,9 +540,9 @@ def test_evidence_rejects_nan_p_value():
 @pytest.mark.parametrize(
     "call, name",
     [
-        pytest.param(lambda: stats.mean_equals([1.0, 2.0, 3.0], None, margin=0.5), "claimed", id="mean-claimed"),
-        pytest.param(lambda: stats.mean_equals([1.0, 2.0, 3.0], 2.0, margin=None), "margin", id="mean-margin"),
-        pytest.param(lambda: stats.exact_value(1.0, None, rel_tol=0.0, abs_tol=0.1), "claimed", id="exact-claimed"),
+        pytest.param(lambda: rules.mean_equals([1.0, 2.0, 3.0], None, margin=0.5), "claimed", id="mean-claimed"),
+        pytest.param(lambda: rules.mean_equals([1.0, 2.0, 3.0], 2.0, margin=None), "margin", id="mean-margin"),
+        pytest.param(lambda: rules.exact_value(1.0, None, rel_tol=0.0, abs_tol=0.1), "claimed", id="exact-claimed"),
     ],
 )
 def test_rules_reject_none_with_value_error(call, name):

@@ -38,7 +38,10 @@ def test_every_reason_names_a_function_and_a_line_pattern_that_compile():
 
 
 def test_functions_no_test_reaches_are_named():
-    codes = {"harness.evidence.stats.xǁQuantileǁ__call____mutmut_1": 33, "harness.evidence.stats.x_holm__mutmut_2": 1}
+    codes = {
+        "harness.evidence.rules.one_sample.xǁQuantileǁ__call____mutmut_1": 33,
+        "harness.evidence.rules.exact.x_holm__mutmut_2": 1,
+    }
     assert report._untested_functions(codes) == ["xǁQuantileǁ__call__"]
 
 

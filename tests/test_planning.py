@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.planning import MAX_PLANNED_N, PowerPlan, power_plan
 from harness.evidence.verdicts import Evidence, Verdict
 
@@ -23,32 +23,32 @@ def _normal(n: int, mean: float, sd: float, seed: int = 0) -> np.ndarray:
 
 
 def test_arithmetic_and_untestable_claims_need_no_n():
-    for evidence in (stats.exact_value(2.0, 2.0), stats.not_testable("cited result")):
+    for evidence in (rules.exact_value(2.0, 2.0), rules.not_testable("cited result")):
         plan = power_plan(evidence, n_full=100)
         assert (plan.status, plan.n_needed) == ("not applicable", None)
 
 
 def test_always_without_tolerance_is_not_feasible_at_any_n():
-    plan = power_plan(stats.always(50, 50), n_full=2000)
+    plan = power_plan(rules.always(50, 50), n_full=2000)
     assert plan.status == "not feasible" and "without a failure tolerance" in plan.reason
 
 
 @pytest.mark.parametrize("tolerance", [0.01, 0.05, 0.2])
 def test_always_plan_is_the_exact_smallest_n(tolerance):
-    n = power_plan(stats.always(50, 50, tolerance=tolerance), n_full=10).n_needed
-    clean = stats.always(n, n, tolerance=tolerance)
+    n = power_plan(rules.always(50, 50, tolerance=tolerance), n_full=10).n_needed
+    clean = rules.always(n, n, tolerance=tolerance)
     assert clean.verdict is Verdict.CONFIRMED  # n clean runs confirm the tolerance
     assert 1.0 - (1.0 - tolerance) ** n >= 0.8  # and reveal a failure rate of `tolerance` 80% of the time
-    fewer = stats.always(n - 1, n - 1, tolerance=tolerance)
+    fewer = rules.always(n - 1, n - 1, tolerance=tolerance)
     assert fewer.verdict is not Verdict.CONFIRMED or 1.0 - (1.0 - tolerance) ** (n - 1) < 0.8
 
 
 @pytest.mark.parametrize(
     "evidence_at",
     [
-        pytest.param(lambda n: stats.rate_at_least(round(0.7 * n), n, 0.58), id="rate_at_least"),
-        pytest.param(lambda n: stats.mean_equals(_normal(n, 1.0, 1.0), 1.0, margin=0.3), id="mean_equals"),
-        pytest.param(lambda n: stats.metric_exceeds(_normal(n, 2.0, 1.0), 1.5), id="metric_exceeds-t"),
+        pytest.param(lambda n: rules.rate_at_least(round(0.7 * n), n, 0.58), id="rate_at_least"),
+        pytest.param(lambda n: rules.mean_equals(_normal(n, 1.0, 1.0), 1.0, margin=0.3), id="mean_equals"),
+        pytest.param(lambda n: rules.metric_exceeds(_normal(n, 2.0, 1.0), 1.5), id="metric_exceeds-t"),
     ],
 )
 def test_sqrt_n_plan_reaches_the_resolution_with_the_rules_own_mdes(evidence_at):
@@ -63,7 +63,7 @@ def test_sqrt_n_plan_reaches_the_resolution_with_the_rules_own_mdes(evidence_at)
 
 
 def test_status_follows_the_full_tier_and_the_cap():
-    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    pilot = rules.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
     needed = power_plan(pilot, n_full=1, resolution=0.1).n_needed
     assert power_plan(pilot, n_full=needed, resolution=0.1).status == "powered"
     assert power_plan(pilot, n_full=needed - 1, resolution=0.1).status == "underpowered"
@@ -72,7 +72,7 @@ def test_status_follows_the_full_tier_and_the_cap():
 
 
 def test_a_claim_that_fixes_its_n_is_never_asked_to_raise_it():
-    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    pilot = rules.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
     needed = power_plan(pilot, n_full=1, resolution=0.1).n_needed
     short = power_plan(pilot, n_full=needed - 1, resolution=0.1, n_fixed="the document's data set")
     assert short.status == "not feasible" and "fixes n" in short.reason and "the document's data set" in short.reason
@@ -82,32 +82,32 @@ def test_a_claim_that_fixes_its_n_is_never_asked_to_raise_it():
 @pytest.mark.parametrize(
     "evidence, resolution, basis",
     [
-        pytest.param(stats.rate_at_least(35, 50, 0.58), 0.058, "10% of the claimed boundary", id="rate-at-least"),
-        pytest.param(stats.rate_at_most(5, 50, 0.2), 0.02, "10% of the claimed boundary", id="rate-at-most"),
-        pytest.param(stats.rate_equals(29, 50, 0.58, margin=0.1), 0.1, "half the claimed interval", id="rate-equals"),
+        pytest.param(rules.rate_at_least(35, 50, 0.58), 0.058, "10% of the claimed boundary", id="rate-at-least"),
+        pytest.param(rules.rate_at_most(5, 50, 0.2), 0.02, "10% of the claimed boundary", id="rate-at-most"),
+        pytest.param(rules.rate_equals(29, 50, 0.58, margin=0.1), 0.1, "half the claimed interval", id="rate-equals"),
         pytest.param(
-            stats.mean_equals(_normal(20, 1.0, 1.0), 1.0, margin=0.3),
+            rules.mean_equals(_normal(20, 1.0, 1.0), 1.0, margin=0.3),
             0.3,
             "half the claimed interval",
             id="mean-equals",
         ),
         pytest.param(
-            stats.metric_exceeds(_normal(20, 2.0, 1.0), 1.5), 0.15, "10% of the claimed boundary", id="metric-threshold"
+            rules.metric_exceeds(_normal(20, 2.0, 1.0), 1.5), 0.15, "10% of the claimed boundary", id="metric-threshold"
         ),
         pytest.param(
-            stats.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
+            rules.medians_differ(_normal(20, 20.0, 1.0), _normal(20, 30.0, 1.0, seed=1), direction="less"),
             0.1,
             "10% of the claimed boundary",
             id="median-ratio-below-1",
         ),
         pytest.param(
-            stats.rates_differ(30, 50, 20, 50, direction="greater"),
+            rules.rates_differ(30, 50, 20, 50, direction="greater"),
             0.02,
             "10% of |estimate| (data-dependent: the claim declares no resolution)",
             id="difference-from-0",
         ),
         pytest.param(
-            stats.rate_at_least(18, 18, 0.99),
+            rules.rate_at_least(18, 18, 0.99),
             0.005,
             "half the distance from the claimed boundary to the end of its range",
             id="rate-near-1",
@@ -120,14 +120,14 @@ def test_default_resolution_comes_from_the_claimed_region(evidence, resolution, 
 
 
 def test_a_difference_estimated_at_zero_has_no_default_resolution():
-    zero = dataclasses.replace(stats.rates_differ(25, 50, 25, 50, direction="greater"), estimate=0.0)
+    zero = dataclasses.replace(rules.rates_differ(25, 50, 25, 50, direction="greater"), estimate=0.0)
     plan = power_plan(zero, n_full=2000)
     assert plan.status == "not feasible" and plan.resolution is None
     assert power_plan(zero, n_full=2000, resolution=0.05).n_needed is not None
 
 
 def test_subset_plans_count_the_runs_drawn():
-    pilot = stats.rate_at_least(35, 50, 0.58)
+    pilot = rules.rate_at_least(35, 50, 0.58)
     whole = power_plan(pilot, n_full=10, resolution=0.05).n_needed
     half = power_plan(pilot.over_subset(100), n_full=10, resolution=0.05).n_needed
     assert half == pytest.approx(2 * whole, abs=2)
@@ -136,7 +136,7 @@ def test_subset_plans_count_the_runs_drawn():
 @settings(max_examples=50, deadline=None)
 @given(st.floats(0.01, 1.0), st.floats(1.01, 10.0))
 def test_a_finer_resolution_never_needs_fewer_runs(resolution, factor):
-    pilot = stats.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
+    pilot = rules.mean_equals(_normal(30, 1.0, 1.0), 1.0, margin=0.3)
     coarse = power_plan(pilot, n_full=10, resolution=resolution).n_needed
     fine = power_plan(pilot, n_full=10, resolution=resolution / factor).n_needed
     assert fine >= coarse
@@ -153,7 +153,7 @@ def test_a_finer_resolution_never_needs_fewer_runs(resolution, factor):
 )
 def test_bad_input_raises_naming_the_problem(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        power_plan(stats.rate_at_least(35, 50, 0.58), **kwargs)
+        power_plan(rules.rate_at_least(35, 50, 0.58), **kwargs)
 
 
 def test_unknown_status_is_rejected():
@@ -177,12 +177,12 @@ def test_hand_made_evidence_without_mdes_is_not_feasible():
 
 
 def test_a_rate_claim_near_1_is_not_planned_as_powered_from_a_handful_of_runs():
-    plan = power_plan(stats.rate_at_least(18, 18, 0.99), n_full=5000)
+    plan = power_plan(rules.rate_at_least(18, 18, 0.99), n_full=5000)
     assert plan.n_needed > 18 and plan.resolution == pytest.approx(0.005)
 
 
 def test_no_plan_asks_for_fewer_than_two_runs():
-    assert power_plan(stats.rate_at_least(48, 50, 0.5), n_full=10, resolution=10.0).n_needed == 2
+    assert power_plan(rules.rate_at_least(48, 50, 0.5), n_full=10, resolution=10.0).n_needed == 2
 
 
 def _record(cid: str, status: str, n_needed: int | None) -> dict:

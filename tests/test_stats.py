@@ -1,4 +1,4 @@
-"""Unit tests for ``harness.evidence.stats``: verdicts on known inputs, agreement with direct
+"""Unit tests for ``harness.evidence.rules``: verdicts on known inputs, agreement with direct
 scipy / statsmodels calls, input validation, filled ``Evidence`` fields, and Hypothesis
 properties (ci contains the estimate, mirrored claims never agree, p-values match verdicts,
 Holm never creates a verdict). Simulation calibration lives in ``test_stats_calibration.py``.
@@ -21,7 +21,8 @@ from statsmodels.stats.nonparametric import rank_compare_2indep
 from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
+from harness.evidence.rules import core
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -184,7 +185,7 @@ AGREEMENT_CASES = [
     ),
     (
         "rate_at_least-p_confirm",
-        lambda: S.rate_at_least(150, 200, 0.7).detail["p_confirm"],
+        lambda: S.rate_at_least(150, 200, 0.7).p_confirm,
         lambda: _two(stats.binomtest(150, 200, 0.7, alternative="greater").pvalue),
     ),
     (
@@ -204,7 +205,7 @@ AGREEMENT_CASES = [
     ),
     (
         "rate_equals-p_confirm-is-tost",
-        lambda: S.rate_equals(52, 100, 0.5, margin=0.1).detail["p_confirm"],
+        lambda: S.rate_equals(52, 100, 0.5, margin=0.1).p_confirm,
         lambda: _two(smp.binom_tost(52, 100, 0.4, 0.6)[0]),
     ),
     (
@@ -219,7 +220,7 @@ AGREEMENT_CASES = [
     ),
     (
         "rates_differ-p_confirm",
-        lambda: S.rates_differ(30, 50, 20, 50, direction="greater").detail["p_confirm"],
+        lambda: S.rates_differ(30, 50, 20, 50, direction="greater").p_confirm,
         lambda: _two(_ac_p("larger")),
     ),
     (
@@ -234,7 +235,7 @@ AGREEMENT_CASES = [
     ),
     (
         "monotone_trend-two-sided-p",
-        lambda: min((e := _trend(TREND_K, TREND_N, "increasing")).p_value, e.detail["p_confirm"]),
+        lambda: min((e := _trend(TREND_K, TREND_N, "increasing")).p_value, e.p_confirm),
         lambda: (
             Table(np.column_stack([TREND_K, np.subtract(TREND_N, TREND_K)]), shift_zeros=False)
             .test_ordinal_association(col_scores=np.array([1.0, 0.0]))
@@ -248,7 +249,7 @@ AGREEMENT_CASES = [
     ),
     (
         "mean_equals-p_confirm-is-ttost",
-        lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3).detail["p_confirm"],
+        lambda: S.mean_equals(MEAN_X, 1.0, margin=0.3).p_confirm,
         lambda: _two(DescrStatsW(MEAN_X).ttost_mean(0.7, 1.3)[0]),
     ),
     (
@@ -268,7 +269,7 @@ AGREEMENT_CASES = [
     ),
     (
         "metric_exceeds-p_confirm-is-t",
-        lambda: S.metric_exceeds(MEAN_X, 1.0).detail["p_confirm"],
+        lambda: S.metric_exceeds(MEAN_X, 1.0).p_confirm,
         lambda: _two(_ttest(MEAN_X, 1.0, "larger")),
     ),
     (
@@ -283,7 +284,7 @@ AGREEMENT_CASES = [
     ),
     (
         "metric_exceeds-median-p_confirm-is-quantile_test",
-        lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=S.MEDIAN).detail["p_confirm"],
+        lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=S.MEDIAN).p_confirm,
         lambda: _two(stats.quantile_test(MEAN_X, q=1.0, p=0.5, alternative="greater").pvalue),
     ),
     (
@@ -298,7 +299,7 @@ AGREEMENT_CASES = [
     ),
     (
         "metric_below-sd-p_confirm-is-chi2",
-        lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).detail["p_confirm"],
+        lambda: S.metric_below(MEAN_X, 0.4, statistic=S.SD).p_confirm,
         lambda: _two(stats.chi2.cdf(24 * MEAN_X.var(ddof=1) / 0.4**2, 24)),
     ),
     (
@@ -318,7 +319,7 @@ AGREEMENT_CASES = [
     ),
     (
         "distributions_differ-p_confirm-is-brunner-munzel",
-        lambda: _dists(TWO_X, TWO_Y, "greater").detail["p_confirm"],
+        lambda: _dists(TWO_X, TWO_Y, "greater").p_confirm,
         lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="larger").pvalue),
     ),
     (
@@ -328,7 +329,7 @@ AGREEMENT_CASES = [
     ),
     (
         "distributions_differ-p_value-is-scipy-brunnermunzel",
-        lambda: _dists(TWO_X, TWO_Y, "less").detail["p_confirm"],
+        lambda: _dists(TWO_X, TWO_Y, "less").p_confirm,
         lambda: _two(stats.brunnermunzel(TWO_X, TWO_Y, alternative="less").pvalue),
     ),
     (
@@ -348,7 +349,7 @@ AGREEMENT_CASES = [
     ),
     (
         "always-p_confirm",
-        lambda: S.always(100, 100, tolerance=0.05).detail["p_confirm"],
+        lambda: S.always(100, 100, tolerance=0.05).p_confirm,
         lambda: _two(stats.binomtest(100, 100, 0.95, alternative="greater").pvalue),
     ),
 ]
@@ -462,8 +463,7 @@ def test_evidence_reports_positive_finite_mde(run):
 @pytest.mark.parametrize("run", TYPICAL_RUNS, ids=TYPICAL_IDS)
 def test_evidence_reports_p_values_in_unit_interval(run):
     e = run()
-    p_confirm = e.detail.get("p_confirm", e.p_value)  # ``always`` has no confirmation test
-    assert 0.0 <= e.p_value <= 1.0 and 0.0 <= p_confirm <= 1.0
+    assert 0.0 <= e.p_value <= 1.0 and 0.0 <= e.p_confirm <= 1.0
 
 
 @pytest.mark.parametrize("run", TYPICAL_RUNS, ids=TYPICAL_IDS)
@@ -482,7 +482,7 @@ def test_exact_value_record_has_no_ci_p_value_or_mde():
 
 def test_rate_equals_edge_beyond_zero_never_refutes_on_that_side():
     e = S.rate_equals(0, 100, 0.02, margin=0.05)
-    assert e.p_value == 1.0 and e.detail["p_confirm"] <= 0.05
+    assert e.p_value == 1.0 and e.p_confirm <= 0.05
 
 
 def test_mde_is_none_when_no_rate_in_range_is_that_far():
@@ -652,8 +652,7 @@ def _holm_without_gc(evidences, **kwargs):
 
 
 def _synthetic(verdict: Verdict, p_value: float | None, p_confirm: float | None = None) -> Evidence:
-    detail = {} if p_confirm is None else {"p_confirm": p_confirm}
-    return Evidence(verdict, 0.0, None, p_value, None, 10, 0.05, "synthetic", 0.1, detail)
+    return Evidence(verdict, 0.0, None, p_value, None, 10, 0.05, "synthetic", 0.1, p_confirm=p_confirm)
 
 
 HOLM_FAMILY = [
@@ -680,7 +679,7 @@ def test_holm_withdraws_refutation_whose_adjusted_p_exceeds_alpha():
 def test_holm_adjusts_confirmations_as_their_own_family():
     out = S.holm(HOLM_FAMILY, alpha=0.05)
     assert out[2].verdict is C
-    allclose(out[2].detail["p_confirm"], 0.004 * 4)
+    allclose(out[2].p_confirm, 0.004 * 4)
     assert out[2].detail["p_confirm_raw"] == 0.004
 
 
@@ -704,8 +703,8 @@ def test_holm_adjusts_evidence_that_reports_only_one_side():
     family = [_synthetic(R, 0.01), _synthetic(I, None, 0.01), _synthetic(R, 0.02, 1.0)]
     out = S.holm(family, alpha=0.05)
     allclose([out[0].p_value, out[2].p_value], [0.02, 0.02])
-    allclose(out[1].detail["p_confirm"], 0.02)
-    assert out[1].p_value is None and "p_confirm" not in out[0].detail
+    allclose(out[1].p_confirm, 0.02)
+    assert out[1].p_value is None and out[0].p_confirm is None and "p_confirm_raw" not in out[0].detail
 
 
 def test_holm_of_empty_family_is_empty():
@@ -789,9 +788,9 @@ def test_verdict_matches_p_values(rule, kn, claimed, alpha):
     e = rule(kn, claimed, alpha)
     # CI bounds and p-values come from different code paths that agree to ~1e-15, so a ci
     # edge sitting exactly on the claimed region (p == alpha) may fall either way
-    assume(abs(e.p_value - alpha) > 1e-9 and abs(e.detail["p_confirm"] - alpha) > 1e-9)
+    assume(abs(e.p_value - alpha) > 1e-9 and abs(e.p_confirm - alpha) > 1e-9)
     assert (e.verdict is R) == (e.p_value <= alpha)
-    assert (e.verdict is C) == (e.detail["p_confirm"] <= alpha)
+    assert (e.verdict is C) == (e.p_confirm <= alpha)
 
 
 @settings(deadline=None, max_examples=50)
@@ -822,10 +821,10 @@ def test_exact_value_is_symmetric(a, b, rel_tol):
 
 
 def test_near_means_float_rounding_only():
-    assert list(S._near(np.array([1.0 + 1e-13, 1.0 + 1e-7, 1.0 - 1e-7]), 1.0)) == [True, False, False]
-    assert list(S._near(np.array([1e-13, 1e-10, -1e-10]), 0.0)) == [True, False, False]
-    assert list(S._near(np.array([0.0]), 1e-10)) == [False]
-    assert list(S._near(np.array([1e-12 * (1 + 5e-10)]), 0.0)) == [True]  # within tolerance of the larger scale
+    assert list(core._near(np.array([1.0 + 1e-13, 1.0 + 1e-7, 1.0 - 1e-7]), 1.0)) == [True, False, False]
+    assert list(core._near(np.array([1e-13, 1e-10, -1e-10]), 0.0)) == [True, False, False]
+    assert list(core._near(np.array([0.0]), 1e-10)) == [False]
+    assert list(core._near(np.array([1e-12 * (1 + 5e-10)]), 0.0)) == [True]  # within tolerance of the larger scale
 
 
 @pytest.mark.parametrize(
@@ -855,7 +854,7 @@ def test_bad_input_names_what_is_wrong(call, match):
 
 
 def test_an_equivalence_claim_may_sit_on_the_end_of_the_rate_range():
-    assert S.rate_equals(50, 50, 1.0, margin=0.05).detail["claimed_region"] == (0.95, 1.05)
+    assert S.rate_equals(50, 50, 1.0, margin=0.05).claimed_region == (0.95, 1.05)
 
 
 def _unit_mean(sums: np.ndarray) -> np.ndarray:

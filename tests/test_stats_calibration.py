@@ -1,4 +1,4 @@
-"""Calibration of the verdict rules of ``harness.evidence.stats`` at the sample sizes and data
+"""Calibration of the verdict rules of ``harness.evidence.rules`` at the sample sizes and data
 shapes the claims use (issue 10, "Proof").
 
 For each case the truth sits on the edge of the claimed region, where both one-sided errors
@@ -29,7 +29,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
+from harness.evidence.rules import core
 from harness.evidence.verdicts import Evidence, Verdict
 
 ALPHA = 0.05
@@ -64,7 +65,7 @@ def _rows(a: np.ndarray) -> list:
 
 # Fold scores: n = 10, normal. Claim "mean > 0"; truth mean 0 (edge).
 def _t_mde(n: int) -> float:
-    return S._t_effect(n, ALPHA)
+    return core._t_effect(n, ALPHA)
 
 
 MEAN10 = Case(

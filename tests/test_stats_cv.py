@@ -1,4 +1,4 @@
-"""Tests of ``harness.evidence.stats.cv_by_units``: calibration at the claims' data shape, and contracts.
+"""Tests of ``harness.evidence.rules.cv_by_units``: calibration at the claims' data shape, and contracts.
 
 The claims of source 000/001 decide statements about cross-validated R² from 100 traces of ~34
 recorded states each, 10 folds. The calibration test simulates exactly that shape, with a trace
@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.verdicts import Verdict
 
 ALPHA = 0.05
@@ -55,7 +55,7 @@ def _simulated_unit_sums(rng: np.random.Generator, *, grouped: bool) -> np.ndarr
 def test_each_one_sided_error_is_at_most_half_alpha_at_the_claims_shape(grouped):
     rng = np.random.default_rng(20261130)
     verdicts = [
-        stats.cv_by_units(
+        rules.cv_by_units(
             _simulated_unit_sums(rng, grouped=grouped),
             _r2_difference,
             region=(0.0, math.inf),
@@ -81,7 +81,7 @@ def _units(values: np.ndarray) -> np.ndarray:
 
 def test_jackknife_se_of_a_mean_is_the_t_standard_error_times_the_correction():
     values = np.random.default_rng(1).normal(size=40)
-    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
+    ev = rules.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
     expected = values.std(ddof=1) / math.sqrt(values.size) * math.sqrt(1 + 1 / 9)
     assert ev.detail["se"] == pytest.approx(expected, rel=1e-9)
     assert ev.estimate == pytest.approx(values.mean(), rel=1e-12)
@@ -90,28 +90,28 @@ def test_jackknife_se_of_a_mean_is_the_t_standard_error_times_the_correction():
 def test_verdict_agrees_with_its_p_values():
     rng = np.random.default_rng(2)
     for shift in (-1.0, -0.2, 0.0, 0.2, 1.0):
-        ev = stats.cv_by_units(
+        ev = rules.cv_by_units(
             _units(rng.normal(shift, 1.0, size=30)), _mean_statistic, region=(0.0, math.inf), n_splits=10
         )
         assert (ev.verdict is Verdict.REFUTED) == (ev.p_value <= ALPHA)
-        assert (ev.verdict is Verdict.CONFIRMED) == (ev.detail["p_confirm"] <= ALPHA)
+        assert (ev.verdict is Verdict.CONFIRMED) == (ev.p_confirm <= ALPHA)
 
 
 def test_clear_effects_confirm_and_refute():
     values = np.random.default_rng(3).normal(5.0, 1.0, size=50)
     assert (
-        stats.cv_by_units(_units(values), _mean_statistic, region=(0.0, math.inf), n_splits=10).verdict
+        rules.cv_by_units(_units(values), _mean_statistic, region=(0.0, math.inf), n_splits=10).verdict
         is Verdict.CONFIRMED
     )
     assert (
-        stats.cv_by_units(_units(values), _mean_statistic, region=(-math.inf, 0.0), n_splits=10).verdict
+        rules.cv_by_units(_units(values), _mean_statistic, region=(-math.inf, 0.0), n_splits=10).verdict
         is Verdict.REFUTED
     )
 
 
 def test_a_region_narrower_than_the_interval_is_flagged_cannot_confirm():
     values = np.random.default_rng(4).normal(0.0, 1.0, size=20)
-    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-0.01, 0.01), n_splits=10)
+    ev = rules.cv_by_units(_units(values), _mean_statistic, region=(-0.01, 0.01), n_splits=10)
     assert ev.detail["cannot_confirm_at_n"] is True
     assert ev.verdict is not Verdict.CONFIRMED
 
@@ -121,12 +121,12 @@ def test_a_true_value_mde_confirm_inside_an_edge_is_confirmed_with_80_percent_po
     units, sd = 40, 1.0
     standardised = np.random.default_rng(6).normal(size=units)
     standardised = (standardised - standardised.mean()) / standardised.std(ddof=1) * sd  # se = the true se
-    reference = stats.cv_by_units(_units(standardised), _mean_statistic, region=region, n_splits=N_SPLITS)
+    reference = rules.cv_by_units(_units(standardised), _mean_statistic, region=region, n_splits=N_SPLITS)
     truth = region[0] + reference.mde_confirm
     rng = np.random.default_rng(7)
     confirmed = np.mean(
         [
-            stats.cv_by_units(
+            rules.cv_by_units(
                 _units(rng.normal(truth, sd, size=units)), _mean_statistic, region=region, n_splits=N_SPLITS
             ).verdict
             is Verdict.CONFIRMED
@@ -138,7 +138,7 @@ def test_a_true_value_mde_confirm_inside_an_edge_is_confirmed_with_80_percent_po
 
 def test_a_region_too_narrow_for_80_percent_power_at_its_centre_has_no_mde_confirm():
     values = np.random.default_rng(8).normal(0.0, 1.0, size=40)
-    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-0.4, 0.4), n_splits=N_SPLITS)
+    ev = rules.cv_by_units(_units(values), _mean_statistic, region=(-0.4, 0.4), n_splits=N_SPLITS)
     assert ev.mde_confirm is None and ev.cannot_confirm
     assert ev.detail["cannot_confirm_at_n"] is False  # a lucky sample could still confirm
 
@@ -157,15 +157,15 @@ def test_bad_input_raises_value_error(bad, match):
     kwargs = dict(unit_sums=_units(np.arange(6.0)), statistic=_mean_statistic, region=(0.0, 1.0), n_splits=10)
     kwargs.update(bad)
     with pytest.raises(ValueError, match=match):
-        stats.cv_by_units(**kwargs)
+        rules.cv_by_units(**kwargs)
 
 
 def test_constant_units_have_no_interval():
     with pytest.raises(ValueError, match="standard error is 0"):
-        stats.cv_by_units(_units(np.ones(6)), _mean_statistic, region=(0.0, 2.0), n_splits=10)
+        rules.cv_by_units(_units(np.ones(6)), _mean_statistic, region=(0.0, 2.0), n_splits=10)
 
 
 def test_effect_size_is_measured_from_the_nearest_edge():
     values = np.random.default_rng(5).normal(0.9, 1.0, size=30)
-    ev = stats.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
+    ev = rules.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
     assert ev.effect_size == pytest.approx((ev.estimate - 1.0) / ev.detail["se"], rel=1e-12)

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats import proportion as smp
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
 from harness.evidence.verdicts import Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -197,7 +197,8 @@ CASES = [
 
 
 def _field(e, key):
-    return getattr(e, key) if key in ("estimate", "n", "effect_size", "mde", "mde_confirm") else e.detail[key]
+    fields = ("estimate", "n", "effect_size", "mde", "mde_confirm", "p_confirm", "claimed_region")
+    return getattr(e, key) if key in fields else e.detail[key]
 
 
 @pytest.mark.parametrize("run, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -277,12 +278,12 @@ def test_monotone_trend_reports_z_and_an_mde_with_80_percent_power():
         effect_size=e.mde * sxx / res.null_sd, nobs1=1, alpha=0.025, ratio=0, alternative="larger"
     )
     assert power == pytest.approx(0.8, abs=1e-8) and e.mde_confirm == e.mde
-    assert e.verdict is R and e.detail["p_confirm"] == pytest.approx(min(1.0, 2 * stats.norm.cdf(res.zscore)))
+    assert e.verdict is R and e.p_confirm == pytest.approx(min(1.0, 2 * stats.norm.cdf(res.zscore)))
 
 
 def test_monotone_trend_without_information_reports_no_mde():
     e = S.monotone_trend([50, 50], [50, 50], direction="increasing")
-    assert (e.verdict, e.p_value, e.detail["p_confirm"], e.mde) == (I, 1.0, 1.0, None)
+    assert (e.verdict, e.p_value, e.p_confirm, e.mde) == (I, 1.0, 1.0, None)
     assert e.detail["note"] == "all trials had the same outcome" and e.detail["rates"] == [1.0, 1.0]
 
 
@@ -313,8 +314,8 @@ def test_bca_p_values_invert_the_interval_at_its_ends():
     lo, hi = e.ci
     at_low = S.metric_exceeds(X, lo, rng=np.random.default_rng(3), **kw)
     at_high = S.metric_below(X, hi, rng=np.random.default_rng(3), **kw)
-    assert at_low.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)  # quantile interpolation
-    assert at_high.detail["p_confirm"] == pytest.approx(0.05, abs=0.005)
+    assert at_low.p_confirm == pytest.approx(0.05, abs=0.005)  # quantile interpolation
+    assert at_high.p_confirm == pytest.approx(0.05, abs=0.005)
 
 
 def _verdict_rate(decide, n, p, verdict):
@@ -341,3 +342,19 @@ def test_rate_equals_mdes_have_exact_80_percent_power(claimed, margin):
         _verdict_rate(decide, n, p, C) for p in (max(lo + e.mde_confirm, 0.0), min(hi - e.mde_confirm, 1.0))
     ]
     assert min(confirm_power) == pytest.approx(0.8, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("p_confirm", 1.5, "p_confirm must lie in"),
+        ("p_confirm", float("nan"), "p_confirm must lie in"),
+        ("claimed_region", (1.0, 0.0), "claimed_region must be"),
+        ("claimed_region", (0.0,), "claimed_region must be"),
+    ],
+)
+def test_evidence_rejects_a_malformed_p_confirm_or_claimed_region(field, value, message):
+    from harness.evidence.verdicts import Evidence, Verdict
+
+    with pytest.raises(ValueError, match=message):
+        Evidence(Verdict.CONFIRMED, 0.5, None, 0.5, None, 5, 0.05, "hand-made", **{field: value})

@@ -1,4 +1,4 @@
-"""Properties every verdict rule of ``harness.evidence.stats`` keeps (issue 10 items 3, 6, 8;
+"""Properties every verdict rule of ``harness.evidence.rules`` keeps (issue 10 items 3, 6, 8;
 issue 11 item 8): no claim is confirmed in both directions, every verdict agrees with its own
 p-values, ties / atoms / float rounding never decide a verdict, the MDE solvers are correct for
 every n, every rule records its name, and the recorder's rule and Holm-family contract.
@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestPower
 
-from harness.evidence import stats as S
-from harness.evidence.claims import RULE_KINDS, TEST_KINDS, Claim, Protocol, check_evidence
+from harness.evidence import rules as S
+from harness.evidence.claims import TEST_KINDS, Claim, Protocol, check_evidence
+from harness.evidence.rules import core
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -78,7 +79,7 @@ def test_distributions_differ_never_confirmed_in_both_directions(x, y, alpha):
 
 
 def _assert_verdict_matches_p(e: Evidence) -> None:
-    p_confirm = e.detail["p_confirm"]
+    p_confirm = e.p_confirm
     assert (e.verdict is C) == (p_confirm <= e.alpha)
     assert (e.verdict is R) == (p_confirm > e.alpha and e.p_value <= e.alpha)
     assert not (p_confirm <= e.alpha and e.p_value <= e.alpha)  # the two tests never both fire
@@ -172,7 +173,7 @@ def test_distributions_differ_decides_on_p_half_not_on_equal_distributions():
 @settings(deadline=None, max_examples=150)
 @given(n=st.integers(2, 3000), alpha=st.sampled_from([0.01, 0.05, 0.1]))
 def test_t_effect_is_a_positive_float_with_80_percent_power_for_every_n(n, alpha):
-    d = S._t_effect(n, alpha)
+    d = core._t_effect(n, alpha)
     assert type(d) is float and math.isfinite(d) and d > 0.0
     power = TTestPower().power(effect_size=d, nobs=n, alpha=alpha / 2, alternative="larger")
     assert power == pytest.approx(0.8, abs=1e-8)
@@ -181,7 +182,7 @@ def test_t_effect_is_a_positive_float_with_80_percent_power_for_every_n(n, alpha
 @settings(deadline=None, max_examples=100)
 @given(n=st.integers(2, 3000), ratio=st.sampled_from([0.0, 0.5, 1.0, 2.0]))
 def test_z_effect_is_a_positive_float_with_80_percent_power_for_every_n(n, ratio):
-    e = S._z_effect(float(n), ratio, 0.05)
+    e = core._z_effect(float(n), ratio, 0.05)
     assert type(e) is float and math.isfinite(e) and e > 0.0
     power = NormalIndPower().power(effect_size=e, nobs1=n, alpha=0.025, ratio=ratio, alternative="larger")
     assert power == pytest.approx(0.8, abs=1e-8)
@@ -216,7 +217,7 @@ def test_cannot_confirm_flags_the_issue_examples():
 def test_quantile_rule_cannot_confirm_when_n_cannot_bound_the_quantile(n):
     x = np.arange(float(n))
     e = S.metric_below(x, 1e6, statistic=S.Quantile(0.975))
-    assert e.cannot_confirm == (S._upper_cut(n, 0.975, 0.025) is None)
+    assert e.cannot_confirm == (core._upper_cut(n, 0.975, 0.025) is None)
     assert e.cannot_confirm == (e.ci[1] == math.inf)
 
 
@@ -226,9 +227,21 @@ def test_quantile_rule_cannot_confirm_when_n_cannot_bound_the_quantile(n):
 
 
 def test_every_rule_kind_names_registered_rules():
-    assert set().union(*RULE_KINDS.values()) <= set(S.RULES)
-    assert set(S.RULES) <= TEST_KINDS
-    assert TEST_KINDS == frozenset(RULE_KINDS)
+    assert set().union(*S.KINDS.values()) <= set(S.REGISTRY)
+    assert set(S.REGISTRY) <= TEST_KINDS
+    assert TEST_KINDS == frozenset(S.KINDS)
+
+
+def test_registry_entries_are_the_public_rules_by_name():
+    for name, rule in S.REGISTRY.items():
+        assert rule.name == name
+        assert getattr(S, name) is rule.function
+        assert name in S.__all__
+
+
+def test_registry_rejects_an_unknown_plan_basis():
+    with pytest.raises(ValueError, match="plan must be one of"):
+        S.Rule(S.always, "a rule", plan="sometimes")
 
 
 RULE_CALLS = {
@@ -257,12 +270,12 @@ RULE_CALLS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(S.RULES))
+@pytest.mark.parametrize("name", sorted(S.REGISTRY))
 def test_every_rule_records_its_own_name(name):
     assert RULE_CALLS[name]().rule == name
 
 
-@pytest.mark.parametrize("name", sorted(S.RULES))
+@pytest.mark.parametrize("name", sorted(S.REGISTRY))
 def test_holm_keeps_the_rule_name(name):
     e = RULE_CALLS[name]()
     with pytest.MonkeyPatch.context() as mp:

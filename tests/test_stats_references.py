@@ -2,7 +2,7 @@
 ``scipy.stats.bootstrap(method='BCa')`` and its own interval (duality, p floors, MDE), the
 Cochran-Armitage rule against its textbook formula (zero cells, scores, unequal groups), and the
 exact edges of ``always``, ``not_testable`` and the float-tolerance counts. These pin the numbers
-the mutation run of ``harness/evidence/stats.py`` found unchecked (docs/mutation-testing.md)."""
+the mutation run of ``harness/evidence/rules/`` found unchecked (docs/mutation-testing.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
+from harness.evidence.rules import core, one_sample, two_sample
 from harness.evidence.verdicts import Verdict
 
 Z_POWER = float(special.ndtri(0.975) + special.ndtri(0.8))  # MDE in standard errors at alpha 0.05, power 0.8
@@ -70,11 +71,11 @@ def test_bca_p_values_floor_at_half_a_resample():
     x = skewed()
     far_below = bca(x, -100.0)
     z0, a = far_below.detail["bca_z0"], far_below.detail["bca_acceleration"]
-    floor = 2.0 * special.ndtr(S._bca_shift(special.ndtri(0.5 / R) - z0, a) - z0)
+    floor = 2.0 * special.ndtr(one_sample._bca_shift(special.ndtri(0.5 / R) - z0, a) - z0)
     assert far_below.verdict is Verdict.CONFIRMED and far_below.p_confirm == pytest.approx(floor, rel=1e-12)
     far_above = bca(x, 100.0)
     assert far_above.verdict is Verdict.REFUTED and far_above.p_value == pytest.approx(
-        2.0 * special.ndtr(z0 - S._bca_shift(special.ndtri(1.0 - 0.5 / R) - z0, a)), rel=1e-12
+        2.0 * special.ndtr(z0 - one_sample._bca_shift(special.ndtri(1.0 - 0.5 / R) - z0, a)), rel=1e-12
     )
 
 
@@ -92,7 +93,7 @@ def test_bca_without_spread_is_inconclusive_and_says_what_it_measured():
     e = bca(np.full(12, 3.0), 1.0)
     assert e.verdict is Verdict.INCONCLUSIVE and (e.p_value, e.p_confirm) == (1.0, 1.0)
     assert e.estimate == 3.0 and e.rule == "metric_exceeds" and e.test.startswith("BCa bootstrap")
-    assert e.detail["claimed_region"] == (1.0, math.inf)
+    assert e.claimed_region == (1.0, math.inf)
 
 
 def test_bca_needs_at_least_99_resamples():
@@ -107,13 +108,13 @@ def test_bca_needs_at_least_99_resamples():
 def test_bca_shift_inverts_the_bca_map(a, u):
     if 1.0 - a * u <= 0.05:  # outside the map's range
         return
-    assert S._bca_shift(u / (1.0 - a * u), a) == pytest.approx(u, abs=1e-9)
+    assert one_sample._bca_shift(u / (1.0 - a * u), a) == pytest.approx(u, abs=1e-9)
 
 
 def test_bca_shift_is_infinite_at_and_beyond_the_pole():
-    assert S._bca_shift(-2.0, 0.5) == -math.inf  # 1 + a v = 0 exactly
-    assert S._bca_shift(-3.0, 0.5) == -math.inf
-    assert S._bca_shift(3.0, -0.5) == math.inf
+    assert one_sample._bca_shift(-2.0, 0.5) == -math.inf  # 1 + a v = 0 exactly
+    assert one_sample._bca_shift(-3.0, 0.5) == -math.inf
+    assert one_sample._bca_shift(3.0, -0.5) == math.inf
 
 
 # ---------------------------------------------------------------------------- Cochran-Armitage
@@ -172,7 +173,7 @@ def test_always_confirms_a_tolerance_exactly_at_its_confirmable_edge():
 def test_not_testable_records_exactly_its_reason():
     e = S.not_testable("a cited result on another paper's models")
     assert e.verdict is Verdict.INCONCLUSIVE and e.cannot_confirm is True and e.n == 1 and math.isnan(e.estimate)
-    assert e.detail == {"p_confirm": None, "reason": "a cited result on another paper's models"}
+    assert e.p_confirm is None and e.detail == {"reason": "a cited result on another paper's models"}
     assert e.test == "not testable here (inconclusive by design)" and e.rule == "not_testable"
 
 
@@ -185,9 +186,9 @@ def test_not_testable_needs_a_reason_in_words(reason):
 def test_values_within_the_relative_float_tolerance_count_as_the_threshold():
     """At t = 1000 the band is rel 1e-9 * 1000 = 1e-6: a value 5e-7 above t is t."""
     t = np.array([1000.0])
-    le, ge, gt = S._count_le_gt(np.array([1000.0 + 5e-7, 999.0, 1001.0]), t)
+    le, ge, gt = two_sample._count_le_gt(np.array([1000.0 + 5e-7, 999.0, 1001.0]), t)
     assert (int(le[0]), int(ge[0]), int(gt[0])) == (2, 2, 1)
-    le, _, _ = S._count_le_gt(np.array([1000.0 + 1e-6]), t)  # exactly at the band's edge: still equal
+    le, _, _ = two_sample._count_le_gt(np.array([1000.0 + 1e-6]), t)  # exactly at the band's edge: still equal
     assert int(le[0]) == 1
 
 
@@ -270,7 +271,7 @@ def test_t_confirm_power_matches_simulation(d_lo, d_hi, n):
     half = sps.t.ppf(0.975, n - 1) * x.std(axis=1, ddof=1) / math.sqrt(n)
     mean = x.mean(axis=1)
     simulated = float(np.mean((mean - half > -d_lo) & (mean + half < d_hi)))
-    assert S._t_confirm_power(d_lo, d_hi, n, 0.05) == pytest.approx(simulated, abs=0.004)
+    assert one_sample._t_confirm_power(d_lo, d_hi, n, 0.05) == pytest.approx(simulated, abs=0.004)
 
 
 def test_bca_on_tied_data_is_scipys_bca():
@@ -284,7 +285,7 @@ def test_bca_on_tied_data_is_scipys_bca():
 
 
 def test_float_tolerance_has_an_absolute_floor_near_zero():
-    assert S._close(0.0, 5e-13) and not S._close(0.0, 5e-12)
+    assert core._close(0.0, 5e-13) and not core._close(0.0, 5e-12)
 
 
 # ---------------------------------------------------------------------------- paired variance ratio
@@ -318,7 +319,7 @@ def test_variance_ratio_interval_is_where_the_test_stops_rejecting():
     e = S.variance_ratio_equals(PAIRED_X, PAIRED_Y, region=(0.5, 2.0))
     q = sps.t.ppf(0.975, PAIRED_X.size - 2)
     for edge in e.ci:
-        assert abs(S._pitman_morgan_t(PAIRED_X, PAIRED_Y, edge)) == pytest.approx(q, rel=1e-6)
+        assert abs(two_sample._pitman_morgan_t(PAIRED_X, PAIRED_Y, edge)) == pytest.approx(q, rel=1e-6)
     assert e.ci[0] < e.estimate < e.ci[1]
 
 
@@ -329,7 +330,7 @@ def test_vectorised_statistics_work_along_an_axis():
     """The bootstrap calls statistics on (resamples, n) arrays with axis=-1: row by row."""
     x = np.arange(1.0, 25.0).reshape(2, 12)
     y = x[::-1] + 1.0
-    assert S._median_ratio(x, y, axis=-1) == pytest.approx(np.median(x, axis=1) / np.median(y, axis=1))
+    assert two_sample._median_ratio(x, y, axis=-1) == pytest.approx(np.median(x, axis=1) / np.median(y, axis=1))
     iqr = S.QuantileRange(0.25, 0.75)
     assert iqr(x, axis=1) == pytest.approx(np.quantile(x, 0.75, axis=1) - np.quantile(x, 0.25, axis=1))
 
@@ -351,7 +352,7 @@ def test_one_sided_rate_claims_need_a_rate_strictly_inside_0_1(claimed):
 
 
 def test_bca_shift_pole_for_a_large_negative_acceleration():
-    assert S._bca_shift(0.5, -3.0) == math.inf  # 1 + a v < 0 with v > 0
+    assert one_sample._bca_shift(0.5, -3.0) == math.inf  # 1 + a v < 0 with v > 0
 
 
 def test_bca_interval_of_small_scale_data_is_scipys():

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
 from harness.evidence.claims import jsonable
 
 SNAPSHOTS = Path(__file__).parent / "data" / "stats_snapshots.json"

@@ -9,7 +9,7 @@ the observed rate exceeds alpha / 2).
 The data imitate the claim's: final losses of two ablation rows trained on the same data seeds,
 so a shared data component (normal) plus each row's own skewed, non-negative optimisation excess
 (gamma, or lognormal for heavy tails). The verdict depends on the two edge tests only
-(``stats._variance_ratio_p``), so the simulation calls that; a separate test checks the public
+(``two_sample._variance_ratio_p``), so the simulation calls that; a separate test checks the public
 rule reaches the same verdict from them.
 """
 
@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from harness.evidence import stats as S
+from harness.evidence import rules as S
+from harness.evidence.rules import core, two_sample
 from harness.evidence.verdicts import Verdict
 
 ALPHA = 0.05
@@ -56,8 +57,8 @@ def _errors(n: int, ratio: float, excess: str, r: int) -> dict[str, int]:
     dist = stats.t(df=n - 2)
     counts = {"refuted below lo": 0, "refuted above hi": 0, "confirmed": 0}
     for x, y in zip(xs, ys, strict=True):
-        p_confirm, p_refute, t_lo, t_hi = S._variance_ratio_p(x, y, *REGION)
-        verdict = S._verdict_from_p(p_confirm, p_refute, ALPHA)
+        p_confirm, p_refute, t_lo, t_hi = two_sample._variance_ratio_p(x, y, *REGION)
+        verdict = core._verdict_from_p(p_confirm, p_refute, ALPHA)
         counts["refuted below lo"] += verdict is Verdict.REFUTED and dist.cdf(t_lo) <= ALPHA / 2
         counts["refuted above hi"] += verdict is Verdict.REFUTED and dist.sf(t_hi) <= ALPHA / 2
         counts["confirmed"] += verdict is Verdict.CONFIRMED
@@ -100,10 +101,10 @@ def test_refutes_a_ratio_far_outside_the_region_at_the_full_tier_n():
 def test_rule_verdict_is_read_off_the_edge_tests():
     xs, ys = paired_losses(_rng("agree"), 20, 200, 0.96, "gamma")
     for x, y in zip(xs, ys, strict=True):
-        p_confirm, p_refute, _, _ = S._variance_ratio_p(x, y, *REGION)
+        p_confirm, p_refute, _, _ = two_sample._variance_ratio_p(x, y, *REGION)
         e = S.variance_ratio_equals(x, y, region=REGION, alpha=ALPHA)
-        assert e.verdict == S._verdict_from_p(p_confirm, p_refute, ALPHA)
-        assert e.p_value == p_refute and e.detail["p_confirm"] == p_confirm
+        assert e.verdict == core._verdict_from_p(p_confirm, p_refute, ALPHA)
+        assert e.p_value == p_refute and e.p_confirm == p_confirm
 
 
 def test_records_its_name_estimate_and_interval():
@@ -150,7 +151,7 @@ def test_agrees_with_classical_pitman_morgan_on_normal_data():
     rng = _rng("pm")
     d = rng.normal(size=2000)
     x, y = d + rng.normal(0, 0.6, 2000), d + rng.normal(0, 0.5, 2000)
-    t = S._pitman_morgan_t(x, y, 1.0)
+    t = two_sample._pitman_morgan_t(x, y, 1.0)
     p_hc3 = 2 * stats.t(df=1998).sf(abs(t))
     p_exact = stats.pearsonr(x + y, x - y).pvalue
     assert p_hc3 == pytest.approx(p_exact, rel=0.25)

@@ -8,7 +8,7 @@ distances of 3.2-3.3, "no difficult regions beyond distance" (4.1, 6.1), the fea
 statements of 7.2, the bootstrap and fold-consistency statements of 7.1 and 7.3, and the smart
 initialisation of 5.1. The experiments live in ``harness.studies.convergence`` (traces, tables,
 findings_000); this package only picks settings, calls the library and hands its numbers to the
-rules of ``harness.evidence.stats``.
+rules of ``harness.evidence.rules``.
 
 Settings the document does not state (learning rate, init scale, epoch cap) are calibrated at test
 time by ``harness.studies.convergence.calibrate`` to 1.2's mean 34.5 and variance 9.11 of epochs

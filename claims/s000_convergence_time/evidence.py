@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from harness.engine.trainer import StopReason
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import Claim, Setting
 from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies import convergence as C
@@ -245,7 +245,7 @@ class Study(TraceStudy):
         def build() -> dict[str, Evidence]:
             members = [(spec, c) for spec, c in FAMILIES[claim.family] if self.full or c.id not in FULL_ONLY]
             raw = [build_evidence(self, spec, c) for spec, c in members]
-            return {c.id: ev for (_, c), ev in zip(members, stats.holm(raw, alpha=ALPHA), strict=True)}
+            return {c.id: ev for (_, c), ev in zip(members, rules.holm(raw, alpha=ALPHA), strict=True)}
 
         return self.memo(("family", claim.family), build)[claim.id]
 
@@ -266,22 +266,22 @@ def converged_evidence(study: Study, spec: ConvergenceSpec, claim: Claim) -> Evi
         return study.solved_evidence(alpha=ALPHA)
     traces = study.traces
     converged = traces.stopped_by(StopReason.CONVERGED_LOSS) | traces.stopped_by(StopReason.CONVERGED_GRAD)
-    ev = stats.always(int(converged.sum()), traces.n_traces, alpha=ALPHA)
+    ev = rules.always(int(converged.sum()), traces.n_traces, alpha=ALPHA)
     return dataclasses.replace(
         ev, detail={**ev.detail, **C.convergence_counts(traces), "mean_epochs": float(traces.epochs.mean())}
     )
 
 
 def _by_traces(rows: C.Rows, preds: list[np.ndarray], statistic, region: tuple[float, float]) -> Evidence:
-    """``stats.cv_by_units`` of a statistic of out-of-fold predictions ``preds`` (each (R,)) over the traces of ``rows``."""
+    """``rules.cv_by_units`` of a statistic of out-of-fold predictions ``preds`` (each (R,)) over the traces of ``rows``."""
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, preds)
-    return stats.cv_by_units(sums, statistic, region=region, n_splits=N_FOLDS, alpha=ALPHA)
+    return rules.cv_by_units(sums, statistic, region=region, n_splits=N_FOLDS, alpha=ALPHA)
 
 
 def _document_protocol(fold_r2: np.ndarray, claimed: float, margin: float) -> dict[str, object]:
     """What the document's protocol shows: the mean of the 10 fold R² and its t interval over folds.
     Descriptive only (the folds are not independent samples); never a verdict."""
-    ev = stats.mean_equals(fold_r2, claimed, margin=margin, alpha=ALPHA)
+    ev = rules.mean_equals(fold_r2, claimed, margin=margin, alpha=ALPHA)
     return {
         "document_protocol_fold_r2_mean": ev.estimate,
         "document_protocol_fold_t_ci": ev.ci,
@@ -316,7 +316,7 @@ def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
     err = rows.epochs_remaining - s.score(spec.scheme, spec.model).oof_pred
     per_row = err**2 if spec.metric == "mse" else np.abs(err)
     sums, counts = _per_trace(per_row, rows.trace_id)
-    ev = stats.mean_equals(sums / counts, spec.value, margin=spec.margin, alpha=ALPHA)
+    ev = rules.mean_equals(sums / counts, spec.value, margin=spec.margin, alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, f"pooled_{spec.metric}": float(per_row.mean())})
 
 
@@ -334,7 +334,7 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [table.scores[m].oof_pred for m in models])
     pairs = [(a, b) for a, b in _ranked_pairs() if a in table.scores and b in table.scores]
     raw = [
-        stats.cv_by_units(
+        rules.cv_by_units(
             sums,
             C.r2_statistic(models.index(a), minus=models.index(b)),
             region=(-TIE_MARGIN, math.inf),
@@ -343,7 +343,7 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
         )
         for a, b in pairs
     ]
-    adjusted = stats.holm(raw, alpha=ALPHA)
+    adjusted = rules.holm(raw, alpha=ALPHA)
     reversed_pairs = [f"{b}>{a}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.REFUTED]
     unresolved = [f"{a}?{b}" for (a, b), e in zip(pairs, adjusted, strict=True) if e.verdict is Verdict.INCONCLUSIVE]
     verdict = Verdict.REFUTED if reversed_pairs else Verdict.INCONCLUSIVE if unresolved else Verdict.CONFIRMED
@@ -359,8 +359,8 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
         test=f"cv_by_units per pair (claim: R²(a) - R²(b) > -{TIE_MARGIN:g}) + Holm over {len(pairs)} pairs; "
         "all pairs confirm / any pair refutes",
         mde=max(e.mde for e in raw),
+        p_confirm=max(e.p_confirm for e in adjusted),
         detail={
-            "p_confirm": max(e.detail["p_confirm"] for e in adjusted),
             "estimate_is": f"R² difference of the least ordered pair {pairs[worst][0]} - {pairs[worst][1]}",
             "reversed_pairs": reversed_pairs,
             "unresolved_pairs": unresolved,
@@ -417,7 +417,7 @@ def norm_bound_evidence(study: Study, spec: NormBoundSpec, claim: Claim) -> Evid
     rows = study.rows
     s = C.norm_ratio_stats(rows)
     bad_traces = np.unique(rows.trace_id[~s.holds])
-    ev = stats.always(study.n_traces - bad_traces.size, study.n_traces, alpha=ALPHA)
+    ev = rules.always(study.n_traces - bad_traces.size, study.n_traces, alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, "row_violations": s.n_violations, **_row_means(rows)})
 
 
@@ -427,7 +427,7 @@ def norm_mean_evidence(study: Study, spec: NormMeanSpec, claim: Claim) -> Eviden
     num, counts = _per_trace(rows.column(spec.numerator), rows.trace_id)
     den = counts if spec.denominator is None else _per_trace(rows.column(spec.denominator), rows.trace_id)[0]
     margin = REL_MARGIN * spec.reported
-    ev = stats.mean_equals(num / den, spec.reported, margin=margin, alpha=ALPHA)
+    ev = rules.mean_equals(num / den, spec.reported, margin=margin, alpha=ALPHA)
     cannot_confirm = ev.ci[1] - ev.ci[0] >= 2 * margin  # the interval is wider than the claimed one
     return dataclasses.replace(
         ev, detail={**ev.detail, **_row_means(rows), "cannot_confirm_at_n": bool(cannot_confirm)}
@@ -477,7 +477,7 @@ def tight_evidence(study: Study, spec: TightSpec, claim: Claim) -> Evidence:
         n_resamples=BOOTSTRAP_SAMPLES,
         rng=study.rng(claim),
     )
-    ev = stats.metric_below(
+    ev = rules.metric_below(
         reps, TIGHT_CI_WIDTH, statistic=_ci_width, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=study.rng(claim)
     )
     return dataclasses.replace(
@@ -492,7 +492,7 @@ def folds_evidence(study: Study, spec: FoldsSpec, claim: Claim) -> Evidence:
         rows.epochs_remaining, rows.trace_id, [score.oof_pred], test_fold=score.test_fold, n_splits=N_FOLDS
     )
     statistic = C.fold_r2_sd_statistic(0, n_predictions=1, n_splits=N_FOLDS)
-    ev = stats.cv_by_units(sums, statistic, region=(-math.inf, FOLD_SD_MAX), n_splits=N_FOLDS, alpha=ALPHA)
+    ev = rules.cv_by_units(sums, statistic, region=(-math.inf, FOLD_SD_MAX), n_splits=N_FOLDS, alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, "fold_r2": score.fold_r2})
 
 
@@ -509,7 +509,7 @@ def _smart_detail(s: C.SmartInit) -> dict[str, float | int]:
 def smart_faster_evidence(study: Study, spec: SmartFasterSpec, claim: Claim) -> Evidence:
     """5.1: epochs of the selected initialisations below the control's (Mann-Whitney)."""
     s = study.smart
-    ev = stats.distributions_differ(
+    ev = rules.distributions_differ(
         s.selected_epochs,
         s.control_epochs,
         direction="less",
@@ -524,7 +524,7 @@ def smart_guaranteed_evidence(study: Study, spec: SmartGuaranteedSpec, claim: Cl
     """5.1: ``always``: every selected run converges in fewer epochs than the control's median."""
     s = study.smart
     ok = s.selected_converged & s.selected_faster_than_control_median
-    ev = stats.always(int(ok.sum()), int(ok.size), alpha=ALPHA)
+    ev = rules.always(int(ok.sum()), int(ok.size), alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, **_smart_detail(s)})
 
 

@@ -32,7 +32,7 @@ TIE_MARGIN = R2_MARGIN  # ranking: a pair counts as ordered as in the table unle
 CV_DECISION = (
     "statistic of the pooled out-of-fold predictions, decided over traces: jackknife over traces "
     "(leave one trace out), Nadeau-Bengio corrected variance (x (1 + 1/9)), t(traces - 1) "
-    "(harness.evidence.stats.cv_by_units)"
+    "(harness.evidence.rules.cv_by_units)"
 )
 CV_DECISION_NOTE = (
     "fold scores of one CV are not independent samples (folds share training data; under KFold over "

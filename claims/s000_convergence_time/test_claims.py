@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import Claim
 from harness.evidence.plugin import claim_test
 from harness.evidence.sweeps import survival
@@ -132,7 +132,7 @@ def test_convergence_to_solution(study, claims_verdict):
 @claim_test(DATASET_TOTAL_VS_MEAN)
 def test_dataset_total_epochs_match_mean(claims_verdict):
     r = DATASET_TOTAL_VS_MEAN.reported
-    ev = stats.exact_value(
+    ev = rules.exact_value(
         r["total_epochs"] / r["n_traces"],
         r["mean"],
         rel_tol=0.0,
@@ -145,7 +145,7 @@ def test_dataset_total_epochs_match_mean(claims_verdict):
 @claim_test(DATASET_ROWS_ONE_PER_EPOCH)
 def test_dataset_rows_one_per_epoch(claims_verdict):
     r = DATASET_ROWS_ONE_PER_EPOCH.reported
-    ev = stats.exact_value(r["total_epochs"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
+    ev = rules.exact_value(r["total_epochs"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
     claims_verdict(
         DATASET_ROWS_ONE_PER_EPOCH,
         dataclasses.replace(ev, detail={**ev.detail, "difference": r["total_epochs"] - r["data_points"]}),
@@ -155,7 +155,7 @@ def test_dataset_rows_one_per_epoch(claims_verdict):
 @claim_test(DATASET_ROWS_MINUS_TRACES)
 def test_dataset_rows_epochs_minus_traces(claims_verdict):
     r = DATASET_ROWS_MINUS_TRACES.reported
-    ev = stats.exact_value(r["total_epochs"] - r["n_traces"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
+    ev = rules.exact_value(r["total_epochs"] - r["n_traces"], r["data_points"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
     claims_verdict(DATASET_ROWS_MINUS_TRACES, ev)
 
 
@@ -167,7 +167,7 @@ def test_dataset_mean_variance_range(claims_verdict):
     totals = range(round((r["mean"] - 0.05) * n), round((r["mean"] + 0.05) * n))
     smallest = {t: C.min_variance_given_range(n, t / n, r["min"], r["max"]) for t in totals}
     excess = max(0.0, min(smallest.values()) - r["variance"])
-    ev = stats.exact_value(
+    ev = rules.exact_value(
         excess, 0.0, rel_tol=0.0, abs_tol=DATASET_MEAN_VARIANCE_RANGE.protocol.abs_tol.value, alpha=ALPHA
     )
     claims_verdict(
@@ -207,7 +207,7 @@ def test_table21_r2(claim, study, claims_verdict):
 @claim_test(TABLE_SELF_CONSISTENCY)
 def test_simple_beats_complex_in_table(claims_verdict):
     above = [m for m in COMPLEX_MODELS if TABLE_21[m][1] > TABLE_21["linear_regression"][1]]
-    ev = stats.exact_value(len(above), 0.0, rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
+    ev = rules.exact_value(len(above), 0.0, rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
     claims_verdict(TABLE_SELF_CONSISTENCY, dataclasses.replace(ev, detail={**ev.detail, "above_linear": above}))
 
 
@@ -226,7 +226,7 @@ def test_linearity(claim, study, claims_verdict):
 @claim_test(NORMS_RATIO_ARITHMETIC)
 def test_norms_ratio_arithmetic(claims_verdict):
     r = NORMS_RATIO_ARITHMETIC.reported
-    ev = stats.exact_value(
+    ev = rules.exact_value(
         r["mean_l1"] / r["mean_l2"],
         r["ratio"],
         rel_tol=0.0,
@@ -238,7 +238,7 @@ def test_norms_ratio_arithmetic(claims_verdict):
 
 @claim_test(NORMS_SQRT3)
 def test_norms_sqrt3(claims_verdict):
-    ev = stats.exact_value(
+    ev = rules.exact_value(
         math.sqrt(3),
         NORMS_SQRT3.reported["sqrt3"],
         rel_tol=0.0,

@@ -16,9 +16,9 @@ import numpy as np
 from claims.s002_loss_sampling.catalogue import ALPHA, ENTRIES, Entry
 from harness.engine.models import get_model
 from harness.engine.trainer import StopReason
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.verdicts import Evidence, Verdict
-from harness.studies.loss_sampling import evidence as rules
+from harness.studies.loss_sampling import evidence as figures
 from harness.studies.loss_sampling.calibration import BASELINE_N
 from harness.studies.loss_sampling.study import ARMS, LossSamplingStudy
 
@@ -40,43 +40,43 @@ def _baseline(study, entry):
 
 def baseline_quantile(entry, study, rng):
     losses, _ = _baseline(study, entry)
-    return rules.quantile_matches(losses, entry.args["value"], p=entry.args["p"], m=BASELINE_N, alpha=ALPHA)
+    return figures.quantile_matches(losses, entry.args["value"], p=entry.args["p"], m=BASELINE_N, alpha=ALPHA)
 
 
 def baseline_mean(entry, study, rng):
     losses, _ = _baseline(study, entry)
-    return rules.mean_matches(losses, entry.args["value"], m=BASELINE_N, alpha=ALPHA)
+    return figures.mean_matches(losses, entry.args["value"], m=BASELINE_N, alpha=ALPHA)
 
 
 def baseline_accuracy(entry, study, rng):
     _, acc = _baseline(study, entry)
     hits = np.isin(np.round(acc, 6), np.round(entry.args["levels"], 6))
-    return rules.rate_matches(int(hits.sum()), hits.size, entry.args["k"], BASELINE_N, alpha=ALPHA)
+    return figures.rate_matches(int(hits.sum()), hits.size, entry.args["k"], BASELINE_N, alpha=ALPHA)
 
 
 def arm_success(entry, study, rng):
     s = study.arm(entry.args["arm"]).outcomes.success
-    return rules.rate_matches(int(s.sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    return figures.rate_matches(int(s.sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
 
 
 def arm_stuck(entry, study, rng):
     s = study.arm(entry.args["arm"]).outcomes.success
-    return rules.rate_matches(int((~s).sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    return figures.rate_matches(int((~s).sum()), s.size, entry.args["k"], DOC_RUNS, alpha=ALPHA)
 
 
 def epochs_quantile(entry, study, rng):
     a = entry.args
-    return rules.quantile_matches(_epochs(study, a["arm"]), a["value"], p=a["p"], m=a["m"], alpha=ALPHA)
+    return figures.quantile_matches(_epochs(study, a["arm"]), a["value"], p=a["p"], m=a["m"], alpha=ALPHA)
 
 
 def epochs_mean(entry, study, rng):
     a = entry.args
-    return rules.mean_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA)
+    return figures.mean_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA)
 
 
 def epochs_sd(entry, study, rng):
     a = entry.args
-    return rules.sd_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA, rng=rng)
+    return figures.sd_matches(_epochs(study, a["arm"]), a["value"], m=a["m"], alpha=ALPHA, rng=rng)
 
 
 def _counts(study, arm, field="success", optimizer=None):
@@ -86,14 +86,14 @@ def _counts(study, arm, field="success", optimizer=None):
 
 def rates_differ(entry, study, rng):
     a = entry.args
-    return stats.rates_differ(*_counts(study, a["a"]), *_counts(study, a["b"]), direction=a["direction"], alpha=ALPHA)
+    return rules.rates_differ(*_counts(study, a["a"]), *_counts(study, a["b"]), direction=a["direction"], alpha=ALPHA)
 
 
 def speedup(entry, study, rng):
     """Median ratio of loss evaluations (epochs + 1, so a run that starts converged counts 1, not 0)."""
     a = entry.args
     slow, fast = _epochs(study, a["slow"]), _epochs(study, a["fast"])
-    ev = stats.medians_differ(slow + 1, fast + 1, direction="greater", alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
+    ev = rules.medians_differ(slow + 1, fast + 1, direction="greater", alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
     return replace(
         ev,
         test=f"{ev.test} on epochs + 1",
@@ -109,7 +109,7 @@ def speedup(entry, study, rng):
 def dispersion(entry, study, rng):
     a = entry.args
     narrow, wide = _epochs(study, a["narrow"]), _epochs(study, a["wide"])
-    ev = stats.distributions_differ(
+    ev = rules.distributions_differ(
         np.abs(narrow - np.median(narrow)),
         np.abs(wide - np.median(wide)),
         direction="less",
@@ -132,7 +132,7 @@ def dispersion(entry, study, rng):
 
 def trend(entry, study, rng):
     counts = [_counts(study, arm) for arm in entry.args["order"]]
-    return stats.monotone_trend([c[0] for c in counts], [c[1] for c in counts], direction="increasing", alpha=ALPHA)
+    return rules.monotone_trend([c[0] for c in counts], [c[1] for c in counts], direction="increasing", alpha=ALPHA)
 
 
 def mirror(entry, study, rng):
@@ -140,7 +140,7 @@ def mirror(entry, study, rng):
     o = study.arm(entry.args["arm"]).outcomes
     tol = entry.args.get("tol")
     mirrored = o.mirror if tol is None else o.asymmetry <= tol
-    ev = rules.rate_matches(int(mirrored.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
+    ev = figures.rate_matches(int(mirrored.sum()), len(o), entry.args["k"], DOC_RUNS, alpha=ALPHA)
     asym = o.asymmetry[o.success]
     return replace(
         ev,
@@ -164,7 +164,7 @@ def dead_share(entry, study, rng):
     chosen = success == entry.args["success"]
     if not chosen.any():
         return _no_data("no runs with this outcome")
-    ev = stats.rate_at_least(int(dead[chosen].sum()), int(chosen.sum()), entry.args["share"], alpha=ALPHA)
+    ev = rules.rate_at_least(int(dead[chosen].sum()), int(chosen.sum()), entry.args["share"], alpha=ALPHA)
     return replace(
         ev,
         detail={
@@ -179,7 +179,7 @@ def dead_share(entry, study, rng):
 def dead_differ(entry, study, rng):
     a = entry.args
     good, bad = study.arm(a["good"]).outcomes, study.arm(a["bad"]).outcomes
-    return stats.rates_differ(
+    return rules.rates_differ(
         int((good.dead_final > 0).sum()),
         len(good),
         int((bad.dead_final > 0).sum()),
@@ -191,7 +191,7 @@ def dead_differ(entry, study, rng):
 
 def no_dead(entry, study, rng):
     o = study.arm(entry.args["arm"]).outcomes
-    return stats.always(int((o.dead_final == 0).sum()), len(o), alpha=ALPHA)
+    return rules.always(int((o.dead_final == 0).sum()), len(o), alpha=ALPHA)
 
 
 def _stuck(study):
@@ -203,7 +203,7 @@ def failures_hit_limit(entry, study, rng):
     reasons = np.concatenate([o.reason for o in stuck])
     if reasons.size == 0:
         return _no_data("no run ended below 100% accuracy")
-    return stats.always(int((reasons == int(StopReason.MAX_EPOCHS)).sum()), int(reasons.size), alpha=ALPHA)
+    return rules.always(int((reasons == int(StopReason.MAX_EPOCHS)).sum()), int(reasons.size), alpha=ALPHA)
 
 
 def plateau_values(study) -> dict[str, int]:
@@ -218,7 +218,7 @@ def plateau_outputs(entry, study, rng):
     if outputs.size == 0:
         return _no_data("no stuck runs")
     hits = (np.abs(outputs - 0.5) <= entry.args["tol"]).all(axis=(1, 2))
-    ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
+    ev = rules.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
     return replace(
         ev,
         detail={
@@ -234,7 +234,7 @@ def plateau_loss(entry, study, rng):
     if losses.size == 0:
         return _no_data("no stuck runs")
     hits = np.abs(losses - entry.args["value"]) <= entry.args["tol"]
-    ev = stats.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
+    ev = rules.rate_at_least(int(hits.sum()), int(hits.size), entry.args["share"], alpha=ALPHA)
     return replace(
         ev,
         detail={
@@ -250,19 +250,19 @@ def adam_vs_sgd(entry, study, rng):
     for opt in ("adam", "sgd"):
         pairs = [_counts(study, arm, optimizer=opt) for arm in ("control", "p0")]
         totals[opt] = (sum(p[0] for p in pairs), sum(p[1] for p in pairs))
-    ev = stats.rates_differ(*totals["adam"], *totals["sgd"], direction="greater", alpha=ALPHA)
+    ev = rules.rates_differ(*totals["adam"], *totals["sgd"], direction="greater", alpha=ALPHA)
     return replace(ev, detail={**ev.detail, "arms": "control + p0 pooled, same architecture, each optimizer"})
 
 
 def loss_distance(entry, study, rng):
     o = study.arm(entry.args["arm"]).outcomes.subset(study.arm(entry.args["arm"]).outcomes.success)
-    return rules.rank_correlation_exceeds(o.initial_loss, o.distance, 0.0, alpha=ALPHA, rng=rng)
+    return figures.rank_correlation_exceeds(o.initial_loss, o.distance, 0.0, alpha=ALPHA, rng=rng)
 
 
 def draws_mean(entry, study, rng):
     a = entry.args
     draws = study.arm(a["arm"]).sample.draws.numpy().astype(float)
-    ev = stats.mean_equals(draws, a["claimed"], margin=a["margin"], alpha=ALPHA)
+    ev = rules.mean_equals(draws, a["claimed"], margin=a["margin"], alpha=ALPHA)
     p_hat = draws.size / draws.sum()
     return replace(
         ev,
@@ -284,7 +284,7 @@ def clear_win(entry, study, rng):
     draws = study.arm("p0").sample.draws.numpy().astype(float)
     if threshold <= 0:
         threshold = 1e-9
-    ev = stats.metric_below(draws, threshold, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
+    ev = rules.metric_below(draws, threshold, alpha=ALPHA, n_resamples=N_RESAMPLES, rng=rng)
     return replace(
         ev,
         detail={**ev.detail, "epochs_saved_median": saved, "forward_pass_equivalents_saved": saved * a["epoch_cost"]},
@@ -292,7 +292,7 @@ def clear_win(entry, study, rng):
 
 
 def _exact(observed, claimed, *, rel_tol=0.0, abs_tol=0.5):
-    return stats.exact_value(observed, claimed, rel_tol=rel_tol, abs_tol=abs_tol, alpha=ALPHA)
+    return rules.exact_value(observed, claimed, rel_tol=rel_tol, abs_tol=abs_tol, alpha=ALPHA)
 
 
 def relative_change(entry, study, rng):
@@ -325,7 +325,7 @@ def terms(entry, study, rng):
 
 
 def not_testable(entry, study, rng):
-    return stats.not_testable(entry.args["reason"], alpha=ALPHA)
+    return rules.not_testable(entry.args["reason"], alpha=ALPHA)
 
 
 def _no_data(reason: str) -> Evidence:
@@ -417,7 +417,7 @@ def evaluate(
         for e in family
     ]
     if len(evs) > 1:
-        evs = stats.holm(evs, alpha=ALPHA)
+        evs = rules.holm(evs, alpha=ALPHA)
     results = {e.claim.id: ev for e, ev in zip(family, evs, strict=True)}
     if cache is not None:
         cache[key] = results

@@ -18,7 +18,7 @@ import scipy.stats
 import torch
 
 from harness.engine.data import one_hot_xor
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import Claim, Protocol, Setting
 from harness.evidence.plugin import claim_test
 
@@ -113,8 +113,8 @@ def plateau_output() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def plateau_exact(claim: Claim, observed: float, claimed: float):
-    """``stats.exact_value`` with the plateau protocol's tolerances and the claim's alpha."""
-    return stats.exact_value(
+    """``rules.exact_value`` with the plateau protocol's tolerances and the claim's alpha."""
+    return rules.exact_value(
         observed, claimed, rel_tol=PLATEAU.rel_tol.value, abs_tol=PLATEAU.abs_tol.value, alpha=claim.alpha
     )
 
@@ -257,7 +257,7 @@ def test_expected_samples(claim, claims_verdict):
 def _expected_samples_evidence(claim: Claim):
     """The geometric mean 1/p against the document's expected draws, at the claim protocol's tolerances."""
     protocol: SamplingProtocol = claim.protocol
-    return stats.exact_value(
+    return rules.exact_value(
         expected_samples(claim),
         claim.reported["samples"],
         rel_tol=protocol.rel_tol.value,

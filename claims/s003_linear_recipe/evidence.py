@@ -16,7 +16,7 @@ import numpy as np
 from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIGS, Spec
 from claims.s003_linear_recipe.protocols import ALPHA
 from harness.engine.trainer import StopReason
-from harness.evidence import stats, sweeps
+from harness.evidence import rules, sweeps
 from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
@@ -37,16 +37,16 @@ def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Eviden
     "every seed within the margin" (a t interval needs spread and finite values)."""
     values = np.asarray(values, dtype=float)
     if np.isfinite(values).all() and np.ptp(values) > 0:
-        return stats.mean_equals(values, claimed, margin=margin, alpha=ALPHA)
+        return rules.mean_equals(values, claimed, margin=margin, alpha=ALPHA)
     within = np.abs(values - claimed) <= margin
-    ev = stats.always(int(within.sum()), int(values.size), alpha=ALPHA)
+    ev = rules.always(int(within.sum()), int(values.size), alpha=ALPHA)
     return dataclasses.replace(
         ev,
         estimate=float(np.nanmean(values)),
+        claimed_region=(claimed - margin, claimed + margin),
         detail={
             **ev.detail,
             "fallback": "constant or non-finite sample: every seed within the margin?",
-            "claimed_region": (claimed - margin, claimed + margin),
             "non_finite": int((~np.isfinite(values)).sum()),
         },
     )
@@ -117,11 +117,11 @@ def arith(spec: Spec, ctx: Context) -> Evidence:
     a = spec.args
     observed = float(a["observed"]())
     if a["at_least"]:
-        ev = stats.exact_value(
+        ev = rules.exact_value(
             min(observed, a["claimed"]), a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA
         )
         return dataclasses.replace(ev, estimate=observed, detail={**ev.detail, "reading": "observed >= claimed"})
-    return stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+    return rules.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
 
 
 def schedule(spec: Spec, ctx: Context) -> Evidence:
@@ -129,7 +129,7 @@ def schedule(spec: Spec, ctx: Context) -> Evidence:
     a = spec.args
     config = main_arms()[SCHEDULE_CONFIGS[a["which"]]].config
     observed = config.schedule()(a["epoch"])
-    ev = stats.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
+    ev = rules.exact_value(observed, a["claimed"], rel_tol=0.0, abs_tol=a["abs_tol"], alpha=ALPHA)
     return dataclasses.replace(ev, detail={**ev.detail, "warmup": config.warmup, "total_epochs": config.decay_epochs})
 
 
@@ -155,8 +155,8 @@ def rate(spec: Spec, ctx: Context) -> Evidence:
     hits = EVENTS[a["event"]](ctx.study.main[a["arm"]])
     k, n = int(hits.sum()), int(hits.size)
     if a["equals"]:
-        return stats.rate_equals(k, n, a["claimed"], margin=0.05, alpha=ALPHA)
-    return stats.rate_at_least(k, n, a["claimed"], alpha=ALPHA)
+        return rules.rate_equals(k, n, a["claimed"], margin=0.05, alpha=ALPHA)
+    return rules.rate_at_least(k, n, a["claimed"], alpha=ALPHA)
 
 
 def improves_family(study: LinearStudy) -> dict[str, Evidence]:
@@ -165,7 +165,7 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
     for spec in IMPROVES:
         k = spec.args["row"]
         now, before = study.main[f"row{k}"].final_loss, study.main[f"row{k - 1}"].final_loss
-        ev = stats.rate_at_least(int((now < before).sum()), int(now.size), 0.5, alpha=ALPHA)
+        ev = rules.rate_at_least(int((now < before).sum()), int(now.size), 0.5, alpha=ALPHA)
         raw.append(
             dataclasses.replace(
                 ev,
@@ -176,7 +176,7 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
                 },
             )
         )
-    return dict(zip((s.claim.id for s in IMPROVES), stats.holm(raw, alpha=ALPHA), strict=True))
+    return dict(zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA), strict=True))
 
 
 def improves(spec: Spec, ctx: Context) -> Evidence:
@@ -207,7 +207,7 @@ def variance_ratio(spec: Spec, ctx: Context) -> Evidence:
     """Var over seeds of one row's final loss / another row's, paired by seed (HC3 Pitman-Morgan)."""
     top, bottom = spec.args["rows"]
     x, y = (ctx.study.main[f"row{k}"].final_loss for k in (top, bottom))
-    return stats.variance_ratio_equals(x, y, region=spec.args["region"], alpha=ALPHA)
+    return rules.variance_ratio_equals(x, y, region=spec.args["region"], alpha=ALPHA)
 
 
 def _norm_stat(norms: np.ndarray, stat: str) -> np.ndarray:
@@ -240,7 +240,7 @@ def frozen(spec: Spec, ctx: Context) -> Evidence:
     res = ctx.study.fp16(spec.args["precision"])
     base = res["baseline"]
     still = (base.params == base.trajectory[0]).all(axis=1)
-    ev = stats.always(int(still.sum()), int(still.size), alpha=ALPHA)
+    ev = rules.always(int(still.sum()), int(still.size), alpha=ALPHA)
     rand = res["baseline_random"]
     return dataclasses.replace(
         ev,

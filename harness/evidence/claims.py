@@ -4,8 +4,8 @@ A :class:`Claim` is one quantitative sentence of a source document turned into d
 comes from, what it says, the numbers it reports, the protocol used to test it and the rule
 (``test``) that decides its verdict. The ledger of expected verdicts is ``harness.evidence.ledger``.
 
-This module is not the statistics (``harness.evidence.stats``) nor the reports (``harness.evidence.reports``), and
-it never imports pytest.
+This module is not the statistics (``harness.evidence.rules``) nor the reports
+(``harness.evidence.reports``), and it never imports pytest.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from harness.evidence.rules import KINDS
 from harness.evidence.verdicts import Evidence, Verdict
 from harness.seeds import seed_sequence
 
 __all__ = [
     "CLAIM_ID_RE",
-    "RULE_KINDS",
     "SETTING_STATUSES",
     "TEST_KINDS",
     "TIERS",
@@ -42,34 +42,9 @@ __all__ = [
     "runtime_setting",
 ]
 
-# Rule kinds a claim may name -> the rules of ``harness.evidence.stats`` (by the name they record
-# in ``Evidence.rule``) whose evidence may decide it; the recorder fails on any other pairing.
-RULE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "rate_at_least": frozenset({"rate_at_least"}),  # a success rate is at least p0 (exact binomial)
-        "rate_at_most": frozenset({"rate_at_most"}),  # a rate is at most p0
-        "rate_equals": frozenset({"rate_equals"}),  # a rate is approximately p0 (binomial TOST with a margin)
-        "rates_differ": frozenset({"rates_differ"}),  # two rates differ in a stated direction
-        "monotone_trend": frozenset({"monotone_trend"}),  # rates trend across ordered groups (Cochran-Armitage)
-        # a sample without spread (or with non-finite values) has no t interval: decided seed by seed
-        "mean_equals": frozenset({"mean_equals", "always"}),  # a mean is approximately a value (t TOST with a margin)
-        "metric_exceeds": frozenset({"metric_exceeds"}),  # a statistic exceeds a threshold (t / order / chi2 / BCa)
-        "metric_below": frozenset({"metric_below"}),  # a statistic stays below a threshold
-        "medians_differ": frozenset({"medians_differ"}),  # medians differ in a direction (exact order statistics)
-        "distributions_differ": frozenset({"distributions_differ"}),  # P(X > Y) != 1/2 (Brunner-Munzel)
-        "cv_by_units": frozenset({"cv_by_units"}),  # a statistic of CV predictions, jackknife over units (NB t)
-        "variance_ratio_equals": frozenset(
-            {"variance_ratio_equals"}
-        ),  # Var x / Var y of paired samples in a range (HC3 Pitman-Morgan)
-        "always": frozenset({"always"}),  # "always / guaranteed / 100%": a counter-example refutes
-        "exact_value": frozenset({"exact_value"}),  # arithmetic in the text, checked with a tolerance
-        "self_consistency": frozenset({"exact_value"}),  # numbers in the text agree with each other
-        "not_testable": frozenset({"not_testable"}),  # cannot be tested here (reason recorded): inconclusive
-    }
-)
-
-# Rule kinds a claim may name (``Claim.test``).
-TEST_KINDS: frozenset[str] = frozenset(RULE_KINDS)
+# Rule kinds a claim may name (``Claim.test``): the kinds of the rules registry
+# (``harness.evidence.rules.KINDS`` maps each to the rules whose evidence may decide it).
+TEST_KINDS: frozenset[str] = frozenset(KINDS)
 
 TIERS: tuple[str, ...] = ("quick", "full")
 
@@ -210,7 +185,7 @@ class Claim:
     ``TEST_KINDS``); ``n`` is the sample size of the quick tier and ``n_full`` that of the full
     tier (``None``: same as ``n``); ``family`` names the Holm family the claim belongs to,
     declared here with the claim, before any data: its evidence must come out of
-    ``stats.holm(..., family=claim.family)`` (see :func:`check_evidence`). ``subset``
+    ``rules.holm(..., family=claim.family)`` (see :func:`check_evidence`). ``subset``
     (e.g. ``"successful runs"``) declares that the rule sees only the runs that satisfy it: ``n``
     and ``n_full`` are then the population drawn, and the evidence's n is the realised subset size
     (``Evidence.population_n`` must equal the population). ``resolution`` is the smallest
@@ -317,33 +292,33 @@ def counted_verdict(claim: Claim, evidence: Evidence) -> Verdict:
 def check_evidence(claim: Claim, evidence: Any) -> None:
     """Raise ``ValueError`` unless ``evidence`` may decide ``claim``.
 
-    - ``evidence.rule`` must be one of the rules ``RULE_KINDS[claim.test]`` allows (every rule
-      of ``harness.evidence.stats`` records its name; hand-made evidence has none);
-    - a claim with a ``family`` needs Holm-adjusted evidence (``stats.holm``), adjusted within
+    - ``evidence.rule`` must be one of the rules ``rules.KINDS[claim.test]`` allows (every rule
+      of ``harness.evidence.rules`` records its name; hand-made evidence has none);
+    - a claim with a ``family`` needs Holm-adjusted evidence (``rules.holm``), adjusted within
       that family: ``detail['holm_family']`` must equal ``claim.family``. Evidence adjusted by a
       ``holm`` call that named no family (``holm_family`` None, how the claim modules called
       it before the family was recorded) is accepted as adjusted; pass ``family=`` to have the
       family checked. Evidence without any p-value (a deterministic rule such as
       ``exact_value``, which Holm leaves unchanged) needs no adjustment.
     """
-    allowed = RULE_KINDS[claim.test]
+    allowed = KINDS[claim.test]
     rule = getattr(evidence, "rule", None)
     if rule not in allowed:
         raise ValueError(
             f"claim {claim.id!r} declares test={claim.test!r} but its evidence was produced by rule "
-            f"{rule!r}; expected one of {sorted(allowed)} (build evidence with harness.evidence.stats)"
+            f"{rule!r}; expected one of {sorted(allowed)} (build evidence with harness.evidence.rules)"
         )
     if claim.family is None:
         return
     detail = getattr(evidence, "detail", {}) or {}
-    if evidence.p_value is None and detail.get("p_confirm") is None:
+    if evidence.p_value is None and evidence.p_confirm is None:
         return
     adjusted = detail.get("holm_family")
     if "holm_m" not in detail or adjusted not in (None, claim.family):
         how = "was not Holm-adjusted" if "holm_m" not in detail else f"was Holm-adjusted in family {adjusted!r}"
         raise ValueError(
             f"claim {claim.id!r} belongs to family {claim.family!r} but its evidence {how}; "
-            f"use stats.holm(evidences, alpha=..., family={claim.family!r}) over the family's claims"
+            f"use rules.holm(evidences, alpha=..., family={claim.family!r}) over the family's claims"
         )
 
 

@@ -24,7 +24,7 @@ n clean runs confirm a failure tolerance q iff (1 - q) ** n <= alpha / 2 and rev
 rate q with probability 1 - (1 - q) ** n, so n = max(ln(alpha / 2) / ln(1 - q), ln 0.2 / ln(1 - q)).
 
 The resolution is the claim's own (``Claim.resolution``) where declared. Otherwise it is read
-off the rule's claimed region (``detail['claimed_region']``, recorded as ``resolution_basis``):
+off the rule's claimed region (``Evidence.claimed_region``, recorded as ``resolution_basis``):
 half its width for an equivalence claim (value +- margin: the claim's own tolerance), else 10%
 (``DEFAULT_RELATIVE_RESOLUTION``) of the boundary a one-sided claim is bounded by; where that
 boundary is 0 (a difference), 10% of the estimate's magnitude. For ``always`` it is the stated
@@ -37,7 +37,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.evidence.stats import POWER  # the power both MDEs are defined at
+from harness.evidence.rules import POWER, REGISTRY  # POWER: the power both MDEs are defined at
 from harness.evidence.verdicts import Evidence
 
 __all__ = [
@@ -54,9 +54,13 @@ DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 
 MIN_PLANNED_N = 2  # no rule decides from fewer runs
 MAX_PLANNED_N = 50_000  # largest population the full tier could train: about 10x its largest arm today
 PLAN_STATUSES: tuple[str, ...] = ("powered", "underpowered", "not feasible", "not applicable")
-_N_FREE_RULES = frozenset({"exact_value", "not_testable"})  # verdicts that do not depend on n
-_EQUALS_RULES = frozenset({"rate_equals", "mean_equals"})  # equivalence claims: the region is value +- margin
-_DIFFERENCE_RULES = frozenset({"rates_differ"})  # region (0, 1) of a difference: bounded by 0, not by 1
+
+
+def _plan_basis(evidence: Evidence) -> str:
+    """How the registry says to plan the rule behind ``evidence`` (``Rule.plan``; "region" for
+    evidence no registered rule produced)."""
+    rule = REGISTRY.get(evidence.rule or "")
+    return "region" if rule is None else rule.plan
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ def power_plan(
     if resolution is not None and not (math.isfinite(resolution) and resolution > 0):
         raise ValueError(f"resolution must be a finite number > 0 (estimate units), got {resolution!r}")
     base = dict(n=int(evidence.n), n_full=n_full)
-    if evidence.rule in _N_FREE_RULES:
+    plan_basis = _plan_basis(evidence)
+    if plan_basis == "n-free":
         return PowerPlan(
             "not applicable",
             n_needed=None,
@@ -109,9 +114,9 @@ def power_plan(
         )
     if n_fixed is not None:
         base["n_fixed"] = n_fixed
-    if evidence.rule == "always":
+    if plan_basis == "failure tolerance":
         return _always_plan(evidence, resolution, base)
-    delta, delta_basis = _resolution(evidence, resolution)
+    delta, delta_basis = _resolution(evidence, resolution, plan_basis)
     if delta is None:
         return PowerPlan(
             "not feasible",
@@ -140,15 +145,15 @@ def power_plan(
     return _judged(n_needed, delta, delta_basis, basis, base)
 
 
-def _resolution(evidence: Evidence, declared: float | None) -> tuple[float | None, str]:
+def _resolution(evidence: Evidence, declared: float | None, plan_basis: str) -> tuple[float | None, str]:
     """The claim's declared resolution, else one read off the claimed region (see the module
     docstring), else ``DEFAULT_RELATIVE_RESOLUTION`` of |estimate|."""
     if declared is not None:
         return float(declared), "declared with the claim"
-    region = evidence.detail.get("claimed_region")
-    if region is not None and evidence.rule not in _DIFFERENCE_RULES:
+    region = evidence.claimed_region
+    if region is not None and plan_basis != "difference":
         lo, hi = (float(e) for e in region)
-        if math.isfinite(lo) and math.isfinite(hi) and (evidence.rule in _EQUALS_RULES or not (lo == 0.0 or hi == 1.0)):
+        if math.isfinite(lo) and math.isfinite(hi) and (plan_basis == "equivalence" or not (lo == 0.0 or hi == 1.0)):
             return (hi - lo) / 2.0, "half the claimed interval"
         edge = _boundary(lo, hi)
         if edge != 0.0:

@@ -6,7 +6,7 @@ report artefacts, published as one set (``harness.evidence.files.publish_set``):
 the whole previous report or the whole new one, never a mix. Figures are rendered to PNG bytes as soon as they are registered, so a worker
 process can hand them to the process that writes the report.
 
-This module does not decide verdicts (``harness.evidence.stats``) nor gate on the ledger (the pytest
+This module does not decide verdicts (``harness.evidence.rules``) nor gate on the ledger (the pytest
 plugin ``harness.evidence.plugin``), and it never imports pytest.
 """
 
@@ -157,7 +157,8 @@ def make_record(
     """The plain-JSON record of ``claim`` tested once: the ``CLAIM_KEYS`` plus bookkeeping.
 
     Extra keys: ``tier``, ``master_seed``, ``effect_size``, ``rule`` (the claim's rule kind),
-    ``detail`` (the evidence's named numbers) and ``figures`` (``{file name: base64 PNG}``).
+    ``claimed_region`` (where the claim holds, in the estimate's units; None for rules without
+    one), ``detail`` (the evidence's named numbers) and ``figures`` (``{file name: base64 PNG}``).
     ``verdict`` is :func:`harness.evidence.claims.counted_verdict`: for a calibration target
     ``inconclusive``, its rule's verdict kept in ``calibration['fit_verdict']`` as the achieved fit.
     """
@@ -184,7 +185,7 @@ def make_record(
         "effect_size": _num(evidence.effect_size),
         "rule": claim.test,
         "family": claim.family,
-        "p_confirm": _num(evidence.detail.get("p_confirm")),
+        "p_confirm": _num(evidence.p_confirm),
         "mde_confirm": _num(evidence.mde_confirm),
         "cannot_confirm": bool(evidence.cannot_confirm),
         "power_plan": jsonable(
@@ -203,6 +204,7 @@ def make_record(
             "fit_ci": ci,
         },
         "prediction": claim.prediction,
+        "claimed_region": None if evidence.claimed_region is None else jsonable(evidence.claimed_region),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
         "population_n": None if evidence.population_n is None else int(evidence.population_n),
@@ -517,6 +519,11 @@ def claims_markdown(
                 f"Verdict **{r['verdict']}** by `{r['test']}` at α = {_fmt(r['alpha'])}, n = {_n_text(r)}; "
                 f"measured {_fmt(r['estimate'])}"
                 + (f" (CI [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}])" if r["ci"] else "")
+                + (
+                    f"; claimed region [{_fmt(r['claimed_region'][0])}, {_fmt(r['claimed_region'][1])}]"
+                    if r.get("claimed_region")
+                    else ""
+                )
                 + f"; {r['duration_s']:.2f} s."
             )
             if r.get("calibration_target"):

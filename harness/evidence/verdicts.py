@@ -1,7 +1,7 @@
 """Verdicts and the evidence behind them: what a statistical rule returns for one claim.
 
 A verdict is ``confirmed`` (the data support the claim at ``alpha``), ``refuted`` (the data
-contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harness.evidence.stats``.
+contradict it at ``alpha``) or ``inconclusive`` (neither). Rules live in ``harness.evidence.rules``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ class Evidence:
     claimed region) confirmed with 80% power (both in the units of ``estimate``; ``None`` where
     no such effect exists). ``cannot_confirm`` is true when no true value makes confirmation
     80% likely at this ``n`` (and ``alpha``). ``rule`` names the rule of
-    ``harness.evidence.stats`` that produced the evidence (the recorder checks it against
-    ``Claim.test``); ``detail`` holds any further named numbers, among them ``p_confirm``.
+    ``harness.evidence.rules`` that produced the evidence (the recorder checks it against
+    ``Claim.test``). ``p_confirm`` is the p-value *for* the claim (the smallest alpha at which
+    the rule confirms; ``p_value`` is the one against it), ``claimed_region`` the (lo, hi) range
+    of the estimate in which the claim holds (edges may be infinite); both ``None`` for rules
+    without them. ``detail`` holds any further named numbers.
     ``population_n``: for evidence over a subset of runs (``Claim.subset``), the size of the
     population the ``n`` runs were selected from (``n <= population_n``); ``None`` otherwise.
     """
@@ -59,6 +62,8 @@ class Evidence:
     mde_confirm: float | None = None
     cannot_confirm: bool = False
     population_n: int | None = None
+    p_confirm: float | None = None
+    claimed_region: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -71,15 +76,16 @@ class Evidence:
             raise ValueError(f"population_n must be an int >= n = {self.n}, got {self.population_n!r}")
         if self.p_value is not None and not 0.0 <= self.p_value <= 1.0:  # NaN too: Holm would keep its verdict
             raise ValueError(f"p_value must lie in [0, 1] (or be None), got {self.p_value}")
+        if self.p_confirm is not None and not 0.0 <= self.p_confirm <= 1.0:
+            raise ValueError(f"p_confirm must lie in [0, 1] (or be None), got {self.p_confirm}")
+        if self.claimed_region is not None and not (
+            len(self.claimed_region) == 2 and float(self.claimed_region[0]) < float(self.claimed_region[1])
+        ):
+            raise ValueError(f"claimed_region must be (lo, hi) with lo < hi (or None), got {self.claimed_region!r}")
         if self.rule is not None and (not isinstance(self.rule, str) or not self.rule):
             raise ValueError(f"rule must be a non-empty rule name or None, got {self.rule!r}")
         if not isinstance(self.cannot_confirm, bool):
             raise ValueError(f"cannot_confirm must be a bool, got {self.cannot_confirm!r}")
-
-    @property
-    def p_confirm(self) -> float | None:
-        """The smallest alpha at which the rule would confirm (``detail['p_confirm']``), if any."""
-        return self.detail.get("p_confirm")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (verdict as its string, ci as a list) used by reports and xdist."""
@@ -98,6 +104,8 @@ class Evidence:
             "mde_confirm": self.mde_confirm,
             "cannot_confirm": self.cannot_confirm,
             "population_n": self.population_n,
+            "p_confirm": self.p_confirm,
+            "claimed_region": list(self.claimed_region) if self.claimed_region is not None else None,
         }
 
     def over_subset(self, population_n: int) -> Evidence:

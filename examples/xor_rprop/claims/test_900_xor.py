@@ -8,7 +8,7 @@ import torch
 
 from harness.engine import data, init, rng, trainer
 from harness.engine.arguments import train_arguments
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import Claim, Protocol, Setting, protocol_values
 from harness.evidence.plugin import claim_test
 from harness.seeds import seed_sequence
@@ -79,14 +79,14 @@ FASTER = claim(
 def test_online_success_rate(claims_verdict, claims_master_seed, claims_tier):
     ok, _ = runs(ONLINE, RATE.n_for(claims_tier), claims_master_seed)
     rate = RATE.reported["rate"]
-    claims_verdict(RATE, stats.rate_equals(int(ok.sum()), ok.size, rate, margin=rate * ONLINE.margin.value))
+    claims_verdict(RATE, rules.rate_equals(int(ok.sum()), ok.size, rate, margin=rate * ONLINE.margin.value))
 
 
 @claim_test(MEAN)
 def test_online_mean_epochs(claims_verdict, claims_master_seed, claims_tier):
     ok, epochs = runs(ONLINE, MEAN.n_for(claims_tier), claims_master_seed)
     mean = MEAN.reported["mean_epochs"]
-    claims_verdict(MEAN, stats.mean_equals(epochs[ok], mean, margin=mean * ONLINE.margin.value).over_subset(ok.size))
+    claims_verdict(MEAN, rules.mean_equals(epochs[ok], mean, margin=mean * ONLINE.margin.value).over_subset(ok.size))
 
 
 @claim_test(FASTER)
@@ -94,5 +94,5 @@ def test_rprop_needs_fewer_epochs(claims_verdict, claims_master_seed, claims_tie
     (ok_r, ep_r), (ok_o, ep_o) = (
         runs(arm, FASTER.n_for(claims_tier) // 2, claims_master_seed) for arm in (RPROP, ONLINE)
     )
-    evidence = stats.medians_differ(ep_r[ok_r], ep_o[ok_o], direction="less", rng=np.random.default_rng(claims_seed))
+    evidence = rules.medians_differ(ep_r[ok_r], ep_o[ok_o], direction="less", rng=np.random.default_rng(claims_seed))
     claims_verdict(FASTER, evidence.over_subset(ok_r.size + ok_o.size))

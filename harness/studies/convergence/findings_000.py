@@ -3,7 +3,7 @@ beyond distance (4.1, 6.1), feature families (7.2) and smart initialisation (5.1
 
 What this is: pure functions of the regression rows (or of a trace protocol, for 5.1) that
 return plain numbers and fold scores for the claims of source 000. What this is not: the
-table of model classes (``tables``) or a verdict (``harness.evidence.stats``).
+table of model classes (``tables``) or a verdict (``harness.evidence.rules``).
 
 Shapes: ``R`` rows, ``K`` folds, ``B`` traces.
 """

@@ -3,7 +3,7 @@ trajectory analysis (5.2.2), slow convergence from the initialisation (5.2.3) an
 parameter-space heatmap (5.3).
 
 What this is: pure functions of a trace protocol, traces or rows that return plain numbers for
-the claims of source 001. What this is not: a verdict (``harness.evidence.stats``).
+the claims of source 001. What this is not: a verdict (``harness.evidence.rules``).
 
 Shapes: ``B`` traces, ``R`` rows, ``P = 3`` parameters, ``K`` folds.
 """

@@ -5,7 +5,7 @@ What this is: the 11 model classes of table 2.1 of source 000 as scikit-learn es
 (leak-free, :func:`cv_r2`), a bootstrap CI of R² (:func:`bootstrap_r2_ci`), a nested OLS
 F-test (:func:`nested_f_test`) and a held-out comparison of functional forms for
 ``epochs_remaining = f(distance)`` (:func:`compare_forms`). What this is not: feature
-construction (``harness.studies.convergence.features``) or verdict rules (``harness.evidence.stats``).
+construction (``harness.studies.convergence.features``) or verdict rules (``harness.evidence.rules``).
 
 Shapes: ``R`` rows, ``F`` features, ``K`` folds, ``G`` groups (traces).
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.claims import TIERS, Claim, Setting, claim_seed_sequence
 from harness.evidence.verdicts import Evidence
 from harness.seeds import numpy_generator, seed_sequence
@@ -110,7 +110,7 @@ class TraceStudy:
         criterion)? Details: stops per reason, traces at the spurious minimum, the longest trace."""
         tr = self.uncapped
         solved = tr.final_loss < tr.protocol.loss_below
-        ev = stats.always(int(solved.sum()), tr.n_traces, alpha=alpha)
+        ev = rules.always(int(solved.sum()), tr.n_traces, alpha=alpha)
         return dataclasses.replace(
             ev,
             detail={

@@ -5,7 +5,7 @@ out-of-fold predictions of each model class, under the document's KFold over row
 GroupKFold by trace), the fast estimators of the quick tier (:func:`table_model`), one model
 fitted on all rows (:func:`fit_model`) and fixed-prediction bootstrap replicates of R²
 (:func:`bootstrap_r2_replicates`, 7.3). What this is not: the estimators' definitions
-(``regression``) or a verdict (``harness.evidence.stats``).
+(``regression``) or a verdict (``harness.evidence.rules``).
 
 Shapes: ``R`` rows, ``F`` features, ``K`` folds.
 """
@@ -214,7 +214,7 @@ def bootstrap_r2_replicates(
 
 
 # --------------------------------------------------------------------------------------------
-# Out-of-fold results summed per trace (the units of harness.evidence.stats.cv_by_units)
+# Out-of-fold results summed per trace (the units of harness.evidence.rules.cv_by_units)
 # --------------------------------------------------------------------------------------------
 
 SUM_COLUMNS = 3  # rows, sum y, sum y² (then one sum of squared errors per prediction)

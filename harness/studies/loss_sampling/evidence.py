@@ -1,4 +1,4 @@
-"""Verdict rules for figures a document read off one small sample, composed from ``harness.evidence.stats``.
+"""Verdict rules for figures a document read off one small sample, composed from ``harness.evidence.rules``.
 
 Source 002 reports statistics of its own samples (100 initialisations, 50 runs per arm, the
 successful runs of an arm). Such a figure is *reproduced* when the protocol's true value lies
@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from harness.evidence import stats
+from harness.evidence import rules
 from harness.evidence.verdicts import Evidence, Verdict
 
 
@@ -45,14 +45,14 @@ def rate_region(k: int, m: int, alpha: float) -> tuple[float, float]:
 
 def _in_region(successes: int, trials: int, region: tuple[float, float], alpha: float, note: dict) -> Evidence:
     lo, hi = region
-    ev = stats.rate_equals(successes, trials, (lo + hi) / 2, margin=(hi - lo) / 2, alpha=alpha)
+    ev = rules.rate_equals(successes, trials, (lo + hi) / 2, margin=(hi - lo) / 2, alpha=alpha)
     return replace(ev, detail={**ev.detail, **note})
 
 
 def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 0.05) -> Evidence:
     """Our rate (successes / trials) against the document's k/m (``always`` when k = m)."""
     if k == m:
-        ev = stats.always(successes, trials, alpha=alpha)
+        ev = rules.always(successes, trials, alpha=alpha)
         return replace(ev, detail={**ev.detail, "document": f"{k}/{m}"})
     return _in_region(
         successes,
@@ -90,7 +90,7 @@ def mean_matches(values, reported: float, *, m: int, alpha: float = 0.05) -> Evi
     _check_sample_size(m)
     x = np.asarray(values, dtype=float)
     margin = float(sps.t.ppf(1 - alpha / 2, max(m - 1, 1)) * np.std(x, ddof=1) / np.sqrt(m))
-    ev = stats.mean_equals(x, reported, margin=margin, alpha=alpha)
+    ev = rules.mean_equals(x, reported, margin=margin, alpha=alpha)
     return replace(ev, detail={**ev.detail, "document_n": m, "margin_from": "t half-width at the document's n"})
 
 
@@ -113,8 +113,8 @@ def metric_within(
     Confirmed iff both confirm (the bootstrap CI lies inside), refuted iff either refutes (it lies
     wholly outside), else inconclusive. The CI reported is the first rule's.
     """
-    above = stats.metric_exceeds(values, lo, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
-    below = stats.metric_below(values, hi, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
+    above = rules.metric_exceeds(values, lo, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
+    below = rules.metric_below(values, hi, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
     if Verdict.REFUTED in (above.verdict, below.verdict):
         verdict = Verdict.REFUTED
     elif above.verdict is below.verdict is Verdict.CONFIRMED:
@@ -126,11 +126,8 @@ def metric_within(
         verdict=verdict,
         p_value=min(above.p_value, below.p_value),
         test=f"percentile bootstrap, statistic in [{lo:.4g}, {hi:.4g}]",
-        detail={
-            **above.detail,
-            "claimed_region": (lo, hi),
-            "p_confirm": max(above.detail["p_confirm"], below.detail["p_confirm"]),
-        },
+        p_confirm=max(above.p_confirm, below.p_confirm),
+        claimed_region=(lo, hi),
     )
 
 
@@ -163,7 +160,7 @@ def rank_correlation_exceeds(
         rx, ry = rx - rx.mean(axis=-1, keepdims=True), ry - ry.mean(axis=-1, keepdims=True)
         return (rx * ry).sum(axis=-1) / np.sqrt((rx**2).sum(axis=-1) * (ry**2).sum(axis=-1))
 
-    ev = stats.metric_exceeds(
+    ev = rules.metric_exceeds(
         np.arange(x.size, dtype=float), threshold, statistic=rho, alpha=alpha, n_resamples=n_resamples, rng=rng
     )
     return replace(ev, test=f"Spearman rank correlation, {ev.test}", detail={**ev.detail, "statistic": "spearman rho"})
