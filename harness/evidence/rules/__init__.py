@@ -6,7 +6,8 @@ takes an explicit ``numpy.random.Generator``), and it never imports pytest.
 
 Modules, one family of rules each: ``core`` (validation and decision helpers), ``rates``
 (rates, trends, ``always``), ``one_sample`` (a mean, a statistic against a threshold, the
-bootstrap), ``two_sample`` (medians, P(X > Y), paired variance ratio), ``cv`` (cross-validated
+bootstrap), ``two_sample`` (medians, P(X > Y), paired variance ratio), ``sizes`` (a sentence's
+stated size: every step of a monotone claim, a ratio of medians, a ratio of ranges), ``cv`` (cross-validated
 predictions over units), ``exact`` (``exact_value``, ``not_testable``, ``holm``) and
 ``registry`` (the one table of rules and their metadata, ``REGISTRY``).
 
@@ -60,6 +61,7 @@ from harness.evidence.rules.one_sample import (
 )
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
 from harness.evidence.rules.registry import KINDS, REGISTRY, Rule
+from harness.evidence.rules.sizes import expected_range, median_ratio_in, monotone_steps, range_ratio_in
 from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
 
 __all__ = [
@@ -77,16 +79,20 @@ __all__ = [
     "cv_by_units",
     "distributions_differ",
     "exact_value",
+    "expected_range",
     "holm",
     "mean_equals",
+    "median_ratio_in",
     "medians_differ",
     "metric_below",
     "metric_exceeds",
+    "monotone_steps",
     "monotone_trend",
     "not_testable",
     "rate_at_least",
     "rate_at_most",
     "rate_equals",
+    "range_ratio_in",
     "rates_differ",
     "variance_ratio_equals",
 ]
