@@ -278,6 +278,31 @@ def _by_traces(rows: C.Rows, preds: list[np.ndarray], statistic, region: tuple[f
     return rules.cv_by_units(sums, statistic, region=region, n_splits=N_FOLDS, alpha=ALPHA)
 
 
+UNSTABLE_FACTOR = 10.0  # a fit whose predictions exceed 10 x the largest target is numerically unstable
+
+
+def _unstable(rows: C.Rows, preds: list[np.ndarray], ev: Evidence) -> Evidence:
+    """``ev``, or when a prediction is wild (|prediction| > UNSTABLE_FACTOR x max |target|: a fit that
+    blew up numerically, not a property of the model class) the same evidence made inconclusive
+    (p = 1 both ways) with the reason: an unstable fit is reported as such, not as a finding."""
+    worst = max(float(np.max(np.abs(p))) for p in preds)
+    limit = UNSTABLE_FACTOR * float(np.max(np.abs(rows.epochs_remaining)))
+    if worst <= limit:
+        return ev
+    return dataclasses.replace(
+        ev,
+        verdict=Verdict.INCONCLUSIVE,
+        p_value=1.0,
+        p_confirm=1.0,
+        detail={
+            **ev.detail,
+            "numerically_unstable": f"largest |out-of-fold prediction| {worst:.4g} > {UNSTABLE_FACTOR:g} x the "
+            f"largest target ({limit:.4g}): the fit blew up; not decided",
+            "verdict_if_read_as_a_finding": ev.verdict.value,
+        },
+    )
+
+
 def _document_protocol(fold_r2: np.ndarray, claimed: float, margin: float) -> dict[str, object]:
     """What the document's protocol shows: the mean of the 10 fold R² and its t interval over folds.
     Descriptive only (the folds are not independent samples); never a verdict."""
@@ -296,7 +321,10 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
     s = study.reading(spec.reading)
     score = s.score(spec.scheme, spec.model)
     ev = _by_traces(s.table_rows, [score.oof_pred], C.r2_statistic(0), (spec.r2 - spec.margin, spec.r2 + spec.margin))
-    return dataclasses.replace(
+    tuning = (
+        {} if score.chosen is None else {"tuning_grid": C.TUNING_GRIDS[spec.model], "chosen_per_fold": score.chosen}
+    )
+    ev = dataclasses.replace(
         ev,
         detail={
             **ev.detail,
@@ -304,9 +332,11 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
             "mse": score.mse,
             "mae": score.mae,
             "cv_seconds": score.seconds,
+            **tuning,
             **_document_protocol(score.fold_r2, spec.r2, spec.margin),
         },
     )
+    return _unstable(s.table_rows, [score.oof_pred], ev)
 
 
 def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
@@ -379,7 +409,7 @@ def observation_evidence(study: Study, spec: ObservationSpec, claim: Claim) -> E
     statistic = C.r2_statistic(0, minus=None if spec.baseline is None else 1)
     region = (spec.threshold, math.inf) if spec.above else (-math.inf, spec.threshold)
     ev = _by_traces(s.table_rows, preds, statistic, region)
-    return dataclasses.replace(ev, detail={**ev.detail, "statistic": spec.description})
+    return _unstable(s.table_rows, preds, dataclasses.replace(ev, detail={**ev.detail, "statistic": spec.description}))
 
 
 def form_evidence(study: Study, spec: FormSpec, claim: Claim) -> Evidence:
