@@ -133,6 +133,11 @@ class TableProtocol(RowsSetup):
         "assumed",
         "table 2.1 names model classes, not estimators (harness.studies.convergence.regression docstring)",
     )
+    tuning: Setting = Setting(
+        "none: the estimator's settings (harness.studies.convergence.regression docstring)",
+        "assumed",
+        "models with a hyperparameter that decides their fit are tuned by nested CV (per claim)",
+    )
     cv: Setting = Setting("10-fold", "stated", "7.1 'Used 10-fold cross-validation'")
     scheme: Setting = Setting(
         "KFold over rows (shuffled)",
