@@ -6,7 +6,8 @@ inside the range the document's own sampling error allows, and *contradicted* wh
 confidence interval lies wholly outside it:
 
 * a rate k/m: the region is the document's Clopper-Pearson 1 - alpha interval of k/m
-  (``rate_matches``; k = m is an "always" claim);
+  (``rate_matches``; k = m is an "always" claim, confirmed when our runs rule out the failure
+  rates the document's m runs rule out, ``failure_tolerance``, and refuted by a counter-example);
 * a sample quantile v of m values at level p (min: p = 0, max: p = 1): under the protocol F(v) is
   distributed as the order statistic Beta(j, m + 1 - j), j = 1 + p (m - 1) (numpy's linear
   interpolation index, exact at the min, max and odd-m median); the region is its central
@@ -49,10 +50,25 @@ def _in_region(successes: int, trials: int, region: tuple[float, float], alpha: 
     return replace(ev, detail={**ev.detail, **note})
 
 
+def failure_tolerance(m: int, alpha: float) -> float:
+    """The failure rate a document's m clean runs ("m/m, 100%") rule out: the exact Clopper-Pearson
+    bound 1 - (alpha / 2) ** (1 / m), rounded up in the third significant digit (m = 50: 0.0712).
+
+    A reported "100% (50/50)" is read as "failure rate below this": 50 clean runs cannot tell 100%
+    from 93%, so neither can a reproduction of them. Rounded up so that a run repeating the
+    document's own m/m confirms it, as its own data did, instead of landing on p = alpha where
+    floating-point rounding would decide."""
+    _check_sample_size(m)
+    bound = 1.0 - (alpha / 2.0) ** (1.0 / m)
+    scale = 10.0 ** (np.floor(np.log10(bound)) - 2)
+    return float(np.ceil(bound / scale) * scale)
+
+
 def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 0.05) -> Evidence:
-    """Our rate (successes / trials) against the document's k/m (``always`` when k = m)."""
+    """Our rate (successes / trials) against the document's k/m (``always`` when k = m, with the
+    failure tolerance that the document's m runs support: :func:`failure_tolerance`)."""
     if k == m:
-        ev = rules.always(successes, trials, alpha=alpha)
+        ev = rules.always(successes, trials, alpha=alpha, tolerance=failure_tolerance(m, alpha))
         return replace(ev, detail={**ev.detail, "document": f"{k}/{m}"})
     return _in_region(
         successes,
