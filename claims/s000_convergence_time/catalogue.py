@@ -27,6 +27,7 @@ from .protocols import (
     PERFECT_R2,
     QUICK_TIER_UNDERFIT,
     QUICK_TRACES,
+    R2_MARGIN,
     SCHEMES,
     SOURCE,
     TABLE_21,
@@ -56,12 +57,15 @@ from .specs import (
     NormBoundSpec,
     NormMeanSpec,
     ObservationSpec,
+    OverfitSpec,
     RankingSpec,
     RowSpec,
+    SimilarPowerSpec,
     SmartFasterSpec,
     SmartGuaranteedSpec,
     SweepSpec,
     TightSpec,
+    VanishingSpec,
 )
 
 UNDERFIT_FAST = ("gradient_boosting", "mlp_3layer", "mlp_2layer")  # model classes the quick tier's fast mode underfits
@@ -821,6 +825,154 @@ SMART_GUARANTEED = _claim(
 
 SMART_CLAIMS = {SmartFasterSpec(): SMART_FASTER, SmartGuaranteedSpec(): SMART_GUARANTEED}
 
+# Further sentences (issue 21's coverage map) ------------------------------------------------------
+
+PARAM_COUNT = _claim(
+    "000.setup.param_count",
+    "- **Parameters**: W ∈ ℝ² (weights), b ∈ ℝ (bias) - 3 total parameters",
+    {"params": 3},
+    ArithmeticProtocol(
+        reading=Setting("parameters of harness.engine.models 'abs_neuron' (y = |w0 x0 + w1 x1 + b|)", "stated", "1.1")
+    ),
+    "exact_value",
+    n=1,
+)
+FEATURE_GROUPS = {"distances": 4, "differences": 3, "ratios": 3, "log_transforms": 3, "interactions": 3}
+FEATURE_COUNT = _claim(
+    "000.features.count_listed_groups",
+    "Generated 18 features from parameter states: - Distance metrics (4): L1, L2, Cosine, Parameter-wise - Raw "
+    "differences (3): [...] - Ratios (3): [...] - Log transforms (3): [...] - Interactions (3):",
+    {"features": 18, **FEATURE_GROUPS},
+    ArithmeticProtocol(
+        reading=Setting(
+            "the listed group sizes 4 + 3 + 3 + 3 + 3 add up to the 18 features",
+            "assumed",
+            "the sizes as printed; counting 'Parameter-wise' as three columns (as A.1 and this suite do) makes the "
+            "distance group 6 and the total 18",
+        )
+    ),
+    "self_consistency",
+    n=1,
+)
+VANISHING_SPEC = VanishingSpec()
+NO_VANISHING = _claim(
+    "000.why.no_vanishing_gradients",
+    "For the `|Wx + b|` model: [...] - **No vanishing gradients** unlike sigmoid/tanh",
+    {},
+    ConvergenceProtocol(
+        reading=Setting(
+            f"no trace stops on the gradient criterion (norm < 1e-8) while its loss is still >= 1e-6; epoch cap lifted "
+            f"to {NO_CAP}",
+            "assumed",
+            "a vanishing gradient = a gradient that vanishes where the loss does not (the spurious minimum, loss 1/4)",
+        )
+    ),
+    "always",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+)
+SIMILAR_POWER_SPEC = SimilarPowerSpec("l1_distance", "l2_distance", R2_MARGIN, MAIN_READING)
+SIMILAR_POWER = _claim(
+    "000.norms.similar_predictive_power",
+    "This mathematical principle explains why different distance features gave similar predictive power",
+    {},
+    FormsProtocol(
+        distance=Setting("l1_distance vs l2_distance", "stated", "3.2 'L1 and L2 distances'"),
+        alternative=Setting("linear form of the other distance", "assumed", "'similar predictive power'"),
+        statistic=Setting(
+            f"pooled out-of-fold R² of the linear form on L1 minus on L2 (same folds), in [-{R2_MARGIN:g}, "
+            f"{R2_MARGIN:g}]; {CV_DECISION}",
+            "assumed",
+            "'similar' at the R² precision of the document's tables",
+        ),
+        multiplicity=Setting("none", "assumed", "tested alone"),
+        **_reading(MAIN_READING),
+    ),
+    "cv_by_units",
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    resolution=R2_RESOLUTION,
+)
+
+
+def _overfit_claim(scheme: str) -> Claim:
+    return _claim(
+        f"000.stability.no_overfitting_{scheme}",
+        "Used 10-fold cross-validation [...] - No evidence of overfitting in linear model",
+        {},
+        StabilityProtocol(
+            **(GROUPED if SCHEMES[scheme] else {}),
+            statistic=Setting(
+                f"in-sample R² of linear regression fitted on every row minus its pooled out-of-fold R² (the "
+                f"in-sample predictions held fixed); {CV_DECISION}",
+                "assumed",
+                "overfitting = a model scoring better on the rows it was fitted to than on held-out ones",
+            ),
+            regressor=Setting("linear_regression", "stated", "7.1 'linear model'"),
+            threshold=Setting(NEGLIGIBLE_GAIN, "assumed", "a gap below R² precision is no evidence of overfitting"),
+            multiplicity=Setting("none", "assumed", "tested alone"),
+            **_reading(MAIN_READING),
+        ),
+        "cv_by_units",
+        n=QUICK_TRACES,
+        n_full=TABLE_TRACES_FULL,
+        n_fixed=TABLE_N_FIXED,
+        resolution=R2_RESOLUTION,
+    )
+
+
+OVERFIT_CLAIMS = {OverfitSpec(s, NEGLIGIBLE_GAIN, MAIN_READING): _overfit_claim(s) for s in SCHEMES}
+
+
+def _not_testable(cid: str, statement: str, reason: str) -> Claim:
+    return _claim(
+        cid,
+        statement,
+        {},
+        ArithmeticProtocol(reading=Setting("not testable", "assumed", reason)),
+        "not_testable",
+        n=1,
+    )
+
+
+NOT_TESTABLE = [
+    _not_testable(
+        "000.why.no_dead_neurons",
+        "- **No dead neurons** unlike ReLU",
+        "true by the definition of |x|: its derivative is +-1 wherever x != 0, so the unit loses its gradient only "
+        "where Wx + b = 0 on all four inputs at once (W = b = 0); no experiment can refute it",
+    ),
+    _not_testable(
+        "000.why.consistent_gradients",
+        "- **Piecewise linear** activation creates consistent gradients",
+        "'consistent' names no measurable property: |x| is piecewise linear by definition and its gradient is "
+        "+-1 times the input on each piece",
+    ),
+    _not_testable(
+        "000.implications.deep_networks",
+        "This suggests that when normalized for inputs and downstream weights, deep networks might exhibit similar "
+        "linear relationships between distance and convergence time",
+        "a conjecture about deep networks; this document trains one 3-parameter neuron (source 002 tests two small "
+        "ReLU networks)",
+    ),
+    _not_testable(
+        "000.falsification.proved_simple",
+        "- **Proved** convergence dynamics are remarkably simple",
+        "'remarkably simple' names no measurable property; the linear law it rests on is tested by 000.linearity.*",
+    ),
+    _not_testable(
+        "000.implications.too_far",
+        "- Many perceived difficulties in neural network training may simply be starting too far from good solutions",
+        "a statement about neural network training in general; this document measures one 3-parameter model",
+    ),
+    _not_testable(
+        "000.implications.predictable",
+        "- In well-behaved landscapes, optimization is predictable and systematic",
+        "'well-behaved', 'predictable' and 'systematic' are not defined for landscapes in general; for |Wx + b| the "
+        "table 2.1 claims measure how predictable convergence time is",
+    ),
+]
+
 # Holm families ---------------------------------------------------------------------------------
 
 
@@ -848,6 +1000,8 @@ def _family_members() -> dict[str, tuple[tuple[object, Claim], ...]]:
 FAMILIES = _family_members()
 SPEC_OF = {claim.id: spec for members in FAMILIES.values() for spec, claim in members}
 SPEC_OF |= {CONVERGENCE_GUARANTEED.id: CONVERGENCE_SPEC, CONVERGENCE_TO_SOLUTION.id: SOLVED_SPEC}
+SPEC_OF |= {NO_VANISHING.id: VANISHING_SPEC, SIMILAR_POWER.id: SIMILAR_POWER_SPEC}
+SPEC_OF |= {c.id: spec for spec, c in OVERFIT_CLAIMS.items()}
 FULL_ONLY = frozenset(
     c.id
     for members in FAMILIES.values()

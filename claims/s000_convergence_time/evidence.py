@@ -57,11 +57,14 @@ from .specs import (
     NormBoundSpec,
     NormMeanSpec,
     ObservationSpec,
+    OverfitSpec,
     RankingSpec,
     RowSpec,
+    SimilarPowerSpec,
     SmartFasterSpec,
     SmartGuaranteedSpec,
     TightSpec,
+    VanishingSpec,
 )
 
 
@@ -558,6 +561,44 @@ def smart_guaranteed_evidence(study: Study, spec: SmartGuaranteedSpec, claim: Cl
     return dataclasses.replace(ev, detail={**ev.detail, **_smart_detail(s)})
 
 
+def vanishing_evidence(study: Study, spec: VanishingSpec, claim: Claim) -> Evidence:
+    """4.2: ``always`` over the uncapped traces: none stops on the gradient criterion with its loss >= 1e-6."""
+    tr = study.uncapped
+    vanished = tr.stopped_by(StopReason.CONVERGED_GRAD) & (tr.final_loss >= tr.protocol.loss_below)
+    ev = rules.always(int((~vanished).sum()), tr.n_traces, alpha=ALPHA)
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "vanished_away_from_a_solution": int(vanished.sum()),
+            "at_spurious_minimum_loss_0.25": C.spurious_minimum_count(tr),
+        },
+    )
+
+
+def similar_power_evidence(study: Study, spec: SimilarPowerSpec, claim: Claim) -> Evidence:
+    """3.2: pooled out-of-fold R² of the linear form on one distance minus on the other, within +-margin."""
+    s = study.reading(spec.reading)
+    a, b = s.forms(spec.distance), s.forms(spec.other)
+    ev = _by_traces(
+        s.rows, [a.oof_pred["linear"], b.oof_pred["linear"]], C.r2_statistic(0, minus=1), (-spec.margin, spec.margin)
+    )
+    return dataclasses.replace(
+        ev, detail={**ev.detail, "pooled_r2_linear": (a.pooled_r2["linear"], b.pooled_r2["linear"])}
+    )
+
+
+def overfit_evidence(study: Study, spec: OverfitSpec, claim: Claim) -> Evidence:
+    """7.1: in-sample R² of linear regression minus its pooled out-of-fold R², below the threshold."""
+    s = study.reading(spec.reading)
+    rows = s.table_rows
+    fitted = C.fit_model(rows, "linear_regression", random_state=s.random_state("overfit"))
+    insample = fitted.predict(rows.features)
+    oof = s.score(spec.scheme, "linear_regression").oof_pred
+    ev = _by_traces(rows, [insample, oof], C.r2_statistic(0, minus=1), (-math.inf, spec.threshold))
+    return dataclasses.replace(ev, detail={**ev.detail, "note": "in-sample predictions held fixed in the jackknife"})
+
+
 BUILDERS: dict[type, Callable[[Study, object, Claim], Evidence]] = {
     ConvergenceSpec: converged_evidence,
     RowSpec: row_evidence,
@@ -573,6 +614,9 @@ BUILDERS: dict[type, Callable[[Study, object, Claim], Evidence]] = {
     FoldsSpec: folds_evidence,
     SmartFasterSpec: smart_faster_evidence,
     SmartGuaranteedSpec: smart_guaranteed_evidence,
+    VanishingSpec: vanishing_evidence,
+    SimilarPowerSpec: similar_power_evidence,
+    OverfitSpec: overfit_evidence,
 }
 
 

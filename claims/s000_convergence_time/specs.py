@@ -127,6 +127,31 @@ class SmartGuaranteedSpec:
 
 
 @dataclass(frozen=True)
+class VanishingSpec:
+    """4.2: no trace stops on the gradient criterion away from a solution (epoch cap lifted)."""
+
+
+@dataclass(frozen=True)
+class SimilarPowerSpec:
+    """3.2: the linear form's pooled R² on ``distance`` minus on ``other`` lies within +-``margin``."""
+
+    distance: str
+    other: str
+    margin: float
+    reading: str  # as RowSpec.reading
+
+
+@dataclass(frozen=True)
+class OverfitSpec:
+    """7.1: linear regression's in-sample R² minus its pooled out-of-fold R² under ``scheme`` stays below
+    ``threshold`` (no overfitting)."""
+
+    scheme: str
+    threshold: float
+    reading: str  # as RowSpec.reading
+
+
+@dataclass(frozen=True)
 class SweepSpec:
     """Full tier: the main claim ``kind`` re-tested at learning rate ``lr`` and init scale ``scale``."""
 
