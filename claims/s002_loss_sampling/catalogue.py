@@ -49,6 +49,7 @@ class Entry:
 DOC_RUNS = 50
 SMALLEST_REPORTED_DIFFERENCE = (35 - 29) / DOC_RUNS
 CORRELATION_RESOLUTION = 0.1
+HOLDS_R2 = 0.95  # "the linear relationship holds": R² above 001's 'high prediction accuracy (R² > 0.95)' (assumed)
 
 
 # How a stated size is read (assumed): a factor ("2.5x", "range 242 -> 74") within 10% of it; a
@@ -62,7 +63,9 @@ def _half_difference(successes: int, control: int) -> float:
     return (successes - control) / DOC_RUNS / 2.0
 
 
-def _claim(cid, statement, reported, protocol, test, *, arms=1, family=None, n=None, n_full=None, resolution=None):
+def _claim(
+    cid, statement, reported, protocol, test, *, arms=1, family=None, n=None, n_full=None, resolution=None, subset=None
+):
     return Claim(
         id=f"002.{cid}",
         source=SOURCE,
@@ -75,6 +78,7 @@ def _claim(cid, statement, reported, protocol, test, *, arms=1, family=None, n=N
         n_full=n_full if n_full is not None else RUNS_FULL * arms,
         family=family,
         resolution=resolution,
+        subset=subset,
         calibration_target=CALIBRATION_TARGETS.get(f"002.{cid}"),
     )
 
@@ -629,6 +633,83 @@ add(
     "loss_distance",
     arm="control",
 )
+
+# ---- 5.1, 8.1-8.2, 9.1, 9.3: distance and difficulty (issue 21's coverage map) ---------------
+
+DISTANCE_SUBSET = "successful runs of the control arm"
+add(
+    _claim(
+        "relu1.distance_predicts_epochs",
+        "- Initial parameter distance fundamentally determines training difficulty",
+        {},
+        ARMS1,
+        "metric_exceeds",
+        resolution=CORRELATION_RESOLUTION,
+        subset=DISTANCE_SUBSET,
+    ),
+    "distance_epochs",
+    arm="control",
+    measure="spearman",
+    threshold=0.0,
+)
+add(
+    _claim(
+        "relu1.distance_linear_in_epochs",
+        "2. **Theory matches practice**: Linear distance-convergence relationship holds",
+        {"r2_above": HOLDS_R2},
+        ARMS1,
+        "metric_exceeds",
+        subset=DISTANCE_SUBSET,
+    ),
+    "distance_epochs",
+    arm="control",
+    measure="r2",
+    threshold=HOLDS_R2,
+)
+for g, proto in (("relu1", ARMS1), ("relu2", ARMS2)):
+    add(
+        _claim(
+            f"{g}.init_beats_optimizer",
+            "- Implication: Better initialization > more complex optimizers",
+            {},
+            proto,
+            "rates_differ",
+            arms=2,
+            resolution=SMALLEST_REPORTED_DIFFERENCE / 2.0,
+        ),
+        "init_vs_optimizer",
+    )
+for cid, quote, reason in (
+    (
+        "relu2.architecture_limitations",
+        "4. **Architecture limitations**: SGD + 2 layers + MSE creates difficult landscape",
+        "'difficult landscape' names no measurable property; the two-layer network's stuck runs and its plateau "
+        "are tested by 002.relu2.still_stuck and 002.relu2.plateau_*",
+    ),
+    (
+        "relu1.moderate_difficulty",
+        "- **Moderate difficulty**: Problems with 50-80% baseline success",
+        "a range of baseline success over problems in general; two problems (58% and 20% baseline) cannot show "
+        "where the method works best",
+    ),
+    (
+        "relu2.compound_difficulties",
+        "- **Multiple pathologies**: 2-layer network has compound difficulties",
+        "'compound difficulties' names no measurable property of the network",
+    ),
+    (
+        "relu1.simple_landscape_view",
+        "- Our view: Simple landscape, but random initialization starts too far away",
+        "a view of landscapes in general ('simple' is not defined); the document's own two-layer network, 80% of "
+        "whose control runs end at local minima (4.2), is the opposite of its 'simple landscape'",
+    ),
+    (
+        "relu1.hard_is_far",
+        '- Many perceived "hard" problems are actually "far" problems',
+        "a statement about problems in general; this document measures two small networks",
+    ),
+):
+    add(_text(cid, quote, {}, "not_testable"), "not_testable", reason=reason)
 
 # ---- A.3 / 5.3 sampling efficiency (measured) ----------------------------------------------
 

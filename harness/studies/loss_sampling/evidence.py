@@ -180,3 +180,26 @@ def rank_correlation_exceeds(
         np.arange(x.size, dtype=float), threshold, statistic=rho, alpha=alpha, n_resamples=n_resamples, rng=rng
     )
     return replace(ev, test=f"Spearman rank correlation, {ev.test}", detail={**ev.detail, "statistic": "spearman rho"})
+
+
+def r2_exceeds(
+    x, y, threshold: float, *, alpha: float = 0.05, rng: np.random.Generator, n_resamples: int = 1999
+) -> Evidence:
+    """Claim "a straight line in x explains more than ``threshold`` of y's variance" (R² of the OLS fit of
+    y on x, i.e. Pearson's r squared): percentile bootstrap over pairs (``metric_exceeds`` on indices),
+    vectorised over resamples (the unit test checks it against ``scipy.stats.linregress``)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 3:
+        raise ValueError(f"x and y must be equal 1-d samples of >= 3 pairs, got {x.shape} and {y.shape}")
+
+    def r2(index, axis=-1):
+        idx = np.moveaxis(index, axis, -1).astype(int)  # (..., N) resampled pair indices
+        xs, ys = x[idx], y[idx]
+        xs, ys = xs - xs.mean(axis=-1, keepdims=True), ys - ys.mean(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (xs * ys).sum(axis=-1) ** 2 / ((xs**2).sum(axis=-1) * (ys**2).sum(axis=-1))
+
+    ev = rules.metric_exceeds(
+        np.arange(x.size, dtype=float), threshold, statistic=r2, alpha=alpha, n_resamples=n_resamples, rng=rng
+    )
+    return replace(ev, test=f"R² of a straight line, {ev.test}", detail={**ev.detail, "statistic": "pearson r^2"})
