@@ -23,6 +23,7 @@ from scipy import stats
 
 from harness.evidence.rules.core import (
     POWER,
+    Direction,
     Trend,
     _check_alpha,
     _check_choice,
@@ -45,6 +46,13 @@ _BISECTION_STEPS = 40  # the p-value of an interval rule is found to 2**-40 of t
 # --------------------------------------------------------------------------------------------
 
 
+def _p(value: float | None) -> float:
+    """A rule's p-value (every two-rate step has both; None would be a bug)."""
+    if value is None:
+        raise ValueError("a step's evidence has no p-value")
+    return float(value)
+
+
 def monotone_steps(
     successes: Sequence[int], trials: Sequence[int], *, direction: Trend, alpha: float = 0.05
 ) -> Evidence:
@@ -61,17 +69,19 @@ def monotone_steps(
     mde / mde_confirm: the largest over the steps (each ``rates_differ``'s, difference units).
     """
     alpha = _check_alpha(alpha)
-    direction = _check_choice(direction, "direction", ("increasing", "decreasing"))
+    _check_choice(direction, "direction", ("increasing", "decreasing"))
     if len(successes) != len(trials) or len(successes) < 2:
         raise ValueError(f"need >= 2 groups with one count each, got {len(successes)} and {len(trials)}")
     counts = [_check_counts(s, n) for s, n in zip(successes, trials, strict=True)]
-    side = "greater" if direction == "increasing" else "less"
+    side: Direction = "greater" if direction == "increasing" else "less"
     steps = [rates_differ(*after, *before, direction=side, alpha=alpha) for before, after in pairwise(counts)]
-    weakest = max(range(len(steps)), key=lambda i: (steps[i].p_confirm, -i))
-    p_confirm = max(e.p_confirm for e in steps)
-    p_refute = min(1.0, len(steps) * min(e.p_value for e in steps))
-    mdes = [e.mde for e in steps]
-    mde = None if None in mdes else max(mdes)
+    step_confirm = [_p(e.p_confirm) for e in steps]
+    step_against = [_p(e.p_value) for e in steps]
+    weakest = max(range(len(steps)), key=lambda i: (step_confirm[i], -i))
+    p_confirm = max(step_confirm)
+    p_refute = min(1.0, len(steps) * min(step_against))
+    mdes = [e.mde for e in steps if e.mde is not None]
+    mde = max(mdes) if len(mdes) == len(steps) else None
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
         estimate=steps[weakest].estimate,
@@ -90,8 +100,8 @@ def monotone_steps(
         detail={
             "rates": [s / n for s, n in counts],
             "step_estimates": [e.estimate for e in steps],
-            "step_p_confirm": [e.p_confirm for e in steps],
-            "step_p_against": [e.p_value for e in steps],
+            "step_p_confirm": step_confirm,
+            "step_p_against": step_against,
             "weakest_step": (weakest, weakest + 1),
         },
     )
