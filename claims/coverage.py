@@ -9,20 +9,27 @@ Lines are 1-based. A reason starts with one of :data:`REASON_KINDS` ("heading", 
 followed by ": " and the particulars, so the map can be counted by kind. Claims quoting a line that
 only sets the context (a table's header, a section's first words) are listed where they test it.
 ``check`` lists what is wrong with a map against the documents' texts and the ids of the claims
-that run (the ledger's); ``tests/test_coverage_map.py`` runs it whenever the documents are present,
-and ``python -m claims.coverage`` prints the counts per document.
+declared (:func:`declared_ids`: every claim test collected, in either tier);
+``tests/test_coverage_map.py`` runs it whenever the documents are present, and
+``python -m claims.coverage`` prints the counts per document.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import pytest
+
 COVERAGE_PATH = Path(__file__).with_name("coverage.json")
+IDS_FILE_ENV = "CLAIMS_COVERAGE_IDS_FILE"  # where this module, loaded as a plugin, writes the collected ids
 SCHEMA = 1
 DIGIT = re.compile(r"[0-9]")
 # What a line without a claim is: the first word of its reason.
@@ -76,7 +83,7 @@ def _entry_problems(doc: str, line: int, entry: object, known: set[str]) -> list
     wrong_doc = [i for i in ids if not i.startswith(doc[:3] + ".")]
     unknown = [i for i in ids if i not in known]
     return [f"{where}: {i} belongs to another document" for i in wrong_doc] + [
-        f"{where}: {i} is no claim (not in the ledger)" for i in unknown
+        f"{where}: {i} is no claim (no claim test declares it)" for i in unknown
     ]
 
 
@@ -90,7 +97,9 @@ def check(coverage: Mapping[str, Mapping[int, dict]], texts: Mapping[str, str], 
     for doc, text in sorted(texts.items()):
         entries = coverage.get(doc, {})
         n_lines = len(text.split("\n"))
-        problems += [f"{doc}:{line}: states a number but has no entry" for line in digit_lines(text) if line not in entries]
+        problems += [
+            f"{doc}:{line}: states a number but has no entry" for line in digit_lines(text) if line not in entries
+        ]
         problems += [f"{doc}:{line}: past the document's {n_lines} lines" for line in entries if line > n_lines]
         for line, entry in sorted(entries.items()):
             problems += _entry_problems(doc, line, entry, known)
@@ -99,6 +108,37 @@ def check(coverage: Mapping[str, Mapping[int, dict]], texts: Mapping[str, str], 
         problems += [f"{doc}: claim {i} is on no line of the map" for i in sorted(own - listed)]
     problems += [f"{doc}: not a document of this project" for doc in sorted(set(coverage) - set(texts))]
     return problems
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Loaded as a plugin (``-p claims.coverage``): write the id of every claim test collected,
+    before the tier or ``-k`` deselect any, to the file named by ``$CLAIMS_COVERAGE_IDS_FILE``."""
+    path = os.environ.get(IDS_FILE_ENV)
+    if path:
+        ids = sorted({mark.args[0].id for item in items for mark in item.iter_markers("claim")})
+        Path(path).write_text("\n".join(ids) + "\n", encoding="utf-8")
+
+
+def declared_ids(claims_dir: str | Path = COVERAGE_PATH.parent) -> set[str]:
+    """The ids of every claim test under ``claims_dir`` (both tiers), from a ``--collect-only``
+    run in a subprocess (the ledger is no list of claims: it lacks the entries of claims not yet
+    run in a tier and keeps stale ones until pruned). RuntimeError with pytest's output when the
+    collection fails."""
+    claims_dir = Path(claims_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ids.txt"
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", str(claims_dir), "--collect-only", "-q", "-p", "claims.coverage"],
+            cwd=claims_dir.parent,
+            env={**os.environ, IDS_FILE_ENV: str(out)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0 or not out.is_file():
+            raise RuntimeError(f"collecting the claims of {claims_dir} failed:\n{proc.stdout}{proc.stderr}")
+        return set(out.read_text(encoding="utf-8").split())
 
 
 def counts(coverage: Mapping[str, Mapping[int, dict]]) -> dict[str, dict[str, int]]:

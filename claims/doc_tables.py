@@ -1,12 +1,13 @@
 """The tables of ``docs/source-*.md``, generated from the claims reports, never written by hand.
 
 A run of the claims writes ``reports/claims.json`` for one tier. ``python -m claims.doc_tables
---quick Q.json --full F.json`` (a quick and a full report of the same master seed) keeps what the
-tables need of both in ``docs/data/claims-summary.json`` (per claim and tier: category, estimate,
-interval, n) together with the noise derivation of source 003, and rewrites every generated
-section of the docs: the lines between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``.
-``tests/test_doc_tables.py`` checks that the committed docs equal what :func:`render_sections`
-makes of the committed summary, so a table can change only by regenerating it from a report.
+--quick Q.json --full F.json`` (a quick and a full report of the same master seed; without
+``--full`` the full-tier cells say "not run") keeps what the tables need of them in
+``docs/data/claims-summary.json`` (per claim and tier: category, estimate, interval, n) with the
+noise derivation of source 003, and rewrites every generated section of the docs: the lines
+between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``. ``tests/test_doc_tables.py``
+checks that the committed docs equal what :func:`render_sections` makes of the committed summary,
+so a table can change only by regenerating it from a report.
 """
 
 from __future__ import annotations
@@ -166,10 +167,11 @@ def _phrase(entry: Mapping[str, Any] | None) -> str:
 
 def readings_summary_000(summary: Mapping[str, Any]) -> str:
     """The per-document summary of source 000: the headline row under each reading, and the counts
-    of each reading's table 2.1 rows and observations by verdict."""
+    of each reading's table 2.1 rows and observations by verdict, for each tier the summary has."""
     claims = summary["claims"]
+    tiers = [tier for tier in TIERS if any(tier in entry for entry in claims.values())]  # those reported
     lines = []
-    for tier in TIERS:
+    for tier in tiers:
         b, a = (claims.get(HEADLINE_000 + READING_SUFFIX_000[r], {}).get(tier) for r in ("B", "A"))
         lines.append(
             f"- {tier} tier: table 2.1's headline R² = 0.9666 (linear regression, the document's 10-fold CV) "
@@ -185,7 +187,7 @@ def readings_summary_000(summary: Mapping[str, Any]) -> str:
             and not cid.endswith(".ranking")
             and (cid.endswith("_all_traces") == bool(suffix))
         ]
-        for tier in TIERS:
+        for tier in tiers:
             decided = [claims[c][tier]["category"] for c in ids if tier in claims[c]]
             counts = {v: decided.count(v) for v in ("confirmed", "refuted", "inconclusive")}
             rows.append([reading, tier, str(len(decided)), *(str(counts[v]) for v in counts)])
@@ -240,9 +242,15 @@ def render_sections(text: str, sections: Mapping[str, Callable[[Mapping[str, Any
 def main() -> None:
     parser = argparse.ArgumentParser(description="Regenerate the tables of docs/source-*.md from two reports.")
     parser.add_argument("--quick", required=True, help="claims.json of a quick-tier run")
-    parser.add_argument("--full", required=True, help="claims.json of a full-tier run (same master seed)")
+    parser.add_argument(
+        "--full", help="claims.json of a full-tier run, same master seed (else its cells say 'not run')"
+    )
     args = parser.parse_args()
-    reports = {tier: json.loads(Path(getattr(args, tier)).read_text(encoding="utf-8")) for tier in TIERS}
+    reports = {
+        tier: json.loads(Path(path).read_text(encoding="utf-8"))
+        for tier in TIERS
+        if (path := getattr(args, tier)) is not None
+    }
     summary = summarise(reports, {"noise_figures": noise_figures()})
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_PATH.write_text(json.dumps(summary, indent=0, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,6 +1,6 @@
 """The coverage map ``claims/coverage.json`` (``claims.coverage``): every line of each source document that
 states a number, and the other claim lines, names its claims or says why none; every id is a claim of
-that document (one the ledger gates) and every claim of a document is on some line. Checked whenever
+that document (a claim test declares it, in either tier) and every claim of a document is on some line. Checked whenever
 the documents are present; the checker itself on toy documents always."""
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from claims import coverage
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
 MANIFEST = json.loads((ROOT / "claims" / "sources.json").read_text(encoding="utf-8"))
-LEDGER = json.loads((ROOT / "claims" / "ledger.json").read_text(encoding="utf-8"))["claims"]
 DOCS = [entry["file"] for entry in MANIFEST["sources"]]
 
 
 @pytest.mark.skipif(not all((SOURCES / d).is_file() for d in DOCS), reason="source documents not available")
 def test_every_numeric_and_claim_line_of_every_document_is_mapped():
     texts = {d: (SOURCES / d).read_text(encoding="utf-8") for d in DOCS}
-    assert coverage.check(coverage.load(), texts, set(LEDGER)) == []
+    assert coverage.check(coverage.load(), texts, coverage.declared_ids(ROOT / "claims")) == []
 
 
 def test_the_map_covers_exactly_the_manifests_documents():
@@ -93,3 +92,10 @@ def test_load_rejects_a_malformed_map(tmp_path):
     bad.write_text(json.dumps({"schema": 1, "documents": {"900_x.txt": {"line 3": {"reason": "heading"}}}}))
     with pytest.raises(ValueError, match="positive line number"):
         coverage.load(bad)
+
+
+def test_declared_ids_name_the_failure_of_a_collection(tmp_path):
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "test_broken.py").write_text("import no_such_module_here\n")
+    with pytest.raises(RuntimeError, match="no_such_module_here"):
+        coverage.declared_ids(tmp_path / "claims")

@@ -78,3 +78,13 @@ def test_the_readings_summary_says_under_which_reading_the_headline_reproduces()
     text = D.readings_summary_000({"claims": claims})
     assert "reproduces (0.97 [0.96, 0.98], confirmed) under reading B" in text
     assert "it does not reproduce (0.9 [0.88, 0.92], refuted) under reading A" in text
+
+
+def test_the_readings_summary_leaves_out_a_tier_without_a_report():
+    claims = {
+        "000.table21_kfold.linear_regression": {
+            "quick": {"category": "confirmed", "estimate": 0.97, "ci": [0.96, 0.98], "n": 100}
+        },
+    }
+    text = D.readings_summary_000({"claims": claims})
+    assert "quick tier" in text and "full" not in text
