@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import sys
 
+import pytest
+
 
 def pytest_sessionstart(session) -> None:
     """Start each session with the verdict rules' memo caches empty, so a process forked after an
@@ -27,7 +29,22 @@ SLOW_LAST = (
 )
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """Run the hypothesis and Monte-Carlo modules of the rules last (stable otherwise): under ``-x``,
-    as mutation testing runs each mutant, the first failing fast test ends the run before them."""
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--slow-faults",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow_faults (many pytest runs under xdist, real signals, a real sshd)",
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Skip the ``slow_faults`` tests unless ``--slow-faults`` (CI runs them in a second step), then run
+    the hypothesis and Monte-Carlo modules of the rules last (stable otherwise): under ``-x``, as
+    mutation testing runs each mutant, the first failing fast test ends the run before them."""
+    if not config.getoption("--slow-faults", default=False):
+        skip = pytest.mark.skip(reason="slow fault injection: run with --slow-faults (.ci/run does)")
+        for item in items:
+            if item.get_closest_marker("slow_faults"):
+                item.add_marker(skip)
     items.sort(key=lambda item: SLOW_LAST.index(item.path.name) + 1 if item.path.name in SLOW_LAST else 0)

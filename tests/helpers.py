@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import torch
@@ -21,3 +22,13 @@ def write_manifest(path: Path, document: str, name: str) -> None:
     path.write_text(
         json.dumps({"schema": 1, "sources": [{"file": name, "title": "Toy source document", "sha256": digest}]})
     )
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every entry under ``root``: a link's target, a file's text, ``dir`` for a directory (to show
+    that a run left a folder exactly as it was)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else p.read_text()
+    return out

@@ -24,9 +24,11 @@ from harness.evidence.files import atomic_write_text
 from harness.evidence.ledger import (
     LedgerError,
     LedgerMissingError,
+    LedgerSeedError,
     compare_ledger,
     ledger_to_json,
     load_ledger,
+    load_ledger_file,
     save_ledger,
     stale_tier_ids,
     update_ledger_file,
@@ -90,6 +92,9 @@ def test_valid_claim_is_frozen_and_reported_read_only():
         pytest.param({"id": "002.ReLU.x"}, "is malformed", id="id_upper_case"),
         pytest.param({"id": "001.relu1.x"}, "does not match source document", id="id_source_mismatch"),
         pytest.param({"source": "notes.txt"}, "is not a source file name", id="bad_source_name"),
+        pytest.param(
+            {"source": "002_12f8b00312862f98.txt\n"}, "is not a source file name", id="source_trailing_newline"
+        ),
         pytest.param({"protocol": {"lr": 0.1}}, "protocol must be an instance of a Protocol", id="dict_protocol"),
         pytest.param({"reported": [1.0]}, "reported must be a mapping", id="reported_list"),
         pytest.param({"family": ""}, "family must be a non-empty string", id="empty_family"),
@@ -248,6 +253,15 @@ def test_ledger_round_trip_is_canonical(tmp_path):
         pytest.param('{"schema": 1, "claims": {"002.a.x": {"slow": "refuted"}}}', "unknown tier 'slow'", id="bad_tier"),
         pytest.param('{"schema": 1, "claims": {"002.a.x": {"quick": 1}}}', "verdict must be a string", id="non_string"),
         pytest.param('{"schema": 1, "claims": {}, "extra": 1}', "unexpected top-level keys", id="extra_key"),
+        pytest.param(
+            '{"schema": 1, "claims": {"002.a.x\\n": {"quick": "refuted"}}}',
+            "malformed claim id '002.a.x\\\\n'",
+            id="id_with_trailing_newline",
+        ),
+        pytest.param('{"schema": 1, "master_seed": -1, "claims": {}}', "master_seed must be an integer", id="bad_seed"),
+        pytest.param(
+            '{"schema": 1, "master_seed": true, "claims": {}}', "master_seed must be an integer", id="bool_seed"
+        ),
     ],
 )
 def test_corrupt_ledger_raises_clear_error(tmp_path, text, message):
@@ -255,6 +269,26 @@ def test_corrupt_ledger_raises_clear_error(tmp_path, text, message):
     with pytest.raises(LedgerError, match=message.replace("{", r"\{").replace('"', '"')) as info:
         load_ledger(path)
     assert str(path) in str(info.value)
+
+
+def test_ledger_with_a_non_utf8_byte_is_a_ledger_error_naming_the_byte(tmp_path):
+    path = tmp_path / "ledger.json"
+    path.write_bytes(b'{"schema": 1, "claims": {"002.a.x": {"quick": "refut\xe9d"}}}')
+    with pytest.raises(LedgerError, match=r"is not UTF-8 text: byte 0xe9 at offset 52") as info:
+        load_ledger(path)
+    assert str(path) in str(info.value)
+
+
+def test_ledger_records_its_master_seed_and_refuses_verdicts_of_another(tmp_path):
+    path = tmp_path / "ledger.json"
+    assert update_ledger_file(path, {"002.a.x": Verdict.REFUTED}, "quick", master_seed=3).created
+    assert load_ledger_file(path).master_seed == 3 and json.loads(path.read_text())["master_seed"] == 3
+    before = path.read_text()
+    with pytest.raises(LedgerSeedError, match="holds the verdicts of master seed 3, and this run used master seed 0"):
+        update_ledger_file(path, {"002.a.x": Verdict.CONFIRMED}, "quick", master_seed=0)
+    assert path.read_text() == before
+    write(path, '{"schema": 1, "claims": {}}')  # written before the seed was recorded: seed 0
+    assert load_ledger_file(path).master_seed == 0
 
 
 def test_compare_and_update_ledger():

@@ -96,6 +96,6 @@ def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
         report_dir=tmp_path,
     )
     state = plugin._State(options=options, sources=None, is_worker=False)
-    plugin._summarise(state, _records(), {}, None, [f"report: {tmp_path / 'claims.json'}"])
+    plugin._summarise(state, _records(), [], {}, None, [f"report: {tmp_path / 'claims.json'}"])
     line = next(s for s in state.summary if s.startswith("cannot confirm at this n"))
     assert "000.toy.always" in line and "000.toy.r2_narrow" in line and "2 claim(s)" in line

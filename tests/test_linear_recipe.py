@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +188,33 @@ def test_logging_reductions_are_fractions_and_reject_one_round():
     assert detail["t_epoch_s_median"] > 0 and detail["t_log_s_median"] > 0
     with pytest.raises(ValueError):
         timing.logging_reductions(DataSettings(), rounds=1)
+
+
+@contextlib.contextmanager
+def _cpu_load(processes: int):
+    """``processes`` busy loops in other processes for the ``with`` block (they compete for the cores)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def test_logging_reduction_verdict_does_not_move_with_a_concurrent_load():
+    """Issue 19 item 10: the claim's evidence (CPU time of the measured code) gives the same verdict,
+    and nearly the same reduction, with three busy processes competing for the two cores as without."""
+    from claims.s003_linear_recipe.evidence import figure_evidence
+
+    data = DataSettings()
+    quiet, _ = timing.logging_reductions(data, rounds=5)
+    with _cpu_load(3):
+        loaded, _ = timing.logging_reductions(data, rounds=5)
+    verdicts = [figure_evidence(r, 0.035, 0.01).verdict for r in (quiet, loaded)]
+    assert verdicts[0] == verdicts[1], (quiet, loaded)
+    assert 0.5 < np.median(loaded) / np.median(quiet) < 2.0, (quiet, loaded)
 
 
 def _normalise(text: str) -> str:

@@ -189,6 +189,7 @@ def test_update_creates_missing_ledger(project):
     run(project, "--claims-update").assert_outcomes(passed=2)
     assert json.loads(ledger(project).read_text()) == {
         "schema": 1,
+        "master_seed": 0,
         "claims": {"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "refuted"}},
     }
 
@@ -440,6 +441,7 @@ def test_full_only(claims_verdict):
 
 def _snapshot(root: Path) -> dict:
     report = json.loads((root / "reports" / "claims.json").read_text())
+    assert report.pop("environment")["controller"]  # -n adds its workers' versions: compared in tests/test_remote.py
     for c in report["claims"]:
         assert c.pop("duration_s") >= 0.0  # present, but excluded from the comparison
     figures = {p.name: p.read_bytes() for p in sorted((root / "reports" / "figures").iterdir())}
@@ -598,7 +600,13 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
     (project.path / "state").mkdir()
     (project.path / "claims" / "sources.json").rename(project.path / "state" / "docs.json")
     (project.path / "state" / "expected.json").write_text(
-        ledger_text({"002.toy.a": {"full": "confirmed", "quick": "confirmed"}, "002.toy.b": {"full": "refuted"}})
+        json.dumps(
+            {
+                "schema": 1,
+                "master_seed": 5,  # the ledger gates the ini's seed
+                "claims": {"002.toy.a": {"full": "confirmed", "quick": "confirmed"}, "002.toy.b": {"full": "refuted"}},
+            }
+        )
     )
     write_claims(project, "test_match", MATCH_MODULE)
     monkeypatch.chdir(project.path / "claims")  # ini paths are relative to rootdir, not to the cwd
@@ -613,6 +621,7 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
         "--claims-tier", "quick", "--claims-seed", "2", "--claims-report", "rep2", "-k", "test_a"
     )
     result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["claims: tier quick, master seed 2 (not gated: the ledger gates master seed 5)*"])
     report = json.loads((project.path / "claims" / "rep2" / "claims.json").read_text())  # relative to the cwd
     assert (report["tier"], report["master_seed"]) == ("quick", 2)
 
@@ -750,6 +759,7 @@ def test_plugin_serves_an_unrelated_project_serially_and_with_two_workers(projec
     report = json.loads((project.path / "reports" / "claims.json").read_text())
     for doc in (expected, report):
         doc["claims"][0].pop("duration_s")
+        doc.pop("environment")  # -n adds its workers' versions
     assert report == expected and report["sources"][SOURCE]["quotes"] == "quotes verified against the document"
 
 

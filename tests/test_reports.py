@@ -6,12 +6,14 @@ import base64
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import pytest
 
 from harness.evidence.claims import CalibrationTarget, Claim, Protocol, Setting
+from harness.evidence.files import OWNER_MARK, ReportDirError
 from harness.evidence.reports import (
     CLAIM_KEYS,
     FigureRegistry,
@@ -23,6 +25,7 @@ from harness.evidence.reports import (
     write_reports,
 )
 from harness.evidence.verdicts import Evidence, Verdict
+from tests.helpers import tree
 
 SRC_A = "002_12f8b00312862f98.txt"
 SRC_B = "000_831d548a2327460f.txt"
@@ -88,7 +91,17 @@ def record(
 
 def test_claims_json_has_exactly_the_schema_keys():
     doc = json.loads(claims_json([record("002.b.x"), record("002.a.x")], master_seed=0, tier="quick", device="cpu"))
-    assert list(doc) == ["schema", "master_seed", "tier", "device", "claims", "not_run", "selection"]
+    assert list(doc) == [
+        "schema",
+        "master_seed",
+        "tier",
+        "device",
+        "claims",
+        "not_run",
+        "no_verdict",
+        "selection",
+        "environment",
+    ]
     assert doc["schema"] == 1 and doc["master_seed"] == 0 and doc["tier"] == "quick" and doc["device"] == "cpu"
     assert list(doc["claims"][0]) == [
         "id",
@@ -297,23 +310,68 @@ def test_write_reports_publishes_one_set_behind_fixed_links(tmp_path):
     assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
-def test_write_reports_replaces_a_report_written_before_sets_existed(tmp_path):
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param({"figures/mine.png": "png", "notes.txt": "x"}, id="user-figures-tree"),
+        pytest.param({"stability.json": "{}", "claims.md": "my notes"}, id="user-report-names"),
+        pytest.param({"sets/keep/a.txt": "a", "current/b.txt": "b"}, id="user-sets-and-current"),
+        pytest.param({".draft.tmp": "mine", "README.md": "kept"}, id="user-temp-file"),
+        pytest.param({"claims.json": "{}"}, id="report-written-before-sets-existed"),
+    ],
+)
+def test_write_reports_refuses_a_directory_it_did_not_make_and_touches_nothing(tmp_path, entries):
+    """Issue 19 item 1: a folder that holds the user's files is refused, naming it; nothing in it changes."""
     out = tmp_path / "reports"
-    (out / "figures").mkdir(parents=True)
-    (out / "figures" / "002.old.png").write_bytes(b"png")
-    (out / "claims.json").write_text("{}")
-    (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
-    (out / "README.md").write_text("kept")
+    for rel, text in entries.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    before = tree(out)
+    with pytest.raises(ReportDirError, match=f"'{out}' is not empty and was not made by the claims plugin"):
+        write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    assert tree(out) == before
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        pytest.param("claims.md", lambda p: p.write_text("mine"), id="regular-claims-md"),
+        pytest.param("figures", lambda p: p.mkdir(), id="real-figures-dir"),
+        pytest.param("current", lambda p: p.mkdir(), id="real-current-dir"),
+        pytest.param("stability.json", lambda p: os.symlink("/etc/hostname", p), id="foreign-link"),
+    ],
+)
+def test_write_reports_refuses_an_entry_it_did_not_make_in_its_own_directory(tmp_path, name, make):
+    out = tmp_path / "reports"
     write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".lock",
-        "README.md",
-        "claims.json",
-        "claims.md",
-        "current",
-        "sets",
-    ]
-    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.x"
+    if os.path.lexists(out / name):
+        (out / name).unlink()
+    make(out / name)
+    before = tree(out)
+    with pytest.raises(ReportDirError, match=f"'{out / name}' was not made by the claims plugin"):
+        write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert tree(out) == before
+
+
+def test_write_reports_marks_its_directory_and_leaves_the_users_files_in_it(tmp_path):
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    assert (out / OWNER_MARK).is_file()
+    (out / "notes.md").write_text("mine")
+    (out / ".notes.md.x.tmp").write_text("mine too")
+    write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert (out / "notes.md").read_text() == "mine" and (out / ".notes.md.x.tmp").read_text() == "mine too"
+
+
+def test_write_reports_adopts_the_set_layout_of_an_earlier_version(tmp_path):
+    """A directory holding only an earlier version's set (no mark yet) is the plugin's: adopted and marked."""
+    out = tmp_path / "reports"
+    write_reports(out, [record("002.a.x")], master_seed=0, tier="quick", device="cpu", run_id="run1")
+    (out / OWNER_MARK).unlink()
+    (out / ".claims.md.abc123.tmp").write_text("left by a killed writer")
+    write_reports(out, [record("002.a.y")], master_seed=0, tier="quick", device="cpu", run_id="run2")
+    assert sorted(p.name for p in out.iterdir()) == [OWNER_MARK, ".lock", "claims.json", "claims.md", "current", "sets"]
+    assert json.loads((out / "claims.json").read_text())["claims"][0]["id"] == "002.a.y"
 
 
 def test_write_reports_to_a_file_raises_os_error_and_leaves_no_set(tmp_path):
@@ -401,3 +459,51 @@ def test_records_carry_the_power_plan_and_the_table_shows_it(tmp_path):
     md = (tmp_path / "reports" / "claims.md").read_text()
     assert "| n for 80% power |" in md
     assert f"| 75 (full {plan['n_full']}: {plan['status']}) |" in md
+
+
+INJECTIONS = [
+    "plain",
+    "two\nlines",
+    "x\n\n## Injected heading\n",
+    "| a | b |\n|---|---|\n| c | d |",
+    "`code` and ``double`` and a lone ` tick",
+    "ends with a tick`",
+    "- a list\n1. item",
+    "<script>alert(1)</script> &amp; [link](http://x) *em* _em_ # not a heading",
+]
+
+
+@pytest.mark.parametrize("text", INJECTIONS, ids=range(len(INJECTIONS)))
+def test_user_strings_cannot_inject_markdown_into_claims_md(text):
+    """Issue 19 item 6: protocol notes and values, detail strings, statements, test names, reasons and
+    the selection add no heading, table row, list item or HTML, wherever claims.md renders them."""
+    r = record("002.a.x", statement=text)
+    r["detail"] = {text: text}
+    r["protocol"] = {"name`" + text: {"value": text, "status": "assumed", "note": text}}
+    r["test"] = r["rule"] = text
+    r["family"] = text
+    md = claims_markdown(
+        [r],
+        master_seed=0,
+        tier="quick",
+        device="cpu",
+        selection=selection_record(["claims"], text, None, 1),
+        no_verdict=[{"id": "002.a.y", "reason": text}],
+        sources={SRC_A: {"title": text, "quotes": text}},
+    )
+    lines = md.splitlines()
+    assert [ln for ln in lines if ln.startswith("#")] == [
+        "# Claims report",
+        "## Claims without a verdict",
+        f"## {SRC_A} — " + [ln for ln in lines if ln.startswith(f"## {SRC_A}")][0].split(" — ", 1)[1],
+        "### `002.a.x`",
+    ]
+    table = [ln for ln in lines if ln.startswith("|")]
+    assert len(table) == 3  # header, rule, one row
+    assert all(ln.count("|") - ln.count("\\|") == table[0].count("|") for ln in table)  # no cell added or lost
+    assert not any(ln.lstrip("> ").startswith(("<", "- ", "1.")) for ln in lines if not ln.startswith("- `"))
+    for ln in lines:
+        if ln.startswith("- ") and not ln.startswith("- Verdict"):
+            assert ln.startswith(("- `", "- ``")), ln  # only protocol entries and no-verdict ids make list items
+    outside_code = re.sub(r"(`+).*?\1", "", md)
+    assert not re.search(r"(?<!\\)<", outside_code)  # no raw HTML outside code spans

@@ -105,6 +105,34 @@ def test_worker_killed_inside_a_group_runs_the_rest_of_the_group_elsewhere():
     assert IDS[-1] in ran
 
 
+@pytest.mark.parametrize("second_crash", ["collecting", "collected"])
+def test_both_workers_killed_at_once_while_a_replacement_collects(second_crash):
+    """Issue 19 item 9: two workers die close together (pytest-timeout's thread method under -n 2).
+    The first replacement finished collecting while the second was still collecting, and xdist's
+    ``schedule`` gave the collecting one a work unit: KeyError <WorkerController gw3> (INTERNALERROR)."""
+    gw0, gw1 = FakeNode("gw0"), FakeNode("gw1")
+    sched = start([gw0, gw1])
+    crashed = [IDS[gw0.queue[0]], IDS[gw1.queue[0]]]
+    assert [sched.remove_node(gw0), sched.remove_node(gw1)] == crashed
+    gw2, gw3 = FakeNode("gw2"), FakeNode("gw3")
+    sched.add_node(gw2)
+    sched.add_node(gw3)  # ready, still collecting
+    sched.add_node_collection(gw2, IDS)
+    sched.schedule()
+    assert gw2.queue and not gw3.sends  # work goes to the worker that collected only
+    ran: list[str] = []
+    if second_crash == "collecting":  # the first replacement dies too while the second still collects
+        crashed.append(IDS[gw2.queue[0]])
+        assert sched.remove_node(gw2) == crashed[-1]
+        live = [gw3]
+    else:
+        live = [gw2, gw3]
+    sched.add_node_collection(gw3, IDS)
+    sched.schedule()
+    drain(sched, live, ran)
+    assert sorted(ran + crashed) == sorted(IDS)
+
+
 def test_normal_shutdown_reports_no_crash():
     gw0, gw1 = FakeNode("gw0"), FakeNode("gw1")
     sched = start([gw0, gw1])

@@ -391,6 +391,7 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
         alpha=ALPHA,
         test=f"cv_by_units per pair (claim: R²(a) - R²(b) > -{TIE_MARGIN:g}) + Holm over {len(pairs)} pairs; "
         "all pairs confirm / any pair refutes",
+        rule="cv_by_units",  # every pair is decided by it; the claim declares test="cv_by_units"
         mde=max(e.mde for e in raw),
         p_confirm=max(e.p_confirm for e in adjusted),
         detail={

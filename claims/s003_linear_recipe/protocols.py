@@ -114,4 +114,9 @@ class TimingProtocol(Protocol):
     # Logging: the document's three print lines per logged epoch, to a file (os.devnull).
     logging: Setting = Setting("3 f-string prints per logged epoch to os.devnull", "stated", "Method 10's code block")
     rounds: Setting = Setting({"quick": 5, "full": 30}, "assumed", "paired rounds, variants interleaved")
+    clock: Setting = Setting(
+        "CPU time of the measuring process (time.process_time), one untimed warm-up round",
+        "assumed",
+        "wall time counted other processes' load: the verdict moved between -n 2 and a serial run",
+    )
     margin: Setting = Setting(0.01, "assumed", "3.5% +- 1 percentage point")

@@ -7,6 +7,8 @@ quote them), ``rules`` (the verdict rules on scipy/statsmodels and Holm: a packa
 per family of rules, one registry), ``planning`` (sample-size plans), ``sweeps`` (whether a
 verdict survives a change of setting), ``reports`` (JSON, Markdown, figures) and the pytest
 plugin: ``plugin`` (hooks and fixtures, registered as the ``pytest11`` entry point ``claims``),
-``options`` (its options and their ini twins) and ``scheduling`` (its xdist distribution by
-group). Importing this package imports neither torch nor matplotlib.
+``options`` (its options and their ini twins), ``scheduling`` (its xdist distribution by group),
+``remote`` and ``probe`` (xdist workers on other hosts: versions, environment, arguments) and
+``interrupts`` (SIGTERM as Ctrl-C, writes not cut in half). Importing this package imports
+neither torch nor matplotlib.
 """

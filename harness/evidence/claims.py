@@ -50,8 +50,9 @@ TIERS: tuple[str, ...] = ("quick", "full")
 
 SETTING_STATUSES: tuple[str, ...] = ("stated", "calibrated", "assumed")
 
-# "NNN.group.name": NNN the source document's number; group and name lower snake case.
-CLAIM_ID_RE = re.compile(r"^(?P<doc>\d{3})\.(?P<group>[a-z][a-z0-9_]*)\.(?P<name>[a-z0-9][a-z0-9_]*)$")
+# "NNN.group.name": NNN the source document's number; group and name lower snake case. Anchored
+# with \A and \Z, so ``match`` is a full match: ``$`` would accept a trailing newline.
+CLAIM_ID_RE = re.compile(r"\A(?P<doc>\d{3})\.(?P<group>[a-z][a-z0-9_]*)\.(?P<name>[a-z0-9][a-z0-9_]*)\Z")
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def protocol_values(protocol: Protocol) -> dict[str, Any]:
 # Claims
 # --------------------------------------------------------------------------------------------
 
-_SOURCE_RE = re.compile(r"^(?P<doc>\d{3})_[0-9a-f]+\.txt$")
+_SOURCE_RE = re.compile(r"\A(?P<doc>\d{3})_[0-9a-f]+\.txt\Z")
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,19 @@ It needs symlinks (POSIX file systems); the set directory is named by the run id
 
 Temp files are ``.<name>.<random>.tmp`` (ignored by git); each writer removes stale ones of its
 target, left by a killed process, while it holds the target's lock.
+
+**Only what the plugin made is ever removed.** A report directory is the plugin's when it holds
+the mark file ``.claims-report`` (written when the plugin creates the directory or first
+publishes into an empty one, or adopts a directory laid out as above by an earlier version). A
+non-empty directory without it, or an entry at one of the plugin's names that the plugin did not
+make (a regular ``claims.md``, a real ``figures/`` or ``current`` directory), is refused with
+:class:`ReportDirError` naming it, before anything is written; the user's files stay as they are.
+Within its own directory the plugin removes only its links, its sets and its own temp files.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
 import shutil
@@ -39,18 +48,29 @@ import filelock
 __all__ = [
     "CURRENT_LINK",
     "LOCK_TIMEOUT_S",
+    "OWNER_MARK",
     "SETS_DIR",
     "LockTimeout",
+    "ReportDirError",
     "atomic_write_bytes",
     "atomic_write_text",
     "locked",
     "new_run_id",
     "publish_set",
     "remove_stale_temps",
+    "report_dir_problem",
+    "report_lock_path",
 ]
 
 SETS_DIR = "sets"
 CURRENT_LINK = "current"
+# The file that proves a report directory is the plugin's (see the module docstring).
+OWNER_MARK = ".claims-report"
+_OWNER_TEXT = (
+    "This directory holds the reports of the claims pytest plugin (harness.evidence.files).\n"
+    "The plugin replaces or deletes only what it made here: the links claims.json, claims.md, figures,\n"
+    "stability.json and current, the sets/ directory, .lock and their temp files. Everything else is left alone.\n"
+)
 # How long a writer waits for another process's lock on the same ledger or report dir. Writers
 # hold it for the read-modify-write only (well under a second), so waiting this long means the
 # holder is stuck.
@@ -59,6 +79,10 @@ LOCK_TIMEOUT_S = 60.0
 
 class LockTimeout(OSError):
     """Another process held a target's lock for longer than ``LOCK_TIMEOUT_S``."""
+
+
+class ReportDirError(OSError):
+    """A report directory (or an entry in it) that the plugin cannot prove it made: nothing is written."""
 
 
 def _file_mode(path: Path) -> int:
@@ -99,14 +123,16 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def remove_stale_temps(directory: Path, name: str = "") -> list[Path]:
-    """Delete the temp files ``.<name>*.tmp`` that a killed writer left in ``directory``.
+def remove_stale_temps(directory: Path, name: str) -> list[Path]:
+    """Delete the temp files ``.<name>.*.tmp`` that a killed writer of ``name`` left in ``directory``.
 
-    Call it only while holding the lock of the target, so no live writer's temp file is taken.
-    Returns the paths removed.
+    Only that target's temp names: other ``.*.tmp`` files may be the user's. Call it only while
+    holding the lock of the target, so no live writer's temp file is taken. Returns the paths removed.
     """
+    if not name or "/" in name:
+        raise ValueError(f"name must be one file name, got {name!r}")
     removed = []
-    for path in directory.glob(f".{name}*.tmp"):
+    for path in directory.glob(f".{glob.escape(name)}.*.tmp"):
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
@@ -120,10 +146,13 @@ def locked(lock_path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the inter-process lock file ``lock_path`` (``filelock``) for the ``with`` block.
 
     Raises :class:`LockTimeout` naming the lock when another process keeps it for ``timeout`` s.
+    Re-entrant within a thread (one lock object per path), so a caller may hold a target's lock
+    around a function that takes it again, e.g. the plugin holding the report's and the ledger's
+    locks before it writes either.
     """
-    lock = filelock.FileLock(lock_path, timeout=timeout)
+    lock = filelock.FileLock(Path(lock_path).absolute(), is_singleton=True)
     try:
-        lock.acquire()
+        lock.acquire(timeout=timeout)
     except filelock.Timeout:
         raise LockTimeout(
             f"could not lock {str(lock_path)!r} within {timeout:g} s: another run is writing the same target"
@@ -160,40 +189,106 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _replace_with_link(path: Path, target: str) -> None:
-    """Make ``path`` a symlink to ``target``, atomically when ``path`` is a file or a link.
+def report_lock_path(report_dir: str | os.PathLike[str]) -> Path:
+    """The lock file that publishers of ``report_dir`` take in turn."""
+    return Path(report_dir) / ".lock"
 
-    A real directory (a report written before sets existed) is moved aside first, then deleted.
+
+def _points_into(path: Path, prefix: str) -> bool:
+    return path.is_symlink() and os.readlink(path).startswith(prefix)
+
+
+def _is_ours(path: Path, name: str) -> bool:
+    """Whether the entry ``path`` (named like one of the plugin's) is of the kind the plugin makes."""
+    if not os.path.lexists(path):
+        return True
+    if name == CURRENT_LINK:
+        return _points_into(path, f"{SETS_DIR}/")
+    if name == SETS_DIR:
+        return path.is_dir() and not path.is_symlink()
+    return _points_into(path, f"{CURRENT_LINK}/")
+
+
+def _earlier_layout(report_dir: Path, names: Collection[str]) -> bool:
+    """Whether the unmarked ``report_dir`` holds only a report set of an earlier plugin version
+    (``sets/``, ``current`` and links into it, ``.lock``, their temp files): adopted, not refused."""
+    ours = {SETS_DIR, CURRENT_LINK, ".lock", *names}
+    temps = tuple(f".{n}." for n in (CURRENT_LINK, *names))
+    for entry in report_dir.iterdir():
+        if entry.name.endswith(".tmp") and entry.name.startswith(temps):
+            continue
+        if entry.name not in ours or not (entry.name == ".lock" or _is_ours(entry, entry.name)):
+            return False
+    return True
+
+
+def report_dir_problem(report_dir: str | os.PathLike[str], names: Collection[str]) -> str | None:
+    """Why the plugin may not publish a set with top-level ``names`` into ``report_dir`` (None: it may).
+
+    It may when the directory does not exist yet, is empty, or is its own (:data:`OWNER_MARK`,
+    or the layout of an earlier version), and every entry at the plugin's names is one it made.
+    A path that is not a directory is left to fail when written (an ``OSError`` naming it).
     """
+    report_dir = Path(report_dir)
+    try:
+        if not report_dir.is_dir() or not any(report_dir.iterdir()):
+            return None
+        owned = (report_dir / OWNER_MARK).is_file() or _earlier_layout(report_dir, names)
+    except OSError as exc:
+        return f"report directory {str(report_dir)!r} cannot be read: {exc}"
+    if not owned:
+        return (
+            f"report directory {str(report_dir)!r} is not empty and was not made by the claims plugin "
+            f"(no {OWNER_MARK} in it): the plugin writes only into a new or empty directory or one it marked, "
+            "so that it never replaces or deletes files it did not write; choose another --claims-report "
+            "(ini claims_report)"
+        )
+    for name in (CURRENT_LINK, SETS_DIR, *names):
+        if not _is_ours(report_dir / name, name):
+            return (
+                f"{str(report_dir / name)!r} was not made by the claims plugin (it makes {name!r} a "
+                f"{'directory' if name == SETS_DIR else 'symlink'}); move it away or choose another --claims-report"
+            )
+    return None
+
+
+def _replace_with_link(path: Path, target: str) -> None:
+    """Make ``path`` (absent, or a link the plugin made) a symlink to ``target``, atomically."""
     if path.is_symlink() and os.readlink(path) == target:
         return
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     os.symlink(target, tmp)
-    if path.is_dir() and not path.is_symlink():
-        aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        os.rename(path, aside)
-        os.replace(tmp, path)
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
+    os.replace(tmp, path)
 
 
 def publish_set(
-    report_dir: str | os.PathLike[str], files: Mapping[str, bytes], *, run_id: str, owned: Collection[str] = ()
+    report_dir: str | os.PathLike[str], files: Mapping[str, bytes], *, run_id: str, names: Collection[str] = ()
 ) -> list[Path]:
     """Publish ``files`` (``{relative posix path: bytes}``) as the new set of ``report_dir``.
 
-    Writes ``sets/<run_id>/``, points a fixed link ``report_dir/<top name>`` -> ``current/<top
+    ``names`` are every top-level name a set of this kind may have (a name the new set lacks is
+    unlinked). Under ``report_dir/.lock``: refuses (:class:`ReportDirError`) a directory or entry
+    the plugin cannot prove it made (:func:`report_dir_problem`), marks the directory as its own,
+    writes ``sets/<run_id>/``, points a fixed link ``report_dir/<top name>`` -> ``current/<top
     name>`` at every top-level entry, swaps ``current`` to the new set with one ``os.replace``,
-    then deletes links to entries the new set lacks, entries named in ``owned`` that it lacks
-    (files of a report written before sets existed), older sets and stale temp files. All of it
-    under ``report_dir/.lock``, so concurrent writers publish one after the other. Returns the
-    fixed paths of ``files``.
+    then deletes its links to entries the new set lacks, older sets and its own stale temp
+    files. Concurrent writers publish one after the other. Returns the fixed paths of ``files``.
     """
     report_dir = Path(report_dir)
+    tops = sorted({rel.split("/", 1)[0] for rel in files})
+    names = sorted(set(names) | set(tops))
+    problem = report_dir_problem(report_dir, names)
+    if problem:
+        raise ReportDirError(problem)
     report_dir.mkdir(parents=True, exist_ok=True)
-    with locked(report_dir / ".lock"):
-        remove_stale_temps(report_dir)
+    with locked(report_lock_path(report_dir)):
+        problem = report_dir_problem(report_dir, names)  # again, now that no other writer can change it
+        if problem:
+            raise ReportDirError(problem)
+        if not (report_dir / OWNER_MARK).is_file():
+            atomic_write_text(report_dir / OWNER_MARK, _OWNER_TEXT)
+        for name in (CURRENT_LINK, *names):
+            remove_stale_temps(report_dir, name)
         new = report_dir / SETS_DIR / run_id
         new.mkdir(parents=True)
         try:
@@ -201,28 +296,19 @@ def publish_set(
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise
-        tops = sorted({rel.split("/", 1)[0] for rel in files})
         for top in tops:  # dangling until the swap when the old set lacks it: absent either way
             _replace_with_link(report_dir / top, f"{CURRENT_LINK}/{top}")
         _replace_with_link(report_dir / CURRENT_LINK, f"{SETS_DIR}/{run_id}")
         _fsync_dir(report_dir)
-        _remove_old(report_dir, keep=run_id, tops=tops, owned=owned)
+        _remove_old(report_dir, keep=run_id, unlink=[n for n in names if n not in tops])
     return [report_dir / rel for rel in files]
 
 
-def _remove_old(report_dir: Path, *, keep: str, tops: list[str], owned: Collection[str]) -> None:
-    """Delete links into ``current`` and ``owned`` entries that the new set does not fill, and
-    every set but ``keep``."""
-    prefix = f"{CURRENT_LINK}/"
-    for entry in report_dir.iterdir():
-        if entry.name in tops:
-            continue
-        if entry.is_symlink() and (os.readlink(entry).startswith(prefix) or entry.name in owned):
-            entry.unlink()
-        elif entry.name in owned and entry.is_dir():
-            shutil.rmtree(entry)
-        elif entry.name in owned:
-            entry.unlink()
+def _remove_old(report_dir: Path, *, keep: str, unlink: Collection[str]) -> None:
+    """Delete the plugin's links named in ``unlink`` (entries the new set lacks) and every set but ``keep``."""
+    for name in unlink:
+        if _points_into(report_dir / name, f"{CURRENT_LINK}/"):
+            (report_dir / name).unlink()
     for old in (report_dir / SETS_DIR).iterdir():
         if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)

@@ -6,6 +6,10 @@ ledger, it re-reads the file and changes only the entries the run measured (or p
 named), so two concurrent updates of different claims both survive. Writes are atomic
 (``harness.evidence.files``).
 
+The ledger records the master seed whose verdicts it holds (``master_seed``, 0 when absent): the
+plugin gates only runs at that seed, and :func:`update_ledger_file` refuses verdicts of another
+seed, so an update at ``--claims-seed 1`` can never make the next default run fail.
+
 This module never imports pytest.
 """
 
@@ -26,12 +30,15 @@ __all__ = [
     "LEDGER_SCHEMA",
     "Ledger",
     "LedgerError",
+    "LedgerFile",
     "LedgerMissingError",
+    "LedgerSeedError",
     "LedgerUpdate",
     "compare_ledger",
     "ledger_lock_path",
     "ledger_to_json",
     "load_ledger",
+    "load_ledger_file",
     "save_ledger",
     "stale_ids",
     "stale_tier_ids",
@@ -53,6 +60,18 @@ class LedgerMissingError(LedgerError):
     """There is no ledger file at the path given."""
 
 
+class LedgerSeedError(LedgerError):
+    """Verdicts of one master seed offered to a ledger that records another's."""
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    """A ledger file's content: the expected verdicts and the master seed they were observed at."""
+
+    claims: Ledger
+    master_seed: int = 0
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
@@ -63,62 +82,75 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_ledger(path: str | os.PathLike[str]) -> Ledger:
+    """The verdicts of the ledger at ``path`` (see :func:`load_ledger_file`)."""
+    return load_ledger_file(path).claims
+
+
+def load_ledger_file(path: str | os.PathLike[str]) -> LedgerFile:
     """Read the ledger at ``path``.
 
-    Format: ``{"schema": 1, "claims": {id: {"quick": verdict, "full": verdict}}}`` (either tier
-    may be absent). Raise :class:`LedgerError` naming the file and the problem otherwise, a
-    missing file included (:class:`LedgerMissingError`): a mistyped path is not an empty ledger.
+    Format: ``{"schema": 1, "master_seed": 0, "claims": {id: {"quick": verdict, "full": verdict}}}``
+    (either tier may be absent; ``master_seed``, added to schema 1 later, defaults to 0). Raise
+    :class:`LedgerError` naming the file and the problem otherwise, a missing file included
+    (:class:`LedgerMissingError`): a mistyped path is not an empty ledger.
     """
     path = Path(path)
     where = f"claims ledger {str(path)!r}"
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise LedgerMissingError(f"{where} not found") from None
     except OSError as exc:
         raise LedgerError(f"{where} cannot be read: {exc}") from None
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
+    try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
     except LedgerError as exc:
         raise LedgerError(f"{where}: {exc} (duplicate claim ids are not allowed)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise LedgerError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(raw, dict) or raw.get("schema") != LEDGER_SCHEMA or not isinstance(raw.get("claims"), dict):
         raise LedgerError(f'{where}: expected {{"schema": {LEDGER_SCHEMA}, "claims": {{...}}}}')
-    extra = set(raw) - {"schema", "claims"}
+    extra = set(raw) - {"schema", "master_seed", "claims"}
     if extra:
         raise LedgerError(f"{where}: unexpected top-level keys {sorted(extra)}")
+    seed = raw.get("master_seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise LedgerError(f"{where}: master_seed must be an integer >= 0, got {seed!r}")
     ledger: Ledger = {}
     for claim_id, tiers in raw["claims"].items():
-        if not CLAIM_ID_RE.match(claim_id):
+        if not CLAIM_ID_RE.fullmatch(claim_id):
             raise LedgerError(f"{where}: malformed claim id {claim_id!r}")
         if not isinstance(tiers, dict) or not tiers:
             raise LedgerError(f"{where}: claim {claim_id!r} must map tiers to verdicts, got {tiers!r}")
         entry: dict[str, Verdict] = {}
-        for tier, text in tiers.items():
+        for tier, value in tiers.items():
             if tier not in TIERS:
                 raise LedgerError(f"{where}: claim {claim_id!r} has unknown tier {tier!r}; expected {TIERS}")
-            if not isinstance(text, str):
-                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: verdict must be a string, got {text!r}")
+            if not isinstance(value, str):
+                raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: verdict must be a string, got {value!r}")
             try:
-                entry[tier] = Verdict.parse(text)
+                entry[tier] = Verdict.parse(value)
             except ValueError as exc:
                 raise LedgerError(f"{where}: claim {claim_id!r} tier {tier!r}: {exc}") from None
         ledger[claim_id] = entry
-    return ledger
+    return LedgerFile(ledger, seed)
 
 
-def ledger_to_json(ledger: Ledger) -> str:
+def ledger_to_json(ledger: Ledger, master_seed: int = 0) -> str:
     """Canonical text of a ledger: ids sorted, tiers in TIERS order, trailing newline."""
     claims = {
         cid: {t: ledger[cid][t].value for t in TIERS if t in ledger[cid]} for cid in sorted(ledger) if ledger[cid]
     }
-    return json.dumps({"schema": LEDGER_SCHEMA, "claims": claims}, indent=2) + "\n"
+    return json.dumps({"schema": LEDGER_SCHEMA, "master_seed": master_seed, "claims": claims}, indent=2) + "\n"
 
 
-def save_ledger(path: str | os.PathLike[str], ledger: Ledger) -> None:
+def save_ledger(path: str | os.PathLike[str], ledger: Ledger, master_seed: int = 0) -> None:
     """Write ``ledger`` atomically (temp file in the same directory, then ``os.replace``)."""
-    atomic_write_text(path, ledger_to_json(ledger))
+    atomic_write_text(path, ledger_to_json(ledger, master_seed))
 
 
 def compare_ledger(
@@ -186,17 +218,19 @@ def update_ledger_file(
     observed: Mapping[str, Verdict],
     tier: str,
     *,
+    master_seed: int = 0,
     keep_only: Collection[str] | None = None,
     not_in_tier: Collection[str] = (),
 ) -> LedgerUpdate:
-    """Accept ``observed`` verdicts for ``tier`` into the ledger file at ``path``, merging.
+    """Accept ``observed`` verdicts (of ``master_seed``) for ``tier`` into the ledger file at ``path``, merging.
 
-    Under the lock :func:`ledger_lock_path`, re-read the file (a missing one is created), set
-    only the ``observed`` entries, and with ``keep_only`` drop the entries of every other id
-    (``--claims-prune``), and the ``tier`` entry of every id in ``not_in_tier`` (claims the tier
-    deselects, see :func:`stale_tier_ids`); write only when something changed. Stale temp files of a killed writer
-    are removed first. Raises :class:`LedgerError` when the file became unreadable, ``OSError``
-    when it cannot be written or locked.
+    Under the lock :func:`ledger_lock_path`, re-read the file (a missing one is created and
+    records ``master_seed``), set only the ``observed`` entries, and with ``keep_only`` drop the
+    entries of every other id (``--claims-prune``), and the ``tier`` entry of every id in
+    ``not_in_tier`` (claims the tier deselects, see :func:`stale_tier_ids`); write only when
+    something changed. Stale temp files of a killed writer are removed first. Raises
+    :class:`LedgerSeedError` when the ledger records another master seed (nothing is written),
+    :class:`LedgerError` when the file became unreadable, ``OSError`` when it cannot be written or locked.
     """
     path = Path(path)
     with locked(ledger_lock_path(path)):
@@ -204,8 +238,10 @@ def update_ledger_file(
         created = not path.exists()
         if not created and not os.access(path, os.W_OK):  # a rename would replace it all the same
             raise PermissionError(f"the ledger {str(path)!r} is read-only")
-        current = {} if created else load_ledger(path)
-        new = updated_ledger(current, observed, tier)
+        current = LedgerFile({}, master_seed) if created else load_ledger_file(path)
+        if current.master_seed != master_seed:
+            raise LedgerSeedError(seed_mismatch(path, current.master_seed, master_seed))
+        new = updated_ledger(current.claims, observed, tier)
         pruned = tuple(stale_ids(new, keep_only)) if keep_only is not None else ()
         for cid in pruned:
             del new[cid]
@@ -214,7 +250,17 @@ def update_ledger_file(
             del new[cid][tier]
             if not new[cid]:
                 del new[cid]
-        changed = new != current
+        changed = new != current.claims
         if created or changed:
-            save_ledger(path, new)
+            save_ledger(path, new, master_seed)
     return LedgerUpdate(created=created, changed=changed, pruned=pruned, pruned_tier=pruned_tier)
+
+
+def seed_mismatch(path: str | os.PathLike[str], recorded: int, offered: int) -> str:
+    """Why verdicts of master seed ``offered`` may not go into the ledger at ``path`` (which records ``recorded``)."""
+    return (
+        f"the ledger {str(path)!r} holds the verdicts of master seed {recorded}, and this run used master seed "
+        f"{offered}: an update would mix seeds and the next run at seed {recorded} would fail. Run the update at "
+        f'--claims-seed {recorded}; to move the ledger to seed {offered}, set its "master_seed" to {offered} '
+        "and rerun --claims-update in both tiers"
+    )

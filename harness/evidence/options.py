@@ -13,7 +13,10 @@ relative to the project's rootdir, so a default never points outside the project
 - ``--claims-manifest`` / ``claims_manifest``: ``<rootdir>/claims/sources.json``
 - ``--claims-report`` / ``claims_report``: ``<rootdir>/reports``
 
-``--claims-seeds A:B``, ``--claims-update`` and ``--claims-prune`` describe one run and have no ini twin.
+``--claims-seeds A:B``, ``--claims-update``, ``--claims-prune`` and ``--claims-allow-version-mismatch``
+describe one run and have no ini twin. With ``--claims-seeds A:B`` the master seed (reported and
+gated) is ``--claims-seed`` when given, which must then lie in ``A..B-1`` (a usage error
+otherwise), else ``A``.
 This module only declares and resolves options; the hooks live in ``harness.evidence.plugin``.
 """
 
@@ -66,6 +69,7 @@ class Options:
     sources_dir: Path
     manifest_path: Path
     report_dir: Path
+    allow_version_mismatch: bool = False  # --claims-allow-version-mismatch: xdist workers may run other versions
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -106,6 +110,13 @@ def add_options(parser: pytest.Parser) -> None:
             "of claims that no longer run in it (needs a run collecting every claim)"
         ),
     )
+    group.addoption(
+        "--claims-allow-version-mismatch",
+        action="store_true",
+        default=False,
+        help="run even when an xdist worker's Python, torch or harness code differs from the controller's "
+        "(refused by default; the report records every worker's versions)",
+    )
     for name in _PATHS:
         default, text = _INI[name]
         group.addoption(
@@ -113,6 +124,11 @@ def add_options(parser: pytest.Parser) -> None:
         )
     for name, (default, text) in _INI.items():
         parser.addini(f"claims_{name}", f"claims plugin: {text}", default=default)
+
+
+def _given(config: pytest.Config, name: str) -> bool:
+    """Whether setting ``name`` was given on the command line or in the ini file (not defaulted)."""
+    return config.getoption(f"--claims-{name.replace('_', '-')}") is not None or f"claims_{name}" in config.inicfg
 
 
 def _value(config: pytest.Config, name: str) -> tuple[str, bool]:
@@ -169,6 +185,11 @@ def resolve_options(config: pytest.Config) -> Options:
         raise pytest.UsageError(f"{_label('seed')} must be >= 0, got {seed}")
     text = config.getoption("--claims-seeds")
     seeds = _parse_seeds(text) if text else None
+    if seeds is not None and _given(config, "seed") and seed not in seeds:
+        raise pytest.UsageError(
+            f"{_label('seed')} {seed} is not one of --claims-seeds {text}: the master seed (the one reported and "
+            "gated) must be among the seeds run; drop one of the two or pick a seed in the range"
+        )
     update = bool(config.getoption("--claims-update"))
     if seeds is not None and update:
         raise pytest.UsageError(
@@ -179,10 +200,11 @@ def resolve_options(config: pytest.Config) -> Options:
         raise pytest.UsageError(f"{_label('stability_threshold')} must lie in (0, 1], got {threshold}")
     return Options(
         tier=tier,
-        master_seed=seeds[0] if seeds else seed,
+        master_seed=seed if seeds is None or _given(config, "seed") else seeds[0],
         seeds=seeds,
         update=update,
         threshold=threshold,
+        allow_version_mismatch=bool(config.getoption("--claims-allow-version-mismatch")),
         ledger_path=_path(config, "ledger"),
         sources_dir=_path(config, "sources"),
         manifest_path=_path(config, "manifest"),

@@ -16,10 +16,20 @@ has an ini twin and project-relative defaults (``harness.evidence.options``). At
 claim's quoted statement is checked against its source document when that document is present
 (``harness.evidence.sources``); absent documents are reported as "quotes not verified".
 
+Only a claim test that ends well contributes its verdict: its body returned (the ledger gate
+may still fail it: a changed verdict is reported as such), it submitted exactly once, and its
+teardown passed. A test that failed, skipped, timed out or submitted twice is listed under "no
+verdict" with the reason, and its ledger entry is left as it is. Under pytest-rerunfailures the
+last attempt counts.
+
 Under xdist the controller resolves every path and sends workers what they need (settings, the
-ledger, the documents' texts) in ``workerinput``, so workers never depend on their cwd or on a
-shared file system (``--tx popen//chdir=...``, ``--tx ssh=...``); distribution by
-``xdist_group`` and crash handling live in ``harness.evidence.scheduling``.
+ledger, the documents' texts, ``HARNESS_DEVICE``/``HARNESS_COMPILE``) in ``workerinput``, so
+workers never depend on their cwd, their environment or a shared file system (``--tx
+popen//chdir=...``, ``--tx ssh=...``); it refuses a worker with other Python, torch or harness
+versions (``harness.evidence.remote``). A collection error stops the run as it does serially.
+Distribution by ``xdist_group`` and crash handling live in ``harness.evidence.scheduling``.
+SIGTERM ends a run as Ctrl-C does, and both leave report and ledger as they were unless both
+were written (``harness.evidence.interrupts``).
 
 This module holds the pytest glue only; claim records live in ``harness.evidence.claims``, the
 ledger in ``harness.evidence.ledger``, report rendering in ``harness.evidence.reports``.
@@ -29,28 +39,43 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness.evidence import remote
 from harness.evidence.claims import Claim, check_evidence, claim_seed_sequence
+from harness.evidence.files import locked, report_dir_problem, report_lock_path
+from harness.evidence.interrupts import deferred_interrupts, sigterm_as_interrupt
 from harness.evidence.ledger import (
     Ledger,
     LedgerError,
     LedgerMissingError,
     compare_ledger,
-    load_ledger,
+    ledger_lock_path,
+    load_ledger_file,
+    seed_mismatch,
     stale_ids,
     stale_tier_ids,
     update_ledger_file,
 )
 from harness.evidence.options import Options, add_options, resolve_options
-from harness.evidence.reports import FigureRegistry, make_record, selection_record, stability, write_reports
+from harness.evidence.reports import (
+    REPORT_FILES,
+    FigureRegistry,
+    make_record,
+    selection_record,
+    stability,
+    write_reports,
+)
 from harness.evidence.scheduling import make_scheduler, tag_groups, untagged_warning
 from harness.evidence.sources import NOT_AVAILABLE, SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
@@ -87,7 +112,8 @@ class _State:
     is_worker: bool
     loadgroup: bool = False  # tests are distributed by xdist_group (set on workers from workerinput)
     ledger: Ledger = field(default_factory=dict)
-    records: list[dict[str, Any]] = field(default_factory=list)
+    ledger_seed: int | None = None  # the master seed the ledger gates (None: no ledger file)
+    records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (claim id, seed) -> record
     seen: dict[tuple[str, int | None], str] = field(default_factory=dict)  # (claim id, seed) -> nodeid
     crashed: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
@@ -96,6 +122,13 @@ class _State:
     prune: bool = False  # --claims-prune
     collected: set[str] = field(default_factory=set)  # claim ids collected by workers (xdist controller)
     collection_errors: int = 0
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)  # "controller" / worker id -> versions
+    undo: list[Callable[[], None]] = field(default_factory=list)  # restores what configure changed
+
+    @property
+    def gated_seed(self) -> int:
+        """The master seed whose verdicts are gated against the ledger: the ledger's own."""
+        return self.options.master_seed if self.ledger_seed is None else self.ledger_seed
 
     def __getattr__(self, name: str) -> Any:
         """The run's settings read as attributes of the state (``state.tier``, ``state.ledger_path``)."""
@@ -123,7 +156,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config):
-    """With ``-n`` and no ``--dist`` (command line, ini or ``PYTEST_ADDOPTS``), distribute by group.
+    """With ``-n`` or ``--tx`` and no ``--dist`` (command line, ini or ``PYTEST_ADDOPTS``), distribute
+    by group; with ``--tx`` alone, bound worker restarts as ``-n`` does (``harness.evidence.remote``).
 
     A wrapper, so that it runs before xdist's own ``tryfirst`` hook (which turns ``--dist no`` into
     ``load``) whatever order the two plugins were registered in. Claims computed from one
@@ -131,8 +165,13 @@ def pytest_cmdline_main(config: pytest.Config):
     runs each piece on one worker instead of once per worker; tests without a group are
     load-balanced one by one.
     """
-    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
+    if hasattr(config, "workerinput"):  # an xdist worker: it runs what it is sent, never distributes
+        return (yield)
+    distributed = getattr(config.option, "numprocesses", None) or getattr(config.option, "tx", None)
+    if distributed and getattr(config.option, "dist", None) == "no":
         config.option.dist = "loadgroup"
+    if getattr(config.option, "maxworkerrestart", "absent") != "absent":
+        remote.bound_restarts(config.option)
     return (yield)
 
 
@@ -146,32 +185,62 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """xdist controller: send each worker the distribution mode, the resolved settings, the ledger
-    and the texts of the available documents, so it needs neither the controller's cwd nor its files."""
+    """xdist controller: check the worker's versions (:func:`_check_versions`), then send it the
+    distribution mode, the resolved settings, the ledger, the texts of the available documents and
+    the engine's environment switches, so it needs neither the controller's cwd, files nor environment."""
     state = _state(node.config)
+    _check_versions(node, state)
     options = {k: str(v) if isinstance(v, Path) else v for k, v in vars(state.options).items()}
     payload = {
         "loadgroup": node.config.getoption("dist") == "loadgroup",
         "options": options,
         "ledger": {cid: {tier: v.value for tier, v in tiers.items()} for cid, tiers in state.ledger.items()},
+        "ledger_seed": state.ledger_seed,
         "manifest": [vars(doc) for doc in state.sources.docs.values()],
         "manifest_missing": state.sources.missing,
         "texts": state.sources.texts,
+        "env": remote.forwarded_env(),
     }
     node.workerinput[_WORKERINPUT_KEY] = json.dumps(payload)
+
+
+def _check_versions(node, state: _State) -> None:
+    """Record the worker's Python, torch and harness versions; a mismatch with the controller's is
+    a usage error (the run stops before any test) unless ``--claims-allow-version-mismatch``."""
+    from xdist.plugin import _sys_path
+
+    name = node.gateway.id
+    try:
+        theirs = remote.probe_versions(node.gateway, _sys_path if node.gateway.spec.popen else None)
+    except Exception as exc:  # noqa: BLE001 - any failure of the remote interpreter: its versions are unknown
+        theirs = {"error": f"{type(exc).__name__}: {exc}".strip()}
+    state.versions[name] = {**theirs, "spec": str(node.gateway.spec)}
+    problem = remote.version_mismatch(name, theirs, state.versions["controller"])
+    if problem and not state.allow_version_mismatch:
+        node.nodemanager.teardown_nodes()
+        raise pytest.UsageError(problem)
 
 
 def _worker_state(config: pytest.Config, payload: dict[str, Any]) -> _State:
     """An xdist worker's state, from what the controller sent (:func:`pytest_configure_node`)."""
     paths = ("ledger_path", "sources_dir", "manifest_path", "report_dir")
     raw = payload["options"]
-    options = Options(**{k: Path(v) if k in paths else v for k, v in raw.items()})
+    values: dict[str, Any] = {k: Path(v) if k in paths else v for k, v in raw.items()}
+    options = Options(**values)
     docs = {d["file"]: SourceDoc(**d) for d in payload["manifest"]}
     sources = Sources(options.manifest_path, docs, payload["texts"], missing=payload["manifest_missing"])
     ledger = {cid: {tier: Verdict(v) for tier, v in tiers.items()} for cid, tiers in payload["ledger"].items()}
     if payload["loadgroup"]:
         config.option.loadgroup = True  # xdist's own worker-side switch for the group suffix
-    return _State(options=options, sources=sources, is_worker=True, loadgroup=payload["loadgroup"], ledger=ledger)
+    os.environ.update(payload["env"])  # before any claim module imports the engine
+    return _State(
+        options=options,
+        sources=sources,
+        is_worker=True,
+        loadgroup=payload["loadgroup"],
+        ledger=ledger,
+        ledger_seed=payload["ledger_seed"],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -189,7 +258,33 @@ def pytest_configure(config: pytest.Config) -> None:
         sources = Sources.load(options.manifest_path, options.sources_dir)
     except SourceError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[_STATE] = _State(options=options, sources=sources, is_worker=hasattr(config, "workerinput"))
+    problem = report_dir_problem(options.report_dir, REPORT_FILES)
+    if problem:
+        raise pytest.UsageError(problem)
+    state = _State(options=options, sources=sources, is_worker=hasattr(config, "workerinput"))
+    config.stash[_STATE] = state
+    if state.is_worker:
+        return
+    from harness.evidence.probe import versions
+
+    state.versions["controller"] = versions()
+    for undo in (sigterm_as_interrupt(), _map_remote_args(config)):
+        if undo is not None:
+            state.undo.append(undo)
+
+
+def _map_remote_args(config: pytest.Config) -> Callable[[], None] | None:
+    """Under xdist, map the arguments sent to remote workers with ``harness.evidence.remote.remote_args``."""
+    if getattr(config.option, "dist", "no") == "no" or not getattr(config.option, "tx", None):
+        return None
+    return remote.install_arg_mapping(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Restore the SIGTERM handler and xdist's argument mapping (in-process runs share the interpreter)."""
+    state = config.stash.get(_STATE, None)
+    while state is not None and state.undo:
+        state.undo.pop()()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -197,31 +292,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Read the ledger (the controller sends it to xdist workers). A missing one is an error when
     named by ``--claims-ledger`` (a typo must not start a new ledger elsewhere) unless
     ``--claims-update`` creates it; a missing default ledger fails only the claim tests that run
-    (a project without claims needs none)."""
+    (a project without claims needs none). ``--claims-update`` at a master seed other than the
+    ledger's is refused before any test runs."""
     config = session.config
     state = _state(config)
     state.prune = config.getoption("--claims-prune")
-    config.pluginmanager.register(_CollectionErrors(state), "claims-collection-errors")
+    config.pluginmanager.register(_CollectionErrors(state, config), "claims-collection-errors")
     if state.prune and not state.update:
         raise pytest.UsageError("--claims-prune only works with --claims-update (it rewrites the ledger)")
     if state.is_worker:
         return
     try:
-        state.ledger = load_ledger(state.ledger_path)
+        ledger = load_ledger_file(state.ledger_path)
     except LedgerMissingError as exc:
         if config.getoption("--claims-ledger") is not None and not state.update:
             raise pytest.UsageError(f"{exc}; check --claims-ledger, or pass --claims-update to create it") from None
         state.ledger_missing = True
+        return
     except LedgerError as exc:
         raise pytest.UsageError(
             f"{exc}\nThe ledger was left as it is; fix it (or restore it from git) and rerun."
         ) from None
+    state.ledger, state.ledger_seed = ledger.claims, ledger.master_seed
+    if state.update and state.master_seed != ledger.master_seed:
+        raise pytest.UsageError(seed_mismatch(state.ledger_path, ledger.master_seed, state.master_seed))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = _state(config)
     seeds = f"seeds {state.seeds[0]}..{state.seeds[-1]}" if state.seeds else f"master seed {state.master_seed}"
     update = ", --claims-update" if state.update else ""
+    if state.ledger_seed is not None and state.ledger_seed != state.master_seed:
+        update += f" (not gated: the ledger gates master seed {state.ledger_seed})"
     sources = state.sources
     documents = (
         f"no manifest at {sources.manifest_path}"
@@ -360,7 +462,11 @@ def claims_seed(request: pytest.FixtureRequest, claims_master_seed: int):
 
 
 class _Recorder:
-    """What the ``verdict`` fixture returns: ``verdict(claim, evidence)`` and ``verdict.figure(name, fig)``."""
+    """What the ``verdict`` fixture returns: ``verdict(claim, evidence)`` and ``verdict.figure(name, fig)``.
+
+    It keeps the record of the submitted verdict; the record reaches the report only through
+    :func:`_settle`, once the test has ended well.
+    """
 
     def __init__(self, item: pytest.Item, claim: Claim, state: _State, master_seed: int) -> None:
         self._item = item
@@ -370,18 +476,23 @@ class _Recorder:
         self._figures = FigureRegistry()
         self._t0 = time.perf_counter()
         self.record: dict[str, Any] | None = None
+        self.submissions = 0
         self.expected: Verdict | None = state.ledger.get(claim.id, {}).get(state.tier)
 
     def __call__(self, claim: Claim, evidence: Evidence) -> Verdict:
         """Submit the evidence for ``claim``; return its verdict. Gating happens when the test ends."""
         duration = time.perf_counter() - self._t0
+        self.submissions += 1
+        if self.submissions > 1:
+            pytest.fail(
+                f"verdict() called twice for claim {self._claim.id!r}; one claim, one verdict: nothing is recorded",
+                pytrace=False,
+            )
         if claim != self._claim:
             pytest.fail(
                 f"verdict() got claim {getattr(claim, 'id', claim)!r} but this test is marked with {self._claim.id!r}",
                 pytrace=False,
             )
-        if self.record is not None:
-            pytest.fail(f"verdict() called twice for claim {claim.id!r}; one claim, one verdict", pytrace=False)
         if not isinstance(evidence, Evidence):
             pytest.fail(
                 f"verdict() expects a harness.evidence.verdicts.Evidence, got {type(evidence).__name__}", pytrace=False
@@ -407,7 +518,6 @@ class _Recorder:
             duration_s=duration,
             figures=self._figures.to_json(),
         )
-        self._state.records.append(self.record)
         return evidence.verdict
 
     def figure(self, name: str, fig) -> str:
@@ -420,13 +530,16 @@ class _Recorder:
     def gate(self) -> None:
         """Fail the test unless the submitted verdict equals the ledger's (or --claims-update).
 
-        Under ``--claims-seeds`` only the master seed is gated; the other seeds measure verdict
-        stability, and a claim that changes with the seed is reported as fragile, not failed.
+        Only the master seed the ledger records is gated (``_State.gated_seed``): other seeds of
+        ``--claims-seeds`` measure verdict stability, and a run at another ``--claims-seed``
+        reports its differences without failing.
         """
         claim, state, record = self._claim, self._state, self.record
         if record is None:
             pytest.fail(f"claim test of {claim.id!r} finished without calling verdict(claim, evidence)", pytrace=False)
-        if state.update or (state.seeds is not None and self._seed != state.master_seed):
+        if self.submissions > 1:
+            pytest.fail(f"verdict() was called twice for claim {claim.id!r}: nothing is recorded", pytrace=False)
+        if state.update or self._seed != state.gated_seed:
             return
         observed = record["verdict"]
         if self.expected is None:
@@ -443,6 +556,18 @@ class _Recorder:
                 "If the change is right, rerun with --claims-update and commit the ledger.",
                 pytrace=False,
             )
+
+
+@dataclass
+class _Outcome:
+    """How one run (attempt) of a claim test went, phase by phase (kept in the item's stash)."""
+
+    body_returned: bool = False  # the test function returned without raising
+    gate_failed: bool = False  # the call phase failed only because the verdict differs from the ledger
+    problem: str | None = None  # why the test gives no verdict (None: so far none)
+
+
+_OUTCOME = pytest.StashKey[_Outcome]()
 
 
 def _n_mismatch(claim: Claim, evidence: Evidence, tier: str) -> str | None:
@@ -492,33 +617,94 @@ def claims_verdict(request: pytest.FixtureRequest, claims_master_seed: int) -> _
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    """Start each attempt of a claim test with a fresh outcome (pytest-rerunfailures runs it again)."""
+    if _item_claim(item) is not None:
+        item.stash[_OUTCOME] = _Outcome()
+        if _RECORDER in item.stash:
+            del item.stash[_RECORDER]
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    try:
-        result = yield  # re-raises whatever the test raised
-    except (Exception, pytest.fail.Exception):
-        _record_crash(item)
-        raise
+    result = yield  # re-raises whatever the test raised
+    outcome = item.stash.get(_OUTCOME, None)
     recorder = item.stash.get(_RECORDER, None)
+    if outcome is not None:
+        outcome.body_returned = True
     if recorder is not None:
-        recorder.gate()
+        try:
+            recorder.gate()
+        except pytest.fail.Exception:
+            if outcome is not None and recorder.record is not None:
+                outcome.gate_failed = True
+            raise
     return result
 
 
-def _record_crash(item: pytest.Item) -> None:
-    """A claim test that raised before submitting evidence leaves a ``crashed`` record, so that
-    ``--claims-seeds`` counts the seed as a failure instead of dropping it."""
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Note why a claim test gives no verdict; at teardown, settle its record (:func:`_settle`)."""
+    report: pytest.TestReport = yield
+    outcome = item.stash.get(_OUTCOME, None)
+    if outcome is None:
+        return report
+    if report.when == "setup" and report.skipped:
+        del item.stash[_OUTCOME]  # never ran (a skip mark, no CUDA): pytest lists it as skipped
+        return report
+    if report.when == "call":
+        ok = outcome.body_returned and (report.passed or (report.failed and outcome.gate_failed))
+    else:
+        ok = report.passed
+    if not ok and outcome.problem is None:
+        outcome.problem = _why(report)
+    if report.when == "teardown":
+        _settle(item, outcome)
+    return report
+
+
+def _why(report: pytest.TestReport) -> str:
+    """One line saying how a phase of a claim test went wrong (failed, skipped, timed out, ...)."""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longreprtext
+        reason = str(reason).removeprefix("Skipped: ")
+        what = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        return f"{what} in {report.when}: {' '.join(str(reason).split())[:200]}"
+    crash = getattr(report.longrepr, "reprcrash", None)
+    lines = [line for line in report.longreprtext.strip().splitlines() if line.strip()]
+    message = crash.message.splitlines()[0] if crash is not None and crash.message else (lines[-1] if lines else "")
+    return f"{report.outcome} in {report.when}" + (f": {' '.join(message.split())[:200]}" if message else "")
+
+
+def _settle(item: pytest.Item, outcome: _Outcome) -> None:
+    """Put this attempt's record of the claim into the run's records (replacing an earlier attempt's).
+
+    A test that ended well gives its verdict; any other gives a ``no verdict`` record naming the
+    reason, so the claim is listed (and ``--claims-seeds`` counts the seed as a failure) instead of
+    vanishing, and the ledger keeps its entry.
+    """
+    claim = _item_claim(item)
+    if claim is None:
+        return
+    state = _state(item.config)
     recorder = item.stash.get(_RECORDER, None)
-    if recorder is not None and recorder.record is None:
-        claim = recorder._claim
-        recorder._state.records.append(
-            {
-                "id": claim.id,
-                "master_seed": recorder._seed,
-                "verdict": "crashed",
-                "crashed": True,
-                "tier": recorder._state.tier,
-            }
-        )
+    callspec = getattr(item, "callspec", None)
+    seed = callspec.params.get("claims_master_seed", state.master_seed) if callspec is not None else state.master_seed
+    if recorder is not None and recorder.submissions > 1:
+        outcome.problem = "claims_verdict was called twice (one claim, one verdict)"
+    if outcome.problem is None and recorder is not None and recorder.record is not None:
+        state.records[(claim.id, seed)] = recorder.record
+        return
+    state.records[(claim.id, seed)] = {
+        "id": claim.id,
+        "source": claim.source,
+        "master_seed": seed,
+        "verdict": "crashed",
+        "crashed": True,
+        "tier": state.tier,
+        "reason": outcome.problem or "no verdict was submitted",
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,7 +729,8 @@ def pytest_testnodedown(node, error) -> None:
     if _WORKEROUTPUT_KEY not in output:
         state.crashed.append(f"worker {name} finished without sending its claim records")
         return
-    state.records.extend(json.loads(output[_WORKEROUTPUT_KEY]))
+    for record in json.loads(output[_WORKEROUTPUT_KEY]):
+        state.records[(record["id"], record["master_seed"])] = record
     state.not_run = sorted(set(state.not_run) | set(json.loads(output.get(_NOT_RUN_KEY, "[]"))))
     state.collected.update(json.loads(output.get(_COLLECTED_KEY, "[]")))
 
@@ -557,12 +744,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     state = _state(config)
     if state.is_worker:
-        config.workeroutput[_WORKEROUTPUT_KEY] = json.dumps(state.records)  # key order kept: reports equal -n 0
-        config.workeroutput[_NOT_RUN_KEY] = json.dumps(state.not_run)
-        config.workeroutput[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
+        output: dict[str, str] = config.workeroutput  # type: ignore[attr-defined]  # set by xdist on workers
+        output[_WORKEROUTPUT_KEY] = json.dumps(list(state.records.values()))  # key order kept: reports equal -n 0
+        output[_NOT_RUN_KEY] = json.dumps(state.not_run)
+        output[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
         return
-    interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
-    if interrupted and _claims_involved(config, state):
+    stopped = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+    if exitstatus in stopped and _claims_involved(config, state):
         state.summary.append("run interrupted: report and ledger NOT written")  # also under -n, records or not
         return
     if config.option.collectonly or not (state.records or state.crashed or _collected_ids(state)):
@@ -573,18 +761,63 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
-    main = [r for r in state.records if r["master_seed"] == state.master_seed and not r.get("crashed")]
+    records = list(state.records.values())
+    main = [r for r in records if r["master_seed"] == state.master_seed and not r.get("crashed")]
+    no_verdict = [r for r in records if r["master_seed"] == state.master_seed and r.get("crashed")]
     observed = {r["id"]: Verdict(r["verdict"]) for r in main}
     stability_rows = None
     if state.seeds is not None:
-        stability_rows = stability(state.records, state.ledger, tier=state.tier, threshold=state.threshold)
-    report_lines, report_ok = _write_report(config, state, main, stability_rows)
-    ledger_lines, ledger_ok = _write_ledger(config, state, observed)
-    _summarise(
-        state, main, compare_ledger(state.ledger, observed, state.tier), stability_rows, report_lines + ledger_lines
-    )
-    if not (report_ok and ledger_ok) and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        stability_rows = stability(records, state.ledger, tier=state.tier, threshold=state.threshold)
+    try:
+        outcome, ok = _write_outputs(config, state, main, no_verdict, stability_rows, observed)
+    except KeyboardInterrupt:
+        state.summary.append("run interrupted: report and ledger NOT written")
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        return
+    changes = compare_ledger(state.ledger, observed, state.tier)
+    _summarise(state, main, no_verdict, changes, stability_rows, outcome)
+    if not ok and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_outputs(config: pytest.Config, state: _State, main, no_verdict, stability_rows, observed):
+    """Publish the report and (with --claims-update) update the ledger, both or neither on an interrupt.
+
+    Both locks are taken first (report, then ledger: one order for every run, so two runs never
+    wait on each other); an interrupt while waiting raises ``KeyboardInterrupt`` before anything
+    is written. The writes themselves hold SIGINT and SIGTERM; an interrupt that arrived during
+    them is reported after both are done. Return the summary lines and whether all was written.
+    """
+    with ExitStack() as stack:
+        report_error = _hold(stack, state.report_dir, report_lock_path(state.report_dir), report_dir=True)
+        ledger_error = (
+            _hold(stack, state.ledger_path.parent, ledger_lock_path(state.ledger_path)) if state.update else None
+        )
+        with deferred_interrupts() as received:
+            report_lines, report_ok = _write_report(config, state, main, no_verdict, stability_rows, report_error)
+            ledger_lines, ledger_ok = _write_ledger(config, state, observed, ledger_error)
+    lines = report_lines + ledger_lines
+    if received:
+        lines.append(
+            f"{' and '.join(received)} received while writing: the report and ledger above were finished first"
+        )
+    return lines, report_ok and ledger_ok
+
+
+def _hold(stack: ExitStack, directory: Path, lock: Path, *, report_dir: bool = False) -> str | None:
+    """Take ``lock`` (in ``directory``) for the rest of ``stack``; return why it could not be taken (None: held)."""
+    try:
+        if report_dir:
+            problem = report_dir_problem(directory, REPORT_FILES)
+            if problem:
+                return problem
+            directory.mkdir(parents=True, exist_ok=True)
+        if not directory.is_dir():
+            return None  # the writer names the missing directory
+        stack.enter_context(locked(lock))
+    except OSError as exc:
+        return str(exc)
+    return None
 
 
 def _collected_ids(state: _State) -> set[str]:
@@ -594,14 +827,24 @@ def _collected_ids(state: _State) -> set[str]:
 
 class _CollectionErrors:
     """Counts failed collections into the state (on the xdist controller too, which gets the
-    workers' failed collect reports): claims in a module that failed to import are unknown."""
+    workers' failed collect reports): claims in a module that failed to import are unknown.
 
-    def __init__(self, state: _State) -> None:
+    On the xdist controller a collection error stops the run, as pytest does serially (unless
+    ``--continue-on-collection-errors``): xdist alone ran the rest and let them be written.
+    """
+
+    def __init__(self, state: _State, config: pytest.Config) -> None:
         self._state = state
+        self._config = config
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self._state.collection_errors += 1
+        if not report.failed:
+            return
+        self._state.collection_errors += 1
+        dsession = self._config.pluginmanager.getplugin("dsession")
+        if dsession is not None and not self._config.option.continue_on_collection_errors:
+            errors = self._state.collection_errors
+            dsession.shouldstop = f"{errors} error{'s' if errors > 1 else ''} during collection"
 
 
 def _incomplete_collection(config: pytest.Config, state: _State) -> str | None:
@@ -631,10 +874,15 @@ def _incomplete_collection(config: pytest.Config, state: _State) -> str | None:
     return None
 
 
-def _write_report(config: pytest.Config, state: _State, main, stability_rows) -> tuple[list[str], bool]:
-    """Publish the report set; return the summary lines and whether it was written."""
+def _write_report(
+    config: pytest.Config, state: _State, main, no_verdict, stability_rows, error: str | None
+) -> tuple[list[str], bool]:
+    """Publish the report set (unless its lock could not be taken: ``error``); return the summary
+    lines and whether it was written."""
     from harness.engine.device import default_device
 
+    if error is not None:
+        return [f"report NOT written to {state.report_dir}: {error} (the previous report is untouched)"], False
     selection = selection_record(config.args, config.option.keyword, config.option.markexpr, len(_collected_ids(state)))
     try:
         written = write_reports(
@@ -648,6 +896,8 @@ def _write_report(config: pytest.Config, state: _State, main, stability_rows) ->
             stability_threshold=state.threshold if stability_rows is not None else None,
             not_run=state.not_run,
             selection=selection,
+            no_verdict=[{"id": r["id"], "reason": r["reason"]} for r in no_verdict],
+            environment=state.versions,
         )
     except (OSError, ValueError) as exc:
         return [f"report NOT written to {state.report_dir}: {exc} (the previous report is untouched)"], False
@@ -662,10 +912,12 @@ def _write_report(config: pytest.Config, state: _State, main, stability_rows) ->
     return lines + ["report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md"))], True
 
 
-def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verdict]) -> tuple[list[str], bool]:
+def _write_ledger(
+    config: pytest.Config, state: _State, observed: dict[str, Verdict], error: str | None
+) -> tuple[list[str], bool]:
     """With --claims-update, merge the observed verdicts into the ledger file (pruning with
-    --claims-prune); else warn about a missing ledger and stale entries. Return summary lines
-    and whether everything asked for was done."""
+    --claims-prune) unless its lock could not be taken (``error``); else warn about a missing
+    ledger and stale entries. Return summary lines and whether everything asked for was done."""
     collected = _collected_ids(state)
     incomplete = _incomplete_collection(config, state)
     stale = [] if incomplete else stale_ids(state.ledger, collected)
@@ -683,11 +935,14 @@ def _write_ledger(config: pytest.Config, state: _State, observed: dict[str, Verd
         lines.append(f"ledger NOT pruned: {incomplete}; prune from a run that collects every claim")
         ok = False
     pruning = state.prune and not incomplete
+    if error is not None:
+        return lines + [f"ledger NOT updated: {error} (the ledger file is untouched)"], False
     try:
         done = update_ledger_file(
             state.ledger_path,
             observed,
             state.tier,
+            master_seed=state.master_seed,
             keep_only=collected if pruning else None,
             not_in_tier=not_in_tier if pruning else (),
         )
@@ -732,9 +987,9 @@ def _claims_involved(config: pytest.Config, state: _State) -> bool:
     return bool(state.records or state.crashed or state.seen) or config.getoption("dist", "no") != "no"
 
 
-def _summarise(state: _State, main, changes, stability_rows, outcome: list[str]) -> None:
-    """Put the verdict table, changes, fragile claims and the ``outcome`` lines (what was written
-    or why not) at the top of the claims summary."""
+def _summarise(state: _State, main, no_verdict, changes, stability_rows, outcome: list[str]) -> None:
+    """Put the verdict table, claims without a verdict, changes, fragile claims and the ``outcome``
+    lines (what was written or why not) at the top of the claims summary."""
     counts: dict[str, Counter] = {}
     for r in main:
         counts.setdefault(r["source"], Counter())[r["verdict"]] += 1
@@ -752,8 +1007,13 @@ def _summarise(state: _State, main, changes, stability_rows, outcome: list[str])
     absent = sorted(name for name, doc in reported.items() if doc["quotes"] == NOT_AVAILABLE)
     if absent:
         lines.append(f"{NOT_AVAILABLE}: {', '.join(absent)}")
+    if no_verdict:
+        lines.append(f"no verdict (the test did not end well; its ledger entry is kept): {len(no_verdict)} claim(s)")
+        lines += [f"  {r['id']}: {r['reason']}" for r in sorted(no_verdict, key=lambda r: r["id"])]
     if changes:
         how = "accepted into the ledger" if state.update else "ledger -> observed"
+        if state.master_seed != state.gated_seed:
+            how = f"not gated: the ledger holds master seed {state.gated_seed}'s verdicts"
         lines.append(f"changed verdicts ({how}):")
         for cid, (expected, observed) in changes.items():
             lines.append(f"  {cid}: {expected.value if expected else '(not in ledger)'} -> {observed.value}")

@@ -47,7 +47,7 @@ __all__ = [
 
 REPORT_SCHEMA = 1
 
-# Top-level entries of a report set; older copies of any of them are removed when a new set lacks it.
+# Top-level entries of a report set; the link to any of them is removed when a new set lacks it.
 REPORT_FILES: tuple[str, ...] = ("claims.json", "claims.md", "figures", "stability.json")
 
 # Keys of one claim in ``claims.json``, in order (schema 1).
@@ -79,7 +79,7 @@ CLAIM_KEYS: tuple[str, ...] = (
 
 CALIBRATION_TARGET = "calibration target"  # the report category of a claim whose number was fitted
 
-_FIGURE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_FIGURE_NAME_RE = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")  # \Z: "$" accepts a trailing newline
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,8 +265,12 @@ def claims_json(
     not_run: Sequence[str] = (),
     selection: Mapping[str, Any] | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
+    no_verdict: Sequence[Mapping[str, str]] = (),
+    environment: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Text of ``claims.json`` (schema 1): claims sorted by id, exactly the ``CLAIM_KEYS`` each,
+    ``no_verdict``: ``[{"id", "reason"}]`` of claim tests that ran but did not end well (sorted),
+    ``environment``: Python, torch and harness versions of the controller and each xdist worker,
     ``not_run``: the ids of claims collected but not run in this tier (sorted), ``selection``:
     what the run selected (:func:`selection_record`; ``null`` when not given) and, when given,
     ``sources``: per document its title, sha256 and whether the quotes were verified
@@ -280,7 +284,9 @@ def claims_json(
         "device": str(device),
         "claims": rows,
         "not_run": sorted(not_run),
+        "no_verdict": [dict(r) for r in sorted(no_verdict, key=lambda r: r["id"])],
         "selection": None if selection is None else dict(selection),
+        "environment": {name: dict(env) for name, env in sorted((environment or {}).items())},
     }
     if sources is not None:
         doc["sources"] = {name: dict(sources[name]) for name in sorted(sources)}
@@ -373,8 +379,51 @@ def _fmt(x: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    """Make ``text`` safe inside one Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Make ``text`` (already escaped by :func:`_text` or :func:`_code` where user-supplied) safe
+    inside one Markdown table cell."""
+    return re.sub(r"(?<!\\)\|", r"\\|", " ".join(str(text).split()))
+
+
+# Characters that Markdown (CommonMark, GFM tables) gives a meaning anywhere in a line; a backslash makes
+# each literal ('_' only at a word's edge: inside a word, as in rate_at_least, it emphasises nothing).
+# A list marker (``-``, ``+``, ``1.``) means something only at the start: _LIST_START.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+_LIST_START = re.compile(r"^([-+]|\d+[.)])")
+
+
+def _text(value: Any, *, line_start: bool = False) -> str:
+    """A user-supplied string (statement, title, note, detail, reason) as inline Markdown text:
+    one line, every Markdown character escaped, so it can open no heading, table, list, code span
+    or HTML tag wherever it is put; ``line_start``: it begins a line (or a quote), where a list
+    marker would start a list, so that is escaped too."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    if line_start:
+        text = _LIST_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+    return text
+
+
+def _code(value: Any) -> str:
+    """A user-supplied string as one inline code span: one line, fenced by more backticks than it
+    holds in a row (CommonMark), padded when it starts or ends with a backtick."""
+    text = " ".join(str(value).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _environment_text(environment: Mapping[str, Mapping[str, str]]) -> str:
+    """One line naming the Python, torch and harness versions of the run (per process when they differ)."""
+    keys = ("python", "torch", "harness")
+    distinct = {tuple(env.get(k, "?") for k in keys) for env in environment.values()}
+    if len(distinct) == 1:
+        python, torch, harness = next(iter(distinct))
+        return f"Run with Python {_text(python)}, torch {_text(torch)}, harness code {_text(harness)}."
+    parts = [
+        f"{_text(name)}: Python {_text(env.get('python', '?'))}, torch {_text(env.get('torch', '?'))}, "
+        f"harness {_text(env.get('harness', '?'))}"
+        for name, env in sorted(environment.items())
+    ]
+    return "**Versions differ between processes** (--claims-allow-version-mismatch): " + "; ".join(parts) + "."
 
 
 def _source_title(sources_dir: Path | None, source: str) -> str | None:
@@ -423,8 +472,15 @@ def claims_markdown(
     not_run: Sequence[str] = (),
     selection: Mapping[str, Any] | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
+    no_verdict: Sequence[Mapping[str, str]] = (),
+    environment: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """Text of ``claims.md``: one section per source document, one table row per claim.
+
+    Every user-supplied string (statements, titles, protocol names, values and notes, details,
+    reasons, the selection) is escaped (:func:`_text`, :func:`_code`), so none can add a heading,
+    a table row or markup. Claim tests that ran without giving a verdict (``no_verdict``) are
+    listed with their reasons, and the run's versions (``environment``) are named.
 
     A section's title comes from ``sources`` (the manifest), else from the document's first
     heading in ``sources_dir``; under it, whether its quotes were verified. Below each table,
@@ -447,7 +503,19 @@ def claims_markdown(
         _LEGEND,
     ]
     if selection is not None:
-        lines[4:4] = [f"Selection: `{_selection_text(selection)}`.", ""]
+        lines[4:4] = [f"Selection: {_code(_selection_text(selection))}.", ""]
+    if environment:
+        lines[4:4] = [_environment_text(environment), ""]
+    if no_verdict:
+        lines += [
+            "## Claims without a verdict",
+            "",
+            f"{len(no_verdict)} claim tests ran but did not end well, so they give no verdict here and their "
+            "ledger entries were kept:",
+            "",
+        ]
+        lines += [f"- {_code(r['id'])}: {_text(r['reason'])}" for r in sorted(no_verdict, key=lambda r: r["id"])]
+        lines.append("")
     if not records:
         lines += [
             "## Nothing ran",
@@ -465,16 +533,17 @@ def claims_markdown(
     for source in sorted(by_source):
         info = (sources or {}).get(source, {})
         title = info.get("title") or _source_title(sdir, source)
-        lines += [f"## {source}" + (f" — {title}" if title else ""), ""]
+        name = " ".join(source.split())  # validated by Claim: digits, '_', hex, '.txt'
+        lines += [f"## {name}" + (f" — {_text(title)}" if title else ""), ""]
         if info.get("quotes"):
-            lines += [f"*Source: {info['quotes']}.*", ""]
+            lines += [f"*Source: {_text(info['quotes'])}.*", ""]
         lines += [
             "| Claim | Statement | Reported | Measured (estimate [CI]) | p against | p for | Test | Family | α | n "
             "| MDE against | MDE for | n for 80% power | Expected | Verdict |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in by_source[source]:
-            reported = ", ".join(f"{k} = {_fmt(v)}" for k, v in r["reported"].items()) or "—"
+            reported = ", ".join(f"{_text(k)} = {_text(_fmt(v))}" for k, v in r["reported"].items()) or "—"
             measured = _fmt(r["estimate"]) + (f" [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}]" if r["ci"] else "")
             mde_for = "cannot confirm at this n" if r.get("cannot_confirm") else _fmt(r.get("mde_confirm"))
             verdict = f"**{r['verdict']}**"
@@ -484,20 +553,20 @@ def claims_markdown(
                 verdict += " (changed)"
             if r["id"] in fragile and fragile[r["id"]]["fragile"]:
                 verdict += f" (fragile: {fragile[r['id']]['stability']:.0%} of seeds)"
-            test = r["test"] if r["test"] == r["rule"] else f"{r['test']} ({r['rule']})"
+            test = _text(r["test"] if r["test"] == r["rule"] else f"{r['test']} ({r['rule']})")
             lines.append(
                 "| "
                 + " | ".join(
                     _cell(c)
                     for c in (
-                        f"`{r['id']}`",
-                        ("(prediction) " if r.get("prediction") else "") + f"“{r['statement']}”",
+                        _code(r["id"]),
+                        ("(prediction) " if r.get("prediction") else "") + f"“{_text(r['statement'])}”",
                         reported,
                         measured,
                         _fmt(r["p_value"]),
                         _fmt(r.get("p_confirm")),
                         test,
-                        r.get("family") or "—",
+                        _text(r["family"]) if r.get("family") else "—",
                         _fmt(r["alpha"]),
                         _n_text(r),
                         _fmt(r["mde"]),
@@ -511,12 +580,12 @@ def claims_markdown(
             )
         lines.append("")
         for r in by_source[source]:
-            lines.append(f"### `{r['id']}`")
+            lines.append(f"### {_code(r['id'])}")
             lines.append("")
-            lines.append(f"> {' '.join(r['statement'].split())}")
+            lines.append(f"> {_text(r['statement'], line_start=True)}")
             lines.append("")
             lines.append(
-                f"Verdict **{r['verdict']}** by `{r['test']}` at α = {_fmt(r['alpha'])}, n = {_n_text(r)}; "
+                f"Verdict **{r['verdict']}** by {_code(r['test'])} at α = {_fmt(r['alpha'])}, n = {_n_text(r)}; "
                 f"measured {_fmt(r['estimate'])}"
                 + (f" (CI [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}])" if r["ci"] else "")
                 + (
@@ -530,13 +599,14 @@ def claims_markdown(
                 lines += ["", f"Calibration target, not evidence ({_fit_text(r)}): {r['calibration']['procedure']}"]
             if r["detail"]:
                 lines.append("")
-                lines.append("Details: " + "; ".join(f"{k} = {_fmt(v)}" for k, v in r["detail"].items()) + ".")
+                details = "; ".join(f"{_text(k)} = {_text(_fmt(v))}" for k, v in r["detail"].items())
+                lines.append(f"Details: {details}.")
             lines.append("")
             lines.append("Protocol:")
             lines.append("")
             for name, s in r["protocol"].items():
-                note = f" — {s['note']}" if s["note"] else ""
-                lines.append(f"- `{name}` = `{_fmt(s['value'])}` (*{s['status']}*){note}")
+                note = f" — {_text(s['note'])}" if s["note"] else ""
+                lines.append(f"- {_code(name)} = {_code(_fmt(s['value']))} (*{_text(s['status'])}*){note}")
             for filename in r["figures"]:
                 lines += ["", f"![{filename}]({figures_dir}/{filename})"]
             lines.append("")
@@ -565,7 +635,7 @@ def claims_markdown(
             f"## Not run in the {tier} tier",
             "",
             f"{len(not_run)} claims belong to another tier (run with `--claims-tier full`): "
-            + ", ".join(f"`{cid}`" for cid in sorted(not_run))
+            + ", ".join(_code(cid) for cid in sorted(not_run))
             + ".",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -590,6 +660,8 @@ def write_reports(
     selection: Mapping[str, Any] | None = None,
     run_id: str | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
+    no_verdict: Sequence[Mapping[str, str]] = (),
+    environment: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
     """Publish ``claims.json``, ``claims.md``, ``figures/*.png`` (and ``stability.json`` when
     ``stability_rows`` is given) as one new report set of ``report_dir``; return the paths.
@@ -613,9 +685,11 @@ def write_reports(
             not_run=not_run,
             selection=selection,
             sources=sources,
+            no_verdict=no_verdict,
+            environment=environment,
         ),
         run_id=run_id or new_run_id(),
-        owned=REPORT_FILES,
+        names=REPORT_FILES,
     )
 
 
@@ -631,6 +705,8 @@ def render_reports(
     not_run: Sequence[str] = (),
     selection: Mapping[str, Any] | None = None,
     sources: Mapping[str, Mapping[str, str]] | None = None,
+    no_verdict: Sequence[Mapping[str, str]] = (),
+    environment: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, bytes]:
     """The report set as ``{relative path: bytes}``: figures, ``claims.json``, ``stability.json``
     (with ``stability_rows``) and ``claims.md`` (see :func:`write_reports`)."""
@@ -649,6 +725,8 @@ def render_reports(
         not_run=not_run,
         selection=selection,
         sources=sources,
+        no_verdict=no_verdict,
+        environment=environment,
     ).encode("utf-8")
     if stability_rows is not None:
         doc = {
@@ -668,5 +746,7 @@ def render_reports(
         not_run=not_run,
         selection=selection,
         sources=sources,
+        no_verdict=no_verdict,
+        environment=environment,
     ).encode("utf-8")
     return files

@@ -17,7 +17,9 @@ piece is computed on one worker. Three things in xdist 3.8 stood in the way:
    worker ever had back in the queue: the crashing test included (each replacement crashes on
    it in turn) and units already finished (a replacement is sent an empty unit, is never given
    more work and idles forever: issue 12 item 1). :class:`CrashSafeLoadGroupScheduling` marks the crashing test
-   done and re-queues only units with tests left to run.
+   done and re-queues only units with tests left to run; and it gives work only to workers whose
+   collection is in (two workers dying at once left a replacement that was still collecting in the
+   rescheduling loop: ``KeyError``, issue 19 item 9).
 
 Both use private state of pytest or xdist, so both check the versions they were written against
 (:data:`KNOWN_PYTEST`, :data:`KNOWN_XDIST`) and the attributes they touch. On other versions
@@ -27,9 +29,11 @@ and the scheduler is xdist's plain ``LoadScheduling``, each with a warning sayin
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
@@ -70,12 +74,13 @@ def _id_setter(pytest_version: str) -> Callable[[pytest.Item, str], None] | None
 
         return set_legacy
     try:
-        from _pytest.nodeid import NodeId
+        nodeid_module: Any = importlib.import_module("_pytest.nodeid")  # pytest >= 9.2 only
     except ImportError:
         return None
 
     def set_structured(item: pytest.Item, nodeid: str) -> None:
-        item._id = NodeId.parse(nodeid)
+        target: Any = item  # ``_id`` is private and typed only where pytest declares it
+        target._id = nodeid_module.NodeId.parse(nodeid)
 
     return set_structured
 
@@ -116,7 +121,7 @@ def make_scheduler(config: pytest.Config, log, xdist_version: str | None = None)
 
     version = xdist_version or xdist.__version__
     known = _within(_version(version), KNOWN_XDIST) and all(
-        hasattr(LoadGroupScheduling, name) for name in ("remove_node", "_split_scope", "_pending_of")
+        hasattr(LoadGroupScheduling, name) for name in ("remove_node", "_split_scope", "_pending_of", "_reschedule")
     )
     if not known:
         warnings.warn(
@@ -153,5 +158,13 @@ def _crash_safe_class(base: type) -> type:
                 del workload[scope]
             super().remove_node(node)
             return crashed
+
+        def _reschedule(self, node):
+            """Give ``node`` more work only once its collection is in: a replacement worker that is
+            ready but still collecting has no index for any test (xdist raised KeyError for it when
+            another worker finished collecting or died: issue 19 item 9)."""
+            if node not in self.registered_collections:
+                return
+            super()._reschedule(node)
 
     return CrashSafeLoadGroupScheduling

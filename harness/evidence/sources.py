@@ -111,7 +111,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 class SourceError(ValueError):
-    """A malformed manifest, or a present document whose sha256 is not the manifest's."""
+    """A malformed or unreadable manifest, or a present document that cannot be read, is not
+    UTF-8 text, or whose sha256 is not the manifest's."""
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,10 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
     path = Path(path)
     where = f"sources manifest {str(path)!r}"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(_read_text(path, where))
     except FileNotFoundError:
         raise SourceError(f"{where} not found; it lists the documents the claims quote (file, title, sha256)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise SourceError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(raw, dict) or raw.get("schema") != MANIFEST_SCHEMA or not isinstance(raw.get("sources"), list):
         raise SourceError(f'{where}: expected {{"schema": {MANIFEST_SCHEMA}, "sources": [...]}}')
@@ -174,6 +175,21 @@ def load_manifest(path: str | os.PathLike[str]) -> dict[str, SourceDoc]:
             raise SourceError(f"{where}: {entry['file']!r} is listed twice")
         docs[entry["file"]] = SourceDoc(**entry)
     return docs
+
+
+def _read_text(path: Path, where: str) -> str:
+    """The UTF-8 text of ``path``; :class:`SourceError` naming ``where`` when it cannot be read
+    (a directory, EACCES, EIO) or is not UTF-8. A missing file raises ``FileNotFoundError``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise SourceError(f"{where} cannot be read: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{where} is not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def _closest_passage(fragment: str, document: str) -> str:
@@ -240,8 +256,9 @@ class Sources:
     def load(cls, manifest_path: str | os.PathLike[str], sources_dir: str | os.PathLike[str]) -> Sources:
         """Read the manifest and every listed document present in ``sources_dir``.
 
-        Raise :class:`SourceError` for a malformed manifest or a present document whose sha256
-        differs from the manifest's; a missing dir or document only makes it unavailable.
+        Raise :class:`SourceError` for a malformed or unreadable manifest, or a present document
+        that cannot be read, is not UTF-8 or whose sha256 differs from the manifest's; a missing
+        dir or document only makes it unavailable.
         """
         manifest_path, sources_dir = Path(manifest_path), Path(sources_dir)
         if not manifest_path.exists():
@@ -252,14 +269,15 @@ class Sources:
             path = sources_dir / name
             if not path.is_file():
                 continue
-            digest = sha256_of(path)
+            text = _read_text(path, f"source document {str(path)!r}")
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if digest != doc.sha256:
                 raise SourceError(
                     f"source document {str(path)!r} has sha256 {digest}, but the manifest "
                     f"{str(manifest_path)!r} pins {doc.sha256}: the claims were written against "
                     "another version of it (restore that version, or review every claim and update the manifest)"
                 )
-            texts[name] = path.read_text(encoding="utf-8")
+            texts[name] = text
         return cls(manifest_path, docs, texts)
 
     def available(self, name: str) -> bool:
