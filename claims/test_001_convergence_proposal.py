@@ -499,7 +499,10 @@ class Study(TraceStudy):
         """Holm-adjusted evidence of the outcome claims that run in this tier."""
         members = [(spec, OUTCOME_CLAIMS[name]) for name, spec in OUTCOMES.items() if self.in_tier(spec)]
         raw = [self.outcome(spec, claim) for spec, claim in members]
-        return {claim.id: ev for (_, claim), ev in zip(members, rules.holm(raw, alpha=ALPHA), strict=True)}
+        return {
+            claim.id: ev
+            for (_, claim), ev in zip(members, rules.holm(raw, alpha=ALPHA, family="001.outcome"), strict=True)
+        }
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,8 @@ SLOW_LAST = (
     "test_stats_variance_ratio.py",
     "test_stats_cv.py",
     "test_stats_calibration.py",
+    "test_stats_documents.py",
+    "test_stats_claims_data.py",
 )
 
 

@@ -244,7 +244,7 @@ def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
     assert figure_evidence(np.full(5, 1.0), 1.2, 0.05).verdict is Verdict.REFUTED
     assert figure_evidence(np.array([1.0, np.nan, 1.0]), 1.0, 0.05).verdict is Verdict.REFUTED
     spread = figure_evidence(np.linspace(0.99, 1.01, 50), 1.0, 0.05)
-    assert spread.verdict is Verdict.CONFIRMED and spread.test.startswith("one-sample t TOST")
+    assert spread.verdict is Verdict.CONFIRMED and spread.test.startswith("skewness-corrected t TOST")
 
 
 def test_gradient_norm_statistics_ignore_steps_after_a_stop():

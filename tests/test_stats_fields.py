@@ -358,3 +358,47 @@ def test_evidence_rejects_a_malformed_p_confirm_or_claimed_region(field, value, 
 
     with pytest.raises(ValueError, match=message):
         Evidence(Verdict.CONFIRMED, 0.5, None, 0.5, None, 5, 0.05, "hand-made", **{field: value})
+
+
+def test_capture_records_each_rule_call_only_when_its_folder_is_set(tmp_path, monkeypatch):
+    import json
+
+    from harness.evidence.rules import capture
+
+    monkeypatch.delenv(capture.CAPTURE_ENV, raising=False)
+    S.mean_equals([1.0, 2.0, 3.0], 2.0, margin=1.0)
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path / "inputs"))
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "claims/x.py::test_claim[000.toy.claim] (call)")
+    S.metric_below([1.0, 2.0, 3.0], 2.5, statistic=S.Quantile(0.5))
+    S.rates_differ(3, 5, 1, 5, direction="greater")
+    lines = [json.loads(line) for f in sorted((tmp_path / "inputs").iterdir()) for line in f.read_text().splitlines()]
+    by_rule = {line["rule"]: line for line in lines}
+    assert set(by_rule) == {"metric_below", "rates_differ"}
+    assert by_rule["metric_below"]["data"]["values"] == [1.0, 2.0, 3.0]
+    assert by_rule["metric_below"]["settings"] == {"threshold": 2.5, "statistic": "Quantile(q=0.5)", "alpha": 0.05}
+    assert by_rule["rates_differ"]["data"]["counts"] == [3, 5, 1, 5]
+    assert by_rule["rates_differ"]["test"] == "claims/x.py::test_claim[000.toy.claim]"
+
+
+def test_capture_writes_infinities_as_text():
+    from harness.evidence.rules import capture
+
+    assert capture._plain((1.0, float("inf"), np.float64(2.5))) == [1.0, "inf", 2.5]
+    assert capture._plain(np.array([[1, 2]])) == [[1, 2]]
+
+
+def test_rule_inputs_merge_drops_repeated_calls_and_keeps_their_tests(tmp_path):
+    import json
+
+    from tests import rule_inputs
+
+    call = {"rule": "mean_equals", "settings": {"claimed": 1.0}, "data": {"values": [1.0, 2.0]}}
+    lines = [{**call, "test": "t::b"}, {**call, "test": "t::a"}, {**call, "data": {"values": [3.0]}, "test": ""}]
+    (tmp_path / "mean_equals.1.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    merged = rule_inputs.merge(tmp_path)
+    assert [m["tests"] for m in merged] == [[], ["t::a", "t::b"]] or [m["tests"] for m in merged] == [
+        ["t::a", "t::b"],
+        [],
+    ]
+    assert all("test" not in m for m in merged) and len(merged) == 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -73,8 +74,8 @@ def test_medians_differ_never_confirmed_in_both_directions(x, y, alpha):
 @settings(deadline=None, max_examples=60)
 @given(x=samples, y=samples, alpha=ALPHAS)
 def test_distributions_differ_never_confirmed_in_both_directions(x, y, alpha):
-    g = S.distributions_differ(x, y, direction="greater", alpha=alpha)
-    l = S.distributions_differ(x, y, direction="less", alpha=alpha)
+    g = S.distributions_differ(x, y, direction="greater", alpha=alpha, rng=_rng())
+    l = S.distributions_differ(x, y, direction="less", alpha=alpha, rng=_rng())
     assert not (g.verdict is C and l.verdict is C)
 
 
@@ -96,7 +97,7 @@ def test_metric_verdicts_agree_with_their_p_values(statistic, x, threshold, alph
 @settings(deadline=None, max_examples=60)
 @given(x=samples, y=samples, alpha=ALPHAS, direction=st.sampled_from(["greater", "less"]))
 def test_two_sample_verdicts_agree_with_their_p_values(x, y, alpha, direction):
-    _assert_verdict_matches_p(S.distributions_differ(x, y, direction=direction, alpha=alpha))
+    _assert_verdict_matches_p(S.distributions_differ(x, y, direction=direction, alpha=alpha, rng=_rng()))
     _assert_verdict_matches_p(S.medians_differ(x, y, direction=direction, alpha=alpha))
 
 
@@ -188,11 +189,17 @@ def test_z_effect_is_a_positive_float_with_80_percent_power_for_every_n(n, ratio
     assert power == pytest.approx(0.8, abs=1e-8)
 
 
-@pytest.mark.parametrize("n", [2, 3, 987, 1007, 3000])
+@pytest.mark.parametrize("n", [10, 11, 987, 1007, 3000])
 def test_mean_equals_mde_is_positive_at_the_n_that_broke_it(n):
-    x = np.linspace(-1.0, 1.0, n)
+    x = np.linspace(-1.0, 1.0, n)  # symmetric: inside the corrected t's calibrated domain from n = 10
     e = S.mean_equals(x, 0.0, margin=0.5)
     assert isinstance(e.mde, float) and e.mde > 0.0
+
+
+@pytest.mark.parametrize("n", [2, 3, 9])
+def test_mean_equals_below_ten_values_is_undecided_with_the_reason(n):
+    e = S.mean_equals(np.linspace(-1.0, 1.0, n), 0.0, margin=0.5)
+    assert e.verdict is I and e.detail["reason"] == S.NO_CALIBRATED_RULE and e.cannot_confirm
 
 
 @settings(deadline=None, max_examples=60)
@@ -266,6 +273,9 @@ RULE_CALLS = {
     "variance_ratio_equals": lambda: S.variance_ratio_equals(
         np.arange(10.0), np.sqrt(np.arange(10.0)), region=(0.5, 2.0)
     ),
+    "quantile_matches": lambda: S.quantile_matches([1.0, 2.0, 3.0], 2.0, p=0.5, m=10),
+    "mean_matches": lambda: S.mean_matches([1.0, 2.0, 3.0], 2.0, m=10, sd=1.0),
+    "sd_matches": lambda: S.sd_matches([1.0, 2.0, 3.0], 1.0, m=10),
     "cv_by_units": lambda: S.cv_by_units(
         np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 5.0], [1.0, 4.0]]),
         lambda s: s[..., 1] / s[..., 0],
@@ -331,11 +341,12 @@ def test_contract_requires_holm_within_the_declared_family():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gc, "collect", lambda *a, **k: 0)
         other = S.holm([raw], alpha=0.05, family="002.other")[0]
-        unnamed = S.holm([raw], alpha=0.05)[0]
         right = S.holm([raw], alpha=0.05, family="002.fam")[0]
     with pytest.raises(ValueError, match="Holm-adjusted in family '002.other'"):
         check_evidence(_claim("rate_at_least", family="002.fam"), other)
-    check_evidence(_claim("rate_at_least", family="002.fam"), unnamed)  # adjusted, family not named
+    unnamed = replace(right, detail={**right.detail, "holm_family": None})  # adjusted in no named family
+    with pytest.raises(ValueError, match="Holm-adjusted in family None"):
+        check_evidence(_claim("rate_at_least", family="002.fam"), unnamed)
     check_evidence(_claim("rate_at_least", family="002.fam"), right)
 
 

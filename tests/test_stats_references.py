@@ -16,7 +16,7 @@ from scipy import special
 from scipy import stats as sps
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core, one_sample, two_sample
+from harness.evidence.rules import core, means, one_sample, two_sample
 from harness.evidence.verdicts import Verdict
 
 Z_POWER = float(special.ndtri(0.975) + special.ndtri(0.8))  # MDE in standard errors at alpha 0.05, power 0.8
@@ -186,9 +186,9 @@ def test_not_testable_needs_a_reason_in_words(reason):
 def test_values_within_the_relative_float_tolerance_count_as_the_threshold():
     """At t = 1000 the band is rel 1e-9 * 1000 = 1e-6: a value 5e-7 above t is t."""
     t = np.array([1000.0])
-    le, ge, gt = two_sample._count_le_gt(np.array([1000.0 + 5e-7, 999.0, 1001.0]), t)
+    le, ge, gt = two_sample._count_le_gt(np.array([1000.0 + 5e-7, 999.0, 1001.0]), t, 1001.0)
     assert (int(le[0]), int(ge[0]), int(gt[0])) == (2, 2, 1)
-    le, _, _ = two_sample._count_le_gt(np.array([1000.0 + 1e-6]), t)  # exactly at the band's edge: still equal
+    le, _, _ = two_sample._count_le_gt(np.array([1000.0 + 1e-6]), t, 1000.0)  # exactly at the band's edge: still equal
     assert int(le[0]) == 1
 
 
@@ -271,7 +271,7 @@ def test_t_confirm_power_matches_simulation(d_lo, d_hi, n):
     half = sps.t.ppf(0.975, n - 1) * x.std(axis=1, ddof=1) / math.sqrt(n)
     mean = x.mean(axis=1)
     simulated = float(np.mean((mean - half > -d_lo) & (mean + half < d_hi)))
-    assert one_sample._t_confirm_power(d_lo, d_hi, n, 0.05) == pytest.approx(simulated, abs=0.004)
+    assert means._t_confirm_power(d_lo, d_hi, n, 0.05) == pytest.approx(simulated, abs=0.004)
 
 
 def test_bca_on_tied_data_is_scipys_bca():
@@ -284,8 +284,9 @@ def test_bca_on_tied_data_is_scipys_bca():
     assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)
 
 
-def test_float_tolerance_has_an_absolute_floor_near_zero():
-    assert core._close(0.0, 5e-13) and not core._close(0.0, 5e-12)
+def test_float_tolerance_has_an_absolute_floor_near_zero_relative_to_the_data_scale():
+    assert core._close(0.0, 5e-13, 1.0) and not core._close(0.0, 5e-12, 1.0)
+    assert core._close(0.0, 5e-16, 1e-3) and not core._close(0.0, 5e-15, 1e-3)
 
 
 # ---------------------------------------------------------------------------- paired variance ratio
@@ -316,10 +317,14 @@ def test_variance_ratio_rejects_bad_input_naming_it(x, y, region, match):
 
 def test_variance_ratio_interval_is_where_the_test_stops_rejecting():
     """At each end of the interval the Pitman-Morgan t sits on the alpha/2 quantile of t(n - 2)."""
-    e = S.variance_ratio_equals(PAIRED_X, PAIRED_Y, region=(0.5, 2.0))
-    q = sps.t.ppf(0.975, PAIRED_X.size - 2)
+    rng = np.random.default_rng(32)
+    x = rng.normal(size=1200)
+    y = x + 0.3 * rng.normal(size=1200)
+    e = S.variance_ratio_equals(x, y, region=(0.5, 2.0))
+    q = sps.t.ppf(0.975, x.size - 2)
+    xs, ys = two_sample._paired_on_one_scale(x, y)
     for edge in e.ci:
-        assert abs(two_sample._pitman_morgan_t(PAIRED_X, PAIRED_Y, edge)) == pytest.approx(q, rel=1e-6)
+        assert abs(two_sample._pitman_morgan_t(xs, ys, edge)) == pytest.approx(q, rel=1e-6)
     assert e.ci[0] < e.estimate < e.ci[1]
 
 

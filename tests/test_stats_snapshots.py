@@ -81,10 +81,13 @@ CASES: dict[str, Callable[[], Any]] = {
     "always-tolerance": lambda: S.always(100, 100, tolerance=0.05),
     "always-counter-example": lambda: S.always(99, 100, tolerance=0.05),
     "mean_equals-confirmed": lambda: S.mean_equals(_normal(50, 1.0, 0.2, 1), 1.0, margin=0.2),
-    "mean_equals-cannot": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 2), 1.0, margin=0.1),
+    "mean_equals-cannot": lambda: S.mean_equals(_normal(60, 1.0, 1.0, 2), 1.0, margin=0.1),
+    "mean_equals-uncalibrated-n10": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 2), 1.0, margin=0.1),
+    "mean_equals-uncalibrated-skew": lambda: S.mean_equals(SKEWED, 1.0, margin=0.5),
     "mean_equals-constant": lambda: S.mean_equals(np.full(5, 2.0), 2.0, margin=0.1),
-    "metric_exceeds-mean": lambda: S.metric_exceeds(_normal(12, 1.0, 0.5, 4), 0.5),
-    "metric_below-mean": lambda: S.metric_below(_normal(12, 1.0, 0.5, 4), 0.5),
+    "metric_exceeds-mean": lambda: S.metric_exceeds(_normal(60, 1.0, 0.5, 4), 0.9),
+    "metric_below-mean": lambda: S.metric_below(_normal(60, 1.0, 0.5, 4), 0.9),
+    "metric_exceeds-mean-skewed-decided": lambda: S.metric_exceeds(np.exp(0.25 * _normal(200, 0.0, 1.0, 24)), 1.0),
     "metric_exceeds-median": lambda: S.metric_exceeds(EPOCHS, 40.0, statistic=np.median),
     "metric_below-quantile": lambda: S.metric_below(EPOCHS, 100.0, statistic=S.Quantile(0.25)),
     "metric_below-sd": lambda: S.metric_below(_normal(10, 0.0, 1.0, 5), 2.0, statistic=S.SD),
@@ -112,28 +115,28 @@ CASES: dict[str, Callable[[], Any]] = {
     "exact_value-different": lambda: S.exact_value(1.5, 1.498, abs_tol=1e-3),
     "not_testable": lambda: S.not_testable("a cited result"),
     "cv_by_units-inside": lambda: S.cv_by_units(
-        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+        _units(_normal(60, 0.0, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
     ),
     "cv_by_units-short-of-power": lambda: S.cv_by_units(
-        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.4, 0.4), n_splits=10
+        _units(_normal(60, 0.0, 1.0, 8)), _unit_mean, region=(-0.4, 0.4), n_splits=10
     ),
     "cv_by_units-straddles-hi": lambda: S.cv_by_units(
-        _units(_normal(40, 0.9, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+        _units(_normal(60, 0.9, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
     ),
     "cv_by_units-refuted": lambda: S.cv_by_units(
-        _units(_normal(40, 1.8, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
+        _units(_normal(60, 1.8, 1.0, 8)), _unit_mean, region=(-1.0, 1.0), n_splits=10
     ),
     "cv_by_units-whole-line": lambda: S.cv_by_units(
-        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-math.inf, math.inf), n_splits=10
+        _units(_normal(60, 0.0, 1.0, 8)), _unit_mean, region=(-math.inf, math.inf), n_splits=10
     ),
     "cv_by_units-narrow": lambda: S.cv_by_units(
-        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.3, 0.3), n_splits=10
+        _units(_normal(60, 0.0, 1.0, 8)), _unit_mean, region=(-0.3, 0.3), n_splits=10
     ),
     "cv_by_units-just-powered": lambda: S.cv_by_units(
-        _units(_normal(40, 0.0, 1.0, 8)), _unit_mean, region=(-0.66, 0.66), n_splits=10
+        _units(_normal(60, 0.0, 1.0, 8)), _unit_mean, region=(-0.66, 0.66), n_splits=10
     ),
     "cv_by_units-above": lambda: S.cv_by_units(
-        _units(_normal(40, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf), n_splits=5
+        _units(_normal(60, 0.5, 1.0, 8)), _unit_mean, region=(0.0, math.inf), n_splits=5
     ),
     "metric_exceeds-mean-constant": lambda: S.metric_exceeds(np.full(5, 2.0), 1.0),
     "metric_exceeds-range-confirmed": lambda: S.metric_exceeds(
@@ -190,29 +193,45 @@ CASES: dict[str, Callable[[], Any]] = {
         ATOMS, 1.0, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999
     ),
     "variance_ratio_equals": lambda: S.variance_ratio_equals(
-        _normal(60, 0.0, 1.0, 10) + 0.3 * _normal(60, 0.0, 1.0, 11), _normal(60, 0.0, 1.0, 10), region=(0.9, 1.2)
+        _normal(1000, 0.0, 1.0, 10) + 0.3 * _normal(1000, 0.0, 1.0, 11), _normal(1000, 0.0, 1.0, 10), region=(0.9, 1.2)
     ),
     "variance_ratio_equals-confirmed": lambda: S.variance_ratio_equals(
-        _normal(400, 0.0, 1.0, 12) + 0.05 * _normal(400, 0.0, 1.0, 13), _normal(400, 0.0, 1.0, 12), region=(0.8, 1.4)
+        _normal(1200, 0.0, 1.0, 12) + 0.05 * _normal(1200, 0.0, 1.0, 13), _normal(1200, 0.0, 1.0, 12), region=(0.8, 1.4)
     ),
     "variance_ratio_equals-refuted-above": lambda: S.variance_ratio_equals(
-        2.0 * _normal(200, 0.0, 1.0, 14) + 0.1 * _normal(200, 0.0, 1.0, 15),
-        _normal(200, 0.0, 1.0, 14),
+        2.0 * _normal(1000, 0.0, 1.0, 14) + 0.1 * _normal(1000, 0.0, 1.0, 15),
+        _normal(1000, 0.0, 1.0, 14),
         region=(0.9, 1.1),
     ),
     "variance_ratio_equals-open-above": lambda: S.variance_ratio_equals(
-        3.0 * _normal(100, 0.0, 1.0, 16) + 0.5 * _normal(100, 0.0, 1.0, 17),
-        _normal(100, 0.0, 1.0, 16),
+        3.0 * _normal(1000, 0.0, 1.0, 16) + 0.5 * _normal(1000, 0.0, 1.0, 17),
+        _normal(1000, 0.0, 1.0, 16),
         region=(2.0, math.inf),
     ),
     "variance_ratio_equals-near-hi": lambda: S.variance_ratio_equals(
-        1.1 * _normal(300, 0.0, 1.0, 18) + 0.05 * _normal(300, 0.0, 1.0, 19),
-        _normal(300, 0.0, 1.0, 18),
+        1.1 * _normal(1000, 0.0, 1.0, 18) + 0.05 * _normal(1000, 0.0, 1.0, 19),
+        _normal(1000, 0.0, 1.0, 18),
         region=(0.5, 1.3),
     ),
     "variance_ratio_equals-unpaired-noise": lambda: S.variance_ratio_equals(
         _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)
     ),
+    "distributions_differ-ten-per-arm": lambda: S.distributions_differ(
+        _normal(12, 0.5, 1.0, 25), _normal(10, 0.0, 1.0, 26), direction="greater"
+    ),
+    "distributions_differ-permutation-random": lambda: S.distributions_differ(
+        EPOCHS[:6], EPOCHS * 1.5, direction="less", rng=np.random.default_rng(5), n_resamples=999
+    ),
+    "cv_by_units-uncalibrated-skew": lambda: S.cv_by_units(
+        _units(np.exp(2.0 * _normal(60, 0.0, 1.0, 27))), _unit_mean, region=(0.0, math.inf), n_splits=10
+    ),
+    "quantile_matches-atom-at-cap": lambda: S.quantile_matches(np.r_[EPOCHS, [300.0] * 5], 300.0, p=0.75, m=29),
+    "quantile_matches-refuted": lambda: S.quantile_matches(np.arange(1.0, 101.0), 90.0, p=0.25, m=50),
+    "quantile_matches-confirmed": lambda: S.quantile_matches(np.arange(1.0, 2001.0), 1000.0, p=0.5, m=30),
+    "mean_matches-document-sd": lambda: S.mean_matches(_normal(200, 126.0, 50.0, 28), 126.3, m=29, sd=54.2),
+    "mean_matches-no-sd": lambda: S.mean_matches(_normal(200, 1.0, 0.5, 29), 1.36, m=100),
+    "sd_matches": lambda: S.sd_matches(_normal(50, 0.0, 40.0, 30), 54.2, m=29),
+    "rates_differ-exact-small": lambda: S.rates_differ(7, 9, 2, 8, direction="greater"),
     "holm-mixed": lambda: S.holm(
         [
             S.exact_value(1.0, 1.0),
@@ -223,10 +242,10 @@ CASES: dict[str, Callable[[], Any]] = {
         ],
         family="toy",
     ),
-    "mean_equals-refuted-below": lambda: S.mean_equals(_normal(30, 0.5, 0.2, 22), 1.0, margin=0.2),
+    "mean_equals-refuted-below": lambda: S.mean_equals(_normal(50, 0.5, 0.2, 22), 1.0, margin=0.2),
     "metric_below-sd-constant": lambda: S.metric_below(np.full(6, 1.5), 2.0, statistic=S.SD),
     "medians_differ-tiny": lambda: S.medians_differ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], direction="less"),
-    "mean_equals-marginal": lambda: S.mean_equals(_normal(10, 1.0, 1.0, 23), 1.0, margin=1.3),
+    "mean_equals-marginal": lambda: S.mean_equals(_normal(50, 1.0, 1.0, 23), 1.0, margin=0.45),
     "distributions_differ-zero-in-y": lambda: S.distributions_differ(
         [3.0, 4.0, 5.0, 6.0], [0.0, 1.0, 2.0, 4.5], direction="greater"
     ),

@@ -116,7 +116,7 @@ _LEVEL = {"median": 0.5, "p25": 0.25, "p0": 0.0, "max": 1.0}
 for g, rows in _BASELINE.items():
     proto = BASE1 if g == "relu1" else BASE2
     for stat, (quote, value) in rows.items():
-        test = "mean_equals" if stat == "mean" else "rate_equals"
+        test = "mean_matches" if stat == "mean" else "quantile_matches"
         c = _claim(
             f"{g}.initial_loss_{stat}",
             f"From 100 sampled initializations: [...] {quote}",
@@ -134,7 +134,7 @@ for g, rows in _BASELINE.items():
         f"**Control**: Standard normal initialization [...] {median_quote}",
         {"median": median},
         proto,
-        "rate_equals",
+        "quantile_matches",
         n=BASE,
         n_full=BASE_FULL,
     )
@@ -194,7 +194,12 @@ for arm, (row, k, median, lo, hi) in _ROWS1.items():
     )
     add(
         _claim(
-            f"relu1.median_epochs_{arm}", row, {"median_epochs": median}, ARMS1, "rate_equals", family="002.relu1.table"
+            f"relu1.median_epochs_{arm}",
+            row,
+            {"median_epochs": median},
+            ARMS1,
+            "quantile_matches",
+            family="002.relu1.table",
         ),
         "epochs_quantile",
         arm=arm,
@@ -203,7 +208,7 @@ for arm, (row, k, median, lo, hi) in _ROWS1.items():
         m=k,
     )
     add(
-        _claim(f"relu1.min_epochs_{arm}", row, {"min_epochs": lo}, ARMS1, "rate_equals", family="002.relu1.table"),
+        _claim(f"relu1.min_epochs_{arm}", row, {"min_epochs": lo}, ARMS1, "quantile_matches", family="002.relu1.table"),
         "epochs_quantile",
         arm=arm,
         value=lo,
@@ -211,7 +216,7 @@ for arm, (row, k, median, lo, hi) in _ROWS1.items():
         m=k,
     )
     add(
-        _claim(f"relu1.max_epochs_{arm}", row, {"max_epochs": hi}, ARMS1, "rate_equals", family="002.relu1.table"),
+        _claim(f"relu1.max_epochs_{arm}", row, {"max_epochs": hi}, ARMS1, "quantile_matches", family="002.relu1.table"),
         "epochs_quantile",
         arm=arm,
         value=hi,
@@ -382,7 +387,7 @@ for arm, (row, m, (q25, med, q75, mean, sd)) in _A1.items():
     fam = "002.relu1.a1"
     for name, value, p in (("q25", q25, 0.25), ("median", med, 0.5), ("q75", q75, 0.75)):
         add(
-            _claim(f"relu1.a1_{name}_{arm}", row, {name: value}, ARMS1, "rate_equals", family=fam),
+            _claim(f"relu1.a1_{name}_{arm}", row, {name: value}, ARMS1, "quantile_matches", family=fam),
             "epochs_quantile",
             arm=arm,
             value=value,
@@ -390,14 +395,15 @@ for arm, (row, m, (q25, med, q75, mean, sd)) in _A1.items():
             m=m,
         )
     add(
-        _claim(f"relu1.a1_mean_{arm}", row, {"mean": mean}, ARMS1, "mean_equals", family=fam),
+        _claim(f"relu1.a1_mean_{arm}", row, {"mean": mean}, ARMS1, "mean_matches", family=fam),
         "epochs_mean",
         arm=arm,
         value=mean,
         m=m,
+        sd=sd,  # the row's own sd: the mean's region is its t half-width at m (issue 20: not our sample's sd)
     )
     add(
-        _claim(f"relu1.a1_sd_{arm}", row, {"sd": sd}, ARMS1, "metric_exceeds", family=fam),
+        _claim(f"relu1.a1_sd_{arm}", row, {"sd": sd}, ARMS1, "sd_matches", family=fam),
         "epochs_sd",
         arm=arm,
         value=sd,
@@ -506,7 +512,9 @@ add(
     k=19,
 )
 add(
-    _claim("relu2.p10_epochs_control", _ROW2C, {"p10_epochs": 410}, ARMS2, "rate_equals", family="002.relu2.table"),
+    _claim(
+        "relu2.p10_epochs_control", _ROW2C, {"p10_epochs": 410}, ARMS2, "quantile_matches", family="002.relu2.table"
+    ),
     "epochs_quantile",
     arm="control",
     value=410,
@@ -514,7 +522,7 @@ add(
     m=10,
 )
 add(
-    _claim("relu2.p10_epochs_p0", _ROW2P, {"p10_epochs": 379}, ARMS2, "rate_equals", family="002.relu2.table"),
+    _claim("relu2.p10_epochs_p0", _ROW2P, {"p10_epochs": 379}, ARMS2, "quantile_matches", family="002.relu2.table"),
     "epochs_quantile",
     arm="p0",
     value=379,

@@ -258,7 +258,9 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
                 },
             )
         )
-    return dict(zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA), strict=True))
+    return dict(
+        zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA, family="003.ablation_improves"), strict=True)
+    )
 
 
 def improves(spec: Spec, ctx: Context) -> Evidence:

@@ -296,10 +296,8 @@ def check_evidence(claim: Claim, evidence: Any) -> None:
     - ``evidence.rule`` must be one of the rules ``rules.KINDS[claim.test]`` allows (every rule
       of ``harness.evidence.rules`` records its name; hand-made evidence has none);
     - a claim with a ``family`` needs Holm-adjusted evidence (``rules.holm``), adjusted within
-      that family: ``detail['holm_family']`` must equal ``claim.family``. Evidence adjusted by a
-      ``holm`` call that named no family (``holm_family`` None, how the claim modules called
-      it before the family was recorded) is accepted as adjusted; pass ``family=`` to have the
-      family checked. Evidence without any p-value (a deterministic rule such as
+      that family: ``detail['holm_family']`` must equal ``claim.family`` (``holm`` requires the
+      family's name, so every adjustment is checked). Evidence without any p-value (a deterministic rule such as
       ``exact_value``, which Holm leaves unchanged) needs no adjustment.
     """
     allowed = KINDS[claim.test]
@@ -315,7 +313,7 @@ def check_evidence(claim: Claim, evidence: Any) -> None:
     if evidence.p_value is None and evidence.p_confirm is None:
         return
     adjusted = detail.get("holm_family")
-    if "holm_m" not in detail or adjusted not in (None, claim.family):
+    if "holm_m" not in detail or adjusted != claim.family:
         how = "was not Holm-adjusted" if "holm_m" not in detail else f"was Holm-adjusted in family {adjusted!r}"
         raise ValueError(
             f"claim {claim.id!r} belongs to family {claim.family!r} but its evidence {how}; "

@@ -100,43 +100,41 @@ def power_plan(
         raise ValueError(f"n_full must be a positive integer, got {n_full!r}")
     if resolution is not None and not (math.isfinite(resolution) and resolution > 0):
         raise ValueError(f"resolution must be a finite number > 0 (estimate units), got {resolution!r}")
-    base = dict(n=int(evidence.n), n_full=n_full)
     plan_basis = _plan_basis(evidence)
     if plan_basis == "n-free":
-        return PowerPlan(
+        return _plan(
+            _Sizes(int(evidence.n), n_full, None),
             "not applicable",
             n_needed=None,
             resolution=None,
             resolution_basis="—",
             basis="—",
             reason=f"the {evidence.rule} rule's verdict does not depend on n",
-            **base,
         )
-    if n_fixed is not None:
-        base["n_fixed"] = n_fixed
+    base = _Sizes(int(evidence.n), n_full, n_fixed)
     if plan_basis == "failure tolerance":
         return _always_plan(evidence, resolution, base)
     delta, delta_basis = _resolution(evidence, resolution, plan_basis)
     if delta is None:
-        return PowerPlan(
+        return _plan(
+            base,
             "not feasible",
             n_needed=None,
             resolution=None,
             resolution_basis=delta_basis,
             basis="—",
             reason="no resolution: the estimate is 0 and the claim declares none",
-            **base,
         )
     mdes = [m for m in (evidence.mde, evidence.mde_confirm) if m is not None and math.isfinite(m)]
     if not mdes:
-        return PowerPlan(
+        return _plan(
+            base,
             "not feasible",
             n_needed=None,
             resolution=delta,
             resolution_basis=delta_basis,
             basis="—",
             reason="the rule reports no MDE to plan from",
-            **base,
         )
     n_needed = max(MIN_PLANNED_N, math.ceil(evidence.n * (max(mdes) / delta) ** 2))
     if evidence.population_n is not None:  # a subset rule: the population that yields n_needed in the subset
@@ -189,18 +187,18 @@ def _boundary(lo: float, hi: float) -> float:
     return lo
 
 
-def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int]) -> PowerPlan:
+def _always_plan(evidence: Evidence, declared: float | None, base: _Sizes) -> PowerPlan:
     """Exact plan of ``always``: its resolution is the failure tolerance (see the module docstring)."""
     tolerance = evidence.detail.get("tolerance") if declared is None else declared
     if tolerance is None:
-        return PowerPlan(
+        return _plan(
+            base,
             "not feasible",
             n_needed=None,
             resolution=None,
             resolution_basis="none",
             basis="exact",
             reason="'always' without a failure tolerance confirms at no n",
-            **base,
         )
     tolerance = float(tolerance)
     log_keep = math.log1p(-tolerance)
@@ -209,20 +207,53 @@ def _always_plan(evidence: Evidence, declared: float | None, base: dict[str, int
     return _judged(n_needed, tolerance, basis_of, "exact", base)
 
 
-def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: dict[str, int]) -> PowerPlan:
+def _judged(n_needed: int, delta: float, delta_basis: str, basis: str, base: _Sizes) -> PowerPlan:
     """The plan's status from ``n_needed`` against the full tier's n and ``MAX_PLANNED_N``."""
-    n_full = base["n_full"]
+    n_full = base.n_full
     needed = needed_text(n_needed)
     if n_needed <= n_full:
         status, reason = "powered", f"the full tier's {n_full} runs reach 80% power both ways ({n_needed} needed)"
-    elif base.get("n_fixed"):
-        status, reason = "not feasible", f"needs {needed} runs; the claim fixes n at {n_full}: {base['n_fixed']}"
+    elif base.n_fixed:
+        status, reason = "not feasible", f"needs {needed} runs; the claim fixes n at {n_full}: {base.n_fixed}"
     elif n_needed <= MAX_PLANNED_N:
         status, reason = "underpowered", f"needs {n_needed} runs; the full tier uses {n_full}"
     else:
         status, reason = "not feasible", f"needs {needed} runs, beyond what the harness plans for"
+    return _plan(
+        base, status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis, reason=reason
+    )
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """The run's n, the full tier's n and the claim's reason for fixing it (``Claim.n_fixed``)."""
+
+    n: int
+    n_full: int
+    n_fixed: str | None
+
+
+def _plan(
+    sizes: _Sizes,
+    status: str,
+    *,
+    n_needed: int | None,
+    resolution: float | None,
+    resolution_basis: str,
+    basis: str,
+    reason: str,
+) -> PowerPlan:
+    """A ``PowerPlan`` with the sizes filled in."""
     return PowerPlan(
-        status, n_needed=n_needed, resolution=delta, resolution_basis=delta_basis, basis=basis, reason=reason, **base
+        status,
+        n=sizes.n,
+        n_full=sizes.n_full,
+        n_needed=n_needed,
+        resolution=resolution,
+        resolution_basis=resolution_basis,
+        basis=basis,
+        reason=reason,
+        n_fixed=sizes.n_fixed,
     )
 
 

@@ -1,15 +1,24 @@
 """Verdict rules: pure functions that turn observed data and a claim into an ``Evidence``.
 
-Every statistic comes from scipy / statsmodels; this package only wires them to one decision
-convention. It does not run experiments, hold state or touch the global RNG (the bootstrap rule
-takes an explicit ``numpy.random.Generator``), and it never imports pytest.
+Every statistic comes from scipy / statsmodels, or where no library has it from a cited formula
+checked against a simulation (Hall's skewness-corrected t, the vectorised Barnard test checked
+against scipy's); this package only wires them to one decision convention. It does not run
+experiments, hold state or touch the global RNG (the resampling rules take an explicit
+``numpy.random.Generator``), and it never imports pytest.
 
-Modules, one family of rules each: ``core`` (validation and decision helpers), ``rates``
-(rates, trends, ``always``), ``one_sample`` (a mean, a statistic against a threshold, the
-bootstrap), ``two_sample`` (medians, P(X > Y), paired variance ratio), ``sizes`` (a sentence's
-stated size: every step of a monotone claim, a ratio of medians, a ratio of ranges), ``cv`` (cross-validated
-predictions over units), ``exact`` (``exact_value``, ``not_testable``, ``holm``) and
-``registry`` (the one table of rules and their metadata, ``REGISTRY``).
+Modules, one family of rules each: ``core`` (validation and decision helpers), ``rates`` (rates,
+trends, ``always``), ``means`` (the skewness-corrected t of a mean and where it is calibrated),
+``one_sample`` (a statistic against a threshold, the bootstrap), ``documents`` (a figure a
+document computed from its own small sample, against our distribution), ``two_sample`` (medians,
+P(X > Y), paired variance ratio), ``sizes`` (a sentence's stated size: every step of a monotone
+claim, a ratio of medians, a ratio of ranges), ``cv`` (cross-validated predictions over units), ``exact``
+(``exact_value``, ``not_testable``, ``holm``), ``capture`` (the switch that records the rules'
+inputs for calibration) and ``registry`` (the one table of rules and their metadata,
+``REGISTRY``).
+
+Where no rule is calibrated for the data's shape at its n (a mean of strongly skewed data, a
+variance from a few heavy-tailed values), the evidence is inconclusive with the reason
+``NO_CALIBRATED_RULE``, never a decision from an uncalibrated rule.
 
 Decision convention (the "three-decision rule": one two-sided level-``alpha`` procedure, read
 off in both directions). Each rule computes two p-values on the two-sided scale:
@@ -46,16 +55,17 @@ names to the rules and their metadata); ``holm`` keeps it and records the family
 The claimed region (where the claim holds) is ``Evidence.claimed_region``.
 """
 
-from harness.evidence.rules.core import FLOAT_TOL, POWER
+from harness.evidence.rules.core import FLOAT_TOL, NO_CALIBRATED_RULE, POWER
 from harness.evidence.rules.cv import cv_by_units
+from harness.evidence.rules.documents import mean_matches, quantile_matches, sd_matches
 from harness.evidence.rules.exact import exact_value, holm, not_testable
+from harness.evidence.rules.means import mean_equals
 from harness.evidence.rules.one_sample import (
     MEDIAN,
     SD,
     Quantile,
     QuantileRange,
     StandardDeviation,
-    mean_equals,
     metric_below,
     metric_exceeds,
 )
@@ -68,6 +78,7 @@ __all__ = [
     "FLOAT_TOL",
     "KINDS",
     "MEDIAN",
+    "NO_CALIBRATED_RULE",
     "POWER",
     "REGISTRY",
     "SD",
@@ -82,6 +93,7 @@ __all__ = [
     "expected_range",
     "holm",
     "mean_equals",
+    "mean_matches",
     "median_ratio_in",
     "medians_differ",
     "metric_below",
@@ -89,10 +101,12 @@ __all__ = [
     "monotone_steps",
     "monotone_trend",
     "not_testable",
+    "quantile_matches",
     "rate_at_least",
     "rate_at_most",
     "rate_equals",
     "range_ratio_in",
     "rates_differ",
+    "sd_matches",
     "variance_ratio_equals",
 ]

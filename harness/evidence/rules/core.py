@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from scipy import optimize, stats
@@ -20,7 +20,10 @@ from statsmodels.stats.proportion import proportion_confint
 from harness.evidence.verdicts import Evidence, Verdict
 
 POWER = 0.8  # power at which every rule's ``mde`` and ``mde_confirm`` are defined
-FLOAT_TOL = {"rel_tol": 1e-9, "abs_tol": 1e-12}  # values closer than this are equal (float rounding)
+# Values closer than this are equal (float rounding): within rel_tol of each other, or within abs_tol
+# times the data's scale (``_scale``: the largest magnitude among the sample and the threshold), so
+# the tolerance follows the data (1e-13-sized values are not all "0"; issue 20).
+FLOAT_TOL = {"rel_tol": 1e-9, "abs_tol": 1e-12}
 
 Direction = Literal["greater", "less"]
 Trend = Literal["increasing", "decreasing"]
@@ -102,7 +105,10 @@ def _check_values(values: Any, name: str, *, min_n: int = 1) -> np.ndarray:
     return arr
 
 
-def _check_choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def _check_choice(value: _Choice, name: str, allowed: tuple[str, ...]) -> _Choice:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
@@ -133,29 +139,42 @@ def _doubled(p_one_sided: float) -> float:
     return float(min(1.0, 2.0 * float(p_one_sided)))
 
 
-def _close(a: float, b: float) -> bool:
-    """``a`` and ``b`` differ by float rounding only (``FLOAT_TOL``)."""
-    return math.isclose(float(a), float(b), **FLOAT_TOL)
+def _scale(*values: Any) -> float:
+    """The data's scale: the largest magnitude among ``values`` (arrays or numbers), 0 for all zeros."""
+    return float(max(np.max(np.abs(np.asarray(v, dtype=float)), initial=0.0) for v in values))
 
 
-def _near(x: np.ndarray, t: float) -> np.ndarray:
-    """Elementwise ``_close(x, t)`` for an array ``x`` (N,)."""
-    return np.isclose(x, t, rtol=FLOAT_TOL["rel_tol"], atol=FLOAT_TOL["abs_tol"]) | np.isclose(
-        t, x, rtol=FLOAT_TOL["rel_tol"], atol=FLOAT_TOL["abs_tol"]
-    )
+def _close(a: float, b: float, scale: float) -> bool:
+    """``a`` and ``b`` differ by float rounding only (``FLOAT_TOL``, on data of magnitude ``scale``)."""
+    return math.isclose(float(a), float(b), rel_tol=FLOAT_TOL["rel_tol"], abs_tol=FLOAT_TOL["abs_tol"] * scale)
+
+
+def _near(x: np.ndarray, t: float, scale: float) -> np.ndarray:
+    """Elementwise ``_close(x, t, scale)`` for an array ``x`` (N,)."""
+    rtol, atol = FLOAT_TOL["rel_tol"], FLOAT_TOL["abs_tol"] * scale
+    return np.isclose(x, t, rtol=rtol, atol=atol) | np.isclose(t, x, rtol=rtol, atol=atol)
 
 
 def _counts_around(x: np.ndarray, t: float) -> tuple[int, int, int]:
     """(#below, #equal, #above) ``t`` in ``x``, values within ``FLOAT_TOL`` of ``t`` counted equal."""
-    eq = _near(x, t)
+    eq = _near(x, t, _scale(x, t))
     below = int(np.sum((x < t) & ~eq))
     equal = int(np.sum(eq))
     return below, equal, int(x.size) - below - equal
 
 
+def _no_spread_rows(x: np.ndarray) -> np.ndarray:
+    """For each row of ``x`` (..., N): every value equals the row's first up to ``FLOAT_TOL`` (on the row's scale)."""
+    scale = np.max(np.abs(x), axis=-1, keepdims=True)
+    first = x[..., :1]
+    rtol, atol = FLOAT_TOL["rel_tol"], FLOAT_TOL["abs_tol"] * scale
+    near = (np.abs(x - first) <= atol + rtol * np.abs(first)) | (np.abs(x - first) <= atol + rtol * np.abs(x))
+    return np.all(near, axis=-1)
+
+
 def _no_spread(x: np.ndarray) -> bool:
-    """True when every value of ``x`` equals the first up to ``FLOAT_TOL``."""
-    return bool(np.all(_near(x, float(x[0]))))
+    """True when every value of ``x`` equals the first up to ``FLOAT_TOL`` (on the scale of ``x``)."""
+    return bool(_no_spread_rows(x))
 
 
 def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
@@ -223,18 +242,56 @@ def _exact_ci(k: int, n: int, alpha: float) -> tuple[float, float]:
 
 @functools.lru_cache(maxsize=8192)
 def _upper_cut(n: int, p: float, a: float) -> int | None:
-    """Smallest count c with P(Bin(n, p) >= c) <= a, or None if even c = n fails."""
-    ks = np.arange(n + 1)
-    ok = np.nonzero(stats.binom.sf(ks - 1, n, p) <= a)[0]
-    return int(ks[ok[0]]) if ok.size else None
+    """Smallest count c with P(Bin(n, p) >= c) <= a, or None if even c = n fails.
+
+    Found from ``binom.isf`` and checked on its neighbours (the quantile functions may be off by
+    one count in floating point), so it costs O(1) tail evaluations, not O(n) (issue 20: arrays
+    of length n took 9 s at n = 2e7)."""
+    c = int(np.clip(stats.binom.isf(a, n, p), -1, n)) + 1
+    while c > 0 and stats.binom.sf(c - 2, n, p) <= a:
+        c -= 1
+    while c <= n and stats.binom.sf(c - 1, n, p) > a:
+        c += 1
+    return c if c <= n else None
 
 
 @functools.lru_cache(maxsize=8192)
 def _lower_cut(n: int, p: float, a: float) -> int | None:
-    """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails."""
-    ks = np.arange(n + 1)
-    ok = np.nonzero(stats.binom.cdf(ks, n, p) <= a)[0]
-    return int(ks[ok[-1]]) if ok.size else None
+    """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails (O(1), as ``_upper_cut``)."""
+    c = int(np.clip(stats.binom.ppf(a, n, p), 0, n))
+    while c < n and stats.binom.cdf(c + 1, n, p) <= a:
+        c += 1
+    while c >= 0 and stats.binom.cdf(c, n, p) > a:
+        c -= 1
+    return c if c >= 0 else None
+
+
+def _interval_refute_p(n: int, a: int, lower: float, b: int, upper: float) -> float:
+    """One-sided p-value refuting "theta_A >= lower and theta_B <= upper" from a ~ Bin(n, theta_A) and
+    b ~ Bin(n, theta_B), theta_B <= theta_A (one rate: a = b; a quantile: #(x <= v) and #(x < v)).
+
+    The counts refute on either side, so at the observed level p1 = min(P_lower(K <= a),
+    P_upper(K >= b)) the refutation region is both tails {K_a <= cut_a} u {K_b >= cut_b}; its
+    largest probability under the claim is that of one common rate t in [lower, upper]
+    (``_interval_refute_grid`` points, edges included): p = max_t P_t(K <= cut_a) + P_t(K >= cut_b).
+    It is p1 when the region is wide, and up to 2 p1 when it is narrow for n (issue 20: the
+    reading min(p_low, p_high) erred up to alpha at a narrow region's edge). An edge at or beyond
+    0 or 1 has no tail."""
+    p_a = float(stats.binom.cdf(a, n, lower)) if lower > 0.0 else 1.0
+    p_b = float(stats.binom.sf(b - 1, n, upper)) if upper < 1.0 else 1.0
+    p1 = min(p_a, p_b)
+    if p1 >= 1.0:
+        return 1.0
+    cut_a = _lower_cut(n, lower, p1) if lower > 0.0 else None
+    cut_b = _upper_cut(n, upper, p1) if upper < 1.0 else None
+    t = np.linspace(max(lower, 0.0), min(upper, 1.0), _INTERVAL_REFUTE_GRID)
+    tails = (0.0 if cut_a is None else stats.binom.cdf(cut_a, n, t)) + (
+        0.0 if cut_b is None else stats.binom.sf(cut_b - 1, n, t)
+    )
+    return float(min(1.0, max(p1, float(np.max(tails)))))
+
+
+_INTERVAL_REFUTE_GRID = 21  # common rates in [lower, upper] at which the union of both tails is evaluated
 
 
 def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) -> float:
@@ -245,6 +302,31 @@ def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) ->
 def _order_stat(xs: np.ndarray, rank: int | None, fallback: float) -> float:
     """The ``rank``-th smallest value (1-based) of the sorted ``xs``, or ``fallback`` if None."""
     return fallback if rank is None else float(xs[rank - 1])
+
+
+NO_CALIBRATED_RULE = "no rule calibrated for this shape at this n"  # reason of an undecided uncalibrated case
+
+
+def _uncalibrated_evidence(
+    *, estimate: float, n: int, rule: str, test: str, alpha: float, region: tuple[float, float], where: str
+) -> Evidence:
+    """Inconclusive evidence where no rule is calibrated for the data's shape at this n (``where``
+    says which bound it exceeds): a recorded outcome that says so, never a decision."""
+    return Evidence(
+        verdict=Verdict.INCONCLUSIVE,
+        estimate=estimate,
+        ci=None,
+        p_value=1.0,
+        effect_size=None,
+        n=n,
+        alpha=alpha,
+        test=test,
+        rule=rule,
+        cannot_confirm=True,
+        p_confirm=1.0,
+        claimed_region=region,
+        detail={"reason": NO_CALIBRATED_RULE, "outside_calibration": where},
+    )
 
 
 def _no_spread_evidence(

@@ -1,21 +1,22 @@
-"""Cross-validated predictions decided over independent units (issue 10, item 1): the
-jackknife over units with Nadeau and Bengio's correction. Used by the 000/001 claims;
-calibrated in tests/test_stats_cv.py."""
+"""Cross-validated predictions decided over independent units (issue 10, item 1): the jackknife
+over units with Nadeau and Bengio's correction, its pseudo-values decided by the skewness-corrected
+t of ``means`` where that is calibrated (issue 20). Used by the 000/001 claims; calibrated in
+tests/test_stats_cv.py (heterogeneous units) and tests/test_stats_claims_data.py (the claims' own
+unit sums)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from harness.evidence.rules.core import (
-    POWER,
-    _root,
-)
-from harness.evidence.verdicts import Evidence, Verdict
+from harness.evidence.rules import capture, means
+from harness.evidence.rules.core import POWER, _root, _uncalibrated_evidence, _verdict_from_p
+from harness.evidence.verdicts import Evidence
 
 
 def cv_by_units(
@@ -40,12 +41,21 @@ def cv_by_units(
       (Efron & Tibshirani 1993, ch. 11), whose sample variance / G estimates Var(θ); multiplied
       by Nadeau & Bengio's (2003) correction ``1 + n_test / n_train = 1 + 1 / (n_splits - 1)``
       for the dependence the shared training sets add (the jackknife holds the fitted models
-      fixed). ci: ``θ ± t_{G-1, 1-alpha/2} se``, two-sided 1 - alpha.
-    * ``region`` (lo, hi), edges may be +-inf: confirmed iff ci lies inside it, refuted iff ci
-      lies entirely outside (touching an edge counts as outside), else inconclusive.
-      ``p_value``: the smallest alpha at which it would refute; ``p_confirm``: at
-      which it would confirm (both on the two-sided scale, t distribution with G - 1 df).
-    * ``mde``: the distance beyond an edge refuted with 80% power, ``(t_{1-alpha/2} + t_{0.8}) se``.
+      fixed): the pseudo-values are spread about their mean by sqrt of that factor.
+    * Decision: the pseudo-values are a sample whose mean estimates θ, so the rules of
+      ``harness.evidence.rules.means`` decide "their mean lies in ``region``" (Hall's
+      skewness-corrected t at alpha / (2 LEVEL_FACTOR) per side, ``means.region_p``). Units of
+      unequal noise make θ and its jackknife se correlated (r ~ -0.69, issue 20) through the
+      pseudo-values' skewness, which the correction removes; where their skewness exceeds
+      ``means.skew_limit(G)`` (a few units dominate the statistic) no rule is calibrated and the
+      evidence is inconclusive with that reason. ci: the interval dual to both one-sided tests
+      (``means.mean_interval`` of the pseudo-values, centred near their mean, the jackknife
+      estimate in detail['jackknife_estimate']); estimate: θ itself.
+    * ``region`` (lo, hi), edges may be +-inf: confirmed iff p_confirm <= alpha (ci inside it),
+      refuted iff p_value <= alpha (ci outside it), else inconclusive; both on the two-sided
+      scale.
+    * ``mde``: the distance beyond an edge refuted with 80% power, ``(q + t_{0.8}) se`` (q the
+      t(G - 1) quantile at alpha / (2 LEVEL_FACTOR); normal theory, skewness ignored).
       ``mde_confirm``: the distance inside the nearest edge confirmed with 80% power
       (``_cv_mde_confirm``, se held fixed); None, and ``cannot_confirm``, when even a statistic
       at the region's centre is confirmed with less than 80% probability.
@@ -64,40 +74,47 @@ def cv_by_units(
     lo, hi = (float(region[0]), float(region[1])) if len(region) == 2 else (math.nan, math.nan)
     if math.isnan(lo) or math.isnan(hi) or not lo < hi:
         raise ValueError(f"region must be (lo, hi) with lo < hi, got {region!r}")
+    capture.record(
+        "cv_by_units",
+        {"unit_sums": u},
+        {
+            "region": (lo, hi),
+            "n_splits": int(n_splits),
+            "statistic": getattr(statistic, "__name__", repr(statistic)),
+            "alpha": alpha,
+        },
+    )
     g = u.shape[0]
-    total = u.sum(axis=0)
-    theta = float(statistic(total))
-    loo = np.asarray(statistic(total[None, :] - u), dtype=float)  # (G,)
-    if not math.isfinite(theta) or loo.shape != (g,) or not np.all(np.isfinite(loo)):
-        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
-    pseudo = g * theta - (g - 1) * loo
-    se = float(np.std(pseudo, ddof=1) / math.sqrt(g) * math.sqrt(1.0 + 1.0 / (int(n_splits) - 1)))
+    theta_array, pseudo = _pseudo_values(u, statistic, int(n_splits))
+    theta = float(theta_array)
+    se = float(np.std(pseudo, ddof=1) / math.sqrt(g))
     if se == 0.0:
         raise ValueError("the jackknife standard error is 0 (every unit contributes the same): no interval")
+    test = (
+        f"jackknife over {g} units, Nadeau-Bengio corrected, skewness-corrected t({g - 1}) "
+        f"(claim: statistic in [{lo:g}, {hi:g}])"
+    )
+    if not bool(means._decidable(pseudo)):
+        where = f"|skewness of the pseudo-values| {abs(float(means._skewness(pseudo))):.3g} > {means.skew_limit(g)} at {g} units"
+        ev = _uncalibrated_evidence(
+            estimate=theta, n=g, rule="cv_by_units", test=test, alpha=float(alpha), region=(lo, hi), where=where
+        )
+        return replace(ev, detail={**ev.detail, "se": se, "units": g, "n_splits": int(n_splits)})
+    p_confirm, p_refute = (float(v) for v in means.region_p(pseudo, lo, hi)[:2])
     dist = stats.t(df=g - 1)
-    q = float(dist.ppf(1.0 - alpha / 2.0))
-    ci = (theta - q * se, theta + q * se)
-    if lo <= ci[0] and ci[1] <= hi:
-        verdict = Verdict.CONFIRMED
-    elif ci[1] <= lo or ci[0] >= hi:
-        verdict = Verdict.REFUTED
-    else:
-        verdict = Verdict.INCONCLUSIVE
-    t_lo, t_hi = (theta - lo) / se, (theta - hi) / se
-    p_refute = min(1.0, 2.0 * min(float(dist.sf(t_hi)), float(dist.cdf(t_lo))))
-    p_confirm = min(1.0, 2.0 * max(float(dist.sf(t_lo)), float(dist.cdf(t_hi))))
+    q = float(dist.isf(alpha / (2.0 * means.LEVEL_FACTOR)))
     mde_confirm = _cv_mde_confirm(dist, q, se, hi - lo)
     finite_edges = [e for e in (lo, hi) if math.isfinite(e)]
     edge = min(finite_edges, key=lambda e: abs(theta - e)) if finite_edges else math.nan
     return Evidence(
-        verdict=verdict,
+        verdict=_verdict_from_p(p_confirm, p_refute, float(alpha)),
         estimate=theta,
-        ci=ci,
+        ci=means.mean_interval(pseudo, float(alpha)),
         p_value=p_refute,
         effect_size=(theta - edge) / se if math.isfinite(edge) else None,
         n=g,
         alpha=float(alpha),
-        test=f"jackknife over {g} units, Nadeau-Bengio corrected, t({g - 1}) (claim: statistic in [{lo:g}, {hi:g}])",
+        test=test,
         mde=(q + float(dist.ppf(POWER))) * se,
         mde_confirm=mde_confirm,
         p_confirm=p_confirm,
@@ -107,12 +124,32 @@ def cv_by_units(
             "se": se,
             "units": g,
             "n_splits": int(n_splits),
+            "jackknife_estimate": float(np.mean(pseudo)),
+            "pseudo_value_skewness": float(means._skewness(pseudo)),
             "cannot_confirm_at_n": bool(hi - lo <= 2.0 * q * se),
             "effect_size_kind": "(estimate - nearest finite edge) / se",
         },
         rule="cv_by_units",
         cannot_confirm=mde_confirm is None,
     )
+
+
+def _pseudo_values(
+    u: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], n_splits: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The statistic on the total of ``u`` (..., G, S) and Tukey's jackknife pseudo-values over units,
+    G theta - (G - 1) theta_(-g) (..., G), spread about their mean by Nadeau and Bengio's factor
+    sqrt(1 + 1 / (n_splits - 1)): their sample sd / sqrt(G) is the corrected standard error, and the
+    mean rules of ``means`` apply. Vectorised over leading axes (the calibration's resamples)."""
+    g = u.shape[-2]
+    total = u.sum(axis=-2)
+    theta = np.asarray(statistic(total), dtype=float)  # (...)
+    loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
+    if not np.all(np.isfinite(theta)) or loo.shape != u.shape[:-1] or not np.all(np.isfinite(loo)):
+        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
+    pseudo = g * theta[..., None] - (g - 1) * loo
+    centre = np.mean(pseudo, axis=-1, keepdims=True)
+    return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1))
 
 
 def _cv_mde_confirm(dist: Any, q: float, se: float, width: float) -> float | None:

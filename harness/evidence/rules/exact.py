@@ -52,7 +52,7 @@ def exact_value(
     )
 
 
-def holm(evidences: Sequence[Evidence], *, alpha: float = 0.05, family: str | None = None) -> list[Evidence]:
+def holm(evidences: Sequence[Evidence], *, family: str, alpha: float = 0.05) -> list[Evidence]:
     """Holm-correct a family of claims; returns new evidences in the input order.
 
     Two families, each adjusted with ``multipletests(method='holm')``:
@@ -70,8 +70,8 @@ def holm(evidences: Sequence[Evidence], *, alpha: float = 0.05, family: str | No
     at it).
     """
     alpha = _check_alpha(alpha)
-    if family is not None and (not isinstance(family, str) or not family.strip()):
-        raise ValueError(f"family must be a non-empty string or None, got {family!r}")
+    if not isinstance(family, str) or not family.strip():
+        raise ValueError(f"family must name the Holm family (a non-empty string), got {family!r}")
     evidences = list(evidences)
     for i, e in enumerate(evidences):
         if not isinstance(e, Evidence):

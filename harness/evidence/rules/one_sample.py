@@ -1,6 +1,6 @@
-"""One-sample rules: a mean about a value (t TOST), and a statistic above or below a threshold
-(t for the mean, exact order statistics for quantiles and quantile ranges, chi-square for the
-sd, the BCa bootstrap for anything else)."""
+"""One-sample rules: a statistic above or below a threshold (the skewness-corrected t of ``means``
+for the mean, exact order statistics for quantiles and quantile ranges, chi-square for the sd,
+the BCa bootstrap for anything else)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 from scipy import special, stats
-from statsmodels.stats.weightstats import DescrStatsW
 
+from harness.evidence.rules import capture, means
 from harness.evidence.rules.core import (
     FLOAT_TOL,
     POWER,
     _check_alpha,
     _check_finite,
-    _check_margin,
     _check_rng,
     _check_values,
     _close,
@@ -30,102 +29,13 @@ from harness.evidence.rules.core import (
     _no_spread_evidence,
     _order_stat,
     _rate_for_power,
-    _root,
+    _scale,
     _t_effect,
     _upper_cut,
     _verdict_from_p,
     _z_effect,
 )
 from harness.evidence.verdicts import Evidence
-
-
-@functools.lru_cache(maxsize=256)
-def _sd_ratio_nodes(df: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights (200 points, ``numpy.polynomial.legendre``) for an
-    expectation over S = s / sigma = sqrt(chi2(df) / df), taken on the probability scale u in
-    (0, 1) where S = sqrt(chi2.ppf(u) / df): returns (S at the nodes, weights summing to 1)."""
-    u, w = np.polynomial.legendre.leggauss(200)
-    u = (u + 1.0) / 2.0
-    return np.sqrt(stats.chi2.ppf(u, df) / df), w / 2.0
-
-
-def _t_confirm_power(d_lo: float, d_hi: float, n: int, alpha: float) -> float:
-    """P(the two-sided 1 - alpha t interval lies strictly inside [lo, hi]) for normal data with
-    mean mu, where d_lo = (mu - lo) / sigma and d_hi = (hi - mu) / sigma (Owen 1965: the
-    interval's centre and half-width are independent, so the probability is the expectation
-    over S = s / sigma of Phi(d_hi sqrt(n) - t S) - Phi(-d_lo sqrt(n) + t S), clipped at 0)."""
-    s, w = _sd_ratio_nodes(n - 1)
-    tq = float(stats.t.ppf(1.0 - alpha / 2.0, n - 1))
-    rn = math.sqrt(n)
-    inside = special.ndtr(d_hi * rn - tq * s) - special.ndtr(-d_lo * rn + tq * s)  # (200,)
-    return float(np.sum(w * np.maximum(inside, 0.0)))
-
-
-def _t_equivalence_mde_confirm(n: int, sd: float, margin: float, alpha: float) -> float | None:
-    """Smallest distance d inside an edge of [c - margin, c + margin] at which the t interval is
-    inside the interval with 80% probability (normal data, sigma = ``sd``; the power is
-    symmetric about the centre and increases towards it); None if the centre falls short."""
-
-    def power(d: float) -> float:
-        return _t_confirm_power(d / sd, (2.0 * margin - d) / sd, n, alpha)
-
-    if power(margin) < POWER:
-        return None
-    return _root(lambda d: power(d) - POWER, 0.0, margin)
-
-
-def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.05) -> Evidence:
-    """Claim "the mean is about ``claimed``", i.e. inside [claimed - margin, claimed + margin].
-
-    ``values`` shape (N,), N >= 2. ci: t interval two-sided 1 - alpha
-    (``DescrStatsW.tconfint_mean``). p_confirm = 2 * TOST p (``ttost_mean``):
-    confirmed iff <= alpha (ci strictly inside). p_value = 2 * min(one-sided t p below the low
-    edge, above the high edge) (``ttest_mean``): refuted iff <= alpha (ci outside).
-    A sample without spread (up to ``FLOAT_TOL``) is inconclusive, never decided.
-    effect_size: (mean - claimed) / sd (sample sd, ddof=1).
-    mde (units of ``values``): the distance beyond an edge refuted with 80% power (``_t_effect``
-    times the sample sd; exact noncentral t for normal data). mde_confirm: the distance inside
-    an edge confirmed with 80% power (``_t_equivalence_mde_confirm``); ``cannot_confirm`` when
-    even a true mean at the centre is confirmed with less than 80% probability (e.g. R² within
-    +-0.005 from 10 folds whose sd exceeds 0.007).
-    """
-    alpha = _check_alpha(alpha)
-    x = _check_values(values, "values", min_n=2)
-    claimed = _check_finite(claimed, "claimed")
-    margin = _check_margin(margin)
-    lo, hi = claimed - margin, claimed + margin
-    test = f"one-sample t TOST (claim: mean = {claimed:g} +- {margin:g})"
-    if _no_spread(x):
-        return _no_spread_evidence(x, rule="mean_equals", test=test, alpha=alpha, region=(lo, hi))
-    d = DescrStatsW(x)
-    sd = float(np.std(x, ddof=1))
-    ci_lo, ci_hi = d.tconfint_mean(alpha=alpha)
-    p_tost = d.ttost_mean(lo, hi)[0]
-    p_below = d.ttest_mean(lo, alternative="smaller")[1]
-    p_above = d.ttest_mean(hi, alternative="larger")[1]
-    p_confirm, p_refute = _doubled(p_tost), _doubled(min(p_below, p_above))
-    mde_confirm = _t_equivalence_mde_confirm(int(x.size), sd, margin, alpha)
-    return Evidence(
-        verdict=_verdict_from_p(p_confirm, p_refute, alpha),
-        estimate=float(d.mean),
-        ci=(float(ci_lo), float(ci_hi)),
-        p_value=p_refute,
-        effect_size=float((d.mean - claimed) / sd),
-        n=int(x.size),
-        alpha=alpha,
-        test=test,
-        mde=_t_effect(int(x.size), alpha) * sd,
-        mde_confirm=mde_confirm,
-        cannot_confirm=mde_confirm is None,
-        rule="mean_equals",
-        p_confirm=p_confirm,
-        claimed_region=(lo, hi),
-        detail={
-            "ci_level": 1.0 - alpha,
-            "sd": sd,
-            "effect_size_kind": "cohen_d vs claimed",
-        },
-    )
 
 
 @dataclass(frozen=True)
@@ -151,7 +61,9 @@ class StandardDeviation:
     ``metric_below`` decide it with the chi-square interval (exact for normal data)."""
 
     def __call__(self, x: Any, axis: int = -1) -> Any:
-        return np.std(x, axis=axis, ddof=1)
+        scale = np.max(np.abs(x), axis=axis, keepdims=True)
+        scale = np.where(scale > 0, scale, 1.0)
+        return np.squeeze(scale, axis=axis) * np.std(x / scale, axis=axis, ddof=1)
 
 
 @dataclass(frozen=True)
@@ -193,6 +105,13 @@ def _metric_kind(statistic: Any) -> str:
     return "bca"
 
 
+def _statistic_name(statistic: Any) -> str:
+    """A readable name of a metric statistic (``np.mean`` -> 'mean', ``Quantile(0.9)`` -> its repr)."""
+    if isinstance(statistic, (Quantile, StandardDeviation, QuantileRange)):
+        return repr(statistic)
+    return str(getattr(statistic, "__name__", repr(statistic)))
+
+
 @dataclass(frozen=True)
 class _MetricClaim:
     """A claim "statistic(values) > threshold" (``above``) or "< threshold" and its record."""
@@ -231,31 +150,36 @@ class _MetricClaim:
 
 
 def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
-    """Mean: one-sample t test and interval (``DescrStatsW``), exact for normal data."""
-    test = f"one-sample t ({mc.text})"
+    """Mean: Hall's skewness-corrected t test and interval where it is calibrated (``means``), else
+    inconclusive with ``NO_CALIBRATED_RULE``."""
+    test = f"skewness-corrected t (Hall) ({mc.text})"
     if _no_spread(x):
         return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
-    d = DescrStatsW(x)
+    if not bool(means._decidable(x)):
+        return means.uncalibrated_mean(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
     sd = float(np.std(x, ddof=1))
-    mean = float(d.mean)
-    if _close(mean, mc.threshold):
-        p_larger = p_smaller = 0.5  # t = 0: the mean sits on the threshold up to rounding
+    mean = float(np.mean(x))
+    if _close(mean, mc.threshold, _scale(x, mc.threshold)):
+        p_larger = p_smaller = 0.5  # the mean sits on the threshold up to rounding
     else:
-        p_larger = float(d.ttest_mean(mc.threshold, alternative="larger")[1])
-        p_smaller = float(d.ttest_mean(mc.threshold, alternative="smaller")[1])
-    ci_lo, ci_hi = d.tconfint_mean(alpha=mc.alpha)
+        p_larger, p_smaller = (float(p) for p in means.mean_tail_p(x, mc.threshold))
     mde = _t_effect(int(x.size), mc.alpha) * sd
     return mc.evidence(
         p_up=_doubled(p_larger),
         p_down=_doubled(p_smaller),
         estimate=mean,
-        ci=(float(ci_lo), float(ci_hi)),
+        ci=means.mean_interval(x, mc.alpha),
         effect_size=(mean - mc.threshold) / sd,
         n=int(x.size),
         test=test,
         mde=mde,
         mde_confirm=mde,
-        detail={"sd": sd, "effect_size_kind": "(mean - threshold) / sd"},
+        detail={
+            "sd": sd,
+            "skewness": float(means._skewness(x)),
+            "level_factor": means.LEVEL_FACTOR,
+            "effect_size_kind": "(mean - threshold) / sd",
+        },
     )
 
 
@@ -315,8 +239,11 @@ def _metric_sd(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     if _no_spread(x):
         return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
     n, df, t = int(x.size), int(x.size) - 1, mc.threshold
-    s = float(np.std(x, ddof=1))
-    stat = df * s * s / (t * t)
+    scale = _scale(x)
+    s = scale * float(np.std(x / scale, ddof=1))  # scaled first: squares of values near 1e300 overflow
+    if not math.isfinite(s):
+        raise ValueError(f"the sample's sd is not a finite number (values of magnitude {scale:g})")
+    stat = df * (s / t) ** 2
     chi = stats.chi2(df)
     a = mc.alpha / 2.0
     ci = (s * math.sqrt(df / chi.ppf(1.0 - a)), s * math.sqrt(df / chi.ppf(a)))
@@ -365,7 +292,7 @@ def _metric_range(x: np.ndarray, statistic: QuantileRange, mc: _MetricClaim) -> 
     xs = np.sort(x)
     up_hi, low_hi = _tail_levels(n, float(statistic.hi))  # bounds of Q(hi)
     up_lo, low_lo = _tail_levels(n, float(statistic.lo))  # bounds of Q(lo)
-    tol = max(FLOAT_TOL["rel_tol"] * abs(t), FLOAT_TOL["abs_tol"])
+    tol = max(FLOAT_TOL["rel_tol"] * abs(t), FLOAT_TOL["abs_tol"] * _scale(x, t))
     # width < t shown by an upper bound U(hi) - L(lo) < t; width > t by a lower bound L(hi) - U(lo) > t
     p_below = _range_p(xs, up_hi, low_lo, lambda d: d < t - tol)
     p_above = _range_p(xs, low_hi, up_lo, lambda d: d > t + tol)
@@ -378,7 +305,7 @@ def _metric_range(x: np.ndarray, statistic: QuantileRange, mc: _MetricClaim) -> 
     l_hi = _order_stat(xs, None if c_hi_low is None else n - c_hi_low + 1, -math.inf)
     u_lo = _order_stat(xs, c_lo_up, math.inf)
     l_lo = _order_stat(xs, None if c_lo_low is None else n - c_lo_low + 1, -math.inf)
-    ci = (l_hi - u_lo, u_hi - l_lo)
+    ci = (max(l_hi - u_lo, 0.0), u_hi - l_lo)  # a width is never negative
     p_up, p_down = (p_above, p_not_above) if mc.above else (p_not_below, p_below)
     return mc.evidence(
         p_up=p_up,
@@ -436,7 +363,7 @@ def _metric_bca(
     z = float(special.ndtri(1.0 - mc.alpha / 2.0))
     levels = [special.ndtr(z0 + (z0 + s) / (1.0 - a * (z0 + s))) for s in (-z, z)]
     ci_lo, ci_hi = np.percentile(boot, [100.0 * levels[0], 100.0 * levels[1]])
-    eq = _near(boot, mc.threshold)
+    eq = _near(boot, mc.threshold, _scale(boot, mc.threshold))
     # "statistic > t": the ci dual uses the share of resamples <= t; "< t" the share < t
     share = float(np.mean((boot <= mc.threshold) | eq)) if mc.above else float(np.mean((boot < mc.threshold) & ~eq))
     share = min(max(share, 0.5 / boot.size), 1.0 - 0.5 / boot.size)
@@ -478,6 +405,9 @@ def _metric(
     x = _check_values(values, "values", min_n=2)
     mc = _MetricClaim(_check_finite(threshold, "threshold"), above, alpha, rule)
     kind = _metric_kind(statistic)
+    capture.record(
+        rule, {"values": x}, {"threshold": mc.threshold, "statistic": _statistic_name(statistic), "alpha": alpha}
+    )
     if rng is not None:
         _check_rng(rng)
     if kind == "t":
@@ -496,8 +426,9 @@ def _metric(
 _METRIC_DOC = """
     ``values`` shape (N,), N >= 2. The rule depends on ``statistic`` (each is calibrated by
     simulation at the n the claims use, ``tests/test_stats_calibration.py``):
-    - ``np.mean``: one-sample t test and interval (exact for normal data; n = 10 fold scores).
-      A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
+    - ``np.mean``: Hall's skewness-corrected t test and interval (``means``) where calibrated
+      (n >= 10, skewness within ``means.SKEW_LIMITS``), else inconclusive with
+      ``NO_CALIBRATED_RULE``. A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
     - ``np.median`` or ``Quantile(q)``: exact order-statistic rule (the sign test for the
       q-quantile and its binomial interval [X_(l), X_(u)]), valid for any distribution, atoms
       included (a capped epoch count); values within ``FLOAT_TOL`` of the threshold count as

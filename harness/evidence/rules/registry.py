@@ -14,8 +14,10 @@ from types import MappingProxyType
 from typing import Literal
 
 from harness.evidence.rules.cv import cv_by_units
+from harness.evidence.rules.documents import mean_matches, quantile_matches, sd_matches
 from harness.evidence.rules.exact import exact_value, not_testable
-from harness.evidence.rules.one_sample import mean_equals, metric_below, metric_exceeds
+from harness.evidence.rules.means import mean_equals
+from harness.evidence.rules.one_sample import metric_below, metric_exceeds
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
 from harness.evidence.rules.sizes import median_ratio_in, monotone_steps, range_ratio_in
 from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
@@ -74,6 +76,13 @@ _ENTRIES: tuple[Rule, ...] = (
     Rule(range_ratio_in, "a ratio of sample ranges at stated sample sizes lies in a region (percentile bootstrap)"),
     Rule(distributions_differ, "P(X > Y) differs from 1/2 in a direction (Brunner-Munzel)"),
     Rule(cv_by_units, "a statistic of cross-validated predictions, jackknife over units (Nadeau-Bengio t)"),
+    Rule(
+        quantile_matches,
+        "a document's sample quantile of m values is plausible here (exact order statistics, atoms included)",
+        plan="equivalence",
+    ),
+    Rule(mean_matches, "a document's mean of m values is plausible here (its own t half-width)", plan="equivalence"),
+    Rule(sd_matches, "a document's sd of m values is plausible here (no calibrated rule: inconclusive)"),
     Rule(variance_ratio_equals, "Var x / Var y of paired samples lies in a range (HC3 Pitman-Morgan)"),
     Rule(
         always,

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,7 @@ from scipy import optimize, stats
 from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.nonparametric import rank_compare_2indep
 
+from harness.evidence.rules import capture
 from harness.evidence.rules.core import (
     FLOAT_TOL,
     POWER,
@@ -23,6 +26,8 @@ from harness.evidence.rules.core import (
     _no_spread,
     _order_stat,
     _real,
+    _scale,
+    _uncalibrated_evidence,
     _upper_cut,
     _verdict_from_p,
     _z_effect,
@@ -43,11 +48,11 @@ def _check_positive(x: np.ndarray, y: np.ndarray) -> None:
         raise ValueError("a median ratio needs strictly positive x and y")
 
 
-def _count_le_gt(v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each t (K,): #(v <= t), #(v >= t) and #(v > t), values within ``FLOAT_TOL`` of t
-    counting as equal to it."""
+def _count_le_gt(v: np.ndarray, t: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each t (K,): #(v <= t), #(v >= t) and #(v > t), values within ``FLOAT_TOL`` of t (on
+    data of magnitude ``scale``) counting as equal to it."""
     vs = np.sort(v)
-    band = np.maximum(FLOAT_TOL["rel_tol"] * np.abs(t), FLOAT_TOL["abs_tol"])
+    band = np.maximum(FLOAT_TOL["rel_tol"] * np.abs(t), FLOAT_TOL["abs_tol"] * scale)
     le = np.searchsorted(vs, t + band, side="right")
     ge = vs.size - np.searchsorted(vs, t - band, side="left")
     return le, ge, vs.size - le
@@ -61,8 +66,9 @@ def _median_split_p(low: np.ndarray, high: np.ndarray, *, strict: bool) -> float
     medians are separated: ``low``'s upper end < ``high``'s lower end (``strict``, used to
     confirm) or <= (used to refute). Values tied with t count against the strict reading."""
     t = np.unique(np.concatenate([low, high]))  # (K,)
-    le_low, _, _ = _count_le_gt(low, t)
-    _, ge_high, gt_high = _count_le_gt(high, t)
+    scale = _scale(low, high)
+    le_low, _, _ = _count_le_gt(low, t, scale)
+    _, ge_high, gt_high = _count_le_gt(high, t, scale)
     p_low = stats.binom.sf(le_low - 1, low.size, 0.5)
     p_high = stats.binom.sf((gt_high if strict else ge_high) - 1, high.size, 0.5)
     return float(min(1.0, 4.0 * float(np.min(np.maximum(p_low, p_high)))))
@@ -75,6 +81,15 @@ def _median_ci(v: np.ndarray, alpha: float) -> tuple[float, float]:
     c = _upper_cut(n, 0.5, alpha / 4.0)
     vs = np.sort(v)
     return _order_stat(vs, None if c is None else n - c + 1, -math.inf), _order_stat(vs, c, math.inf)
+
+
+def _ratio_interval(x_ci: tuple[float, float], y_ci: tuple[float, float]) -> tuple[float, float]:
+    """[lo_x / hi_y, hi_x / lo_y] for intervals of two positive medians; an end n cannot bound
+    (-inf below, inf above) makes the ratio's end 0 or inf, never NaN (issue 20: n = 2 gave NaN)."""
+    (xl, xh), (yl, yh) = x_ci, y_ci
+    lower = 0.0 if xl <= 0.0 or math.isinf(yh) else xl / yh
+    upper = math.inf if math.isinf(xh) or yl <= 0.0 else xh / yl
+    return lower, upper
 
 
 def medians_differ(
@@ -108,12 +123,13 @@ def medians_differ(
     _check_positive(x, y)
     if rng is not None:
         _check_rng(rng)
+    capture.record("medians_differ", {"x": x, "y": y}, {"direction": direction, "alpha": alpha})
     greater = direction == "greater"
     low, high = (y, x) if greater else (x, y)  # the claim: median(low) < median(high)
     p_confirm = _median_split_p(low, high, strict=True)
     p_refute = _median_split_p(high, low, strict=False)
     (xl, xh), (yl, yh) = _median_ci(x, alpha), _median_ci(y, alpha)
-    ci = (xl / yh, xh / yl)
+    ci = _ratio_interval((xl, xh), (yl, yh))
     z = float(stats.norm.ppf(1.0 - alpha / 4.0))
     m = None
     if all(math.isfinite(v) for v in (xl, xh, yl, yh)):
@@ -158,6 +174,51 @@ def _bm_se_df(rc: Any, n1: int, n2: int) -> tuple[float, float, str]:
     return 0.5 / math.sqrt(m), float(m - 1), "Birnbaum-Klose bound (Brunner-Munzel variance is 0)"
 
 
+PERMUTATION_BELOW = 10  # arms smaller than this are decided by the studentized permutation test
+MAX_EXACT_PERMUTATIONS = 20_000  # more distinct splits than this: n_resamples random permutations
+
+
+def _bm_statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Brunner-Munzel t statistic, positive when x tends to be larger (``scipy.stats.brunnermunzel``'s
+    sign flipped; vectorised along ``axis``); +-inf for complete separation, 0 for a 0 / 0."""
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # its p-value at separation: unused here
+        t = -np.asarray(stats.brunnermunzel(x, y, axis=axis).statistic, dtype=float)
+    return np.where(np.isnan(t), 0.0, t)
+
+
+def _bm_permutation_p(
+    x: np.ndarray, y: np.ndarray, n_resamples: int, rng: np.random.Generator | None
+) -> tuple[float, float, float]:
+    """One-sided p-values that x tends to be larger and smaller, from the permutation distribution of
+    the studentized Brunner-Munzel statistic (Neubert & Brunner 2007: exact under F = G and
+    asymptotically valid for P(X > Y) = 1/2 with unequal spreads), and the smallest p it can give.
+
+    Every split of the pooled sample (``scipy.stats.permutation_test``) when there are at most
+    ``MAX_EXACT_PERMUTATIONS``, else ``n_resamples`` random ones (p = (count + 1) / (B + 1));
+    those need ``rng``."""
+    splits = math.comb(x.size + y.size, x.size)
+    exact = splits <= MAX_EXACT_PERMUTATIONS
+    if not exact and rng is None:
+        raise TypeError("rng must be a numpy.random.Generator (the permutation test samples permutations)")
+    with np.errstate(invalid="ignore"):  # scipy's own p at an infinite statistic (separation): unused
+        res = stats.permutation_test(
+            (x, y),
+            _bm_statistic,
+            permutation_type="independent",
+            vectorized=True,
+            n_resamples=math.inf if exact else int(n_resamples),
+            alternative="greater",
+            rng=rng,
+        )
+    null, t = np.asarray(res.null_distribution, dtype=float), float(res.statistic)
+    tie = np.isclose(null, t, rtol=1e-12, atol=0.0) | (null == t)
+    ge, le = int(np.sum((null > t) | tie)), int(np.sum((null < t) | tie))
+    if exact:
+        return ge / null.size, le / null.size, 1.0 / splits
+    return (ge + 1) / (null.size + 1), (le + 1) / (null.size + 1), 1.0 / (null.size + 1)
+
+
 def distributions_differ(
     x: Any,
     y: Any,
@@ -181,13 +242,20 @@ def distributions_differ(
     effect_size: 2 p - 1 (rank-biserial). mde = mde_confirm (units of p): the distance of p
     from 1/2 detected with 80% power, the z-test's effect in standard errors times the
     Brunner-Munzel se. detail['median_ratio']: median(x) / median(y) when all values are
-    positive (descriptive); ``n_resamples`` and ``rng`` are accepted for compatibility, unused.
+    positive (descriptive). ci is clipped to [0, 1] (p is a probability).
+    Small arms (fewer than ``PERMUTATION_BELOW`` values in either): the t approximation errs
+    (0.041-0.061 one-sided at 3 vs 10 and 5 vs 5, issue 20), so the p-values come from the
+    studentized permutation test (``_bm_permutation_p``; ``n_resamples`` random permutations with
+    ``rng`` when the splits are too many to enumerate); no interval is dual to it, so ci is None
+    (the t interval is kept in detail['t_interval_descriptive']).
+    ``cannot_confirm`` when even the most extreme split is not significant (2 vs 2: p >= 1/3).
     """
     alpha = _check_alpha(alpha)
     direction = _check_choice(direction, "direction", ("greater", "less"))
     x, y = _check_two_samples(x, y)
     if rng is not None:
         _check_rng(rng)
+    capture.record("distributions_differ", {"x": x, "y": y}, {"direction": direction, "alpha": alpha})
     n1, n2 = x.size, y.size
     op = ">" if direction == "greater" else "<"
     test = f"Brunner-Munzel test and CI of P(X > Y) (claim: x {op} y)"
@@ -210,16 +278,25 @@ def distributions_differ(
         rc = rank_compare_2indep(x, y)
     p = float(rc.prob1)
     se, df, method = _bm_se_df(rc, n1, n2)
-    t = (p - 0.5) / se
-    p_greater, p_less = float(stats.t.sf(t, df)), float(stats.t.cdf(t, df))
+    half = float(stats.t.ppf(1.0 - alpha / 2.0, df)) * se
+    ci: tuple[float, float] | None = (max(p - half, 0.0), min(p + half, 1.0))  # p is a probability: in [0, 1]
+    extra: dict[str, Any] = {}
+    if min(n1, n2) < PERMUTATION_BELOW:
+        p_greater, p_less, smallest = _bm_permutation_p(x, y, n_resamples, rng)
+        test = f"studentized permutation Brunner-Munzel test (claim: x {op} y)"
+        exact = math.comb(n1 + n2, n1) <= MAX_EXACT_PERMUTATIONS
+        extra = {"t_interval_descriptive": ci, "permutations": "every split" if exact else f"{n_resamples} random"}
+        ci = None  # no interval is dual to the permutation test
+    else:
+        t = (p - 0.5) / se
+        p_greater, p_less, smallest = float(stats.t.sf(t, df)), float(stats.t.cdf(t, df)), 0.0
     p_for, p_against = (p_greater, p_less) if direction == "greater" else (p_less, p_greater)
     p_confirm, p_refute = _doubled(p_for), _doubled(p_against)
-    half = float(stats.t.ppf(1.0 - alpha / 2.0, df)) * se
     mde = _z_effect(1.0, 0.0, alpha) * se
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
         estimate=p,
-        ci=(p - half, p + half),
+        ci=ci,
         p_value=p_refute,
         effect_size=2.0 * p - 1.0,
         n=n1 + n2,
@@ -227,6 +304,7 @@ def distributions_differ(
         test=test,
         mde=mde,
         mde_confirm=mde,
+        cannot_confirm=_doubled(smallest) > alpha,
         rule="distributions_differ",
         p_confirm=p_confirm,
         claimed_region=(0.5, 1.0) if direction == "greater" else (0.0, 0.5),
@@ -237,6 +315,7 @@ def distributions_differ(
             "se_method": method,
             "effect_size_kind": "rank_biserial",
             "median_ratio": ratio,
+            **extra,
         },
     )
 
@@ -284,6 +363,25 @@ def _variance_ratio_p(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> tup
     return p_confirm, p_refute, t_lo, t_hi
 
 
+VARIANCE_RATIO_MIN_N = 1000  # fewest pairs at which the HC3 Pitman-Morgan test is calibrated
+VARIANCE_RATIO_MAX_KURTOSIS = 3.0  # largest excess kurtosis (of x or y) at which it is calibrated
+
+
+def _paired_on_one_scale(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` divided by their common scale (the variance ratio is unchanged; squares of
+    values near 1e300 no longer overflow), after checking the ratio is a finite positive number and
+    the pairs are not exactly linearly related (then every HC3 standard error is 0: no interval)."""
+    scale = _scale(x, y)
+    x, y = x / scale, y / scale
+    ratio = float(np.var(x, ddof=1) / np.var(y, ddof=1))
+    if not (math.isfinite(ratio) and 0.0 < ratio < math.inf and math.isfinite(1.0 / ratio)):
+        raise ValueError(f"Var(x) / Var(y) = {ratio:g} is outside the floating-point range")
+    r = float(np.corrcoef(x, y)[0, 1])
+    if not abs(r) < 1.0 - 1e-12:
+        raise ValueError("x and y are exactly linearly related: the HC3 standard error is 0, no interval")
+    return x, y
+
+
 def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha: float = 0.05) -> Evidence:
     """Claim "Var(x) / Var(y) lies in ``region`` = (lo, hi)" for *paired* samples x, y (N,), N >= 10.
 
@@ -302,9 +400,11 @@ def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha:
     mde = (t_{1-alpha/2} + z_{0.8}) se beyond an edge, mde_confirm the same inside it when the
     region is wide enough for both edges, else ``cannot_confirm``. hi may be ``inf``.
 
-    Calibrated (tests/test_stats_variance_ratio.py) at n = 5000 on paired skewed and heavy-tailed
-    data: each one-sided error within alpha / 2. At n = 200 it is slightly liberal (0.031 per side
-    measured with R = 4000 against 0.025): use it at n in the thousands.
+    Decided only where it is calibrated (tests/test_stats_variance_ratio.py): n >=
+    ``VARIANCE_RATIO_MIN_N`` pairs and the excess kurtosis of x and of y at most
+    ``VARIANCE_RATIO_MAX_KURTOSIS``. Outside (lognormal sigma 1 errs 0.044 at n = 5000 and 0.050
+    at n = 10; at n = 200 one side reaches 0.031 on normal data: issue 20) the evidence is
+    inconclusive with ``NO_CALIBRATED_RULE``.
     """
     alpha = _check_alpha(alpha)
     x = _check_values(x, "x", min_n=10)
@@ -318,10 +418,25 @@ def variance_ratio_equals(x: Any, y: Any, *, region: tuple[float, float], alpha:
         raise ValueError(f"region must be (lo, hi) with 0 < lo < hi (hi may be inf), got {region!r}")
     if _no_spread(x) or _no_spread(y):
         raise ValueError("x and y need spread: the variance ratio of a constant sample is 0 or undefined")
+    capture.record("variance_ratio_equals", {"x": x, "y": y}, {"region": (lo, hi), "alpha": alpha})
+    x, y = _paired_on_one_scale(x, y)
     n = int(x.size)
     dist = stats.t(df=n - 2)
-    p_confirm, p_refute, t_lo, t_hi = _variance_ratio_p(x, y, lo, hi)
     estimate = float(np.var(x, ddof=1) / np.var(y, ddof=1))
+    kurtosis = max(float(stats.kurtosis(x)), float(stats.kurtosis(y)))
+    if n < VARIANCE_RATIO_MIN_N or kurtosis > VARIANCE_RATIO_MAX_KURTOSIS:
+        ev = _uncalibrated_evidence(
+            estimate=estimate,
+            n=n,
+            rule="variance_ratio_equals",
+            test="paired Pitman-Morgan test with HC3 standard errors (not calibrated here)",
+            alpha=alpha,
+            region=(lo, hi),
+            where=f"n = {n} (calibrated from {VARIANCE_RATIO_MIN_N}), excess kurtosis {kurtosis:.3g} "
+            f"(calibrated up to {VARIANCE_RATIO_MAX_KURTOSIS:g})",
+        )
+        return replace(ev, detail={**ev.detail, "excess_kurtosis": kurtosis})
+    p_confirm, p_refute, t_lo, t_hi = _variance_ratio_p(x, y, lo, hi)
     q = float(dist.ppf(1.0 - alpha / 2.0))
     ci = (_pitman_morgan_bound(x, y, estimate, q, 0.5), _pitman_morgan_bound(x, y, estimate, -q, 2.0))
     se = (ci[1] - ci[0]) / (2.0 * q)

@@ -389,7 +389,8 @@ def bootstrap_r2_ci(
 
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
         idx = idx.astype(np.int64)
-        return _r2_from_sums(*(u[idx] for u in per_unit), axis=axis)
+        n, s_y, s_yy, s_res = (u[idx] for u in per_unit)
+        return _r2_from_sums(n, s_y, s_yy, s_res, axis=axis)
 
     estimate = float(r2_score(y_true, y_pred, force_finite=False))
     res = stats.bootstrap(

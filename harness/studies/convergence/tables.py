@@ -251,7 +251,7 @@ def trace_sums(
     codes = np.unique(trace_id, return_inverse=True)[1]
     n_units = int(codes.max()) + 1 if codes.size else 0
     columns = [np.ones_like(y), y, y**2] + [(y - p) ** 2 for p in preds]
-    if test_fold is None:
+    if test_fold is None or n_splits is None:  # both None (given together, checked above)
         return np.stack([np.bincount(codes, weights=c, minlength=n_units) for c in columns], axis=1)
     test_fold = np.asarray(test_fold)
     if test_fold.shape != y.shape or test_fold.min() < 0 or test_fold.max() >= n_splits:
@@ -267,16 +267,25 @@ def _r2(sums: np.ndarray, sse: int) -> np.ndarray:
     return 1.0 - sums[..., SUM_COLUMNS + sse] / (s_yy - s_y**2 / n)
 
 
+def _named(statistic: Callable[[np.ndarray], np.ndarray], call: str) -> Callable[[np.ndarray], np.ndarray]:
+    """``statistic``, named by the call that rebuilds it (the rules' capture records the name)."""
+    statistic.__name__ = statistic.__qualname__ = call
+    return statistic
+
+
 def r2_statistic(model: int, minus: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """Statistic on :func:`trace_sums` columns: pooled R² of prediction ``model`` (minus that of ``minus``)."""
     if minus is None:
-        return lambda sums: _r2(sums, model)
-    return lambda sums: _r2(sums, model) - _r2(sums, minus)
+        return _named(lambda sums: _r2(sums, model), f"r2_statistic({model})")
+    return _named(lambda sums: _r2(sums, model) - _r2(sums, minus), f"r2_statistic({model}, minus={minus})")
 
 
 def mse_gap_statistic(model: int, other: int) -> Callable[[np.ndarray], np.ndarray]:
     """Statistic on :func:`trace_sums` columns: MSE of prediction ``model`` minus MSE of ``other``."""
-    return lambda sums: (sums[..., SUM_COLUMNS + model] - sums[..., SUM_COLUMNS + other]) / sums[..., 0]
+    return _named(
+        lambda sums: (sums[..., SUM_COLUMNS + model] - sums[..., SUM_COLUMNS + other]) / sums[..., 0],
+        f"mse_gap_statistic({model}, {other})",
+    )
 
 
 def fold_r2_sd_statistic(model: int, *, n_predictions: int, n_splits: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -288,4 +297,4 @@ def fold_r2_sd_statistic(model: int, *, n_predictions: int, n_splits: int) -> Ca
         per_fold = sums.reshape(*sums.shape[:-1], n_splits, width)  # (..., K, 3 + M)
         return np.std(_r2(per_fold, model), axis=-1, ddof=1)
 
-    return statistic
+    return _named(statistic, f"fold_r2_sd_statistic({model}, n_predictions={n_predictions}, n_splits={n_splits})")

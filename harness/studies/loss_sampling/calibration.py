@@ -97,7 +97,7 @@ def calibrate_scheme(model: Model, data: Dataset, *, generator: torch.Generator,
         losses = mse(model, scheme.draw(model, n_draws, generator), data.X, data.Y).numpy().astype(float)
         typical[name] = typical_summary(losses)
         distance[name] = log_distance(typical[name], BASELINE[model.name])
-    return SchemeCalibration(min(distance, key=distance.get), typical, distance)
+    return SchemeCalibration(min(distance, key=lambda name: distance[name]), typical, distance)
 
 
 def epoch_summary(success: np.ndarray, epochs: np.ndarray, converged: np.ndarray) -> dict[str, float]:

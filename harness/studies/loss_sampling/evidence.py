@@ -3,19 +3,16 @@
 Source 002 reports statistics of its own samples (100 initialisations, 50 runs per arm, the
 successful runs of an arm). Such a figure is *reproduced* when the protocol's true value lies
 inside the range the document's own sampling error allows, and *contradicted* when our
-confidence interval lies wholly outside it:
+confidence interval lies wholly outside it. Here only the compositions live:
 
 * a rate k/m: the region is the document's Clopper-Pearson 1 - alpha interval of k/m
   (``rate_matches``; k = m is an "always" claim, confirmed when our runs rule out the failure
   rates the document's m runs rule out, ``failure_tolerance``, and refuted by a counter-example);
-* a sample quantile v of m values at level p (min: p = 0, max: p = 1): under the protocol F(v) is
-  distributed as the order statistic Beta(j, m + 1 - j), j = 1 + p (m - 1) (numpy's linear
-  interpolation index, exact at the min, max and odd-m median); the region is its central
-  1 - alpha interval, tested on our count of values <= v (``quantile_matches``);
-* a mean of m values: region mean +- t(1 - alpha/2, m - 1) sd / sqrt(m), sd from our sample
-  (``mean_matches``);
-* a standard deviation of m values: the chi-square 1 - alpha interval for sigma given the
-  document's s and m, tested with bootstrap CIs of our sd (``sd_matches``).
+* a rank correlation above a threshold (``rank_correlation_exceeds``);
+* a straight line's R² above a threshold (``r2_exceeds``).
+
+A quantile, mean or sd of m values is decided by the rules ``harness.evidence.rules.quantile_matches``,
+``mean_matches`` and ``sd_matches`` (module ``harness.evidence.rules.documents``).
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from harness.evidence import rules
-from harness.evidence.verdicts import Evidence, Verdict
+from harness.evidence.verdicts import Evidence
 
 
 def _check_sample_size(m: int) -> None:
@@ -77,85 +74,6 @@ def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 
         alpha,
         {"document": f"{k}/{m}", "region": "Clopper-Pearson of the document's count"},
     )
-
-
-def quantile_region(p: float, m: int, alpha: float) -> tuple[float, float]:
-    """Central 1 - alpha interval of F(v) for the document's level-p sample quantile v of m values."""
-    _check_sample_size(m)
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must lie in [0, 1], got {p}")
-    if m == 1:
-        return alpha / 2, 1 - alpha / 2
-    j = 1.0 + p * (m - 1)
-    dist = sps.beta(j, m + 1 - j)
-    return float(dist.ppf(alpha / 2)), float(dist.ppf(1 - alpha / 2))
-
-
-def quantile_matches(values, reported: float, *, p: float, m: int, alpha: float = 0.05) -> Evidence:
-    """Whether the document's level-p sample quantile ``reported`` of m values fits our values (N,)."""
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or x.size == 0 or not np.isfinite(x).all():
-        raise ValueError(f"values must be a finite non-empty 1-d sample, got shape {x.shape}")
-    region = quantile_region(p, m, alpha)
-    note = {"quantile_level": p, "document_n": m, "region_of_F": region, "our_quantile": float(np.quantile(x, p))}
-    return _in_region(int((x <= reported).sum()), int(x.size), region, alpha, note)
-
-
-def mean_matches(values, reported: float, *, m: int, alpha: float = 0.05) -> Evidence:
-    """Whether the document's mean ``reported`` of m values fits our values: margin = its own t half-width."""
-    _check_sample_size(m)
-    x = np.asarray(values, dtype=float)
-    margin = float(sps.t.ppf(1 - alpha / 2, max(m - 1, 1)) * np.std(x, ddof=1) / np.sqrt(m))
-    ev = rules.mean_equals(x, reported, margin=margin, alpha=alpha)
-    return replace(ev, detail={**ev.detail, "document_n": m, "margin_from": "t half-width at the document's n"})
-
-
-def _sd(x, axis=-1):
-    return np.std(x, axis=axis, ddof=1)
-
-
-def metric_within(
-    values,
-    lo: float,
-    hi: float,
-    *,
-    statistic=_sd,
-    alpha: float = 0.05,
-    rng: np.random.Generator,
-    n_resamples: int = 1999,
-) -> Evidence:
-    """Claim "statistic(values) lies in [lo, hi]": ``metric_exceeds(lo)`` and ``metric_below(hi)`` combined.
-
-    Confirmed iff both confirm (the bootstrap CI lies inside), refuted iff either refutes (it lies
-    wholly outside), else inconclusive. The CI reported is the first rule's.
-    """
-    above = rules.metric_exceeds(values, lo, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
-    below = rules.metric_below(values, hi, statistic=statistic, alpha=alpha, n_resamples=n_resamples, rng=rng)
-    if Verdict.REFUTED in (above.verdict, below.verdict):
-        verdict = Verdict.REFUTED
-    elif above.verdict is below.verdict is Verdict.CONFIRMED:
-        verdict = Verdict.CONFIRMED
-    else:
-        verdict = Verdict.INCONCLUSIVE
-    return replace(
-        above,
-        verdict=verdict,
-        p_value=min(above.p_value, below.p_value),
-        test=f"percentile bootstrap, statistic in [{lo:.4g}, {hi:.4g}]",
-        p_confirm=max(above.p_confirm, below.p_confirm),
-        claimed_region=(lo, hi),
-    )
-
-
-def sd_matches(values, reported: float, *, m: int, alpha: float = 0.05, rng: np.random.Generator) -> Evidence:
-    """Whether the document's sample sd ``reported`` of m values fits our values (chi-square region)."""
-    _check_sample_size(m)
-    if m < 2:
-        raise ValueError("a standard deviation needs m >= 2")
-    lo = reported * np.sqrt((m - 1) / sps.chi2.ppf(1 - alpha / 2, m - 1))
-    hi = reported * np.sqrt((m - 1) / sps.chi2.ppf(alpha / 2, m - 1))
-    ev = metric_within(values, float(lo), float(hi), alpha=alpha, rng=rng)
-    return replace(ev, detail={**ev.detail, "document_n": m, "region_from": "chi-square interval of sigma"})
 
 
 def rank_correlation_exceeds(

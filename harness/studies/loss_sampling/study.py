@@ -155,7 +155,7 @@ class LossSamplingStudy:
         initial = self.scheme.draw(self.model, n, self.generator("calibration", "training"))
         lrs = np.repeat(np.asarray(grid["lr"], dtype=float), n)
         params = initial.repeat(len(grid["lr"]), 1)
-        stopping = StoppingRule(max_epochs=max(grid["limit"]), loss_below=min(grid["threshold"]))
+        stopping = StoppingRule(max_epochs=int(max(grid["limit"])), loss_below=min(grid["threshold"]))
         result = train_group(
             self.model, self.data, params, OPTIMIZER_OF[self.model.name], lrs.tolist(), stopping, record=True
         )
@@ -245,6 +245,8 @@ class LossSamplingStudy:
         """Every planned (arm, optimizer), keyed by (arm name, optimizer); trained on first use."""
         if self._runs is None:
             train_together([self])
+        if self._runs is None:
+            raise RuntimeError("train_together left this study untrained")
         return self._runs
 
     def arm(self, name: str, optimizer: str | None = None) -> ArmRun:
@@ -313,14 +315,15 @@ def train_together(studies: list[LossSamplingStudy]) -> None:
     position = {name: np.full(len(params), -1) for name in groups}
     for name, (index, _) in groups.items():
         position[name][index] = np.arange(len(index))
-    for study in studies:
-        study._runs = {}
+    runs: dict[int, dict[tuple[str, str], ArmRun]] = {id(study): {} for study in studies}
     start = 0
     for study, arm, opt, p, sample in jobs:
         rows = position[opt][start : start + len(p)]  # this arm's rows in its optimizer's group
         trajectory = groups[opt][1].trajectory
         curves = None if trajectory is None else trajectory.loss[:, rows].numpy()
-        study._runs[(arm.name, opt)] = ArmRun(
+        runs[id(study)][(arm.name, opt)] = ArmRun(
             arm, opt, study.threshold(arm), sample, everything[opt].subset(rows), curves
         )
         start += len(p)
+    for study in studies:
+        study._runs = runs[id(study)]

@@ -1,0 +1,413 @@
+"""Calibration of the rules on the data the claims feed them (issue 20, item 1).
+
+``tests/data/rule_inputs.json.gz`` holds every rule input of a quick-tier run (``tests/rule_inputs.py``
+says how it is captured). For each captured call the truth is put on the claim's edge by shifting
+or scaling the captured sample itself, samples of the claim's n are drawn from it, and the rule
+must keep each error direction (false refute, false confirm) at most alpha / 2 plus a Monte-Carlo
+allowance (the one-sided 99.9% Clopper-Pearson lower bound of the observed rate, Bonferroni over
+the module's checks, must not exceed alpha / 2):
+
+- a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
+  mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
+  rules call. A call the rule leaves undecided on the claim's own data ("no rule calibrated for
+  this shape at this n") is checked to be so, its simulated errors reported, not bounded;
+- ``cv_by_units``: the squared-error column of the statistic's model scaled so the statistic of
+  the captured units sits on each finite edge; units resampled (traces of unequal noise, as the
+  claims have them); decided on the pseudo-values like the rule;
+- rates (``rate_at_least``, ``rate_at_most``, ``rate_equals``, ``always``): every count enumerated
+  at the claim's n with the rate on each edge (exact);
+- ``rates_differ``: the exact worst case over the common rate at the claim's arms;
+- ``distributions_differ`` / ``medians_differ``: both arms drawn from the pooled captured sample
+  (P(X > Y) = 1/2, equal medians, the claim's ties and atoms);
+- ``quantile_matches``: the captured sample reweighted so F(v) (or F(v-)) sits on its region's edge.
+
+The full tier (``--claims-tier full``, marker ``full``) reruns the simulated cells with 10x the
+replications. ``python -m tests.stats_calibration_table`` prints every cell for the docs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+
+from harness.evidence import rules
+from harness.evidence.rules import cv, means, rates
+from harness.evidence.verdicts import Verdict
+from harness.studies import convergence as C
+from harness.studies.convergence.tables import SUM_COLUMNS as _SUM_COLUMNS
+from tests import rule_inputs
+
+ALPHA = 0.05
+R_QUICK, R_FULL = 1000, 10000
+CALLS = rule_inputs.load()
+FAMILY_CONFIDENCE = 0.999  # per check; the module has a few hundred checks
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Error rates of one captured call at one edge: decided on the claim's own data or not."""
+
+    name: str
+    edge: str
+    false_refute: float | None  # None: a refutation is no error at this edge
+    false_confirm: float | None
+    replications: int  # 0: exact
+    decided: bool  # the rule decides on the claim's own data
+
+
+def _rng(*parts: object) -> np.random.Generator:
+    return np.random.default_rng([zlib.crc32(str(p).encode()) for p in parts])
+
+
+def _name(call: dict) -> str:
+    test = call["tests"][0] if call["tests"] else "?"
+    claim = re.search(r"\[([^\]@]+)", test)
+    return f"{call['rule']}:{claim.group(1) if claim else test.rsplit('::', 1)[-1]}"
+
+
+def _calls(*names: str) -> list[dict]:
+    return [c for c in CALLS if c["rule"] in names]
+
+
+def _bound(r: int, checks: int) -> Callable[[float], bool]:
+    """Whether an observed error rate over r replications is compatible with alpha / 2 (Bonferroni over checks)."""
+    level = 1.0 - (1.0 - FAMILY_CONFIDENCE) / max(checks, 1)
+
+    def ok(rate: float) -> bool:
+        k = int(round(rate * r))
+        return stats.binomtest(k, r, alternative="greater").proportion_ci(level).low <= ALPHA / 2
+
+    return ok
+
+
+# --------------------------------------------------------------------------------------------
+# Means
+# --------------------------------------------------------------------------------------------
+
+
+def _mean_region(call: dict) -> tuple[float, float]:
+    s = call["settings"]
+    if call["rule"] == "mean_equals":
+        return s["claimed"] - s["margin"], s["claimed"] + s["margin"]
+    if call["rule"] == "mean_matches":
+        margin = stats.t.ppf(1 - ALPHA / 2, s["m"] - 1) / math.sqrt(s["m"]) * s["sd"]
+        return s["reported"] - margin, s["reported"] + margin
+    threshold = s["threshold"]
+    return (threshold, math.inf) if call["rule"] == "metric_exceeds" else (-math.inf, threshold)
+
+
+def _mean_calls() -> list[dict]:
+    mean_metrics = [c for c in _calls("metric_exceeds", "metric_below") if c["settings"]["statistic"] == "mean"]
+    documents = [c for c in _calls("mean_matches") if c["settings"]["sd"] is not None]
+    return _calls("mean_equals") + documents + mean_metrics
+
+
+def mean_cells(r: int) -> list[Cell]:
+    cells = []
+    for call in _mean_calls():
+        x = np.asarray(call["data"]["values"], dtype=float)
+        lo, hi = _mean_region(call)
+        decided = bool(means._decidable(x[None, :])[0])
+        for label, edge in (("low edge", lo), ("high edge", hi)):
+            if not math.isfinite(edge):
+                continue
+            draws = (x - x.mean() + edge)[_rng(_name(call), label).integers(0, x.size, (r, x.size))]
+            p_confirm, p_refute, ok = means.region_p(draws, lo, hi)
+            cells.append(
+                Cell(
+                    _name(call),
+                    label,
+                    float(np.mean(ok & (p_refute <= ALPHA))),
+                    float(np.mean(ok & (p_confirm <= ALPHA))),
+                    r,
+                    decided,
+                )
+            )
+    return cells
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-validation over units
+# --------------------------------------------------------------------------------------------
+
+
+def _sse_columns(statistic: str, width: int) -> list[int]:
+    """The squared-error columns of the statistic's model (``trace_sums`` layout)."""
+    model = int(re.search(r"\((\d+)", statistic).group(1))
+    if statistic.startswith("fold_r2_sd_statistic"):
+        n_splits = int(re.search(r"n_splits=(\d+)", statistic).group(1))
+        per_fold = width // n_splits
+        return [k * per_fold + _SUM_COLUMNS + model for k in range(n_splits)]
+    return [_SUM_COLUMNS + model]
+
+
+def _scaled_units(u: np.ndarray, statistic: Callable, columns: list[int], edge: float) -> np.ndarray | None:
+    """The units with the model's squared errors scaled so that the statistic of their total is ``edge``."""
+
+    def at(log_c: float) -> np.ndarray:
+        v = u.copy()
+        v[:, columns] *= math.exp(log_c)
+        return v
+
+    try:
+        log_c = optimize.brentq(lambda lc: float(statistic(at(lc).sum(axis=0))) - edge, -12.0, 12.0)
+    except ValueError:
+        return None
+    return at(log_c)
+
+
+def cv_cells(r: int) -> list[Cell]:
+    cells = []
+    for call in _calls("cv_by_units"):
+        name, s = _name(call), call["settings"]
+        statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
+        u = np.asarray(call["data"]["unit_sums"], dtype=float)
+        lo, hi = (float(v) for v in s["region"])
+        decided = bool(means._decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
+        for label, edge in (("low edge", lo), ("high edge", hi)):
+            bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
+            if not math.isfinite(edge) or bound_of_r2:
+                continue
+            scaled = _scaled_units(u, statistic, _sse_columns(s["statistic"], u.shape[1]), edge)
+            if scaled is None:
+                continue
+            idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
+            with np.errstate(all="ignore"):
+                pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
+            p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
+            refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
+            cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
+    return cells
+
+
+# --------------------------------------------------------------------------------------------
+# Rates: exact
+# --------------------------------------------------------------------------------------------
+
+
+def _exact(rule: Callable[[int], rules.Evidence], n: int, p: float) -> dict[Verdict, float]:
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p)
+    out = {v: 0.0 for v in Verdict}
+    for k in range(n + 1):
+        if pmf[k] > 1e-15:
+            out[rule(k).verdict] += float(pmf[k])
+    return out
+
+
+def _rate_decider(rule: str, n: int, s: dict) -> Callable[[int], rules.Evidence]:
+    """The captured rule at the claim's n and settings, as a function of the count."""
+    if rule == "always":
+        return lambda k: rules.always(k, n, tolerance=s["tolerance"])
+    if rule == "rate_equals":
+        return lambda k: rules.rate_equals(k, n, s["claimed"], margin=s["margin"])
+    return lambda k: getattr(rules, rule)(k, n, s["claimed"])
+
+
+def _rate_edges(rule: str, s: dict) -> list[tuple[float, str]]:
+    """(true rate, label) on each edge of the claimed region inside (0, 1)."""
+    if rule == "always":
+        return [] if s["tolerance"] is None else [(1.0 - s["tolerance"], "failure rate = tolerance")]
+    if rule == "rate_equals":
+        lo, hi = s["claimed"] - s["margin"], s["claimed"] + s["margin"]
+        return [(e, lbl) for e, lbl in ((lo, "low edge"), (hi, "high edge")) if 0.0 < e < 1.0]
+    return [(s["claimed"], "claimed rate")]
+
+
+def rate_cells() -> list[Cell]:
+    cells, seen = [], set()
+    for call in _calls("rate_at_least", "rate_at_most", "rate_equals", "always"):
+        n, s = call["data"]["counts"][1], call["settings"]
+        key = (call["rule"], n, json_key(s))
+        if key in seen:
+            continue
+        seen.add(key)
+        decide = _rate_decider(call["rule"], n, s)
+        for p, label in _rate_edges(call["rule"], s):
+            got = _exact(decide, n, p)
+            refute = None if call["rule"] == "always" else got[Verdict.REFUTED]  # a failure refutes "always" truly
+            cells.append(Cell(_name(call), label, refute, got[Verdict.CONFIRMED], 0, True))
+    return cells
+
+
+def json_key(settings: dict) -> str:
+    return repr(sorted(settings.items()))
+
+
+def rates_differ_cells() -> list[Cell]:
+    """The exact worst case over the common rate of both errors at each claim's arms: Barnard's p is
+    decreasing in the pooled Wald statistic, so each error region is {z >= z*} (or <= -z*)."""
+    cells, seen = [], set()
+    for call in _calls("rates_differ"):
+        _, n1, _, n2 = call["data"]["counts"]
+        if (n1, n2) in seen:
+            continue
+        seen.add((n1, n2))
+        z = rates._pooled_wald(n1, n2)
+        worst = []
+        for larger in (True, False):
+            region = _barnard_region(z, n1, n2, larger=larger)
+            grid = np.linspace(0.0, 1.0, 1001)
+            size = max(
+                float(stats.binom.pmf(np.arange(n1 + 1), n1, p) @ region @ stats.binom.pmf(np.arange(n2 + 1), n2, p))
+                for p in grid
+            )
+            worst.append(size)
+        cells.append(Cell(f"rates_differ:{n1} vs {n2}", "worst common rate", worst[1], worst[0], 0, True))
+    return cells
+
+
+def _barnard_region(z: np.ndarray, n1: int, n2: int, *, larger: bool) -> np.ndarray:
+    """Tables (N1 + 1, N2 + 1) the rule counts as significant at alpha / 2 that rate 1 is larger (or
+    smaller): z beyond the least extreme observed z whose Barnard p (the rule's own ``_barnard_p``)
+    is at most alpha / 2, found by bisection (the p is monotone in z)."""
+    values = np.unique(z)[::-1] if larger else np.unique(z)  # most extreme first
+
+    def significant(i: int) -> bool:
+        k1, k2 = np.argwhere(z == values[i])[0]
+        return rates._barnard_p(int(k1), n1, int(k2), n2)[0 if larger else 1] <= ALPHA / 2
+
+    if not significant(0):
+        return np.zeros_like(z)
+    lo, hi = 0, values.size - 1  # significant(lo) holds; find the last significant index
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if significant(mid) else (lo, mid - 1)
+    return ((z >= values[lo]) if larger else (z <= values[lo])).astype(float)
+
+
+# --------------------------------------------------------------------------------------------
+# Two samples and quantiles
+# --------------------------------------------------------------------------------------------
+
+
+def two_sample_cells(r: int) -> list[Cell]:
+    cells = []
+    for call in _calls("distributions_differ", "medians_differ"):
+        pooled = np.concatenate([call["data"]["x"], call["data"]["y"]]).astype(float)
+        nx, ny = len(call["data"]["x"]), len(call["data"]["y"])
+        rule = getattr(rules, call["rule"])
+        rng = _rng(_name(call), "pooled")
+        counts = {v: 0 for v in Verdict}
+        for _ in range(r):
+            x, y = pooled[rng.integers(0, pooled.size, nx)], pooled[rng.integers(0, pooled.size, ny)]
+            counts[rule(x, y, direction=call["settings"]["direction"], rng=rng, n_resamples=999).verdict] += 1
+        refute = counts[Verdict.REFUTED] / r if call["rule"] == "distributions_differ" else None
+        cells.append(Cell(_name(call), "pooled arms (P(X > Y) = 1/2)", refute, counts[Verdict.CONFIRMED] / r, r, True))
+    return cells
+
+
+def quantile_cells(r: int) -> list[Cell]:
+    cells = []
+    for call in _calls("quantile_matches"):
+        x = np.asarray(call["data"]["values"], dtype=float)
+        s = call["settings"]
+        lower, upper = rules.documents.quantile_region(s["p"], s["m"], ALPHA)
+        v = s["reported"]
+        below, at, above = x[x < v], x[x == v], x[x > v]
+        for label, (p_below, p_at) in (
+            ("F(v) on L", _weights(x, v, lower, "le")),
+            ("F(v-) on U", _weights(x, v, upper, "lt")),
+        ):
+            if p_below is None:
+                continue
+            probs = np.r_[np.full(below.size, p_below / max(below.size, 1)), np.full(at.size, p_at / max(at.size, 1))]
+            probs = np.r_[probs, np.full(above.size, (1.0 - p_below - p_at) / max(above.size, 1))]
+            population = np.r_[below, at, above]
+            rng = _rng(_name(call), label)
+            refuted = confirmed = 0
+            for _ in range(r):
+                ev = rules.quantile_matches(rng.choice(population, x.size, p=probs), v, p=s["p"], m=s["m"])
+                refuted += ev.verdict is Verdict.REFUTED
+                confirmed += ev.verdict is Verdict.CONFIRMED
+            cells.append(Cell(_name(call), label, refuted / r, confirmed / r, r, True))
+    return cells
+
+
+def _weights(x: np.ndarray, v: float, target: float, which: str) -> tuple[float | None, float]:
+    """(P(X < v), P(X = v)) of a reweighting of the sample with P(X <= v) (``le``) or P(X < v) (``lt``)
+    equal to ``target``, keeping the atom's share of the mass at or below v; (None, 0) if impossible."""
+    n_below, n_at, n_above = int((x < v).sum()), int((x == v).sum()), int((x > v).sum())
+    if which == "le":
+        if n_below + n_at == 0 or n_above == 0:
+            return None, 0.0
+        share = n_at / (n_below + n_at)
+        return target * (1.0 - share), target * share
+    if n_below == 0 or n_at + n_above == 0:
+        return None, 0.0
+    rest = 1.0 - target
+    return target, rest * n_at / (n_at + n_above)
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+def _assert_calibrated(cells: list[Cell], checks: int) -> None:
+    bad = []
+    for cell in cells:
+        if not cell.decided:
+            continue
+        for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm)):
+            if rate is None:
+                continue
+            ok = rate <= ALPHA / 2 + 1e-12 if cell.replications == 0 else _bound(cell.replications, checks)(rate)
+            if not ok:
+                bad.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f} (R = {cell.replications or 'exact'})")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_fixture_holds_every_kind_of_captured_rule_input():
+    kinds = {c["rule"] for c in CALLS}
+    assert {"mean_equals", "cv_by_units", "rate_equals", "rates_differ", "quantile_matches"} <= kinds
+
+
+@pytest.mark.parametrize("call", _mean_calls(), ids=_name)
+def test_a_mean_undecided_on_the_claims_data_says_no_rule_is_calibrated(call):
+    x = np.asarray(call["data"]["values"], dtype=float)
+    if bool(means._decidable(x[None, :])[0]) or np.ptp(x) == 0:
+        pytest.skip("decided on the claim's data: calibrated in test_means_are_calibrated_on_the_claims_data")
+    lo, hi = _mean_region(call)
+    ev = (
+        rules.mean_equals(x, (lo + hi) / 2, margin=(hi - lo) / 2)
+        if math.isfinite(lo + hi)
+        else rules.metric_exceeds(x, lo if math.isfinite(lo) else hi)
+    )
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["reason"] == rules.NO_CALIBRATED_RULE
+
+
+def test_means_are_calibrated_on_the_claims_data():
+    cells = mean_cells(R_QUICK)
+    _assert_calibrated(cells, 2 * len(cells))
+
+
+def test_cross_validation_over_units_is_calibrated_on_the_claims_traces():
+    cells = cv_cells(R_QUICK // 4)
+    _assert_calibrated(cells, 2 * len(cells))
+
+
+def test_rates_are_exact_at_the_claims_n():
+    _assert_calibrated(rate_cells() + rates_differ_cells(), 1)
+
+
+def test_two_sample_rules_are_calibrated_on_the_claims_arms():
+    cells = two_sample_cells(R_QUICK // 4)
+    _assert_calibrated(cells, 2 * len(cells))
+
+
+def test_quantile_matches_is_calibrated_on_the_claims_epochs():
+    cells = quantile_cells(R_QUICK // 8)
+    _assert_calibrated(cells, 2 * len(cells))
+
+
+@pytest.mark.full
+def test_means_and_units_are_calibrated_with_ten_times_the_replications():
+    cells = mean_cells(R_FULL) + cv_cells(R_FULL) + quantile_cells(R_FULL // 8)
+    _assert_calibrated(cells, 2 * len(cells))
