@@ -7,6 +7,7 @@ tests/test_stats_calibration.py."""
 from __future__ import annotations
 
 import zlib
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -53,14 +54,31 @@ def test_monotone_steps_rejects_bad_counts(successes, trials):
         R.monotone_steps(successes, trials, direction="increasing")
 
 
-@pytest.mark.parametrize("n", [50, 2000])
-def test_monotone_steps_errors_at_most_half_alpha_with_a_flat_step(n):
-    """Truth: rates 0.3, 0.5, 0.5, 0.7, 0.9 (one flat step, the edge of 'every step rises')."""
-    rng = _rng(f"monotone-{n}")
-    rates = np.array([0.3, 0.5, 0.5, 0.7, 0.9])
-    runs = 2000  # the flat step's rates_differ errs at ~2.5% (Agresti-Caffo, near nominal): needs the precision
+def test_monotone_steps_decides_as_its_steps_do():
+    """Confirmed iff every step's ``rates_differ`` confirms at alpha (intersection-union), refuted
+    iff some step's refutes at alpha / (K - 1) (Bonferroni): so its errors are bounded by the steps'
+    exact Barnard errors (at most alpha / 2 each way, tests/test_stats_calibration.py), at any n."""
+    rng = _rng("monotone-structure")
+    for n in (50, 2000):
+        for _ in range(5):
+            counts = rng.binomial(n, np.array([0.3, 0.5, 0.5, 0.7, 0.9])).tolist()
+            ev = R.monotone_steps(counts, [n] * 5, direction="increasing")
+            steps = [R.rates_differ(b, n, a, n, direction="greater", alpha=ALPHA) for a, b in pairwise(counts)]
+            confirm = all(e.verdict is Verdict.CONFIRMED for e in steps)
+            refute = any(e.p_value <= ALPHA / 4 for e in steps)
+            assert (ev.verdict is Verdict.CONFIRMED) == confirm
+            assert (ev.verdict is Verdict.REFUTED) == (refute and not confirm)
+
+
+def test_monotone_steps_errors_at_most_half_alpha_with_a_flat_step():
+    """Truth: rates 0.3, 0.5, 0.5, 0.7, 0.9 at 50 per arm (002's model 1; one flat step, the edge of
+    'every step rises'). A check of the bound above with a few hundred runs: each run costs four
+    exact Barnard tests."""
+    rng = _rng("monotone-50")
+    rates, runs = np.array([0.3, 0.5, 0.5, 0.7, 0.9]), 200
     verdicts = [
-        R.monotone_steps(rng.binomial(n, rates).tolist(), [n] * 5, direction="increasing").verdict for _ in range(runs)
+        R.monotone_steps(rng.binomial(50, rates).tolist(), [50] * 5, direction="increasing").verdict
+        for _ in range(runs)
     ]
     assert _within_half_alpha(sum(v is Verdict.CONFIRMED for v in verdicts), runs)
     assert _within_half_alpha(sum(v is Verdict.REFUTED for v in verdicts), runs)

@@ -32,6 +32,7 @@ from harness.evidence.rules.core import (
     _check_rng,
     _check_values,
     _order_stat,
+    _uncalibrated_evidence,
     _upper_cut,
     _verdict_from_p,
 )
@@ -63,8 +64,9 @@ def monotone_steps(
     every step is confirmed: an intersection-union test, level alpha without adjustment
     (p_confirm = the largest step p_confirm). Refuted iff some step is reversed, at family-wise
     level alpha over the K - 1 steps: p_value = min(1, (K - 1) * smallest step p_value) (Holm's
-    first step, i.e. Bonferroni). So a claim whose weakest step is flat is confirmed with
-    probability at most alpha / 2, and one whose steps all hold is refuted at most that often.
+    first step, i.e. Bonferroni). As each step's test is exact (Barnard: each one-sided error at
+    most alpha / 2), a claim whose weakest step is flat is confirmed with probability at most
+    alpha / 2, and one whose steps all hold is refuted at most that often, at any n.
     estimate / ci: the weakest step (largest p_confirm), as rate_{i+1} - rate_i;
     mde / mde_confirm: the largest over the steps (each ``rates_differ``'s, difference units).
     """
@@ -90,7 +92,7 @@ def monotone_steps(
         effect_size=steps[weakest].effect_size,
         n=sum(n for _, n in counts),
         alpha=alpha,
-        test=f"every adjacent step {direction} (Agresti-Caffo per step; all confirm / any reversed, Bonferroni)",
+        test=f"every adjacent step {direction} (Barnard's exact test per step; all confirm / any reversed, Bonferroni)",
         mde=mde,
         mde_confirm=mde,
         cannot_confirm=any(e.cannot_confirm for e in steps),
@@ -271,7 +273,16 @@ def range_ratio_in(
     rng = _check_rng(rng)
     estimate = float(expected_range(np.sort(x), m_x) / expected_range(np.sort(y), m_y))
     if x.size < CALIBRATED_MULTIPLE * m_x or y.size < CALIBRATED_MULTIPLE * m_y:
-        return _uncalibrated_range_ratio(x, y, region, m_x, m_y, estimate, alpha)
+        return _uncalibrated_evidence(
+            estimate=estimate,
+            n=int(x.size + y.size),
+            rule="range_ratio_in",
+            test=f"ratio of E[range of {m_x}] / E[range of {m_y}]: no calibrated interval at this n",
+            alpha=alpha,
+            region=region,
+            where=f"needs >= {CALIBRATED_MULTIPLE} x the stated sizes ({CALIBRATED_MULTIPLE * m_x} and "
+            f"{CALIBRATED_MULTIPLE * m_y} values), has {x.size} and {y.size}",
+        )
     xb = np.sort(rng.choice(x, size=(n_resamples, x.size)), axis=1)  # (B, N1)
     yb = np.sort(rng.choice(y, size=(n_resamples, y.size)), axis=1)  # (B, N2)
     with np.errstate(divide="ignore"):
@@ -307,31 +318,6 @@ def range_ratio_in(
             "observed_ranges": (float(np.ptp(x)), float(np.ptp(y))),
             "n_resamples": n_resamples,
             "ci_level": 1.0 - alpha / 2.0,
-        },
-    )
-
-
-def _uncalibrated_range_ratio(
-    x: np.ndarray, y: np.ndarray, region: tuple[float, float], m_x: int, m_y: int, estimate: float, alpha: float
-) -> Evidence:
-    """``range_ratio_in``'s inconclusive evidence where its interval is not calibrated (too few values)."""
-    return Evidence(
-        verdict=_verdict_from_p(1.0, 1.0, alpha),
-        estimate=estimate,
-        ci=None,
-        p_value=1.0,
-        effect_size=None,
-        n=int(x.size + y.size),
-        alpha=alpha,
-        test=f"ratio of E[range of {m_x}] / E[range of {m_y}]: no calibrated interval at this n",
-        cannot_confirm=True,
-        rule="range_ratio_in",
-        p_confirm=1.0,
-        claimed_region=region,
-        detail={
-            "reason": f"no rule calibrated for this shape at this n: need >= {CALIBRATED_MULTIPLE} x the stated sizes "
-            f"({CALIBRATED_MULTIPLE * m_x} and {CALIBRATED_MULTIPLE * m_y} values), have {x.size} and {y.size}",
-            "observed_ranges": (float(np.ptp(x)), float(np.ptp(y))),
         },
     )
 
