@@ -26,10 +26,12 @@ N_RESAMPLES = 1999
 
 @dataclass
 class Context:
-    """What evidence functions read: the study and the claim's own random generator."""
+    """What evidence functions read: the study, the claim's own random generator and, for a claim
+    run under another id (a noise reading), the Holm family its evidence is adjusted in."""
 
     study: LinearStudy
     rng: np.random.Generator
+    family: str | None = None  # None: the main claim's own family
 
 
 def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Evidence:
@@ -241,8 +243,9 @@ def event_differ(spec: Spec, ctx: Context) -> Evidence:
     return rules.rates_differ(k1, n1, k2, n2, direction=a["direction"], alpha=ALPHA)
 
 
-def improves_family(study: LinearStudy) -> dict[str, Evidence]:
-    """Paired sign tests "row k's final loss is below row k - 1's" for k = 1..9, Holm-corrected together."""
+def improves_family(study: LinearStudy, family: str) -> dict[str, Evidence]:
+    """Paired sign tests "row k's final loss is below row k - 1's" for k = 1..9, Holm-corrected
+    together as ``family``."""
     raw = []
     for spec in IMPROVES:
         k = spec.args["row"]
@@ -258,14 +261,12 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
                 },
             )
         )
-    return dict(
-        zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA, family="003.ablation_improves"), strict=True)
-    )
+    return dict(zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA, family=family), strict=True))
 
 
 def improves(spec: Spec, ctx: Context) -> Evidence:
     """This row's share of the Holm-corrected family."""
-    return improves_family(ctx.study)[spec.claim.id]
+    return improves_family(ctx.study, ctx.family or spec.claim.family)[spec.claim.id]
 
 
 def share(spec: Spec, ctx: Context) -> Evidence:

@@ -90,7 +90,9 @@ def test_claim(spec: Spec, studies, claims_master_seed, claims_seed, claims_verd
 def test_noise_reading(spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict):
     """A noise-dependent claim under another supported noise level (catalogue.NOISE_READINGS)."""
     seeds = READING_SEEDS if claims_tier == "full" else None
-    ctx = Context(studies(claims_master_seed, spec.args["data"], seeds), numpy_generator(claims_seed))
+    ctx = Context(
+        studies(claims_master_seed, spec.args["data"], seeds), numpy_generator(claims_seed), family=spec.claim.family
+    )
     claims_verdict(spec.claim, evidence_for(spec.args["main"], ctx))
 
 
