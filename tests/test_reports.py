@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from harness.evidence import files
-from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.claims import CalibrationTarget, Claim, Protocol, Setting
 from harness.evidence.files import OWNER_MARK, ReportDirError, report_dir_problem
 from harness.evidence.reports import (
     CLAIM_KEYS,
@@ -126,6 +127,9 @@ def test_claims_json_has_exactly_the_schema_keys():
         "mde_confirm",
         "cannot_confirm",
         "power_plan",
+        "calibration_target",
+        "calibration",
+        "prediction",
     ]
     assert list(CLAIM_KEYS) == list(doc["claims"][0])
     assert [c["id"] for c in doc["claims"]] == ["002.a.x", "002.b.x"]  # sorted by id
@@ -133,6 +137,55 @@ def test_claims_json_has_exactly_the_schema_keys():
     assert row["ci"] == [0.9, 1.0] and row["verdict"] == "confirmed" and row["expected"] == "confirmed"
     assert row["protocol"]["lr"] == {"value": 0.01, "status": "assumed", "note": "the document does not say"}
     assert row["duration_s"] == 1.25
+
+
+def _target_record(v: Verdict) -> dict:
+    target = CalibrationTarget(("noise",), "fitted to this number (calibration.py)")
+    return make_record(
+        dataclasses.replace(claim("002.a.x"), calibration_target=target),
+        evidence(v),
+        tier="quick",
+        master_seed=0,
+        expected=None,
+        duration_s=0.5,
+    )
+
+
+@pytest.mark.parametrize("fit", [Verdict.CONFIRMED, Verdict.REFUTED])
+def test_calibration_target_is_recorded_inconclusive_with_its_fit(fit):
+    row = json.loads(claims_json([_target_record(fit)], master_seed=0, tier="quick", device="cpu"))["claims"][0]
+    assert row["verdict"] == "inconclusive" and row["calibration_target"] is True
+    assert row["calibration"] == {
+        "settings": ["noise"],
+        "procedure": "fitted to this number (calibration.py)",
+        "fit_verdict": fit.value,
+        "fit_estimate": 0.98,
+        "fit_ci": [0.9, 1.0],
+    }
+    assert record("002.b.x")["calibration_target"] is False and record("002.b.x")["calibration"] is None
+
+
+def test_calibration_target_is_its_own_category_in_claims_md():
+    md = claims_markdown(
+        [_target_record(Verdict.CONFIRMED), record("002.b.x")], master_seed=0, tier="quick", device="cpu"
+    )
+    assert "2 claims: 1 confirmed, 0 refuted, 0 inconclusive, 1 calibration target." in md
+    assert "**calibration target** (fit: confirmed, 0.98 [0.9, 1]; fitted: noise)" in md
+    assert "Calibration target, not evidence (fit: confirmed" in md
+
+
+def test_a_prediction_is_flagged_in_claims_json_and_claims_md():
+    predicted = make_record(
+        dataclasses.replace(claim("002.a.x"), prediction=True),
+        evidence(),
+        tier="quick",
+        master_seed=0,
+        expected=None,
+        duration_s=0.5,
+    )
+    assert predicted["prediction"] is True and record("002.b.x")["prediction"] is False
+    md = claims_markdown([predicted], master_seed=0, tier="quick", device="cpu")
+    assert "| (prediction) “Success rate 100% (50/50)” |" in md
 
 
 def test_claims_json_maps_nan_to_null_and_missing_ledger_to_null():
@@ -170,7 +223,8 @@ def test_markdown_has_a_section_per_source_and_a_readable_row_per_claim(tmp_path
     assert "*confirmed* (the data support the claim)" in " ".join(md.split())  # legend for a newcomer
     assert "- `lr` = `0.01` (*assumed*) — the document does not say" in md
     assert "Details: successes = 49." in md
-    assert "Tier **quick**, master seed **0**, device **cpu**. 3 claims: 2 confirmed, 1 refuted, 0 inconclusive." in md
+    counts = "3 claims: 2 confirmed, 1 refuted, 0 inconclusive, 0 calibration target."
+    assert f"Tier **quick**, master seed **0**, device **cpu**. {counts}" in md
 
 
 def test_figure_registry_renders_png_and_closes_figure():

@@ -23,17 +23,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.evidence.claims import Claim, jsonable, protocol_to_dict
+from harness.evidence.claims import Claim, counted_verdict, jsonable, protocol_to_dict
 from harness.evidence.files import new_run_id, publish_set
 from harness.evidence.ledger import Ledger
 from harness.evidence.planning import needed_text, power_plan
 from harness.evidence.verdicts import Evidence, Verdict
 
 __all__ = [
+    "CALIBRATION_TARGET",
     "REPORT_FILES",
     "REPORT_SCHEMA",
     "CLAIM_KEYS",
     "FigureRegistry",
+    "category",
     "claims_json",
     "claims_markdown",
     "make_record",
@@ -70,7 +72,12 @@ CLAIM_KEYS: tuple[str, ...] = (
     "mde_confirm",  # smallest effect for the claim confirmed with 80% power
     "cannot_confirm",  # true when no true value is confirmed with 80% power at this n
     "power_plan",  # n for 80% power both ways at the claim's resolution, against the full tier's n
+    "calibration_target",  # true when a calibrated setting was fitted to the claim's number (verdict: inconclusive)
+    "calibration",  # for a calibration target: the settings fitted, how, and the fit achieved; else null
+    "prediction",  # true for a proposal's prediction (a hypothesis it expects), not a reported result
 )
+
+CALIBRATION_TARGET = "calibration target"  # the report category of a claim whose number was fitted
 
 _FIGURE_NAME_RE = re.compile(r"\A[a-z0-9][a-z0-9_-]*\Z")  # \Z: "$" accepts a trailing newline
 
@@ -152,8 +159,11 @@ def make_record(
     Extra keys: ``tier``, ``master_seed``, ``effect_size``, ``rule`` (the claim's rule kind),
     ``claimed_region`` (where the claim holds, in the estimate's units; None for rules without
     one), ``detail`` (the evidence's named numbers) and ``figures`` (``{file name: base64 PNG}``).
+    ``verdict`` is :func:`harness.evidence.claims.counted_verdict`: for a calibration target
+    ``inconclusive``, its rule's verdict kept in ``calibration['fit_verdict']`` as the achieved fit.
     """
     ci = None if evidence.ci is None else [_num(evidence.ci[0]), _num(evidence.ci[1])]
+    target = claim.calibration_target
     return {
         "id": claim.id,
         "source": claim.source,
@@ -166,7 +176,7 @@ def make_record(
         "alpha": _num(evidence.alpha),
         "n": int(evidence.n),
         "mde": _num(evidence.mde),
-        "verdict": evidence.verdict.value,
+        "verdict": counted_verdict(claim, evidence).value,
         "expected": None if expected is None else Verdict(expected).value,
         "protocol": protocol_to_dict(claim.protocol),
         "duration_s": float(duration_s),
@@ -183,6 +193,17 @@ def make_record(
                 evidence, n_full=claim.n_for("full"), resolution=claim.resolution, n_fixed=claim.n_fixed
             ).to_dict()
         ),
+        "calibration_target": target is not None,
+        "calibration": None
+        if target is None
+        else {
+            "settings": list(target.settings),
+            "procedure": target.procedure,
+            "fit_verdict": evidence.verdict.value,
+            "fit_estimate": _num(evidence.estimate),
+            "fit_ci": ci,
+        },
+        "prediction": claim.prediction,
         "claimed_region": None if evidence.claimed_region is None else jsonable(evidence.claimed_region),
         "detail": jsonable(dict(evidence.detail)),
         "figures": dict(sorted((figures or {}).items())),
@@ -205,6 +226,18 @@ def _plan_text(plan: Mapping[str, Any] | None) -> str:
     if plan["n_needed"] is None:
         return plan["status"]
     return f"{needed_text(plan['n_needed'])} (full {_fmt(plan['n_full'])}: {plan['status']})"
+
+
+def category(record: Mapping[str, Any]) -> str:
+    """What a record counts as in a report: its verdict, or ``"calibration target"``."""
+    return CALIBRATION_TARGET if record.get("calibration_target") else record["verdict"]
+
+
+def _fit_text(record: Mapping[str, Any]) -> str:
+    """``"fit: confirmed, 0.2777 [0.27, 0.28]"``: the rule's verdict on a calibration target's number."""
+    fit = record["calibration"]
+    ci = f" [{_fmt(fit['fit_ci'][0])}, {_fmt(fit['fit_ci'][1])}]" if fit["fit_ci"] else ""
+    return f"fit: {fit['fit_verdict']}, {_fmt(fit['fit_estimate'])}{ci}; fitted: {', '.join(fit['settings'])}"
 
 
 def _sorted(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -417,7 +450,10 @@ is the p-value of the test against the claim (refuted when it is at most α), **
 p-value of the test for it (confirmed when it is at most α). **MDE against** is the smallest
 effect against the claim that the test refutes with 80% power at this n, **MDE for** the
 smallest effect for it that the test confirms with 80% power; *cannot confirm at this n* marks
-a claim that no true value would confirm with 80% power. **Family** is the Holm family whose
+a claim that no true value would confirm with 80% power. A *calibration target* is a claim whose
+number a calibrated setting was fitted to: it is recorded as inconclusive and counted apart, never as
+confirmed or refuted, with the fit achieved beside it. A *(prediction)* is a proposal's expectation
+of results it had not measured: its verdict says whether it came true here. **Family** is the Holm family whose
 p-values were adjusted together (declared with the claims). Each claim's protocol lists every
 setting used, marked *stated* (by the document), *calibrated* (measured by us) or *assumed*
 (the document is silent; we chose).
@@ -455,12 +491,14 @@ def claims_markdown(
     """
     records = _sorted(records)
     sdir = Path(sources_dir) if sources_dir is not None else None
-    counts = Counter(r["verdict"] for r in records)
+    counts = Counter(category(r) for r in records)
     lines = [
         "# Claims report",
         "",
         f"Tier **{tier}**, master seed **{master_seed}**, device **{device}**. "
-        f"{len(records)} claims: " + ", ".join(f"{counts.get(v.value, 0)} {v.value}" for v in Verdict) + ".",
+        f"{len(records)} claims: "
+        + ", ".join(f"{counts.get(c, 0)} {c}" for c in [*(v.value for v in Verdict), CALIBRATION_TARGET])
+        + ".",
         "",
         _LEGEND,
     ]
@@ -509,6 +547,8 @@ def claims_markdown(
             measured = _fmt(r["estimate"]) + (f" [{_fmt(r['ci'][0])}, {_fmt(r['ci'][1])}]" if r["ci"] else "")
             mde_for = "cannot confirm at this n" if r.get("cannot_confirm") else _fmt(r.get("mde_confirm"))
             verdict = f"**{r['verdict']}**"
+            if r.get("calibration_target"):
+                verdict = f"**{CALIBRATION_TARGET}** ({_fit_text(r)})"
             if r["expected"] is not None and r["expected"] != r["verdict"]:
                 verdict += " (changed)"
             if r["id"] in fragile and fragile[r["id"]]["fragile"]:
@@ -520,7 +560,7 @@ def claims_markdown(
                     _cell(c)
                     for c in (
                         _code(r["id"]),
-                        f"“{_text(r['statement'])}”",
+                        ("(prediction) " if r.get("prediction") else "") + f"“{_text(r['statement'])}”",
                         reported,
                         measured,
                         _fmt(r["p_value"]),
@@ -555,6 +595,8 @@ def claims_markdown(
                 )
                 + f"; {r['duration_s']:.2f} s."
             )
+            if r.get("calibration_target"):
+                lines += ["", f"Calibration target, not evidence ({_fit_text(r)}): {r['calibration']['procedure']}"]
             if r["detail"]:
                 lines.append("")
                 details = "; ".join(f"{_text(k)} = {_text(_fmt(v))}" for k, v in r["detail"].items())
