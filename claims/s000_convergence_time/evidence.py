@@ -363,7 +363,12 @@ def _ranked_pairs() -> list[tuple[str, str]]:
 
 def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     """Table 2.1's order, pair by pair: R²(a) - R²(b) > -TIE_MARGIN for every pair with a above b,
-    each decided over traces, Holm over the pairs; refuted when any pair is, confirmed when all are."""
+    each decided over traces, Holm over the pairs; refuted when any pair is, confirmed when all are.
+
+    The record names ``cv_by_units`` as its rule because every decision in it is that rule's: a false
+    confirm needs every pair falsely confirmed, so it is bounded by one pair's rate (intersection-union,
+    Berger 1982), and Holm bounds the chance that any true pair is refuted at alpha. Planning reads it as one
+    ``cv_by_units`` test on the least ordered pair, which is the pair that decides the confirm."""
     table, rows = study.table(spec.scheme), study.table_rows
     models = list(table.scores)
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [table.scores[m].oof_pred for m in models])
