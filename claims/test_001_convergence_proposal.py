@@ -2,7 +2,9 @@
 
 A proposal states premises and asks questions rather than reporting numbers. Each premise that can
 be checked and each question that can be answered is a claim here, read as the hypothesis the
-proposal hopes for: the Markov property of vanilla full-batch gradient descent (1.2), "guaranteed
+proposal hopes for; the questions and the expected outcome are predictions of results the proposal
+had not measured (``Claim.prediction``: the report labels them so, and their verdict says whether
+the prediction came true here): the Markov property of vanilla full-batch gradient descent (1.2), "guaranteed
 convergence" of ``|Wx + b|`` (2.1), gradient alignment (5.2.1), trajectory analysis (5.2.2),
 predicting slow convergence from the initialisation alone (5.2.3, research question 4) and the
 expected outcome "R² > 0.95" (6.1, research question 1). The parameter-space heatmap of 5.3 is a
@@ -38,7 +40,9 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import torch
 
+from harness.engine.models import get_model
 from harness.evidence import rules
 from harness.evidence.claims import Claim, Protocol, Setting, runtime_setting
 from harness.evidence.plugin import claim_test
@@ -138,7 +142,17 @@ CORRELATION_RESOLUTION = 0.1  # power-plan resolution of a rank correlation: no 
 
 
 def _claim(
-    id, statement, reported, protocol, test, *, n=QUICK_TRACES, n_full=FULL_TRACES, family=None, resolution=None
+    id,
+    statement,
+    reported,
+    protocol,
+    test,
+    *,
+    n=QUICK_TRACES,
+    n_full=FULL_TRACES,
+    family=None,
+    resolution=None,
+    prediction=False,
 ) -> Claim:
     return Claim(
         id=id,
@@ -152,6 +166,7 @@ def _claim(
         n_full=n_full,
         family=family,
         resolution=resolution,
+        prediction=prediction,
     )
 
 
@@ -222,6 +237,7 @@ ALIGNMENT = _claim(
     ),
     "metric_exceeds",
     resolution=CORRELATION_RESOLUTION,
+    prediction=True,
 )
 
 TRAJECTORY = _claim(
@@ -246,6 +262,7 @@ TRAJECTORY = _claim(
         threshold=Setting(DEVIATING_SHARE, "assumed", "a non-negligible share"),
     ),
     "rate_at_least",
+    prediction=True,
 )
 
 INIT_PREDICTABLE = _claim(
@@ -269,12 +286,109 @@ INIT_PREDICTABLE = _claim(
         threshold=Setting(0.5, "assumed", "AUC of a random score"),
     ),
     "distributions_differ",
+    prediction=True,
 )
 
 OUTCOME_STATEMENT = (
-    "Can we accurately predict remaining training epochs from current parameter values? [...] High "
-    "Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories are highly regular"
+    "Can we accurately predict remaining training epochs from current parameter values? [...] Expected Outcomes "
+    "and Implications [...] High Prediction Accuracy (R² > 0.95) Would suggest: [...] Optimization trajectories "
+    "are highly regular"
 )
+
+
+@dataclass(frozen=True)
+class FactProtocol(Protocol):
+    """A premise of 001 checked without an experiment: arithmetic on the model or on |x|."""
+
+    reading: Setting = Setting("", "stated")  # how the sentence is read (set per claim)
+    check: Setting = Setting("", "stated")  # what is computed (set per claim)
+
+
+PARAM_COUNT = _claim(
+    "001.model.param_count",
+    "3. **Minimal Parameters**: Only 3 parameters allow complete characterization of the state space",
+    {"params": 3},
+    FactProtocol(
+        reading=Setting("y = |Wx + b| with W in R^2, b in R has 3 parameters", "stated", "2.1"),
+        check=Setting("harness.engine.models 'abs_neuron'.n_params", "assumed", "the model every 001 claim trains"),
+    ),
+    "exact_value",
+    n=1,
+    n_full=1,
+)
+RELU_IDENTITY = _claim(
+    "001.model.abs_is_two_relus",
+    "4. **Relationship to ReLU**: Since `|x| = ReLU(x) + ReLU(-x)`",
+    {"max_abs_difference": 0.0},
+    FactProtocol(
+        reading=Setting("|x| = ReLU(x) + ReLU(-x) for every real x", "stated", "2.1"),
+        check=Setting(
+            "max |abs(x) - relu(x) - relu(-x)| over 10,001 points of [-10, 10] (float64), 0 included",
+            "assumed",
+            "a sanity check of an identity: it can only fail if torch's abs or relu were wrong",
+        ),
+    ),
+    "exact_value",
+    n=1,
+    n_full=1,
+)
+DEFINED_GRADIENTS = _claim(
+    "001.model.gradients_everywhere",
+    "5. **Clear Gradient Structure**: Piecewise linear with well-defined gradients everywhere",
+    {},
+    FactProtocol(
+        reading=Setting(
+            "|x| is differentiable at every x (its left and right derivatives agree)",
+            "assumed",
+            "'well-defined gradients everywhere'",
+        ),
+        check=Setting(
+            "right minus left derivative of |x| at 0, by one-sided difference quotients with step 1e-8: must be 0",
+            "assumed",
+            "the one point where |x| bends",
+        ),
+    ),
+    "exact_value",
+    n=1,
+    n_full=1,
+)
+
+
+def _not_testable(cid: str, statement: str, reason: str) -> Claim:
+    return _claim(
+        cid,
+        statement,
+        {},
+        FactProtocol(reading=Setting("not testable", "assumed", reason), check=Setting("none", "assumed", reason)),
+        "not_testable",
+        n=1,
+        n_full=1,
+    )
+
+
+NOT_TESTABLE = [
+    _not_testable(
+        "001.model.interesting_dynamics",
+        "2. **Non-linear Dynamics**: Creates interesting optimization paths while remaining analyzable",
+        "'interesting' and 'analyzable' name no measurable property of the paths",
+    ),
+    _not_testable(
+        "001.limitations.activation_specific",
+        "- Results may be specific to the absolute value activation",
+        "a possibility about activations this proposal does not train; source 002 trains ReLU networks",
+    ),
+    _not_testable(
+        "001.limitations.optimizers_differ",
+        "- Vanilla SGD behavior differs from Adam/momentum-based optimizers",
+        "'differs' names no quantity, and a comparison would need Adam's and momentum's settings (learning rate, "
+        "betas), which neither the proposal nor its results give; every 001 and 000 claim trains vanilla SGD",
+    ),
+    _not_testable(
+        "001.limitations.single_neuron",
+        "- Single neuron simplicity may not capture deep network phenomena",
+        "a possibility about deep networks; this proposal trains one neuron",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -320,6 +434,7 @@ OUTCOME_CLAIMS = {
         ),
         "cv_by_units",
         family="001.outcome",
+        prediction=True,
     )
     for name, spec in OUTCOMES.items()
 }
@@ -465,6 +580,35 @@ def _alignment_figure(rows: C.Rows):
 # --------------------------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------------------------
+
+
+@claim_test(PARAM_COUNT)
+def test_param_count(claims_verdict):
+    observed = get_model(C.MODEL_NAME).n_params
+    claims_verdict(PARAM_COUNT, rules.exact_value(observed, 3, rel_tol=0.0, abs_tol=0.0, alpha=ALPHA))
+
+
+@claim_test(RELU_IDENTITY)
+def test_abs_is_two_relus(claims_verdict):
+    x = torch.linspace(-10.0, 10.0, 10_001, dtype=torch.float64)
+    gap = float((x.abs() - torch.relu(x) - torch.relu(-x)).abs().max())
+    claims_verdict(RELU_IDENTITY, rules.exact_value(gap, 0.0, rel_tol=0.0, abs_tol=0.0, alpha=ALPHA))
+
+
+@claim_test(DEFINED_GRADIENTS)
+def test_gradients_everywhere(claims_verdict):
+    h = 1e-8
+    right, left = (abs(h) - abs(0.0)) / h, (abs(0.0) - abs(-h)) / h
+    ev = rules.exact_value(right - left, 0.0, rel_tol=0.0, abs_tol=1e-6, alpha=ALPHA)
+    claims_verdict(
+        DEFINED_GRADIENTS,
+        dataclasses.replace(ev, detail={**ev.detail, "left_derivative": left, "right_derivative": right}),
+    )
+
+
+@pytest.mark.parametrize("claim", [pytest.param(c, marks=[claim_test(c)], id=c.id) for c in NOT_TESTABLE])
+def test_not_testable(claim, claims_verdict):
+    claims_verdict(claim, rules.not_testable(claim.protocol.reading.note, alpha=ALPHA))
 
 
 @claim_test(MARKOV)

@@ -17,20 +17,19 @@ def test_every_sweep_claim_retests_a_main_claim_with_a_spec():
     assert all(cat.SWEEP_MAIN[spec.kind].id in cat.SPEC_OF for spec in cat.SWEEP_CLAIMS)
 
 
-def test_headline_claims_have_a_solved_only_twin_with_the_same_quote():
+def test_every_row_error_observation_and_linearity_claim_has_its_twin_under_the_other_reading():
     by_id = {c.id: c for members in cat.FAMILIES.values() for _, c in members}
-    headline = [
-        cid
-        for cid in by_id
-        if cid.startswith(("000.table21_kfold.", "000.linearity."))
-        and not cid.endswith("_solved_only")
-        and not cid.endswith(("_mse", "_mae", ".ranking"))
-    ]
-    assert len(headline) == 14
-    for cid in headline:
-        twin = by_id[f"{cid}_solved_only"]
-        assert twin.statement == by_id[cid].statement
-        assert twin.family != by_id[cid].family
+    specs = {cid: cat.SPEC_OF[cid] for cid in by_id}
+    twinned = (cat.RowSpec, cat.ErrorSpec, cat.ObservationSpec, cat.FormSpec)
+    main = [cid for cid, spec in specs.items() if isinstance(spec, twinned) and spec.reading == cat.MAIN_READING]
+    assert len(main) == 2 * 11 + 4 + 2 * 8 + 3  # rows under both schemes, tree errors, observations, linearity
+    for cid in main:
+        twin = by_id[f"{cid}_all_traces"]
+        assert specs[twin.id].reading == "all" and twin.statement == by_id[cid].statement
+        assert twin.family == f"{by_id[cid].family}_all_traces"
+        assert by_id[cid].protocol.reading.value.startswith("reading B") and twin.protocol.reading.value.startswith(
+            "reading A"
+        )
 
 
 def test_full_only_claims_are_those_that_fit_an_underfit_fast_model():

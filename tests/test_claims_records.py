@@ -12,10 +12,12 @@ import pytest
 
 from harness.evidence.claims import (
     TEST_KINDS,
+    CalibrationTarget,
     Claim,
     Protocol,
     Setting,
     claim_seed_sequence,
+    counted_verdict,
     protocol_to_dict,
 )
 from harness.evidence.files import atomic_write_text
@@ -31,7 +33,7 @@ from harness.evidence.ledger import (
     update_ledger_file,
     updated_ledger,
 )
-from harness.evidence.verdicts import Verdict
+from harness.evidence.verdicts import Evidence, Verdict
 
 SOURCE = "002_12f8b00312862f98.txt"
 
@@ -387,3 +389,30 @@ def test_atomic_write_failure_keeps_old_file(tmp_path, monkeypatch):
         save_ledger(path, {"002.a.x": {"quick": Verdict.REFUTED}})
     assert path.read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.json"]
+
+
+@pytest.mark.parametrize(
+    "settings, procedure",
+    [((), "grid"), (["noise"], "grid"), (("noise", ""), "grid"), (("noise",), " "), (("noise",), None)],
+)
+def test_calibration_target_rejects_malformed_fields(settings, procedure):
+    with pytest.raises(ValueError, match="calibration target"):
+        CalibrationTarget(settings, procedure)
+
+
+def test_claim_rejects_a_prediction_flag_that_is_not_a_bool():
+    with pytest.raises(ValueError, match="prediction must be a bool"):
+        make_claim(prediction="yes")
+
+
+def test_claim_rejects_a_calibration_target_that_is_not_one():
+    with pytest.raises(ValueError, match="calibration_target must be a CalibrationTarget"):
+        make_claim(calibration_target=True)
+
+
+@pytest.mark.parametrize("verdict", list(Verdict))
+def test_a_calibration_target_counts_inconclusive_whatever_its_fit(verdict):
+    evidence = Evidence(verdict, 0.5, (0.4, 0.6), 0.5, None, 50, 0.05, "t")
+    target = make_claim(calibration_target=CalibrationTarget(("lr", "scheme"), "control-arm grid"))
+    assert counted_verdict(target, evidence) is Verdict.INCONCLUSIVE
+    assert counted_verdict(make_claim(), evidence) is verdict

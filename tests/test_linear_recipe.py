@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from harness.studies.linear_recipe import calibration, timing
+from harness.studies.linear_recipe import calibration, noise, timing
 from harness.studies.linear_recipe.recipe import (
     BASELINE,
     METHOD_CHANGES,
@@ -136,14 +136,50 @@ def test_bad_study_settings_raise():
 
 def test_calibration_distance_is_zero_at_the_targets_and_grows():
     t = calibration.TARGETS
-    assert calibration.distance(t["w"], t["b"], t["loss"]) == 0.0
-    assert calibration.distance(2 * t["w"], t["b"], t["loss"]) == pytest.approx(1.0)
+    assert calibration.distance(t["w"], t["b"]) == 0.0
+    assert calibration.distance(2 * t["w"], t["b"]) == pytest.approx(1.0)
 
 
 def test_calibration_scores_a_grid_point():
     point = calibration.evaluate(DataSettings(n=40, batch_size=40, noise=0.0), seeds=3)
-    assert point.distance == pytest.approx(calibration.distance(point.w, point.b, point.loss))
+    assert point.distance == pytest.approx(calibration.distance(point.w, point.b))
     assert -0.92 < point.w < 2.0  # the baseline moves W up from its init without overshooting
+
+
+def test_noise_identity_is_the_mse_of_each_simulated_data_set():
+    moments = noise.simulated_moments(DataSettings(), 8, np.random.default_rng(3))
+    draws = np.random.default_rng(3).standard_normal((2, 8, 1000))  # the same x, then e, as simulated_moments
+    x, e = draws[0], draws[1]
+    for w, b, sigma in ((1.5, 0.85, 0.0), (2.1, 0.9, 0.09), (-0.92, -0.85, 0.3)):
+        direct = ((2 * x + 1 + sigma * e - (w * x + b)) ** 2).mean(axis=1)  # (8,)
+        np.testing.assert_allclose(noise.mse(w, b, np.array([sigma]), moments)[0], direct, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.09, 0.25])
+def test_noise_range_covers_the_true_noise(sigma):
+    """Calibration: figures printed from simulated runs at a known noise; their ranges hold it >= 95% - MC."""
+    moments = noise.simulated_moments(DataSettings(), 2000, np.random.default_rng(1))
+    rng = np.random.default_rng(2)
+    covered, runs = 0, 200
+    for _ in range(runs):
+        x, e = rng.standard_normal((2, 1000))
+        w, b = 1.9 + 0.05 * rng.standard_normal(), 0.95 + 0.05 * rng.standard_normal()
+        loss = ((2 * x + 1 + sigma * e - (w * x + b)) ** 2).mean()
+        figure = noise.Figure("simulated", 1, f"{w:.6f}", f"{b:.6f}", f"{loss:.6f}")
+        covered += noise.noise_range(figure, moments).allows(sigma)
+    assert covered / runs >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / runs)
+
+
+def test_derived_noise_is_the_recorded_reading_and_its_support():
+    ranges = noise.derive()
+    by_label = {r.figure.label: r for r in ranges}
+    recipe = by_label["printed summary, recipe"]
+    assert round(float(np.sqrt(recipe.sigma2)), 2) == noise.NOISE
+    assert all(by_label[label].allows(noise.NOISE) for label in noise.MAIN_FIGURES)
+    for value in noise.READINGS:
+        assert noise.supporting(ranges, value) == list(noise.SUPPORT[value]), value
+    assert max(noise.READINGS, key=lambda v: len(noise.SUPPORT[v])) == noise.NOISE
+    assert by_label["baseline timeline, epoch 0"].sigma_range is None  # the initial loss 1.12 fits no noise
 
 
 def test_logging_reductions_are_fractions_and_reject_one_round():

@@ -144,6 +144,25 @@ def test_rank_correlation_matches_scipy_spearman():
     assert ev.estimate == pytest.approx(sps.spearmanr(x, y + 0.5 * x).statistic, rel=1e-12)
 
 
+def test_r2_exceeds_matches_scipy_linregress_and_decides_both_ways():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(size=300)
+    y = 2 * x + 0.1 * rng.normal(size=300)
+    ev = rules.r2_exceeds(x, y, 0.5, rng=np.random.default_rng(8))
+    assert ev.estimate == pytest.approx(sps.linregress(x, y).rvalue ** 2, rel=1e-12)
+    assert ev.verdict is Verdict.CONFIRMED
+    assert rules.r2_exceeds(x, y, 0.99, rng=np.random.default_rng(8)).verdict is Verdict.REFUTED
+    with pytest.raises(ValueError):
+        rules.r2_exceeds(x[:2], y[:2], 0.5, rng=np.random.default_rng(8))
+
+
+def test_failure_tolerance_is_the_documents_own_bound_rounded_up():
+    assert rules.failure_tolerance(50, 0.05) == pytest.approx(0.0712)
+    assert rules.failure_tolerance(50, 0.05) >= 1 - 0.025 ** (1 / 50)
+    assert rules.rate_matches(50, 50, 50, 50).verdict is Verdict.CONFIRMED  # the document's own 50/50 again
+    assert rules.rate_matches(49, 50, 50, 50).verdict is Verdict.REFUTED  # a counter-example
+
+
 def test_log_distance_is_zero_at_the_target():
     target = cal.CONTROL_TARGETS["relu_pair"]
     assert cal.log_distance(dict(target), target) == pytest.approx(0.0, abs=1e-12)

@@ -232,3 +232,30 @@ def test_compare_forms_rejects_zero_distance_and_targets():
 def test_unknown_form_raises():
     with pytest.raises(ValueError, match="unknown form 'cubic'"):
         R.make_form("cubic")
+
+
+def test_polynomial_models_are_ridge_on_standardised_terms():
+    model = R.make_model("poly3", random_state=0)
+    assert [name for name, _ in model.steps] == ["scale", "poly", "scale_terms", "model"]
+    assert model.named_steps["model"].alpha == R.POLY_ALPHA
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_tuned_model_is_refitted_in_every_outer_fold_and_records_its_choice(grouped):
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(30), 10)
+    X = rng.normal(size=(300, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=300)
+    search = R.tuned("poly2", R.make_model("poly2", random_state=0), grouped=grouped, random_state=1)
+    res = R.cv_r2(search, X, y, groups=groups if grouped else None, n_splits=5, random_state=0)
+    assert res.chosen is not None and len(res.chosen) == 5
+    assert all(
+        set(c) == {"model__alpha"} and c["model__alpha"] in R.TUNING_GRIDS["poly2"]["model__alpha"] for c in res.chosen
+    )
+    assert res.pooled_r2 > 0.99
+    assert R.cv_r2("poly2", X, y, n_splits=5, random_state=0).chosen is None
+
+
+def test_a_model_without_a_grid_is_not_wrapped():
+    model = R.make_model("linear_regression", random_state=0)
+    assert R.tuned("linear_regression", model, grouped=True, random_state=0) is model

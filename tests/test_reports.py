@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from harness.evidence import files
-from harness.evidence.claims import Claim, Protocol, Setting
+from harness.evidence.claims import CalibrationTarget, Claim, Protocol, Setting
 from harness.evidence.files import OWNER_MARK, PARTIAL_DIR, ReportDirError, report_dir_problem
 from harness.evidence.reports import (
     REPORT_FILES,
@@ -230,10 +230,38 @@ def test_one_reason_category_per_verdict(kw, rule_kw, category):
     assert sheet.rows[0].category.key == category
 
 
-def test_a_calibration_target_counts_as_inconclusive_in_its_own_category():
-    r = replace(record("002.a.x"), calibration={"settings": ["lr"], "procedure": "fit", "fit_verdict": "confirmed"})
-    (sheet,) = build_sheet([r])
-    assert sheet.rows[0].category.key == "calibration_target"
+def _target_record(v: Verdict) -> ClaimRecord:
+    target = CalibrationTarget(("noise",), "fitted to this number (calibration.py)")
+    return record("002.a.x", v, claim_kw={"calibration_target": target})
+
+
+@pytest.mark.parametrize("fit", [Verdict.CONFIRMED, Verdict.REFUTED])
+def test_a_calibration_target_is_recorded_inconclusive_with_its_fit(fit):
+    row = json.loads(render([_target_record(fit)])["claims.json"])["claims"][0]
+    assert row["verdict"] == "inconclusive" and row["calibration_target"] is True
+    assert row["category"] == "calibration_target"
+    assert row["calibration"] == {
+        "settings": ["noise"],
+        "procedure": "fitted to this number (calibration.py)",
+        "fit_verdict": fit.value,
+        "fit_estimate": 0.98,
+        "fit_ci": [0.9, 1.0],
+    }
+    plain = record("002.b.x")
+    assert plain.calibration_target is False and plain.calibration is None
+
+
+def test_a_calibration_target_is_its_own_category_with_its_fit_in_claims_md():
+    md = render([_target_record(Verdict.CONFIRMED), record("002.b.x")])["claims.md"]
+    assert "| calibration target | 1 |" in md  # the counts table
+    assert "| **inconclusive** (ledger: confirmed) | calibration target (fit: confirmed) |" in md
+
+
+def test_a_prediction_is_flagged_in_claims_json_and_claims_md():
+    predicted = record("002.a.x", claim_kw={"prediction": True})
+    assert predicted.prediction is True and record("002.b.x").prediction is False
+    md = render([predicted])["claims.md"]
+    assert "| (prediction) “Success rate 100% (50/50)” |" in md
 
 
 def test_estimate_in_the_documents_units_when_the_evidence_declares_them():

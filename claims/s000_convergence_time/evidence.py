@@ -57,11 +57,14 @@ from .specs import (
     NormBoundSpec,
     NormMeanSpec,
     ObservationSpec,
+    OverfitSpec,
     RankingSpec,
     RowSpec,
+    SimilarPowerSpec,
     SmartFasterSpec,
     SmartGuaranteedSpec,
     TightSpec,
+    VanishingSpec,
 )
 
 
@@ -280,6 +283,31 @@ def _by_traces(rows: C.Rows, preds: list[np.ndarray], statistic, region: tuple[f
     return rules.cv_by_units(sums, statistic, region=region, n_splits=N_FOLDS, alpha=ALPHA)
 
 
+UNSTABLE_FACTOR = 10.0  # a fit whose predictions exceed 10 x the largest target is numerically unstable
+
+
+def _unstable(rows: C.Rows, preds: list[np.ndarray], ev: Evidence) -> Evidence:
+    """``ev``, or when a prediction is wild (|prediction| > UNSTABLE_FACTOR x max |target|: a fit that
+    blew up numerically, not a property of the model class) the same evidence made inconclusive
+    (p = 1 both ways) with the reason: an unstable fit is reported as such, not as a finding."""
+    worst = max(float(np.max(np.abs(p))) for p in preds)
+    limit = UNSTABLE_FACTOR * float(np.max(np.abs(rows.epochs_remaining)))
+    if worst <= limit:
+        return ev
+    return dataclasses.replace(
+        ev,
+        verdict=Verdict.INCONCLUSIVE,
+        p_value=1.0,
+        p_confirm=1.0,
+        detail={
+            **ev.detail,
+            "numerically_unstable": f"largest |out-of-fold prediction| {worst:.4g} > {UNSTABLE_FACTOR:g} x the "
+            f"largest target ({limit:.4g}): the fit blew up; not decided",
+            "verdict_if_read_as_a_finding": ev.verdict.value,
+        },
+    )
+
+
 def _document_protocol(fold_r2: np.ndarray, claimed: float, margin: float) -> dict[str, object]:
     """What the document's protocol shows: the mean of the 10 fold R² and its t interval over folds.
     Descriptive only (the folds are not independent samples); never a verdict."""
@@ -298,7 +326,10 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
     s = study.reading(spec.reading)
     score = s.score(spec.scheme, spec.model)
     ev = _by_traces(s.table_rows, [score.oof_pred], C.r2_statistic(0), (spec.r2 - spec.margin, spec.r2 + spec.margin))
-    return dataclasses.replace(
+    tuning = (
+        {} if score.chosen is None else {"tuning_grid": C.TUNING_GRIDS[spec.model], "chosen_per_fold": score.chosen}
+    )
+    ev = dataclasses.replace(
         ev,
         detail={
             **ev.detail,
@@ -306,15 +337,18 @@ def row_evidence(study: Study, spec: RowSpec, claim: Claim) -> Evidence:
             "mse": score.mse,
             "mae": score.mae,
             "cv_seconds": score.seconds,
+            **tuning,
             **_document_protocol(score.fold_r2, spec.r2, spec.margin),
         },
     )
+    return _unstable(s.table_rows, [score.oof_pred], ev)
 
 
 def error_evidence(study: Study, spec: ErrorSpec, claim: Claim) -> Evidence:
     """A tree model's MSE or MAE: per-trace mean of the out-of-fold errors (t interval over traces)."""
-    rows = study.table_rows
-    err = rows.epochs_remaining - study.score(spec.scheme, spec.model).oof_pred
+    s = study.reading(spec.reading)
+    rows = s.table_rows
+    err = rows.epochs_remaining - s.score(spec.scheme, spec.model).oof_pred
     per_row = err**2 if spec.metric == "mse" else np.abs(err)
     sums, counts = _per_trace(per_row, rows.trace_id)
     ev = rules.mean_equals(sums / counts, spec.value, margin=spec.margin, alpha=ALPHA)
@@ -329,7 +363,12 @@ def _ranked_pairs() -> list[tuple[str, str]]:
 
 def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     """Table 2.1's order, pair by pair: R²(a) - R²(b) > -TIE_MARGIN for every pair with a above b,
-    each decided over traces, Holm over the pairs; refuted when any pair is, confirmed when all are."""
+    each decided over traces, Holm over the pairs; refuted when any pair is, confirmed when all are.
+
+    The record names ``cv_by_units`` as its rule because every decision in it is that rule's: a false
+    confirm needs every pair falsely confirmed, so it is bounded by one pair's rate (intersection-union,
+    Berger 1982), and Holm bounds the chance that any true pair is refuted at alpha. Planning reads it as one
+    ``cv_by_units`` test on the least ordered pair, which is the pair that decides the confirm."""
     table, rows = study.table(spec.scheme), study.table_rows
     models = list(table.scores)
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [table.scores[m].oof_pred for m in models])
@@ -374,13 +413,14 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
 
 def observation_evidence(study: Study, spec: ObservationSpec, claim: Claim) -> Evidence:
     """2.2 / 8.1: pooled out-of-fold R² (or the difference of two models') against a threshold, over traces."""
-    preds = [study.score(spec.scheme, spec.model).oof_pred]
+    s = study.reading(spec.reading)
+    preds = [s.score(spec.scheme, spec.model).oof_pred]
     if spec.baseline is not None:
-        preds.append(study.score(spec.scheme, spec.baseline).oof_pred)
+        preds.append(s.score(spec.scheme, spec.baseline).oof_pred)
     statistic = C.r2_statistic(0, minus=None if spec.baseline is None else 1)
     region = (spec.threshold, math.inf) if spec.above else (-math.inf, spec.threshold)
-    ev = _by_traces(study.table_rows, preds, statistic, region)
-    return dataclasses.replace(ev, detail={**ev.detail, "statistic": spec.description})
+    ev = _by_traces(s.table_rows, preds, statistic, region)
+    return _unstable(s.table_rows, preds, dataclasses.replace(ev, detail={**ev.detail, "statistic": spec.description}))
 
 
 def form_evidence(study: Study, spec: FormSpec, claim: Claim) -> Evidence:
@@ -524,6 +564,44 @@ def smart_guaranteed_evidence(study: Study, spec: SmartGuaranteedSpec, claim: Cl
     return dataclasses.replace(ev, detail={**ev.detail, **_smart_detail(s)})
 
 
+def vanishing_evidence(study: Study, spec: VanishingSpec, claim: Claim) -> Evidence:
+    """4.2: ``always`` over the uncapped traces: none stops on the gradient criterion with its loss >= 1e-6."""
+    tr = study.uncapped
+    vanished = tr.stopped_by(StopReason.CONVERGED_GRAD) & (tr.final_loss >= tr.protocol.loss_below)
+    ev = rules.always(int((~vanished).sum()), tr.n_traces, alpha=ALPHA)
+    return dataclasses.replace(
+        ev,
+        detail={
+            **ev.detail,
+            "vanished_away_from_a_solution": int(vanished.sum()),
+            "at_spurious_minimum_loss_0.25": C.spurious_minimum_count(tr),
+        },
+    )
+
+
+def similar_power_evidence(study: Study, spec: SimilarPowerSpec, claim: Claim) -> Evidence:
+    """3.2: pooled out-of-fold R² of the linear form on one distance minus on the other, within +-margin."""
+    s = study.reading(spec.reading)
+    a, b = s.forms(spec.distance), s.forms(spec.other)
+    ev = _by_traces(
+        s.rows, [a.oof_pred["linear"], b.oof_pred["linear"]], C.r2_statistic(0, minus=1), (-spec.margin, spec.margin)
+    )
+    return dataclasses.replace(
+        ev, detail={**ev.detail, "pooled_r2_linear": (a.pooled_r2["linear"], b.pooled_r2["linear"])}
+    )
+
+
+def overfit_evidence(study: Study, spec: OverfitSpec, claim: Claim) -> Evidence:
+    """7.1: in-sample R² of linear regression minus its pooled out-of-fold R², below the threshold."""
+    s = study.reading(spec.reading)
+    rows = s.table_rows
+    fitted = C.fit_model(rows, "linear_regression", random_state=s.random_state("overfit"))
+    insample = fitted.predict(rows.features)
+    oof = s.score(spec.scheme, "linear_regression").oof_pred
+    ev = _by_traces(rows, [insample, oof], C.r2_statistic(0, minus=1), (-math.inf, spec.threshold))
+    return dataclasses.replace(ev, detail={**ev.detail, "note": "in-sample predictions held fixed in the jackknife"})
+
+
 BUILDERS: dict[type, Callable[[Study, object, Claim], Evidence]] = {
     ConvergenceSpec: converged_evidence,
     RowSpec: row_evidence,
@@ -539,6 +617,9 @@ BUILDERS: dict[type, Callable[[Study, object, Claim], Evidence]] = {
     FoldsSpec: folds_evidence,
     SmartFasterSpec: smart_faster_evidence,
     SmartGuaranteedSpec: smart_guaranteed_evidence,
+    VanishingSpec: vanishing_evidence,
+    SimilarPowerSpec: similar_power_evidence,
+    OverfitSpec: overfit_evidence,
 }
 
 

@@ -133,6 +133,11 @@ class TableProtocol(RowsSetup):
         "assumed",
         "table 2.1 names model classes, not estimators (harness.studies.convergence.regression docstring)",
     )
+    tuning: Setting = Setting(
+        "none: the estimator's settings (harness.studies.convergence.regression docstring)",
+        "assumed",
+        "models with a hyperparameter that decides their fit are tuned by nested CV (per claim)",
+    )
     cv: Setting = Setting("10-fold", "stated", "7.1 'Used 10-fold cross-validation'")
     scheme: Setting = Setting(
         "KFold over rows (shuffled)",
@@ -155,11 +160,10 @@ class TableProtocol(RowsSetup):
         "inconclusive; flagged per claim as detail 'cannot_confirm_at_n'",
     )
     reading: Setting = Setting(
-        "all traces",
+        "reading A: all traces, the capped ones (spurious basin) included",
         "assumed",
-        "the data set holds all 100 traces, the capped ones (spurious basin) included: the "
-        "reading the ledger's headline claims gate (package docstring); '_solved_only' claims "
-        "hold the other reading",
+        "the data set of the claims built on the main study; table 2.1's rows and observations are given under "
+        "both readings of 1.2's data set (package docstring), the other claims under this one",
     )
     tier: Setting = Setting(
         "quick and full", "assumed", "the quick tier's fast estimators fit this model class as well as the full ones"
@@ -201,7 +205,7 @@ class FormsProtocol(RowsSetup):
         f"same folds for every form; claim: the linear form errs less. {CV_DECISION_NOTE}",
     )
     multiplicity: Setting = Setting("Holm over the 000.linearity family", "assumed", "three comparisons")
-    reading: Setting = Setting("all traces", "assumed", "as TableProtocol.reading")
+    reading: Setting = Setting("reading A: all traces", "assumed", "as TableProtocol.reading")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class RowSpec:
     model: str  # harness.studies.convergence.regression.MODEL_NAMES
     r2: float  # the document's value
     margin: float  # equivalence margin (r2_margin)
-    reading: str = "all"  # "all": every trace; "solved": traces that reached a solution only (READINGS)
+    reading: str  # "solved": traces that reached a solution only (the main reading); "all": every trace (READINGS)
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,19 @@ class ErrorSpec:
     metric: str  # "mse" or "mae": the per-row error is squared or absolute
     value: float
     margin: float
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
 class RankingSpec:
-    """Table 2.1's order of the 11 model classes under CV ``scheme``."""
+    """Table 2.1's order of the 11 model classes under CV ``scheme`` (all traces: reading "all")."""
 
     scheme: str
 
 
 @dataclass(frozen=True)
 class ObservationSpec:
-    """2.2 / 8.1: fold R² of ``model`` (minus ``baseline``'s when given) above or below ``threshold``."""
+    """2.2 / 8.1: pooled R² of ``model`` (minus ``baseline``'s when given) above or below ``threshold``."""
 
     scheme: str
     model: str
@@ -56,6 +57,7 @@ class ObservationSpec:
     above: bool  # True: claim "exceeds"; False: claim "stays below"
     threshold: float
     description: str  # the compared quantity, for the report
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class FormSpec:
 
     distance: str
     alternative: str  # "log" or "power" (harness.studies.convergence.regression.compare_forms)
-    reading: str = "all"  # as RowSpec.reading
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,31 @@ class SmartFasterSpec:
 @dataclass(frozen=True)
 class SmartGuaranteedSpec:
     """5.1: every selected initialisation converges faster than the control's median."""
+
+
+@dataclass(frozen=True)
+class VanishingSpec:
+    """4.2: no trace stops on the gradient criterion away from a solution (epoch cap lifted)."""
+
+
+@dataclass(frozen=True)
+class SimilarPowerSpec:
+    """3.2: the linear form's pooled R² on ``distance`` minus on ``other`` lies within +-``margin``."""
+
+    distance: str
+    other: str
+    margin: float
+    reading: str  # as RowSpec.reading
+
+
+@dataclass(frozen=True)
+class OverfitSpec:
+    """7.1: linear regression's in-sample R² minus its pooled out-of-fold R² under ``scheme`` stays below
+    ``threshold`` (no overfitting)."""
+
+    scheme: str
+    threshold: float
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)

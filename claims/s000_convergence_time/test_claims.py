@@ -12,11 +12,13 @@ import math
 
 import pytest
 
+from harness.engine.models import get_model
 from harness.evidence import rules
 from harness.evidence.claims import Claim
 from harness.evidence.plugin import claim_test
 from harness.evidence.sweeps import survival
 from harness.studies import convergence as C
+from harness.studies.convergence.features import FEATURE_NAMES_000
 
 from . import figures
 from .catalogue import (
@@ -29,16 +31,23 @@ from .catalogue import (
     DATASET_TOTAL_VS_MEAN,
     ERROR_CLAIMS,
     FEATURE_CLAIMS,
+    FEATURE_COUNT,
+    FEATURE_GROUPS,
     FULL_ONLY,
     LINEAR_VS_LOG,
     LINEARITY_CLAIMS,
     LOG_TRANSFORMS_DECREASE,
+    NO_VANISHING,
     NORMS_CLAIMS,
     NORMS_RATIO_ARITHMETIC,
     NORMS_SQRT3,
+    NOT_TESTABLE,
     OBSERVATION_CLAIMS,
+    OVERFIT_CLAIMS,
+    PARAM_COUNT,
     RANKING_CLAIMS,
     ROW_CLAIMS,
+    SIMILAR_POWER,
     SMART_CLAIMS,
     SPEC_OF,
     STABILITY_CLAIMS,
@@ -78,8 +87,7 @@ def _table_group(claim: Claim) -> str | None:
     scheme = getattr(spec, "scheme", None)
     if scheme is None:
         return None
-    reading = getattr(spec, "reading", "all")
-    return scheme if reading == "all" else f"{scheme}-{reading}"
+    return f"{scheme}-{getattr(spec, 'reading', 'all')}"
 
 
 def _params(claims):
@@ -194,10 +202,11 @@ def test_dataset_mean_variance_range(claims_verdict):
 @pytest.mark.parametrize("claim", _params(ROW_CLAIMS.values()))
 def test_table21_r2(claim, study, claims_verdict):
     spec = SPEC_OF[claim.id]
-    if spec.model == "linear_regression" and spec.reading == "all":
+    if spec.model == "linear_regression":
+        s = study.reading(spec.reading)
         for name, fig in zip(
             ("pred_vs_actual", "residuals"),
-            figures.pred_figures(study.table_rows, study.score(spec.scheme, spec.model), spec.scheme),
+            figures.pred_figures(s.table_rows, s.score(spec.scheme, spec.model), spec.scheme),
             strict=True,
         ):
             claims_verdict.figure(name, fig)
@@ -270,14 +279,43 @@ def test_norms_sqrt3(claims_verdict):
 def test_study_claim(claim, study, claims_verdict):
     """Table 2.1's tree errors and ranking, the 2.2/8.1 observations, the norms of 3.2, 4.1/6.1's
     beyond-distance claims, 7.2's stability and 5.1's smart init: each decided by the study alone."""
-    claims_verdict(study.bind(claim), study.evidence(claim))
+    claims_verdict(_bound(study, claim), study.evidence(claim))
+
+
+@pytest.mark.parametrize("claim", _params([NO_VANISHING, SIMILAR_POWER, *OVERFIT_CLAIMS.values()]))
+def test_further_sentence(claim, study, claims_verdict):
+    """4.2's vanishing gradients, 3.2's similar predictive power, 7.1's overfitting: decided by the study."""
+    claims_verdict(_bound(study, claim), build_evidence(study, SPEC_OF[claim.id], claim))
+
+
+@claim_test(PARAM_COUNT)
+def test_param_count(claims_verdict):
+    observed = get_model(C.MODEL_NAME).n_params
+    claims_verdict(
+        PARAM_COUNT, rules.exact_value(observed, PARAM_COUNT.reported["params"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
+    )
+
+
+@claim_test(FEATURE_COUNT)
+def test_feature_count(claims_verdict):
+    listed = sum(FEATURE_GROUPS.values())
+    ev = rules.exact_value(listed, FEATURE_COUNT.reported["features"], rel_tol=0.0, abs_tol=0.0, alpha=ALPHA)
+    claims_verdict(
+        FEATURE_COUNT,
+        dataclasses.replace(ev, detail={**ev.detail, "suite_feature_columns": len(FEATURE_NAMES_000)}),
+    )
+
+
+@pytest.mark.parametrize("claim", _params(NOT_TESTABLE))
+def test_not_testable(claim, claims_verdict):
+    claims_verdict(claim, rules.not_testable(claim.protocol.reading.note, alpha=ALPHA))
 
 
 @pytest.mark.parametrize("claim", _params(FEATURE_CLAIMS.values()))
 def test_feature_importance(claim, study, claims_verdict):
     if claim is LOG_TRANSFORMS_DECREASE:
         claims_verdict.figure("feature_importance", figures.importance_figure(study))
-    claims_verdict(study.bind(claim), study.evidence(claim))
+    claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ VARIANTS = {
 }
 
 
+# Overrides that leave a calibration target's fitted setting and arm as they were: the thresholds of
+# the filtered arms do not touch the control arm the training settings were fitted to.
+KEEPS_FIT = frozenset({"threshold_mode"})
+
+
 def _sweep_entries() -> list[Entry]:
     out = []
     for main_id in MAIN:
@@ -56,6 +61,7 @@ def _sweep_entries() -> list[Entry]:
                 protocol=protocol,
                 family=None,
                 n=main.claim.n_full or main.claim.n,
+                calibration_target=main.claim.calibration_target if set(overrides) <= KEEPS_FIT else None,
             )
             out.append(Entry(claim, main.kind, {**main.args, "overrides": overrides, "main": main_id}))
     return out

@@ -26,10 +26,12 @@ N_RESAMPLES = 1999
 
 @dataclass
 class Context:
-    """What evidence functions read: the study and the claim's own random generator."""
+    """What evidence functions read: the study, the claim's own random generator and, for a claim
+    run under another id (a noise reading), the Holm family its evidence is adjusted in."""
 
     study: LinearStudy
     rng: np.random.Generator
+    family: str | None = None  # None: the main claim's own family
 
 
 def figure_evidence(values: np.ndarray, claimed: float, margin: float) -> Evidence:
@@ -64,6 +66,46 @@ def _at_epoch(arm: ArmResult, quantity: str, epoch: int) -> np.ndarray:
     return state[:, 0] if quantity == "w" else state[:, 1]
 
 
+THEOREM_W, THEOREM_B = 0.02, 0.05  # the theorem's bounds |W - 2| < 0.02, |b - 1| < 0.05: "converged"
+
+
+def _epochs_to_bounds(arm: ArmResult) -> np.ndarray:
+    """First epoch (S,) at which (W, b) lie within the theorem's bounds, T + 1 where they never do."""
+    traj = arm.trajectory  # (T + 1, S, 2)
+    inside = (np.abs(traj[..., 0] - 2.0) < THEOREM_W) & (np.abs(traj[..., 1] - 1.0) < THEOREM_B)  # (T + 1, S)
+    return np.where(inside.any(0), inside.argmax(0), len(traj)).astype(float)
+
+
+OSCILLATION_EPOCHS = 5  # "parameter oscillation" read as half the range of W over a run's last 5 epochs
+
+
+def _oscillation(arm: ArmResult) -> np.ndarray:
+    """Half the range of W (S,) over the last OSCILLATION_EPOCHS epochs before each member stopped."""
+    last = np.minimum(arm.epochs.astype(int), len(arm.trajectory) - 1)  # (S,)
+    idx = np.clip(last[None, :] - np.arange(OSCILLATION_EPOCHS)[:, None], 0, None)  # (E, S)
+    w = arm.trajectory[idx, np.arange(idx.shape[1]), 0]  # (E, S)
+    return np.ptp(w, axis=0) / 2.0
+
+
+def _loss_decrease(arm: ArmResult, start: int, stop: int) -> np.ndarray:
+    """Average loss decrease per epoch (S,) from epoch ``start`` to ``stop`` (the document's loss at t)."""
+    return (_at_epoch(arm, "loss", start) - _at_epoch(arm, "loss", stop)) / (stop - start)
+
+
+def _power_law_exponent(arm: ArmResult) -> np.ndarray:
+    """Per member (S,): minus the OLS slope of log(L_t - L_{t+1}) on log t over the epochs t >= 1 with a
+    positive decrease (the document's Delta L_t ~ t^-alpha); NaN with fewer than 3 such epochs."""
+    loss = arm.epoch_loss  # (T, S): loss of epoch t at row t - 1
+    drop = loss[:-1] - loss[1:]  # (T - 1, S): L_t - L_{t+1}, t = 1..T-1
+    t = np.arange(1, len(loss), dtype=float)[:, None] * np.ones((1, loss.shape[1]))
+    ok = drop > 0
+    out = np.full(loss.shape[1], np.nan)
+    for s in range(loss.shape[1]):
+        if ok[:, s].sum() >= 3:
+            out[s] = -np.polyfit(np.log(t[ok[:, s], s]), np.log(drop[ok[:, s], s]), 1)[0]
+    return out
+
+
 def _hessian_eigs(study: LinearStudy) -> np.ndarray:
     """Eigenvalues (S, 2) of each data set's MSE Hessian 2 [[mean x^2, mean x], [mean x, 1]]."""
     x = study.datasets[0].numpy()
@@ -81,9 +123,13 @@ ARM_METRICS: dict[str, Callable[[ArmResult], np.ndarray]] = {
     "b_error": lambda a: a.b_error,
     "max_error": lambda a: np.maximum(a.w_error, a.b_error),
     "epochs": lambda a: a.epochs.astype(float),
+    "epochs_to_bounds": _epochs_to_bounds,
+    "oscillation": _oscillation,
+    "loss_power_law": _power_law_exponent,
 }
 STUDY_METRICS: dict[str, Callable[[LinearStudy], np.ndarray]] = {
     "lambda_max": lambda s: _hessian_eigs(s)[:, 1],
+    "lambda_min": lambda s: _hessian_eigs(s)[:, 0],
     "condition_number": lambda s: _hessian_eigs(s)[:, 1] / _hessian_eigs(s)[:, 0],
     "xavier_distance": lambda s: np.linalg.norm(s.xavier_inits.numpy() - np.array([2.0, 1.0]), axis=1),
 }
@@ -93,6 +139,12 @@ def metric_values(study: LinearStudy, arm: ArmResult | None, metric: str) -> np.
     """Per-seed values (S,) of ``metric`` ('w', 'w@50', 'lambda_max', ...) on ``arm``."""
     if metric in STUDY_METRICS:
         return STUDY_METRICS[metric](study)
+    if metric.startswith("decrease@"):  # "decrease@0-20": average loss decrease per epoch over 0..20
+        start, stop = (int(v) for v in metric.split("@")[1].split("-"))
+        return _loss_decrease(arm, start, stop)
+    if metric.startswith("param_error@"):  # ||(W - 2, b - 1)|| at that epoch
+        epoch = int(metric.split("@")[1])
+        return np.hypot(_at_epoch(arm, "w", epoch) - 2.0, _at_epoch(arm, "b", epoch) - 1.0)
     if "@" in metric:
         quantity, epoch = metric.split("@")
         return _at_epoch(arm, quantity, int(epoch))
@@ -103,6 +155,9 @@ EVENTS: dict[str, Callable[[ArmResult], np.ndarray]] = {
     "loss_reduction>0.95": lambda a: a.loss_reduction > 0.95,
     "w_error<0.01": lambda a: a.w_error < 0.01,
     "b_error<0.05": lambda a: a.b_error < 0.05,
+    "b_error<0.01": lambda a: a.b_error < 0.01,
+    "both_errors<0.01": lambda a: (a.w_error < 0.01) & (a.b_error < 0.01),
+    "diverged": lambda a: a.reason == int(StopReason.DIVERGED),
     "epoch100_window": lambda a: (
         (a.final_loss < 0.05) & (np.abs(a.params[:, 0] - 2) <= 0.02) & (np.abs(a.params[:, 1] - 1) <= 0.05)
     ),
@@ -138,7 +193,12 @@ def figure(spec: Spec, ctx: Context) -> Evidence:
     a = spec.args
     arm = ctx.study.main.get(a["arm"])
     values = metric_values(ctx.study, arm, a["metric"])
+    population = values.size
+    if spec.claim.subset is not None:  # the members on which the metric is defined (finite)
+        values = values[np.isfinite(values)]
     ev = figure_evidence(values, a["claimed"], a["margin"])
+    if spec.claim.subset is not None:
+        ev = ev.over_subset(population)
     return dataclasses.replace(
         ev,
         detail={
@@ -159,8 +219,33 @@ def rate(spec: Spec, ctx: Context) -> Evidence:
     return rules.rate_at_least(k, n, a["claimed"], alpha=ALPHA)
 
 
-def improves_family(study: LinearStudy) -> dict[str, Evidence]:
-    """Paired sign tests "row k's final loss is below row k - 1's" for k = 1..9, Holm-corrected together."""
+def arm_compare(spec: Spec, ctx: Context) -> Evidence:
+    """One arm's metric stochastically larger (or smaller) than another's (Brunner-Munzel, paired seeds read
+    as two samples)."""
+    a = spec.args
+    x, y = (metric_values(ctx.study, ctx.study.main[arm], a["metric"]) for arm in a["arms"])
+    return rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA, n_resamples=N_RESAMPLES, rng=ctx.rng)
+
+
+def arm_ratio(spec: Spec, ctx: Context) -> Evidence:
+    """The ratio of two arms' medians of a metric inside a stated region (a claimed size)."""
+    a = spec.args
+    x, y = (metric_values(ctx.study, ctx.study.main[arm], a["metric"]) for arm in a["arms"])
+    return rules.median_ratio_in(x, y, a["region"], alpha=ALPHA)
+
+
+def event_differ(spec: Spec, ctx: Context) -> Evidence:
+    """An event's rate in one arm above (or below) another's."""
+    a = spec.args
+    (k1, n1), (k2, n2) = (
+        (int(EVENTS[a["event"]](ctx.study.main[arm]).sum()), ctx.study.main[arm].params.shape[0]) for arm in a["arms"]
+    )
+    return rules.rates_differ(k1, n1, k2, n2, direction=a["direction"], alpha=ALPHA)
+
+
+def improves_family(study: LinearStudy, family: str) -> dict[str, Evidence]:
+    """Paired sign tests "row k's final loss is below row k - 1's" for k = 1..9, Holm-corrected
+    together as ``family``."""
     raw = []
     for spec in IMPROVES:
         k = spec.args["row"]
@@ -176,14 +261,12 @@ def improves_family(study: LinearStudy) -> dict[str, Evidence]:
                 },
             )
         )
-    return dict(
-        zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA, family="003.ablation_improves"), strict=True)
-    )
+    return dict(zip((s.claim.id for s in IMPROVES), rules.holm(raw, alpha=ALPHA, family=family), strict=True))
 
 
 def improves(spec: Spec, ctx: Context) -> Evidence:
     """This row's share of the Holm-corrected family."""
-    return improves_family(ctx.study)[spec.claim.id]
+    return improves_family(ctx.study, ctx.family or spec.claim.family)[spec.claim.id]
 
 
 def share(spec: Spec, ctx: Context) -> Evidence:
@@ -286,6 +369,10 @@ EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
     "frozen": frozen,
     "fp16_figure": fp16_figure,
     "timing": timing,
+    "arm_compare": arm_compare,
+    "arm_ratio": arm_ratio,
+    "event_differ": event_differ,
+    "not_testable": lambda spec, ctx: rules.not_testable(spec.args["reason"], alpha=ALPHA),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from harness.evidence.rules import KINDS
+from harness.evidence.verdicts import Evidence, Verdict
 from harness.seeds import seed_sequence
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "SETTING_STATUSES",
     "TEST_KINDS",
     "TIERS",
+    "CalibrationTarget",
     "Claim",
     "Protocol",
     "Setting",
     "check_evidence",
     "claim_seed_sequence",
+    "counted_verdict",
     "jsonable",
     "protocol_to_dict",
     "protocol_values",
@@ -150,6 +153,31 @@ _SOURCE_RE = re.compile(r"\A(?P<doc>\d{3})_[0-9a-f]+\.txt\Z")
 
 
 @dataclass(frozen=True)
+class CalibrationTarget:
+    """The claim's number was a target of a calibration: a fit, never evidence.
+
+    A setting the document leaves open (``"calibrated"``) was chosen so that the study reproduces
+    some of the document's numbers; a claim on one of those numbers then only says how well the
+    fit came out. ``settings`` names the protocol settings fitted to it (with other targets);
+    ``procedure`` says where and how (module, distance). Such a claim is recorded as
+    ``inconclusive`` with the rule's verdict kept as the achieved fit (:func:`counted_verdict`).
+    """
+
+    settings: tuple[str, ...]  # protocol settings fitted to this number (among others)
+    procedure: str  # where the fit is done and how it scores a setting
+
+    def __post_init__(self) -> None:
+        if (
+            not isinstance(self.settings, tuple)
+            or not self.settings
+            or not all(isinstance(s, str) and s.strip() for s in self.settings)
+        ):
+            raise ValueError(f"calibration target: settings must be a non-empty tuple of names, got {self.settings!r}")
+        if not isinstance(self.procedure, str) or not self.procedure.strip():
+            raise ValueError("calibration target: procedure must say where and how the settings were fitted")
+
+
+@dataclass(frozen=True)
 class Claim:
     """One quantitative claim of a source document, ready to be tested.
 
@@ -182,6 +210,8 @@ class Claim:
     subset: str | None = None  # "the runs that satisfy X": n is the population, the evidence's n the subset
     resolution: float | None = None  # smallest deviation that matters (estimate units): the power plan's target
     n_fixed: str | None = None  # why the claim fixes its full-tier n (the plan never asks to raise it)
+    calibration_target: CalibrationTarget | None = None  # its number was fitted: a fit, never evidence
+    prediction: bool = False  # a proposal's prediction or question read as a hypothesis, not a reported result
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
@@ -234,6 +264,10 @@ class Claim:
             raise ValueError(f"{where}: n_fixed must be a non-empty reason why the claim fixes its n, or None")
         if self.subset is not None and (not isinstance(self.subset, str) or not self.subset.strip()):
             raise ValueError(f"{where}: subset must be a non-empty description (e.g. 'successful runs') or None")
+        if self.calibration_target is not None and not isinstance(self.calibration_target, CalibrationTarget):
+            raise ValueError(f"{where}: calibration_target must be a CalibrationTarget or None")
+        if not isinstance(self.prediction, bool):
+            raise ValueError(f"{where}: prediction must be a bool, got {self.prediction!r}")
 
     @property
     def doc(self) -> str:
@@ -245,6 +279,15 @@ class Claim:
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
         return self.n if tier == "quick" or self.n_full is None else self.n_full
+
+
+def counted_verdict(claim: Claim, evidence: Evidence) -> Verdict:
+    """The verdict ``claim`` counts with: its rule's, except ``inconclusive`` for a calibration target.
+
+    A calibration target's number was fitted, so the data cannot confirm or refute it; its rule's
+    verdict is kept in the record as the achieved fit (``harness.evidence.reports.make_record``).
+    """
+    return Verdict.INCONCLUSIVE if claim.calibration_target is not None else evidence.verdict
 
 
 def check_evidence(claim: Claim, evidence: Any) -> None:

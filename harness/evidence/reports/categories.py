@@ -103,7 +103,7 @@ _VERDICT_CATEGORY = {"confirmed": "replicates", "refuted": "not_replicated", "in
 
 
 def _calibration_target(record: ClaimRecord, differs: bool) -> bool:
-    return record.calibration is not None
+    return record.calibration_target
 
 
 def _not_testable(record: ClaimRecord, differs: bool) -> bool:

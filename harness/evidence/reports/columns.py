@@ -39,7 +39,10 @@ def _where(row: Row, first: bool) -> str:
 def _says(row: Row, first: bool) -> str:
     if row.variant:
         return f"↳ under {row.variant}"
-    return f"“{shorten(plain_quote(row.record.statement), 110)}”" if first else "″"
+    if not first:
+        return "″"
+    prefix = "(prediction) " if row.record.prediction else ""  # a proposal's expectation, not a result
+    return f"{prefix}“{shorten(plain_quote(row.record.statement), 110)}”"
 
 
 def _ours(row: Row, first: bool) -> str:
@@ -53,6 +56,9 @@ def _ours(row: Row, first: bool) -> str:
 
 def _reason(row: Row, first: bool) -> str:
     text = row.category.label
+    fit = row.record.calibration
+    if row.category.key == "calibration_target" and fit is not None:  # the fit achieved, never evidence
+        text += f" (fit: {fit['fit_verdict']})"
     if row.survives is False:
         text += ": the main claim's verdict does not hold here"
     return text

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from harness.evidence.claims import Claim, jsonable, protocol_to_dict
+from harness.evidence.claims import Claim, counted_verdict, jsonable, protocol_to_dict
 from harness.evidence.planning import power_plan
 from harness.evidence.sources import Location
 from harness.evidence.verdicts import Evidence, Verdict
@@ -92,6 +92,11 @@ class ClaimRecord:
         "every setting used: {name: {value, status (stated, calibrated, assumed), note}}",
         {"type": "object"},
         default_factory=dict,
+    )
+    calibration_target: bool = _field(
+        "a calibrated setting was fitted to the claim's number: recorded inconclusive, the fit in 'calibration'",
+        {"type": "boolean"},
+        default=False,
     )
     calibration: Mapping[str, Any] | None = _field(
         "for a calibration target (a number a calibrated setting was fitted to): settings, procedure and the fit "
@@ -177,7 +182,7 @@ def _pair(pair: Any) -> tuple[Any, Any] | None:
 
 def _calibration(claim: Claim, evidence: Evidence) -> dict[str, Any] | None:
     """A calibration target's settings, procedure and the rule's verdict on the fit (None for other claims)."""
-    target = getattr(claim, "calibration_target", None)
+    target = claim.calibration_target
     if target is None:
         return None
     return {
@@ -208,7 +213,7 @@ def make_record(
     document (None when the document is not available).
     """
     calibration = _calibration(claim, evidence)
-    verdict = Verdict.INCONCLUSIVE if calibration is not None else evidence.verdict
+    verdict = counted_verdict(claim, evidence)
     detail = jsonable(dict(evidence.detail))
     plan = power_plan(evidence, n_full=claim.n_for("full"), resolution=claim.resolution, n_fixed=claim.n_fixed)
     return ClaimRecord(
@@ -254,7 +259,8 @@ def _claim_fields(
         "kind": claim.test,
         "family": claim.family,
         "protocol": protocol_to_dict(claim.protocol),
-        "prediction": bool(getattr(claim, "prediction", False)),
+        "calibration_target": claim.calibration_target is not None,
+        "prediction": claim.prediction,
         "line": None if location is None else location.line,
         "section": () if location is None else location.section,
     }

@@ -10,7 +10,8 @@ Modules, one family of rules each: ``core`` (validation and decision helpers), `
 trends, ``always``), ``means`` (the skewness-corrected t of a mean and where it is calibrated),
 ``one_sample`` (a statistic against a threshold, the bootstrap), ``documents`` (a figure a
 document computed from its own small sample, against our distribution), ``two_sample`` (medians,
-P(X > Y), paired variance ratio), ``cv`` (cross-validated predictions over units), ``exact``
+P(X > Y), paired variance ratio), ``sizes`` (a sentence's stated size: every step of a monotone
+claim, a ratio of medians, a ratio of ranges), ``cv`` (cross-validated predictions over units), ``exact``
 (``exact_value``, ``not_testable``, ``holm``), ``capture`` (the switch that records the rules'
 inputs for calibration) and ``registry`` (the one table of rules and their metadata,
 ``REGISTRY``).
@@ -70,6 +71,7 @@ from harness.evidence.rules.one_sample import (
 )
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
 from harness.evidence.rules.registry import KINDS, REGISTRY, Rule
+from harness.evidence.rules.sizes import expected_range, median_ratio_in, monotone_steps, range_ratio_in
 from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
 
 __all__ = [
@@ -88,18 +90,22 @@ __all__ = [
     "cv_by_units",
     "distributions_differ",
     "exact_value",
+    "expected_range",
     "holm",
     "mean_equals",
     "mean_matches",
+    "median_ratio_in",
     "medians_differ",
     "metric_below",
     "metric_exceeds",
+    "monotone_steps",
     "monotone_trend",
     "not_testable",
     "quantile_matches",
     "rate_at_least",
     "rate_at_most",
     "rate_equals",
+    "range_ratio_in",
     "rates_differ",
     "sd_matches",
     "variance_ratio_equals",

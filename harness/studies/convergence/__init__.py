@@ -60,6 +60,7 @@ from harness.studies.convergence.questions_001 import (
     spearman_by_traces,
     trajectory_divergence,
 )
+from harness.studies.convergence.regression import TUNING_GRIDS
 from harness.studies.convergence.tables import (
     FAST_GB_TREES,
     FAST_MLP_MAX_ITER,
@@ -147,6 +148,7 @@ __all__ = [
     "mse_gap_statistic",
     "r2_statistic",
     "table_model",
+    "TUNING_GRIDS",
     "trace_sums",
     "MODEL_NAME",
     "N_PARAMS",

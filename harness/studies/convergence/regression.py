@@ -12,10 +12,12 @@ Shapes: ``R`` rows, ``F`` features, ``K`` folds, ``G`` groups (traces).
 Choices where table 2.1 names a model class but not an estimator (source 000 says only
 "Custom implementation for kernel methods"):
 
-* ``rbf_kernel``: ``KernelRidge(kernel="rbf", alpha=1e-3)``, ``gamma = 1 / F`` (sklearn's
-  default) on standardised features. Kernel ridge rather than SVR: it is the same estimator
-  family as ``linear_kernel`` (source 001, 4.2 lists "RBF, polynomial, and linear kernels"
-  together), closed-form and deterministic, and has no target-scale ``epsilon`` to tune.
+* ``rbf_kernel``: ``KernelRidge(kernel="rbf", alpha=1e-3)`` on standardised features, its width
+  ``gamma`` tuned by nested cross-validation (:data:`TUNING_GRIDS`, :func:`tuned`): the document
+  reports tuned models, and the untuned default ``gamma = 1 / F`` (R² 0.91 against the table's
+  0.9992) was a choice of ours, not of the document. Kernel ridge rather than SVR: it is the same
+  estimator family as ``linear_kernel`` (source 001, 4.2 lists "RBF, polynomial, and linear
+  kernels" together), closed-form and deterministic, and has no target-scale ``epsilon`` to tune.
 * ``linear_kernel``: ``KernelRidge(kernel="linear", alpha=1e-3)`` on standardised features.
   Kernel ridge fits **no intercept**, so with targets of mean ~17 it cannot fit the offset;
   this is the plain kernel method, kept as such because it is one plausible mechanism for the
@@ -25,8 +27,11 @@ Choices where table 2.1 names a model class but not an estimator (source 000 say
   ``TransformedTargetRegressor(make_model(...), transformer=StandardScaler())``.
 * ``mlp_3layer`` / ``mlp_2layer``: "layers" counted as weight layers, so 2 and 1 hidden
   layers of 64 ReLU units (``MLPRegressor``, Adam, standardised features, raw targets).
-* ``poly2`` / ``poly3``: plain OLS on all monomials up to that degree of the standardised
-  features (no ridge penalty: source 001 says only "includes squared and cubic terms").
+* ``poly2`` / ``poly3``: ridge regression on all monomials up to that degree of the standardised
+  features, the monomials standardised too, the penalty tuned by nested cross-validation
+  (:data:`TUNING_GRIDS`). Source 001 says only "includes squared and cubic terms"; unpenalised
+  OLS on the 1,329 cubic monomials of 18 collinear features is numerically unstable (out-of-fold
+  R² -1.65 from a few wild predictions), which a practitioner would regularise rather than report.
 * ``log_linear``: ``log(epochs) = linear``, fitted as OLS on ``log1p(y)`` and predicted with
   ``expm1`` (``TransformedTargetRegressor``). ``log1p`` because ``epochs_remaining`` is 0 at
   the final state when ``include_final=True``; for targets >= 1 it differs from ``log`` only
@@ -59,9 +64,9 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import LinearRegression, PoissonRegressor
+from sklearn.linear_model import LinearRegression, PoissonRegressor, Ridge
 from sklearn.metrics import r2_score
-from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_val_predict
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
@@ -105,6 +110,17 @@ def single_threaded() -> Iterator[None]:
 
 KERNEL_ALPHA = 1e-3  # ridge penalty of both kernel models
 MLP_WIDTH = 64  # hidden units per layer of both MLPs
+POLY_ALPHA = 1.0  # ridge penalty of the polynomial models before tuning
+# Hyperparameter grids searched by nested cross-validation (``tuned``): the RBF kernel's width
+# from 1 / F (F = 18 features: 0.056) down by two decades, and the polynomials' ridge penalty over
+# five. A first grid (width 0.003-0.1, penalty 0.1-100) had its choice on an edge under GroupKFold
+# (width 0.003, penalty 100 in every fold on the first quick run), so each was extended by a decade there.
+TUNING_GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
+    "rbf_kernel": {"model__gamma": (0.001, 0.003, 0.01, 0.03, 0.1)},
+    "poly2": {"model__alpha": (0.1, 1.0, 10.0, 100.0, 1000.0)},
+    "poly3": {"model__alpha": (0.1, 1.0, 10.0, 100.0, 1000.0)},
+}
+INNER_SPLITS = 3  # folds of the inner cross-validation that picks the hyperparameters
 
 
 def _scaled(model: BaseEstimator) -> Pipeline:
@@ -146,7 +162,8 @@ def make_model(
             [
                 ("scale", StandardScaler()),
                 ("poly", PolynomialFeatures(degree=degree, include_bias=False)),
-                ("model", LinearRegression()),
+                ("scale_terms", StandardScaler()),
+                ("model", Ridge(alpha=POLY_ALPHA)),
             ]
         )
     if name == "log_linear":
@@ -161,6 +178,17 @@ def make_model(
     if name == "linear_kernel":
         return _scaled(KernelRidge(kernel="linear", alpha=KERNEL_ALPHA))
     raise ValueError(f"unknown model {name!r}; valid names: {', '.join(MODEL_NAMES)}")
+
+
+def tuned(name: str, estimator: BaseEstimator, *, grouped: bool, random_state: int) -> BaseEstimator:
+    """``estimator`` wrapped in a grid search over ``TUNING_GRIDS[name]`` (returned as is for a model
+    without a grid): inside each outer fold of :func:`cv_r2` the search picks the hyperparameters by
+    an inner ``INNER_SPLITS``-fold CV of the same kind (rows, or whole traces when ``grouped``) on
+    the training rows only, so the outer score is nested and honest. Scored by R²."""
+    if name not in TUNING_GRIDS:
+        return estimator
+    inner = make_splitter(n_splits=INNER_SPLITS, random_state=random_state, grouped=grouped)
+    return GridSearchCV(estimator, {k: list(v) for k, v in TUNING_GRIDS[name].items()}, cv=inner, scoring="r2")
 
 
 def _child_seeds(random_state: int, n: int) -> list[int]:
@@ -217,6 +245,7 @@ class CVResult(NamedTuple):
     oof_pred: np.ndarray  # (R,) prediction for each row from the fold that held it out
     pooled_r2: float  # R² of all out-of-fold predictions at once
     test_fold: np.ndarray  # (R,) index of the fold in which each row was held out
+    chosen: tuple[dict, ...] | None = None  # a tuned model's hyperparameters picked in each fold
 
 
 def cv_r2(
@@ -233,7 +262,8 @@ def cv_r2(
     ``groups=None``: ``KFold(n_splits, shuffle=True)`` over rows, source 000's protocol
     (rows of the same trace land in train and test, so neighbouring states leak).
     ``groups`` given (e.g. ``trace_id``): ``GroupKFold(n_splits, shuffle=True)``, every
-    group's rows held out together.
+    group's rows held out together. A grid search (:func:`tuned`) is refitted in every fold on
+    that fold's training rows (nested CV); ``CVResult.chosen`` records what it picked.
 
     Args:
         model: a name from :data:`MODEL_NAMES` (built with :func:`make_model` defaults) or an
@@ -252,7 +282,11 @@ def cv_r2(
     else:
         estimator = clone(model)
     splits = _splits(X, y, groups, n_splits, split_seed)
-    pred = cross_val_predict(estimator, X, y, cv=splits)
+    chosen = None
+    if isinstance(estimator, GridSearchCV):
+        pred, chosen = _searched_predictions(estimator, X, y, groups, splits)
+    else:
+        pred = cross_val_predict(estimator, X, y, cv=splits)
     test_fold = np.empty(y.shape[0], dtype=np.int64)
     for k, (_, te) in enumerate(splits):
         test_fold[te] = k
@@ -261,7 +295,26 @@ def cv_r2(
         oof_pred=pred,
         pooled_r2=float(r2_score(y, pred, force_finite=False)),
         test_fold=test_fold,
+        chosen=chosen,
     )
+
+
+def _searched_predictions(
+    search: GridSearchCV,
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, tuple[dict, ...]]:
+    """Out-of-fold predictions (R,) of a grid search refitted in every outer fold (nested CV), with
+    the hyperparameters it picked there (the inner split sees the training rows' groups)."""
+    pred = np.empty(y.shape[0])
+    chosen = []
+    for train, test in splits:
+        fitted = clone(search).fit(X[train], y[train], groups=None if groups is None else groups[train])
+        pred[test] = fitted.predict(X[test])
+        chosen.append({k: float(v) for k, v in fitted.best_params_.items()})
+    return pred, tuple(chosen)
 
 
 class R2Interval(NamedTuple):

@@ -46,6 +46,7 @@ class ModelScore(NamedTuple):
     oof_pred: np.ndarray  # (R,)
     seconds: float  # wall time of the cross-validation (fit + predict, all folds)
     test_fold: np.ndarray  # (R,) index of the fold that held each row out
+    chosen: tuple[dict, ...] | None = None  # a tuned model's hyperparameters per fold (regression.tuned)
 
 
 @dataclass(frozen=True, eq=False)  # array fields: no elementwise ==
@@ -67,8 +68,9 @@ def _seed(random_state: int, *path: str) -> int:
     return int(seed_sequence(int(random_state), *path).generate_state(1)[0])
 
 
-def table_model(name: str, *, random_state: int, fast: bool) -> BaseEstimator:
-    """Unfitted estimator of table 2.1: ``regression.make_model`` defaults, or in ``fast`` mode
+def table_model(name: str, *, random_state: int, fast: bool, grouped: bool = False) -> BaseEstimator:
+    """Unfitted estimator of table 2.1: ``regression.make_model`` defaults, tuned by nested CV where
+    ``regression.TUNING_GRIDS`` has a grid (inner folds of the kind ``grouped`` says), or in ``fast`` mode
 
     * ``random_forest``: :data:`FAST_RF_TREES` trees (an average: fewer trees add variance only);
     * ``gradient_boosting``: :data:`FAST_GB_TREES` stages (a sum: fewer stages underfit);
@@ -82,6 +84,9 @@ def table_model(name: str, *, random_state: int, fast: bool) -> BaseEstimator:
     either way, gradient boosting 0.9956 vs 0.9979, 3-layer MLP 0.956 vs 0.994 (at 200 epochs).
     Use full mode for verdicts on the exact R² of gradient boosting and the MLPs.
     """
+    if name in reg.TUNING_GRIDS:
+        base = reg.make_model(name, random_state=random_state)
+        return reg.tuned(name, base, grouped=grouped, random_state=random_state)
     if not fast:
         return reg.make_model(name, random_state=random_state)
     if name == "random_forest":
@@ -129,7 +134,7 @@ def model_table(
     y = rows.epochs_remaining.astype(np.float64)
     scores: dict[str, ModelScore] = {}
     for name in model_names:
-        estimator = table_model(name, random_state=_seed(random_state, "model", name), fast=fast)
+        estimator = table_model(name, random_state=_seed(random_state, "model", name), fast=fast, grouped=grouped)
         start = time.perf_counter()
         with warnings.catch_warnings(), reg.single_threaded():
             if fast:
@@ -155,6 +160,7 @@ def model_table(
             cv.oof_pred,
             seconds,
             cv.test_fold,
+            cv.chosen,
         )
     return ModelTable(scores, bool(grouped), bool(fast), rows.n_rows, rows.n_traces)
 

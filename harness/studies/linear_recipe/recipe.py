@@ -71,6 +71,14 @@ def ablation_rows() -> tuple[tuple[str, Config], ...]:
 
 RECIPE = ablation_rows()[-1][1]
 
+# Method 1's two learning rates on their own: constant (no warmup, no decay) and no early stop over
+# 100 epochs, so the epochs they need to converge are measured, not cut short.
+CONSTANT_LR = {
+    lr: dataclasses.replace(BASELINE, lr=lr, epochs=MAX_EPOCHS, warmup=0, decay_epochs=10**9, patience=MAX_EPOCHS)
+    for lr in (1e-3, 1e-2)
+}
+NO_WARMUP = dataclasses.replace(RECIPE, warmup=0)  # Method 3's "No Warmup (eta = 0.01)" column
+
 
 @dataclass(frozen=True)
 class DataSettings:

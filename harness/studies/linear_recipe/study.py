@@ -20,7 +20,9 @@ from harness.engine.precision import LinearRun, LossScaler, MemberSettings, trai
 from harness.engine.rng import torch_generator
 from harness.seeds import seed_sequence
 from harness.studies.linear_recipe.recipe import (
+    CONSTANT_LR,
     MAX_EPOCHS,
+    NO_WARMUP,
     RECIPE,
     TIMELINE_INIT,
     Config,
@@ -49,13 +51,17 @@ class Arm:
 
 def main_arms() -> dict[str, Arm]:
     """The fp32 arms: the 11 ablation rows (row 10 = row 9: logging is cosmetic), random-init baseline and
-    recipe, the recipe with weight decay 0.01 and with patience 10."""
+    recipe, the recipe with weight decay 0.01, with patience 10 and without warmup, and Method 1's two
+    learning rates held constant."""
     rows = ablation_rows()
     arms = {f"row{k}": Arm(config, record=k in (0, 9)) for k, (_, config) in enumerate(rows[:10])}
     arms["baseline_random"] = Arm(rows[0][1], init="torch_default")
     arms["recipe_random"] = Arm(RECIPE, init="torch_default")
     arms["recipe_wd"] = Arm(dataclasses.replace(RECIPE, weight_decay=0.01))
     arms["recipe_patience10"] = Arm(dataclasses.replace(RECIPE, patience=10))
+    arms["recipe_nowarmup"] = Arm(NO_WARMUP)
+    arms["const_lr_1e-3"] = Arm(CONSTANT_LR[1e-3])
+    arms["const_lr_1e-2"] = Arm(CONSTANT_LR[1e-2])
     return arms
 
 

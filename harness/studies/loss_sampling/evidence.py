@@ -6,8 +6,10 @@ inside the range the document's own sampling error allows, and *contradicted* wh
 confidence interval lies wholly outside it. Here only the compositions live:
 
 * a rate k/m: the region is the document's Clopper-Pearson 1 - alpha interval of k/m
-  (``rate_matches``; k = m is an "always" claim);
-* a rank correlation above a threshold (``rank_correlation_exceeds``).
+  (``rate_matches``; k = m is an "always" claim, confirmed when our runs rule out the failure
+  rates the document's m runs rule out, ``failure_tolerance``, and refuted by a counter-example);
+* a rank correlation above a threshold (``rank_correlation_exceeds``);
+* a straight line's R² above a threshold (``r2_exceeds``).
 
 A quantile, mean or sd of m values is decided by the rules ``harness.evidence.rules.quantile_matches``,
 ``mean_matches`` and ``sd_matches`` (module ``harness.evidence.rules.documents``).
@@ -45,10 +47,25 @@ def _in_region(successes: int, trials: int, region: tuple[float, float], alpha: 
     return replace(ev, detail={**ev.detail, **note})
 
 
+def failure_tolerance(m: int, alpha: float) -> float:
+    """The failure rate a document's m clean runs ("m/m, 100%") rule out: the exact Clopper-Pearson
+    bound 1 - (alpha / 2) ** (1 / m), rounded up in the third significant digit (m = 50: 0.0712).
+
+    A reported "100% (50/50)" is read as "failure rate below this": 50 clean runs cannot tell 100%
+    from 93%, so neither can a reproduction of them. Rounded up so that a run repeating the
+    document's own m/m confirms it, as its own data did, instead of landing on p = alpha where
+    floating-point rounding would decide."""
+    _check_sample_size(m)
+    bound = 1.0 - (alpha / 2.0) ** (1.0 / m)
+    scale = 10.0 ** (np.floor(np.log10(bound)) - 2)
+    return float(np.ceil(bound / scale) * scale)
+
+
 def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 0.05) -> Evidence:
-    """Our rate (successes / trials) against the document's k/m (``always`` when k = m)."""
+    """Our rate (successes / trials) against the document's k/m (``always`` when k = m, with the
+    failure tolerance that the document's m runs support: :func:`failure_tolerance`)."""
     if k == m:
-        ev = rules.always(successes, trials, alpha=alpha)
+        ev = rules.always(successes, trials, alpha=alpha, tolerance=failure_tolerance(m, alpha))
         return replace(ev, detail={**ev.detail, "document": f"{k}/{m}"})
     return _in_region(
         successes,
@@ -81,3 +98,26 @@ def rank_correlation_exceeds(
         np.arange(x.size, dtype=float), threshold, statistic=rho, alpha=alpha, n_resamples=n_resamples, rng=rng
     )
     return replace(ev, test=f"Spearman rank correlation, {ev.test}", detail={**ev.detail, "statistic": "spearman rho"})
+
+
+def r2_exceeds(
+    x, y, threshold: float, *, alpha: float = 0.05, rng: np.random.Generator, n_resamples: int = 1999
+) -> Evidence:
+    """Claim "a straight line in x explains more than ``threshold`` of y's variance" (R² of the OLS fit of
+    y on x, i.e. Pearson's r squared): percentile bootstrap over pairs (``metric_exceeds`` on indices),
+    vectorised over resamples (the unit test checks it against ``scipy.stats.linregress``)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 3:
+        raise ValueError(f"x and y must be equal 1-d samples of >= 3 pairs, got {x.shape} and {y.shape}")
+
+    def r2(index, axis=-1):
+        idx = np.moveaxis(index, axis, -1).astype(int)  # (..., N) resampled pair indices
+        xs, ys = x[idx], y[idx]
+        xs, ys = xs - xs.mean(axis=-1, keepdims=True), ys - ys.mean(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (xs * ys).sum(axis=-1) ** 2 / ((xs**2).sum(axis=-1) * (ys**2).sum(axis=-1))
+
+    ev = rules.metric_exceeds(
+        np.arange(x.size, dtype=float), threshold, statistic=r2, alpha=alpha, n_resamples=n_resamples, rng=rng
+    )
+    return replace(ev, test=f"R² of a straight line, {ev.test}", detail={**ev.detail, "statistic": "pearson r^2"})

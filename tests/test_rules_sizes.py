@@ -1,0 +1,205 @@
+"""The rules that test a sentence's stated size (``harness.evidence.rules.sizes``): unit checks, and
+calibration by simulation at the n and data shape of the claims that use them (002's success rates
+per arm and epochs of successful runs), the truth on the claimed region's edge, both one-sided errors
+at most alpha / 2 plus a Monte-Carlo allowance (99% Clopper-Pearson lower bound), as in
+tests/test_stats_calibration.py."""
+
+from __future__ import annotations
+
+import zlib
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from harness.evidence import rules as R
+from harness.evidence.verdicts import Verdict
+
+ALPHA = 0.05
+
+
+def _rng(name: str) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def _within_half_alpha(errors: int, runs: int) -> bool:
+    """The 99% Clopper-Pearson lower bound of the error rate does not exceed alpha / 2."""
+    return errors == 0 or stats.beta.ppf(0.01, errors, runs - errors + 1) <= ALPHA / 2
+
+
+# --------------------------------------------------------------------------------------------
+# monotone_steps
+# --------------------------------------------------------------------------------------------
+
+
+def test_monotone_steps_confirms_clear_steps_and_refutes_a_reversed_one():
+    assert R.monotone_steps([100, 300, 500, 700], [1000] * 4, direction="increasing").verdict is Verdict.CONFIRMED
+    reversed_step = R.monotone_steps([100, 500, 300, 700], [1000] * 4, direction="increasing")
+    assert reversed_step.verdict is Verdict.REFUTED and reversed_step.detail["weakest_step"] == (1, 2)
+    assert R.monotone_steps([700, 500, 300], [1000] * 3, direction="decreasing").verdict is Verdict.CONFIRMED
+
+
+def test_a_linear_trend_with_a_flat_step_is_not_monotone():
+    """The case of the issue: rates 0.52, 0.42, 0.50, 0.64, 1.00 rise on the whole, not at every step."""
+    ev = R.monotone_steps([26, 21, 25, 32, 50], [50] * 5, direction="increasing")
+    assert ev.verdict is not Verdict.CONFIRMED
+    assert ev.estimate == pytest.approx(-0.10) and ev.detail["weakest_step"] == (0, 1)
+    assert R.monotone_trend([26, 21, 25, 32, 50], [50] * 5, direction="increasing").verdict is Verdict.CONFIRMED
+
+
+@pytest.mark.parametrize("successes, trials", [([1], [2]), ([1, 2], [2]), ([3, 1], [2, 2]), ([1.5, 1], [2, 2])])
+def test_monotone_steps_rejects_bad_counts(successes, trials):
+    with pytest.raises(ValueError):
+        R.monotone_steps(successes, trials, direction="increasing")
+
+
+def test_monotone_steps_decides_as_its_steps_do():
+    """Confirmed iff every step's ``rates_differ`` confirms at alpha (intersection-union), refuted
+    iff some step's refutes at alpha / (K - 1) (Bonferroni): so its errors are bounded by the steps'
+    exact Barnard errors (at most alpha / 2 each way, tests/test_stats_calibration.py), at any n."""
+    rng = _rng("monotone-structure")
+    for n in (50, 2000):
+        for _ in range(5):
+            counts = rng.binomial(n, np.array([0.3, 0.5, 0.5, 0.7, 0.9])).tolist()
+            ev = R.monotone_steps(counts, [n] * 5, direction="increasing")
+            steps = [R.rates_differ(b, n, a, n, direction="greater", alpha=ALPHA) for a, b in pairwise(counts)]
+            confirm = all(e.verdict is Verdict.CONFIRMED for e in steps)
+            refute = any(e.p_value <= ALPHA / 4 for e in steps)
+            assert (ev.verdict is Verdict.CONFIRMED) == confirm
+            assert (ev.verdict is Verdict.REFUTED) == (refute and not confirm)
+
+
+def test_monotone_steps_errors_at_most_half_alpha_with_a_flat_step():
+    """Truth: rates 0.3, 0.5, 0.5, 0.7, 0.9 at 50 per arm (002's model 1; one flat step, the edge of
+    'every step rises'). A check of the bound above with a few hundred runs: each run costs four
+    exact Barnard tests."""
+    rng = _rng("monotone-50")
+    rates, runs = np.array([0.3, 0.5, 0.5, 0.7, 0.9]), 200
+    verdicts = [
+        R.monotone_steps(rng.binomial(50, rates).tolist(), [50] * 5, direction="increasing").verdict
+        for _ in range(runs)
+    ]
+    assert _within_half_alpha(sum(v is Verdict.CONFIRMED for v in verdicts), runs)
+    assert _within_half_alpha(sum(v is Verdict.REFUTED for v in verdicts), runs)
+
+
+# --------------------------------------------------------------------------------------------
+# median_ratio_in
+# --------------------------------------------------------------------------------------------
+
+
+def test_median_ratio_in_decides_the_size_not_only_the_direction():
+    x, y = np.arange(1.0, 2002.0), np.arange(1.0, 2002.0) / 1.1  # a 1.1x "speedup"
+    assert R.median_ratio_in(x, y, (2.25, 2.75)).verdict is Verdict.REFUTED
+    assert R.median_ratio_in(x * 2.5 / 1.1, y, (2.0, 3.0)).verdict is Verdict.CONFIRMED
+    few = R.median_ratio_in(x[:5], y[:5], (2.25, 2.75))
+    assert few.verdict is Verdict.INCONCLUSIVE and few.cannot_confirm and few.ci == (0.0, np.inf)
+
+
+@pytest.mark.parametrize("region", [(0, 1), (2, 1), (1, np.inf), (np.nan, 2)])
+def test_median_ratio_in_rejects_a_bad_region(region):
+    with pytest.raises(ValueError):
+        R.median_ratio_in([1.0, 2.0, 3.0], [1.0, 2.0], region)
+
+
+def test_median_ratio_in_rejects_non_positive_samples():
+    with pytest.raises(ValueError, match="strictly positive"):
+        R.median_ratio_in([0.0, 2.0], [1.0, 2.0], (1.0, 2.0))
+
+
+@pytest.mark.parametrize("n_x, n_y", [(29, 50), (1160, 2000)])
+@pytest.mark.parametrize("edge", ["low", "high"])
+def test_median_ratio_in_errors_at_most_half_alpha_at_the_region_edge(n_x, n_y, edge):
+    """Epochs of successful runs: shifted gamma, rounded to whole epochs (atoms); true median ratio
+    on an edge of [2.25, 2.75]. At the edge the claim holds (closed region): a refutation is an error;
+    just outside it is false: a confirmation is an error."""
+    rng = _rng(f"median-ratio-{n_x}-{edge}")
+    ratio = 2.25 if edge == "low" else 2.75
+    y_median = 20.0 + stats.gamma(4.0, scale=8.0).median()
+    runs = 400 if n_x > 100 else 1000
+    refuted = confirmed_outside = 0
+    for _ in range(runs):
+        y = 20.0 + rng.gamma(4.0, 8.0, n_y)
+        x = ratio * y_median * (20.0 + rng.gamma(4.0, 8.0, n_x)) / y_median
+        refuted += R.median_ratio_in(x, y, (2.25, 2.75)).verdict is Verdict.REFUTED
+        outside = x * (0.999 if edge == "low" else 1.001)
+        confirmed_outside += R.median_ratio_in(outside, y, (2.25, 2.75)).verdict is Verdict.CONFIRMED
+    assert _within_half_alpha(refuted, runs) and _within_half_alpha(confirmed_outside, runs)
+
+
+# --------------------------------------------------------------------------------------------
+# range_ratio_in
+# --------------------------------------------------------------------------------------------
+
+
+def test_expected_range_is_the_mean_range_of_draws_with_replacement():
+    v = np.sort(_rng("range").gamma(2.0, 10.0, 40))
+    draws = np.sort(_rng("draws").choice(v, size=(200_000, 7)), axis=1)
+    assert R.expected_range(v, 7) == pytest.approx(np.mean(draws[:, -1] - draws[:, 0]), rel=5e-3)
+    assert R.expected_range(v, 1) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_range_ratio_in_reads_the_ranges_at_the_stated_sizes():
+    rng = _rng("range-sizes")
+    x, y = rng.gamma(4.0, 30.0, 2000), rng.gamma(4.0, 10.0, 2000)
+    ev = R.range_ratio_in(x, y, (2.7, 3.3), m_x=29, m_y=29, rng=rng, n_resamples=999)
+    assert ev.verdict is Verdict.CONFIRMED and ev.estimate == pytest.approx(3.0, rel=0.05)
+    assert R.range_ratio_in(x, y, (1.0, 1.5), m_x=29, m_y=29, rng=rng, n_resamples=999).verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"m_x": 1, "m_y": 5}, {"m_x": 5, "m_y": 5, "region": (3.0, 2.0)}, {"m_x": 5, "m_y": 5, "rng": None}]
+)
+def test_range_ratio_in_rejects_bad_arguments(kwargs):
+    args = {"region": (1.0, 2.0), "rng": np.random.default_rng(0), **kwargs}
+    region = args.pop("region")
+    with pytest.raises((ValueError, TypeError)):
+        R.range_ratio_in([1.0, 2.0, 4.0], [1.0, 3.0], region, **args)
+    with pytest.raises(ValueError, match="spread"):
+        R.range_ratio_in([2.0, 2.0], [1.0, 3.0], (1.0, 2.0), m_x=5, m_y=5, rng=np.random.default_rng(0))
+
+
+def _true_range_ratio(shape: float, m_x: int, m_y: int) -> float:
+    """E[range of m_x draws of Gamma(shape, 30)] / E[range of m_y draws of Gamma(shape, 6)] (Monte Carlo)."""
+    rng = _rng("truth")
+    ex = np.ptp(rng.gamma(shape, 30.0, (2_000_000 // m_x, m_x)), axis=1).mean()
+    ey = np.ptp(rng.gamma(shape, 6.0, (2_000_000 // m_y, m_y)), axis=1).mean()
+    return float(ex / ey)
+
+
+def test_range_ratio_in_is_inconclusive_below_its_calibrated_size():
+    rng = _rng("range-small")
+    x, y = 20.0 + rng.gamma(4.0, 30.0, 29), 20.0 + rng.gamma(4.0, 6.0, 50)
+    ev = R.range_ratio_in(x, y, (2.0, 6.0), m_x=29, m_y=50, rng=rng)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.cannot_confirm and "no rule calibrated" in ev.detail["reason"]
+
+
+def _range_ratio_errors(n_x: int, n_y: int, shape: float, runs: int) -> tuple[int, int]:
+    """Refutations with the truth on the region's lower edge, confirmations with it just below, for
+    arms of 20 + Gamma(shape, 30) and 20 + Gamma(shape, 6) read at sizes 29 and 50 (1999 resamples,
+    as the claims)."""
+    truth = _true_range_ratio(shape, 29, 50)
+    region, outside = (truth, truth * 1.25), (truth * 1.001, truth * 1.25 * 1.001)
+    rng = _rng(f"range-ratio-{n_x}-{shape}")
+    refuted = confirmed_outside = 0
+    for _ in range(runs):
+        x, y = 20.0 + rng.gamma(shape, 30.0, n_x), 20.0 + rng.gamma(shape, 6.0, n_y)
+        decide = lambda reg: R.range_ratio_in(x, y, reg, m_x=29, m_y=50, rng=rng, n_resamples=1999).verdict  # noqa: E731,B023
+        refuted += decide(region) is Verdict.REFUTED
+        confirmed_outside += decide(outside) is Verdict.CONFIRMED
+    return refuted, confirmed_outside
+
+
+def test_range_ratio_in_errors_at_its_smallest_calibrated_size():
+    """002's "range narrowed from 242 to 74" (read at sizes 29 and 50) at 40 x those sizes: a short run
+    here, the powered one in the full tier."""
+    refuted, confirmed = _range_ratio_errors(1160, 2000, 4.0, runs=60)
+    assert _within_half_alpha(refuted, 60) and _within_half_alpha(confirmed, 60)
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("shape", [4.0, 1.5])
+def test_range_ratio_in_errors_at_most_half_alpha_at_its_smallest_calibrated_size_full(shape):
+    refuted, confirmed = _range_ratio_errors(1160, 2000, shape, runs=400)
+    assert _within_half_alpha(refuted, 400) and _within_half_alpha(confirmed, 400)
