@@ -29,7 +29,7 @@ def throughputs(results: dict) -> dict[str, float]:
     }
 
 
-def _ratio(value: float) -> str:
+def ratio_text(value: float) -> str:
     """``154,000x`` for speedups, ``0.74x`` for ratios near 1 (online vs full batch)."""
     return f"{value:,.0f}x" if value >= 10 else f"{value:.2f}x"
 
@@ -46,10 +46,10 @@ def check(results: dict, floors: dict) -> list[str]:
         ratio = rates[fast] / rates[slow]
         ceiling = pair.get("ceiling")
         status = "ok" if ratio >= pair["floor"] and (ceiling is None or ratio <= ceiling) else "FAIL"
-        band = f"floor {_ratio(pair['floor'])}" + ("" if ceiling is None else f", ceiling {_ratio(ceiling)}")
+        band = f"floor {ratio_text(pair['floor'])}" + ("" if ceiling is None else f", ceiling {ratio_text(ceiling)}")
         lines.append(
-            f"{status} {fast} / {slow}: ratio {_ratio(ratio)} ({band}, "
-            f"committed measurement {_ratio(pair['measured'])}); {rates[fast]:.3g} vs {rates[slow]:.3g} member-epochs/s"
+            f"{status} {fast} / {slow}: ratio {ratio_text(ratio)} ({band}, "
+            f"committed measurement {ratio_text(pair['measured'])}); {rates[fast]:.3g} vs {rates[slow]:.3g} member-epochs/s"
         )
     return lines
 

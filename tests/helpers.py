@@ -30,5 +30,14 @@ def tree(root: Path) -> dict[str, str]:
     out = {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
-        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else p.read_text()
+        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir() else _content(p)
     return out
+
+
+def _content(path: Path) -> str:
+    """A file's text, or for a binary file (a PNG figure) its size and sha256."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}"

@@ -1,6 +1,6 @@
 """Where the rules' new fields reach the reader (issue 10 items 6, 8, 10): the p-values against
-and for the claim in separate named columns, the confirm-side MDE and the "cannot confirm at
-this n" flag in claims.json, claims.md and the terminal summary, and the Holm family."""
+and for the claim, the confirm-side MDE and the "cannot confirm at this n" flag in claims.json,
+each claim's details in claims.html and the terminal summary's count, and the Holm family."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from harness.evidence import plugin
 from harness.evidence import rules as S
 from harness.evidence.claims import Claim, Protocol, Setting
 from harness.evidence.options import Options
-from harness.evidence.reports import claims_json, claims_markdown, make_record
+from harness.evidence.reports import ClaimRecord, RunContext, make_record, render_reports
+from harness.evidence.sources import Sources
 
 SRC = "000_831d548a2327460f.txt"
 
@@ -40,7 +41,7 @@ def _claim(name: str, test: str, n: int, family: str | None = None) -> Claim:
     )
 
 
-def _records() -> list[dict]:
+def _records() -> list[ClaimRecord]:
     folds = [0.9666 + 0.008 * (i - 4.5) / 3.0 for i in range(10)]  # sd about 0.008
     narrow = _claim("r2_narrow", "mean_equals", 10, family="000.toy")
     always = _claim("always", "always", 50)
@@ -54,8 +55,12 @@ def _records() -> list[dict]:
     ]
 
 
+def _report(name: str) -> str:
+    return render_reports(_records(), RunContext(master_seed=0, tier="quick", device="cpu"))[name].decode("utf-8")
+
+
 def test_claims_json_carries_family_p_confirm_mde_confirm_and_flag():
-    doc = json.loads(claims_json(_records(), master_seed=0, tier="quick", device="cpu"))
+    doc = json.loads(_report("claims.json"))
     rows = {r["id"]: r for r in doc["claims"]}
     narrow, always = rows["000.toy.r2_narrow"], rows["000.toy.always"]
     assert narrow["family"] == "000.toy" and always["family"] is None
@@ -66,24 +71,19 @@ def test_claims_json_carries_family_p_confirm_mde_confirm_and_flag():
 
 def test_records_carry_the_claimed_region_as_a_field_not_a_detail():
     narrow, always = _records()
-    assert narrow["claimed_region"] == pytest.approx([0.9616, 0.9716])
-    assert always["claimed_region"] is None
-    assert "claimed_region" not in narrow["detail"] and "p_confirm" not in narrow["detail"]
-    md = claims_markdown(_records(), master_seed=0, tier="quick", device="cpu")
-    assert "claimed region [0.9616, 0.9716]" in md
+    assert narrow.claimed_region == pytest.approx((0.9616, 0.9716))
+    assert always.claimed_region is None
+    assert "claimed_region" not in narrow.detail and "p_confirm" not in narrow.detail
+    assert "<dt>claimed region</dt><dd>[0.9616, 0.9716]</dd>" in _report("claims.html")
 
 
-def test_claims_markdown_names_both_p_value_columns_and_flags_unconfirmable_claims():
-    md = claims_markdown(_records(), master_seed=0, tier="quick", device="cpu")
-    header = next(line for line in md.splitlines() if line.startswith("| Claim |"))
-    cells = [c.strip() for c in header.strip("|").split("|")]
-    assert cells.index("p against") + 1 == cells.index("p for")
-    assert "Family" in cells and "MDE against" in cells and "MDE for" in cells
-    row = next(line for line in md.splitlines() if "`000.toy.r2_narrow`" in line and line.startswith("|"))
-    assert "cannot confirm at this n" in row and "| 000.toy |" in row
+def test_claims_html_names_both_p_values_both_mdes_and_flags_unconfirmable_claims():
+    html = _report("claims.html")
+    assert "<dt>p against / for</dt>" in html and "<dt>MDE against / for</dt>" in html
+    assert "cannot confirm at this n" in html and "<dt>Holm family</dt><dd>000.toy</dd>" in html
 
 
-def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
+def test_terminal_summary_counts_claims_that_cannot_be_confirmed(tmp_path: Path):
     options = Options(
         tier="quick",
         master_seed=0,
@@ -95,7 +95,7 @@ def test_terminal_summary_lists_claims_that_cannot_be_confirmed(tmp_path: Path):
         manifest_path=tmp_path / "sources.json",
         report_dir=tmp_path,
     )
-    state = plugin._State(options=options, sources=None, is_worker=False)
-    plugin._summarise(state, _records(), [], {}, None, [f"report: {tmp_path / 'claims.json'}"])
-    line = next(s for s in state.summary if s.startswith("cannot confirm at this n"))
-    assert "000.toy.always" in line and "000.toy.r2_narrow" in line and "2 claim(s)" in line
+    state = plugin._State(options=options, sources=Sources(tmp_path / "sources.json", {}, {}), is_worker=False)
+    plugin._summarise(state, _records(), {}, None, [f"report: {tmp_path / 'claims.html'}"])
+    line = next(s for s in state.summary if s.startswith("verdicts:"))
+    assert line.endswith("; 2 cannot be confirmed at this n (listed in the report)")

@@ -19,4 +19,4 @@ def test_xor_example_matches_its_ledger(pytester, monkeypatch):
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["changed verdicts: none"])
     assert (pytester.path / "claims" / "ledger.json").read_text() == ledger
-    assert "of 100 (successful runs)" in (pytester.path / "reports" / "claims.md").read_text()
+    assert "of 100 successful runs)" in (pytester.path / "reports" / "claims.md").read_text()

@@ -35,7 +35,6 @@ from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
 from tests.toy import (  # noqa: E402
     LEDGER_AB,
     REPO,
-    SOURCE,
     command,
     ledger_path,
     ledger_text,
@@ -117,7 +116,7 @@ def test_concurrent_updates_keep_both_changes_and_one_whole_report(project):
         "002.toy.a": {"quick": "confirmed"},
         "002.toy.b": {"quick": "refuted"},
     }  # neither update lost
-    _seed, ids, _figures = report_set(project.path)
+    _seed, ids, _figures = report_set(project.path, "reports/partial")  # -k: partial runs
     assert ids in (["002.toy.a"], ["002.toy.b"])  # the last run's whole set, not a mix
     assert leftovers(project.path) == []
 
@@ -140,9 +139,9 @@ def test_interrupted_report_writing_leaves_the_old_set_or_the_new(project, fault
     assert old == (0, ["002.toy.a", "002.toy.b"], ["002.toy.a.curve.png"])
     ledger_before = ledger_path(project).read_text()
 
-    code, out = run_subprocess(project, "--claims-seed", "7", "-k", "test_b", env={"CLAIMS_TEST_FAULT": fault})
+    code, out = run_subprocess(project, "--claims-seed", "7", env={"CLAIMS_TEST_FAULT": fault})
     assert code != 0, out
-    expected = old if survivor == "old" else (7, ["002.toy.b"], [])
+    expected = old if survivor == "old" else (7, *old[1:])
     assert report_set(project.path) == expected
     assert ledger_path(project).read_text() == ledger_before
 
@@ -201,7 +200,7 @@ def test_unlockable_report_dir_fails_clearly_and_the_ledger_is_still_updated(pro
     result.stdout.fnmatch_lines(
         [
             "*= claims summary =*",
-            f"{SOURCE}*2",
+            "002 Toy source document*2",
             "report NOT written to *reports: *Is a directory*",
             "ledger updated: *ledger.json",
         ]
@@ -218,7 +217,7 @@ def test_unlockable_ledger_fails_clearly_and_the_report_is_still_written(project
     result.stdout.fnmatch_lines(
         [
             "*= claims summary =*",
-            "report: *claims.json*",
+            "report: *claims.html*",
             "ledger NOT updated: *Is a directory*(the ledger file is untouched)",
         ]
     )
@@ -363,8 +362,8 @@ def test_stale_entries_and_empty_selection_under_xdist(project):
     code, out = run_subprocess(project, "-p", "xdist", "-n", "2", "-k", "no_such_test")
     assert code == pytest.ExitCode.NO_TESTS_COLLECTED, out
     assert "stale ledger entries (no such claim collected): 1: 002.toy.gone" in out
-    doc = json.loads((project.path / "reports" / "claims.json").read_text())
-    assert doc["claims"] == [] and doc["selection"]["collected"] == 2
+    doc = json.loads((project.path / "reports" / "partial" / "claims.json").read_text())
+    assert doc["claims"] == [] and doc["selection"]["collected"] == 2 and doc["complete"] is False
 
 
 def test_collection_error_prevents_stale_judgement(project):
@@ -380,35 +379,38 @@ def test_prune_needs_update(project):
     result.stderr.fnmatch_lines(["ERROR: --claims-prune only works with --claims-update*"])
 
 
-def test_zero_selected_claims_replace_the_report_with_one_saying_nothing_ran(project):
+def test_zero_selected_claims_publish_a_partial_report_saying_nothing_ran(project):
     run(project).assert_outcomes(passed=2)
     assert report_set(project.path)[2] == ["002.toy.a.curve.png"]
     result = run(project, "-k", "no_such_test")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(
-        ["no claim test ran: the selection (claims) left none in the quick tier; the report says so"]
+        [
+            "no claim test ran: the selection (claims) left none in the quick tier; the report says so",
+            "partial report (2 of 2 claims of the quick tier did not run: -k 'no_such_test'): *partial/claims.html*",
+            "the last complete report stays in *reports",
+        ]
     )
-    doc = json.loads((project.path / "reports" / "claims.json").read_text())
-    assert doc["claims"] == []
+    doc = json.loads((project.path / "reports" / "partial" / "claims.json").read_text())
+    assert doc["claims"] == [] and doc["complete"] is False
     assert doc["selection"] == {"args": ["claims"], "keyword": "no_such_test", "markexpr": None, "collected": 2}
-    md = (project.path / "reports" / "claims.md").read_text()
+    md = (project.path / "reports" / "partial" / "claims.md").read_text()
     assert "## Nothing ran" in md and "Selection: `claims -k 'no_such_test'`." in md
-    assert report_set(project.path) == (0, [], [])  # the figure of the earlier run is gone too
-
-
-def test_a_run_without_claim_tests_leaves_the_report_alone(project):
-    run(project).assert_outcomes(passed=2)
-    before = (project.path / "reports" / "claims.json").read_text()
-    (project.path / "test_unit.py").write_text("def test_unit():\n    pass\n")
-    project.runpytest("test_unit.py").assert_outcomes(passed=1)
-    assert (project.path / "reports" / "claims.json").read_text() == before
+    assert report_set(project.path, "reports/partial") == (0, [], [])
+    assert report_set(project.path) == (0, ["002.toy.a", "002.toy.b"], ["002.toy.a.curve.png"])  # kept whole
 
 
 def test_figures_of_claims_no_longer_run_are_removed(project):
     run(project).assert_outcomes(passed=2)
     assert (project.path / "reports" / "figures" / "002.toy.a.curve.png").exists()
-    run(project, "-k", "test_b").assert_outcomes(passed=1)
+    run(project, "-k", "test_b").assert_outcomes(passed=1)  # a partial run: beside the complete report
+    assert report_set(project.path, "reports/partial") == (0, ["002.toy.b"], [])
+    assert report_set(project.path) == (0, ["002.toy.a", "002.toy.b"], ["002.toy.a.curve.png"])
+    module = project.path / "claims" / "test_toy.py"
+    module.write_text(module.read_text().replace("@claim_test(A)\ndef test_a", "def unused_a"))
+    run(project).assert_outcomes(passed=1)  # claim a is gone: a complete run without it
     assert report_set(project.path) == (0, ["002.toy.b"], [])
+    assert not (project.path / "reports" / "partial").exists()  # the complete report retired the partial one
 
 
 # ---------------------------------------------------------------------------- bad arguments

@@ -231,7 +231,7 @@ def test_planning_command_reads_a_report_and_explains_a_missing_one(tmp_path, ca
 
 def test_run_counts_past_the_cap_print_as_more_than_the_cap_everywhere():
     from harness.evidence.planning import needed_text, plan_lines
-    from harness.evidence.reports import _plan_text
+    from harness.evidence.reports.text import plan_text
 
     assert needed_text(400) == "400" and needed_text(MAX_PLANNED_N + 1) == f"more than {MAX_PLANNED_N}"
     huge = {
@@ -242,6 +242,6 @@ def test_run_counts_past_the_cap_print_as_more_than_the_cap_everywhere():
         "resolution_basis": "declared",
         "reason": "needs more than 50000 runs",
     }
-    assert _plan_text(huge) == f"more than {MAX_PLANNED_N} (full 100: not feasible)"
+    assert plan_text(huge) == f"more than {MAX_PLANNED_N} (full 100: not feasible)"
     (line,) = plan_lines([{"id": "000.a.b", "source": "000_0123456789abcdef.txt", "power_plan": huge}])[1:]
     assert "resolution 0.005," in line

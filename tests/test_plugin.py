@@ -16,6 +16,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from xml.etree import ElementTree  # noqa: E402
 
 # In-process pytester runs drop the modules first imported inside them; re-importing a C
 # extension such as torch afterwards crashes. Import the heavy ones here, before any run.
@@ -130,16 +131,40 @@ def test_ledger_match_passes_writes_report_and_leaves_ledger_alone(project):
     result.stdout.fnmatch_lines(
         [
             "*= claims summary =*",
-            "tier quick, master seed 0",
-            "source*confirmed*refuted*inconclusive*total",
-            f"{SOURCE}*1*1*0*2",
+            "tier quick, master seed 0: 2 claims of 1 document",
+            "document*replicates*not repl.*self-contr*depends*calib.*untestable*undecided*total",
+            "002 Toy source document*1*1*0*0*0*0*0*2",
+            "verdicts: 1 confirmed, 1 refuted, 0 inconclusive",
             "changed verdicts: none",
         ]
     )
     report = json.loads((project.path / "reports" / "claims.json").read_text())
     assert [c["id"] for c in report["claims"]] == ["002.toy.a", "002.toy.b"]
     assert report["claims"][1]["expected"] == "refuted"
-    assert "## 002_12f8b00312862f98.txt — Toy source document" in (project.path / "reports" / "claims.md").read_text()
+    assert "## 002 — Toy source document" in (project.path / "reports" / "claims.md").read_text()
+    assert report["complete"] is True
+
+
+def test_every_claim_test_reports_its_verdict_as_junit_properties(project):
+    write_claims(project, "test_match", MATCH_MODULE)
+    ledger(project).write_text(ledger_text({"002.toy.a": {"quick": "confirmed"}, "002.toy.b": {"quick": "confirmed"}}))
+    run(project, "--junitxml=out.xml").assert_outcomes(passed=1, failed=1)  # b changed: refuted
+    cases = {c.get("name"): c for c in ElementTree.parse(project.path / "out.xml").iter("testcase")}
+    props = {name: {p.get("name"): p.get("value") for p in c.iter("property")} for name, c in cases.items()}
+    assert props["test_b"] == {
+        "claims.claim": "002.toy.b",
+        "claims.verdict": "refuted",
+        "claims.expected": "confirmed",
+        "claims.reported": "x = 1",
+        "claims.measured": "0.5",
+        "claims.estimate": "0.5",
+        "claims.n": "1",
+        "claims.alpha": "0.05",
+        "claims.rule": "exact_value",
+        "claims.test": "toy rule",
+        "claims.source": f"{SOURCE}:6",
+    }
+    assert props["test_a"]["claims.verdict"] == "confirmed" and cases["test_b"].find("failure") is not None
 
 
 def test_mismatch_fails_with_expected_observed_and_evidence(project):
@@ -332,7 +357,9 @@ def test_tier_selection_and_gpu_skip(project):
     assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == ["002.toy.f"]
     assert "## Not run in the quick tier" in (project.path / "reports" / "claims.md").read_text()
     run(project, "-k", "test_q").assert_outcomes(passed=1, deselected=2)  # -k first: f is not "not run"
-    assert json.loads((project.path / "reports" / "claims.json").read_text())["not_run"] == []
+    partial = json.loads((project.path / "reports" / "partial" / "claims.json").read_text())
+    assert partial["not_run"] == []
+    assert partial["partial_reason"] == "1 of 2 claims of the quick tier did not run: -k 'test_q'"  # f is full-only
     result = run(project, "--claims-update", "--claims-tier", "full")
     result.assert_outcomes(passed=2 + gpu, skipped=0 if gpu else 1)
     claims = json.loads(ledger(project).read_text())["claims"]
@@ -442,13 +469,14 @@ def test_full_only(claims_verdict):
 def _snapshot(root: Path) -> dict:
     report = json.loads((root / "reports" / "claims.json").read_text())
     assert report.pop("environment")["controller"]  # -n adds its workers' versions: compared in tests/test_remote.py
+    assert report.pop("created")  # when it was written
     for c in report["claims"]:
         assert c.pop("duration_s") >= 0.0  # present, but excluded from the comparison
     figures = {p.name: p.read_bytes() for p in sorted((root / "reports" / "figures").iterdir())}
     return {
         "report": report,
         "ledger": (root / "claims" / "ledger.json").read_text(),
-        "md_rows": [ln for ln in (root / "reports" / "claims.md").read_text().splitlines() if " s." not in ln],
+        "md_rows": [ln for ln in (root / "reports" / "claims.md").read_text().splitlines() if " UTC" not in ln],
         "figures": figures,
     }
 
@@ -465,7 +493,7 @@ def test_xdist_run_equals_serial_run(project, monkeypatch):
         "--claims-sources=sources", "claims", "-n", "2", "--claims-update", "--claims-seed", "3", "-p", "no:benchmark"
     )
     parallel.assert_outcomes(passed=6)
-    parallel.stdout.fnmatch_lines(["created: 2/2 workers", "*= claims summary =*", f"{SOURCE}*6"])
+    parallel.stdout.fnmatch_lines(["created: 2/2 workers", "*= claims summary =*", "002 Toy source document*6"])
     assert _snapshot(project.path) == expected
     assert expected["report"]["not_run"] == ["002.toy.full_only"]
 
@@ -622,8 +650,8 @@ def test_ini_twins_resolve_against_rootdir_and_the_command_line_wins(project, mo
     )
     result.assert_outcomes(passed=1, deselected=1)
     result.stdout.fnmatch_lines(["claims: tier quick, master seed 2 (not gated: the ledger gates master seed 5)*"])
-    report = json.loads((project.path / "claims" / "rep2" / "claims.json").read_text())  # relative to the cwd
-    assert (report["tier"], report["master_seed"]) == ("quick", 2)
+    report = json.loads((project.path / "claims" / "rep2" / "partial" / "claims.json").read_text())  # -k: partial
+    assert (report["tier"], report["master_seed"]) == ("quick", 2)  # --claims-report rep2: relative to the cwd
 
 
 @pytest.mark.parametrize(
@@ -715,7 +743,8 @@ def test_absent_documents_leave_claims_running_and_the_report_says_so(project):
         }
     }
     md = (project.path / "reports" / "claims.md").read_text()
-    assert f"## {SOURCE} — Toy source document\n\n*Source: document not available: quotes not verified.*" in md
+    assert f"## 002 — Toy source document\n\n*document not available: quotes not verified* (`{SOURCE}`)." in md
+    assert report["claims"][0]["line"] is None  # without the document, no line: claims in id order
 
 
 def test_missing_manifest_fails_claims_but_not_other_tests(project):
@@ -760,6 +789,7 @@ def test_plugin_serves_an_unrelated_project_serially_and_with_two_workers(projec
     for doc in (expected, report):
         doc["claims"][0].pop("duration_s")
         doc.pop("environment")  # -n adds its workers' versions
+        doc.pop("created")
     assert report == expected and report["sources"][SOURCE]["quotes"] == "quotes verified against the document"
 
 

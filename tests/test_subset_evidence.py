@@ -10,7 +10,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from harness.evidence.claims import Claim, Protocol, Setting  # noqa: E402
-from harness.evidence.reports import claims_markdown, make_record, stability  # noqa: E402
+from harness.evidence.reports import ClaimRecord, RunContext, make_record, render_reports, stability  # noqa: E402
 from harness.evidence.verdicts import Evidence, Verdict  # noqa: E402
 from tests.helpers import write_manifest  # noqa: E402
 
@@ -73,17 +73,21 @@ def test_report_row_shows_realised_and_population_n():
     record = make_record(
         _claim(), _evidence().over_subset(1000), tier="quick", master_seed=0, expected=None, duration_s=0.1
     )
-    assert record["n"] == 991 and record["population_n"] == 1000
-    markdown = claims_markdown([record], master_seed=0, tier="quick", device="cpu")
-    assert "991 of 1000 (successful runs)" in markdown
+    assert record.n == 991 and record.population_n == 1000
+    html = render_reports([record], RunContext(master_seed=0, tier="quick", device="cpu"))["claims.html"].decode()
+    assert "991 of 1000 (successful runs)" in html
 
 
-def _crashed(cid: str, seed: int) -> dict:
-    return {"id": cid, "master_seed": seed, "verdict": "crashed", "crashed": True, "tier": "quick"}
+def _crashed(cid: str, seed: int) -> ClaimRecord:
+    return ClaimRecord(
+        id=cid, source=SOURCE, statement="s", tier="quick", master_seed=seed, verdict=None, no_verdict_reason="failed"
+    )
 
 
-def _verdict_record(cid: str, seed: int, verdict: str) -> dict:
-    return {"id": cid, "master_seed": seed, "verdict": verdict}
+def _verdict_record(cid: str, seed: int, verdict: str) -> ClaimRecord:
+    return ClaimRecord(
+        id=cid, source=SOURCE, statement="s", tier="quick", master_seed=seed, verdict=verdict, no_verdict_reason=None
+    )
 
 
 def test_a_crashed_seed_counts_as_a_failure_in_stability():
@@ -93,7 +97,7 @@ def test_a_crashed_seed_counts_as_a_failure_in_stability():
         _verdict_record("002.a.x", 2, "confirmed"),
     ]
     (row,) = stability(records, {}, tier="quick", threshold=0.8)
-    assert row["seeds"] == [0, 1, 2] and row["verdicts"] == ["confirmed", "crashed", "confirmed"]
+    assert row["seeds"] == [0, 1, 2] and row["verdicts"] == ["confirmed", "no verdict", "confirmed"]
     assert row["reference"] == "confirmed" and row["stability"] == pytest.approx(2 / 3) and row["fragile"]
 
 
@@ -163,8 +167,8 @@ def test_recorder_accepts_subset_evidence_and_rejects_it_for_a_plain_claim(proje
     result = project.runpytest_subprocess("--claims-sources=sources", "claims", "-p", "no:xdist")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*claim '002.toy.plain' declares n=10 for tier 'quick' but the evidence has n=7*"])
-    markdown = (project.path / "reports" / "claims.md").read_text()
-    assert "7 of 10 (successful runs)" in markdown
+    html = (project.path / "reports" / "claims.html").read_text()
+    assert "7 of 10 (successful runs)" in html
 
 
 def test_crashed_seed_is_a_failure_in_the_stability_report(project):
@@ -172,6 +176,7 @@ def test_crashed_seed_is_a_failure_in_the_stability_report(project):
         "--claims-sources=sources", "claims", "-p", "no:xdist", "--claims-seeds", "0:3", "-k", "subset"
     )
     result.assert_outcomes(passed=2, failed=1)
-    rows = {row["id"]: row for row in json.loads((project.path / "reports" / "stability.json").read_text())["claims"]}
-    assert rows["002.toy.subset"]["verdicts"] == ["confirmed", "crashed", "confirmed"]
+    stability_json = project.path / "reports" / "partial" / "stability.json"  # -k: a partial run
+    rows = {row["id"]: row for row in json.loads(stability_json.read_text())["claims"]}
+    assert rows["002.toy.subset"]["verdicts"] == ["confirmed", "no verdict", "confirmed"]
     assert rows["002.toy.subset"]["fragile"]

@@ -140,24 +140,30 @@ def run_subprocess(pytester, *args, env=None):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def report_set(root: Path) -> tuple[int, list[str], list[str]]:
-    """(master seed, claim ids, figure files) of the report, asserting its files belong together."""
-    reports = root / "reports"
+def report_set(root: Path, where: str = "reports") -> tuple[int, list[str], list[str]]:
+    """(master seed, claim ids, claims' figure files) of the report in ``root / where``, asserting that
+    its files (claims.json, claims.md, claims.html, figures/) belong together."""
+    reports = root / where
     doc = json.loads((reports / "claims.json").read_text())
     md = (reports / "claims.md").read_text()
+    html = (reports / "claims.html").read_text()
     md_seed = int(re.search(r"master seed \*\*(\d+)\*\*", md).group(1))
-    md_ids = re.findall(r"^### `([^`]+)`$", md, flags=re.M)
-    md_figures = sorted(re.findall(r"\]\(figures/([^)]+)\)", md))
+    md_ids = sorted(set(re.findall(r"\(claims\.html#([^)]+)\)", md)))
+    html_ids = sorted(re.findall(r'<tr class="claim[^"]*" id="([^"]+)"', html))
+    named = {f for c in doc["claims"] for f in c["figures"]} | set(re.findall(r"\]\(figures/([^)]+)\)", md))
     figures = sorted(p.name for p in (reports / "figures").iterdir()) if (reports / "figures").exists() else []
     ids = [c["id"] for c in doc["claims"]]
-    assert (md_seed, md_ids, md_figures) == (doc["master_seed"], ids, figures), "report files of different runs"
-    return doc["master_seed"], ids, figures
+    assert (md_seed, md_ids, html_ids, sorted(named)) == (doc["master_seed"], ids, ids, figures), (
+        "report files of different runs"
+    )
+    return doc["master_seed"], ids, [f for f in figures if not f.startswith("overview-")]
 
 
 def leftovers(root: Path) -> list[str]:
     """Temp files and report sets other than the current one: what a killed writer leaves."""
     found = [p.relative_to(root).as_posix() for p in root.rglob("*.tmp")]
-    sets = root / "reports" / "sets"
-    current = os.path.realpath(root / "reports" / "current")
-    found += [p.name for p in sets.iterdir() if str(p.resolve()) != current] if sets.exists() else []
+    for reports in (root / "reports", root / "reports" / "partial"):
+        sets = reports / "sets"
+        current = os.path.realpath(reports / "current")
+        found += [p.name for p in sets.iterdir() if str(p.resolve()) != current] if sets.exists() else []
     return sorted(found)

@@ -9,6 +9,7 @@ the report (a *set* of files that must change together). A report set is publish
       claims.json -> current/claims.json                   # fixed links, never rewritten
       claims.md -> current/claims.md
       figures -> current/figures
+      partial/                                             # a partial run's set, beside the complete one
 
 The new set is written completely into its own directory first; a single ``os.replace`` of the
 ``current`` symlink then switches every fixed path at once. A reader (or a crash at any point)
@@ -18,6 +19,10 @@ was chosen over a manifest with a run id in every file because readers need not 
 anything: ``cat reports/claims.md`` is always consistent. A reader that reads several files and
 wants them from one set resolves ``current`` once (``os.path.realpath``) and reads inside it.
 It needs symlinks (POSIX file systems); the set directory is named by the run id.
+
+A *partial* run (one that left claims out: ``-k``, ``-x``, a node id) never replaces the last
+complete report: it is published the same way into ``partial/`` (a report directory of its own,
+marked like the parent), and the next complete run removes that directory's plugin entries.
 
 Temp files are ``.<name>.<random>.tmp`` (ignored by git); each writer removes stale ones of its
 target, left by a killed process, while it holds the target's lock.
@@ -52,6 +57,7 @@ __all__ = [
     "CURRENT_LINK",
     "LOCK_TIMEOUT_S",
     "OWNER_MARK",
+    "PARTIAL_DIR",
     "SETS_DIR",
     "RUN_ID_RE",
     "LockTimeout",
@@ -70,12 +76,14 @@ __all__ = [
 
 SETS_DIR = "sets"
 CURRENT_LINK = "current"
+PARTIAL_DIR = "partial"  # a partial run's report set: a marked report directory inside the report directory
 # The file that proves a report directory is the plugin's (see the module docstring).
 OWNER_MARK = ".claims-report"
 _OWNER_TEXT = (
     "This directory holds the reports of the claims pytest plugin (harness.evidence.files).\n"
-    "The plugin replaces or deletes only what it made here: the links claims.json, claims.md, figures,\n"
-    "stability.json and current, the sets/ directory, .lock and their temp files. Everything else is left alone.\n"
+    "The plugin replaces or deletes only what it made here: the links claims.json, claims.md, claims.html,\n"
+    "figures, stability.json and current, the sets/ directory, the partial/ report directory, .lock and their\n"
+    "temp files. Everything else is left alone.\n"
 )
 # The names new_run_id gives report sets: the only entries of sets/ the plugin adopts or removes.
 RUN_ID_RE = re.compile(r"\A\d{8}T\d{6}Z-\d+-[0-9a-f]{6}\Z")
@@ -229,6 +237,8 @@ def _is_ours(path: Path, name: str) -> bool:
         return _points_into(path, f"{SETS_DIR}/")
     if name == SETS_DIR:
         return path.is_dir() and not path.is_symlink()
+    if name == PARTIAL_DIR:
+        return path.is_dir() and not path.is_symlink() and ((path / OWNER_MARK).is_file() or not any(path.iterdir()))
     return _points_into(path, f"{CURRENT_LINK}/")
 
 
@@ -249,11 +259,11 @@ def _run_sets(report_dir: Path) -> bool:
 
 def _earlier_layout(report_dir: Path, names: Collection[str]) -> bool:
     """Whether the unmarked ``report_dir`` holds only a report set of an earlier plugin version
-    (``sets/<run id>/``, ``current`` linking to one, links into it, ``.lock``, their temp files):
-    adopted, not refused. A ``sets/`` or a non-empty ``.lock`` alone proves nothing: refused."""
+    (``sets/<run id>/``, ``current`` linking to one, links into it, ``partial/``, ``.lock``, their temp
+    files): adopted, not refused. A ``sets/`` or a non-empty ``.lock`` alone proves nothing: refused."""
     if not _run_sets(report_dir):
         return False
-    ours = {SETS_DIR, CURRENT_LINK, ".lock", *names}
+    ours = {SETS_DIR, CURRENT_LINK, PARTIAL_DIR, ".lock", *names}
     temps = tuple(f".{n}." for n in (CURRENT_LINK, *names))
     for entry in report_dir.iterdir():
         if entry.name.endswith(".tmp") and entry.name.startswith(temps):
@@ -298,12 +308,15 @@ def report_dir_problem(report_dir: str | os.PathLike[str], names: Collection[str
             "so that it never replaces or deletes files it did not write; choose another --claims-report "
             "(ini claims_report)"
         )
-    for name in (CURRENT_LINK, SETS_DIR, *names):
+    for name in (CURRENT_LINK, SETS_DIR, PARTIAL_DIR, *names):
         if not _is_ours(report_dir / name, name):
+            kind = "symlink" if name not in (SETS_DIR, PARTIAL_DIR) else "directory"
             return (
-                f"{str(report_dir / name)!r} was not made by the claims plugin (it makes {name!r} a "
-                f"{'directory' if name == SETS_DIR else 'symlink'}); move it away or choose another --claims-report"
+                f"{str(report_dir / name)!r} was not made by the claims plugin (it makes {name!r} a {kind}); "
+                "move it away or choose another --claims-report"
             )
+    if (report_dir / PARTIAL_DIR).is_dir():
+        return report_dir_problem(report_dir / PARTIAL_DIR, names)
     return None
 
 
@@ -345,7 +358,12 @@ def _replace_with_link(path: Path, target: str) -> None:
 
 
 def publish_set(
-    report_dir: str | os.PathLike[str], files: Mapping[str, bytes], *, run_id: str, names: Collection[str] = ()
+    report_dir: str | os.PathLike[str],
+    files: Mapping[str, bytes],
+    *,
+    run_id: str,
+    names: Collection[str] = (),
+    partial: bool = False,
 ) -> list[Path]:
     """Publish ``files`` (``{relative posix path: bytes}``) as the new set of ``report_dir``.
 
@@ -357,10 +375,19 @@ def publish_set(
     name>`` at every top-level entry, swaps ``current`` to the new set with one ``os.replace``,
     then deletes its links to entries the new set lacks, older sets and its own stale temp
     files. Concurrent writers publish one after the other. Returns the fixed paths of ``files``.
+
+    ``partial``: publish into ``report_dir/partial/`` instead (the same way, under both
+    directories' locks), leaving the complete set as it is; a complete set, once published,
+    retires ``partial/`` (:func:`_retire_partial`).
     """
     if not RUN_ID_RE.match(run_id):
         raise ValueError(f"run_id must be a name new_run_id() makes, got {run_id!r}")
     report_dir = Path(report_dir)
+    if partial:
+        with locked_report_dir(report_dir, names):
+            if not (report_dir / OWNER_MARK).is_file():
+                atomic_write_text(report_dir / OWNER_MARK, _OWNER_TEXT)
+            return publish_set(report_dir / PARTIAL_DIR, files, run_id=run_id, names=names)
     tops = sorted({rel.split("/", 1)[0] for rel in files})
     names = sorted(set(names) | set(tops))
     with locked_report_dir(report_dir, names):
@@ -380,7 +407,27 @@ def publish_set(
         _replace_with_link(report_dir / CURRENT_LINK, f"{SETS_DIR}/{run_id}")
         _fsync_dir(report_dir)
         _remove_old(report_dir, keep=run_id, unlink=[n for n in names if n not in tops])
+        _retire_partial(report_dir / PARTIAL_DIR, names)
     return [report_dir / rel for rel in files]
+
+
+def _retire_partial(partial: Path, names: Collection[str]) -> None:
+    """Remove a partial run's set older than the complete one just published: the plugin's entries
+    of ``partial/`` (links, ``current``, ``sets``, lock, mark, its temp files), then the directory
+    if nothing else is in it (a file of the user's keeps it)."""
+    if not partial.is_dir() or partial.is_symlink() or not (partial / OWNER_MARK).is_file():
+        return
+    for name in (*names, CURRENT_LINK):
+        remove_stale_temps(partial, name)
+        if os.path.lexists(partial / name) and _is_ours(partial / name, name):
+            (partial / name).unlink()
+    shutil.rmtree(partial / SETS_DIR, ignore_errors=True)
+    for name in (".lock", OWNER_MARK):
+        (partial / name).unlink(missing_ok=True)
+    try:
+        partial.rmdir()
+    except OSError:
+        atomic_write_text(partial / OWNER_MARK, _OWNER_TEXT)  # the user's files stay, in a directory still ours
 
 
 def _remove_old(report_dir: Path, *, keep: str, unlink: Collection[str]) -> None:

@@ -37,12 +37,12 @@ ledger in ``harness.evidence.ledger``, report rendering in ``harness.evidence.re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import time
 import warnings
-from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -70,12 +70,20 @@ from harness.evidence.ledger import (
 from harness.evidence.options import Options, add_options, resolve_options
 from harness.evidence.reports import (
     REPORT_FILES,
+    ClaimRecord,
     FigureRegistry,
+    RunContext,
+    SummaryInput,
+    build_sheet,
     make_record,
+    no_verdict_record,
+    properties,
     selection_record,
     stability,
+    summary_lines,
     write_reports,
 )
+from harness.evidence.reports.figures import png_from_json, png_to_json
 from harness.evidence.scheduling import known_xdist, make_scheduler, tag_groups, untagged_warning
 from harness.evidence.sources import NOT_AVAILABLE, SourceDoc, SourceError, Sources
 from harness.evidence.verdicts import Evidence, Verdict
@@ -83,9 +91,12 @@ from harness.evidence.verdicts import Evidence, Verdict
 __all__ = ["claim_test"]
 
 _WORKEROUTPUT_KEY = "claims_records"
+_FIGURES_KEY = "claims_figures"
 _NOT_RUN_KEY = "claims_not_run"
 _WORKERINPUT_KEY = "claims"  # controller -> worker: loadgroup flag, settings, ledger, documents
 _COLLECTED_KEY = "claims_collected"
+_SKIPPED_KEY = "claims_skipped"
+_FULL_ONLY_KEY = "claims_full_only"
 
 
 def claim_test(claim: Claim) -> pytest.MarkDecorator:
@@ -113,7 +124,8 @@ class _State:
     loadgroup: bool = False  # tests are distributed by xdist_group (set on workers from workerinput)
     ledger: Ledger = field(default_factory=dict)
     ledger_seed: int | None = None  # the master seed the ledger gates (None: no ledger file)
-    records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (claim id, seed) -> record
+    records: dict[tuple[str, int], ClaimRecord] = field(default_factory=dict)  # (claim id, seed) -> record
+    figures: dict[str, bytes] = field(default_factory=dict)  # PNG bytes of the recorded claims' figures, by file name
     seen: dict[tuple[str, int | None], str] = field(default_factory=dict)  # (claim id, seed) -> nodeid
     crashed: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
@@ -121,6 +133,8 @@ class _State:
     ledger_missing: bool = False  # no ledger file at ledger_path when the session started
     prune: bool = False  # --claims-prune
     collected: set[str] = field(default_factory=set)  # claim ids collected by workers (xdist controller)
+    skipped: set[str] = field(default_factory=set)  # claim ids skipped before they ran (a skip mark, no CUDA)
+    full_only: set[str] = field(default_factory=set)  # claim ids marked full, as collected (before -k, -m)
     collection_errors: int = 0
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # "controller" / worker id -> versions
     report_dir_checked: bool = False  # _refuse_a_foreign_report_dir ran
@@ -245,7 +259,9 @@ def _worker_state(config: pytest.Config, payload: dict[str, Any]) -> _State:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "quick: claim test of the default tier (documents' sample sizes)")
+    config.addinivalue_line(
+        "markers", "quick: claim test of the quick tier (set by the plugin on every claim test not marked full)"
+    )
     config.addinivalue_line("markers", "full: claim test run only with --claims-tier full (powered sample sizes)")
     config.addinivalue_line("markers", "gpu: needs CUDA; skipped when torch sees no CUDA device")
     config.addinivalue_line("markers", "claim(claim): the test of one harness.evidence.claims.Claim (use claim_test)")
@@ -372,6 +388,8 @@ def _validate_item(item: pytest.Item, state: _State) -> None:
     state.sources.check(claim.id, claim.source, claim.statement)
     if item.get_closest_marker("quick") and item.get_closest_marker("full"):
         raise ValueError(f"{where}: claim {claim.id!r} is marked both quick and full")
+    if item.get_closest_marker("full"):
+        state.full_only.add(claim.id)
     if "claims_verdict" not in getattr(item, "fixturenames", ()):
         raise ValueError(f"{where}: claim test of {claim.id!r} must request the 'claims_verdict' fixture")
     callspec = getattr(item, "callspec", None)
@@ -396,7 +414,16 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
                 problem = str(exc)
             if problem is not None:  # failed outside the except block: no "during handling" chain
                 pytest.fail(f"malformed claim test: {problem}", pytrace=False)
+            _mark_tier(item)
     return result
+
+
+def _mark_tier(item: pytest.Item) -> None:
+    """Mark a claim test ``quick`` unless it is marked ``full``, before ``-m`` reads the marks: so
+    ``-m quick`` selects the quick tier's claims and ``-m full`` (with ``--claims-tier full``) the
+    claims only the full tier runs."""
+    if item.get_closest_marker("claim") is not None and item.get_closest_marker("full") is None:
+        item.add_marker(pytest.mark.quick)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -414,6 +441,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if state.tier != "full":
         deselected = [it for it in items if it.get_closest_marker("full")]
         state.not_run = sorted({m.args[0].id for it in deselected if (m := it.get_closest_marker("claim"))})
+        if deselected and len(deselected) == len(items) and config.option.markexpr:
+            raise pytest.UsageError(
+                f"-m {config.option.markexpr!r} selects only claim tests of the full tier ({len(deselected)}), which "
+                "the quick tier does not run; add --claims-tier full"
+            )
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [it for it in items if not it.get_closest_marker("full")]
@@ -505,7 +537,7 @@ class _Recorder:
         self._seed = master_seed
         self._figures = FigureRegistry()
         self._t0 = time.perf_counter()
-        self.record: dict[str, Any] | None = None
+        self.record: ClaimRecord | None = None
         self.submissions = 0
         self.expected: Verdict | None = state.ledger.get(claim.id, {}).get(state.tier)
 
@@ -546,7 +578,8 @@ class _Recorder:
             master_seed=self._seed,
             expected=self.expected,
             duration_s=duration,
-            figures=self._figures.to_json(),
+            figures=self._figures.names(),
+            location=self._state.sources.locate(claim.source, claim.statement),
         )
         return evidence.verdict
 
@@ -554,8 +587,12 @@ class _Recorder:
         """Register a matplotlib Figure for this claim's report row; return its file name."""
         filename = self._figures.add(self._claim.id, name, fig)
         if self.record is not None:
-            self.record["figures"] = self._figures.to_json()
+            self.record = dataclasses.replace(self.record, figures=self._figures.names())
         return filename
+
+    def pngs(self) -> dict[str, bytes]:
+        """The PNG bytes of this claim's figures, by file name."""
+        return dict(self._figures.items())
 
     def check_submitted(self) -> None:
         """Fail the test (it gives no verdict) unless its body submitted exactly once: a second
@@ -578,7 +615,7 @@ class _Recorder:
         assert record is not None  # check_submitted ran first
         if state.update or self._seed != state.gated_seed:
             return
-        observed = record["verdict"]
+        observed = record.verdict
         if self.expected is None:
             where = "the ledger file, which does not exist:" if state.ledger_missing else "the ledger"
             pytest.fail(
@@ -624,17 +661,17 @@ def _n_mismatch(claim: Claim, evidence: Evidence, tier: str) -> str | None:
     return None
 
 
-def _describe(record: dict[str, Any]) -> str:
-    ci = "none" if record["ci"] is None else f"[{record['ci'][0]:.6g}, {record['ci'][1]:.6g}]"
+def _describe(record: ClaimRecord) -> str:
+    ci = "none" if record.ci is None else f"[{record.ci[0]:.6g}, {record.ci[1]:.6g}]"
     lines = [
-        f"  statement: {record['statement']!r} ({record['source']})",
-        f"  reported:  {record['reported']}",
-        f"  evidence:  test={record['test']} estimate={record['estimate']} ci={ci} p={record['p_value']} "
-        f"effect={record['effect_size']} n={record['n']} alpha={record['alpha']} mde={record['mde']} "
-        f"seed={record['master_seed']}",
+        f"  statement: {record.statement!r} ({record.source})",
+        f"  reported:  {dict(record.reported)}",
+        f"  evidence:  test={record.test} estimate={record.estimate} ci={ci} p={record.p_value} "
+        f"effect={record.effect_size} n={record.n} alpha={record.alpha} mde={record.mde} "
+        f"seed={record.master_seed}",
     ]
-    if record["detail"]:
-        lines.append(f"  detail:    {record['detail']}")
+    if record.detail:
+        lines.append(f"  detail:    {dict(record.detail)}")
     return "\n".join(lines)
 
 
@@ -683,13 +720,16 @@ def pytest_runtest_call(item: pytest.Item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Note why a claim test gives no verdict; at teardown, settle its record (:func:`_settle`)."""
+    """Note why a claim test gives no verdict; at teardown, settle its record (:func:`_settle`) and
+    attach its verdict, estimate, CI, n and rule to the report as JUnit XML properties."""
     report: pytest.TestReport = yield
     outcome = item.stash.get(_OUTCOME, None)
     if outcome is None:
         return report
     if report.when == "setup" and report.skipped:
         del item.stash[_OUTCOME]  # never ran (a skip mark, no CUDA): pytest lists it as skipped
+        if (claim := _item_claim(item)) is not None:
+            _state(item.config).skipped.add(claim.id)  # not run here by intent: the run stays complete
         return report
     if report.when == "call":
         ok = outcome.body_returned and (report.passed or (report.failed and outcome.gate_failed))
@@ -698,7 +738,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if not ok and outcome.problem is None:
         outcome.problem = _why(report)
     if report.when == "teardown":
-        _settle(item, outcome)
+        record = _settle(item, outcome)
+        if record is not None:  # JUnit XML reads the teardown report's properties (also under xdist)
+            report.user_properties.extend(properties(record))
     return report
 
 
@@ -715,32 +757,35 @@ def _why(report: pytest.TestReport) -> str:
     return f"{report.outcome} in {report.when}" + (f": {' '.join(message.split())[:200]}" if message else "")
 
 
-def _settle(item: pytest.Item, outcome: _Outcome) -> None:
-    """Put this attempt's record of the claim into the run's records (replacing an earlier attempt's).
+def _settle(item: pytest.Item, outcome: _Outcome) -> ClaimRecord | None:
+    """Put this attempt's record of the claim into the run's records (replacing an earlier attempt's)
+    and return it (None for a test that is no claim test).
 
-    A test that ended well gives its verdict; any other gives a ``no verdict`` record naming the
+    A test that ended well gives its verdict; any other gives a record without a verdict naming the
     reason, so the claim is listed (and ``--claims-seeds`` counts the seed as a failure) instead of
     vanishing, and the ledger keeps its entry.
     """
     claim = _item_claim(item)
     if claim is None:
-        return
+        return None
     state = _state(item.config)
     recorder = item.stash.get(_RECORDER, None)
     callspec = getattr(item, "callspec", None)
     seed = callspec.params.get("claims_master_seed", state.master_seed) if callspec is not None else state.master_seed
     if outcome.problem is None and recorder is not None and recorder.record is not None:
         state.records[(claim.id, seed)] = recorder.record
-        return
-    state.records[(claim.id, seed)] = {
-        "id": claim.id,
-        "source": claim.source,
-        "master_seed": seed,
-        "verdict": "crashed",
-        "crashed": True,
-        "tier": state.tier,
-        "reason": outcome.problem or "no verdict was submitted",
-    }
+        state.figures.update(recorder.pngs())
+        return recorder.record
+    record = no_verdict_record(
+        claim,
+        tier=state.tier,
+        master_seed=seed,
+        reason=outcome.problem or "no verdict was submitted",
+        expected=state.ledger.get(claim.id, {}).get(state.tier),
+        location=state.sources.locate(claim.source, claim.statement),
+    )
+    state.records[(claim.id, seed)] = record
+    return record
 
 
 # --------------------------------------------------------------------------------------------
@@ -765,10 +810,14 @@ def pytest_testnodedown(node, error) -> None:
     if _WORKEROUTPUT_KEY not in output:
         state.crashed.append(f"worker {name} finished without sending its claim records")
         return
-    for record in json.loads(output[_WORKEROUTPUT_KEY]):
-        state.records[(record["id"], record["master_seed"])] = record
+    for data in json.loads(output[_WORKEROUTPUT_KEY]):
+        record = ClaimRecord.from_json(data)
+        state.records[(record.id, record.master_seed)] = record
+    state.figures.update(png_from_json(json.loads(output.get(_FIGURES_KEY, "{}"))))
     state.not_run = sorted(set(state.not_run) | set(json.loads(output.get(_NOT_RUN_KEY, "[]"))))
     state.collected.update(json.loads(output.get(_COLLECTED_KEY, "[]")))
+    state.skipped.update(json.loads(output.get(_SKIPPED_KEY, "[]")))
+    state.full_only.update(json.loads(output.get(_FULL_ONLY_KEY, "[]")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -781,9 +830,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(config)
     if state.is_worker:
         output: dict[str, str] = config.workeroutput  # type: ignore[attr-defined]  # set by xdist on workers
-        output[_WORKEROUTPUT_KEY] = json.dumps(list(state.records.values()))  # key order kept: reports equal -n 0
+        output[_WORKEROUTPUT_KEY] = json.dumps([r.to_json() for r in state.records.values()])
+        output[_FIGURES_KEY] = json.dumps(png_to_json(state.figures))
         output[_NOT_RUN_KEY] = json.dumps(state.not_run)
         output[_COLLECTED_KEY] = json.dumps(sorted(_collected_ids(state)))
+        output[_SKIPPED_KEY] = json.dumps(sorted(state.skipped))
+        output[_FULL_ONLY_KEY] = json.dumps(sorted(state.full_only))
         return
     stopped = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
     if exitstatus in stopped and _claims_involved(config, state):
@@ -801,27 +853,34 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
     records = list(state.records.values())
-    main = [r for r in records if r["master_seed"] == state.master_seed and not r.get("crashed")]
-    no_verdict = [r for r in records if r["master_seed"] == state.master_seed and r.get("crashed")]
-    observed = {r["id"]: Verdict(r["verdict"]) for r in main}
+    main = [r for r in records if r.master_seed == state.master_seed]
+    observed = {r.id: Verdict(r.verdict) for r in main if r.verdict is not None}
     stability_rows = None
     if state.seeds is not None:
         stability_rows = stability(records, state.ledger, tier=state.tier, threshold=state.threshold)
+    partial = _partial_reason(session, state, {r.id for r in main})
     try:
-        outcome, ok, interrupted = _write_outputs(config, state, main, no_verdict, stability_rows, observed)
+        outcome, ok, interrupted = _write_outputs(config, state, main, stability_rows, observed, partial)
     except KeyboardInterrupt:
         state.summary.append("run interrupted: report and ledger NOT written")
         session.exitstatus = pytest.ExitCode.INTERRUPTED
         return
     changes = compare_ledger(state.ledger, observed, state.tier)
-    _summarise(state, main, no_verdict, changes, stability_rows, outcome)
+    _summarise(state, main, changes, stability_rows, outcome)
     if interrupted:  # written first, but the run was interrupted all the same
         session.exitstatus = pytest.ExitCode.INTERRUPTED
     if not ok and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _write_outputs(config: pytest.Config, state: _State, main, no_verdict, stability_rows, observed):
+def _write_outputs(
+    config: pytest.Config,
+    state: _State,
+    main: list[ClaimRecord],
+    stability_rows,
+    observed: dict[str, Verdict],
+    partial: str | None,
+):
     """Publish the report and (with --claims-update) update the ledger, both or neither on an interrupt.
 
     Both locks are taken first (report, then ledger: one order for every run, so two runs never
@@ -836,7 +895,7 @@ def _write_outputs(config: pytest.Config, state: _State, main, no_verdict, stabi
             _hold(stack, state.ledger_path.parent, ledger_lock_path(state.ledger_path)) if state.update else None
         )
         with deferred_interrupts() as received:
-            report_lines, report_ok = _write_report(config, state, main, no_verdict, stability_rows, report_error)
+            report_lines, report_ok = _write_report(config, state, main, stability_rows, partial, report_error)
             ledger_lines, ledger_ok = _write_ledger(config, state, observed, ledger_error)
     lines = report_lines + ledger_lines
     if received:
@@ -889,13 +948,13 @@ class _CollectionErrors:
             dsession.shouldstop = f"{errors} error{'s' if errors > 1 else ''} during collection"
 
 
-def _incomplete_collection(config: pytest.Config, state: _State) -> str | None:
+def _incomplete_collection(config: pytest.Config, state: _State, *, ledger_dir: bool = True) -> str | None:
     """Why this run may not have collected every claim (``None``: it collected them all).
 
     Claim ids are recorded as items are collected, before ``-k``, ``-m``, ``--deselect`` and the
     tier deselect any, so those never narrow the set. What does: a collection error, ``--lf``,
-    ``--ignore``, and arguments that are files or node ids or do not contain the ledger's
-    directory (where the claim modules live). A conftest's ``collect_ignore`` cannot be seen.
+    ``--ignore``, and arguments that are files or node ids or (``ledger_dir``) do not contain the
+    ledger's directory (where the claim modules live). A conftest's ``collect_ignore`` cannot be seen.
     """
     if state.collection_errors:
         return f"{state.collection_errors} collection error(s)"
@@ -911,47 +970,89 @@ def _incomplete_collection(config: pytest.Config, state: _State) -> str | None:
             return f"the argument {arg!r} selects a file or a node id, not a directory"
         paths.append(path)
     home = state.ledger_path.parent.resolve()
-    if not any(home == p or p in home.parents for p in paths):
+    if ledger_dir and not any(home == p or p in home.parents for p in paths):
         return f"no argument contains the ledger's directory {home}"
     return None
 
 
+def _partial_reason(session: pytest.Session, state: _State, ran: set[str]) -> str | None:
+    """Why this run's report is partial (None: it decided, or listed without a verdict, every claim of
+    its tier that the project collects): a narrowed collection (outside the ledger's directory only
+    when claims of the ledger's tier were not collected), or claims that did not run. A claim
+    test skipped before it ran (a skip mark, ``gpu`` without CUDA) is left out by intent, not by the
+    selection, and leaves the run complete."""
+    config = session.config
+    narrowed = _incomplete_collection(config, state, ledger_dir=False)
+    if narrowed:
+        return narrowed
+    outside = _incomplete_collection(config, state)  # claim modules beside the ledger may be left out
+    in_ledger = {cid for cid, tiers in state.ledger.items() if state.tier in tiers}
+    if outside and not in_ledger <= _collected_ids(state):
+        return f"{outside}, and {len(in_ledger - _collected_ids(state))} claims of its {state.tier} tier were not collected"
+    expected = _collected_ids(state) - set(state.not_run) - (state.full_only if state.tier != "full" else set())
+    missing = expected - ran - state.skipped
+    if not missing:
+        return None
+    how = [
+        f"-k {config.option.keyword!r}" if config.option.keyword else "",
+        f"-m {config.option.markexpr!r}" if config.option.markexpr else "",
+        "--deselect" if getattr(config.option, "deselect", None) else "",
+        "the run stopped early (-x / --maxfail)" if session.shouldfail or session.shouldstop else "",
+    ]
+    why = ", ".join(h for h in how if h)
+    return f"{len(missing)} of {len(expected)} claims of the {state.tier} tier did not run" + (
+        f": {why}" if why else ""
+    )
+
+
 def _write_report(
-    config: pytest.Config, state: _State, main, no_verdict, stability_rows, error: str | None
+    config: pytest.Config,
+    state: _State,
+    main: list[ClaimRecord],
+    stability_rows,
+    partial: str | None,
+    error: str | None,
 ) -> tuple[list[str], bool]:
-    """Publish the report set (unless its lock could not be taken: ``error``); return the summary
-    lines and whether it was written."""
+    """Publish the report set (unless its lock could not be taken: ``error``) — a partial run's beside
+    the last complete one; return the summary lines and whether it was written."""
     from harness.engine.device import default_device
 
     if error is not None:
         return [f"report NOT written to {state.report_dir}: {error} (the previous report is untouched)"], False
-    selection = selection_record(config.args, config.option.keyword, config.option.markexpr, len(_collected_ids(state)))
+    ctx = RunContext(
+        master_seed=state.master_seed,
+        tier=state.tier,
+        device=str(default_device()),
+        complete=partial is None,
+        partial_reason=partial,
+        selection=selection_record(
+            config.args, config.option.keyword, config.option.markexpr, len(_collected_ids(state))
+        ),
+        not_run=tuple(state.not_run),
+        sources=state.sources.report(r.source for r in main),
+        environment=state.versions,
+        stability_rows=None if stability_rows is None else tuple(stability_rows),
+        stability_threshold=state.threshold if stability_rows is not None else None,
+        created=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
     try:
-        written = write_reports(
-            state.report_dir,
-            main,
-            master_seed=state.master_seed,
-            tier=state.tier,
-            device=str(default_device()),
-            sources=state.sources.report(r["source"] for r in main),
-            stability_rows=stability_rows,
-            stability_threshold=state.threshold if stability_rows is not None else None,
-            not_run=state.not_run,
-            selection=selection,
-            no_verdict=[{"id": r["id"], "reason": r["reason"]} for r in no_verdict],
-            environment=state.versions,
-        )
+        written = write_reports(state.report_dir, main, ctx, figures=state.figures)
     except (OSError, ValueError) as exc:
         return [f"report NOT written to {state.report_dir}: {exc} (the previous report is untouched)"], False
-    lines = (
-        []
-        if main
-        else [
+    lines = []
+    if not any(r.verdict is not None for r in main):
+        lines.append(
             f"no claim test ran: the selection ({' '.join(config.args)}) left none in the "
             f"{state.tier} tier; the report says so"
-        ]
-    )
-    return lines + ["report: " + ", ".join(str(p) for p in written if p.suffix in (".json", ".md"))], True
+        )
+    html = next(p for p in written if p.name == "claims.html")
+    paths = f"{html} (open it in a browser; beside it claims.md, the sheet, and claims.json, every field)"
+    if partial is None:
+        return lines + [f"report: {paths}"], True
+    return lines + [
+        f"partial report ({partial}): {paths}",
+        f"the last complete report stays in {state.report_dir}",
+    ], True
 
 
 def _write_ledger(
@@ -1029,67 +1130,30 @@ def _claims_involved(config: pytest.Config, state: _State) -> bool:
     return bool(state.records or state.crashed or state.seen) or config.getoption("dist", "no") != "no"
 
 
-def _summarise(state: _State, main, no_verdict, changes, stability_rows, outcome: list[str]) -> None:
-    """Put the verdict table, claims without a verdict, changes, fragile claims and the ``outcome``
-    lines (what was written or why not) at the top of the claims summary."""
-    counts: dict[str, Counter] = {}
-    for r in main:
-        counts.setdefault(r["source"], Counter())[r["verdict"]] += 1
-    names = [v.value for v in Verdict]
-    width = max([len("source")] + [len(s) for s in counts])
-    lines = [
-        f"tier {state.tier}, master seed {state.master_seed}"
-        + (f", seeds {state.seeds[0]}..{state.seeds[-1]}" if state.seeds else ""),
-        f"{'source':<{width}}  " + "  ".join(f"{n:>12}" for n in names) + f"  {'total':>5}",
-    ]
-    for source in sorted(counts):
-        c = counts[source]
-        lines.append(f"{source:<{width}}  " + "  ".join(f"{c[n]:>12}" for n in names) + f"  {sum(c.values()):>5}")
-    reported = state.sources.report(counts) if state.sources is not None else {}
-    absent = sorted(name for name, doc in reported.items() if doc["quotes"] == NOT_AVAILABLE)
-    if absent:
-        lines.append(f"{NOT_AVAILABLE}: {', '.join(absent)}")
-    if no_verdict:
-        lines.append(f"no verdict (the test did not end well; its ledger entry is kept): {len(no_verdict)} claim(s)")
-        lines += [f"  {r['id']}: {r['reason']}" for r in sorted(no_verdict, key=lambda r: r["id"])]
-    if changes:
-        how = "accepted into the ledger" if state.update else "ledger -> observed"
-        if state.master_seed != state.gated_seed:
-            how = f"not gated: the ledger holds master seed {state.gated_seed}'s verdicts"
-        lines.append(f"changed verdicts ({how}):")
-        for cid, (expected, observed) in changes.items():
-            lines.append(f"  {cid}: {expected.value if expected else '(not in ledger)'} -> {observed.value}")
-    else:
-        lines.append("changed verdicts: none")
-    if stability_rows is not None:
-        fragile = [row for row in stability_rows if row["fragile"]]
-        lines.append(f"fragile claims (stability < {state.threshold:.0%}): {len(fragile)}")
-        for row in fragile:
-            lines.append(f"  {row['id']}: {row['stability']:.0%} of seeds give {row['reference']}")
-    unconfirmable = sorted(r["id"] for r in main if r.get("cannot_confirm"))
-    if unconfirmable:
-        lines.append(f"cannot confirm at this n: {len(unconfirmable)} claim(s): " + ", ".join(unconfirmable))
-    lines += _plan_lines(main, state.tier)
-    if state.not_run:
-        lines.append(f"not run in this tier: {len(state.not_run)} claim(s) (--claims-tier full runs them)")
+def _summarise(state: _State, main: list[ClaimRecord], changes, stability_rows, outcome: list[str]) -> None:
+    """Put the summary (``harness.evidence.reports.summary``) and the ``outcome`` lines (what was
+    written or why not) at the top of the claims summary."""
+    how = "accepted into the ledger" if state.update else "ledger -> observed"
+    if state.master_seed != state.gated_seed:
+        how = f"not gated: the ledger holds master seed {state.gated_seed}'s verdicts"
+    reported = state.sources.report(r.source for r in main)
+    lines = summary_lines(
+        SummaryInput(
+            tier=state.tier,
+            master_seed=state.master_seed,
+            records=main,
+            sheets=build_sheet(main, reported),
+            changes=changes,
+            changes_how=how,
+            seeds=state.seeds,
+            stability_rows=stability_rows,
+            threshold=state.threshold if stability_rows is not None else None,
+            not_run=len(state.not_run),
+            absent_documents=sorted(name for name, doc in reported.items() if doc["quotes"] == NOT_AVAILABLE),
+            absent_text=NOT_AVAILABLE,
+        )
+    )
     state.summary[:0] = lines + outcome
-
-
-def _plan_lines(records: list[dict], tier: str) -> list[str]:
-    """Summary of the power plans: in the full tier, the claims it leaves short of 80% power both
-    ways at their resolution (underpowered, or not feasible at any n the harness plans for)."""
-    by_status: dict[str, list[str]] = {}
-    for r in records:
-        plan = r.get("power_plan") or {}
-        by_status.setdefault(plan.get("status", "not applicable"), []).append(r["id"])
-    counts = ", ".join(f"{status} {len(ids)}" for status, ids in sorted(by_status.items()))
-    lines = [f"power plans (80% both ways at each claim's resolution, against the full tier's n): {counts}"]
-    if tier == "full":
-        for status in ("underpowered", "not feasible"):
-            ids = sorted(by_status.get(status, []))
-            if ids:
-                lines.append(f"  {status} in the full tier: {len(ids)} claim(s): " + ", ".join(ids))
-    return lines
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

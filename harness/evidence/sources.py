@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,7 @@ __all__ = [
     "ASCII_SPELLINGS",
     "ELISION",
     "LATEX_SYMBOLS",
+    "Location",
     "MANIFEST_SCHEMA",
     "NOT_AVAILABLE",
     "VERIFIED",
@@ -53,6 +55,7 @@ __all__ = [
     "Sources",
     "check_quote",
     "load_manifest",
+    "locate_quote",
     "normalise",
 ]
 
@@ -213,6 +216,80 @@ def check_quote(statement: str, document: str) -> Misquote | None:
     return None
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a quote stands in its document: the 1-based ``line`` and the headings above it
+    (``section``, outermost first, the document's title left out), so reports follow the document's order."""
+
+    line: int
+    section: tuple[str, ...]
+
+
+_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+def _line_index(document: str) -> tuple[str, list[int], list[tuple[str, ...]]]:
+    """The normalised document, the offset in it where each line's text starts, and each line's
+    headings (outside code fences; level-1 headings are the title and are left out).
+
+    Lines are normalised one by one and joined with one space: :func:`normalise` maps every
+    whitespace run to one space and its other rules never span a line, so the result equals
+    ``normalise(document)`` (``tests/test_sources.py`` checks it on the real documents)."""
+    parts: list[str] = []
+    starts: list[int] = []
+    sections: list[tuple[str, ...]] = []
+    headings: list[tuple[int, str]] = []
+    length, fenced = 0, False
+    for raw in document.split("\n"):
+        if _FENCE_RE.match(raw):
+            fenced = not fenced
+        heading = None if fenced else _HEADING_RE.match(raw)
+        if heading and len(heading.group(1)) > 1:
+            level = len(heading.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, normalise(heading.group(2)))]
+        sections.append(tuple(text for _, text in headings))
+        text = normalise(raw)
+        starts.append(length + (1 if parts and text else 0))
+        if text:
+            length += len(text) + (1 if parts else 0)
+            parts.append(text)
+    return " ".join(parts), starts, sections
+
+
+def locate_quote(statement: str, document: str) -> Location | None:
+    """Where ``statement`` (a quote of ``document``, :func:`check_quote`) stands; None when it does not quote it.
+
+    The line is that of the quote's last passage (after its last ``[...]``): the claim's own words,
+    where the context before an elision is a heading or a table header shared with other claims."""
+    if check_quote(statement, document) is not None:
+        return None
+    text, starts, sections = _line_index(document)
+    found = _tightest_match([f for f in map(normalise, ELISION.split(statement)) if f], text)
+    line = max(i for i, start in enumerate(starts) if start <= found)
+    return Location(line=line + 1, section=sections[line])
+
+
+def _tightest_match(fragments: list[str], text: str) -> int:
+    """Start of the last fragment in the match of ``fragments`` (in order) spanning the least text: a quote whose first
+    words recur (a table header, "From 100 sampled initializations:") is placed where its elided
+    parts are, not at the first occurrence of its first words."""
+    best, best_span = -1, math.inf
+    start = text.find(fragments[0])
+    while start >= 0:
+        end = start + len(fragments[0])
+        for fragment in fragments[1:]:
+            found = text.find(fragment, end)
+            if found < 0:
+                break
+            end = found + len(fragment)
+        else:
+            if end - start < best_span:
+                best, best_span = end - len(fragments[-1]), end - start
+        start = text.find(fragments[0], start + 1)
+    return best
+
+
 class Sources:
     """The manifest's documents and the texts of those available, for checking claims' quotes.
 
@@ -232,6 +309,7 @@ class Sources:
         self.docs = dict(docs)
         self.texts = dict(texts)
         self.missing = missing
+        self._locations: dict[tuple[str, str], Location | None] = {}
 
     @classmethod
     def load(cls, manifest_path: str | os.PathLike[str], sources_dir: str | os.PathLike[str]) -> Sources:
@@ -287,6 +365,14 @@ class Sources:
                 "Quote the document verbatim (whitespace, `**`, backticks, `$` and math-symbol spellings "
                 "aside), marking left-out words with [...]."
             )
+
+    def locate(self, source: str, statement: str) -> Location | None:
+        """Where ``statement`` stands in document ``source`` (None when the document is not available)."""
+        key = (source, statement)
+        if key not in self._locations:
+            text = self.texts.get(source)
+            self._locations[key] = None if text is None else locate_quote(statement, text)
+        return self._locations[key]
 
     def report(self, names: Iterable[str]) -> dict[str, dict[str, str]]:
         """``{file: {"title", "sha256", "quotes"}}`` for the reports, for each listed document in

@@ -1,0 +1,52 @@
+"""Verdict stability over master seeds (``--claims-seeds A:B``): how often each claim gives the ledger's verdict."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from harness.evidence.ledger import Ledger
+from harness.evidence.reports.records import ClaimRecord, sort_records
+
+__all__ = ["NO_VERDICT", "stability"]
+
+NO_VERDICT = "no verdict"  # what a seed whose claim test did not end well counts as
+
+
+def stability(records: Iterable[ClaimRecord], ledger: Ledger, *, tier: str, threshold: float) -> list[dict[str, Any]]:
+    """Per claim: the fraction of master seeds whose verdict equals the ledger's for ``tier``.
+
+    A claim missing from the ledger is measured against its most frequent verdict (ties broken
+    by verdict name). A seed whose test gave no verdict counts as ``"no verdict"``: never the
+    reference, so it lowers the fraction instead of vanishing. ``fragile`` is true when the
+    fraction is below ``threshold``.
+    Returns ``[{"id", "reference", "in_ledger", "seeds", "verdicts", "stability", "fragile"}]``
+    sorted by id.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"stability threshold must lie in (0, 1], got {threshold}")
+    by_id: dict[str, dict[int, str]] = {}
+    for r in sort_records(records):
+        by_id.setdefault(r.id, {})[r.master_seed] = r.verdict or NO_VERDICT
+    out = []
+    for cid, per_seed in sorted(by_id.items()):
+        expected = ledger.get(cid, {}).get(tier)
+        if expected is not None:
+            reference = expected.value
+        else:
+            counts = Counter(v for v in per_seed.values() if v != NO_VERDICT) or Counter(per_seed.values())
+            reference = sorted(counts, key=lambda v: (-counts[v], v))[0]
+        fraction = sum(v == reference != NO_VERDICT for v in per_seed.values()) / len(per_seed)
+        out.append(
+            {
+                "id": cid,
+                "reference": reference,
+                "in_ledger": expected is not None,
+                "seeds": sorted(per_seed),
+                "verdicts": [per_seed[s] for s in sorted(per_seed)],
+                "stability": fraction,
+                "fragile": fraction < threshold,
+            }
+        )
+    return out
