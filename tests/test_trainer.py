@@ -10,7 +10,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.engine import data, optim, schedules
+from harness.engine import data, matrices, optim, schedules
 from harness.engine.formulations import FORMULATIONS
 from harness.engine.models import get_model, mlp
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
@@ -174,9 +174,35 @@ def test_random_mlps_train_like_nn_sequential_with_torch_optim(
 ):
     """Any small MLP (up to 50 parameters) trains, full batch or per sample, in either formulation, exactly as its
     ``nn.Sequential`` with ``torch.optim``."""
+    _assert_trains_like_nn_sequential(model, population, seed, optimizer, batch_size, max_epochs, formulation, 5)
+
+
+@settings(deadline=None, max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=small_mlps(),
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    max_epochs=st.integers(1, 4),
+    formulation=st.sampled_from(FORMULATIONS),
+)
+def test_random_mlps_on_many_samples_train_like_nn_sequential(
+    model, population, seed, optimizer, max_epochs, formulation
+):
+    """Full batch over ``SHORT_SAMPLES`` + 8 samples: the matrices' narrow layers run as broadcast multiply-adds and
+    sum their gradients over samples (the fast paths for N >= ``SHORT_SAMPLES``), and still train as ``nn.Sequential``."""
+    n_samples = matrices.SHORT_SAMPLES + 8
+    _assert_trains_like_nn_sequential(model, population, seed, optimizer, None, max_epochs, formulation, n_samples)
+
+
+def _assert_trains_like_nn_sequential(
+    model, population, seed, optimizer, batch_size, max_epochs, formulation, n_samples
+):
+    """Train a random population of ``model`` on ``n_samples`` random samples and compare every member's trajectory
+    with its ``nn.Sequential`` + ``torch.optim`` run (``tests.reference``)."""
     gen = torch.Generator().manual_seed(seed)
-    X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
-    Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
+    X = torch.randn(n_samples, model.n_inputs, generator=gen, dtype=torch.float64)
+    Y = torch.randn(n_samples, model.n_outputs, generator=gen, dtype=torch.float64)
     params = 0.5 * torch.randn(population, model.n_params, generator=gen, dtype=torch.float64)
     spec, schedule, rule = OPTIMIZERS[optimizer], schedules.constant(0.05), StoppingRule(max_epochs=max_epochs)
     result = train(
