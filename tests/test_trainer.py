@@ -10,9 +10,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.engine import data, matrices, optim, schedules
-from harness.engine.formulations import FORMULATIONS
+from harness.engine import compiling, data, matrices, optim, schedules
+from harness.engine.formulations import FORMULATIONS, Matrices
+from harness.engine.matrices import network
 from harness.engine.models import get_model, mlp
+from harness.engine.precision import Precision
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
@@ -739,3 +741,44 @@ def test_compaction_runs_when_most_members_stopped(monkeypatch):
 def test_compact_stopped_must_be_a_bool():
     with pytest.raises(ValueError, match="compact_stopped"):
         _xor_run(compact_stopped=1)
+
+
+def _stops_at_once(formulation, compile=None, **kw):
+    """abs_neuron on centered XOR whose compile policy would compile (B 100,000, 20,000 epochs in the rule) but whose
+    every member stops at epoch 0 (loss below 1e9): what the trainer decides costs one evaluation."""
+    params = _population("abs_neuron", 100_000, 3)
+    rule = StoppingRule(max_epochs=20_000, loss_below=1e9)
+    return train(
+        "abs_neuron",
+        params,
+        data.centered_xor(dtype=params.dtype),
+        optim.sgd(),
+        schedule=schedules.constant(0.1),
+        stopping=rule,
+        formulation=formulation,
+        compile=compile,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("requested", ["matrices", "matrices-object"])
+def test_asking_for_matrices_with_the_automatic_compile_trains_them_eagerly(monkeypatch, requested):
+    """The automatic compile choice never overrules an explicit formulation: it does not swap the matrices asked for
+    for compiled columns (nor raise that matrices are never unrolled)."""
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    assert compiling.should_compile(
+        None, population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float32, epochs=20_000
+    ), "precondition: the policy would compile this run in the column form"
+    formulation = "matrices" if requested == "matrices" else Matrices(network(get_model("abs_neuron")))
+    result = _stops_at_once(formulation)
+    assert int(result.epochs.max()) == 0 and bool((result.reason == StopReason.CONVERGED_LOSS).all())
+
+
+def test_an_explicit_compile_of_matrices_is_a_clear_error():
+    with pytest.raises(ValueError, match="never unrolled"):
+        _stops_at_once("matrices", compile=True)
+
+
+def test_compile_with_a_precision_strategy_is_a_clear_error():
+    with pytest.raises(ValueError, match="precision strategy"):
+        _stops_at_once(None, compile=True, precision=Precision())

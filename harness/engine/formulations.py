@@ -19,7 +19,6 @@ What it is not: the training loop (``harness.engine.trainer``) or the compile po
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -158,22 +157,31 @@ def choose(model: Model, requested: str | Formulation | None, *, unroll: bool) -
     """The formulation to train ``model`` with: ``requested`` ("columns", "matrices", or a formulation
     built here) or, when None, the unrolled column form for a compiled run, else columns up to
     ``COLUMN_MAX_PARAMS`` parameters and matrices above (columns for a model without a matrix network)."""
-    if isinstance(requested, Columns | Matrices):
-        if isinstance(requested, Matrices) and unroll:
-            raise ValueError("formulation='matrices' is never unrolled: pass compile=False (or None)")
-        return dataclasses.replace(requested, unroll=unroll) if isinstance(requested, Columns) else requested
-    if requested not in (None, *FORMULATIONS):
-        raise ValueError(f"formulation must be one of {FORMULATIONS} or None, got {requested!r}")
-    network = matrices.network(model)
-    if requested == "matrices":
-        if network is None:
-            raise ValueError(
-                f"model {model.name} has no matrix formulation (only models.mlp networks whose activations "
-                f"all have a backward in harness.engine.matrices.ACTIVATION_BACKWARD)"
-            )
+    form = requested if isinstance(requested, Columns | Matrices) else _named(model, requested)
+    if isinstance(form, Matrices):
         if unroll:
             raise ValueError("formulation='matrices' is never unrolled: pass compile=False (or None)")
-        return Matrices(network)
-    if requested == "columns" or unroll or network is None or model.n_params <= COLUMN_MAX_PARAMS:
+        return form
+    if isinstance(form, Columns):
+        return replace(form, unroll=unroll)
+    network = matrices.network(model)
+    if unroll or network is None or model.n_params <= COLUMN_MAX_PARAMS:
         return Columns(model, unroll)
+    return Matrices(network)
+
+
+def _named(model: Model, requested: object) -> Formulation | None:
+    """The formulation named by ``requested`` ("columns", "matrices"), None for None; a clear error otherwise."""
+    if requested is None:
+        return None
+    if requested == "columns":
+        return Columns(model)
+    if requested != "matrices":
+        raise ValueError(f"formulation must be one of {FORMULATIONS} or None, got {requested!r}")
+    network = matrices.network(model)
+    if network is None:
+        raise ValueError(
+            f"model {model.name} has no matrix formulation (only models.mlp networks whose activations "
+            f"all have a backward in harness.engine.matrices.ACTIVATION_BACKWARD)"
+        )
     return Matrices(network)
