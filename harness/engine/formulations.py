@@ -9,9 +9,9 @@
   its op count only with depth, so it serves every MLP size.
 
 Both give the same per-member losses and gradients up to rounding (the tests check each against
-``nn.Sequential`` + ``torch.optim`` in float64). ``choose`` picks one from the model's size, by the
-crossover measured in ``docs/performance.md``: eager column form up to ``COLUMN_MAX_PARAMS``
-parameters, matrices above; a compiled run always uses the (fused) column form.
+``nn.Sequential`` + ``torch.optim`` in float64). ``choose`` picks one from the model's size: eager
+column form up to ``COLUMN_MAX_PARAMS`` parameters, matrices above; a compiled run always uses the
+(fused) column form.
 
 What it is not: the training loop (``harness.engine.trainer``) or the compile policy
 (``harness.engine.compiling``).
@@ -30,9 +30,11 @@ from harness.engine.losses import member_mse
 from harness.engine.models import Model
 
 FORMULATIONS = ("columns", "matrices")
-# Largest P trained eagerly in column form when the model has a matrix network. Measured crossover
-# (docs/performance.md): the registered models (P <= 12) run faster as columns, 13 parameters
-# (the 2-3-1 network) about equally, 61 and more 3-30x faster as matrices.
+# Largest P trained eagerly in column form when the model has a matrix network. Not a speed crossover:
+# docs/performance.md's table (one torch thread) measured matrices 1.2-2.6x faster for the registered
+# models (P <= 12) too and 1.5-5.5x above. It keeps those models in the column form, whose per-member bits do not depend on the
+# population (``compact_stopped``) and in which the ledger's verdicts were recorded (moving them changes
+# the rounding of every study of sources 000, 002 and 003).
 COLUMN_MAX_PARAMS = 12
 
 Tree = tuple[torch.Tensor, ...]
