@@ -3,7 +3,8 @@
 Usage: ``python -m benchmarks.crossover [--epochs T] [--repeats R]`` prints a Markdown table
 (docs/performance.md holds the committed one): for each MLP and population size, the eager
 throughput of both formulations of ``harness.engine.formulations`` in the same process, fastest of
-``R`` interleaved calls, and their ratio. ``formulations.COLUMN_MAX_PARAMS`` is set from it.
+``R`` interleaved calls, and their ratio. The eager matrices' costs of ``compiling.COSTS`` are fitted from
+it; ``formulations.COLUMN_MAX_PARAMS`` is not a speed crossover (its comment says why).
 """
 
 from __future__ import annotations

@@ -6,26 +6,17 @@ weights, ``torch.baddbmm``, autograd and ``torch.optim.SGD`` (``benchmarks/plain
 ``benchmarks/check_ratios.py`` gates trainer / plain (member-epochs per second of the fastest rounds)
 against ``floors.json``; ``python -m benchmarks.mlp_table`` prints the same comparison as a table.
 
-Both sides run on one torch thread: the ratio compares what each does per core. On the shared
-2-core machine, two threads on busy cores made every op of both sides wait for the other thread
-(4-12x slower than one thread at load ~10, measured), the trainer's more numerous small ops most.
+Both sides run on one torch thread (``one_thread``, benchmarks/conftest.py): the ratio compares what
+each does per core.
 """
 
 from __future__ import annotations
 
 import pytest
-import torch
 
 from benchmarks.plain import MLP_CASES, plain_batched_loop, trainer_run
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch intra-op thread for the module, restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

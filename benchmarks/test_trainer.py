@@ -9,10 +9,14 @@ The population side is the fused path (``compile=True``: compiled once per proce
 round): a single 100-epoch run is too short for the compile policy to compile on its own (the
 compile takes longer than the eager run), but this pair measures what the fused kernel does once
 compiled, e.g. for long runs. ``benchmarks/test_mlps.py`` measures the default policy's choice.
+
+Both sides run on one torch thread (``one_thread``, benchmarks/conftest.py), as in test_mlps.py: at torch's
+default two threads on the shared, loaded 2-core machine the pairs read 9,000-27,000x (issue 23's report).
 """
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from harness.engine import data, init, optim, schedules
@@ -29,6 +33,8 @@ EPOCHS = 100
 # member-epochs actually run).
 LOSS_BELOW = 1e-12
 GRAD_NORM_BELOW = 1e-12
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 CASES = {

@@ -1,5 +1,6 @@
 """The compile policy: unroll sizes, the budget cap, when compilation is automatic, and the one-line fallback."""
 
+import dataclasses
 import warnings
 
 import pytest
@@ -100,3 +101,28 @@ def test_fallback_warns_once_and_keeps_using_eager():
         warnings.simplefilter("error")
         assert wrapped(2) == 3
     assert calls == ["compiled"]
+
+
+def test_the_eager_estimate_uses_the_matrices_costs_when_the_eager_run_would_use_matrices():
+    """A 2-3-1 network (P 13) runs eagerly as batched matrices: its eager cost is theirs, not the column form's."""
+    run = dict(population=20_000, n_params=13, n_samples=4, updates_per_epoch=1, epochs=10_000)
+    columns = compiling.estimate(**run)
+    as_matrices = compiling.estimate(**run, eager_layers=2)
+    costs = compiling.COSTS
+    assert as_matrices.eager == pytest.approx(
+        10_001 * (2 * costs.matrices_per_layer + 65 * 20_000 * costs.matrices_per_member_unit)
+    )
+    assert (as_matrices.compile, as_matrices.fused) == (columns.compile, columns.fused)
+    # the faster eager alternative leaves this run uncompiled, where the column form's cost would compile it
+    assert columns.pays and not as_matrices.pays
+
+
+def test_no_compile_over_max_compile_s_even_when_it_would_pay(monkeypatch):
+    """``MAX_COMPILE_S`` guards re-measured costs: a compile estimated over it is never started automatically."""
+    slow = dataclasses.replace(compiling.COSTS, compile_per_unit=1.0, eager_per_unit=1.0)
+    monkeypatch.setattr(compiling, "COSTS", slow)
+    cost = compiling.estimate(population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, epochs=20_000)
+    assert cost.compile > compiling.MAX_COMPILE_S and compiling.PAYBACK * (cost.compile + cost.fused) < cost.eager
+    assert not cost.pays and not _auto(monkeypatch)
+    monkeypatch.setattr(compiling, "MAX_COMPILE_S", 2 * cost.compile)
+    assert _auto(monkeypatch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.engine import formulations, models
+from harness.engine import formulations, matrices, models
 from harness.engine.models import Model
 
 BIG = models.mlp((1, 8, 8, 1), ("relu", "relu"))  # P = 97
@@ -69,3 +69,13 @@ def test_both_formulations_give_the_same_losses_and_gradients(shared):
         results[name] = (form.params(tuple(grads)), losses, form.loss(form.tree(params), Xl, Yl))
     for got, expected in zip(results["matrices"], results["columns"], strict=True):
         torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_a_formulation_object_is_used_as_given_and_unrolled_only_in_column_form():
+    columns = formulations.Columns(BIG)
+    unrolled = formulations.choose(BIG, columns, unroll=True)
+    assert isinstance(unrolled, formulations.Columns) and unrolled.unroll and not columns.unroll
+    as_matrices = formulations.Matrices(matrices.network(BIG), autograd_order=True)
+    assert formulations.choose(BIG, as_matrices, unroll=False) is as_matrices
+    with pytest.raises(ValueError, match="never unrolled"):
+        formulations.choose(BIG, as_matrices, unroll=True)

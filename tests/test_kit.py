@@ -92,7 +92,9 @@ def test_layerwise_draws_land_in_the_sequential_parameter_order():
         ("xavier_uniform", lambda i, o: math.sqrt(2 / (i + o))),
         ("xavier_normal", lambda i, o: math.sqrt(2 / (i + o))),
         ("torch_default", lambda i, o: 1 / math.sqrt(3 * i)),
+        (init.normal_layer(0.3), lambda i, o: 0.3),
     ],
+    ids=["he_normal", "he_uniform", "xavier_uniform", "xavier_normal", "torch_default", "normal_layer"],
 )
 def test_named_initialisers_have_their_documented_spread(name, spread):
     model = models.mlp((16, 8), ())

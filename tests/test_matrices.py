@@ -26,7 +26,8 @@ def _autograd(model: Model, params: torch.Tensor, X: torch.Tensor, Y: torch.Tens
 @given(
     model=small_mlps(max_params=120),
     population=st.integers(1, 4),
-    n_samples=st.integers(1, 7),
+    # few samples (batched products) and at least SHORT_SAMPLES (narrow layers as multiply-adds, plain sums)
+    n_samples=st.one_of(st.integers(1, 7), st.integers(matrices.SHORT_SAMPLES, matrices.SHORT_SAMPLES + 8)),
     shared=st.booleans(),
     seed=st.integers(0, 2**31),
 )
@@ -53,15 +54,18 @@ def test_forward_matches_the_column_form(model, population, seed):
     assert_close(outputs.transpose(1, 2), models.batched_forward(model, params, X), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_samples", [6, matrices.SHORT_SAMPLES + 2], ids=["few_samples", "many_samples"])
 @pytest.mark.parametrize("fan", [1, matrices.SMALL_FAN, matrices.SMALL_FAN + 3], ids=["one", "small", "wide"])
-def test_narrow_and_wide_layers_agree_with_autograd(fan):
-    """Both code paths of a layer (broadcast multiply-adds and bmm), per-member inputs, fan-in and fan-out alike."""
+def test_narrow_and_wide_layers_agree_with_autograd(fan, n_samples):
+    """Every code path of a layer on per-member inputs, fan-in and fan-out alike: batched products (few samples, or a
+    fan over ``SMALL_FAN``) and broadcast multiply-adds with sums over samples (fan <= ``SMALL_FAN`` and at least
+    ``SHORT_SAMPLES`` samples)."""
     model = models.mlp((2, fan, fan, 1), ("tanh", "relu"))
     gen = torch.Generator().manual_seed(fan)
     params = torch.randn(3, model.n_params, generator=gen, dtype=torch.float64)
     X, Y = (
-        torch.randn(3, 6, 2, generator=gen, dtype=torch.float64),
-        torch.randn(3, 6, 1, generator=gen, dtype=torch.float64),
+        torch.randn(3, n_samples, 2, generator=gen, dtype=torch.float64),
+        torch.randn(3, n_samples, 1, generator=gen, dtype=torch.float64),
     )
     loss, grad = matrices.loss_and_grad(
         matrices.network(model), params, matrices.feature_major(X), matrices.feature_major(Y)

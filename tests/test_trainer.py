@@ -10,9 +10,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.engine import data, optim, schedules
-from harness.engine.formulations import FORMULATIONS
+from harness.engine import compiling, data, matrices, optim, schedules
+from harness.engine.formulations import FORMULATIONS, Matrices
+from harness.engine.matrices import network
 from harness.engine.models import get_model, mlp
+from harness.engine.precision import Precision
 from harness.engine.trainer import StoppingRule, StopReason, shuffle_orders, train
 from tests import reference
 from tests.helpers import assert_close
@@ -174,9 +176,35 @@ def test_random_mlps_train_like_nn_sequential_with_torch_optim(
 ):
     """Any small MLP (up to 50 parameters) trains, full batch or per sample, in either formulation, exactly as its
     ``nn.Sequential`` with ``torch.optim``."""
+    _assert_trains_like_nn_sequential(model, population, seed, optimizer, batch_size, max_epochs, formulation, 5)
+
+
+@settings(deadline=None, max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=small_mlps(),
+    population=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+    max_epochs=st.integers(1, 4),
+    formulation=st.sampled_from(FORMULATIONS),
+)
+def test_random_mlps_on_many_samples_train_like_nn_sequential(
+    model, population, seed, optimizer, max_epochs, formulation
+):
+    """Full batch over ``SHORT_SAMPLES`` + 8 samples: the matrices' narrow layers run as broadcast multiply-adds and
+    sum their gradients over samples (the fast paths for N >= ``SHORT_SAMPLES``), and still train as ``nn.Sequential``."""
+    n_samples = matrices.SHORT_SAMPLES + 8
+    _assert_trains_like_nn_sequential(model, population, seed, optimizer, None, max_epochs, formulation, n_samples)
+
+
+def _assert_trains_like_nn_sequential(
+    model, population, seed, optimizer, batch_size, max_epochs, formulation, n_samples
+):
+    """Train a random population of ``model`` on ``n_samples`` random samples and compare every member's trajectory
+    with its ``nn.Sequential`` + ``torch.optim`` run (``tests.reference``)."""
     gen = torch.Generator().manual_seed(seed)
-    X = torch.randn(5, model.n_inputs, generator=gen, dtype=torch.float64)
-    Y = torch.randn(5, model.n_outputs, generator=gen, dtype=torch.float64)
+    X = torch.randn(n_samples, model.n_inputs, generator=gen, dtype=torch.float64)
+    Y = torch.randn(n_samples, model.n_outputs, generator=gen, dtype=torch.float64)
     params = 0.5 * torch.randn(population, model.n_params, generator=gen, dtype=torch.float64)
     spec, schedule, rule = OPTIMIZERS[optimizer], schedules.constant(0.05), StoppingRule(max_epochs=max_epochs)
     result = train(
@@ -713,3 +741,44 @@ def test_compaction_runs_when_most_members_stopped(monkeypatch):
 def test_compact_stopped_must_be_a_bool():
     with pytest.raises(ValueError, match="compact_stopped"):
         _xor_run(compact_stopped=1)
+
+
+def _stops_at_once(formulation, compile=None, **kw):
+    """abs_neuron on centered XOR whose compile policy would compile (B 100,000, 20,000 epochs in the rule) but whose
+    every member stops at epoch 0 (loss below 1e9): what the trainer decides costs one evaluation."""
+    params = _population("abs_neuron", 100_000, 3)
+    rule = StoppingRule(max_epochs=20_000, loss_below=1e9)
+    return train(
+        "abs_neuron",
+        params,
+        data.centered_xor(dtype=params.dtype),
+        optim.sgd(),
+        schedule=schedules.constant(0.1),
+        stopping=rule,
+        formulation=formulation,
+        compile=compile,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("requested", ["matrices", "matrices-object"])
+def test_asking_for_matrices_with_the_automatic_compile_trains_them_eagerly(monkeypatch, requested):
+    """The automatic compile choice never overrules an explicit formulation: it does not swap the matrices asked for
+    for compiled columns (nor raise that matrices are never unrolled)."""
+    monkeypatch.setenv(compiling.COMPILE_ENV, "1")
+    assert compiling.should_compile(
+        None, population=100_000, n_params=3, n_samples=4, updates_per_epoch=1, dtype=torch.float32, epochs=20_000
+    ), "precondition: the policy would compile this run in the column form"
+    formulation = "matrices" if requested == "matrices" else Matrices(network(get_model("abs_neuron")))
+    result = _stops_at_once(formulation)
+    assert int(result.epochs.max()) == 0 and bool((result.reason == StopReason.CONVERGED_LOSS).all())
+
+
+def test_an_explicit_compile_of_matrices_is_a_clear_error():
+    with pytest.raises(ValueError, match="never unrolled"):
+        _stops_at_once("matrices", compile=True)
+
+
+def test_compile_with_a_precision_strategy_is_a_clear_error():
+    with pytest.raises(ValueError, match="precision strategy"):
+        _stops_at_once(None, compile=True, precision=Precision())

@@ -12,11 +12,14 @@ step is over budget is never compiled (``compile=True`` then trains eagerly, wit
 
 Whether compiling pays is decided from a table of measured costs (``COSTS``, CPU seconds on the
 2-core development machine; ``python -m benchmarks.compile_policy`` re-measures them,
-docs/compile-times.md records them): the eager run's estimated time (per epoch: dispatch per unit
-of size plus work per member and unit) against the cold compile (per unit of the compiled call's
-size) plus the fused run. A run compiles automatically only when the compile and the fused run
+docs/compile-times.md records them): the eager run's estimated time, in the formulation the eager run
+would use (column form: dispatch per unit of size plus work per member and unit; batched matrices:
+dispatch per layer plus work per member and unit), against the cold compile (per unit of the
+compiled call's size) plus the fused run. A run compiles automatically only when the compile and the fused run
 together take less than half the eager estimate and the compile stays under ``MAX_COMPILE_S``, so
-no run spends minutes compiling what eager finishes in seconds. The decision depends only on the
+no run spends minutes compiling what eager finishes in seconds. (With ``UNROLL_BUDGET`` and today's
+``COSTS`` a compile is estimated at most 0.15 x 200 = 30 s, so ``MAX_COMPILE_S`` binds only if
+re-measured costs or a larger budget raise that estimate: a guard, tested with patched costs.) The decision depends only on the
 call's arguments (never on what this process compiled before), so results never depend on
 test order.
 
@@ -49,6 +52,8 @@ class Costs:
     eager_per_unit: float  # eager column form, per unit and epoch (op dispatch)
     eager_per_member_unit: float  # eager column form, per unit, member and epoch
     fused_per_member_unit: float  # compiled, per unit, member and epoch
+    matrices_per_layer: float  # eager batched matrices, per layer and epoch (op dispatch)
+    matrices_per_member_unit: float  # eager batched matrices, per unit, member and epoch
 
 
 # docs/compile-times.md: measured with benchmarks/compile_policy.py on 2026-12-05 (abs_neuron and the
@@ -62,6 +67,11 @@ COSTS = Costs(
     eager_per_unit=5.1e-5,
     eager_per_member_unit=6.0e-9,
     fused_per_member_unit=4.8e-10,
+    # docs/performance.md's crossover table (benchmarks/crossover.py, 2026-12-05 17:47 UTC, 1 torch thread, load
+    # average 3.8-5.1; wall seconds): least squares in relative error over the 2-2-2, 2-3-1, 2-4-4-1 and 1-8-8-8-1
+    # rows at B = 1,000 and 10,000, every row within 0.67-1.23x of the fit.
+    matrices_per_layer=5.3e-4,
+    matrices_per_member_unit=4.3e-9,
 )
 
 
@@ -104,14 +114,32 @@ class Estimate:
 
 
 def estimate(
-    *, population: int, n_params: int, n_samples: int, updates_per_epoch: int, epochs: int, costs: Costs = COSTS
+    *,
+    population: int,
+    n_params: int,
+    n_samples: int,
+    updates_per_epoch: int,
+    epochs: int,
+    eager_layers: int | None = None,
+    costs: Costs | None = None,
 ) -> Estimate:
-    """The costs of training ``population`` members for ``epochs`` epochs, eagerly and compiled (``COSTS``)."""
+    """The costs of training ``population`` members for ``epochs`` epochs, eagerly and compiled (``COSTS``).
+
+    ``eager_layers``: None when the eager run would use the column form; the network's layer count when it
+    would use batched matrices (``formulations.choose``), whose cost is estimated from their own measurements.
+    """
+    costs = COSTS if costs is None else costs
     units = unrolled_size(n_params, n_samples, updates_per_epoch, 1)
     steps = plan_unroll(n_params, n_samples, updates_per_epoch, 20)
     evaluations = epochs + 1
+    if eager_layers is None:
+        eager = evaluations * units * (costs.eager_per_unit + population * costs.eager_per_member_unit)
+    else:
+        eager = evaluations * (
+            eager_layers * costs.matrices_per_layer + units * population * costs.matrices_per_member_unit
+        )
     return Estimate(
-        eager=evaluations * units * (costs.eager_per_unit + population * costs.eager_per_member_unit),
+        eager=eager,
         compile=costs.compile_fixed + costs.compile_per_unit * units * steps,
         fused=evaluations * units * population * costs.fused_per_member_unit,
     )
@@ -126,6 +154,7 @@ def should_compile(
     updates_per_epoch: int,
     dtype: torch.dtype,
     epochs: int = 0,
+    eager_layers: int | None = None,
 ) -> bool:
     """Explicit request wins (within the limits below); otherwise compile where ``estimate`` says it pays.
 
@@ -163,6 +192,7 @@ def should_compile(
         n_samples=n_samples,
         updates_per_epoch=updates_per_epoch,
         epochs=epochs,
+        eager_layers=eager_layers,
     )
     return cost.pays
 

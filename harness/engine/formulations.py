@@ -9,9 +9,9 @@
   its op count only with depth, so it serves every MLP size.
 
 Both give the same per-member losses and gradients up to rounding (the tests check each against
-``nn.Sequential`` + ``torch.optim`` in float64). ``choose`` picks one from the model's size, by the
-crossover measured in ``docs/performance.md``: eager column form up to ``COLUMN_MAX_PARAMS``
-parameters, matrices above; a compiled run always uses the (fused) column form.
+``nn.Sequential`` + ``torch.optim`` in float64). ``choose`` picks one from the model's size: eager
+column form up to ``COLUMN_MAX_PARAMS`` parameters, matrices above; a compiled run always uses the
+(fused) column form.
 
 What it is not: the training loop (``harness.engine.trainer``) or the compile policy
 (``harness.engine.compiling``).
@@ -19,7 +19,6 @@ What it is not: the training loop (``harness.engine.trainer``) or the compile po
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -31,9 +30,11 @@ from harness.engine.losses import member_mse
 from harness.engine.models import Model
 
 FORMULATIONS = ("columns", "matrices")
-# Largest P trained eagerly in column form when the model has a matrix network. Measured crossover
-# (docs/performance.md): the registered models (P <= 12) run faster as columns, 13 parameters
-# (the 2-3-1 network) about equally, 61 and more 3-30x faster as matrices.
+# Largest P trained eagerly in column form when the model has a matrix network. Not a speed crossover:
+# docs/performance.md's table (one torch thread) measured matrices 1.2-2.6x faster for the registered
+# models (P <= 12) too and 1.5-5.5x above. It keeps those models in the column form, whose per-member bits do not depend on the
+# population (``compact_stopped``) and in which the ledger's verdicts were recorded (moving them changes
+# the rounding of every study of sources 000, 002 and 003).
 COLUMN_MAX_PARAMS = 12
 
 Tree = tuple[torch.Tensor, ...]
@@ -158,22 +159,31 @@ def choose(model: Model, requested: str | Formulation | None, *, unroll: bool) -
     """The formulation to train ``model`` with: ``requested`` ("columns", "matrices", or a formulation
     built here) or, when None, the unrolled column form for a compiled run, else columns up to
     ``COLUMN_MAX_PARAMS`` parameters and matrices above (columns for a model without a matrix network)."""
-    if isinstance(requested, Columns | Matrices):
-        if isinstance(requested, Matrices) and unroll:
-            raise ValueError("formulation='matrices' is never unrolled: pass compile=False (or None)")
-        return dataclasses.replace(requested, unroll=unroll) if isinstance(requested, Columns) else requested
-    if requested not in (None, *FORMULATIONS):
-        raise ValueError(f"formulation must be one of {FORMULATIONS} or None, got {requested!r}")
-    network = matrices.network(model)
-    if requested == "matrices":
-        if network is None:
-            raise ValueError(
-                f"model {model.name} has no matrix formulation (only models.mlp networks whose activations "
-                f"all have a backward in harness.engine.matrices.ACTIVATION_BACKWARD)"
-            )
+    form = requested if isinstance(requested, Columns | Matrices) else _named(model, requested)
+    if isinstance(form, Matrices):
         if unroll:
             raise ValueError("formulation='matrices' is never unrolled: pass compile=False (or None)")
-        return Matrices(network)
-    if requested == "columns" or unroll or network is None or model.n_params <= COLUMN_MAX_PARAMS:
+        return form
+    if isinstance(form, Columns):
+        return replace(form, unroll=unroll)
+    network = matrices.network(model)
+    if unroll or network is None or model.n_params <= COLUMN_MAX_PARAMS:
         return Columns(model, unroll)
+    return Matrices(network)
+
+
+def _named(model: Model, requested: object) -> Formulation | None:
+    """The formulation named by ``requested`` ("columns", "matrices"), None for None; a clear error otherwise."""
+    if requested is None:
+        return None
+    if requested == "columns":
+        return Columns(model)
+    if requested != "matrices":
+        raise ValueError(f"formulation must be one of {FORMULATIONS} or None, got {requested!r}")
+    network = matrices.network(model)
+    if network is None:
+        raise ValueError(
+            f"model {model.name} has no matrix formulation (only models.mlp networks whose activations "
+            f"all have a backward in harness.engine.matrices.ACTIVATION_BACKWARD)"
+        )
     return Matrices(network)

@@ -6,8 +6,8 @@ view of its row-major block, its bias the (B, o) block after it). Activations ar
 *feature-major*, (B, F, N): features, then samples. In that layout a layer that every member
 applies to the same inputs (the first layer on shared data) is one (B*o, i) x (i, N) matrix product
 over all members, and a layer with few inputs or outputs is a handful of broadcast multiply-adds
-instead of a batched product of tiny matrices (measured: 4-5x faster for 2 x 2 layers, see
-``docs/performance.md``). Wider layers are ``torch.baddbmm`` / ``torch.bmm`` calls.
+instead of a batched product of tiny matrices (measured at N = 64: 1.7-3.2x faster for 2 x 2 layers,
+1.2-1.3x at 6 x 6, see ``docs/performance.md``). Wider layers are ``torch.baddbmm`` / ``torch.bmm`` calls.
 
 The backward pass is written out per layer (chain rule on the saved activations, with autograd's
 own activation-backward kernels where torch has one), so no autograd graph is built: on the
@@ -29,12 +29,13 @@ import torch
 from harness.engine.models import ACTIVATIONS, MLPForward, Model
 
 # Layers with at most this many inputs (outputs) compute their product (input gradient) as broadcast
-# multiply-adds, one per input (output); wider ones call bmm. 4 is where the two took equal time on
-# the development machine (B = 1,000, N = 64; docs/performance.md).
+# multiply-adds, one per input (output); wider ones call bmm. A conservative cut: docs/performance.md
+# measured the multiply-adds 1.2-3.2x faster up to fan 6 (B = 1,000, N = 64, one thread, load ~7).
 SMALL_FAN = 4
 # Sums over fewer samples than this run as matrix products: a reduction along a short innermost axis
 # was 4-9x slower than bmm for the weight gradient and 6x slower than a product with ones for the
-# bias gradient (B = 20,000, N = 4, measured); from N = 64 the plain sums are as fast or faster.
+# bias gradient (B = 20,000, N = 4, measured, not recorded). docs/performance.md's whole-network
+# measurement (2-2-2-1, B = 20,000): products faster below N = 16, the narrow paths from 16 on.
 SHORT_SAMPLES = 32
 
 aten = torch.ops.aten

@@ -165,12 +165,18 @@ def _validate_batching(
         raise ValueError(f"record_dtype must be a floating torch dtype or None, got {record_dtype!r}")
 
 
-def _validate_extras(precision: Any, record_steps: Any, compact_stopped: Any, population: int) -> None:
-    """Clear ``ValueError`` for a malformed precision strategy, step-norm mask or compaction flag."""
+def _validate_extras(precision: Any, record_steps: Any, compact_stopped: Any, population: int, compile: Any) -> None:
+    """Clear ``ValueError`` for a malformed precision strategy (or one asked to compile), step-norm mask or
+    compaction flag."""
     if precision is not None and not (
         callable(getattr(precision, "gradients", None)) and hasattr(precision, "compute")
     ):
         raise ValueError(f"precision must be None or a harness.engine.precision.Precision, got {precision!r}")
+    if precision is not None and compile:
+        raise ValueError(
+            "compile=True is not supported with a precision strategy (a fused low-precision run would not round "
+            "like eager): pass compile=False (or None)"
+        )
     if record_steps is not None and not (
         isinstance(record_steps, torch.Tensor)
         and record_steps.dtype == torch.bool
@@ -215,23 +221,24 @@ def train(
 ) -> TrainResult:
     """Train every member of ``params`` (B, P) on ``data`` until its stopping rule fires.
 
-    Training runs in ``params``' dtype and on its device (data are moved there). ``batch_size``
-    None is full batch, 1 online (per-sample) training. ``shuffle`` True draws an independent
-    permutation per member and epoch from ``generator`` (required then); a (B,) tensor of groups
-    draws one per group. ``record`` keeps the trajectory (``record_dtype`` defaults to the
-    training dtype). ``compile`` None lets ``harness.engine.compiling`` decide; a compiled call
-    runs at most ``steps_per_call`` epochs, fewer when the unroll budget says so (results do not
-    depend on it). ``progress(epoch, n_running)`` is called after each chunk of epochs, and
-    ``on_epoch(epoch, loss (B,), params (B, P))`` after every epoch (one epoch per call then).
-    ``compact_stopped`` (eager runs without ``record``, in a formulation whose per-member arithmetic
-    does not depend on the population's size: the column form, or matrices in autograd order;
-    ignored otherwise) stops computing members once they stopped, whenever fewer than
-    ``COMPACT_BELOW`` of those computed still run: the same results, less work when stop times differ.
-    ``formulation`` ("columns", "matrices", a ``formulations`` object; None: by model size, ``formulations.choose``)
-    says how parameters are held and differentiated; results agree to rounding either way. The
-    optimizer sees the formulation's tree: P (B,) columns, or one (B, P) tensor.
-    ``precision``: a ``harness.engine.precision.Precision`` strategy (None: everything in
-    ``params``' dtype). ``record_steps`` (B,) bool: keep those members' gradient norm at every step.
+        Training runs in ``params``' dtype and on its device (data are moved there). ``batch_size``
+        None is full batch, 1 online (per-sample) training. ``shuffle`` True draws an independent
+        permutation per member and epoch from ``generator`` (required then); a (B,) tensor of groups
+        draws one per group. ``record`` keeps the trajectory (``record_dtype`` defaults to the
+        training dtype). ``compile`` None lets ``harness.engine.compiling`` decide (never to compile when
+    ``formulation`` asks for matrices, which are never unrolled; not with ``precision``); a compiled call
+        runs at most ``steps_per_call`` epochs, fewer when the unroll budget says so (results do not
+        depend on it). ``progress(epoch, n_running)`` is called after each chunk of epochs, and
+        ``on_epoch(epoch, loss (B,), params (B, P))`` after every epoch (one epoch per call then).
+        ``compact_stopped`` (eager runs without ``record``, in a formulation whose per-member arithmetic
+        does not depend on the population's size: the column form, or matrices in autograd order;
+        ignored otherwise) stops computing members once they stopped, whenever fewer than
+        ``COMPACT_BELOW`` of those computed still run: the same results, less work when stop times differ.
+        ``formulation`` ("columns", "matrices", a ``formulations`` object; None: by model size, ``formulations.choose``)
+        says how parameters are held and differentiated; results agree to rounding either way. The
+        optimizer sees the formulation's tree: P (B,) columns, or one (B, P) tensor.
+        ``precision``: a ``harness.engine.precision.Precision`` strategy (None: everything in
+        ``params``' dtype). ``record_steps`` (B,) bool: keep those members' gradient norm at every step.
     """
     model = get_model(model) if isinstance(model, str) else model
     if not isinstance(model, Model):
@@ -239,12 +246,15 @@ def train(
     population = params.shape[0] if isinstance(params, torch.Tensor) and params.dim() == 2 else 0
     _validate(model, params, data, optimizer, schedule, stopping)
     _validate_batching(batch_size, shuffle, generator, steps_per_call, record_dtype, population)
-    _validate_extras(precision, record_steps, compact_stopped, population)
+    _validate_extras(precision, record_steps, compact_stopped, population, compile)
     compute = params.dtype if precision is None else precision.compute
     X = data.X.to(device=params.device, dtype=compute)
     Y = data.Y.to(device=params.device, dtype=compute)
     n_samples = X.shape[-2]
     updates = updates_per_epoch(n_samples, batch_size)
+    eager_form = formulations.choose(model, formulation, unroll=False)
+    if compile is None and formulation is not None and isinstance(eager_form, formulations.Matrices):
+        compile = False  # matrices were asked for: the automatic choice never swaps them for compiled columns
     use_compile = precision is None and compiling.should_compile(
         compile,
         population=population,
@@ -253,12 +263,13 @@ def train(
         updates_per_epoch=updates,
         dtype=params.dtype,
         epochs=stopping.most_epochs,
+        eager_layers=len(eager_form.network.layers) if isinstance(eager_form, formulations.Matrices) else None,
     )
     if use_compile:
         steps_per_call = compiling.plan_unroll(model.n_params, n_samples, updates, steps_per_call)
     if on_epoch is not None:
         steps_per_call = 1
-    form = formulations.choose(model, formulation, unroll=use_compile)
+    form = formulations.choose(model, formulation, unroll=True) if use_compile else eager_form
     tree = form.tree(params)
     prec_state = () if precision is None else precision.init(population, params.device)
     state = State(
