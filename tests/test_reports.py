@@ -356,6 +356,8 @@ def _hostile(text: str) -> list[ClaimRecord]:
         rule=text,
         family=text,
         reported={text: text},
+        subset=text,
+        population_n=r.n + 7,
     )
     nv = no_verdict_record(claim("002.a.y"), tier="quick", master_seed=0, reason=text, expected=None, location=None)
     return [r, nv]
@@ -363,7 +365,7 @@ def _hostile(text: str) -> list[ClaimRecord]:
 
 @pytest.mark.parametrize("text", INJECTIONS, ids=range(len(INJECTIONS)))
 def test_user_strings_cannot_inject_markdown_into_claims_md(text):
-    """Issue 19 item 6: statements, headings, numbers, reasons, titles and the selection add no heading,
+    """Issue 19 item 6: statements, headings, numbers, reasons, titles, subsets and the selection add no heading,
     table row, list item or HTML, wherever claims.md renders them."""
     sources = {SRC_A: {"title": text, "sha256": "0" * 64, "quotes": text}}
     md = render(_hostile(text), context={"selection": selection_record(["claims"], text, None, 1), "sources": sources})[
