@@ -46,6 +46,7 @@ from tests import rule_inputs
 
 ALPHA = 0.05
 R_QUICK, R_FULL = 1000, 10000
+R_GATE = 2000  # replications per edge of the ungated cv cells
 CALLS = rule_inputs.load()
 FAMILY_CONFIDENCE = 0.999  # per check; the module has a few hundred checks
 
@@ -163,28 +164,35 @@ def _scaled_units(u: np.ndarray, statistic: Callable, columns: list[int], edge: 
     return at(log_c)
 
 
-def cv_cells(r: int) -> list[Cell]:
+def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
+    """The cells of one captured cv call at each finite edge; ``gate=False`` counts every resample's
+    verdict, as if the rule decided at any skewness of the pseudo-values (the evidence that the gate
+    is needed)."""
     cells = []
-    for call in _calls("cv_by_units"):
-        name, s = _name(call), call["settings"]
-        statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
-        u = np.asarray(call["data"]["unit_sums"], dtype=float)
-        lo, hi = (float(v) for v in s["region"])
-        decided = bool(means._decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
-        for label, edge in (("low edge", lo), ("high edge", hi)):
-            bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
-            if not math.isfinite(edge) or bound_of_r2:
-                continue
-            scaled = _scaled_units(u, statistic, _sse_columns(s["statistic"], u.shape[1]), edge)
-            if scaled is None:
-                continue
-            idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
-            with np.errstate(all="ignore"):
-                pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
-            p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
-            refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
-            cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
+    name, s = _name(call), call["settings"]
+    statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
+    u = np.asarray(call["data"]["unit_sums"], dtype=float)
+    lo, hi = (float(v) for v in s["region"])
+    decided = bool(means._decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
+    for label, edge in (("low edge", lo), ("high edge", hi)):
+        bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
+        if not math.isfinite(edge) or bound_of_r2:
+            continue
+        scaled = _scaled_units(u, statistic, _sse_columns(s["statistic"], u.shape[1]), edge)
+        if scaled is None:
+            continue
+        idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
+        with np.errstate(all="ignore"):
+            pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
+        p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
+        ok = ok if gate else np.ones_like(ok)
+        refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
+        cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
     return cells
+
+
+def cv_cells(r: int) -> list[Cell]:
+    return [cell for call in _calls("cv_by_units") for cell in cv_call_cells(call, r)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,6 +413,29 @@ def test_two_sample_rules_are_calibrated_on_the_claims_arms():
 def test_quantile_matches_is_calibrated_on_the_claims_epochs():
     cells = quantile_cells(R_QUICK // 8)
     _assert_calibrated(cells, 2 * len(cells))
+
+
+def _lower_bound_exceeds_half_alpha(rate: float, r: int) -> bool:
+    """Whether the one-sided 99% Clopper-Pearson lower bound of an error rate over r replications exceeds alpha / 2."""
+    return stats.binomtest(int(round(rate * r)), r, alternative="greater").proportion_ci(0.99).low > ALPHA / 2
+
+
+def test_cv_skewness_gate_is_needed_on_the_claims_units():
+    """With the gate off (every resample decided), at least one captured cv call whose pseudo-values
+    are skewed beyond ``means.skew_limit(G)`` errs above alpha / 2 at 99% confidence: the committed
+    evidence that ``cv_by_units`` must not decide there (R = 2000 per edge; docs/stats-calibration.md
+    lists the rates). A call whose statistic is undefined on some resample (a fold left empty) is left out."""
+    exceeding = []
+    for call in _calls("cv_by_units"):
+        try:
+            cells = cv_call_cells(call, R_GATE, gate=False)
+        except ValueError:  # the statistic is not finite on some resample
+            continue
+        for cell in (c for c in cells if not c.decided):
+            for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm)):
+                if rate is not None and _lower_bound_exceeds_half_alpha(rate, R_GATE):
+                    exceeding.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f}")
+    assert exceeding, "no skewed cv call errs above alpha / 2 with the gate off: the gate is not shown needed"
 
 
 @pytest.mark.full
