@@ -4,8 +4,13 @@
 says how it is captured). For each captured call the truth is put on the claim's edge by shifting
 or scaling the captured sample itself, samples of the claim's n are drawn from it, and the rule
 must keep each error direction (false refute, false confirm) at most alpha / 2 plus a Monte-Carlo
-allowance (the one-sided 99.9% Clopper-Pearson lower bound of the observed rate, Bonferroni over
-the module's checks, must not exceed alpha / 2):
+allowance. The allowance is a family level, not a per-cell one: a cell fails only when the
+one-sided Clopper-Pearson lower bound of its rate at level 1 - 0.001 / checks (99.9% for the
+family, Bonferroni over the test's 2 x cells checks) exceeds alpha / 2. At the default
+replications that passes a cell up to an observed rate of about 0.076 (cv, R = 250, 146 checks)
+and 0.051 (means, R = 1000, 714 checks), so these tests catch gross errors only; the known
+defect of ``cv_by_units`` at one captured call (false refute 0.034 at R = 4000, docs/stats-calibration.md)
+is pinned by its own per-cell test, ``test_cv_distances_beat_differences_high_edge_false_refute``:
 
 - a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
   mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
@@ -47,6 +52,7 @@ from tests import rule_inputs
 ALPHA = 0.05
 R_QUICK, R_FULL = 1000, 10000
 R_GATE = 2000  # replications per edge of the ungated cv cells
+R_DEFECT = 4000  # replications of the cv cell with the known defect
 CALLS = rule_inputs.load()
 FAMILY_CONFIDENCE = 0.999  # per check; the module has a few hundred checks
 
@@ -436,6 +442,32 @@ def test_cv_skewness_gate_is_needed_on_the_claims_units():
                 if rate is not None and _lower_bound_exceeds_half_alpha(rate, R_GATE):
                     exceeding.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f}")
     assert exceeding, "no skewed cv call errs above alpha / 2 with the gate off: the gate is not shown needed"
+
+
+def _decided_cv_call(statistic: str, region: tuple[float, float]) -> dict:
+    """The one captured cv call of that statistic and region that the rule decides on the claim's own units."""
+    (call,) = (
+        c
+        for c in _calls("cv_by_units")
+        if c["settings"]["statistic"] == statistic
+        and tuple(float(v) for v in c["settings"]["region"]) == region
+        and cv_call_cells(c, 1)[0].decided
+    )
+    return call
+
+
+@pytest.mark.full
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (0.032-0.036 at R = 4000-8000 "
+    "in review), above alpha / 2 = 0.025, at pseudo-value skewness 1.38 (under the limit 1.5)",
+)
+def test_cv_distances_beat_differences_high_edge_false_refute():
+    """The captured 000.features.distances_beat_differences call ``r2_statistic(0, minus=1)`` in
+    (-inf, 0], truth on the high edge, units resampled, R = 4000: its false-refute rate must be
+    compatible with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this cell alone)."""
+    (cell,) = cv_call_cells(_decided_cv_call("r2_statistic(0, minus=1)", (-math.inf, 0.0)), R_DEFECT)
+    assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_DEFECT), f"false refute {cell.false_refute:.4f}"
 
 
 @pytest.mark.full

@@ -13,11 +13,11 @@ mean is valid for every distribution (Bahadur & Savage 1956). So the rules here
 - decide only where |g| is at most ``skew_limit(n)``; elsewhere (and below n = 10) the evidence
   is inconclusive with the reason ``NO_CALIBRATED_RULE``.
 
-``LEVEL_FACTOR`` and ``SKEW_LIMITS`` come from a simulation grid run while writing issue 20 (not
-committed as a test; docs/stats-rules.md records it): normal, gamma, lognormal, half-normal and
-t(5) data at n = 10 to 200, R = 40000 each; inside the limits every one-sided error is at most
-alpha / 2. ``tests/test_stats_claims_data.py``
-checks the same on the samples the claims really feed the rules. The decision is vectorised
+``LEVEL_FACTOR`` and ``SKEW_LIMITS`` come from a simulation grid run while writing issue 20
+(docs/stats-rules.md records it): normal, gamma, lognormal, half-normal and t(5) data at n = 10
+to 200, R = 40000 each; inside the limits every one-sided error is at most alpha / 2. Its gamma
+and lognormal cells at each limit are committed as ``tests/test_stats_means.py``;
+``tests/test_stats_claims_data.py`` checks the samples the claims really feed the rules. The decision is vectorised
 over samples (``mean_equals_p``, ``mean_tail_p``), so the calibration runs the code that
 decides the claims.
 """
