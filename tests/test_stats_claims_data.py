@@ -121,7 +121,7 @@ def mean_cells(r: int) -> list[Cell]:
     for call in _mean_calls():
         x = np.asarray(call["data"]["values"], dtype=float)
         lo, hi = _mean_region(call)
-        decided = bool(means._decidable(x[None, :])[0])
+        decided = bool(means.decidable(x[None, :])[0])
         for label, edge in (("low edge", lo), ("high edge", hi)):
             if not math.isfinite(edge):
                 continue
@@ -179,7 +179,7 @@ def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
     statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
     u = np.asarray(call["data"]["unit_sums"], dtype=float)
     lo, hi = (float(v) for v in s["region"])
-    decided = bool(means._decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
+    decided = bool(means.decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
     for label, edge in (("low edge", lo), ("high edge", hi)):
         bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
         if not math.isfinite(edge) or bound_of_r2:
@@ -386,7 +386,7 @@ def test_the_fixture_holds_every_kind_of_captured_rule_input():
 @pytest.mark.parametrize("call", _mean_calls(), ids=_name)
 def test_a_mean_undecided_on_the_claims_data_says_no_rule_is_calibrated(call):
     x = np.asarray(call["data"]["values"], dtype=float)
-    if bool(means._decidable(x[None, :])[0]) or np.ptp(x) == 0:
+    if bool(means.decidable(x[None, :])[0]) or np.ptp(x) == 0:
         pytest.skip("decided on the claim's data: calibrated in test_means_are_calibrated_on_the_claims_data")
     lo, hi = _mean_region(call)
     ev = (
