@@ -74,6 +74,9 @@ def _rng(*parts: object) -> np.random.Generator:
 
 
 def _name(call: dict) -> str:
+    """The call's rule and the claim(s) running when it was made; from its first test in an older fixture."""
+    if call.get("claims"):
+        return f"{call['rule']}:{'+'.join(call['claims'])}"
     test = call["tests"][0] if call["tests"] else "?"
     claim = re.search(r"\[([^\]@]+)", test)
     return f"{call['rule']}:{claim.group(1) if claim else test.rsplit('::', 1)[-1]}"
