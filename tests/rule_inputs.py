@@ -9,7 +9,8 @@ Regenerate (the quick tier, plus the one full-tier-only rule input, 003's paired
 ``harness.evidence.rules.capture`` writes one JSON line per rule call; this module merges the
 lines, drops repeated calls (the same rule on the same data and settings, e.g. a Holm family
 built by several tests) and writes ``tests/data/rule_inputs.json.gz``: a list of
-``{"rule", "tests", "settings", "data"}`` sorted by rule and first test.
+``{"rule", "tests", "claims", "settings", "data"}`` sorted by rule and first test (``claims``: the
+ids of the claims running when the call was made; absent in a fixture captured before they were).
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ def merge(folder: Path) -> list[dict[str, Any]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             call = json.loads(line)
             key = json.dumps([call["rule"], call["settings"], call["data"]], sort_keys=True)
-            entry = calls.setdefault(key, {**call, "tests": []})
+            entry = calls.setdefault(key, {**call, "tests": [], "claims": []})
             if call["test"] and call["test"] not in entry["tests"]:
                 entry["tests"].append(call["test"])
-    merged = [{k: v for k, v in c.items() if k != "test"} for c in calls.values()]
+            if call.get("claim") and call["claim"] not in entry["claims"]:
+                entry["claims"].append(call["claim"])
+    merged = [{k: v for k, v in c.items() if k not in ("test", "claim")} for c in calls.values()]
     for c in merged:
         c["tests"].sort()
+        c["claims"].sort()
     return sorted(merged, key=lambda c: (c["rule"], c["tests"][:1], json.dumps(c["settings"], sort_keys=True)))
 
 

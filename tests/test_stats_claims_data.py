@@ -4,8 +4,13 @@
 says how it is captured). For each captured call the truth is put on the claim's edge by shifting
 or scaling the captured sample itself, samples of the claim's n are drawn from it, and the rule
 must keep each error direction (false refute, false confirm) at most alpha / 2 plus a Monte-Carlo
-allowance (the one-sided 99.9% Clopper-Pearson lower bound of the observed rate, Bonferroni over
-the module's checks, must not exceed alpha / 2):
+allowance. The allowance is a family level, not a per-cell one: a cell fails only when the
+one-sided Clopper-Pearson lower bound of its rate at level 1 - 0.001 / checks (99.9% for the
+family, Bonferroni over the test's 2 x cells checks) exceeds alpha / 2. At the default
+replications that passes a cell up to an observed rate of about 0.076 (cv, R = 250, 146 checks)
+and 0.051 (means, R = 1000, 714 checks), so these tests catch gross errors only; the known
+defect of ``cv_by_units`` at one captured call (false refute 0.034 at R = 4000, docs/stats-calibration.md)
+is pinned by its own per-cell test, ``test_cv_distances_beat_differences_high_edge_false_refute``:
 
 - a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
   mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
@@ -46,6 +51,8 @@ from tests import rule_inputs
 
 ALPHA = 0.05
 R_QUICK, R_FULL = 1000, 10000
+R_GATE = 2000  # replications per edge of the ungated cv cells
+R_DEFECT = 4000  # replications of the cv cell with the known defect
 CALLS = rule_inputs.load()
 FAMILY_CONFIDENCE = 0.999  # per check; the module has a few hundred checks
 
@@ -67,6 +74,9 @@ def _rng(*parts: object) -> np.random.Generator:
 
 
 def _name(call: dict) -> str:
+    """The call's rule and the claim(s) running when it was made; from its first test in an older fixture."""
+    if call.get("claims"):
+        return f"{call['rule']}:{'+'.join(call['claims'])}"
     test = call["tests"][0] if call["tests"] else "?"
     claim = re.search(r"\[([^\]@]+)", test)
     return f"{call['rule']}:{claim.group(1) if claim else test.rsplit('::', 1)[-1]}"
@@ -114,7 +124,7 @@ def mean_cells(r: int) -> list[Cell]:
     for call in _mean_calls():
         x = np.asarray(call["data"]["values"], dtype=float)
         lo, hi = _mean_region(call)
-        decided = bool(means._decidable(x[None, :])[0])
+        decided = bool(means.decidable(x[None, :])[0])
         for label, edge in (("low edge", lo), ("high edge", hi)):
             if not math.isfinite(edge):
                 continue
@@ -163,28 +173,35 @@ def _scaled_units(u: np.ndarray, statistic: Callable, columns: list[int], edge: 
     return at(log_c)
 
 
-def cv_cells(r: int) -> list[Cell]:
+def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
+    """The cells of one captured cv call at each finite edge; ``gate=False`` counts every resample's
+    verdict, as if the rule decided at any skewness of the pseudo-values (the evidence that the gate
+    is needed)."""
     cells = []
-    for call in _calls("cv_by_units"):
-        name, s = _name(call), call["settings"]
-        statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
-        u = np.asarray(call["data"]["unit_sums"], dtype=float)
-        lo, hi = (float(v) for v in s["region"])
-        decided = bool(means._decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
-        for label, edge in (("low edge", lo), ("high edge", hi)):
-            bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
-            if not math.isfinite(edge) or bound_of_r2:
-                continue
-            scaled = _scaled_units(u, statistic, _sse_columns(s["statistic"], u.shape[1]), edge)
-            if scaled is None:
-                continue
-            idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
-            with np.errstate(all="ignore"):
-                pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
-            p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
-            refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
-            cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
+    name, s = _name(call), call["settings"]
+    statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
+    u = np.asarray(call["data"]["unit_sums"], dtype=float)
+    lo, hi = (float(v) for v in s["region"])
+    decided = bool(means.decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
+    for label, edge in (("low edge", lo), ("high edge", hi)):
+        bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
+        if not math.isfinite(edge) or bound_of_r2:
+            continue
+        scaled = _scaled_units(u, statistic, _sse_columns(s["statistic"], u.shape[1]), edge)
+        if scaled is None:
+            continue
+        idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
+        with np.errstate(all="ignore"):
+            pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
+        p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
+        ok = ok if gate else np.ones_like(ok)
+        refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
+        cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
     return cells
+
+
+def cv_cells(r: int) -> list[Cell]:
+    return [cell for call in _calls("cv_by_units") for cell in cv_call_cells(call, r)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,7 +389,7 @@ def test_the_fixture_holds_every_kind_of_captured_rule_input():
 @pytest.mark.parametrize("call", _mean_calls(), ids=_name)
 def test_a_mean_undecided_on_the_claims_data_says_no_rule_is_calibrated(call):
     x = np.asarray(call["data"]["values"], dtype=float)
-    if bool(means._decidable(x[None, :])[0]) or np.ptp(x) == 0:
+    if bool(means.decidable(x[None, :])[0]) or np.ptp(x) == 0:
         pytest.skip("decided on the claim's data: calibrated in test_means_are_calibrated_on_the_claims_data")
     lo, hi = _mean_region(call)
     ev = (
@@ -405,6 +422,55 @@ def test_two_sample_rules_are_calibrated_on_the_claims_arms():
 def test_quantile_matches_is_calibrated_on_the_claims_epochs():
     cells = quantile_cells(R_QUICK // 8)
     _assert_calibrated(cells, 2 * len(cells))
+
+
+def _lower_bound_exceeds_half_alpha(rate: float, r: int) -> bool:
+    """Whether the one-sided 99% Clopper-Pearson lower bound of an error rate over r replications exceeds alpha / 2."""
+    return stats.binomtest(int(round(rate * r)), r, alternative="greater").proportion_ci(0.99).low > ALPHA / 2
+
+
+def test_cv_skewness_gate_is_needed_on_the_claims_units():
+    """With the gate off (every resample decided), at least one captured cv call whose pseudo-values
+    are skewed beyond ``means.skew_limit(G)`` errs above alpha / 2 at 99% confidence: the committed
+    evidence that ``cv_by_units`` must not decide there (R = 2000 per edge; docs/stats-calibration.md
+    lists the rates). A call whose statistic is undefined on some resample (a fold left empty) is left out."""
+    exceeding = []
+    for call in _calls("cv_by_units"):
+        try:
+            cells = cv_call_cells(call, R_GATE, gate=False)
+        except ValueError:  # the statistic is not finite on some resample
+            continue
+        for cell in (c for c in cells if not c.decided):
+            for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm)):
+                if rate is not None and _lower_bound_exceeds_half_alpha(rate, R_GATE):
+                    exceeding.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f}")
+    assert exceeding, "no skewed cv call errs above alpha / 2 with the gate off: the gate is not shown needed"
+
+
+def _decided_cv_call(statistic: str, region: tuple[float, float]) -> dict:
+    """The one captured cv call of that statistic and region that the rule decides on the claim's own units."""
+    (call,) = (
+        c
+        for c in _calls("cv_by_units")
+        if c["settings"]["statistic"] == statistic
+        and tuple(float(v) for v in c["settings"]["region"]) == region
+        and cv_call_cells(c, 1)[0].decided
+    )
+    return call
+
+
+@pytest.mark.full
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (0.032-0.036 at R = 4000-8000 "
+    "in review), above alpha / 2 = 0.025, at pseudo-value skewness 1.38 (under the limit 1.5)",
+)
+def test_cv_distances_beat_differences_high_edge_false_refute():
+    """The captured 000.features.distances_beat_differences call ``r2_statistic(0, minus=1)`` in
+    (-inf, 0], truth on the high edge, units resampled, R = 4000: its false-refute rate must be
+    compatible with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this cell alone)."""
+    (cell,) = cv_call_cells(_decided_cv_call("r2_statistic(0, minus=1)", (-math.inf, 0.0)), R_DEFECT)
+    assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_DEFECT), f"false refute {cell.false_refute:.4f}"
 
 
 @pytest.mark.full

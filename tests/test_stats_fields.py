@@ -381,6 +381,19 @@ def test_capture_records_each_rule_call_only_when_its_folder_is_set(tmp_path, mo
     assert by_rule["rates_differ"]["test"] == "claims/x.py::test_claim[000.toy.claim]"
 
 
+def test_capture_records_the_running_claim(tmp_path, monkeypatch):
+    import json
+
+    from harness.evidence.rules import capture
+
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path))
+    with capture.claim_running("000.toy.claim"):
+        S.rates_differ(3, 5, 1, 5, direction="greater")
+    S.rates_differ(4, 5, 1, 5, direction="greater")
+    lines = [json.loads(line) for f in sorted(tmp_path.iterdir()) for line in f.read_text().splitlines()]
+    assert [line["claim"] for line in lines] == ["000.toy.claim", None]
+
+
 def test_capture_writes_infinities_as_text():
     from harness.evidence.rules import capture
 

@@ -692,17 +692,29 @@ def claims_verdict(request: pytest.FixtureRequest, claims_master_seed: int) -> _
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
-    """Start each attempt of a claim test with a fresh outcome (pytest-rerunfailures runs it again)."""
-    if _item_claim(item) is not None:
-        item.stash[_OUTCOME] = _Outcome()
-        if _RECORDER in item.stash:
-            del item.stash[_RECORDER]
-    return (yield)
+    """Start each attempt of a claim test with a fresh outcome (pytest-rerunfailures runs it again);
+    rule inputs captured during its fixtures are attributed to its claim (``capture.claim_running``)."""
+    claim = _item_claim(item)
+    if claim is None:
+        return (yield)
+    from harness.evidence.rules import capture  # lazily: the rules import scipy
+
+    item.stash[_OUTCOME] = _Outcome()
+    if _RECORDER in item.stash:
+        del item.stash[_RECORDER]
+    with capture.claim_running(claim.id):
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    result = yield  # re-raises whatever the test raised
+    claim = _item_claim(item)
+    if claim is None:
+        return (yield)
+    from harness.evidence.rules import capture  # lazily: the rules import scipy
+
+    with capture.claim_running(claim.id):
+        result = yield  # re-raises whatever the test raised
     outcome = item.stash.get(_OUTCOME, None)
     recorder = item.stash.get(_RECORDER, None)
     if outcome is not None:

@@ -4,7 +4,9 @@ Off unless the environment variable ``CLAIMS_RULE_CAPTURE`` names a folder. Then
 a rule that decides from data appends one JSON line to ``<folder>/<rule>.<pid>.jsonl`` (one
 file per process, so pytest-xdist workers never share one): the rule's name, its settings
 (claimed value, margin, threshold, region, direction, alpha, the statistic's name), its data
-and the pytest test during which it ran (``PYTEST_CURRENT_TEST``, when set). Run a tier with it
+the pytest test during which it ran (``PYTEST_CURRENT_TEST``, when set) and the id of the claim
+running then (``claim_running``, which the claims plugin wraps around each claim test's setup and
+call; None outside a claim test). Run a tier with it
 set, then ``python -m tests.rule_inputs <folder>`` turns the lines into the committed fixture
 that ``tests/test_stats_claims_data.py`` calibrates on. Capturing never changes a result.
 """
@@ -13,15 +15,28 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CAPTURE_ENV", "record"]
+__all__ = ["CAPTURE_ENV", "claim_running", "record"]
 
 CAPTURE_ENV = "CLAIMS_RULE_CAPTURE"  # folder the rules' inputs are appended to; unset: no capture
+_CLAIM: ContextVar[str | None] = ContextVar("claims_capture_claim", default=None)
+
+
+@contextmanager
+def claim_running(claim_id: str | None) -> Iterator[None]:
+    """Attribute the rule calls made inside the block to the claim ``claim_id`` (None: no claim)."""
+    token = _CLAIM.set(claim_id)
+    try:
+        yield
+    finally:
+        _CLAIM.reset(token)
 
 
 def _plain(value: Any) -> Any:
@@ -45,6 +60,7 @@ def record(rule: str, data: Mapping[str, Any], settings: Mapping[str, Any]) -> N
     line = {
         "rule": rule,
         "test": os.environ.get("PYTEST_CURRENT_TEST", "").removesuffix(" (call)"),
+        "claim": _CLAIM.get(),
         "settings": {k: _plain(v) for k, v in settings.items()},
         "data": {k: _plain(np.asarray(v)) for k, v in data.items()},
     }

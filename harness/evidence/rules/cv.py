@@ -94,8 +94,8 @@ def cv_by_units(
         f"jackknife over {g} units, Nadeau-Bengio corrected, skewness-corrected t({g - 1}) "
         f"(claim: statistic in [{lo:g}, {hi:g}])"
     )
-    if not bool(means._decidable(pseudo)):
-        where = f"|skewness of the pseudo-values| {abs(float(means._skewness(pseudo))):.3g} > {means.skew_limit(g)} at {g} units"
+    if not bool(means.decidable(pseudo)):
+        where = f"|skewness of the pseudo-values| {abs(float(means.skewness(pseudo))):.3g} > {means.skew_limit(g)} at {g} units"
         ev = _uncalibrated_evidence(
             estimate=theta, n=g, rule="cv_by_units", test=test, alpha=float(alpha), region=(lo, hi), where=where
         )
@@ -125,7 +125,7 @@ def cv_by_units(
             "units": g,
             "n_splits": int(n_splits),
             "jackknife_estimate": float(np.mean(pseudo)),
-            "pseudo_value_skewness": float(means._skewness(pseudo)),
+            "pseudo_value_skewness": float(means.skewness(pseudo)),
             "cannot_confirm_at_n": bool(hi - lo <= 2.0 * q * se),
             "effect_size_kind": "(estimate - nearest finite edge) / se",
         },

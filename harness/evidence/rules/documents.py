@@ -202,6 +202,6 @@ def sd_matches(values: Any, reported: float, *, m: int, alpha: float = 0.05) -> 
         test=f"sd against the chi-square region of the document's sd {reported:g} of {m} values",
         alpha=alpha,
         region=sd_region(reported, m, alpha),
-        where=f"the sd of skewed data at n = {x.size}",
+        where=f"no sd rule calibrated at n = {x.size}",
     )
     return replace(ev, detail={**ev.detail, "document_n": m})

@@ -13,11 +13,11 @@ mean is valid for every distribution (Bahadur & Savage 1956). So the rules here
 - decide only where |g| is at most ``skew_limit(n)``; elsewhere (and below n = 10) the evidence
   is inconclusive with the reason ``NO_CALIBRATED_RULE``.
 
-``LEVEL_FACTOR`` and ``SKEW_LIMITS`` come from a simulation grid run while writing issue 20 (not
-committed as a test; docs/stats-rules.md records it): normal, gamma, lognormal, half-normal and
-t(5) data at n = 10 to 200, R = 40000 each; inside the limits every one-sided error is at most
-alpha / 2. ``tests/test_stats_claims_data.py``
-checks the same on the samples the claims really feed the rules. The decision is vectorised
+``LEVEL_FACTOR`` and ``SKEW_LIMITS`` come from a simulation grid run while writing issue 20
+(docs/stats-rules.md records it): normal, gamma, lognormal, half-normal and t(5) data at n = 10
+to 200, R = 40000 each; inside the limits every one-sided error is at most alpha / 2. Its gamma
+and lognormal cells at each limit are committed as ``tests/test_stats_means.py``;
+``tests/test_stats_claims_data.py`` checks the samples the claims really feed the rules. The decision is vectorised
 over samples (``mean_equals_p``, ``mean_tail_p``), so the calibration runs the code that
 decides the claims.
 """
@@ -49,7 +49,17 @@ from harness.evidence.rules.core import (
 )
 from harness.evidence.verdicts import Evidence
 
-__all__ = ["LEVEL_FACTOR", "SKEW_LIMITS", "mean_equals", "mean_equals_p", "mean_tail_p", "region_p", "skew_limit"]
+__all__ = [
+    "LEVEL_FACTOR",
+    "SKEW_LIMITS",
+    "decidable",
+    "mean_equals",
+    "mean_equals_p",
+    "mean_tail_p",
+    "region_p",
+    "skew_limit",
+    "skewness",
+]
 
 # (smallest n, largest |sample skewness|) where the corrected t is calibrated; below n = 10 no rule.
 SKEW_LIMITS: tuple[tuple[int, float], ...] = ((10, 0.25), (20, 0.5), (50, 1.0), (100, 1.5), (200, 2.0))
@@ -62,7 +72,7 @@ def skew_limit(n: int) -> float | None:
     return limits[-1] if limits else None
 
 
-def _skewness(x: np.ndarray) -> np.ndarray:
+def skewness(x: np.ndarray) -> np.ndarray:
     """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread."""
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's precision note on nearly constant rows
@@ -70,18 +80,18 @@ def _skewness(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.asarray(g, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _decidable(x: np.ndarray) -> np.ndarray:
+def decidable(x: np.ndarray) -> np.ndarray:
     """Rows (..., N) the rule decides: with spread and |skewness| within ``skew_limit(N)``."""
     limit = skew_limit(x.shape[-1])
     if limit is None:
         return np.zeros(x.shape[:-1], dtype=bool)
-    return ~_no_spread_rows(x) & (np.abs(_skewness(x)) <= limit)
+    return ~_no_spread_rows(x) & (np.abs(skewness(x)) <= limit)
 
 
 def _hall_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(mean, sd / sqrt(n), a, b) of each row (..., N): the pieces of Hall's statistic."""
     n = x.shape[-1]
-    g = _skewness(x)
+    g = skewness(x)
     return x.mean(axis=-1), x.std(axis=-1, ddof=1) / math.sqrt(n), g / (3.0 * math.sqrt(n)), g / (6.0 * math.sqrt(n))
 
 
@@ -129,7 +139,7 @@ def mean_equals_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.n
         w = (hi - lo) / _hall_parts(x)[1]
     other = dist.cdf(dist.ppf(p1) - w)
     p_refute = np.minimum(1.0, 2.0 * LEVEL_FACTOR * (p1 + np.nan_to_num(other, nan=0.0)))
-    return np.minimum(1.0, 2.0 * np.maximum(up_lo, down_hi)), p_refute, _decidable(x)
+    return np.minimum(1.0, 2.0 * np.maximum(up_lo, down_hi)), p_refute, decidable(x)
 
 
 def region_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,10 +150,10 @@ def region_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
         return mean_equals_p(x, lo, hi)
     if not (math.isfinite(lo) or math.isfinite(hi)):  # the whole line: every mean is in it
         shape = x.shape[:-1]
-        return np.zeros(shape), np.ones(shape), _decidable(x)
+        return np.zeros(shape), np.ones(shape), decidable(x)
     up, down = mean_tail_p(x, lo if math.isfinite(lo) else hi)
     p_for, p_against = (up, down) if math.isfinite(lo) else (down, up)
-    return np.minimum(1.0, 2.0 * p_for), np.minimum(1.0, 2.0 * p_against), _decidable(x)
+    return np.minimum(1.0, 2.0 * p_for), np.minimum(1.0, 2.0 * p_against), decidable(x)
 
 
 def mean_interval(x: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -193,7 +203,7 @@ def uncalibrated_mean(x: np.ndarray, *, rule: str, test: str, alpha: float, regi
     """Inconclusive evidence for a sample outside the corrected t's calibrated domain (``NO_CALIBRATED_RULE``)."""
     limit = skew_limit(int(x.size))
     where = (
-        "n < 10" if limit is None else f"|sample skewness| {abs(float(_skewness(x))):.3g} > {limit:g} at n = {x.size}"
+        "n < 10" if limit is None else f"|sample skewness| {abs(float(skewness(x))):.3g} > {limit:g} at n = {x.size}"
     )
     return _uncalibrated_evidence(
         estimate=float(np.mean(x)), n=int(x.size), rule=rule, test=test, alpha=alpha, region=region, where=where
@@ -249,7 +259,7 @@ def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.
         detail={
             "ci_level": 1.0 - alpha,
             "sd": sd,
-            "skewness": float(_skewness(x)),
+            "skewness": float(skewness(x)),
             "skew_limit": skew_limit(int(x.size)),
             "level_factor": LEVEL_FACTOR,
             "effect_size_kind": "cohen_d vs claimed",

@@ -155,7 +155,7 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     test = f"skewness-corrected t (Hall) ({mc.text})"
     if _no_spread(x):
         return _no_spread_evidence(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
-    if not bool(means._decidable(x)):
+    if not bool(means.decidable(x)):
         return means.uncalibrated_mean(x, rule=mc.rule, test=test, alpha=mc.alpha, region=mc.region)
     sd = float(np.std(x, ddof=1))
     mean = float(np.mean(x))
@@ -176,7 +176,7 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
         mde_confirm=mde,
         detail={
             "sd": sd,
-            "skewness": float(means._skewness(x)),
+            "skewness": float(means.skewness(x)),
             "level_factor": means.LEVEL_FACTOR,
             "effect_size_kind": "(mean - threshold) / sd",
         },

@@ -27,6 +27,7 @@ from harness.evidence.rules.core import (
     _check_counts,
     _check_margin,
     _check_rate,
+    _close,
     _doubled,
     _exact_ci,
     _interval_refute_p,
@@ -431,7 +432,8 @@ def always(successes: int, trials: int, *, alpha: float = 0.05, tolerance: float
     - without ``tolerance``: ``inconclusive``, with ``cannot_confirm`` set (p_confirm = 1);
     - with ``tolerance`` (the largest failure rate the document's "always" admits, stated in
       the claim's protocol): ``confirmed`` iff L >= 1 - tolerance, i.e. p_confirm =
-      2 * (1 - tolerance) ** n <= alpha. A claim whose true failure rate is at least the
+      2 * (1 - tolerance) ** n <= alpha, compared within float rounding (``FLOAT_TOL``, relative:
+      a tolerance equal to 1 - L confirms n clean runs). A claim whose true failure rate is at least the
       tolerance is then confirmed with probability at most alpha / 2 (exact).
     mde (failure-rate units): the failure rate q at which n trials show a counter-example with
     80% probability, q = 1 - 0.2 ** (1 / n) (P(no failure) = (1 - q) ** n; exact).
@@ -456,8 +458,9 @@ def always(successes: int, trials: int, *, alpha: float = 0.05, tolerance: float
         if failures
         else f"no counter-example in {n} runs; rate >= {lower:.4g} at {1.0 - alpha / 2.0:g}"
     )
+    at_alpha = _close(p_confirm, alpha, 1.0)  # p = alpha up to float rounding: L = 1 - tolerance
     return Evidence(
-        verdict=_verdict_from_p(p_confirm, p_refute, alpha),
+        verdict=_verdict_from_p(min(p_confirm, alpha) if at_alpha else p_confirm, p_refute, alpha),
         estimate=k / n,
         ci=_exact_ci(k, n, alpha),
         p_value=p_refute,

@@ -68,14 +68,21 @@ _ENTRIES: tuple[Rule, ...] = (
     Rule(
         monotone_steps, "rates rise (fall) at every adjacent step: all steps confirm / any reversed", plan="difference"
     ),
-    Rule(mean_equals, "a mean is approximately a value (t TOST with a margin)", plan="equivalence"),
+    Rule(
+        mean_equals,
+        "a mean is approximately a value (Hall's skewness-corrected t TOST with a margin)",
+        plan="equivalence",
+    ),
     Rule(metric_exceeds, "a statistic exceeds a threshold (t / order statistics / chi-square / BCa)"),
     Rule(metric_below, "a statistic stays below a threshold"),
     Rule(medians_differ, "medians differ in a direction (exact order statistics)"),
     Rule(median_ratio_in, "a ratio of medians lies in a stated region, e.g. a speedup's size (exact order statistics)"),
     Rule(range_ratio_in, "a ratio of sample ranges at stated sample sizes lies in a region (percentile bootstrap)"),
     Rule(distributions_differ, "P(X > Y) differs from 1/2 in a direction (Brunner-Munzel)"),
-    Rule(cv_by_units, "a statistic of cross-validated predictions, jackknife over units (Nadeau-Bengio t)"),
+    Rule(
+        cv_by_units,
+        "a statistic of cross-validated predictions, jackknife over units (Nadeau-Bengio, Hall's skewness-corrected t)",
+    ),
     Rule(
         quantile_matches,
         "a document's sample quantile of m values is plausible here (exact order statistics, atoms included)",

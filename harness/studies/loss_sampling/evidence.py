@@ -49,16 +49,13 @@ def _in_region(successes: int, trials: int, region: tuple[float, float], alpha: 
 
 def failure_tolerance(m: int, alpha: float) -> float:
     """The failure rate a document's m clean runs ("m/m, 100%") rule out: the exact Clopper-Pearson
-    bound 1 - (alpha / 2) ** (1 / m), rounded up in the third significant digit (m = 50: 0.0712).
+    bound 1 - (alpha / 2) ** (1 / m) (m = 50: 0.0711).
 
     A reported "100% (50/50)" is read as "failure rate below this": 50 clean runs cannot tell 100%
-    from 93%, so neither can a reproduction of them. Rounded up so that a run repeating the
-    document's own m/m confirms it, as its own data did, instead of landing on p = alpha where
-    floating-point rounding would decide."""
+    from 93%, so the claim is "the failure rate is below the bound the document's own runs give"
+    (``rules.always`` compares at that bound within float rounding)."""
     _check_sample_size(m)
-    bound = 1.0 - (alpha / 2.0) ** (1.0 / m)
-    scale = 10.0 ** (np.floor(np.log10(bound)) - 2)
-    return float(np.ceil(bound / scale) * scale)
+    return 1.0 - (alpha / 2.0) ** (1.0 / m)
 
 
 def rate_matches(successes: int, trials: int, k: int, m: int, *, alpha: float = 0.05) -> Evidence:
