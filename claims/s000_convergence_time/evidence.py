@@ -361,6 +361,11 @@ def _ranked_pairs() -> list[tuple[str, str]]:
     return [(a, b) for i, a in enumerate(models) for b in models[i + 1 :] if TABLE_21[a][1] != TABLE_21[b][1]]
 
 
+def _largest(values: list[float | None]) -> float | None:
+    """The largest of the pairs' values, or None when any pair has none (a pair no rule could decide)."""
+    return None if any(v is None for v in values) else max(v for v in values if v is not None)
+
+
 def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     """Table 2.1's order, pair by pair: R²(a) - R²(b) > -TIE_MARGIN for every pair with a above b,
     each decided over traces, Holm over the pairs; refuted when any pair is, confirmed when all are.
@@ -399,8 +404,8 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
         test=f"cv_by_units per pair (claim: R²(a) - R²(b) > -{TIE_MARGIN:g}) + Holm over {len(pairs)} pairs; "
         "all pairs confirm / any pair refutes",
         rule="cv_by_units",  # every pair is decided by it; the claim declares test="cv_by_units"
-        mde=max(e.mde for e in raw),
-        p_confirm=max(e.p_confirm for e in adjusted),
+        mde=_largest([e.mde for e in raw]),
+        p_confirm=_largest([e.p_confirm for e in adjusted]),
         detail={
             "estimate_is": f"R² difference of the least ordered pair {pairs[worst][0]} - {pairs[worst][1]}",
             "reversed_pairs": reversed_pairs,
