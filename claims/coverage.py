@@ -120,6 +120,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         Path(path).write_text("\n".join(ids) + "\n", encoding="utf-8")
 
 
+def _own_root_first() -> str:
+    """``$PYTHONPATH`` with the folder holding this ``claims`` package first, so that ``-p claims.coverage``
+    loads this module even where ``claims_dir`` is another project's ``claims`` folder (``-P`` keeps the
+    subprocess's working directory off ``sys.path``, where that folder would shadow this one)."""
+    own = str(Path(__file__).resolve().parents[1])
+    return os.pathsep.join([own, *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
 def declared_ids(claims_dir: str | Path = COVERAGE_PATH.parent) -> set[str]:
     """The ids of every claim test under ``claims_dir`` (both tiers), from a ``--collect-only``
     run in a subprocess (the ledger is no list of claims: it lacks the entries of claims not yet
@@ -129,9 +137,9 @@ def declared_ids(claims_dir: str | Path = COVERAGE_PATH.parent) -> set[str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ids.txt"
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", str(claims_dir), "--collect-only", "-q", "-p", "claims.coverage"],
+            [sys.executable, "-P", "-m", "pytest", str(claims_dir), "--collect-only", "-q", "-p", "claims.coverage"],
             cwd=claims_dir.parent,
-            env={**os.environ, IDS_FILE_ENV: str(out)},
+            env={**os.environ, IDS_FILE_ENV: str(out), "PYTHONPATH": _own_root_first()},
             capture_output=True,
             text=True,
             check=False,
