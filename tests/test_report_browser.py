@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(browser.missing() is not None, reason=browser.mi
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    """A report of six claims (one with a figure, one with hostile strings everywhere, one without a verdict)
+    """A report of seven claims (one with a figure, two on one passage, one with hostile strings everywhere, one without a verdict)
     open in Chromium."""
     out = tmp_path_factory.mktemp("report")
     reg = FigureRegistry()
@@ -32,6 +32,7 @@ def page(tmp_path_factory):
     records = [
         record("002.a.x", figures=reg.names(), line=10, section=("3. Results", "3.2")),
         record("002.a.y", Verdict.REFUTED, line=11, statement="Median epochs reduced from 123 to 49"),
+        record("002.a.y2", Verdict.CONFIRMED, line=11, statement="Median epochs reduced from 123 to 49"),
         record("002.a.z", Verdict.INCONCLUSIVE, line=12, statement="another sentence"),
         record("000.b.w", source="000_831d548a2327460f.txt", line=3, section=("1. Setup",)),
         replace(record("002.a.h", line=13, statement=HOSTILE, section=(HOSTILE,)), detail={HOSTILE: HOSTILE}),
@@ -53,7 +54,7 @@ def test_the_report_loads_offline_and_runs_only_its_own_script(page):
     chromium, out = page
     assert chromium.run("return document.body.dataset.ready") == "true"
     assert chromium.run("return window.__pwned === undefined")  # no injected handler or script ran
-    assert chromium.run("return document.querySelectorAll('tr.claim').length") == 5
+    assert chromium.run("return document.querySelectorAll('tr.claim').length") == 6
     requests = [url for url in chromium.requests() if not url.startswith("chrome://")]  # the browser's own new tab
     assert requests and all(url.startswith(("file://", "data:")) for url in requests), requests
     assert any(url.endswith("claims.html") for url in requests)
@@ -63,22 +64,42 @@ def test_the_report_loads_offline_and_runs_only_its_own_script(page):
 
 def test_filters_and_search_narrow_the_sheet(page):
     chromium, _ = page
-    assert _shown(chromium) == 5
+    assert _shown(chromium) == 6
     chromium.run(
         "const b = document.querySelector('input[name=verdict][value=refuted]'); b.checked = false;"
         "b.dispatchEvent(new Event('change'))"
     )
-    assert _shown(chromium) == 4
+    assert _shown(chromium) == 5
     chromium.run(
         "const b = document.querySelector('input[name=verdict][value=refuted]'); b.checked = true;"
         "b.dispatchEvent(new Event('change'));"
         "const s = document.getElementById('search'); s.value = 'MEDIAN epochs'; s.dispatchEvent(new Event('input'))"
     )
-    assert _shown(chromium) == 1
+    assert _shown(chromium) == 2
     assert chromium.run("return document.getElementById('002.a.y').hidden") is False
     assert chromium.run("return document.getElementById('doc-000').hidden") is True  # a document with no match
     chromium.run("const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input'))")
+    assert _shown(chromium) == 6
+
+
+def _set_category(chromium, key: str, checked: bool) -> None:
+    chromium.run(
+        f"const b = document.querySelector('input[name=category][value={key}]'); b.checked = {str(checked).lower()};"
+        "b.dispatchEvent(new Event('change'))"
+    )
+
+
+def test_the_reason_category_filter_narrows_the_sheet(page):
+    chromium, _ = page
+    assert _shown(chromium) == 6
+    _set_category(chromium, "not_replicated", False)  # the one refuted claim's category
     assert _shown(chromium) == 5
+    assert chromium.run("return document.getElementById('002.a.y').hidden") is True
+    # the passage's first row is hidden: the second row now shows the passage in full, not a ditto
+    assert chromium.run("return document.getElementById('002.a.y2').classList.contains('again')") is False
+    _set_category(chromium, "not_replicated", True)
+    assert _shown(chromium) == 6
+    assert chromium.run("return document.getElementById('002.a.y2').classList.contains('again')") is True
 
 
 def test_a_claims_link_opens_its_details(page):
@@ -89,6 +110,15 @@ def test_a_claims_link_opens_its_details(page):
     assert "How it was decided" in text and "Protocol" in text and "002.a.x.curve.png" in text
     chromium.run("document.getElementById('002.a.y').click()")
     assert chromium.run("return document.getElementById('002.a.y').nextElementSibling.hidden") is False
+
+
+def test_a_link_to_a_claim_repeating_the_passage_above_shows_the_passage(page):
+    chromium, out = page
+    chromium.open((out / "claims.html").resolve().as_uri() + "#002.a.y2")
+    assert chromium.run("return document.getElementById('002.a.y2').classList.contains('again')") is False
+    assert "Median epochs reduced from 123 to 49" in chromium.run(
+        "return document.getElementById('002.a.y2').innerText"
+    )
 
 
 def test_a_screenshot_of_the_page(page, tmp_path):

@@ -166,7 +166,11 @@ _SCRIPT = """
   function openHash() {
     const id = decodeURIComponent(location.hash.slice(1));
     const row = id && document.getElementById(id);
-    if (row && row.classList.contains('claim')) { row.hidden = false; toggle(row, true); row.scrollIntoView(); }
+    if (!row || !row.classList.contains('claim')) return;
+    row.hidden = false;
+    row.classList.remove('again');  // a linked row shows its passage in full: the row above may be off screen
+    toggle(row, true);
+    row.scrollIntoView();
   }
   search.addEventListener('input', apply);
   for (const box of boxes) box.addEventListener('change', apply);
