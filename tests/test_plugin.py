@@ -369,6 +369,45 @@ def test_tier_selection_and_gpu_skip(project):
     assert report["tier"] == "full" and {c["id"]: c["n"] for c in report["claims"]}["002.toy.q"] == 8
 
 
+MARK_MODULE = (
+    PRELUDE
+    + """
+Q = make("q")
+F = make("f")
+
+
+@claim_test(Q)
+def test_q(claims_verdict):
+    claims_verdict(Q, ev("confirmed"))
+
+
+@claim_test(F)
+@pytest.mark.full
+def test_f(claims_verdict):
+    claims_verdict(F, ev("confirmed"))
+"""
+)
+
+
+def test_marker_selection_of_a_tier(project):
+    """``-m quick`` selects the quick tier's claims (unmarked ones included) and writes a complete report;
+    ``-m full`` without the full tier is a usage error; with it, a partial report that leaves the last
+    complete one untouched."""
+    write_claims(project, "test_marks", MARK_MODULE)
+    reports = project.path / "reports"
+    run(project, "-m", "quick", "--claims-update").assert_outcomes(passed=1, deselected=1)
+    complete = (reports / "claims.json").read_text()
+    assert [c["id"] for c in json.loads(complete)["claims"]] == ["002.toy.q"]
+    assert not (reports / "partial").exists()
+    result = run(project, "-m", "full")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*-m 'full' selects only claim tests of the full tier (1)*add --claims-tier full*"])
+    run(project, "-m", "full", "--claims-tier", "full", "--claims-update").assert_outcomes(passed=1, deselected=1)
+    partial = json.loads((reports / "partial" / "claims.json").read_text())
+    assert [c["id"] for c in partial["claims"]] == ["002.toy.f"] and partial["tier"] == "full"
+    assert (reports / "claims.json").read_text() == complete
+
+
 def test_expected_verdicts_fixture_reads_the_ledger_of_the_tier(project):
     write_claims(
         project,
