@@ -691,7 +691,7 @@ def test_stability_fraction_and_fragile_flag():
     records += [record("002.a.y", V.INCONCLUSIVE, seed=s) for s in range(4)]
     ledger = {"002.a.x": {"quick": V.CONFIRMED}}
     rows = stability(records, ledger, tier="quick", threshold=0.8)
-    assert rows[0] == {
+    assert rows[0].to_json() == {
         "id": "002.a.x",
         "reference": "confirmed",
         "in_ledger": True,
@@ -700,9 +700,9 @@ def test_stability_fraction_and_fragile_flag():
         "stability": 0.75,
         "fragile": True,
     }
-    assert rows[1]["reference"] == "inconclusive" and not rows[1]["in_ledger"]
-    assert rows[1]["stability"] == 1.0 and rows[1]["fragile"] is False
-    assert stability(records, ledger, tier="quick", threshold=0.75)[0]["fragile"] is False
+    assert rows[1].reference == "inconclusive" and not rows[1].in_ledger
+    assert rows[1].stability == 1.0 and rows[1].fragile is False
+    assert stability(records, ledger, tier="quick", threshold=0.75)[0].fragile is False
 
 
 def test_stability_section_and_file(tmp_path):

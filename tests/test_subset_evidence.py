@@ -97,13 +97,13 @@ def test_a_crashed_seed_counts_as_a_failure_in_stability():
         _verdict_record("002.a.x", 2, "confirmed"),
     ]
     (row,) = stability(records, {}, tier="quick", threshold=0.8)
-    assert row["seeds"] == [0, 1, 2] and row["verdicts"] == ["confirmed", "no verdict", "confirmed"]
-    assert row["reference"] == "confirmed" and row["stability"] == pytest.approx(2 / 3) and row["fragile"]
+    assert row.seeds == (0, 1, 2) and row.verdicts == ("confirmed", "no verdict", "confirmed")
+    assert row.reference == "confirmed" and row.stability == pytest.approx(2 / 3) and row.fragile
 
 
 def test_a_claim_crashing_at_every_seed_has_stability_zero():
     (row,) = stability([_crashed("002.a.x", s) for s in range(3)], {}, tier="quick", threshold=0.5)
-    assert row["stability"] == 0.0 and row["fragile"]
+    assert row.stability == 0.0 and row.fragile
 
 
 # ---------------------------------------------------------------------------- through the plugin

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.evidence.reports.stability import StabilityRow
+
 __all__ = ["RunContext", "selection_record"]
 
 
@@ -22,7 +24,7 @@ class RunContext:
     not_run: tuple[str, ...] = ()  # ids of claims collected but not run in this tier
     sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # Sources.report()
     environment: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # versions per process
-    stability_rows: tuple[Mapping[str, Any], ...] | None = None  # stability(); None: one seed
+    stability_rows: tuple[StabilityRow, ...] | None = None  # stability(); None: one seed
     stability_threshold: float | None = None
     created: str = ""  # UTC time the report was rendered, ISO 8601 ("" in tests)
 

@@ -463,9 +463,9 @@ def _tail(ctx: RunContext) -> str:
     parts = []
     if ctx.stability_rows:
         rows = "".join(
-            f"<tr><td><code>{escape(r['id'])}</code></td><td>{escape(r['reference'])}</td><td>{r['stability']:.0%}</td>"
-            f"<td>{'yes' if r['fragile'] else 'no'}</td><td>"
-            + escape(", ".join(f"{s}: {v}" for s, v in zip(r["seeds"], r["verdicts"], strict=True)))
+            f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(r.reference)}</td><td>{r.stability:.0%}</td>"
+            f"<td>{'yes' if r.fragile else 'no'}</td><td>"
+            + escape(", ".join(f"{s}: {v}" for s, v in zip(r.seeds, r.verdicts, strict=True)))
             + "</td></tr>"
             for r in ctx.stability_rows
         )

@@ -16,6 +16,7 @@ from harness.evidence.reports.columns import COLUMNS, Column
 from harness.evidence.reports.context import RunContext
 from harness.evidence.reports.records import ClaimRecord
 from harness.evidence.reports.sheet import DocumentSheet, Row
+from harness.evidence.reports.stability import StabilityRow
 from harness.evidence.reports.text import environment_text, md_cell, md_code, md_text, selection_text
 
 __all__ = ["claims_markdown", "document_heading"]
@@ -80,7 +81,7 @@ def _own_text(text: str, row: Row) -> str:
     return text.replace(subset, md_text(subset)) if subset else text
 
 
-def _table(rows: list[tuple[Row, bool]], fragile: Mapping[str, Mapping]) -> list[str]:
+def _table(rows: list[tuple[Row, bool]], fragile: Mapping[str, StabilityRow]) -> list[str]:
     lines = [
         "| " + " | ".join(c.label for c in COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
@@ -88,8 +89,8 @@ def _table(rows: list[tuple[Row, bool]], fragile: Mapping[str, Mapping]) -> list
     for row, first in rows:
         cells = [_cell(c, row, first) for c in COLUMNS]
         stab = fragile.get(row.record.id)
-        if stab is not None and stab["fragile"]:
-            cells[[c.key for c in COLUMNS].index("verdict")] += f" (fragile: {stab['stability']:.0%} of seeds)"
+        if stab is not None and stab.fragile:
+            cells[[c.key for c in COLUMNS].index("verdict")] += f" (fragile: {stab.stability:.0%} of seeds)"
         lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
     return lines + [""]
 
@@ -129,7 +130,7 @@ def _stability(ctx: RunContext) -> list[str]:
     rows = ctx.stability_rows or ()
     if not rows:
         return []
-    seeds = sorted({s for row in rows for s in row["seeds"]})
+    seeds = sorted({s for row in rows for s in row.seeds})
     lines = [
         "## Verdict stability over master seeds",
         "",
@@ -141,9 +142,9 @@ def _stability(ctx: RunContext) -> list[str]:
     ]
     for row in rows:
         lines.append(
-            f"| {md_code(row['id'])} | {row['reference']}{'' if row['in_ledger'] else ' (not in ledger)'} | "
-            f"{row['stability']:.0%} | {'**yes**' if row['fragile'] else 'no'} | "
-            + ", ".join(f"{s}: {v}" for s, v in zip(row["seeds"], row["verdicts"], strict=True))
+            f"| {md_code(row.id)} | {row.reference}{'' if row.in_ledger else ' (not in ledger)'} | "
+            f"{row.stability:.0%} | {'**yes**' if row.fragile else 'no'} | "
+            + ", ".join(f"{s}: {v}" for s, v in zip(row.seeds, row.verdicts, strict=True))
             + " |"
         )
     return lines + [""]
@@ -192,7 +193,7 @@ def claims_markdown(
             "",
         ]
     lines += _no_verdict(no_verdict)
-    fragile = {row["id"]: row for row in (ctx.stability_rows or ())}
+    fragile = {row.id: row for row in (ctx.stability_rows or ())}
     for sheet in sheets:
         lines += _document(sheet, (overviews or {}).get(sheet.source, ()), fragile)
     lines += _stability(ctx)

@@ -52,7 +52,7 @@ def render_reports(
             "schema": REPORT_SCHEMA,
             "tier": ctx.tier,
             "threshold": ctx.stability_threshold,
-            "claims": [dict(row) for row in ctx.stability_rows],
+            "claims": [row.to_json() for row in ctx.stability_rows],
         }
         files["stability.json"] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
     files["claims.md"] = claims_markdown(records, sheets, ctx, overviews=overviews).encode("utf-8")

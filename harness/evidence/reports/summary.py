@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from harness.evidence.reports.categories import CATEGORIES
 from harness.evidence.reports.records import ClaimRecord
 from harness.evidence.reports.sheet import DocumentSheet
+from harness.evidence.reports.stability import StabilityRow
 from harness.evidence.reports.text import shorten
 from harness.evidence.verdicts import Verdict
 
@@ -34,7 +35,7 @@ class SummaryInput:
     changes: Mapping[str, tuple[Verdict | None, Verdict]] = field(default_factory=dict)  # id -> (ledger, observed)
     changes_how: str = "ledger -> observed"  # how the changes were handled
     seeds: Sequence[int] | None = None  # --claims-seeds
-    stability_rows: Sequence[Mapping] | None = None
+    stability_rows: Sequence[StabilityRow] | None = None
     threshold: float | None = None
     not_run: int = 0
     absent_documents: Sequence[str] = ()  # documents whose quotes could not be verified
@@ -86,10 +87,10 @@ def summary_lines(s: SummaryInput) -> list[str]:
     else:
         lines.append("changed verdicts: none")
     if s.stability_rows is not None and s.threshold is not None:
-        fragile = [row for row in s.stability_rows if row["fragile"]]
+        fragile = [row for row in s.stability_rows if row.fragile]
         lines.append(f"fragile claims (stability < {s.threshold:.0%}): {len(fragile)}")
         lines += [
-            f"  {row['id']}: {row['stability']:.0%} of seeds give {row['reference']}" for row in fragile[:MAX_LISTED]
+            f"  {row.id}: {row.stability:.0%} of seeds give {row.reference}" for row in fragile[:MAX_LISTED]
         ]
         if len(fragile) > MAX_LISTED:
             lines.append(f"  ... {len(fragile) - MAX_LISTED} more in the report")
