@@ -18,6 +18,7 @@ from harness.evidence.files import OWNER_MARK, PARTIAL_DIR, ReportDirError, repo
 from harness.evidence.reports import (
     REPORT_FILES,
     REPORT_SCHEMA,
+    CalibrationFit,
     ClaimRecord,
     FigureRegistry,
     RunContext,
@@ -249,6 +250,12 @@ def test_a_calibration_target_is_recorded_inconclusive_with_its_fit(fit):
     }
     plain = record("002.b.x")
     assert plain.calibration_target is False and plain.calibration is None
+
+
+def test_a_calibration_targets_fit_is_typed_and_round_trips_through_json():
+    target = _target_record(Verdict.CONFIRMED)
+    assert isinstance(target.calibration, CalibrationFit) and target.calibration.settings == ("noise",)
+    assert ClaimRecord.from_json(json.loads(json.dumps(target.to_json()))) == target
 
 
 def test_a_calibration_target_is_its_own_category_with_its_fit_in_claims_md():

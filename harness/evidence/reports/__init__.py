@@ -20,10 +20,10 @@ from harness.evidence.reports.columns import COLUMNS, PROPERTIES, properties
 from harness.evidence.reports.context import RunContext, selection_record
 from harness.evidence.reports.figures import FigureRegistry
 from harness.evidence.reports.publish import REPORT_FILES, render_reports, write_reports
-from harness.evidence.reports.records import ClaimRecord, make_record, no_verdict_record, sort_records
+from harness.evidence.reports.records import CalibrationFit, ClaimRecord, make_record, no_verdict_record, sort_records
 from harness.evidence.reports.schema import REPORT_SCHEMA, claims_json, claims_schema
 from harness.evidence.reports.sheet import build_sheet
-from harness.evidence.reports.stability import stability
+from harness.evidence.reports.stability import StabilityRow, stability
 from harness.evidence.reports.summary import SummaryInput, summary_lines
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "REPORT_FILES",
     "REPORT_SCHEMA",
     "Category",
+    "CalibrationFit",
     "ClaimRecord",
     "FigureRegistry",
     "RunContext",
@@ -50,6 +51,7 @@ __all__ = [
     "render_reports",
     "selection_record",
     "sort_records",
+    "StabilityRow",
     "stability",
     "summary_lines",
     "write_reports",

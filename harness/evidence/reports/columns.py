@@ -58,7 +58,7 @@ def _reason(row: Row, first: bool) -> str:
     text = row.category.label
     fit = row.record.calibration
     if row.category.key == "calibration_target" and fit is not None:  # the fit achieved, never evidence
-        text += f" (fit: {fit['fit_verdict']})"
+        text += f" (fit: {fit.fit_verdict})"
     if row.survives is False:
         text += ": the main claim's verdict does not hold here"
     return text

@@ -235,8 +235,8 @@ def _verdict_items(row: Row, entry: Entry) -> list[tuple[str, str]]:
             (
                 "calibration",
                 escape(
-                    f"fitted settings: {', '.join(fit.get('settings', []))}; the rule's verdict on the fit: "
-                    f"{fit.get('fit_verdict')}; how: {fit.get('procedure')}"
+                    f"fitted settings: {', '.join(fit.settings)}; the rule's verdict on the fit: "
+                    f"{fit.fit_verdict}; how: {fit.procedure}"
                 ),
             )
         )

@@ -25,7 +25,7 @@ from harness.evidence.planning import power_plan
 from harness.evidence.sources import Location
 from harness.evidence.verdicts import Evidence, Verdict
 
-__all__ = ["ClaimRecord", "make_record", "no_verdict_record", "sort_records"]
+__all__ = ["CalibrationFit", "ClaimRecord", "make_record", "no_verdict_record", "sort_records"]
 
 _NUMBER = {"type": ["number", "null"]}
 _TEXT = {"type": ["string", "null"]}
@@ -36,6 +36,27 @@ _VERDICTS = [v.value for v in Verdict]
 def _field(doc: str, schema: Mapping[str, Any], **kw: Any) -> Any:
     """A record field with its description and JSON Schema (read by ``reports.schema``)."""
     return field(metadata={"doc": doc, "schema": dict(schema)}, **kw)
+
+
+@dataclass(frozen=True)
+class CalibrationFit:
+    """What a calibration target's record keeps: the settings fitted to its number, how, and the fit achieved
+    (the rule's verdict and estimate on the fitted number: a measure of the fit, never evidence)."""
+
+    settings: tuple[str, ...]
+    procedure: str
+    fit_verdict: str
+    fit_estimate: float | None = None
+    fit_ci: tuple[float | None, float | None] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", tuple(self.settings))
+        if self.fit_ci is not None:
+            object.__setattr__(self, "fit_ci", tuple(self.fit_ci))
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form, keys in field order (tuples as lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -98,10 +119,21 @@ class ClaimRecord:
         {"type": "boolean"},
         default=False,
     )
-    calibration: Mapping[str, Any] | None = _field(
+    calibration: CalibrationFit | None = _field(
         "for a calibration target (a number a calibrated setting was fitted to): settings, procedure and the fit "
         "achieved; null otherwise",
-        {"type": ["object", "null"]},
+        {
+            "type": ["object", "null"],
+            "properties": {
+                "settings": {"type": "array", "items": {"type": "string"}},
+                "procedure": {"type": "string"},
+                "fit_verdict": {"enum": _VERDICTS},
+                "fit_estimate": _NUMBER,
+                "fit_ci": _PAIR,
+            },
+            "required": ["settings", "procedure", "fit_verdict", "fit_estimate", "fit_ci"],
+            "additionalProperties": False,
+        },
         default=None,
     )
     prediction: bool = _field("a proposal's prediction, not a reported result", {"type": "boolean"}, default=False)
@@ -134,6 +166,8 @@ class ClaimRecord:
             value = getattr(self, name)
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(value))
+        if isinstance(self.calibration, Mapping):  # from JSON
+            object.__setattr__(self, "calibration", CalibrationFit(**self.calibration))
 
     @property
     def doc(self) -> str:
@@ -150,6 +184,8 @@ class ClaimRecord:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, CalibrationFit):
+                value = value.to_json()
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -180,18 +216,18 @@ def _pair(pair: Any) -> tuple[Any, Any] | None:
     return None if pair is None else (_num(pair[0]), _num(pair[1]))
 
 
-def _calibration(claim: Claim, evidence: Evidence) -> dict[str, Any] | None:
+def _calibration(claim: Claim, evidence: Evidence) -> CalibrationFit | None:
     """A calibration target's settings, procedure and the rule's verdict on the fit (None for other claims)."""
     target = claim.calibration_target
     if target is None:
         return None
-    return {
-        "settings": list(target.settings),
-        "procedure": target.procedure,
-        "fit_verdict": evidence.verdict.value,
-        "fit_estimate": _num(evidence.estimate),
-        "fit_ci": None if evidence.ci is None else list(_pair(evidence.ci) or ()),
-    }
+    return CalibrationFit(
+        settings=tuple(target.settings),
+        procedure=target.procedure,
+        fit_verdict=evidence.verdict.value,
+        fit_estimate=_num(evidence.estimate),
+        fit_ci=_pair(evidence.ci),
+    )
 
 
 def make_record(
@@ -209,7 +245,7 @@ def make_record(
 
     A calibration target (``claim.calibration_target``) counts as ``inconclusive``: its number
     was fitted, so the data cannot confirm or refute it; its rule's verdict is kept as the fit
-    achieved (``calibration['fit_verdict']``). ``location`` is where the statement stands in its
+    achieved (``calibration.fit_verdict``). ``location`` is where the statement stands in its
     document (None when the document is not available).
     """
     calibration = _calibration(claim, evidence)
