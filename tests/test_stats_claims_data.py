@@ -473,6 +473,20 @@ def test_cv_distances_beat_differences_high_edge_false_refute():
     assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_DEFECT), f"false refute {cell.false_refute:.4f}"
 
 
+@pytest.mark.parametrize("call", _calls("cv_by_units"), ids=_name)
+def test_cv_interval_lies_in_the_statistics_support_and_holds_its_estimate(call):
+    """Issue 20 item 2 (review B2): every cv interval lies inside the statistic's range and contains its estimate."""
+    s = call["settings"]
+    statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
+    ev = cv.cv_by_units(
+        call["data"]["unit_sums"], statistic, region=tuple(float(v) for v in s["region"]), n_splits=s["n_splits"]
+    )
+    if ev.ci is None:
+        return
+    low, high = statistic.support
+    assert low <= ev.ci[0] <= ev.estimate <= ev.ci[1] <= high, (ev.ci, ev.estimate, (low, high))
+
+
 @pytest.mark.full
 def test_means_and_units_are_calibrated_with_ten_times_the_replications():
     cells = mean_cells(R_FULL) + cv_cells(R_FULL) + quantile_cells(R_FULL // 8)
