@@ -88,7 +88,9 @@ def cv_by_units(
         },
     )
     g = u.shape[0]
-    theta_array, pseudo = _pseudo_values(u, statistic, int(n_splits))
+    theta_array, pseudo, defined = _pseudo_values(u, statistic, int(n_splits))
+    if not defined:
+        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
     theta = float(theta_array)
     se = float(np.std(pseudo, ddof=1) / math.sqrt(g))
     if se == 0.0:
@@ -146,20 +148,24 @@ def cv_by_units(
 
 def _pseudo_values(
     u: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], n_splits: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The statistic on the total of ``u`` (..., G, S) and Tukey's jackknife pseudo-values over units,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The statistic on the total of ``u`` (..., G, S), Tukey's jackknife pseudo-values over units,
     G theta - (G - 1) theta_(-g) (..., G), spread about their mean by Nadeau and Bengio's factor
-    sqrt(1 + 1 / (n_splits - 1)): their sample sd / sqrt(G) is the corrected standard error, and the
-    mean rules of ``means`` apply. Vectorised over leading axes (the calibration's resamples)."""
+    sqrt(1 + 1 / (n_splits - 1)) (their sample sd / sqrt(G) is the corrected standard error, and the
+    mean rules of ``means`` apply), and whether the statistic is finite on the total and on every
+    leave-one-out total (...). Vectorised over leading axes (the calibration's resamples, on some of
+    which the statistic may be undefined)."""
     g = u.shape[-2]
     total = u.sum(axis=-2)
-    theta = np.asarray(statistic(total), dtype=float)  # (...)
-    loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
-    if not np.all(np.isfinite(theta)) or loo.shape != u.shape[:-1] or not np.all(np.isfinite(loo)):
-        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
+    with np.errstate(all="ignore"):
+        theta = np.asarray(statistic(total), dtype=float)  # (...)
+        loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
+    if loo.shape != u.shape[:-1]:
+        raise ValueError(f"statistic must map (..., S) to (...), got {loo.shape} for {u.shape[:-1]}")
+    defined = np.isfinite(theta) & np.all(np.isfinite(loo), axis=-1)
     pseudo = g * theta[..., None] - (g - 1) * loo
     centre = np.mean(pseudo, axis=-1, keepdims=True)
-    return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1))
+    return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1)), defined
 
 
 def _clipped(ci: tuple[float, float], low: float, high: float) -> tuple[float, float]:
