@@ -918,7 +918,7 @@ UNITS = _unit_sums(np.random.default_rng(11).normal(0.0, 1.0, size=12))
         (dict(n_splits=True), "n_splits"),
         (dict(n_splits=2.5), "n_splits"),
         (dict(alpha=True), "alpha"),
-        (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must be finite"),  # loo: one value, not G
+        (dict(statistic=lambda s: _unit_mean(s).mean()), "statistic must map"),  # loo: one value, not G
         (
             dict(statistic=lambda s: np.where(s[..., 0] > len(UNITS) - 0.5, np.nan, _unit_mean(s))),
             "statistic must be finite on the total",

@@ -4,13 +4,13 @@
 says how it is captured). For each captured call the truth is put on the claim's edge by shifting
 or scaling the captured sample itself, samples of the claim's n are drawn from it, and the rule
 must keep each error direction (false refute, false confirm) at most alpha / 2 plus a Monte-Carlo
-allowance. The allowance is a family level, not a per-cell one: a cell fails only when the
-one-sided Clopper-Pearson lower bound of its rate at level 1 - 0.001 / checks (99.9% for the
-family, Bonferroni over the test's 2 x cells checks) exceeds alpha / 2. At the default
-replications that passes a cell up to an observed rate of about 0.076 (cv, R = 250, 146 checks)
-and 0.051 (means, R = 1000, 714 checks), so these tests catch gross errors only; the known
-defect of ``cv_by_units`` at one captured call (false refute 0.034 at R = 4000, docs/stats-calibration.md)
-is pinned by its own per-cell test, ``test_cv_distances_beat_differences_high_edge_false_refute``:
+allowance. Only the cells the rule decides on the claim's own data are bounded (an undecided call is
+checked to say "no rule calibrated"). Each bounded simulated rate gets the one-sided exact binomial
+test of "rate <= alpha / 2" (its inversion is the one-sided Clopper-Pearson bound: p < 0.01 iff the
+99% lower bound exceeds 0.025), Holm over the test's bounded rates (``statsmodels`` ``multipletests``)
+at a family level of 1%; exact rates must not exceed alpha / 2. The default run uses R = 4000
+resamples per decided mean and cv cell, the full tier (``--claims-tier full``) R = 20000. Two
+open defects are pinned by strict xfails (``CV_DEFECT``; the full-tier means test): docs/stats-calibration.md.
 
 - a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
   mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
@@ -18,7 +18,9 @@ is pinned by its own per-cell test, ``test_cv_distances_beat_differences_high_ed
   this shape at this n") is checked to be so, its simulated errors reported, not bounded;
 - ``cv_by_units``: the squared-error column of the statistic's model scaled so the statistic of
   the captured units sits on each finite edge; units resampled (traces of unequal noise, as the
-  claims have them); decided on the pseudo-values like the rule;
+  claims have them); decided on the pseudo-values like the rule. A resample on which the statistic is
+  undefined (e.g. a fold of ``fold_r2_sd_statistic`` left without rows) is one on which the rule
+  returns no verdict (it raises): it counts as undecided, neither error;
 - rates (``rate_at_least``, ``rate_at_most``, ``rate_equals``, ``always``): every count enumerated
   at the claim's n with the rate on each edge (exact);
 - ``rates_differ``: the exact worst case over the common rate at the claim's arms;
@@ -26,8 +28,7 @@ is pinned by its own per-cell test, ``test_cv_distances_beat_differences_high_ed
   (P(X > Y) = 1/2, equal medians, the claim's ties and atoms);
 - ``quantile_matches``: the captured sample reweighted so F(v) (or F(v-)) sits on its region's edge.
 
-The full tier (``--claims-tier full``, marker ``full``) reruns the simulated cells with 10x the
-replications. ``python -m tests.stats_calibration_table`` prints every cell for the docs.
+``python -m tests.stats_calibration_table`` writes every cell into docs/stats-calibration.md.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from scipy import optimize, stats
+from statsmodels.stats.multitest import multipletests
 
 from harness.evidence import rules
 from harness.evidence.rules import cv, means, rates
@@ -48,13 +50,20 @@ from harness.evidence.verdicts import Verdict
 from harness.studies import convergence as C
 from harness.studies.convergence.tables import SUM_COLUMNS as _SUM_COLUMNS
 from tests import rule_inputs
+from tests import test_stats_cv as cvt
 
 ALPHA = 0.05
-R_QUICK, R_FULL = 1000, 10000
+R_QUICK, R_FULL = 1000, 10000  # two-sample and quantile cells (a rule call per resample)
+R_BOUND, R_BOUND_FULL = 4000, 20000  # means and cv cells (vectorised): MC sd of a 0.025 rate 0.0025 / 0.0011
 R_GATE = 2000  # replications per edge of the ungated cv cells
-R_DEFECT = 4000  # replications of the cv cell with the known defect
+R_GRID = 8000  # replications per edge of the stricter-gate grid (full tier)
+CONFIDENCE = 0.99  # one-sided Clopper-Pearson level of each bounded rate; Holm keeps the family's at 99%
 CALLS = rule_inputs.load()
-FAMILY_CONFIDENCE = 0.999  # per check; the module has a few hundred checks
+CV_DEFECT = (
+    "open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (99% lower bound 0.0277; 0.032-0.036 "
+    "at R = 4000-8000 in review), above alpha / 2 = 0.025, at the captured 000.features.distances_beat_differences "
+    "call, pseudo-value skewness 1.38 (under the limit 1.5); no stricter limit or level factor fixes it"
+)
 
 
 @dataclass(frozen=True)
@@ -86,15 +95,20 @@ def _calls(*names: str) -> list[dict]:
     return [c for c in CALLS if c["rule"] in names]
 
 
-def _bound(r: int, checks: int) -> Callable[[float], bool]:
-    """Whether an observed error rate over r replications is compatible with alpha / 2 (Bonferroni over checks)."""
-    level = 1.0 - (1.0 - FAMILY_CONFIDENCE) / max(checks, 1)
+def _excess_p(rate: float, r: int) -> float:
+    """Exact one-sided binomial p of "the error rate is at most alpha / 2" from a rate over r replications
+    (below 1 - CONFIDENCE iff the one-sided Clopper-Pearson lower bound at CONFIDENCE exceeds alpha / 2)."""
+    return float(stats.binomtest(int(round(rate * r)), r, ALPHA / 2, alternative="greater").pvalue)
 
-    def ok(rate: float) -> bool:
-        k = int(round(rate * r))
-        return stats.binomtest(k, r, alternative="greater").proportion_ci(level).low <= ALPHA / 2
 
-    return ok
+def _lower_bound(rate: float, r: int) -> float:
+    """One-sided Clopper-Pearson lower bound at CONFIDENCE of an error rate over r replications."""
+    return float(stats.binomtest(int(round(rate * r)), r, alternative="greater").proportion_ci(CONFIDENCE).low)
+
+
+def _lower_bound_exceeds_half_alpha(rate: float, r: int) -> bool:
+    """Whether the one-sided 99% Clopper-Pearson lower bound of an error rate over r replications exceeds alpha / 2."""
+    return _lower_bound(rate, r) > ALPHA / 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,12 +133,15 @@ def _mean_calls() -> list[dict]:
     return _calls("mean_equals") + documents + mean_metrics
 
 
-def mean_cells(r: int) -> list[Cell]:
+def mean_cells(r: int, *, decided_only: bool = False) -> list[Cell]:
+    """The cells of every captured mean call, or (``decided_only``) of those the rule decides on their own sample."""
     cells = []
     for call in _mean_calls():
         x = np.asarray(call["data"]["values"], dtype=float)
         lo, hi = _mean_region(call)
         decided = bool(means.decidable(x[None, :])[0])
+        if decided_only and not decided:
+            continue
         for label, edge in (("low edge", lo), ("high edge", hi)):
             if not math.isfinite(edge):
                 continue
@@ -173,16 +190,27 @@ def _scaled_units(u: np.ndarray, statistic: Callable, columns: list[int], edge: 
     return at(log_c)
 
 
-def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
-    """The cells of one captured cv call at each finite edge; ``gate=False`` counts every resample's
-    verdict, as if the rule decided at any skewness of the pseudo-values (the evidence that the gate
-    is needed)."""
-    cells = []
+@dataclass(frozen=True)
+class CvDraws:
+    """One captured cv call's resamples with the truth on one edge: what the rule would see on each."""
+
+    label: str
+    p_confirm: np.ndarray  # (R,)
+    p_refute: np.ndarray  # (R,)
+    skewness: np.ndarray  # (R,) |skewness| of the pseudo-values
+    gated: np.ndarray  # (R,) the rule decides: statistic defined, jackknife mean in its support, skewness gate
+    ungated: np.ndarray  # (R,) the same without the skewness gate
+
+
+def cv_call_draws(call: dict, r: int) -> list[CvDraws]:
+    """R resamples of the captured call's units at each finite edge (squared errors scaled so the
+    statistic of the units is the edge). A resample on which the statistic is undefined is one on
+    which the rule gives no verdict: neither ``gated`` nor ``ungated``."""
+    draws = []
     name, s = _name(call), call["settings"]
-    statistic = eval("C." + s["statistic"], {"C": C})  # a name the study gave its statistic
-    u = np.asarray(call["data"]["unit_sums"], dtype=float)
+    u, statistic, n_splits = _cv_inputs(call)
     lo, hi = (float(v) for v in s["region"])
-    decided = bool(means.decidable(cv._pseudo_values(u, statistic, s["n_splits"])[1]))
+    low, high = getattr(statistic, "support", (-math.inf, math.inf))
     for label, edge in (("low edge", lo), ("high edge", hi)):
         bound_of_r2 = s["statistic"].startswith("r2_statistic(") and "minus" not in s["statistic"] and edge >= 1.0
         if not math.isfinite(edge) or bound_of_r2:
@@ -191,17 +219,105 @@ def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
         if scaled is None:
             continue
         idx = _rng(name, label).integers(0, u.shape[0], (r, u.shape[0]))
+        _, pseudo, defined = cv._pseudo_values(scaled[idx], statistic, n_splits)  # (R, G), (R,)
+        pseudo = np.where(defined[:, None], pseudo, 0.0)
         with np.errstate(all="ignore"):
-            pseudo = cv._pseudo_values(scaled[idx], statistic, s["n_splits"])[1]  # (R, G)
-        p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
-        ok = ok if gate else np.ones_like(ok)
-        refuted, confirmed = ok & (p_refute <= ALPHA), ok & (p_confirm <= ALPHA)
-        cells.append(Cell(name, label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
+            p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
+        centre = pseudo.mean(axis=-1)
+        valid = defined & (low <= centre) & (centre <= high)
+        draws.append(CvDraws(label, p_confirm, p_refute, np.abs(means.skewness(pseudo)), valid & ok, valid))
+    return draws
+
+
+def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
+    """The cells of one captured cv call at each finite edge; ``gate=False`` counts every resample's
+    verdict, as if the rule decided at any skewness of the pseudo-values (the evidence that the gate
+    is needed)."""
+    decided = _decided_on_own_units(*_cv_inputs(call))
+    cells = []
+    for d in cv_call_draws(call, r):
+        ok = d.gated if gate else d.ungated
+        refuted, confirmed = ok & (d.p_refute <= ALPHA), ok & (d.p_confirm <= ALPHA)
+        cells.append(Cell(_name(call), d.label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
     return cells
 
 
-def cv_cells(r: int) -> list[Cell]:
-    return [cell for call in _calls("cv_by_units") for cell in cv_call_cells(call, r)]
+SKEW_GRID = (1.5, 1.25, 1.0, 0.75, 0.5)  # candidate skewness limits of the cv pseudo-values (the rule: 1.5 at G = 100)
+LEVEL_GRID = (1.1, 1.5, 2.0)  # candidate level factors (the rule: means.LEVEL_FACTOR = 1.1)
+
+
+@dataclass(frozen=True)
+class GateCell:
+    """The largest error rate of ``cv_by_units`` over a set of shapes, had it decided with a stricter gate."""
+
+    skew_limit: float
+    level_factor: float
+    worst: float  # the largest one-sided error rate over the shapes and edges
+    where: str  # the shape and edge with that rate
+    shapes: int  # how many rates were compared
+    replications: int
+
+
+def _gate_cells(draws: list[tuple[str, CvDraws]], r: int) -> list[GateCell]:
+    """``GateCell`` per (skewness limit, level factor) of ``SKEW_GRID`` x ``LEVEL_GRID`` over ``draws``.
+    A p-value below 1 scales with the level factor, so a factor f decides at p <= alpha LEVEL_FACTOR / f."""
+    cells = []
+    for limit in SKEW_GRID:
+        for factor in LEVEL_GRID:
+            level = ALPHA * means.LEVEL_FACTOR / factor
+            rates = []
+            for name, d in draws:
+                ok = d.gated & (d.skewness <= limit)
+                rates += [
+                    (float(np.mean(ok & (p <= level))), f"{name} at {d.label}") for p in (d.p_refute, d.p_confirm)
+                ]
+            worst, where = max(rates)
+            cells.append(GateCell(limit, factor, worst, where, len(rates), r))
+    return cells
+
+
+def cv_gate_grid(r: int) -> list[GateCell]:
+    """Stricter skewness limits and level factors for ``cv_by_units`` over every captured cv call (decided on
+    its own units or not: each is a population of units the claims present) at each finite edge."""
+    return _gate_cells([(_name(c), d) for c in _calls("cv_by_units") for d in cv_call_draws(c, r)], r)
+
+
+def synthetic_cv_gate_grid(r: int) -> list[GateCell]:
+    """The same grid on tests/test_stats_cv.py's heterogeneous units (100 traces of unequal noise, pooled
+    R² on the edge of "R² > r" and of "R² < r"), r data sets per noise spread."""
+    draws = []
+    for spread in (0.3, 0.75):
+        rng = _rng("synthetic heterogeneous units", spread)
+        units = np.stack([cvt._heterogeneous_unit_sums(rng, spread) for _ in range(r)])  # (R, G, 4)
+        _, pseudo, _ = cv._pseudo_values(units, cvt._r2, cvt.N_SPLITS)
+        edge = cvt._true_r2(spread)
+        for label, (lo, hi) in (("R² > r", (edge, math.inf)), ("R² < r", (-math.inf, edge))):
+            p_confirm, p_refute, ok = means.region_p(pseudo, lo, hi)
+            draws.append(
+                (f"noise spread {spread}", CvDraws(label, p_confirm, p_refute, np.abs(means.skewness(pseudo)), ok, ok))
+            )
+    return _gate_cells(draws, r)
+
+
+def _cv_inputs(call: dict) -> tuple[np.ndarray, Callable, int]:
+    """(unit sums (G, S), statistic, n_splits) of a captured cv call."""
+    statistic = eval("C." + call["settings"]["statistic"], {"C": C})  # a name the study gave its statistic
+    return np.asarray(call["data"]["unit_sums"], dtype=float), statistic, int(call["settings"]["n_splits"])
+
+
+def _decided_on_own_units(u: np.ndarray, statistic: Callable, n_splits: int) -> bool:
+    """Whether ``cv_by_units`` decides on the captured units themselves (skewness gate and support)."""
+    theta, pseudo, defined = cv._pseudo_values(u, statistic, n_splits)
+    low, high = getattr(statistic, "support", (-math.inf, math.inf))
+    return bool(defined) and low <= float(np.mean(pseudo)) <= high and bool(means.decidable(pseudo))
+
+
+def cv_cells(r: int, *, decided_only: bool = False) -> list[Cell]:
+    """The cells of every captured cv call, or (``decided_only``) of those the rule decides on their own units."""
+    calls = _calls("cv_by_units")
+    if decided_only:
+        calls = [c for c in calls if _decided_on_own_units(*_cv_inputs(c))]
+    return [cell for call in calls for cell in cv_call_cells(call, r)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,17 +483,31 @@ def _weights(x: np.ndarray, v: float, target: float, which: str) -> tuple[float 
 # --------------------------------------------------------------------------------------------
 
 
-def _assert_calibrated(cells: list[Cell], checks: int) -> None:
-    bad = []
-    for cell in cells:
-        if not cell.decided:
-            continue
-        for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm)):
-            if rate is None:
-                continue
-            ok = rate <= ALPHA / 2 + 1e-12 if cell.replications == 0 else _bound(cell.replications, checks)(rate)
-            if not ok:
-                bad.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f} (R = {cell.replications or 'exact'})")
+def _assert_calibrated(cells: list[Cell]) -> None:
+    """Each rate of a decided cell at most alpha / 2: exact rates as they are, simulated ones by the exact
+    binomial test of "rate <= alpha / 2" (the one-sided 99% Clopper-Pearson bound), Holm over them at 1%."""
+    checks = [
+        (cell, what, rate)
+        for cell in cells
+        if cell.decided
+        for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm))
+        if rate is not None
+    ]
+    bad = [
+        f"{c.name} at {c.edge}: {what} {rate:.4f} (exact)"
+        for c, what, rate in checks
+        if c.replications == 0 and rate > ALPHA / 2 + 1e-12
+    ]
+    simulated = [(c, what, rate) for c, what, rate in checks if c.replications > 0]
+    if simulated:
+        p = [_excess_p(rate, c.replications) for c, _, rate in simulated]
+        rejected, adjusted = multipletests(p, alpha=1.0 - CONFIDENCE, method="holm")[:2]
+        bad += [
+            f"{c.name} at {c.edge}: {what} {rate:.4f} (R = {c.replications}, 99% lower bound "
+            f"{_lower_bound(rate, c.replications):.4f}, Holm-adjusted p {q:.2g} over {len(p)} rates)"
+            for (c, what, rate), reject, q in zip(simulated, rejected, adjusted, strict=True)
+            if reject
+        ]
     assert not bad, "\n".join(bad)
 
 
@@ -401,46 +531,34 @@ def test_a_mean_undecided_on_the_claims_data_says_no_rule_is_calibrated(call):
 
 
 def test_means_are_calibrated_on_the_claims_data():
-    cells = mean_cells(R_QUICK)
-    _assert_calibrated(cells, 2 * len(cells))
+    _assert_calibrated(mean_cells(R_BOUND, decided_only=True))
 
 
+@pytest.mark.xfail(strict=True, reason=CV_DEFECT)
 def test_cross_validation_over_units_is_calibrated_on_the_claims_traces():
-    cells = cv_cells(R_QUICK // 4)
-    _assert_calibrated(cells, 2 * len(cells))
+    _assert_calibrated(cv_cells(R_BOUND, decided_only=True))
 
 
 def test_rates_are_exact_at_the_claims_n():
-    _assert_calibrated(rate_cells() + rates_differ_cells(), 1)
+    _assert_calibrated(rate_cells() + rates_differ_cells())
 
 
 def test_two_sample_rules_are_calibrated_on_the_claims_arms():
-    cells = two_sample_cells(R_QUICK // 4)
-    _assert_calibrated(cells, 2 * len(cells))
+    _assert_calibrated(two_sample_cells(R_QUICK // 4))
 
 
 def test_quantile_matches_is_calibrated_on_the_claims_epochs():
-    cells = quantile_cells(R_QUICK // 8)
-    _assert_calibrated(cells, 2 * len(cells))
-
-
-def _lower_bound_exceeds_half_alpha(rate: float, r: int) -> bool:
-    """Whether the one-sided 99% Clopper-Pearson lower bound of an error rate over r replications exceeds alpha / 2."""
-    return stats.binomtest(int(round(rate * r)), r, alternative="greater").proportion_ci(0.99).low > ALPHA / 2
+    _assert_calibrated(quantile_cells(R_QUICK // 8))
 
 
 def test_cv_skewness_gate_is_needed_on_the_claims_units():
     """With the gate off (every resample decided), at least one captured cv call whose pseudo-values
     are skewed beyond ``means.skew_limit(G)`` errs above alpha / 2 at 99% confidence: the committed
     evidence that ``cv_by_units`` must not decide there (R = 2000 per edge; docs/stats-calibration.md
-    lists the rates). A call whose statistic is undefined on some resample (a fold left empty) is left out."""
+    lists the rates). A resample on which the statistic is undefined counts as undecided."""
     exceeding = []
     for call in _calls("cv_by_units"):
-        try:
-            cells = cv_call_cells(call, R_GATE, gate=False)
-        except ValueError:  # the statistic is not finite on some resample
-            continue
-        for cell in (c for c in cells if not c.decided):
+        for cell in (c for c in cv_call_cells(call, R_GATE, gate=False) if not c.decided):
             for what, rate in (("false refute", cell.false_refute), ("false confirm", cell.false_confirm)):
                 if rate is not None and _lower_bound_exceeds_half_alpha(rate, R_GATE):
                     exceeding.append(f"{cell.name} at {cell.edge}: {what} {rate:.4f}")
@@ -460,20 +578,52 @@ def _decided_cv_call(statistic: str, region: tuple[float, float]) -> dict:
 
 
 @pytest.mark.full
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (0.032-0.036 at R = 4000-8000 "
-    "in review), above alpha / 2 = 0.025, at pseudo-value skewness 1.38 (under the limit 1.5)",
-)
+@pytest.mark.xfail(strict=True, reason=CV_DEFECT)
 def test_cv_distances_beat_differences_high_edge_false_refute():
     """The captured 000.features.distances_beat_differences call ``r2_statistic(0, minus=1)`` in
     (-inf, 0], truth on the high edge, units resampled, R = 4000: its false-refute rate must be
     compatible with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this cell alone)."""
-    (cell,) = cv_call_cells(_decided_cv_call("r2_statistic(0, minus=1)", (-math.inf, 0.0)), R_DEFECT)
-    assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_DEFECT), f"false refute {cell.false_refute:.4f}"
+    (cell,) = cv_call_cells(_decided_cv_call("r2_statistic(0, minus=1)", (-math.inf, 0.0)), R_BOUND)
+    assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_BOUND), f"false refute {cell.false_refute:.4f}"
+
+
+@pytest.mark.parametrize("call", _calls("cv_by_units"), ids=_name)
+def test_cv_interval_lies_in_the_statistics_support_and_holds_its_estimate(call):
+    """Issue 20 item 2 (review B2): every cv interval lies inside the statistic's range and contains its estimate."""
+    u, statistic, n_splits = _cv_inputs(call)
+    ev = cv.cv_by_units(u, statistic, region=tuple(float(v) for v in call["settings"]["region"]), n_splits=n_splits)
+    if ev.ci is None:
+        return
+    low, high = statistic.support
+    assert low <= ev.ci[0] <= ev.estimate <= ev.ci[1] <= high, (ev.ci, ev.estimate, (low, high))
 
 
 @pytest.mark.full
-def test_means_and_units_are_calibrated_with_ten_times_the_replications():
-    cells = mean_cells(R_FULL) + cv_cells(R_FULL) + quantile_cells(R_FULL // 8)
-    _assert_calibrated(cells, 2 * len(cells))
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect found at R = 20000 (issue 20 review B1): mean_equals on the captured 003.clip.p95 sample "
+    "(n = 200, skewness -1.90, under the limit 2.0) falsely confirms 0.0326 at its low edge and falsely refutes "
+    "0.0312 at its high edge (99% lower bounds 0.0298 / 0.0284 > alpha / 2)",
+)
+def test_means_and_quantiles_are_calibrated_with_more_replications():
+    """Every decided mean cell at R = 20000, and the quantile cells at ten times the default."""
+    _assert_calibrated(mean_cells(R_BOUND_FULL, decided_only=True) + quantile_cells(R_FULL // 8))
+
+
+@pytest.mark.full
+@pytest.mark.xfail(strict=True, reason=CV_DEFECT)
+def test_cross_validation_over_units_is_calibrated_with_more_replications():
+    """Every decided cv cell at R = 20000."""
+    _assert_calibrated(cv_cells(R_BOUND_FULL, decided_only=True))
+
+
+@pytest.mark.full
+def test_no_stricter_skewness_limit_or_level_factor_calibrates_cv_on_every_captured_shape():
+    """Issue 20 / review B1, the rule fix the review proposed: for every skewness limit of ``SKEW_GRID``
+    (down to 0.5) and level factor of ``LEVEL_GRID`` (up to 2), some captured cv shape at an edge errs
+    above alpha / 2 (its exact binomial p below 0.01 / rates compared, Bonferroni over them): a resample
+    that misses the few units that dominate the statistic looks mildly skewed and is decided, wrongly.
+    So no such gate is the fix; the numbers are in docs/stats-calibration.md."""
+    for cell in cv_gate_grid(R_GRID):
+        p = _excess_p(cell.worst, cell.replications)
+        assert p < (1.0 - CONFIDENCE) / cell.shapes, (cell, p)

@@ -50,7 +50,10 @@ def cv_by_units(
       ``means.skew_limit(G)`` (a few units dominate the statistic) no rule is calibrated and the
       evidence is inconclusive with that reason. ci: the interval dual to both one-sided tests
       (``means.mean_interval`` of the pseudo-values, centred near their mean, the jackknife
-      estimate in detail['jackknife_estimate']); estimate: θ itself.
+      estimate in detail['jackknife_estimate']) clipped to the statistic's ``support`` attribute
+      (the values it can take, e.g. [0, inf) for an SD; default the whole line); estimate: θ itself.
+      Where the pseudo-values' mean lies outside the support the bias correction is invalid (it
+      moved the estimate where the statistic cannot be) and no rule is calibrated: inconclusive.
     * ``region`` (lo, hi), edges may be +-inf: confirmed iff p_confirm <= alpha (ci inside it),
       refuted iff p_value <= alpha (ci outside it), else inconclusive; both on the two-sided
       scale.
@@ -85,7 +88,9 @@ def cv_by_units(
         },
     )
     g = u.shape[0]
-    theta_array, pseudo = _pseudo_values(u, statistic, int(n_splits))
+    theta_array, pseudo, defined = _pseudo_values(u, statistic, int(n_splits))
+    if not defined:
+        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
     theta = float(theta_array)
     se = float(np.std(pseudo, ddof=1) / math.sqrt(g))
     if se == 0.0:
@@ -94,8 +99,15 @@ def cv_by_units(
         f"jackknife over {g} units, Nadeau-Bengio corrected, skewness-corrected t({g - 1}) "
         f"(claim: statistic in [{lo:g}, {hi:g}])"
     )
-    if not bool(means.decidable(pseudo)):
+    low, high = getattr(statistic, "support", (-math.inf, math.inf))
+    centre = float(np.mean(pseudo))
+    if not low <= centre <= high:
+        where = f"the jackknife estimate {centre:.4g} lies outside the statistic's support [{low:g}, {high:g}]"
+    elif not bool(means.decidable(pseudo)):
         where = f"|skewness of the pseudo-values| {abs(float(means.skewness(pseudo))):.3g} > {means.skew_limit(g)} at {g} units"
+    else:
+        where = ""
+    if where:
         ev = _uncalibrated_evidence(
             estimate=theta, n=g, rule="cv_by_units", test=test, alpha=float(alpha), region=(lo, hi), where=where
         )
@@ -109,7 +121,7 @@ def cv_by_units(
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, float(alpha)),
         estimate=theta,
-        ci=means.mean_interval(pseudo, float(alpha)),
+        ci=_clipped(means.mean_interval(pseudo, float(alpha)), low, high),
         p_value=p_refute,
         effect_size=(theta - edge) / se if math.isfinite(edge) else None,
         n=g,
@@ -124,7 +136,7 @@ def cv_by_units(
             "se": se,
             "units": g,
             "n_splits": int(n_splits),
-            "jackknife_estimate": float(np.mean(pseudo)),
+            "jackknife_estimate": centre,
             "pseudo_value_skewness": float(means.skewness(pseudo)),
             "cannot_confirm_at_n": bool(hi - lo <= 2.0 * q * se),
             "effect_size_kind": "(estimate - nearest finite edge) / se",
@@ -136,20 +148,29 @@ def cv_by_units(
 
 def _pseudo_values(
     u: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], n_splits: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The statistic on the total of ``u`` (..., G, S) and Tukey's jackknife pseudo-values over units,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The statistic on the total of ``u`` (..., G, S), Tukey's jackknife pseudo-values over units,
     G theta - (G - 1) theta_(-g) (..., G), spread about their mean by Nadeau and Bengio's factor
-    sqrt(1 + 1 / (n_splits - 1)): their sample sd / sqrt(G) is the corrected standard error, and the
-    mean rules of ``means`` apply. Vectorised over leading axes (the calibration's resamples)."""
+    sqrt(1 + 1 / (n_splits - 1)) (their sample sd / sqrt(G) is the corrected standard error, and the
+    mean rules of ``means`` apply), and whether the statistic is finite on the total and on every
+    leave-one-out total (...). Vectorised over leading axes (the calibration's resamples, on some of
+    which the statistic may be undefined)."""
     g = u.shape[-2]
     total = u.sum(axis=-2)
-    theta = np.asarray(statistic(total), dtype=float)  # (...)
-    loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
-    if not np.all(np.isfinite(theta)) or loo.shape != u.shape[:-1] or not np.all(np.isfinite(loo)):
-        raise ValueError("statistic must be finite on the total and on every leave-one-unit-out total")
+    with np.errstate(all="ignore"):
+        theta = np.asarray(statistic(total), dtype=float)  # (...)
+        loo = np.asarray(statistic(total[..., None, :] - u), dtype=float)  # (..., G)
+    if loo.shape != u.shape[:-1]:
+        raise ValueError(f"statistic must map (..., S) to (...), got {loo.shape} for {u.shape[:-1]}")
+    defined = np.isfinite(theta) & np.all(np.isfinite(loo), axis=-1)
     pseudo = g * theta[..., None] - (g - 1) * loo
     centre = np.mean(pseudo, axis=-1, keepdims=True)
-    return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1))
+    return theta, centre + (pseudo - centre) * math.sqrt(1.0 + 1.0 / (n_splits - 1)), defined
+
+
+def _clipped(ci: tuple[float, float], low: float, high: float) -> tuple[float, float]:
+    """The interval ``ci`` cut to the statistic's support [low, high]."""
+    return max(ci[0], low), min(ci[1], high)
 
 
 def _cv_mde_confirm(dist: Any, q: float, se: float, width: float) -> float | None:

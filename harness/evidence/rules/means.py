@@ -82,22 +82,29 @@ def skewness(x: np.ndarray) -> np.ndarray:
 
 def decidable(x: np.ndarray) -> np.ndarray:
     """Rows (..., N) the rule decides: with spread and |skewness| within ``skew_limit(N)``."""
+    return _decidable(x, skewness(x))
+
+
+def _decidable(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``decidable`` of rows (..., N) whose skewness ``g`` (...) is known."""
     limit = skew_limit(x.shape[-1])
     if limit is None:
         return np.zeros(x.shape[:-1], dtype=bool)
-    return ~_no_spread_rows(x) & (np.abs(skewness(x)) <= limit)
+    return ~_no_spread_rows(x) & (np.abs(g) <= limit)
 
 
-def _hall_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(mean, sd / sqrt(n), a, b) of each row (..., N): the pieces of Hall's statistic."""
+def _hall_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, sd / sqrt(n), a, b, skewness g) of each row (..., N): the pieces of Hall's statistic
+    (computed once per sample: the skewness is the costly part of a vectorised calibration)."""
     n = x.shape[-1]
     g = skewness(x)
-    return x.mean(axis=-1), x.std(axis=-1, ddof=1) / math.sqrt(n), g / (3.0 * math.sqrt(n)), g / (6.0 * math.sqrt(n))
+    rn = math.sqrt(n)
+    return x.mean(axis=-1), x.std(axis=-1, ddof=1) / rn, g / (3.0 * rn), g / (6.0 * rn), g
 
 
-def _hall(x: np.ndarray, edge: Any) -> np.ndarray:
-    """Hall's skewness-corrected t statistic h(T) of each row (..., N) at the mean ``edge``."""
-    mean, se, a, b = _hall_parts(x)
+def _hall(parts: tuple[np.ndarray, ...], edge: Any) -> np.ndarray:
+    """Hall's skewness-corrected t statistic h(T) at the mean ``edge`` of each row whose ``_hall_parts`` are given."""
+    mean, se, a, b, _ = parts
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = (mean - edge) / se
         return t + a * t**2 + a**2 * t**3 / 3.0 + b
@@ -118,8 +125,12 @@ def _hall_inverse(v: float, a: float, b: float) -> float:
 def mean_tail_p(x: np.ndarray, edge: Any) -> tuple[np.ndarray, np.ndarray]:
     """One-sided p-values (times ``LEVEL_FACTOR``, at most 1) that the mean of each row (..., N) is
     above / below ``edge``: the upper and lower tails of t(N - 1) at Hall's statistic."""
-    h = _hall(x, edge)
-    dist = stats.t(x.shape[-1] - 1)
+    return _tail_p(_hall(_hall_parts(x), edge), x.shape[-1])
+
+
+def _tail_p(h: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``mean_tail_p`` from Hall's statistic ``h`` of rows of n values."""
+    dist = stats.t(n - 1)
     return np.minimum(1.0, LEVEL_FACTOR * dist.sf(h)), np.minimum(1.0, LEVEL_FACTOR * dist.cdf(h))
 
 
@@ -130,16 +141,18 @@ def mean_equals_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.n
     p beyond the nearer edge and q the chance, at that edge, of a value as far beyond the other
     edge (t(N - 1) tail at F^-1(p1) - w, w = sqrt(N) (hi - lo) / s): a narrow region refutes from
     either side, so at its edge the two tails add up (issue 20); times ``LEVEL_FACTOR``."""
-    dist = stats.t(x.shape[-1] - 1)
-    up_lo, _ = mean_tail_p(x, lo)
-    _, down_hi = mean_tail_p(x, hi)
-    h_lo, h_hi = _hall(x, lo), _hall(x, hi)
+    n = x.shape[-1]
+    dist = stats.t(n - 1)
+    parts = _hall_parts(x)
+    h_lo, h_hi = _hall(parts, lo), _hall(parts, hi)
+    up_lo, _ = _tail_p(h_lo, n)
+    _, down_hi = _tail_p(h_hi, n)
     p1 = np.minimum(dist.cdf(h_lo), dist.sf(h_hi))
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = (hi - lo) / _hall_parts(x)[1]
+        w = (hi - lo) / parts[1]
     other = dist.cdf(dist.ppf(p1) - w)
     p_refute = np.minimum(1.0, 2.0 * LEVEL_FACTOR * (p1 + np.nan_to_num(other, nan=0.0)))
-    return np.minimum(1.0, 2.0 * np.maximum(up_lo, down_hi)), p_refute, decidable(x)
+    return np.minimum(1.0, 2.0 * np.maximum(up_lo, down_hi)), p_refute, _decidable(x, parts[4])
 
 
 def region_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,15 +164,16 @@ def region_p(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
     if not (math.isfinite(lo) or math.isfinite(hi)):  # the whole line: every mean is in it
         shape = x.shape[:-1]
         return np.zeros(shape), np.ones(shape), decidable(x)
-    up, down = mean_tail_p(x, lo if math.isfinite(lo) else hi)
+    parts = _hall_parts(x)
+    up, down = _tail_p(_hall(parts, lo if math.isfinite(lo) else hi), x.shape[-1])
     p_for, p_against = (up, down) if math.isfinite(lo) else (down, up)
-    return np.minimum(1.0, 2.0 * p_for), np.minimum(1.0, 2.0 * p_against), decidable(x)
+    return np.minimum(1.0, 2.0 * p_for), np.minimum(1.0, 2.0 * p_against), _decidable(x, parts[4])
 
 
 def mean_interval(x: np.ndarray, alpha: float) -> tuple[float, float]:
     """The interval dual to the two one-sided tests at alpha / (2 ``LEVEL_FACTOR``): every mu with
     |h(T(mu))| below the t(N - 1) quantile, from Hall's inverse (x has shape (N,))."""
-    mean, se, a, b = (float(v) for v in _hall_parts(x))
+    mean, se, a, b, _ = (float(v) for v in _hall_parts(x))
     q = float(stats.t.isf(alpha / (2.0 * LEVEL_FACTOR), x.size - 1))
     return mean - _hall_inverse(q, a, b) * se, mean - _hall_inverse(-q, a, b) * se
 

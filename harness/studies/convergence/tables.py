@@ -12,6 +12,7 @@ Shapes: ``R`` rows, ``F`` features, ``K`` folds.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -267,16 +268,20 @@ def _r2(sums: np.ndarray, sse: int) -> np.ndarray:
     return 1.0 - sums[..., SUM_COLUMNS + sse] / (s_yy - s_y**2 / n)
 
 
-def _named(statistic: Callable[[np.ndarray], np.ndarray], call: str) -> Callable[[np.ndarray], np.ndarray]:
-    """``statistic``, named by the call that rebuilds it (the rules' capture records the name)."""
+def _named(
+    statistic: Callable[[np.ndarray], np.ndarray], call: str, support: tuple[float, float] = (-math.inf, math.inf)
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``statistic``, named by the call that rebuilds it (the rules' capture records the name), with the
+    range of values it can take as ``support`` (``cv_by_units`` keeps its interval inside it)."""
     statistic.__name__ = statistic.__qualname__ = call
+    statistic.support = support  # type: ignore[attr-defined]
     return statistic
 
 
 def r2_statistic(model: int, minus: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """Statistic on :func:`trace_sums` columns: pooled R² of prediction ``model`` (minus that of ``minus``)."""
     if minus is None:
-        return _named(lambda sums: _r2(sums, model), f"r2_statistic({model})")
+        return _named(lambda sums: _r2(sums, model), f"r2_statistic({model})", support=(-math.inf, 1.0))
     return _named(lambda sums: _r2(sums, model) - _r2(sums, minus), f"r2_statistic({model}, minus={minus})")
 
 
@@ -297,4 +302,5 @@ def fold_r2_sd_statistic(model: int, *, n_predictions: int, n_splits: int) -> Ca
         per_fold = sums.reshape(*sums.shape[:-1], n_splits, width)  # (..., K, 3 + M)
         return np.std(_r2(per_fold, model), axis=-1, ddof=1)
 
-    return _named(statistic, f"fold_r2_sd_statistic({model}, n_predictions={n_predictions}, n_splits={n_splits})")
+    call = f"fold_r2_sd_statistic({model}, n_predictions={n_predictions}, n_splits={n_splits})"
+    return _named(statistic, call, support=(0.0, math.inf))
