@@ -97,7 +97,19 @@ def test_median_ratio_in_decides_the_size_not_only_the_direction():
     assert few.verdict is Verdict.INCONCLUSIVE and few.cannot_confirm and few.ci == (0.0, np.inf)
 
 
-@pytest.mark.parametrize("region", [(0, 1), (2, 1), (1, np.inf), (np.nan, 2)])
+def test_median_ratio_in_reads_an_open_region_as_at_least_its_lower_end():
+    """ "At least 2.5x": [2.5, inf) holds any larger ratio (5x: confirmed where "about 2.5x" is refuted)
+    and refutes a smaller one; its MDEs are read off the one end."""
+    x, y = np.arange(1.0, 2002.0), np.arange(1.0, 2002.0) / 5.0
+    at_least = R.median_ratio_in(x, y, (2.5, np.inf))
+    assert at_least.verdict is Verdict.CONFIRMED and R.median_ratio_in(x, y, (2.25, 2.75)).verdict is Verdict.REFUTED
+    assert at_least.claimed_region == (2.5, np.inf) and 0.0 < at_least.mde < 2.5 < 2.5 + at_least.mde_confirm
+    assert R.median_ratio_in(x, y * 5.0 / 1.1, (2.5, np.inf)).verdict is Verdict.REFUTED
+    few = R.median_ratio_in(x[:5], y[:5], (2.5, np.inf))
+    assert few.verdict is Verdict.INCONCLUSIVE and few.cannot_confirm
+
+
+@pytest.mark.parametrize("region", [(0, 1), (2, 1), (0, np.inf), (np.inf, np.inf), (1, -np.inf), (np.nan, 2)])
 def test_median_ratio_in_rejects_a_bad_region(region):
     with pytest.raises(ValueError):
         R.median_ratio_in([1.0, 2.0, 3.0], [1.0, 2.0], region)
@@ -109,22 +121,25 @@ def test_median_ratio_in_rejects_non_positive_samples():
 
 
 @pytest.mark.parametrize("n_x, n_y", [(29, 50), (1160, 2000)])
-@pytest.mark.parametrize("edge", ["low", "high"])
-def test_median_ratio_in_errors_at_most_half_alpha_at_the_region_edge(n_x, n_y, edge):
-    """Epochs of successful runs: shifted gamma, rounded to whole epochs (atoms); true median ratio
-    on an edge of [2.25, 2.75]. At the edge the claim holds (closed region): a refutation is an error;
-    just outside it is false: a confirmation is an error."""
-    rng = _rng(f"median-ratio-{n_x}-{edge}")
-    ratio = 2.25 if edge == "low" else 2.75
-    y_median = 20.0 + stats.gamma(4.0, scale=8.0).median()
+@pytest.mark.parametrize(
+    "region, edge",
+    [((2.25, 2.75), "low"), ((2.25, 2.75), "high"), ((2.5, np.inf), "low")],
+    ids=["low", "high", "at-least"],
+)
+def test_median_ratio_in_errors_at_most_half_alpha_at_the_region_edge(n_x, n_y, region, edge):
+    """Epochs of successful runs: shifted gamma; true median ratio on an edge of the region ("about
+    2.5x" [2.25, 2.75], "at least 2.5x" [2.5, inf)). At the edge the claim holds (closed region): a
+    refutation is an error; just outside it is false: a confirmation is an error."""
+    rng = _rng(f"median-ratio-{n_x}-{edge}" + ("-at-least" if region[1] == np.inf else ""))
+    ratio = region[0] if edge == "low" else region[1]
     runs = 400 if n_x > 100 else 1000
     refuted = confirmed_outside = 0
     for _ in range(runs):
         y = 20.0 + rng.gamma(4.0, 8.0, n_y)
-        x = ratio * y_median * (20.0 + rng.gamma(4.0, 8.0, n_x)) / y_median
-        refuted += R.median_ratio_in(x, y, (2.25, 2.75)).verdict is Verdict.REFUTED
+        x = ratio * (20.0 + rng.gamma(4.0, 8.0, n_x))
+        refuted += R.median_ratio_in(x, y, region).verdict is Verdict.REFUTED
         outside = x * (0.999 if edge == "low" else 1.001)
-        confirmed_outside += R.median_ratio_in(outside, y, (2.25, 2.75)).verdict is Verdict.CONFIRMED
+        confirmed_outside += R.median_ratio_in(outside, y, region).verdict is Verdict.CONFIRMED
     assert _within_half_alpha(refuted, runs) and _within_half_alpha(confirmed_outside, runs)
 
 
