@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from harness.evidence.rules import capture
 from harness.evidence.rules.core import (
     POWER,
     Direction,
@@ -75,6 +76,7 @@ def monotone_steps(
     if len(successes) != len(trials) or len(successes) < 2:
         raise ValueError(f"need >= 2 groups with one count each, got {len(successes)} and {len(trials)}")
     counts = [_check_counts(s, n) for s, n in zip(successes, trials, strict=True)]
+    capture.record("monotone_steps", {"counts": counts}, {"direction": direction, "alpha": alpha})
     side: Direction = "greater" if direction == "increasing" else "less"
     steps = [rates_differ(*after, *before, direction=side, alpha=alpha) for before, after in pairwise(counts)]
     step_confirm = [_p(e.p_confirm) for e in steps]
@@ -182,6 +184,7 @@ def median_ratio_in(x: Any, y: Any, region: tuple[float, float], *, alpha: float
     if (x <= 0).any() or (y <= 0).any():
         raise ValueError("a median ratio needs strictly positive x and y")
     region = _check_region(region, open_above=True)
+    capture.record("median_ratio_in", {"x": x, "y": y}, {"region": region, "alpha": alpha})
     xs, ys = np.sort(x), np.sort(y)
 
     def ci_at(a: float) -> tuple[float, float]:
@@ -258,9 +261,9 @@ def _range_ratio_p(boot: np.ndarray, region: tuple[float, float], tails: float =
     levels at which the percentile interval with alpha / ``tails`` per tail lies inside the region, or
     beyond one end (``range_ratio_in`` uses 4, the conservative interval; 2 is the nominal one)."""
     lo, hi = region
-    p_confirm = min(1.0, tails * max(np.mean(boot <= lo), np.mean(boot >= hi)))
-    p_refute = min(1.0, tails * min(np.mean(boot > lo), np.mean(boot < hi)))
-    return float(p_confirm), float(p_refute)
+    below, above = float(np.mean(boot <= lo)), float(np.mean(boot >= hi))
+    inside_lo, inside_hi = float(np.mean(boot > lo)), float(np.mean(boot < hi))
+    return min(1.0, tails * max(below, above)), min(1.0, tails * min(inside_lo, inside_hi))
 
 
 def range_ratio_in(
@@ -301,6 +304,7 @@ def range_ratio_in(
     if min(m_x, m_y) < 2:
         raise ValueError(f"sample sizes m_x, m_y must be >= 2, got {m_x}, {m_y}")
     rng = _check_rng(rng)
+    capture.record("range_ratio_in", {"x": x, "y": y}, {"region": region, "m_x": m_x, "m_y": m_y, "alpha": alpha})
     estimate = float(expected_range(np.sort(x), m_x) / expected_range(np.sort(y), m_y))
     if x.size < CALIBRATED_MULTIPLE * m_x or y.size < CALIBRATED_MULTIPLE * m_y:
         return _uncalibrated_evidence(
