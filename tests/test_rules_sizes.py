@@ -14,6 +14,8 @@ import pytest
 from scipy import stats
 
 from harness.evidence import rules as R
+from harness.evidence.rules import sizes
+from harness.evidence.rules.core import _verdict_from_p
 from harness.evidence.verdicts import Verdict
 
 ALPHA = 0.05
@@ -190,31 +192,63 @@ def test_range_ratio_in_is_inconclusive_below_its_calibrated_size():
     assert ev.verdict is Verdict.INCONCLUSIVE and ev.cannot_confirm and "no rule calibrated" in ev.detail["reason"]
 
 
-def _range_ratio_errors(n_x: int, n_y: int, shape: float, runs: int) -> tuple[int, int]:
-    """Refutations with the truth on the region's lower edge, confirmations with it just below, for
-    arms of 20 + Gamma(shape, 30) and 20 + Gamma(shape, 6) read at sizes 29 and 50 (1999 resamples,
-    as the claims)."""
-    truth = _true_range_ratio(shape, 29, 50)
-    region, outside = (truth, truth * 1.25), (truth * 1.001, truth * 1.25 * 1.001)
-    rng = _rng(f"range-ratio-{n_x}-{shape}")
-    refuted = confirmed_outside = 0
+RANGE_CELLS = (
+    "low edge, false refute",
+    "low edge, false confirm",
+    "high edge, false refute",
+    "high edge, false confirm",
+)
+
+
+def _range_ratio_errors(multiple: int, shape: float, runs: int, tails: float = 4.0) -> dict[str, int]:
+    """Errors per cell (``RANGE_CELLS``) over ``runs`` replications of arms 20 + Gamma(shape, 30) and
+    20 + Gamma(shape, 6) of ``multiple`` x 29 and 50 values read at sizes 29 and 50 (002's "range
+    narrowed from 242 to 74"), 1999 resamples as the claims: with the truth on the low edge of
+    [t, 1.25 t] and on the high edge of [t / 1.25, t] a refutation is an error, with it 0.1% outside
+    a confirmation is. One bootstrap per replication decides all four regions, through the rule's
+    own pieces (``tails`` 4: the rule's interval; 2: the nominal one)."""
+    t = _true_range_ratio(shape, 29, 50)
+    cells = dict(
+        zip(
+            RANGE_CELLS,
+            [
+                ((t, t * 1.25), Verdict.REFUTED),
+                ((t * 1.001, t * 1.25 * 1.001), Verdict.CONFIRMED),
+                ((t / 1.25, t), Verdict.REFUTED),
+                ((t / 1.25 / 1.001, t / 1.001), Verdict.CONFIRMED),
+            ],
+            strict=True,
+        )
+    )
+    rng = _rng(f"range-ratio-{multiple}-{shape}")
+    errors = dict.fromkeys(RANGE_CELLS, 0)
     for _ in range(runs):
-        x, y = 20.0 + rng.gamma(shape, 30.0, n_x), 20.0 + rng.gamma(shape, 6.0, n_y)
-        decide = lambda reg: R.range_ratio_in(x, y, reg, m_x=29, m_y=50, rng=rng, n_resamples=1999).verdict  # noqa: E731,B023
-        refuted += decide(region) is Verdict.REFUTED
-        confirmed_outside += decide(outside) is Verdict.CONFIRMED
-    return refuted, confirmed_outside
+        x, y = 20.0 + rng.gamma(shape, 30.0, 29 * multiple), 20.0 + rng.gamma(shape, 6.0, 50 * multiple)
+        boot = sizes._range_ratio_bootstrap(x, y, 29, 50, 1999, rng)
+        for name, (region, error) in cells.items():
+            errors[name] += _verdict_from_p(*sizes._range_ratio_p(boot, region, tails), ALPHA) is error
+    return errors
 
 
-def test_range_ratio_in_errors_at_its_smallest_calibrated_size():
-    """002's "range narrowed from 242 to 74" (read at sizes 29 and 50) at 40 x those sizes: a short run
-    here, the powered one in the full tier."""
-    refuted, confirmed = _range_ratio_errors(1160, 2000, 4.0, runs=60)
-    assert _within_half_alpha(refuted, 60) and _within_half_alpha(confirmed, 60)
+def test_range_ratio_in_decides_as_its_bootstrap_and_p_values_do():
+    """The pieces the simulations below call are the rule: the same resamples give the same p-values."""
+    x, y = 20.0 + _rng("pieces-x").gamma(4.0, 30.0, 1160), 20.0 + _rng("pieces-y").gamma(4.0, 6.0, 2000)
+    for region in [(2.0, 6.0), (4.0, 5.0), (1.0, 1.5)]:
+        ev = R.range_ratio_in(x, y, region, m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+        boot = sizes._range_ratio_bootstrap(x, y, 29, 50, 999, np.random.default_rng(7))
+        assert (ev.p_confirm, ev.p_value) == sizes._range_ratio_p(boot, region)
+
+
+def test_range_ratio_in_errors_at_most_half_alpha_at_its_calibrated_multiple():
+    """At ``CALIBRATED_MULTIPLE`` x the stated sizes (the smallest at which the rule decides), both
+    edges, each error direction at most alpha / 2 per cell (R = 400; shape 1.5 and R = 1000 in the
+    full tier)."""
+    errors = _range_ratio_errors(sizes.CALIBRATED_MULTIPLE, 4.0, runs=400)
+    assert all(_within_half_alpha(e, 400) for e in errors.values()), errors
 
 
 @pytest.mark.full
 @pytest.mark.parametrize("shape", [4.0, 1.5])
-def test_range_ratio_in_errors_at_most_half_alpha_at_its_smallest_calibrated_size_full(shape):
-    refuted, confirmed = _range_ratio_errors(1160, 2000, shape, runs=400)
-    assert _within_half_alpha(refuted, 400) and _within_half_alpha(confirmed, 400)
+def test_range_ratio_in_errors_at_most_half_alpha_at_its_calibrated_multiple_full(shape):
+    errors = _range_ratio_errors(sizes.CALIBRATED_MULTIPLE, shape, runs=1000)
+    assert all(_within_half_alpha(e, 1000) for e in errors.values()), errors
