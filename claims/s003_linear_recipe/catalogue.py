@@ -1626,7 +1626,9 @@ def _value_id(value: float) -> str:
 
 def noise_reading(spec: Spec, value: float) -> Spec:
     """``spec``'s claim under the noise reading ``value`` (batch size as calibrated): another id,
-    family and study piece; never a calibration target (the noise is not fitted there)."""
+    family and study piece; never a calibration target (the noise is not fitted there). Its full
+    tier runs ``READING_SEEDS`` seeds, so its n there is that per arm (a two-arm claim declares
+    2 x the seeds)."""
     note = (
         f"another noise level the document's figures support ({', '.join(noise.SUPPORT[value])}); "
         f"the main reading is {noise.NOISE} (harness.studies.linear_recipe.noise)"
@@ -1637,7 +1639,7 @@ def noise_reading(spec: Spec, value: float) -> Spec:
         spec.claim,
         id=spec.claim.id + suffix,
         family=None if spec.claim.family is None else spec.claim.family + suffix,
-        n_full=min(spec.claim.n_for("full"), READING_SEEDS),
+        n_full=min(spec.claim.n_for("full"), READING_SEEDS * max(1, spec.claim.n_for("full") // FULL)),
         calibration_target=None,
     )
     data = DataSettings(batch_size=TrainingProtocol().batch_size.value, noise=value)
