@@ -26,25 +26,36 @@ open defects are pinned by strict xfails (``CV_DEFECT``; the full-tier means tes
 - ``rates_differ``: the exact worst case over the common rate at the claim's arms;
 - ``distributions_differ`` / ``medians_differ``: both arms drawn from the pooled captured sample
   (P(X > Y) = 1/2, equal medians, the claim's ties and atoms);
-- ``quantile_matches``: the captured sample reweighted so F(v) (or F(v-)) sits on its region's edge.
+- ``quantile_matches``: the captured sample reweighted so F(v) (or F(v-)) sits on its region's edge;
+- ``median_ratio_in``: the slow arm scaled so the ratio of the medians sits on each finite edge,
+  both arms resampled; ``monotone_steps``: each step flat (its edge), exact at the worst common
+  rate. These two are bounded per cell (one-sided 99% Clopper-Pearson lower bound of the cell
+  alone at most alpha / 2; exact cells outright).
 
 ``python -m tests.stats_calibration_table`` writes every cell into docs/stats-calibration.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import math
+import pkgutil
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
+import claims as claims_package
 from harness.evidence import rules
+from harness.evidence.claims import Claim
+from harness.evidence.ledger import load_ledger_file
 from harness.evidence.rules import cv, means, rates
 from harness.evidence.verdicts import Verdict
 from harness.studies import convergence as C
@@ -64,6 +75,7 @@ CV_DEFECT = (
     "at R = 4000-8000 in review), above alpha / 2 = 0.025, at the captured 000.features.distances_beat_differences "
     "call, pseudo-value skewness 1.38 (under the limit 1.5); no stricter limit or level factor fixes it"
 )
+LEDGER = Path(claims_package.__file__).parent / "ledger.json"
 
 
 @dataclass(frozen=True)
@@ -396,15 +408,15 @@ def rates_differ_cells() -> list[Cell]:
     return cells
 
 
-def _barnard_region(z: np.ndarray, n1: int, n2: int, *, larger: bool) -> np.ndarray:
-    """Tables (N1 + 1, N2 + 1) the rule counts as significant at alpha / 2 that rate 1 is larger (or
-    smaller): z beyond the least extreme observed z whose Barnard p (the rule's own ``_barnard_p``)
-    is at most alpha / 2, found by bisection (the p is monotone in z)."""
+def _barnard_region(z: np.ndarray, n1: int, n2: int, *, larger: bool, level: float = ALPHA / 2) -> np.ndarray:
+    """Tables (N1 + 1, N2 + 1) the rule counts as significant at ``level`` (one-sided; alpha / 2 unless
+    given) that rate 1 is larger (or smaller): z beyond the least extreme observed z whose Barnard p
+    (the rule's own ``_barnard_p``) is at most ``level``, found by bisection (the p is monotone in z)."""
     values = np.unique(z)[::-1] if larger else np.unique(z)  # most extreme first
 
     def significant(i: int) -> bool:
         k1, k2 = np.argwhere(z == values[i])[0]
-        return rates._barnard_p(int(k1), n1, int(k2), n2)[0 if larger else 1] <= ALPHA / 2
+        return rates._barnard_p(int(k1), n1, int(k2), n2)[0 if larger else 1] <= level
 
     if not significant(0):
         return np.zeros_like(z)
@@ -479,6 +491,71 @@ def _weights(x: np.ndarray, v: float, target: float, which: str) -> tuple[float 
 
 
 # --------------------------------------------------------------------------------------------
+# A stated size: ratio of medians, every step of a monotone claim
+# --------------------------------------------------------------------------------------------
+
+
+def _region(call: dict) -> tuple[float, float]:
+    """The captured claimed region (an infinite end is captured as the string 'inf')."""
+    lo, hi = (float(v) for v in call["settings"]["region"])
+    return lo, hi
+
+
+def median_ratio_cells(r: int) -> list[Cell]:
+    """Each captured ``median_ratio_in`` call with the slow arm scaled so the ratio of the sample
+    medians sits on each finite edge of its region; both arms resampled at their sizes, r times.
+    A call with an arm without spread (003's shuffle arms: every seed 9 epochs) is left out: its
+    resamples are that one ratio, exactly on the edge, where an interval touching the region's end
+    refutes (the rule's convention), so it has no error rate to bound."""
+    cells = []
+    for call in _calls("median_ratio_in"):
+        x, y = (np.asarray(call["data"][k], dtype=float) for k in ("x", "y"))
+        if np.ptp(x) == 0 or np.ptp(y) == 0:
+            continue
+        region = _region(call)
+        for label, edge in (("low edge", region[0]), ("high edge", region[1])):
+            if not math.isfinite(edge):
+                continue
+            scaled = x * edge / (np.median(x) / np.median(y))
+            rng = _rng(_name(call), label)
+            counts = {v: 0 for v in Verdict}
+            for _ in range(r):
+                xb, yb = scaled[rng.integers(0, x.size, x.size)], y[rng.integers(0, y.size, y.size)]
+                counts[rules.median_ratio_in(xb, yb, region).verdict] += 1
+            cells.append(Cell(_name(call), label, counts[Verdict.REFUTED] / r, counts[Verdict.CONFIRMED] / r, r, True))
+    return cells
+
+
+def _worst_size(region: np.ndarray, n1: int, n2: int) -> float:
+    """The largest probability of a table in ``region`` (N1 + 1, N2 + 1) over a common rate of both arms."""
+    k1, k2 = np.arange(n1 + 1), np.arange(n2 + 1)
+    return max(float(stats.binom.pmf(k1, n1, p) @ region @ stats.binom.pmf(k2, n2, p)) for p in np.linspace(0, 1, 1001))
+
+
+def monotone_step_cells() -> list[Cell]:
+    """Each step of each captured ``monotone_steps`` call on its edge (the two rates equal), exact, at
+    the worst common rate: false confirm = P(the step confirms), which bounds the rule's (it confirms
+    only if every step does); false refute = P(the step is reversed at the rule's Bonferroni level
+    alpha / (K - 1)); a last cell sums those over the steps (every step on its edge: the rule's
+    false refute is at most that sum)."""
+    cells = []
+    for call in _calls("monotone_steps"):
+        counts, increasing = call["data"]["counts"], call["settings"]["direction"] == "increasing"
+        steps = len(counts) - 1
+        reversed_rates = []
+        for i in range(steps):
+            (_, n_before), (_, n_after) = counts[i], counts[i + 1]
+            z = rates._pooled_wald(n_after, n_before)  # rate 1: the later group
+            claimed = _barnard_region(z, n_after, n_before, larger=increasing)
+            reversed_ = _barnard_region(z, n_after, n_before, larger=not increasing, level=ALPHA / 2 / steps)
+            reversed_rates.append(_worst_size(reversed_, n_after, n_before))
+            confirm = _worst_size(claimed, n_after, n_before)
+            cells.append(Cell(_name(call), f"step {i} -> {i + 1} flat", reversed_rates[-1], confirm, 0, True))
+        cells.append(Cell(_name(call), "every step flat (union bound)", sum(reversed_rates), None, 0, True))
+    return cells
+
+
+# --------------------------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------------------------
 
@@ -511,15 +588,51 @@ def _assert_calibrated(cells: list[Cell]) -> None:
     assert not bad, "\n".join(bad)
 
 
+def _claims_defined() -> dict[str, Claim]:
+    """Every claim the claims packages define, found among their modules' globals (claims held in
+    mappings, sequences and dataclasses such as a catalogue's entries, a few levels deep)."""
+    found: dict[str, Claim] = {}
+
+    def visit(obj: object, depth: int) -> None:
+        if isinstance(obj, Claim):
+            found[obj.id] = obj
+        elif depth and isinstance(obj, Mapping):
+            for o in (*obj.keys(), *obj.values()):
+                visit(o, depth - 1)
+        elif depth and isinstance(obj, (list, tuple, set, frozenset)):
+            for o in obj:
+                visit(o, depth - 1)
+        elif depth and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                visit(getattr(obj, f.name), depth - 1)
+
+    for info in pkgutil.walk_packages(claims_package.__path__, "claims."):
+        for value in vars(importlib.import_module(info.name)).values():
+            visit(value, 4)
+    return found
+
+
 def test_the_fixture_holds_every_kind_of_captured_rule_input():
+    """Every kind of claim (``Claim.test``) decided from data, among the claims the capture's tier
+    runs (those with a quick verdict in the ledger), has a rule that may decide it (``rules.KINDS``)
+    among the fixture's captured calls: no rule a claim calls goes uncalibrated on the claims' data
+    for want of a capture."""
     kinds = {c["rule"] for c in CALLS}
-    assert {"mean_equals", "cv_by_units", "rate_equals", "rates_differ", "quantile_matches"} <= kinds
+    data_rules = {name for name, rule in rules.REGISTRY.items() if rule.plan != "n-free"}
+    quick = {cid for cid, tiers in load_ledger_file(LEDGER).claims.items() if "quick" in tiers}
+    claimed = {c.test for cid, c in _claims_defined().items() if cid in quick}
+    missing = {k for k in claimed if rules.KINDS[k] & data_rules and not rules.KINDS[k] & kinds}
+    assert len(claimed) > 10 and not missing, f"claim kinds without a captured rule call: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("call", _mean_calls(), ids=_name)
 def test_a_mean_undecided_on_the_claims_data_says_no_rule_is_calibrated(call):
     x = np.asarray(call["data"]["values"], dtype=float)
-    if bool(means.decidable(x[None, :])[0]) or np.ptp(x) == 0:
+    if means._no_spread(x):
+        pytest.skip(
+            "no spread (up to the rules' float tolerance): the rule says 'not decided', not 'no rule calibrated'"
+        )
+    if bool(means.decidable(x[None, :])[0]):
         pytest.skip("decided on the claim's data: calibrated in test_means_are_calibrated_on_the_claims_data")
     lo, hi = _mean_region(call)
     ev = (
@@ -627,3 +740,18 @@ def test_no_stricter_skewness_limit_or_level_factor_calibrates_cv_on_every_captu
     for cell in cv_gate_grid(R_GRID):
         p = _excess_p(cell.worst, cell.replications)
         assert p < (1.0 - CONFIDENCE) / cell.shapes, (cell, p)
+
+
+def test_median_ratio_in_is_calibrated_on_the_claims_arms():
+    """The speedup claims' two arms, the ratio on each finite edge of the claim's region (about and
+    at least the stated size), R = 1000 per edge: each error at most alpha / 2 per cell."""
+    cells = median_ratio_cells(R_QUICK)
+    assert cells, "no median_ratio_in call in the fixture"
+    _assert_calibrated(cells)
+
+
+def test_monotone_steps_are_exact_at_the_claims_arms():
+    """002's "monotonic", each step on its edge, exact at the claim's arms: each error at most alpha / 2."""
+    cells = monotone_step_cells()
+    assert cells, "no monotone_steps call in the fixture"
+    _assert_calibrated(cells)

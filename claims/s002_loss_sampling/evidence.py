@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from claims.s002_loss_sampling.catalogue import ALPHA, ENTRIES, Entry
+from claims.s002_loss_sampling.catalogue import ALPHA, BY_ID, ENTRIES, Entry
 from harness.engine.models import get_model
 from harness.engine.trainer import StopReason
 from harness.evidence import rules
@@ -427,6 +427,15 @@ def raw_evidence(entry: Entry, study: LossSamplingStudy | None, rng: np.random.G
     return replace(ev, n=n, detail={**ev.detail, "n_tested": ev.n})
 
 
+def _family(entry: Entry) -> list[Entry]:
+    """The entries Holm-adjusted with ``entry``: its family's; for another reading of a claim
+    (``args['reading_of']``), that claim's family with the claim read this way."""
+    main_id = entry.args.get("reading_of")
+    if main_id is not None:
+        return [entry if e.claim.id == main_id else e for e in _family(BY_ID[main_id])]
+    return [e for e in ENTRIES if entry.claim.family and e.claim.family == entry.claim.family] or [entry]
+
+
 def evaluate(
     entry: Entry, study_of: Callable[[str], LossSamplingStudy | None], rng_of, tier: str, cache: dict | None = None
 ) -> Evidence:
@@ -437,7 +446,7 @@ def evaluate(
     key = entry.claim.family or entry.claim.id
     if cache is not None and key in cache:
         return cache[key][entry.claim.id]
-    family = [e for e in ENTRIES if entry.claim.family and e.claim.family == entry.claim.family] or [entry]
+    family = _family(entry)
     evs = [
         raw_evidence(e, None if e.kind in TEXT_KINDS else study_of(e.group), rng_of(e.claim), e.claim.n_for(tier))
         for e in family

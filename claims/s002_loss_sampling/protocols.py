@@ -94,8 +94,9 @@ class ArmsProtocol(Protocol):
         "'2'/'4' samples = +-25%; '<<' = at most half; an epoch = 3 forward-pass equivalents; "
         "a reported 'k/k (100%)' = a failure rate below what k clean runs rule out, 1 - (alpha/2)^(1/k) "
         "(50/50: 7.12%), a counter-example still refutes; a stated factor ('2.5x', 'range 242 -> 74') "
-        "within 10% of it, a stated percentage ('60% speedup') within 5 points; 'monotonic' = every "
-        "adjacent step",
+        "within 10% of it, a stated percentage ('60% speedup') within 5 points (a speedup's main reading, "
+        "which gates its sentence; 'at least' is tested beside it, ids suffixed _at_least); 'monotonic' = "
+        "every adjacent step",
     )
     # Which variant of the settings: the main protocol, or a full-tier sweep's override.
     variant: Setting = Setting(
