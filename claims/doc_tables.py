@@ -175,7 +175,7 @@ TABLE_ROWS_000 = re.compile(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))
 
 def _phrase(entry: Mapping[str, Any] | None) -> str:
     if entry is None:
-        return "not run"
+        return "was not run"
     verdict = entry["category"]
     said = {"confirmed": "reproduces", "refuted": "does not reproduce"}.get(verdict, "is not decided at this n")
     return f"{said} ({_num(entry['estimate'])} {_ci(entry['ci'])}, {verdict})"
@@ -183,9 +183,9 @@ def _phrase(entry: Mapping[str, Any] | None) -> str:
 
 def readings_summary_000(summary: Mapping[str, Any]) -> str:
     """The per-document summary of source 000: the headline row under each reading, and the counts
-    of each reading's table 2.1 rows and observations by verdict, for each tier the summary has."""
+    of each reading's table 2.1 rows and observations by verdict, for each tier whose report has them."""
     claims = summary["claims"]
-    tiers = [tier for tier in TIERS if any(tier in entry for entry in claims.values())]  # those reported
+    tiers = [tier for tier in TIERS if any(tier in e for cid, e in claims.items() if TABLE_ROWS_000.match(cid))]
     lines = []
     for tier in tiers:
         b, a = (claims.get(HEADLINE_000 + READING_SUFFIX_000[r], {}).get(tier) for r in ("B", "A"))

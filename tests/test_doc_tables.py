@@ -85,6 +85,7 @@ def test_the_readings_summary_leaves_out_a_tier_without_a_report():
         "000.table21_kfold.linear_regression": {
             "quick": {"category": "confirmed", "estimate": 0.97, "ci": [0.96, 0.98], "n": 100}
         },
+        "000.norms.mean_l2": {"full": {"category": "refuted", "estimate": 0.1, "ci": None, "n": 2000}},  # no row
     }
     text = D.readings_summary_000({"claims": claims})
     assert "quick tier" in text and "full" not in text
