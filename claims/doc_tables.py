@@ -170,7 +170,8 @@ def noise_derivation_003(summary: Mapping[str, Any]) -> str:
 
 READING_SUFFIX_000 = {"B": "", "A": "_all_traces"}
 HEADLINE_000 = "000.table21_kfold.linear_regression"
-TABLE_ROWS_000 = re.compile(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))\.")  # 2.1's rows (and ranking), 2.2
+# table 2.1's rows and 2.2's observations under either reading (its rankings are not rows)
+TABLE_ROWS_000 = re.compile(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))\.(?!ranking(_all_traces)?$)")
 
 
 def _phrase(entry: Mapping[str, Any] | None) -> str:
@@ -196,13 +197,7 @@ def readings_summary_000(summary: Mapping[str, Any]) -> str:
         )
     rows = []
     for reading, suffix in READING_SUFFIX_000.items():
-        ids = [
-            cid
-            for cid in claims
-            if TABLE_ROWS_000.match(cid)
-            and not cid.endswith(".ranking")
-            and (cid.endswith("_all_traces") == bool(suffix))
-        ]
+        ids = [cid for cid in claims if TABLE_ROWS_000.match(cid) and (cid.endswith("_all_traces") == bool(suffix))]
         for tier in tiers:
             decided = [claims[c][tier]["category"] for c in ids if tier in claims[c]]
             counts = {v: decided.count(v) for v in ("confirmed", "refuted", "inconclusive")}
@@ -227,7 +222,7 @@ def _readings_rows_000(claims: Mapping[str, Any], mains: list[str]) -> str:
 def readings_table_000(summary: Mapping[str, Any]) -> str:
     """Every table 2.1 row and observation of source 000 under both readings, per tier."""
     claims = summary["claims"]
-    mains = sorted(cid for cid in claims if TABLE_ROWS_000.match(cid) and not cid.endswith((".ranking", "_all_traces")))
+    mains = sorted(cid for cid in claims if TABLE_ROWS_000.match(cid) and not cid.endswith("_all_traces"))
     return _readings_rows_000(claims, mains)
 
 
@@ -238,9 +233,7 @@ def readings_other_000(summary: Mapping[str, Any]) -> str:
     mains = sorted(
         cid
         for cid in claims
-        if cid.startswith("000.")
-        and f"{cid}{READING_SUFFIX_000['A']}" in claims
-        and not (TABLE_ROWS_000.match(cid) and not cid.endswith(".ranking"))
+        if cid.startswith("000.") and f"{cid}{READING_SUFFIX_000['A']}" in claims and not TABLE_ROWS_000.match(cid)
     )
     return _readings_rows_000(claims, mains)
 

@@ -103,6 +103,8 @@ def test_the_other_readings_table_pairs_every_twinned_claim_outside_table_21_row
     text = D.readings_other_000({"claims": claims})
     listed = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
     assert listed == {"table21_kfold.ranking", "norms.mean_l2"}
+    counts = D.readings_summary_000({"claims": claims})  # the rankings are not rows of the table
+    assert "| B | quick | 1 | 0 | 0 | 1 |" in counts and "| A | quick | 1 | 0 | 0 | 1 |" in counts
 
 
 def test_a_partial_runs_summary_replaces_only_its_documents_entries():
