@@ -538,7 +538,7 @@ LINEAR_VS_LOG_ALL = LINEARITY_CLAIMS[LINEARITY["l2_linear_vs_log_all_traces"]]
 
 # 3.2-3.3 norms ------------------------------------------------------------------------------
 
-NORM_MEANS = {  # 3.2-3.3 sentence -> (statement, reported, spec fields (numerator, denominator), statistic, note)
+NORM_MEANS = {  # 3.2-3.3 claim name -> (statement, reported, NormMeanSpec (numerator, denominator), statistic, note)
     "mean_l2": (
         "Mean L2 distance: 0.0705",
         0.0705,
