@@ -2,7 +2,8 @@
 
 A run of the claims writes ``reports/claims.json`` for one tier. ``python -m claims.doc_tables
 --quick Q.json --full F.json`` (a quick and a full report of the same master seed; without
-``--full`` the full-tier cells say "not run") keeps what the tables need of them in
+``--full`` the full-tier cells say "not run"; with ``--keep-other-documents``, reports of some
+claims modules only replace those documents' entries of the committed summary) keeps what the tables need of them in
 ``docs/data/claims-summary.json`` (per claim and tier: category, estimate, interval, n) with the
 noise derivation of source 003, and rewrites every generated section of the docs: the lines
 between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``. ``tests/test_doc_tables.py``
@@ -60,6 +61,20 @@ def summarise(reports: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Any]
         for record in report["claims"]:
             claims.setdefault(record["id"], {})[tier] = _entry(record)
     return {"master_seed": next(iter(seeds.values())), "claims": dict(sorted(claims.items())), **(extra or {})}
+
+
+def _document(cid: str) -> str:
+    return cid.split(".", 1)[0]
+
+
+def merged(committed: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """``summary`` with the claims of ``committed`` whose document it lacks (a run of some claims
+    modules only replaces those documents' entries, never erases the others'); same master seed."""
+    if committed["master_seed"] != summary["master_seed"]:
+        raise ValueError(f"master seeds differ: committed {committed['master_seed']}, reports {summary['master_seed']}")
+    ran = {_document(cid) for cid in summary["claims"]}
+    kept = {cid: e for cid, e in committed["claims"].items() if _document(cid) not in ran}
+    return {**summary, "claims": dict(sorted({**kept, **summary["claims"]}.items()))}
 
 
 def noise_figures() -> list[dict[str, Any]]:
@@ -155,11 +170,13 @@ def noise_derivation_003(summary: Mapping[str, Any]) -> str:
 
 READING_SUFFIX_000 = {"B": "", "A": "_all_traces"}
 HEADLINE_000 = "000.table21_kfold.linear_regression"
+# table 2.1's rows and 2.2's observations under either reading (its rankings are not rows)
+TABLE_ROWS_000 = re.compile(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))\.(?!ranking(_all_traces)?$)")
 
 
 def _phrase(entry: Mapping[str, Any] | None) -> str:
     if entry is None:
-        return "not run"
+        return "was not run"
     verdict = entry["category"]
     said = {"confirmed": "reproduces", "refuted": "does not reproduce"}.get(verdict, "is not decided at this n")
     return f"{said} ({_num(entry['estimate'])} {_ci(entry['ci'])}, {verdict})"
@@ -167,9 +184,9 @@ def _phrase(entry: Mapping[str, Any] | None) -> str:
 
 def readings_summary_000(summary: Mapping[str, Any]) -> str:
     """The per-document summary of source 000: the headline row under each reading, and the counts
-    of each reading's table 2.1 rows and observations by verdict, for each tier the summary has."""
+    of each reading's table 2.1 rows and observations by verdict, for each tier whose report has them."""
     claims = summary["claims"]
-    tiers = [tier for tier in TIERS if any(tier in entry for entry in claims.values())]  # those reported
+    tiers = [tier for tier in TIERS if any(tier in e for cid, e in claims.items() if TABLE_ROWS_000.match(cid))]
     lines = []
     for tier in tiers:
         b, a = (claims.get(HEADLINE_000 + READING_SUFFIX_000[r], {}).get(tier) for r in ("B", "A"))
@@ -180,13 +197,7 @@ def readings_summary_000(summary: Mapping[str, Any]) -> str:
         )
     rows = []
     for reading, suffix in READING_SUFFIX_000.items():
-        ids = [
-            cid
-            for cid in claims
-            if re.match(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))\.", cid)
-            and not cid.endswith(".ranking")
-            and (cid.endswith("_all_traces") == bool(suffix))
-        ]
+        ids = [cid for cid in claims if TABLE_ROWS_000.match(cid) and (cid.endswith("_all_traces") == bool(suffix))]
         for tier in tiers:
             decided = [claims[c][tier]["category"] for c in ids if tier in claims[c]]
             counts = {v: decided.count(v) for v in ("confirmed", "refuted", "inconclusive")}
@@ -198,15 +209,8 @@ def readings_summary_000(summary: Mapping[str, Any]) -> str:
     )
 
 
-def readings_table_000(summary: Mapping[str, Any]) -> str:
-    """Every table 2.1 row and observation of source 000 under both readings, per tier."""
-    claims = summary["claims"]
-    mains = sorted(
-        cid
-        for cid in claims
-        if re.match(r"000\.(table21_(kfold|grouped)|obs_(kfold|grouped))\.", cid)
-        and not cid.endswith((".ranking", "_all_traces"))
-    )
+def _readings_rows_000(claims: Mapping[str, Any], mains: list[str]) -> str:
+    """The table of ``mains`` (reading-B ids) beside their reading-A twins, per tier."""
     rows = []
     for cid in mains:
         for tier in TIERS:
@@ -215,13 +219,36 @@ def readings_table_000(summary: Mapping[str, Any]) -> str:
     return _table(["claim", "tier", "reading B (solved traces, main)", "reading A (all traces)"], rows)
 
 
+def readings_table_000(summary: Mapping[str, Any]) -> str:
+    """Every table 2.1 row and observation of source 000 under both readings, per tier."""
+    claims = summary["claims"]
+    mains = sorted(cid for cid in claims if TABLE_ROWS_000.match(cid) and not cid.endswith("_all_traces"))
+    return _readings_rows_000(claims, mains)
+
+
+def readings_other_000(summary: Mapping[str, Any]) -> str:
+    """Every other claim of source 000 that has a reading-A twin (rankings, linearity, norms, beyond
+    distance, features, stability) under both readings, per tier."""
+    claims = summary["claims"]
+    mains = sorted(
+        cid
+        for cid in claims
+        if cid.startswith("000.") and f"{cid}{READING_SUFFIX_000['A']}" in claims and not TABLE_ROWS_000.match(cid)
+    )
+    return _readings_rows_000(claims, mains)
+
+
 SECTIONS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
     "docs/source-003.md": {
         "noise-derivation": noise_derivation_003,
         "noise-readings": noise_readings_003,
         "appendix": appendix_003,
     },
-    "docs/source-000.md": {"readings-summary": readings_summary_000, "readings": readings_table_000},
+    "docs/source-000.md": {
+        "readings-summary": readings_summary_000,
+        "readings": readings_table_000,
+        "readings-other": readings_other_000,
+    },
 }
 
 
@@ -245,6 +272,11 @@ def main() -> None:
     parser.add_argument(
         "--full", help="claims.json of a full-tier run, same master seed (else its cells say 'not run')"
     )
+    parser.add_argument(
+        "--keep-other-documents",
+        action="store_true",
+        help="the reports are of some claims modules only: keep the committed summary's entries of the other documents",
+    )
     args = parser.parse_args()
     reports = {
         tier: json.loads(Path(path).read_text(encoding="utf-8"))
@@ -252,6 +284,8 @@ def main() -> None:
         if (path := getattr(args, tier)) is not None
     }
     summary = summarise(reports, {"noise_figures": noise_figures()})
+    if args.keep_other_documents:
+        summary = merged(json.loads(SUMMARY_PATH.read_text(encoding="utf-8")), summary)
     SUMMARY_PATH.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY_PATH.write_text(json.dumps(summary, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     for doc, sections in SECTIONS.items():

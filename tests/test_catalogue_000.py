@@ -17,12 +17,13 @@ def test_every_sweep_claim_retests_a_main_claim_with_a_spec():
     assert all(cat.SWEEP_MAIN[spec.kind].id in cat.SPEC_OF for spec in cat.SWEEP_CLAIMS)
 
 
-def test_every_row_error_observation_and_linearity_claim_has_its_twin_under_the_other_reading():
+def test_every_claim_on_the_data_set_has_its_twin_under_the_other_reading():
     by_id = {c.id: c for members in cat.FAMILIES.values() for _, c in members}
     specs = {cid: cat.SPEC_OF[cid] for cid in by_id}
-    twinned = (cat.RowSpec, cat.ErrorSpec, cat.ObservationSpec, cat.FormSpec)
-    main = [cid for cid, spec in specs.items() if isinstance(spec, twinned) and spec.reading == cat.MAIN_READING]
-    assert len(main) == 2 * 11 + 4 + 2 * 8 + 3  # rows under both schemes, tree errors, observations, linearity
+    main = [cid for cid, spec in specs.items() if getattr(spec, "reading", None) == cat.MAIN_READING]
+    # rows under both schemes, tree errors, rankings, observations, linearity, norms, beyond distance,
+    # features, stability
+    assert len(main) == 2 * 11 + 4 + 2 + 2 * 8 + 3 + 4 + 3 + 6 + 4
     for cid in main:
         twin = by_id[f"{cid}_all_traces"]
         assert specs[twin.id].reading == "all" and twin.statement == by_id[cid].statement
@@ -46,6 +47,12 @@ def test_full_only_claims_are_those_that_fit_an_underfit_fast_model():
 def test_claim_ids_are_unique():
     ids = [c.id for members in cat.FAMILIES.values() for _, c in members] + [c.id for c in cat.SWEEP_CLAIMS.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_only_the_claims_on_every_random_initialisation_have_no_reading():
+    untwinned = {c.id for members in cat.FAMILIES.values() for spec, c in members if not hasattr(spec, "reading")}
+    assert untwinned == {c.id for c in cat.SMART_CLAIMS.values()}
+    assert cat.CONVERGENCE_GUARANTEED.protocol.population.value.startswith("every random initialisation")
 
 
 def test_unknown_spec_type_raises_value_error():

@@ -85,6 +85,33 @@ def test_the_readings_summary_leaves_out_a_tier_without_a_report():
         "000.table21_kfold.linear_regression": {
             "quick": {"category": "confirmed", "estimate": 0.97, "ci": [0.96, 0.98], "n": 100}
         },
+        "000.norms.mean_l2": {"full": {"category": "refuted", "estimate": 0.1, "ci": None, "n": 2000}},  # no row
     }
     text = D.readings_summary_000({"claims": claims})
     assert "quick tier" in text and "full" not in text
+
+
+def test_the_other_readings_table_pairs_every_twinned_claim_outside_table_21_rows_and_observations():
+    entry = {"quick": {"category": "inconclusive", "estimate": 0.5, "ci": None, "n": 100}}
+    ids = [
+        "000.table21_kfold.ranking",
+        "000.norms.mean_l2",
+        "000.table21_kfold.poly2",  # in the table-2.1 table, not here
+        "000.norms.sqrt3",  # no reading-A twin
+    ]
+    claims = {cid: entry for cid in ids} | {f"{cid}_all_traces": entry for cid in ids[:3]}
+    text = D.readings_other_000({"claims": claims})
+    listed = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
+    assert listed == {"table21_kfold.ranking", "norms.mean_l2"}
+    counts = D.readings_summary_000({"claims": claims})  # the rankings are not rows of the table
+    assert "| B | quick | 1 | 0 | 0 | 1 |" in counts and "| A | quick | 1 | 0 | 0 | 1 |" in counts
+
+
+def test_a_partial_runs_summary_replaces_only_its_documents_entries():
+    old = {"quick": {"category": "refuted", "estimate": 1.0, "ci": None, "n": 1}}
+    new = {"full": {"category": "confirmed", "estimate": 2.0, "ci": None, "n": 1}}
+    committed = {"master_seed": 0, "claims": {"000.a": old, "000.gone": old, "003.b": old}, "noise_figures": []}
+    out = D.merged(committed, {"master_seed": 0, "claims": {"000.a": new}, "noise_figures": []})
+    assert out["claims"] == {"000.a": new, "003.b": old}
+    with pytest.raises(ValueError, match="master seeds differ"):
+        D.merged(committed, {"master_seed": 1, "claims": {}, "noise_figures": []})

@@ -299,9 +299,10 @@ def _error_claim(model: str, metric: str, reading: str) -> Claim:
     )
 
 
-def _ranking_claim(scheme: str) -> Claim:
+def _ranking_claim(scheme: str, reading: str) -> Claim:
+    suffix = READING_SUFFIX[reading]
     return _claim(
-        f"000.table21_{scheme}.ranking",
+        f"000.table21_{scheme}.ranking{suffix}",
         "2.1 Complete Model Rankings | Rank | Model | R² Score |",
         {m: TABLE_21[m][0] for m in TABLE_21},
         _table_protocol(
@@ -316,13 +317,13 @@ def _ranking_claim(scheme: str) -> Claim:
             ),
             margin=Setting(TIE_MARGIN, "assumed", "tie margin: R² at two decimals"),
             **_tier(*UNDERFIT_FAST),
-            **_reading("all"),
+            **_reading(reading),
         ),
         "cv_by_units",
         n=QUICK_TRACES,
         n_full=TABLE_TRACES_FULL,
         n_fixed=TABLE_N_FIXED,
-        family=f"000.table21_{scheme}{READING_SUFFIX['all']}",
+        family=f"000.table21_{scheme}{suffix}",
     )
 
 
@@ -339,7 +340,7 @@ ERROR_CLAIMS = {
     for m in TREE_ERRORS
     for k in ("mse", "mae")
 }
-RANKING_CLAIMS = {RankingSpec(s): _ranking_claim(s) for s in SCHEMES}
+RANKING_CLAIMS = {RankingSpec(s, r): _ranking_claim(s, r) for r in READING_ORDER for s in SCHEMES}
 
 # 2.2 observations -------------------------------------------------------------------------------
 
@@ -537,78 +538,81 @@ LINEAR_VS_LOG_ALL = LINEARITY_CLAIMS[LINEARITY["l2_linear_vs_log_all_traces"]]
 
 # 3.2-3.3 norms ------------------------------------------------------------------------------
 
-NORMS_EVERY_ROW = _claim(
-    "000.norms.equivalence_every_row",
-    "Both L1 and L2 distances yielded linear relationships because in ℝ³: [...] ||x||₂ ≤ ||x||₁ ≤ √3 ||x||₂",
-    {"holds": 1.0},
-    NormsProtocol(
-        statistic=Setting(
-            "traces whose every row satisfies the bound (relative slack 1e-12)",
-            "assumed",
-            "a counter-example on any row refutes",
+NORM_MEANS = {  # 3.2-3.3 claim name -> (statement, reported, NormMeanSpec (numerator, denominator), statistic, note)
+    "mean_l2": (
+        "Mean L2 distance: 0.0705",
+        0.0705,
+        ("l2_distance", None),
+        "per-trace mean of ||current - final||₂ over its rows",
+        "the row mean is reported alongside",
+    ),
+    "mean_l1": (
+        "Mean L1 distance: 0.0885",
+        0.0885,
+        ("l1_distance", None),
+        "per-trace mean of ||current - final||₁ over its rows",
+        "the row mean is reported alongside",
+    ),
+    "ratio": (
+        "Ratio: L1/L2 ≈ 1.255 (within the theoretical bound of √3 ≈ 1.732)",
+        1.255,
+        ("l1_distance", "l2_distance"),
+        "per-trace ratio sum L1 / sum L2 over its rows",
+        "the document's ratio is of means (0.0885 / 0.0705); reported alongside",
+    ),
+}
+
+
+def _norm_bound_claim(reading: str) -> Claim:
+    suffix = READING_SUFFIX[reading]
+    return _claim(
+        f"000.norms.equivalence_every_row{suffix}",
+        "Both L1 and L2 distances yielded linear relationships because in ℝ³: [...] ||x||₂ ≤ ||x||₁ ≤ √3 ||x||₂",
+        {"holds": 1.0},
+        NormsProtocol(
+            statistic=Setting(
+                "traces whose every row satisfies the bound (relative slack 1e-12)",
+                "assumed",
+                "a counter-example on any row refutes",
+            ),
+            margin=Setting(0.0, "assumed", "not used: a deterministic bound"),
+            role=Setting(
+                "sanity check",
+                "assumed",
+                "a theorem: it can fail only if harness.studies.convergence.features computes L1 or L2 wrongly, so a "
+                "'confirmed' checks our code, not the document",
+            ),
+            **_reading(reading),
         ),
-        margin=Setting(0.0, "assumed", "not used: a deterministic bound"),
-        role=Setting(
-            "sanity check",
-            "assumed",
-            "a theorem: it can fail only if harness.studies.convergence.features computes L1 or L2 wrongly, so a "
-            "'confirmed' checks our code, not the document",
-        ),
-    ),
-    "always",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.norms",
-)
-NORMS_MEAN_L2 = _claim(
-    "000.norms.mean_l2",
-    "Mean L2 distance: 0.0705",
-    {"mean_l2": 0.0705},
-    NormsProtocol(
-        statistic=Setting(
-            "per-trace mean of ||current - final||₂ over its rows", "assumed", "the row mean is reported alongside"
-        )
-    ),
-    "mean_equals",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.norms",
-)
-NORMS_MEAN_L1 = _claim(
-    "000.norms.mean_l1",
-    "Mean L1 distance: 0.0885",
-    {"mean_l1": 0.0885},
-    NormsProtocol(
-        statistic=Setting(
-            "per-trace mean of ||current - final||₁ over its rows", "assumed", "the row mean is reported alongside"
-        )
-    ),
-    "mean_equals",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.norms",
-)
-NORMS_RATIO = _claim(
-    "000.norms.ratio",
-    "Ratio: L1/L2 ≈ 1.255 (within the theoretical bound of √3 ≈ 1.732)",
-    {"ratio": 1.255},
-    NormsProtocol(
-        statistic=Setting(
-            "per-trace ratio sum L1 / sum L2 over its rows",
-            "assumed",
-            "the document's ratio is of means (0.0885 / 0.0705); reported alongside",
-        )
-    ),
-    "mean_equals",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.norms",
-)
+        "always",
+        n=QUICK_TRACES,
+        n_full=FULL_TRACES,
+        family=f"000.norms{suffix}",
+    )
+
+
+def _norm_mean_claim(name: str, reading: str) -> Claim:
+    statement, reported, _, statistic, note = NORM_MEANS[name]
+    suffix = READING_SUFFIX[reading]
+    return _claim(
+        f"000.norms.{name}{suffix}",
+        statement,
+        {name: reported},
+        NormsProtocol(statistic=Setting(statistic, "assumed", note), **_reading(reading)),
+        "mean_equals",
+        n=QUICK_TRACES,
+        n_full=FULL_TRACES,
+        family=f"000.norms{suffix}",
+    )
+
+
 NORMS_CLAIMS = {
-    NormBoundSpec(): NORMS_EVERY_ROW,
-    NormMeanSpec("l2_distance", None, 0.0705): NORMS_MEAN_L2,
-    NormMeanSpec("l1_distance", None, 0.0885): NORMS_MEAN_L1,
-    NormMeanSpec("l1_distance", "l2_distance", 1.255): NORMS_RATIO,
+    spec: claim
+    for r in READING_ORDER
+    for spec, claim in (
+        (NormBoundSpec(r), _norm_bound_claim(r)),
+        *((NormMeanSpec(*NORM_MEANS[n][2], NORM_MEANS[n][1], r), _norm_mean_claim(n, r)) for n in NORM_MEANS),
+    )
 }
 NORMS_RATIO_ARITHMETIC = _claim(
     "000.norms.ratio_arithmetic",
@@ -635,18 +639,21 @@ NORMS_SQRT3 = _claim(
 
 # 4.1 / 6.1 beyond distance ---------------------------------------------------------------------
 
-BEYOND = {  # name -> (statement, spec)
+BEYOND = {  # name -> (statement, baseline, added): GainSpec's fields under each reading
     "linear_baseline": (
         "No gradient pathologies: No regions with systematically slower convergence beyond distance",
-        GainSpec("linear", C.BEYOND_DISTANCE_FEATURES),
+        "linear",
+        C.BEYOND_DISTANCE_FEATURES,
     ),
     "flexible_baseline": (
         "No special slow regions beyond distance [...] No complex parameter interactions affecting speed",
-        GainSpec("flexible", C.BEYOND_DISTANCE_FEATURES),
+        "flexible",
+        C.BEYOND_DISTANCE_FEATURES,
     ),
     "gradient_features": (
         "No gradient-based predictors of difficulty",
-        GainSpec("flexible", ("grad_norm", "alignment")),
+        "flexible",
+        ("grad_norm", "alignment"),
     ),
 }
 BASELINE_NOTES = {  # GainSpec.baseline -> (columns, status, note)
@@ -657,85 +664,101 @@ BASELINE_NOTES = {  # GainSpec.baseline -> (columns, status, note)
         "so that a misspecified distance form is not mistaken for a 'difficult region'",
     ),
 }
-BEYOND_CLAIMS = {
-    spec: _claim(
-        f"000.beyond_distance.{name}",
-        statement,
+
+
+def _beyond_claim(name: str, spec: GainSpec) -> Claim:
+    suffix = READING_SUFFIX[spec.reading]
+    return _claim(
+        f"000.beyond_distance.{name}{suffix}",
+        BEYOND[name][0],
         {"r2_gain": 0.0},
         GainProtocol(
             baseline=Setting(*BASELINE_NOTES[spec.baseline]),
             added=Setting(spec.added, "assumed", "per-row quantities of the landscape (001, 5.2 and 7.1)"),
+            multiplicity=Setting(f"Holm over the 000.beyond_distance{suffix} family", "assumed", "three claims"),
+            **_reading(spec.reading),
         ),
         "cv_by_units",
         n=QUICK_TRACES,
         n_full=FULL_TRACES,
-        family="000.beyond_distance",
+        family=f"000.beyond_distance{suffix}",
         resolution=R2_RESOLUTION,
     )
-    for name, (statement, spec) in BEYOND.items()
+
+
+BEYOND_SPECS = {
+    (name, r): GainSpec(baseline, added, r) for r in READING_ORDER for name, (_, baseline, added) in BEYOND.items()
 }
-NO_GAIN_LINEAR = BEYOND_CLAIMS[BEYOND["linear_baseline"][1]]
+BEYOND_CLAIMS = {spec: _beyond_claim(name, spec) for (name, _), spec in BEYOND_SPECS.items()}
+NO_GAIN_LINEAR_ALL = BEYOND_CLAIMS[BEYOND_SPECS["linear_baseline", "all"]]
 
 # 7.2 feature importance ------------------------------------------------------------------------
 
 OTHER_FAMILIES = ("differences", "ratios", "log_transforms", "interactions")  # parameter-wise is a distance (1.3)
-FEATURE_CLAIMS = {
-    FeatureSpec("only_distances", f"only_{fam}", True, 0.0): _claim(
-        f"000.features.distances_beat_{fam}",
-        "Distance metrics (L1, L2) most predictive",
+
+
+def _feature_claim(name: str, statement: str, comparison: Setting, reading: str, **settings: Setting) -> Claim:
+    suffix = READING_SUFFIX[reading]
+    return _claim(
+        f"000.features.{name}{suffix}",
+        statement,
         {},
         AblationProtocol(
-            comparison=Setting(
-                f"R²(distances alone) - R²({fam} alone) > 0",
-                "assumed",
-                "'distances' = L1, L2, cosine (FEATURE_FAMILIES); parameter-wise "
-                "distances count as distance metrics in 1.3, so they are not a rival",
-            )
+            comparison=comparison,
+            **settings,
+            multiplicity=Setting(f"Holm over the 000.features{suffix} family", "assumed", "six claims"),
+            **_reading(reading),
         ),
         "cv_by_units",
         n=QUICK_TRACES,
         n_full=FULL_TRACES,
-        family="000.features",
+        family=f"000.features{suffix}",
         resolution=R2_RESOLUTION,
     )
-    for fam in OTHER_FAMILIES
-}
-FEATURE_CLAIMS[FeatureSpec("all", "without_interactions", False, NEGLIGIBLE_GAIN)] = _claim(
-    "000.features.interactions_minimal",
-    "Interaction terms provided minimal additional value",
-    {},
-    AblationProtocol(
-        comparison=Setting("R²(all 18) - R²(all but interactions) < 0.005", "assumed", "'minimal'"),
-        threshold=Setting(NEGLIGIBLE_GAIN, "assumed", "below R² precision"),
-    ),
-    "cv_by_units",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.features",
-    resolution=R2_RESOLUTION,
-)
-LOG_TRANSFORMS_DECREASE = FEATURE_CLAIMS[FeatureSpec("all", "without_log_transforms", False, 0.0)] = _claim(
-    "000.features.log_transforms_decrease",
-    "Log transforms decreased performance (confirming non-exponential dynamics)",
-    {},
-    AblationProtocol(
-        comparison=Setting(
-            "R²(all 18) - R²(all but log transforms) < 0", "assumed", "'decreased performance' when added"
+
+
+def _feature_claims(reading: str) -> dict[FeatureSpec, Claim]:
+    """The six claims of 7.2 under ``reading`` of 1.2's data set."""
+    out = {
+        FeatureSpec("only_distances", f"only_{fam}", True, 0.0, reading): _feature_claim(
+            f"distances_beat_{fam}",
+            "Distance metrics (L1, L2) most predictive",
+            Setting(
+                f"R²(distances alone) - R²({fam} alone) > 0",
+                "assumed",
+                "'distances' = L1, L2, cosine (FEATURE_FAMILIES); parameter-wise "
+                "distances count as distance metrics in 1.3, so they are not a rival",
+            ),
+            reading,
         )
-    ),
-    "cv_by_units",
-    n=QUICK_TRACES,
-    n_full=FULL_TRACES,
-    family="000.features",
-    resolution=R2_RESOLUTION,
-)
+        for fam in OTHER_FAMILIES
+    }
+    out[FeatureSpec("all", "without_interactions", False, NEGLIGIBLE_GAIN, reading)] = _feature_claim(
+        "interactions_minimal",
+        "Interaction terms provided minimal additional value",
+        Setting("R²(all 18) - R²(all but interactions) < 0.005", "assumed", "'minimal'"),
+        reading,
+        threshold=Setting(NEGLIGIBLE_GAIN, "assumed", "below R² precision"),
+    )
+    out[FeatureSpec("all", "without_log_transforms", False, 0.0, reading)] = _feature_claim(
+        "log_transforms_decrease",
+        "Log transforms decreased performance (confirming non-exponential dynamics)",
+        Setting("R²(all 18) - R²(all but log transforms) < 0", "assumed", "'decreased performance' when added"),
+        reading,
+    )
+    return out
+
+
+FEATURE_CLAIMS = {spec: claim for r in READING_ORDER for spec, claim in _feature_claims(r).items()}
+LOG_TRANSFORMS_DECREASE = FEATURE_CLAIMS[FeatureSpec("all", "without_log_transforms", False, 0.0, MAIN_READING)]
 
 # 7.1 / 7.3 stability -----------------------------------------------------------------------------
 
 
-def _tight_claim(scheme: str) -> Claim:
+def _tight_claim(scheme: str, reading: str) -> Claim:
+    suffix = READING_SUFFIX[reading]
     return _claim(
-        f"000.stability.tight_ci_{scheme}",
+        f"000.stability.tight_ci_{scheme}{suffix}",
         "Bootstrap analysis (50 samples) on best model - Extremely tight confidence bounds - Predictions stable "
         "across resampling",
         {"bootstrap_samples": 50},
@@ -748,16 +771,18 @@ def _tight_claim(scheme: str) -> Claim:
                 "7.3; the rule bootstraps that width over the 50 replicates",
             ),
             regressor=Setting("top of the scheme's table 2.1 ranking", "stated", "7.3 'best model'"),
+            **_reading(reading),
         ),
         "metric_below",
         n=BOOTSTRAP_SAMPLES,
-        family=f"000.stability_{scheme}",
+        family=f"000.stability_{scheme}{suffix}",
     )
 
 
-def _folds_claim(scheme: str) -> Claim:
+def _folds_claim(scheme: str, reading: str) -> Claim:
+    suffix = READING_SUFFIX[reading]
     return _claim(
-        f"000.stability.consistent_folds_{scheme}",
+        f"000.stability.consistent_folds_{scheme}{suffix}",
         "Used 10-fold cross-validation - Consistent performance across folds - No evidence of overfitting in "
         "linear model",
         {"folds": 10},
@@ -772,19 +797,20 @@ def _folds_claim(scheme: str) -> Claim:
             ),
             regressor=Setting("linear_regression", "stated", "7.1 'linear model'"),
             threshold=Setting(FOLD_SD_MAX, "assumed", "folds agreeing at R² precision"),
+            **_reading(reading),
         ),
         "cv_by_units",
         n=QUICK_TRACES,
         n_full=TABLE_TRACES_FULL,
         n_fixed=TABLE_N_FIXED,
-        family=f"000.stability_{scheme}",
+        family=f"000.stability_{scheme}{suffix}",
         resolution=R2_RESOLUTION,
     )
 
 
 STABILITY_CLAIMS = {
-    **{TightSpec(s): _tight_claim(s) for s in SCHEMES},
-    **{FoldsSpec(s): _folds_claim(s) for s in SCHEMES},
+    **{TightSpec(s, r): _tight_claim(s, r) for r in READING_ORDER for s in SCHEMES},
+    **{FoldsSpec(s, r): _folds_claim(s, r) for r in READING_ORDER for s in SCHEMES},
 }
 
 # 5.1 smart initialisation ---------------------------------------------------------------------
@@ -1016,7 +1042,7 @@ SWEEP_SCALES = (0.3, 1.0)
 SWEEP_KINDS = {  # name -> (rule, n, statement)
     "linear_r2": ("cv_by_units", FULL_TRACES, "| Rank | Model | R² Score | [...] | 6 | Linear Regression | 0.9666 |"),
     "linear_vs_log": ("cv_by_units", FULL_TRACES, LINEARITY_STATEMENT),
-    "no_gain_beyond_distance": ("cv_by_units", FULL_TRACES, NO_GAIN_LINEAR.statement),
+    "no_gain_beyond_distance": ("cv_by_units", FULL_TRACES, NO_GAIN_LINEAR_ALL.statement),
     "convergence_guaranteed": ("always", FULL_TRACES, CONVERGENCE_GUARANTEED.statement),
     "smart_init_faster": ("distributions_differ", 200, SMART_FASTER.statement),
 }
@@ -1032,7 +1058,7 @@ LINEAR_R2_KFOLD_ALL = ROW_CLAIMS[RowSpec("kfold", "linear_regression", LINEAR_R2
 SWEEP_MAIN = {  # sweep kind -> the claim it re-tests (its spec: SPEC_OF[claim.id])
     "linear_r2": LINEAR_R2_KFOLD_ALL,
     "linear_vs_log": LINEAR_VS_LOG_ALL,
-    "no_gain_beyond_distance": NO_GAIN_LINEAR,
+    "no_gain_beyond_distance": NO_GAIN_LINEAR_ALL,
     "convergence_guaranteed": CONVERGENCE_GUARANTEED,
     "smart_init_faster": SMART_FASTER,
 }

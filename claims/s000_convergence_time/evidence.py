@@ -374,7 +374,8 @@ def ranking_evidence(study: Study, spec: RankingSpec, claim: Claim) -> Evidence:
     confirm needs every pair falsely confirmed, so it is bounded by one pair's rate (intersection-union,
     Berger 1982), and Holm bounds the chance that any true pair is refuted at alpha. Planning reads it as one
     ``cv_by_units`` test on the least ordered pair, which is the pair that decides the confirm."""
-    table, rows = study.table(spec.scheme), study.table_rows
+    s = study.reading(spec.reading)
+    table, rows = s.table(spec.scheme), s.table_rows
     models = list(table.scores)
     sums = C.trace_sums(rows.epochs_remaining, rows.trace_id, [table.scores[m].oof_pred for m in models])
     pairs = [(a, b) for a, b in _ranked_pairs() if a in table.scores and b in table.scores]
@@ -460,16 +461,17 @@ def _row_means(rows: C.Rows) -> dict[str, float]:
 
 def norm_bound_evidence(study: Study, spec: NormBoundSpec, claim: Claim) -> Evidence:
     """3.3: ``always`` over traces: every row satisfies the norm bound."""
-    rows = study.rows
-    s = C.norm_ratio_stats(rows)
-    bad_traces = np.unique(rows.trace_id[~s.holds])
-    ev = rules.always(study.n_traces - bad_traces.size, study.n_traces, alpha=ALPHA)
-    return dataclasses.replace(ev, detail={**ev.detail, "row_violations": s.n_violations, **_row_means(rows)})
+    s = study.reading(spec.reading)
+    rows = s.rows
+    stats = C.norm_ratio_stats(rows)
+    bad_traces = np.unique(rows.trace_id[~stats.holds])
+    ev = rules.always(s.n_traces - bad_traces.size, s.n_traces, alpha=ALPHA)
+    return dataclasses.replace(ev, detail={**ev.detail, "row_violations": stats.n_violations, **_row_means(rows)})
 
 
 def norm_mean_evidence(study: Study, spec: NormMeanSpec, claim: Claim) -> Evidence:
     """3.2-3.3: per-trace mean distance (or ratio of sums) within REL_MARGIN of the document's value."""
-    rows = study.rows
+    rows = study.reading(spec.reading).rows
     num, counts = _per_trace(rows.column(spec.numerator), rows.trace_id)
     den = counts if spec.denominator is None else _per_trace(rows.column(spec.denominator), rows.trace_id)[0]
     margin = REL_MARGIN * spec.reported
@@ -482,8 +484,9 @@ def norm_mean_evidence(study: Study, spec: NormMeanSpec, claim: Claim) -> Eviden
 
 def gain_evidence(study: Study, spec: GainSpec, claim: Claim) -> Evidence:
     """4.1 / 6.1: per-fold R² gain of adding ``spec.added`` to the distance baseline, below NEGLIGIBLE_GAIN."""
-    g = study.gains(spec.added)[spec.baseline]
-    ev = _by_traces(study.rows, [g.oof_small, g.oof_big], C.r2_statistic(1, minus=0), (-math.inf, NEGLIGIBLE_GAIN))
+    s = study.reading(spec.reading)
+    g = s.gains(spec.added)[spec.baseline]
+    ev = _by_traces(s.rows, [g.oof_small, g.oof_big], C.r2_statistic(1, minus=0), (-math.inf, NEGLIGIBLE_GAIN))
     return dataclasses.replace(
         ev,
         detail={
@@ -499,17 +502,19 @@ def gain_evidence(study: Study, spec: GainSpec, claim: Claim) -> Evidence:
 
 def feature_evidence(study: Study, spec: FeatureSpec, claim: Claim) -> Evidence:
     """7.2: paired fold R² difference of two ablation subsets against a threshold."""
-    ab = study.ablation
+    s = study.reading(spec.reading)
+    ab = s.ablation
     region = (spec.threshold, math.inf) if spec.above else (-math.inf, spec.threshold)
     ev = _by_traces(
-        study.rows, [ab.oof_pred[spec.minuend], ab.oof_pred[spec.subtrahend]], C.r2_statistic(0, minus=1), region
+        s.rows, [ab.oof_pred[spec.minuend], ab.oof_pred[spec.subtrahend]], C.r2_statistic(0, minus=1), region
     )
     return dataclasses.replace(ev, detail={**ev.detail, "pooled_r2": dict(ab.pooled_r2)})
 
 
 def tight_evidence(study: Study, spec: TightSpec, claim: Claim) -> Evidence:
     """7.3: width of the 95% interval of 50 bootstrap R² of the scheme's best model, below TIGHT_CI_WIDTH."""
-    table, rows = study.table(spec.scheme), study.table_rows
+    s = study.reading(spec.reading)
+    table, rows = s.table(spec.scheme), s.table_rows
     best = table.ranking()[0]
     reps = C.bootstrap_r2_replicates(
         rows.epochs_remaining,
@@ -528,7 +533,8 @@ def tight_evidence(study: Study, spec: TightSpec, claim: Claim) -> Evidence:
 
 def folds_evidence(study: Study, spec: FoldsSpec, claim: Claim) -> Evidence:
     """7.1: SD of linear regression's 10 fold R² below FOLD_SD_MAX, its sampling error from the traces."""
-    score, rows = study.score(spec.scheme, "linear_regression"), study.table_rows
+    s = study.reading(spec.reading)
+    score, rows = s.score(spec.scheme, "linear_regression"), s.table_rows
     sums = C.trace_sums(
         rows.epochs_remaining, rows.trace_id, [score.oof_pred], test_fold=score.test_fold, n_splits=N_FOLDS
     )

@@ -42,9 +42,10 @@ class ErrorSpec:
 
 @dataclass(frozen=True)
 class RankingSpec:
-    """Table 2.1's order of the 11 model classes under CV ``scheme`` (all traces: reading "all")."""
+    """Table 2.1's order of the 11 model classes under CV ``scheme``."""
 
     scheme: str
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class FormSpec:
 class NormBoundSpec:
     """3.3: ``||x||2 <= ||x||1 <= sqrt(3) ||x||2`` on every row of every trace."""
 
+    reading: str  # as RowSpec.reading
+
 
 @dataclass(frozen=True)
 class NormMeanSpec:
@@ -82,6 +85,7 @@ class NormMeanSpec:
     numerator: str  # a Rows column
     denominator: str | None
     reported: float
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class GainSpec:
 
     baseline: str  # "linear" or "flexible" (harness.studies.convergence.findings_000.beyond_distance_gain)
     added: tuple[str, ...]
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class FeatureSpec:
     subtrahend: str
     above: bool
     threshold: float
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class TightSpec:
     """7.3: the 95% interval of 50 bootstrap R² of the scheme's best model is narrower than TIGHT_CI_WIDTH."""
 
     scheme: str
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class FoldsSpec:
     """7.1: the SD of linear regression's fold R² under ``scheme`` is below FOLD_SD_MAX."""
 
     scheme: str
+    reading: str  # as RowSpec.reading
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,8 @@ def test_simple_beats_complex_in_table(claims_verdict):
 @pytest.mark.parametrize("claim", _params(LINEARITY_CLAIMS.values()))
 def test_linearity(claim, study, claims_verdict):
     if claim is LINEAR_VS_LOG:
-        claims_verdict.figure("epochs_vs_l2", figures.distance_figure(study.rows, study.forms("l2_distance")))
+        s = study.reading(SPEC_OF[claim.id].reading)
+        claims_verdict.figure("epochs_vs_l2", figures.distance_figure(s.rows, s.forms("l2_distance")))
     claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
@@ -314,7 +315,7 @@ def test_not_testable(claim, claims_verdict):
 @pytest.mark.parametrize("claim", _params(FEATURE_CLAIMS.values()))
 def test_feature_importance(claim, study, claims_verdict):
     if claim is LOG_TRANSFORMS_DECREASE:
-        claims_verdict.figure("feature_importance", figures.importance_figure(study))
+        claims_verdict.figure("feature_importance", figures.importance_figure(study.reading(SPEC_OF[claim.id].reading)))
     claims_verdict(_bound(study, claim), study.evidence(claim))
 
 
