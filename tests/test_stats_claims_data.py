@@ -9,8 +9,8 @@ checked to say "no rule calibrated"). Each bounded simulated rate gets the one-s
 test of "rate <= alpha / 2" (its inversion is the one-sided Clopper-Pearson bound: p < 0.01 iff the
 99% lower bound exceeds 0.025), Holm over the test's bounded rates (``statsmodels`` ``multipletests``)
 at a family level of 1%; exact rates must not exceed alpha / 2. The default run uses R = 4000
-resamples per decided mean and cv cell, the full tier (``--claims-tier full``) R = 20000. Two
-open defects are pinned by strict xfails (``CV_DEFECT``; the full-tier means test): docs/stats-calibration.md.
+resamples per decided mean and cv cell, the full tier (``--claims-tier full``) R = 20000. The
+open cv defect is pinned by strict xfails (``CV_DEFECT``): docs/stats-calibration.md.
 
 - a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
   mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
@@ -71,9 +71,11 @@ R_GRID = 8000  # replications per edge of the stricter-gate grid (full tier)
 CONFIDENCE = 0.99  # one-sided Clopper-Pearson level of each bounded rate; Holm keeps the family's at 99%
 CALLS = rule_inputs.load()
 CV_DEFECT = (
-    "open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (99% lower bound 0.0277; 0.032-0.036 "
-    "at R = 4000-8000 in review), above alpha / 2 = 0.025, at the captured 000.features.distances_beat_differences "
-    "call, pseudo-value skewness 1.38 (under the limit 1.5); no stricter limit or level factor fixes it"
+    "open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (99% lower bound 0.027; 0.032-0.036 "
+    "at R = 4000-8000 in review), above alpha / 2 = 0.025, at the captured call r2_statistic(0, minus=1) in "
+    "(-inf, 0] of 000.features.distances_beat_differences_all_traces (reading A; the main id runs on reading B, "
+    "whose decided cells stay within 0.025), pseudo-value skewness 1.38 (under the limit 1.5); no stricter limit or "
+    "level factor fixes it"
 )
 LEDGER = Path(claims_package.__file__).parent / "ledger.json"
 
@@ -647,8 +649,9 @@ def test_means_are_calibrated_on_the_claims_data():
     _assert_calibrated(mean_cells(R_BOUND, decided_only=True))
 
 
-@pytest.mark.xfail(strict=True, reason=CV_DEFECT)
 def test_cross_validation_over_units_is_calibrated_on_the_claims_traces():
+    """Holm over every decided cv cell at R = 4000; the one cell known to err (``CV_DEFECT``) reads 0.034,
+    which Holm over these rates cannot flag at this R: the full tier pins it alone and at R = 20000."""
     _assert_calibrated(cv_cells(R_BOUND, decided_only=True))
 
 
@@ -693,7 +696,7 @@ def _decided_cv_call(statistic: str, region: tuple[float, float]) -> dict:
 @pytest.mark.full
 @pytest.mark.xfail(strict=True, reason=CV_DEFECT)
 def test_cv_distances_beat_differences_high_edge_false_refute():
-    """The captured 000.features.distances_beat_differences call ``r2_statistic(0, minus=1)`` in
+    """The captured 000.features.distances_beat_differences_all_traces call ``r2_statistic(0, minus=1)`` in
     (-inf, 0], truth on the high edge, units resampled, R = 4000: its false-refute rate must be
     compatible with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this cell alone)."""
     (cell,) = cv_call_cells(_decided_cv_call("r2_statistic(0, minus=1)", (-math.inf, 0.0)), R_BOUND)
@@ -712,12 +715,6 @@ def test_cv_interval_lies_in_the_statistics_support_and_holds_its_estimate(call)
 
 
 @pytest.mark.full
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect found at R = 20000 (issue 20 review B1): mean_equals on the captured 003.clip.p95 sample "
-    "(n = 200, skewness -1.90, under the limit 2.0) falsely confirms 0.0326 at its low edge and falsely refutes "
-    "0.0312 at its high edge (99% lower bounds 0.0298 / 0.0284 > alpha / 2)",
-)
 def test_means_and_quantiles_are_calibrated_with_more_replications():
     """Every decided mean cell at R = 20000, and the quantile cells at ten times the default."""
     _assert_calibrated(mean_cells(R_BOUND_FULL, decided_only=True) + quantile_cells(R_FULL // 8))
