@@ -397,7 +397,7 @@ def test_marker_selection_of_a_tier(project):
     reports = project.path / "reports"
     run(project, "-m", "quick", "--claims-update").assert_outcomes(passed=1, deselected=1)
     complete = (reports / "claims.json").read_text()
-    assert [c["id"] for c in json.loads(complete)["claims"]] == ["002.toy.q"]
+    assert [c["id"] for c in json.loads(complete)["claims"]] == ["002.toy.q"] and json.loads(complete)["complete"]
     assert not (reports / "partial").exists()
     result = run(project, "-m", "full")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -256,6 +256,10 @@ def test_a_calibration_targets_fit_is_typed_and_round_trips_through_json():
     target = _target_record(Verdict.CONFIRMED)
     assert isinstance(target.calibration, CalibrationFit) and target.calibration.settings == ("noise",)
     assert ClaimRecord.from_json(json.loads(json.dumps(target.to_json()))) == target
+    with pytest.raises(ValueError, match="fit_verdict"):
+        ClaimRecord.from_json(
+            {**target.to_json(), "calibration": {**target.calibration.to_json(), "fit_verdict": "maybe"}}
+        )
 
 
 def test_a_calibration_target_is_its_own_category_with_its_fit_in_claims_md():

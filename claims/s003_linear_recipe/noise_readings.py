@@ -4,7 +4,7 @@ Computes every main-study claim's verdict under each supported noise level
 (``harness.studies.linear_recipe.noise.READINGS``, batch size as calibrated) for one master seed and
 tier, and prints the claims whose verdict differs, then each whole Holm family one of them is in
 (:func:`dependent`); ``catalogue.NOISE_DEPENDENT`` is that list (quick tier, master seed 0;
-``tests/test_calibration_targets.py`` recomputes it). A tool for whoever revises the readings, not a claim.
+``tests/test_noise_readings_003.py`` recomputes it). A tool for whoever revises the readings, not a claim.
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ class CalibrationFit:
     fit_ci: tuple[float | None, float | None] | None = None
 
     def __post_init__(self) -> None:
+        if self.fit_verdict not in _VERDICTS:
+            raise ValueError(f"calibration fit_verdict must be one of {_VERDICTS}, got {self.fit_verdict!r}")
         object.__setattr__(self, "settings", tuple(self.settings))
         if self.fit_ci is not None:
             object.__setattr__(self, "fit_ci", tuple(self.fit_ci))

@@ -15,7 +15,9 @@ mean is valid for every distribution (Bahadur & Savage 1956). So the rules here
 
 ``LEVEL_FACTOR`` and ``SKEW_LIMITS`` come from a simulation grid run while writing issue 20
 (docs/stats-rules.md records it): normal, gamma, lognormal, half-normal and t(5) data at n = 10
-to 200, R = 40000 each; inside the limits every one-sided error is at most alpha / 2. Its gamma
+to 200, R = 40000 each; inside the limits every one-sided error is at most alpha / 2 on those
+shapes. Not on every real sample: 003.clip.p95's noise-0.25 sample (n = 200, skewness -1.90) errs
+0.033 (an open defect, pinned in ``tests/test_stats_claims_data.py``). Its gamma
 and lognormal cells at each limit are committed as ``tests/test_stats_means.py``;
 ``tests/test_stats_claims_data.py`` checks the samples the claims really feed the rules. The decision is vectorised
 over samples (``mean_equals_p``, ``mean_tail_p``), so the calibration runs the code that
