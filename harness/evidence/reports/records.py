@@ -38,6 +38,11 @@ def _field(doc: str, schema: Mapping[str, Any], **kw: Any) -> Any:
     return field(metadata={"doc": doc, "schema": dict(schema)}, **kw)
 
 
+def flat_json(record: Any) -> dict[str, Any]:
+    """A flat frozen dataclass of plain values as plain JSON, keys in field order (tuples as lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(record).items()}
+
+
 @dataclass(frozen=True)
 class CalibrationFit:
     """What a calibration target's record keeps: the settings fitted to its number, how, and the fit achieved
@@ -58,7 +63,7 @@ class CalibrationFit:
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form, keys in field order (tuples as lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return flat_json(self)
 
 
 @dataclass(frozen=True)

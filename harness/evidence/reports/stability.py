@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from harness.evidence.ledger import Ledger
-from harness.evidence.reports.records import ClaimRecord, sort_records
+from harness.evidence.reports.records import ClaimRecord, flat_json, sort_records
 
 __all__ = ["NO_VERDICT", "StabilityRow", "stability"]
 
@@ -30,7 +29,7 @@ class StabilityRow:
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form (the rows of ``stability.json``), keys in field order."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return flat_json(self)
 
 
 def stability(records: Iterable[ClaimRecord], ledger: Ledger, *, tier: str, threshold: float) -> list[StabilityRow]:
