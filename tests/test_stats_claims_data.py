@@ -9,8 +9,9 @@ checked to say "no rule calibrated"). Each bounded simulated rate gets the one-s
 test of "rate <= alpha / 2" (its inversion is the one-sided Clopper-Pearson bound: p < 0.01 iff the
 99% lower bound exceeds 0.025), Holm over the test's bounded rates (``statsmodels`` ``multipletests``)
 at a family level of 1%; exact rates must not exceed alpha / 2. The default run uses R = 4000
-resamples per decided mean and cv cell, the full tier (``--claims-tier full``) R = 20000. The
-open defects are pinned by strict xfails (``CV_DEFECT``, ``MEAN_DEFECT``): docs/stats-calibration.md.
+resamples per decided mean and cv cell, the full tier (``--claims-tier full``) R = 20000. The two
+populations that set ``means.KURTOSIS_LIMIT`` are checked to be left undecided, and to err without
+the limit (``test_the_kurtosis_limit_keeps_the_rules_off_populations_they_err_on``).
 
 - a mean (``mean_equals``, ``mean_matches``, ``metric_*`` of the mean): the sample shifted so its
   mean is on each finite edge; decided by ``means.mean_equals_p`` / ``means.region_p``, the code the
@@ -70,13 +71,6 @@ R_GATE = 2000  # replications per edge of the ungated cv cells
 R_GRID = 8000  # replications per edge of the stricter-gate grid (full tier)
 CONFIDENCE = 0.99  # one-sided Clopper-Pearson level of each bounded rate; Holm keeps the family's at 99%
 CALLS = rule_inputs.load()
-CV_DEFECT = (
-    "open defect of issue 20: cv_by_units falsely refutes 0.034 at R = 4000 (99% lower bound 0.027; 0.032-0.036 "
-    "at R = 4000-8000 in review), above alpha / 2 = 0.025, at the captured call r2_statistic(0, minus=1) in "
-    "(-inf, 0] of 000.features.distances_beat_differences_all_traces (reading A; the main id runs on reading B, "
-    "whose decided cells stay within 0.025), pseudo-value skewness 1.38 (under the limit 1.5); no stricter limit or "
-    "level factor fixes it"
-)
 LEDGER = Path(claims_package.__file__).parent / "ledger.json"
 
 
@@ -159,8 +153,11 @@ def mean_cells(r: int, *, decided_only: bool = False) -> list[Cell]:
     return cells
 
 
-def _mean_sample_cells(name: str, x: np.ndarray, region: tuple[float, float], r: int, decided: bool) -> list[Cell]:
-    """The cells of one mean sample: shifted so its mean is on each finite edge of ``region``, resampled r times."""
+def _mean_sample_cells(
+    name: str, x: np.ndarray, region: tuple[float, float], r: int, decided: bool, *, kurtosis_limit: bool = True
+) -> list[Cell]:
+    """The cells of one mean sample: shifted so its mean is on each finite edge of ``region``, resampled r times
+    (``kurtosis_limit=False``: as if the rule decided within the skewness limit alone)."""
     lo, hi = region
     cells = []
     for label, edge in (("low edge", lo), ("high edge", hi)):
@@ -168,6 +165,8 @@ def _mean_sample_cells(name: str, x: np.ndarray, region: tuple[float, float], r:
             continue
         draws = (x - x.mean() + edge)[_rng(name, label).integers(0, x.size, (r, x.size))]
         p_confirm, p_refute, ok = means.region_p(draws, lo, hi)
+        if not kurtosis_limit:
+            ok = _within_skew_limit(draws)
         cells.append(
             Cell(
                 name,
@@ -179,6 +178,12 @@ def _mean_sample_cells(name: str, x: np.ndarray, region: tuple[float, float], r:
             )
         )
     return cells
+
+
+def _within_skew_limit(x: np.ndarray) -> np.ndarray:
+    """Rows (..., N) with spread and |skewness| within ``means.skew_limit(N)``: the mean rules' domain
+    without ``means.KURTOSIS_LIMIT``."""
+    return ~means._no_spread_rows(x) & (np.abs(means.skewness(x)) <= means.skew_limit(x.shape[-1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,17 +662,8 @@ def test_means_are_calibrated_on_the_claims_data():
 
 
 def test_cross_validation_over_units_is_calibrated_on_the_claims_traces():
-    """Holm over every decided cv cell at R = 4000 but the known defect's (``CV_DEFECT``), which
-    ``test_cv_distances_beat_differences_high_edge_false_refute`` pins alone."""
-    _assert_calibrated(
-        [
-            c
-            for call in _calls("cv_by_units")
-            if not _is_defect_cv_call(call)
-            for c in cv_call_cells(call, R_BOUND)
-            if c.decided
-        ]
-    )
+    """Holm over every decided cv cell at R = 4000."""
+    _assert_calibrated(cv_cells(R_BOUND, decided_only=True))
 
 
 def test_rates_are_exact_at_the_claims_n():
@@ -696,28 +692,47 @@ def test_cv_skewness_gate_is_needed_on_the_claims_units():
     assert exceeding, "no skewed cv call errs above alpha / 2 with the gate off: the gate is not shown needed"
 
 
-DEFECT_CV_CLAIM = "000.features.distances_beat_differences_all_traces"
-DEFECT_CV_SETTINGS = ("r2_statistic(0, minus=1)", (-math.inf, 0.0))  # the call of that claim known to err
+MEAN_SAMPLE_BEYOND_KURTOSIS = Path(__file__).parent / "data" / "mean_beyond_kurtosis_clip_p95_noise0p25.json"
+KURTOSIS_CV_CLAIM = "000.features.distances_beat_differences_all_traces"
+KURTOSIS_CV_SETTINGS = ("r2_statistic(0, minus=1)", (-math.inf, 0.0))  # pseudo-value kurtosis 20.2 at G = 100
 
 
-def _is_defect_cv_call(call: dict) -> bool:
-    statistic, region = DEFECT_CV_SETTINGS
+def _is_kurtosis_cv_call(call: dict) -> bool:
+    """The captured cv call of ``KURTOSIS_CV_CLAIM`` (reading A) with ``KURTOSIS_CV_SETTINGS``."""
+    statistic, region = KURTOSIS_CV_SETTINGS
     return (
-        DEFECT_CV_CLAIM in call["claims"]
+        KURTOSIS_CV_CLAIM in call["claims"]
         and call["settings"]["statistic"] == statistic
         and tuple(float(v) for v in call["settings"]["region"]) == region
     )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CV_DEFECT)
-def test_cv_distances_beat_differences_high_edge_false_refute():
-    """The captured 000.features.distances_beat_differences_all_traces call ``r2_statistic(0, minus=1)`` in
-    (-inf, 0], truth on the high edge, units resampled, R = 4000: its false-refute rate must be
-    compatible with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this cell alone)."""
-    (call,) = (c for c in _calls("cv_by_units") if _is_defect_cv_call(c))
-    (cell,) = cv_call_cells(call, R_BOUND)
-    assert cell.decided, "the defect's call is no longer decided on its own units: update CV_DEFECT"
-    assert not _lower_bound_exceeds_half_alpha(cell.false_refute, R_BOUND), f"false refute {cell.false_refute:.4f}"
+def test_the_kurtosis_limit_keeps_the_rules_off_populations_they_err_on():
+    """The two populations behind ``means.KURTOSIS_LIMIT`` (its docstring): 003.clip.p95's noise-0.25
+    sample (``MEAN_SAMPLE_BEYOND_KURTOSIS``, ``mean_equals``, excess kurtosis 13.5) and
+    000's reading-A call ``r2_statistic(0, minus=1)`` in (-inf, 0] (``cv_by_units``, pseudo-value kurtosis
+    20.2). On its own data each is inconclusive for its kurtosis; within the skewness limit alone (the rule
+    before the kurtosis limit) each was decided, and erred above alpha / 2 at 99% (R = 20000 for the mean,
+    4000 for the cv call, truth on each edge): the limit is needed there, and a looser one fails."""
+    case = json.loads(MEAN_SAMPLE_BEYOND_KURTOSIS.read_text(encoding="utf-8"))
+    x = np.asarray(case["values"], dtype=float)
+    lo, hi = _mean_region({"rule": "mean_equals", "settings": case["settings"]})
+    ev = rules.mean_equals(x, (lo + hi) / 2, margin=(hi - lo) / 2)
+    assert ev.detail.get("reason") == rules.NO_CALIBRATED_RULE and "kurtosis" in ev.detail["outside_calibration"]
+    assert bool(_within_skew_limit(x)), "the sample no longer lies within the skewness limit"
+    cells = _mean_sample_cells("mean-kurtosis", x, (lo, hi), R_BOUND_FULL, True, kurtosis_limit=False)
+
+    (call,) = (c for c in _calls("cv_by_units") if _is_kurtosis_cv_call(c))
+    u, statistic, n_splits = _cv_inputs(call)
+    ev = cv.cv_by_units(u, statistic, region=KURTOSIS_CV_SETTINGS[1], n_splits=n_splits)
+    assert ev.detail.get("reason") == rules.NO_CALIBRATED_RULE and "kurtosis" in ev.detail["outside_calibration"]
+    assert bool(_within_skew_limit(cv._pseudo_values(u, statistic, n_splits)[1]))
+    for d in cv_call_draws(call, R_BOUND):
+        ok = d.ungated & (d.skewness <= means.skew_limit(u.shape[0]))
+        cells.append(Cell(_name(call), d.label, float(np.mean(ok & (d.p_refute <= ALPHA))), None, R_BOUND, True))
+    for name in ("mean-kurtosis", _name(call)):
+        rates = [(r, c.replications) for c in cells if c.name == name for r in (c.false_refute, c.false_confirm) if r]
+        assert any(_lower_bound_exceeds_half_alpha(r, n) for r, n in rates), (name, rates)
 
 
 @pytest.mark.parametrize("call", _calls("cv_by_units"), ids=_name)
@@ -731,32 +746,6 @@ def test_cv_interval_lies_in_the_statistics_support_and_holds_its_estimate(call)
     assert low <= ev.ci[0] <= ev.estimate <= ev.ci[1] <= high, (ev.ci, ev.estimate, (low, high))
 
 
-MEAN_DEFECT_SAMPLE = Path(__file__).parent / "data" / "mean_defect_clip_p95_noise0p25.json"
-MEAN_DEFECT = (
-    "open defect of issue 20: mean_equals on 003.clip.p95's noise-0.25 sample (n = 200, skewness -1.90, inside the "
-    "limit 2.0; no claim feeds it since the main noise is 0.09) falsely confirms 0.0326 at the low edge and falsely "
-    "refutes 0.0312 at the high edge at R = 20000 (99% lower bounds 0.0298 / 0.0284): the skewness limit alone does "
-    "not bound the rule's errors on every real sample inside it"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=MEAN_DEFECT)
-def test_mean_equals_on_a_real_sample_inside_the_skewness_limit():
-    """The regression sample of ``MEAN_DEFECT`` at R = 20000, truth on each edge: each error rate compatible
-    with alpha / 2 (one-sided 99% Clopper-Pearson lower bound at most 0.025, this sample alone)."""
-    case = json.loads(MEAN_DEFECT_SAMPLE.read_text(encoding="utf-8"))
-    x = np.asarray(case["values"], dtype=float)
-    assert bool(means.decidable(x[None, :])[0]), "the sample is no longer inside the rule's calibrated domain"
-    region = _mean_region({"rule": "mean_equals", "settings": case["settings"]})
-    bad = [
-        f"{cell.edge}: false {error} {rate:.4f}"
-        for cell in _mean_sample_cells("mean-defect", x, region, R_BOUND_FULL, True)
-        for error, rate in (("confirm", cell.false_confirm), ("refute", cell.false_refute))
-        if rate is not None and _lower_bound_exceeds_half_alpha(rate, R_BOUND_FULL)
-    ]
-    assert not bad, bad
-
-
 @pytest.mark.full
 def test_means_and_quantiles_are_calibrated_with_more_replications():
     """Every decided mean cell at R = 20000, and the quantile cells at ten times the default."""
@@ -764,7 +753,6 @@ def test_means_and_quantiles_are_calibrated_with_more_replications():
 
 
 @pytest.mark.full
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CV_DEFECT)
 def test_cross_validation_over_units_is_calibrated_with_more_replications():
     """Every decided cv cell at R = 20000."""
     _assert_calibrated(cv_cells(R_BOUND_FULL, decided_only=True))

@@ -1605,6 +1605,7 @@ NOISE_DEPENDENT = (
     "003.shuffle.std_ratio",
     "003.clip.mean",
     "003.clip.p90",
+    "003.clip.p95",
     "003.clip.top10_clipped",
     "003.method1.epochs_needed_lr_0p001",
     "003.method1.epochs_needed_lr_0p01",

@@ -47,8 +47,9 @@ def cv_by_units(
       skewness-corrected t at alpha / (2 LEVEL_FACTOR) per side, ``means.region_p``). Units of
       unequal noise make θ and its jackknife se correlated (r ~ -0.69, issue 20) through the
       pseudo-values' skewness, which the correction removes; where their skewness exceeds
-      ``means.skew_limit(G)`` (a few units dominate the statistic) no rule is calibrated and the
-      evidence is inconclusive with that reason. ci: the interval dual to both one-sided tests
+      ``means.skew_limit(G)`` or their excess kurtosis ``means.KURTOSIS_LIMIT`` (a few units
+      dominate the statistic) no rule is calibrated and the evidence is inconclusive with that
+      reason. ci: the interval dual to both one-sided tests
       (``means.mean_interval`` of the pseudo-values, centred near their mean, the jackknife
       estimate in detail['jackknife_estimate']) clipped to the statistic's ``support`` attribute
       (the values it can take, e.g. [0, inf) for an SD; default the whole line); estimate: θ itself.
@@ -104,7 +105,7 @@ def cv_by_units(
     if not low <= centre <= high:
         where = f"the jackknife estimate {centre:.4g} lies outside the statistic's support [{low:g}, {high:g}]"
     elif not bool(means.decidable(pseudo)):
-        where = f"|skewness of the pseudo-values| {abs(float(means.skewness(pseudo))):.3g} > {means.skew_limit(g)} at {g} units"
+        where = f"pseudo-values: {means.outside_domain(pseudo)} (a few units dominate the statistic)"
     else:
         where = ""
     if where:
@@ -138,6 +139,7 @@ def cv_by_units(
             "n_splits": int(n_splits),
             "jackknife_estimate": centre,
             "pseudo_value_skewness": float(means.skewness(pseudo)),
+            "pseudo_value_kurtosis": float(means.kurtosis(pseudo)),
             "cannot_confirm_at_n": bool(hi - lo <= 2.0 * q * se),
             "effect_size_kind": "(estimate - nearest finite edge) / se",
         },

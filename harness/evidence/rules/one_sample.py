@@ -427,7 +427,7 @@ _METRIC_DOC = """
     ``values`` shape (N,), N >= 2. The rule depends on ``statistic`` (each is calibrated by
     simulation at the n the claims use, ``tests/test_stats_calibration.py``):
     - ``np.mean``: Hall's skewness-corrected t test and interval (``means``) where calibrated
-      (n >= 10, skewness within ``means.SKEW_LIMITS``), else inconclusive with
+      (n >= 10, skewness within ``means.SKEW_LIMITS``, kurtosis within ``means.KURTOSIS_LIMIT``), else inconclusive with
       ``NO_CALIBRATED_RULE``. A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
     - ``np.median`` or ``Quantile(q)``: exact order-statistic rule (the sign test for the
       q-quantile and its binomial interval [X_(l), X_(u)]), valid for any distribution, atoms
