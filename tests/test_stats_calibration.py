@@ -24,6 +24,7 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -335,8 +336,24 @@ def test_issue_20_cells_keep_each_error_at_most_half_alpha(case):
     _check_errors(case, R_ISSUE)
 
 
+BM_5_VS_5_EXCESS = (
+    "open (issue 20): distributions_differ at 5 vs 5 arms of unequal spreads (sd 1 against sd 3, P(X > Y) = 1/2) "
+    "falsely refutes 289 of 10000 (99% lower bound 0.0251 > 0.025; exact binomial p 0.0078): the studentized "
+    "permutation Brunner-Munzel is only asymptotically valid when the spreads differ (Neubert & Brunner 2007)"
+)
+
+
+def _full_case(case: Case) -> Any:
+    """A case of the full tier's run, the open excess of ``BM_5_VS_5_EXCESS`` pinned (strict xfail)."""
+    if case.name != "distributions_differ-unequal-spreads-5-vs-5":
+        return pytest.param(case, id=case.name)
+    return pytest.param(
+        case, id=case.name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=BM_5_VS_5_EXCESS)
+    )
+
+
 @pytest.mark.full
-@pytest.mark.parametrize("case", SIMULATED, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [_full_case(c) for c in SIMULATED])
 def test_one_sided_errors_at_most_half_alpha_full(case):
     _check_errors(case, R_FULL)
 
