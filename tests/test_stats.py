@@ -1036,6 +1036,44 @@ def test_the_sd_of_values_near_1e300_is_a_finite_estimate():
     assert np.isfinite(S.SD(x))
 
 
+def test_the_sd_statistic_is_each_rows_sample_sd_at_any_magnitude():
+    """``SD`` called as a statistic of (..., N) samples (as a bootstrap calls it): the ddof = 1 sd of
+    each row along ``axis``, exact for rows near 1e300 and 1e-300 (each row is scaled first: the
+    squares would overflow or underflow), 0 for a row of zeros, the other axes' shape kept."""
+    base = np.array([1.0, 1.5, 0.7, 1.2, 0.9])
+    rows = np.stack([base * 1e300, base * 1e-300, base, np.zeros(5)])  # (4, 5)
+    expected = np.std(base, ddof=1) * np.array([1e300, 1e-300, 1.0, 0.0])
+    assert S.SD(rows) == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert S.SD(rows.T, axis=0) == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert S.SD(rows[:, None, :]) == pytest.approx(expected[:, None], rel=1e-12, abs=0.0)
+    assert S.SD(rows[:, None, :]).shape == (4, 1)
+
+
+def _median_by_percentile(values, axis=-1):
+    """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
+    return np.percentile(values, 50.0, axis=axis)
+
+
+@pytest.mark.parametrize(
+    "atoms, atom, near",
+    [
+        (np.array([1.0] * 12 + [0.0] * 4 + [2.0] * 4), 1.0, 1.0 + 1e-12),
+        (np.array([0.0] * 12 + [-1.0] * 4 + [1.0] * 4), 0.0, 1e-13),
+    ],
+    ids=["relative", "absolute-on-the-data-scale"],
+)
+def test_bca_threshold_within_float_rounding_of_an_atom_decides_as_the_atom(atoms, atom, near):
+    """Most bootstrap medians equal the atom; a threshold that differs from it by float rounding
+    (``FLOAT_TOL``: 1e-9 relative, or 1e-12 of the data's scale near 0) counts those resamples as
+    equal to it, so both claims get the p-values they get at the atom itself."""
+    for rule in (S.metric_below, S.metric_exceeds):
+        at_atom, at_near = (
+            rule(atoms, t, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999)
+            for t in (atom, near)
+        )
+        assert (at_near.p_value, at_near.p_confirm) == (at_atom.p_value, at_atom.p_confirm)
+
+
 def test_variance_ratio_of_huge_or_linear_pairs_is_a_clear_value_error_not_a_statsmodels_error():
     rng = np.random.default_rng(1)
     x = rng.normal(size=1500)

@@ -126,9 +126,22 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
         (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=0.5, m=0), "sample size m"),
         (lambda: rules.mean_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
         (lambda: rules.sd_matches([1.0, 2.0], -1.0, m=10), "reported > 0"),
-        (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "NaN"),
+        (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "values contains NaN"),
+        (lambda: rules.quantile_matches([1.0, 2.0], np.inf, p=0.5, m=10), "reported must be finite"),
+        (lambda: rules.sd_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
+        (lambda: rules.sd_matches([1.0, 2.0], np.nan, m=10), "reported must be finite"),
+        (lambda: rules.sd_matches([1.0, 2.0], 0.0, m=10), "reported > 0"),
+        (lambda: rules.sd_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):
+    """Each bad argument is rejected with a message naming it (the argument's name included)."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_sd_matches_reads_a_document_sd_of_two_values():
+    """m = 2, the smallest sample with an sd, is a valid document: its wide chi-square region is reported."""
+    ev = rules.sd_matches([1.0, 2.0, 4.0], 1.5, m=2)
+    assert ev.claimed_region == pytest.approx(documents.sd_region(1.5, 2, ALPHA))
+    assert ev.detail["document_n"] == 2 and ev.verdict is Verdict.INCONCLUSIVE
