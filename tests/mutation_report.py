@@ -153,7 +153,7 @@ REASONS: list[tuple[str, str, str]] = [
     ("rates_differ", r"if h < math.pi:", "harmless: differs only when the detectable effect h equals pi exactly"),
     (
         "_metric_range",
-        r"^mde_confirm=None,$|mde=None, cannot_confirm",
+        r"^mde_confirm=None,$|mde=None, cannot_confirm|^removed: mde(_confirm)?=None,$",
         EQUIVALENT + "mde and mde_confirm default to None",
     ),
     (
@@ -236,7 +236,7 @@ REASONS: list[tuple[str, str, str]] = [
     ),
     ("_metric_kind", r'return "(XXbcaXX|BCA)"', EQUIVALENT + "'bca' is the fall-through kind, never compared"),
     (
-        "metric_exceeds|metric_below",
+        "metric_exceeds|metric_below|range_ratio_in",
         r"n_resamples: int = 10000",
         "harmless: the bootstrap's default size (9999 vs 10000 resamples) changes only its Monte-Carlo precision",
     ),
@@ -288,6 +288,68 @@ REASONS: list[tuple[str, str, str]] = [
         "harmless: a guard that data "
         "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
         "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60",
+    ),
+    (
+        "range_ratio_in",
+        r"fits = math.log\(hi / lo\) > 2 \* z \* s",
+        "harmless: differs only when the region's log width equals 2 z s exactly",
+    ),
+    (
+        "quantile_matches",
+        r"cannot_confirm=upper [+-] lower <=? 0.0,$",
+        EQUIVALENT + "quantile_region's lower < upper for every p, m and alpha (the alpha / 2 and 1 - alpha / 2 "
+        "quantiles of beta laws with j_lo <= j_hi; test_quantile_region_is_a_probability_interval), so "
+        "cannot_confirm is False either way",
+    ),
+    (
+        "xǁStandardDeviationǁ__call__",
+        r"scale = np.where\(scale > 0, scale, 2.0\)",
+        EQUIVALENT + "the fill applies only to a row whose largest |value| is 0 (all zeros, sd 0 at any positive "
+        "scale) or NaN (NaN either way)",
+    ),
+    (
+        "_metric_bca",
+        r"_scale\(boot, (None)?\)\)$",
+        "harmless: the float tolerance's absolute part uses the resamples' scale without |threshold|; it changes "
+        "only when |threshold| exceeds every resample, and then by under 0.1% of the 1e-9 relative part "
+        "(np.isclose adds both)",
+    ),
+    (
+        "_metric_range",
+        r"_scale\(x, (None)?\)\)$",
+        EQUIVALENT + "the absolute part 1e-12 max(|x|, |t|) differs only when |t| > max |x|, and then both "
+        "choices are below the relative part 1e-9 |t| that max() picks",
+    ),
+    (
+        "monotone_trend",
+        r"zip\(k, n, (strict=(None|False))?\)",
+        EQUIVALENT + "k and n are checked to have the same shape just before, so zip never sees unequal lengths",
+    ),
+    (
+        "holm",
+        r"zip\((refute|confirm)_idx, adj_(refute|confirm), (strict=(None|False))?\)",
+        EQUIVALENT + "the adjusted p-values are computed from the values of the dict whose keys are the indices, "
+        "one per index, so zip never sees unequal lengths",
+    ),
+    (
+        "_ratio_interval",
+        r"xl < 0.0 or|yl < 0.0 else",
+        EQUIVALENT + "medians_differ's samples are strictly positive (checked), so a median's interval end is "
+        "-inf or a positive value, never 0",
+    ),
+    (
+        "_median_split_p|_count_le_gt",
+        r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
+        "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
+        "relative part (1e-9 t, every split point t > 0) only for t below 1e-3 x the largest value, and then "
+        "changes a count only for a value within 1e-12 x that scale of t but not equal to it (float rounding of "
+        "positive data spanning more than three orders of magnitude)",
+    ),
+    (
+        "always",
+        r"_close\(p_confirm, alpha, 2.0\)",
+        "harmless: the absolute tolerance (1e-12 x scale) only matters where it exceeds the relative one "
+        "(1e-9 alpha), i.e. for alpha < 0.002, and then widens the band around p = alpha by 1e-12",
     ),
 ]
 

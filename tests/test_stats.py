@@ -1049,6 +1049,41 @@ def test_the_sd_statistic_is_each_rows_sample_sd_at_any_magnitude():
     assert S.SD(rows[:, None, :]).shape == (4, 1)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the no-spread check's x - x[0]
+def test_an_sd_beyond_the_float_range_is_a_clear_error():
+    """Values near +-1.7e308 have an sd above the largest float: a ValueError that says so."""
+    with pytest.raises(ValueError, match="sd is not a finite number"):
+        S.metric_below([-1.7e308, 1.7e308], 1e308, statistic=S.SD)
+
+
+def test_a_quantile_range_equal_to_the_threshold_up_to_rounding_at_the_datas_scale_is_not_below_it():
+    """Atoms 1e-7 apart: near 0 the 10-90% range is exactly 1e-7, near 10 it is 1e-7 - 6e-16 (float
+    rounding at the data's scale, above 1e-9 of the threshold). ``FLOAT_TOL``'s absolute part
+    (1e-12 x the data's scale) makes both samples decide "width < 1e-7" alike: refuted."""
+    atoms = np.r_[np.zeros(20), np.full(20, 1e-7)]
+    at_zero, at_ten = (S.metric_below(a, 1e-7, statistic=S.QuantileRange(0.1, 0.9)) for a in (atoms, 10.0 + atoms))
+    assert at_zero.verdict is Verdict.REFUTED
+    assert (at_ten.verdict, at_ten.p_value, at_ten.p_confirm) == (at_zero.verdict, at_zero.p_value, at_zero.p_confirm)
+
+
+@pytest.mark.parametrize(
+    "x, y, bounded",
+    [
+        (0.1 + 0.8 * _sample(30) ** 2 / 10, 0.2 + 0.5 * _sample(31) ** 2 / 10, True),
+        ([0.3, 0.5], 0.2 + 0.5 * _sample(31) ** 2 / 10, False),
+        (0.1 + 0.8 * _sample(30) ** 2 / 10, [0.3, 0.5], False),
+    ],
+    ids=["both-bounded", "x-unbounded", "y-unbounded"],
+)
+def test_median_ratio_interval_divides_the_medians_interval_ends(x, y, bounded):
+    """medians_differ's ci is [lo_x / hi_y, hi_x / lo_y] from the medians' intervals (values below 1
+    included); where n = 2 cannot bound a median, the ratio's ends are 0 and inf, never negative or NaN."""
+    ev = S.medians_differ(x, y, direction="greater")
+    (xl, xh), (yl, yh) = ev.detail["median_x_ci"], ev.detail["median_y_ci"]
+    assert ev.ci == ((xl / yh, xh / yl) if bounded else (0.0, math.inf))
+    assert all(math.isfinite(v) for v in (xl, xh, yl, yh)) is bounded
+
+
 def _median_by_percentile(values, axis=-1):
     """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
     return np.percentile(values, 50.0, axis=axis)

@@ -223,6 +223,15 @@ def test_always_confirms_exactly_from_the_smallest_confirmable_tolerance():
     assert not S.always(60, 60, tolerance=smallest * (1 + 1e-6)).cannot_confirm
 
 
+@pytest.mark.parametrize("n", range(1, 30))
+def test_always_confirms_at_a_tolerance_of_exactly_its_smallest_confirmable_one(n):
+    """A tolerance equal to 1 - L (L the Clopper-Pearson bound of n clean runs) confirms them, as
+    documented: p_confirm = 2 (1 - tolerance) ** n is alpha up to float rounding, which at n = 1,
+    2, 3, 6, 7, 9, ... lands just above alpha and must not decide."""
+    ev = S.always(n, n, tolerance=S.always(n, n).mde_confirm)
+    assert ev.verdict is C and ev.p_confirm == pytest.approx(0.05, rel=1e-12)
+
+
 def test_exact_value_uses_the_relative_tolerance():
     assert S.exact_value(1.0, 1.0005, rel_tol=1e-3).verdict is C
     assert S.exact_value(1.0, 1.002, rel_tol=1e-3).verdict is R

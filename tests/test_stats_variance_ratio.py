@@ -154,6 +154,20 @@ def test_swapping_the_samples_inverts_the_region():
     assert a.ci[0] == pytest.approx(1 / b.ci[1], rel=1e-6) and a.ci[1] == pytest.approx(1 / b.ci[0], rel=1e-6)
 
 
+@pytest.mark.parametrize("target, step", [(-2.0, 1.02), (2.0, 1 / 1.02)], ids=["upwards", "downwards"])
+def test_pitman_morgan_bound_walks_out_to_a_root_several_steps_away(target, step):
+    """An interval end is bracketed by walking from the sample ratio in factors of ``step`` until the
+    HC3 t crosses the target, then solved: with a small step the root lies several steps out, and
+    the t statistic at the returned ratio is the target."""
+    rng = np.random.default_rng(zlib.crc32(b"pitman-morgan-bound"))
+    x = rng.normal(size=1000)
+    y = 0.6 * x + 0.8 * rng.normal(size=1000)
+    start = float(np.var(x, ddof=1) / np.var(y, ddof=1))
+    r = two_sample._pitman_morgan_bound(x, y, start, target, step)
+    assert math.log(r / start) / math.log(step) > 3.0  # more than three steps out, the way it walks
+    assert two_sample._pitman_morgan_t(x, y, r) == pytest.approx(target, abs=1e-6)
+
+
 def test_agrees_with_classical_pitman_morgan_on_normal_data():
     """Under bivariate normality the HC3 test and Pitman-Morgan's exact test (Pearson's r of
     x + y and x - y, scipy.stats.pearsonr) give nearly the same p-value at ratio 1."""
