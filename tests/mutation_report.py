@@ -338,6 +338,27 @@ REASONS: list[tuple[str, str, str]] = [
         "-inf or a positive value, never 0",
     ),
     (
+        "_paired_on_one_scale",
+        r"scale = _scale\((x, None|y|x, )\)$",
+        "harmless: the common scale only keeps squares from overflowing and the HC3 statistic is scale-invariant; "
+        "dividing by max |x| or max |y| alone overflows only where |y| / |x| (or |x| / |y|) exceeds 1e154, "
+        "where the variance ratio is outside the float range and rejected either way",
+    ),
+    (
+        "_paired_on_one_scale",
+        r"np.var\(x, (ddof=2)?\) / np.var\(y, ddof=1\)|np.var\(x, ddof=1\) / np.var\(y, (ddof=2)?\)|"
+        r"np.var\(x, ddof=1\) \* np.var\(y, ddof=1\)|ratio <= math.inf|isfinite\((1.0 \*|2.0 /) ratio\)",
+        "harmless: this ratio only feeds the float-range check (the rule recomputes the estimate); the variants "
+        "(other ddof, the product of the scaled variances, no or a doubled reciprocal check; inf is excluded by "
+        "isfinite already) differ only for variance ratios beyond 1e+-244 or within a factor 2 of the smallest "
+        "normal float",
+    ),
+    (
+        "_paired_on_one_scale",
+        r"if not abs\(r\) <= 1.0 - 1e-12:",
+        "harmless: differs only when |r| equals 1 - 1e-12 exactly",
+    ),
+    (
         "_median_split_p|_count_le_gt",
         r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
