@@ -359,6 +359,12 @@ REASONS: list[tuple[str, str, str]] = [
         "harmless: differs only when |r| equals 1 - 1e-12 exactly",
     ),
     (
+        "record",
+        r'"a", encoding=None\)|"a", \)|encoding="UTF-8"\)',
+        EQUIVALENT + "json.dumps escapes every non-ASCII character (ensure_ascii), so the line is ASCII and any "
+        "ASCII-compatible encoding writes the same bytes; codec names are case-insensitive",
+    ),
+    (
         "_median_split_p|_count_le_gt",
         r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

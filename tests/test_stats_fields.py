@@ -504,6 +504,20 @@ def test_capture_records_each_rules_name_settings_and_data(rule, tmp_path, monke
     assert line == {"rule": rule, "test": "claims/x.py::test_claim", "claim": None, "settings": settings, "data": data}
 
 
+def test_capture_makes_its_folder_with_parents_and_records_no_test_outside_pytest(tmp_path, monkeypatch):
+    """A capture folder that does not exist yet is made, parents included; a call outside a pytest
+    test (no ``PYTEST_CURRENT_TEST``) records an empty test, which ``tests/rule_inputs.py`` reads as none."""
+    import json
+
+    from harness.evidence.rules import capture
+
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path / "runs" / "inputs"))
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    S.rate_at_least(3, 5, 0.5)
+    (path,) = (tmp_path / "runs" / "inputs").glob("rate_at_least.*.jsonl")
+    assert json.loads(path.read_text())["test"] == ""
+
+
 def test_capture_records_the_running_claim(tmp_path, monkeypatch):
     import json
 
