@@ -365,6 +365,11 @@ REASONS: list[tuple[str, str, str]] = [
         "ASCII-compatible encoding writes the same bytes; codec names are case-insensitive",
     ),
     (
+        "variance_ratio_equals",
+        r"kurtosis >= VARIANCE_RATIO_MAX_KURTOSIS",
+        "harmless: differs only when the larger excess kurtosis equals the limit (3) exactly",
+    ),
+    (
         "_median_split_p|_count_le_gt",
         r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
