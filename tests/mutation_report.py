@@ -370,6 +370,12 @@ REASONS: list[tuple[str, str, str]] = [
         "harmless: differs only when the larger excess kurtosis equals the limit (3) exactly",
     ),
     (
+        "_counts_around",
+        r"_scale\(x, (None)?\)\)$",
+        "harmless: the float tolerance's absolute part uses the data's scale without |t|; it changes only when "
+        "|t| exceeds every value, and then by under 0.1% of the 1e-9 relative part (np.isclose adds both)",
+    ),
+    (
         "_median_split_p|_count_le_gt",
         r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

@@ -1084,6 +1084,17 @@ def test_median_ratio_interval_divides_the_medians_interval_ends(x, y, bounded):
     assert all(math.isfinite(v) for v in (xl, xh, yl, yh)) is bounded
 
 
+@pytest.mark.parametrize("rule", [S.metric_exceeds, S.metric_below])
+def test_a_value_within_float_rounding_of_a_zero_threshold_counts_as_equal_to_it(rule):
+    """0.1 + 0.2 - 0.3 is 5.6e-17, not 0: on data of scale 1 it is within ``FLOAT_TOL``'s absolute part
+    (1e-12 x the data's scale) of a threshold 0, so the median decides exactly as an exact 0 does."""
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0] * 4)
+    rounded = np.where(x == 0.0, 0.1 + 0.2 - 0.3, x)
+    exact, near = (rule(v, 0.0, statistic=np.median) for v in (x, rounded))
+    assert near.detail["counts_below_equal_above"] == exact.detail["counts_below_equal_above"] == (8, 4, 8)
+    assert (near.p_value, near.p_confirm) == (exact.p_value, exact.p_confirm)
+
+
 def _median_by_percentile(values, axis=-1):
     """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
     return np.percentile(values, 50.0, axis=axis)

@@ -129,6 +129,7 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
         (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "values contains NaN"),
         (lambda: rules.quantile_matches([1.0, 2.0], np.inf, p=0.5, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
+        (lambda: rules.mean_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
         (lambda: rules.sd_matches([1.0, 2.0], np.nan, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0, 2.0], 0.0, m=10), "reported > 0"),
         (lambda: rules.sd_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
