@@ -130,6 +130,7 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
         (lambda: rules.quantile_matches([1.0, 2.0], np.inf, p=0.5, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
         (lambda: rules.mean_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
+        (lambda: rules.mean_matches([1.0, 2.0], np.inf, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0, 2.0], np.nan, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0, 2.0], 0.0, m=10), "reported > 0"),
         (lambda: rules.sd_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
@@ -139,6 +140,14 @@ def test_bad_input_raises_value_error(call, match):
     """Each bad argument is rejected with a message naming it (the argument's name included)."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_mean_matches_reads_a_document_mean_of_two_values():
+    """m = 2, the smallest sample with a sampling error, is a valid document: the region is
+    +-t(1, 1 - alpha/2) / sqrt(2) (standardized, without the document's sd)."""
+    ev = rules.mean_matches([1.0, 2.0, 4.0], 2.0, m=2)
+    c = stats.t.ppf(1 - ALPHA / 2, 1) / math.sqrt(2)
+    assert ev.claimed_region == pytest.approx((-c, c)) and ev.verdict is Verdict.INCONCLUSIVE
 
 
 def test_sd_matches_reads_a_document_sd_of_two_values():
