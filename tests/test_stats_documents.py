@@ -131,6 +131,7 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
         (lambda: rules.sd_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
         (lambda: rules.mean_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
         (lambda: rules.mean_matches([1.0, 2.0], np.inf, m=10), "reported must be finite"),
+        (lambda: rules.mean_matches([1.0, 2.0], 1.0, m=10, sd=np.nan), "sd must be finite"),
         (lambda: rules.sd_matches([1.0, 2.0], np.nan, m=10), "reported must be finite"),
         (lambda: rules.sd_matches([1.0, 2.0], 0.0, m=10), "reported > 0"),
         (lambda: rules.sd_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
@@ -148,6 +149,16 @@ def test_mean_matches_reads_a_document_mean_of_two_values():
     ev = rules.mean_matches([1.0, 2.0, 4.0], 2.0, m=2)
     c = stats.t.ppf(1 - ALPHA / 2, 1) / math.sqrt(2)
     assert ev.claimed_region == pytest.approx((-c, c)) and ev.verdict is Verdict.INCONCLUSIVE
+
+
+def test_mean_matches_of_a_sample_without_spread_is_undecided_with_the_documents_region():
+    """A constant sample has no t interval: inconclusive, recorded with the rule, its test, alpha,
+    our constant value and the region reported +- t(m - 1, 1 - alpha/2) sd / sqrt(m)."""
+    ev = rules.mean_matches(np.full(5, 2.0), 2.5, m=10, sd=1.0, alpha=0.1)
+    margin = stats.t.ppf(0.95, 9) / math.sqrt(10)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.rule == "mean_matches" and ev.alpha == 0.1
+    assert ev.estimate == 2.0 and ev.n == 5 and ev.claimed_region == pytest.approx((2.5 - margin, 2.5 + margin))
+    assert ev.test == f"skewness-corrected t TOST, region from the document's sd (claim: mean = 2.5 +- {margin:.4g})"
 
 
 def test_sd_matches_reads_a_document_sd_of_two_values():
