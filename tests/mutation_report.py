@@ -376,8 +376,8 @@ REASONS: list[tuple[str, str, str]] = [
         "|t| exceeds every value, and then by under 0.1% of the 1e-9 relative part (np.isclose adds both)",
     ),
     (
-        "_median_split_p|_count_le_gt",
-        r"scale = _scale\((low, None|high|low, )\)|FLOAT_TOL\[\"abs_tol\"\] / scale\)",
+        "_median_split_p",
+        r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
         "relative part (1e-9 t, every split point t > 0) only for t below 1e-3 x the largest value, and then "
         "changes a count only for a value within 1e-12 x that scale of t but not equal to it (float rounding of "
