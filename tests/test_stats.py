@@ -1095,12 +1095,12 @@ def test_a_value_within_float_rounding_of_a_zero_threshold_counts_as_equal_to_it
     assert (near.p_value, near.p_confirm) == (exact.p_value, exact.p_confirm)
 
 
-def test_medians_differ_decides_microsecond_data_as_the_same_data_in_seconds():
+def test_medians_differ_decides_nanosecond_data_as_the_same_data_in_seconds():
     """The float tolerance of ties scales with the data (1e-12 x its magnitude): times of a few
-    microseconds get the verdict and p-values of the same times a million times larger."""
+    nanoseconds get the verdict and p-values of the same times a billion times larger."""
     seconds = _medians(3.0 * X_POS, X_POS, "greater")
-    micro = _medians(3e-6 * X_POS, 1e-6 * X_POS, "greater")
-    assert (micro.verdict, micro.p_value, micro.p_confirm) == (seconds.verdict, seconds.p_value, seconds.p_confirm)
+    nano = _medians(3e-9 * X_POS, 1e-9 * X_POS, "greater")
+    assert (nano.verdict, nano.p_value, nano.p_confirm) == (seconds.verdict, seconds.p_value, seconds.p_confirm)
 
 
 def _median_by_percentile(values, axis=-1):
