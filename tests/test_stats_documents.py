@@ -151,13 +151,17 @@ def test_mean_matches_reads_a_document_mean_of_two_values():
     assert ev.claimed_region == pytest.approx((-c, c)) and ev.verdict is Verdict.INCONCLUSIVE
 
 
-def test_mean_matches_of_a_sample_without_spread_is_undecided_with_the_documents_region():
-    """A constant sample has no t interval: inconclusive, recorded with the rule, its test, alpha,
-    our constant value and the region reported +- t(m - 1, 1 - alpha/2) sd / sqrt(m)."""
-    ev = rules.mean_matches(np.full(5, 2.0), 2.5, m=10, sd=1.0, alpha=0.1)
+@pytest.mark.parametrize(
+    "values, estimate", [(np.full(5, 2.0), 2.0), ([1.0, 2.0, 6.0], 3.0)], ids=["no-spread", "n-below-10"]
+)
+def test_mean_matches_with_the_documents_sd_is_undecided_where_no_t_interval_is_calibrated(values, estimate):
+    """A constant sample (no t interval) or one outside the corrected t's domain (n < 10): inconclusive,
+    recorded with the rule, its test, alpha, our mean and the region reported +- t(m - 1, 1 - alpha/2) sd / sqrt(m)."""
+    ev = rules.mean_matches(values, 2.5, m=10, sd=1.0, alpha=0.1)
     margin = stats.t.ppf(0.95, 9) / math.sqrt(10)
     assert ev.verdict is Verdict.INCONCLUSIVE and ev.rule == "mean_matches" and ev.alpha == 0.1
-    assert ev.estimate == 2.0 and ev.n == 5 and ev.claimed_region == pytest.approx((2.5 - margin, 2.5 + margin))
+    assert ev.estimate == estimate and ev.n == len(values)
+    assert ev.claimed_region == pytest.approx((2.5 - margin, 2.5 + margin))
     assert ev.test == f"skewness-corrected t TOST, region from the document's sd (claim: mean = 2.5 +- {margin:.4g})"
 
 
