@@ -376,6 +376,19 @@ REASONS: list[tuple[str, str, str]] = [
         "|t| exceeds every value, and then by under 0.1% of the 1e-9 relative part (np.isclose adds both)",
     ),
     (
+        "_bm_statistic",
+        r"np.errstate\((divide=None, invalid=\"ignore\"|divide=\"ignore\", invalid=None|invalid=\"ignore\"|divide=\"ignore\", )\)",
+        EQUIVALENT + "numpy's divide/invalid warnings are RuntimeWarnings, which the warnings filter of the same "
+        "with-block ignores; no value changes",
+    ),
+    (
+        "_bm_statistic",
+        r'simplefilter\("ignore", \)|statistic, (dtype=None)?\)$',
+        "harmless: inside this block only, every warning is ignored rather than RuntimeWarnings (the statistic is "
+        "unchanged); scipy's Brunner-Munzel statistic is already float64 (int samples are converted), so the dtype "
+        "argument changes nothing",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

@@ -1103,6 +1103,17 @@ def test_medians_differ_decides_nanosecond_data_as_the_same_data_in_seconds():
     assert (nano.verdict, nano.p_value, nano.p_confirm) == (seconds.verdict, seconds.p_value, seconds.p_confirm)
 
 
+def test_brunner_munzel_statistic_of_two_equal_constant_samples_is_zero_not_nan():
+    """Two samples of one and the same value give scipy's statistic 0 / 0 = NaN; the permutation test's
+    statistic records it as 0 (no tendency either way), row by row in a batch of resamples."""
+    from harness.evidence.rules import two_sample
+
+    x = np.array([[2.0] * 4, [1.0, 2.0, 3.0, 4.0]])
+    y = np.array([[2.0] * 5, [0.5, 1.0, 2.0, 3.0, 3.5]])
+    t = two_sample._bm_statistic(x, y)
+    assert t[0] == 0.0 and t[1] == pytest.approx(-stats.brunnermunzel(x[1], y[1]).statistic)
+
+
 def _median_by_percentile(values, axis=-1):
     """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
     return np.percentile(values, 50.0, axis=axis)
