@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core
+from harness.evidence.rules import core, two_sample
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -1106,8 +1106,6 @@ def test_medians_differ_decides_nanosecond_data_as_the_same_data_in_seconds():
 def test_brunner_munzel_statistic_of_two_equal_constant_samples_is_zero_not_nan():
     """Two samples of one and the same value give scipy's statistic 0 / 0 = NaN; the permutation test's
     statistic records it as 0 (no tendency either way), row by row in a batch of resamples."""
-    from harness.evidence.rules import two_sample
-
     x = np.array([[2.0] * 4, [1.0, 2.0, 3.0, 4.0]])
     y = np.array([[2.0] * 5, [0.5, 1.0, 2.0, 3.0, 3.5]])
     t = two_sample._bm_statistic(x, y)
