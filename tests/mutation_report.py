@@ -389,6 +389,12 @@ REASONS: list[tuple[str, str, str]] = [
         "argument changes nothing",
     ),
     (
+        "_bm_permutation_p",
+        r"exact = splits < MAX_EXACT_PERMUTATIONS",
+        EQUIVALENT + "no split count C(n1 + n2, n1) with both arms >= 2 equals 20000 (enumerated: the counts "
+        "near it are 19900 = C(200, 2) and 20100 = C(201, 2), ...), so < and <= pick the same samples",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

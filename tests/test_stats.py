@@ -586,6 +586,12 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
         lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None),
     ),
     (
+        "rng-missing-for-random-permutations",
+        TypeError,
+        r"rng must be a numpy.random.Generator \(the permutation test samples permutations\)",
+        lambda: S.distributions_differ(np.arange(6.0), np.arange(15.0) + 0.5, direction="greater"),
+    ),
+    (
         "rng-legacy",
         TypeError,
         "rng must be a numpy.random.Generator",
