@@ -395,6 +395,15 @@ REASONS: list[tuple[str, str, str]] = [
         "near it are 19900 = C(200, 2) and 20100 = C(201, 2), ...), so < and <= pick the same samples",
     ),
     (
+        "_bm_permutation_p",
+        r'errstate\(invalid=None\)|vectorized=None,$|permutation_type="INDEPENDENT",$|'
+        r"^removed: (permutation_type=\"independent\",|vectorized=True,|alternative=\"greater\",)$",
+        EQUIVALENT + "only res.null_distribution and res.statistic are read (the alternative does not change "
+        "them); scipy's defaults are permutation_type 'independent' (matched case-insensitively) and vectorized "
+        "inferred from the statistic's axis parameter, which _bm_statistic has; without the errstate numpy "
+        "would only warn about scipy's own unused p at separation",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
