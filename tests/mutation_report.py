@@ -396,7 +396,7 @@ REASONS: list[tuple[str, str, str]] = [
     ),
     (
         "_bm_permutation_p",
-        r'errstate\(invalid=None\)|vectorized=None,$|permutation_type="INDEPENDENT",$|'
+        r'errstate\(invalid=None\)|vectorized=None,$|permutation_type="INDEPENDENT",$|alternative="GREATER",$|'
         r"^removed: (permutation_type=\"independent\",|vectorized=True,|alternative=\"greater\",)$",
         EQUIVALENT + "only res.null_distribution and res.statistic are read (the alternative does not change "
         "them); scipy's defaults are permutation_type 'independent' (matched case-insensitively) and vectorized "
