@@ -404,6 +404,11 @@ REASONS: list[tuple[str, str, str]] = [
         "would only warn about scipy's own unused p at separation",
     ),
     (
+        "_bm_permutation_p",
+        r"np.asarray\(res.null_distribution, (dtype=None)?\)",
+        EQUIVALENT + "the null distribution of _bm_statistic (float64, int samples included) is already float64",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
