@@ -409,6 +409,12 @@ REASONS: list[tuple[str, str, str]] = [
         EQUIVALENT + "the null distribution of _bm_statistic (float64, int samples included) is already float64",
     ),
     (
+        "_bm_permutation_p",
+        r"\(null >= t\) \| tie|\(null <= t\) \| tie",
+        EQUIVALENT + "'tie' already holds every split whose statistic equals t (null == t), so >= and > (<= and <) "
+        "count the same splits",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
