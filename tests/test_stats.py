@@ -1141,6 +1141,19 @@ def test_distributions_differ_random_permutations_follow_the_rng():
     assert (first.p_confirm, first.p_value) == (again.p_confirm, again.p_value)
 
 
+def test_brunner_munzel_permutation_p_counts_splits_equal_up_to_rounding_as_ties():
+    """With atoms, other splits reach the observed statistic's value along other float paths (here 8 of
+    the 462 differ from it in the last bits): they are ties, counted on both sides, as equality at
+    9 decimals counts them."""
+    x, y = np.array([1.0, 3.0, 0.0, 3.0, 0.0]), np.array([2.0, 2.0, 3.0, 1.0, 3.0, 2.0])
+    p_greater, p_less, _ = two_sample._bm_permutation_p(x, y, 999, None)
+    null = stats.permutation_test(
+        (x, y), two_sample._bm_statistic, permutation_type="independent", vectorized=True, n_resamples=np.inf
+    ).null_distribution
+    null9, t9 = np.round(null, 9), round(float(two_sample._bm_statistic(x, y)), 9)
+    assert (p_greater, p_less) == (np.mean(null9 >= t9), np.mean(null9 <= t9))
+
+
 def _median_by_percentile(values, axis=-1):
     """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
     return np.percentile(values, 50.0, axis=axis)
