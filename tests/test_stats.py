@@ -1119,16 +1119,36 @@ def test_brunner_munzel_statistic_of_two_equal_constant_samples_is_zero_not_nan(
 
 
 @pytest.mark.parametrize(
-    "n_y, kw, p_confirm",
-    [(11, {}, 2.0 / 12376), (15, {"rng": np.random.default_rng(5), "n_resamples": 999}, 2.0 / 1000)],
-    ids=["every-split", "random-splits"],
+    "n_y, direction, n_resamples, p_confirm",
+    [(11, "greater", 9999, 2.0 / 12376), (15, "greater", 999, 2.0 / 1000), (15, "less", 999, 2.0 / 1000)],
+    ids=["every-split", "random-splits-greater", "random-splits-less"],
 )
-def test_distributions_differ_on_separated_samples_has_the_smallest_permutation_p(n_y, kw, p_confirm):
-    """Every x above every y: no other split is as extreme, so the one-sided permutation p is
-    1 / C(17, 6) with every split enumerated (12376 <= ``MAX_EXACT_PERMUTATIONS``) and 1 / (B + 1) with
-    B = 999 random ones (C(21, 6) = 54264 splits); p_confirm is that p doubled."""
-    ev = S.distributions_differ(np.arange(6.0) + 100.0, np.arange(float(n_y)), direction="greater", **kw)
-    assert ev.p_confirm == pytest.approx(p_confirm, rel=1e-12)
+def test_distributions_differ_on_separated_samples_has_the_smallest_permutation_p(
+    n_y, direction, n_resamples, p_confirm
+):
+    """Every x beyond every y in the claimed direction: no other split is as extreme, so the one-sided
+    permutation p is 1 / C(17, 6) with every split enumerated (12376 <= ``MAX_EXACT_PERMUTATIONS``) and
+    1 / (B + 1) with B = 999 random ones (C(21, 6) = 54264 splits); p_confirm is that p doubled."""
+    x = np.arange(6.0) + (100.0 if direction == "greater" else -100.0)
+    ev = S.distributions_differ(
+        x, np.arange(float(n_y)), direction=direction, rng=np.random.default_rng(5), n_resamples=n_resamples
+    )
+    assert ev.p_confirm == pytest.approx(p_confirm, rel=1e-12) and not ev.cannot_confirm
+
+
+@pytest.mark.parametrize("alpha, cannot", [(0.03, False), (0.015, True)])
+def test_distributions_differ_cannot_confirm_below_its_smallest_permutation_p(alpha, cannot):
+    """With B = 99 random permutations the smallest p is 1 / 100, doubled 0.02: a claim at alpha 0.03 can
+    be confirmed, one at 0.015 cannot (``cannot_confirm``)."""
+    ev = S.distributions_differ(
+        np.arange(6.0) + 100.0,
+        np.arange(15.0),
+        direction="greater",
+        alpha=alpha,
+        rng=np.random.default_rng(5),
+        n_resamples=99,
+    )
+    assert ev.cannot_confirm is cannot
 
 
 def test_distributions_differ_random_permutations_follow_the_rng():
