@@ -415,6 +415,12 @@ REASONS: list[tuple[str, str, str]] = [
         "count the same splits",
     ),
     (
+        "_interval_refute_p",
+        r"if lower >= 0.0 else 1.0|if lower > 0.0 else 2.0",
+        EQUIVALENT + "binom.cdf(a, n, 0) is 1, the else value; and p_a only enters min(p_a, p_b) with p_b <= 1, "
+        "where p1 >= 1 returns 1 either way",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

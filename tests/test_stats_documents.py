@@ -124,6 +124,7 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
     [
         (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=1.5, m=10), "p must lie in"),
         (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=0.5, m=0), "sample size m"),
+        (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=0.5, m=True), "sample size m must be a positive integer"),
         (lambda: rules.mean_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
         (lambda: rules.sd_matches([1.0, 2.0], -1.0, m=10), "reported > 0"),
         (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "values contains NaN"),
