@@ -421,6 +421,16 @@ REASONS: list[tuple[str, str, str]] = [
         "where p1 >= 1 returns 1 either way",
     ),
     (
+        "_interval_refute_p",
+        r"if \(upper < 1.0\) or True else 1.0|if upper (<= 1.0|< 2.0) else 1.0|if upper < 1.0 else 2.0|"
+        r"if p1 (> 1.0|>= 2.0):|^return 2.0$|if lower >= 0.0 else None|if upper <= 1.0 else None|"
+        r"min\(2.0, max\(p1, ",
+        EQUIVALENT + "at an upper edge of 1 binom.sf(b - 1, n, 1) is 1 (the else value), beyond it NaN, which "
+        "min(p_a, .) drops; p1 <= 1, and at p1 = 1 the result min(1, max(p1, .)) is 1 as the early return; "
+        "both callers cap the returned p through _doubled (so 2.0 reads as 1); _lower_cut / _upper_cut at an "
+        "edge of 0 / 1 give None (P(Bin(n, 0) <= c) = 1), as the else branch",
+    ),
+    (
         "_median_split_p",
         r"scale = _scale\((low, None|high|low, )\)",
         "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "

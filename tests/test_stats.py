@@ -1174,6 +1174,11 @@ def test_brunner_munzel_permutation_p_counts_splits_equal_up_to_rounding_as_ties
     assert (p_greater, p_less) == (np.mean(null9 >= t9), np.mean(null9 <= t9))
 
 
+def test_rate_equals_refutes_a_rate_far_below_a_region_reaching_past_1():
+    """0.98 +- 0.05 reaches past 1, so only its lower edge (0.93) can refute: 400 of 500 (0.8) does."""
+    assert S.rate_equals(400, 500, 0.98, margin=0.05).verdict is R
+
+
 def _median_by_percentile(values, axis=-1):
     """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
     return np.percentile(values, 50.0, axis=axis)
