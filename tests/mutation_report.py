@@ -153,7 +153,7 @@ REASONS: list[tuple[str, str, str]] = [
     ("rates_differ", r"if h < math.pi:", "harmless: differs only when the detectable effect h equals pi exactly"),
     (
         "_metric_range",
-        r"^mde_confirm=None,$|mde=None, cannot_confirm",
+        r"^mde_confirm=None,$|mde=None, cannot_confirm|^removed: mde(_confirm)?=None,$",
         EQUIVALENT + "mde and mde_confirm default to None",
     ),
     (
@@ -236,7 +236,7 @@ REASONS: list[tuple[str, str, str]] = [
     ),
     ("_metric_kind", r'return "(XXbcaXX|BCA)"', EQUIVALENT + "'bca' is the fall-through kind, never compared"),
     (
-        "metric_exceeds|metric_below",
+        "metric_exceeds|metric_below|range_ratio_in",
         r"n_resamples: int = 10000",
         "harmless: the bootstrap's default size (9999 vs 10000 resamples) changes only its Monte-Carlo precision",
     ),
@@ -288,6 +288,161 @@ REASONS: list[tuple[str, str, str]] = [
         "harmless: a guard that data "
         "with spread never reaches: the HC3 t goes to -inf (+inf) as the ratio goes to inf (0), since the slope's "
         "residuals stay O(1) while the regressor's scale grows, so the bracket closes long before |log r| = 60",
+    ),
+    (
+        "range_ratio_in",
+        r"fits = math.log\(hi / lo\) > 2 \* z \* s",
+        "harmless: differs only when the region's log width equals 2 z s exactly",
+    ),
+    (
+        "quantile_matches",
+        r"cannot_confirm=upper [+-] lower <=? 0.0,$",
+        EQUIVALENT + "quantile_region's lower < upper for every p, m and alpha (the alpha / 2 and 1 - alpha / 2 "
+        "quantiles of beta laws with j_lo <= j_hi; test_quantile_region_is_a_probability_interval), so "
+        "cannot_confirm is False either way",
+    ),
+    (
+        "xǁStandardDeviationǁ__call__",
+        r"scale = np.where\(scale > 0, scale, 2.0\)",
+        EQUIVALENT + "the fill applies only to a row whose largest |value| is 0 (all zeros, sd 0 at any positive "
+        "scale) or NaN (NaN either way)",
+    ),
+    (
+        "_metric_bca",
+        r"_scale\(boot, (None)?\)\)$",
+        "harmless: the float tolerance's absolute part uses the resamples' scale without |threshold|; it changes "
+        "only when |threshold| exceeds every resample, and then by under 0.1% of the 1e-9 relative part "
+        "(np.isclose adds both)",
+    ),
+    (
+        "_metric_range",
+        r"_scale\(x, (None)?\)\)$",
+        EQUIVALENT + "the absolute part 1e-12 max(|x|, |t|) differs only when |t| > max |x|, and then both "
+        "choices are below the relative part 1e-9 |t| that max() picks",
+    ),
+    (
+        "monotone_trend",
+        r"zip\(k, n, (strict=(None|False))?\)",
+        EQUIVALENT + "k and n are checked to have the same shape just before, so zip never sees unequal lengths",
+    ),
+    (
+        "holm",
+        r"zip\((refute|confirm)_idx, adj_(refute|confirm), (strict=(None|False))?\)",
+        EQUIVALENT + "the adjusted p-values are computed from the values of the dict whose keys are the indices, "
+        "one per index, so zip never sees unequal lengths",
+    ),
+    (
+        "_ratio_interval",
+        r"xl < 0.0 or|yl < 0.0 else",
+        EQUIVALENT + "medians_differ's samples are strictly positive (checked), so a median's interval end is "
+        "-inf or a positive value, never 0",
+    ),
+    (
+        "_paired_on_one_scale",
+        r"scale = _scale\((x, None|y|x, )\)$",
+        "harmless: the common scale only keeps squares from overflowing and the HC3 statistic is scale-invariant; "
+        "dividing by max |x| or max |y| alone overflows only where |y| / |x| (or |x| / |y|) exceeds 1e154, "
+        "where the variance ratio is outside the float range and rejected either way",
+    ),
+    (
+        "_paired_on_one_scale",
+        r"np.var\(x, (ddof=2)?\) / np.var\(y, ddof=1\)|np.var\(x, ddof=1\) / np.var\(y, (ddof=2)?\)|"
+        r"np.var\(x, ddof=1\) \* np.var\(y, ddof=1\)|ratio <= math.inf|isfinite\((1.0 \*|2.0 /) ratio\)",
+        "harmless: this ratio only feeds the float-range check (the rule recomputes the estimate); the variants "
+        "(other ddof, the product of the scaled variances, no or a doubled reciprocal check; inf is excluded by "
+        "isfinite already) differ only for variance ratios beyond 1e+-244 or within a factor 2 of the smallest "
+        "normal float",
+    ),
+    (
+        "_paired_on_one_scale",
+        r"if not abs\(r\) <= 1.0 - 1e-12:",
+        "harmless: differs only when |r| equals 1 - 1e-12 exactly",
+    ),
+    (
+        "record",
+        r'"a", encoding=None\)|"a", \)|encoding="UTF-8"\)',
+        EQUIVALENT + "json.dumps escapes every non-ASCII character (ensure_ascii), so the line is ASCII and any "
+        "ASCII-compatible encoding writes the same bytes; codec names are case-insensitive",
+    ),
+    (
+        "variance_ratio_equals",
+        r"kurtosis >= VARIANCE_RATIO_MAX_KURTOSIS",
+        "harmless: differs only when the larger excess kurtosis equals the limit (3) exactly",
+    ),
+    (
+        "_counts_around",
+        r"_scale\(x, (None)?\)\)$",
+        "harmless: the float tolerance's absolute part uses the data's scale without |t|; it changes only when "
+        "|t| exceeds every value, and then by under 0.1% of the 1e-9 relative part (np.isclose adds both)",
+    ),
+    (
+        "_bm_statistic",
+        r"np.errstate\((divide=None, invalid=\"ignore\"|divide=\"ignore\", invalid=None|invalid=\"ignore\"|divide=\"ignore\", )\)",
+        EQUIVALENT + "numpy's divide/invalid warnings are RuntimeWarnings, which the warnings filter of the same "
+        "with-block ignores; no value changes",
+    ),
+    (
+        "_bm_statistic",
+        r'simplefilter\("ignore", \)|statistic, (dtype=None)?\)$',
+        "harmless: inside this block only, every warning is ignored rather than RuntimeWarnings (the statistic is "
+        "unchanged); scipy's Brunner-Munzel statistic is already float64 (int samples are converted), so the dtype "
+        "argument changes nothing",
+    ),
+    (
+        "_bm_permutation_p",
+        r"exact = splits < MAX_EXACT_PERMUTATIONS",
+        EQUIVALENT + "no split count C(n1 + n2, n1) with both arms >= 2 equals 20000 (enumerated: the counts "
+        "near it are 19900 = C(200, 2) and 20100 = C(201, 2), ...), so < and <= pick the same samples",
+    ),
+    (
+        "_bm_permutation_p",
+        r'errstate\(invalid=None\)|vectorized=None,$|permutation_type="INDEPENDENT",$|alternative="GREATER",$|'
+        r"^removed: (permutation_type=\"independent\",|vectorized=True,|alternative=\"greater\",)$",
+        EQUIVALENT + "only res.null_distribution and res.statistic are read (the alternative does not change "
+        "them); scipy's defaults are permutation_type 'independent' (matched case-insensitively) and vectorized "
+        "inferred from the statistic's axis parameter, which _bm_statistic has; without the errstate numpy "
+        "would only warn about scipy's own unused p at separation",
+    ),
+    (
+        "_bm_permutation_p",
+        r"np.asarray\(res.null_distribution, (dtype=None)?\)",
+        EQUIVALENT + "the null distribution of _bm_statistic (float64, int samples included) is already float64",
+    ),
+    (
+        "_bm_permutation_p",
+        r"\(null >= t\) \| tie|\(null <= t\) \| tie",
+        EQUIVALENT + "'tie' already holds every split whose statistic equals t (null == t), so >= and > (<= and <) "
+        "count the same splits",
+    ),
+    (
+        "_interval_refute_p",
+        r"if lower >= 0.0 else 1.0|if lower > 0.0 else 2.0",
+        EQUIVALENT + "binom.cdf(a, n, 0) is 1, the else value; and p_a only enters min(p_a, p_b) with p_b <= 1, "
+        "where p1 >= 1 returns 1 either way",
+    ),
+    (
+        "_interval_refute_p",
+        r"if \(upper < 1.0\) or True else 1.0|if upper (<= 1.0|< 2.0) else 1.0|if upper < 1.0 else 2.0|"
+        r"if p1 (> 1.0|>= 2.0):|^return 2.0$|if lower >= 0.0 else None|if upper <= 1.0 else None|"
+        r"min\(2.0, max\(p1, ",
+        EQUIVALENT + "at an upper edge of 1 binom.sf(b - 1, n, 1) is 1 (the else value), beyond it NaN, which "
+        "min(p_a, .) drops; p1 <= 1, and at p1 = 1 the result min(1, max(p1, .)) is 1 as the early return; "
+        "both callers cap the returned p through _doubled (so 2.0 reads as 1); _lower_cut / _upper_cut at an "
+        "edge of 0 / 1 give None (P(Bin(n, 0) <= c) = 1), as the else branch",
+    ),
+    (
+        "_median_split_p",
+        r"scale = _scale\((low, None|high|low, )\)",
+        "harmless: only the float tolerance's absolute part (1e-12 x the data's scale) changes; it exceeds the "
+        "relative part (1e-9 t, every split point t > 0) only for t below 1e-3 x the largest value, and then "
+        "changes a count only for a value within 1e-12 x that scale of t but not equal to it (float rounding of "
+        "positive data spanning more than three orders of magnitude)",
+    ),
+    (
+        "always",
+        r"_close\(p_confirm, alpha, 2.0\)",
+        "harmless: the absolute tolerance (1e-12 x scale) only matters where it exceeds the relative one "
+        "(1e-9 alpha), i.e. for alpha < 0.002, and then widens the band around p = alpha by 1e-12",
     ),
 ]
 

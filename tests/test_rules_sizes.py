@@ -6,6 +6,7 @@ tests/test_stats_calibration.py."""
 
 from __future__ import annotations
 
+import math
 import zlib
 from itertools import pairwise
 
@@ -175,6 +176,110 @@ def test_range_ratio_in_rejects_bad_arguments(kwargs):
         R.range_ratio_in([1.0, 2.0, 4.0], [1.0, 3.0], region, **args)
     with pytest.raises(ValueError, match="spread"):
         R.range_ratio_in([2.0, 2.0], [1.0, 3.0], (1.0, 2.0), m_x=5, m_y=5, rng=np.random.default_rng(0))
+
+
+def test_range_ratio_in_names_what_is_wrong_with_its_arguments():
+    """Each rejected argument is named: too few values in x or y, no spread in y, a stated size below 2."""
+    kw = {"m_x": 5, "m_y": 5, "rng": np.random.default_rng(0)}
+    with pytest.raises(ValueError, match="x needs at least 2 values"):
+        R.range_ratio_in([1.0], [1.0, 3.0], (1.0, 2.0), **kw)
+    with pytest.raises(ValueError, match="y needs at least 2 values"):
+        R.range_ratio_in([1.0, 3.0], [1.0], (1.0, 2.0), **kw)
+    with pytest.raises(ValueError, match="needs spread in x and in y"):
+        R.range_ratio_in([1.0, 3.0], [2.0, 2.0], (1.0, 2.0), **kw)
+    with pytest.raises(ValueError, match="m_x, m_y must be >= 2, got 2, 1"):
+        R.range_ratio_in([1.0, 3.0], [1.0, 3.0], (1.0, 2.0), m_x=2, m_y=1, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("n_x, n_y, decided", [(79, 120, False), (80, 119, False), (80, 120, True)])
+def test_range_ratio_in_needs_its_calibrated_multiple_of_each_stated_size(n_x, n_y, decided):
+    """Each sample needs ``CALIBRATED_MULTIPLE`` x its own stated size (here 80 and 120 values at
+    m = 2 and 3): one short sample leaves the claim undecided, with the estimate, the region and
+    the sizes it needed in the record."""
+    rng = _rng("range-multiple")
+    x, y = 20.0 + rng.gamma(4.0, 30.0, n_x), 20.0 + rng.gamma(4.0, 6.0, n_y)
+    ev = R.range_ratio_in(x, y, (1.0, 4.0), m_x=2, m_y=3, rng=rng, n_resamples=99)
+    assert ev.rule == "range_ratio_in" and ev.claimed_region == (1.0, 4.0) and ev.n == n_x + n_y
+    assert ev.estimate == R.expected_range(np.sort(x), 2) / R.expected_range(np.sort(y), 3)
+    assert ("reason" not in ev.detail) is decided
+    if not decided:
+        assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["reason"] == R.NO_CALIBRATED_RULE
+        assert ev.test == "ratio of E[range of 2] / E[range of 3]: no calibrated interval at this n"
+        assert ev.detail["outside_calibration"] == (
+            f"needs >= 40 x the stated sizes (80 and 120 values), has {n_x} and {n_y}"
+        )
+
+
+# arms of 40 x 29 and 40 x 50 values (002's stated sizes), the true ratio near 4.8
+RANGE_X = 20.0 + _rng("range-fields-x").gamma(4.0, 30.0, 1160)
+RANGE_Y = 20.0 + _rng("range-fields-y").gamma(4.0, 6.0, 2000)
+
+
+def _log_sd_of_resamples(x: np.ndarray, y: np.ndarray, m_x: int = 29, m_y: int = 50) -> float:
+    """The sd of the log of the rule's 999 resamples (seed 7), left out those without spread (0 or inf)."""
+    boot = sizes._range_ratio_bootstrap(x, y, m_x, m_y, 999, np.random.default_rng(7))
+    return float(np.std(np.log(boot[np.isfinite(boot) & (boot > 0)]), ddof=1))
+
+
+@pytest.mark.parametrize(
+    "x, y, sizes_xy, region, label",
+    [
+        (RANGE_X, RANGE_Y, (29, 50), (2.0, 6.0), "E[range of 29] / E[range of 50] (claim: in [2, 6])"),
+        (RANGE_Y, RANGE_X, (50, 29), (0.125, 0.5), "E[range of 50] / E[range of 29] (claim: in [0.125, 0.5])"),
+    ],
+    ids=["ratio-above-1", "ratio-below-1"],
+)
+def test_range_ratio_in_reports_its_interval_mdes_and_details(x, y, sizes_xy, region, label):
+    """The fields a report shows, from the rule's own resamples: the percentile interval at alpha / 4
+    per tail; mde = hi (e^m - 1) and mde_confirm = hi (1 - e^-m), m = (z(1 - alpha/4) + z(0.8)) s with
+    s the sd of the log resamples; the expected and observed ranges and the ci level in ``detail``."""
+    alpha, (m_x, m_y) = 0.1, sizes_xy
+    ev = R.range_ratio_in(x, y, region, m_x=m_x, m_y=m_y, alpha=alpha, rng=np.random.default_rng(7), n_resamples=999)
+    boot = sizes._range_ratio_bootstrap(x, y, m_x, m_y, 999, np.random.default_rng(7))
+    m = (stats.norm.ppf(1.0 - alpha / 4.0) + stats.norm.ppf(0.8)) * _log_sd_of_resamples(x, y, m_x, m_y)
+    assert ev.ci == pytest.approx(tuple(np.quantile(boot, [alpha / 4.0, 1.0 - alpha / 4.0])), rel=1e-12)
+    assert ev.mde == pytest.approx(region[1] * math.expm1(m), rel=1e-9)
+    assert ev.mde_confirm == pytest.approx(region[1] * -math.expm1(-m), rel=1e-9)
+    assert not ev.cannot_confirm and ev.effect_size is None and ev.n == x.size + y.size and ev.alpha == alpha
+    assert ev.rule == "range_ratio_in" and ev.claimed_region == region
+    assert ev.test == f"percentile bootstrap (alpha/4 per tail) of {label}"
+    ranges = (R.expected_range(np.sort(x), m_x), R.expected_range(np.sort(y), m_y))
+    assert ev.detail == {
+        "expected_ranges": ranges,
+        "sample_sizes_read_at": (m_x, m_y),
+        "observed_ranges": (np.ptp(x), np.ptp(y)),
+        "n_resamples": 999,
+        "ci_level": pytest.approx(0.95),
+    }
+
+
+@pytest.mark.parametrize("fraction, cannot", [(0.95, True), (1.05, False)])
+def test_range_ratio_in_cannot_confirm_a_region_narrower_than_its_interval(fraction, cannot):
+    """``cannot_confirm`` (and no mde_confirm) exactly when the region's log width is under
+    2 z(1 - alpha/4) s, the width of the interval the rule would need inside it."""
+    width = fraction * 2.0 * stats.norm.ppf(1.0 - ALPHA / 4.0) * _log_sd_of_resamples(RANGE_X, RANGE_Y)
+    region = (4.0, 4.0 * math.exp(width))
+    ev = R.range_ratio_in(RANGE_X, RANGE_Y, region, m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+    assert ev.cannot_confirm is cannot and (ev.mde_confirm is None) is cannot
+
+
+@pytest.mark.parametrize(
+    "x, y, region",
+    [
+        (np.r_[np.zeros(1159), 30.0], RANGE_Y, (0.001, 0.1)),
+        (RANGE_X, np.r_[np.zeros(1999), 20.0], (10.0, 1e4)),
+    ],
+    ids=["zero-ratios", "infinite-ratios"],
+)
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract:RuntimeWarning")  # numpy's quantile of infs
+def test_range_ratio_in_mdes_leave_out_resamples_without_spread(x, y, region):
+    """An arm that is 0 but for a single outlier: a third of its resamples have no spread, so the
+    ratio is 0 (or infinite) there; the mdes use the other resamples and stay finite."""
+    boot = sizes._range_ratio_bootstrap(x, y, 29, 50, 999, np.random.default_rng(7))
+    assert np.any((boot == 0.0) | np.isinf(boot))
+    ev = R.range_ratio_in(x, y, region, m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+    m = (stats.norm.ppf(1.0 - ALPHA / 4.0) + stats.norm.ppf(0.8)) * _log_sd_of_resamples(x, y)
+    assert math.isfinite(ev.mde) and ev.mde == pytest.approx(region[1] * math.expm1(m), rel=1e-9)
 
 
 def _true_range_ratio(shape: float, m_x: int, m_y: int) -> float:

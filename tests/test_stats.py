@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core
+from harness.evidence.rules import core, two_sample
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -586,6 +586,12 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
         lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None),
     ),
     (
+        "rng-missing-for-random-permutations",
+        TypeError,
+        r"rng must be a numpy.random.Generator \(the permutation test samples permutations\)",
+        lambda: S.distributions_differ(np.arange(6.0), np.arange(15.0) + 0.5, direction="greater"),
+    ),
+    (
         "rng-legacy",
         TypeError,
         "rng must be a numpy.random.Generator",
@@ -1034,6 +1040,168 @@ def test_the_sd_of_values_near_1e300_is_a_finite_estimate():
     e = S.metric_below(x, 1e301, statistic=S.SD)
     assert math.isfinite(e.estimate) and e.estimate == pytest.approx(np.std(x / 1e300, ddof=1) * 1e300)
     assert np.isfinite(S.SD(x))
+
+
+def test_the_sd_statistic_is_each_rows_sample_sd_at_any_magnitude():
+    """``SD`` called as a statistic of (..., N) samples (as a bootstrap calls it): the ddof = 1 sd of
+    each row along ``axis``, exact for rows near 1e300 and 1e-300 (each row is scaled first: the
+    squares would overflow or underflow), 0 for a row of zeros, the other axes' shape kept."""
+    base = np.array([1.0, 1.5, 0.7, 1.2, 0.9])
+    rows = np.stack([base * 1e300, base * 1e-300, base, np.zeros(5)])  # (4, 5)
+    expected = np.std(base, ddof=1) * np.array([1e300, 1e-300, 1.0, 0.0])
+    assert S.SD(rows) == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert S.SD(rows.T, axis=0) == pytest.approx(expected, rel=1e-12, abs=0.0)
+    assert S.SD(rows[:, None, :]) == pytest.approx(expected[:, None], rel=1e-12, abs=0.0)
+    assert S.SD(rows[:, None, :]).shape == (4, 1)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the no-spread check's x - x[0]
+def test_an_sd_beyond_the_float_range_is_a_clear_error():
+    """Values near +-1.7e308 have an sd above the largest float: a ValueError that says so."""
+    with pytest.raises(ValueError, match="sd is not a finite number"):
+        S.metric_below([-1.7e308, 1.7e308], 1e308, statistic=S.SD)
+
+
+def test_a_quantile_range_equal_to_the_threshold_up_to_rounding_at_the_datas_scale_is_not_below_it():
+    """Atoms 1e-7 apart: near 0 the 10-90% range is exactly 1e-7, near 10 it is 1e-7 - 6e-16 (float
+    rounding at the data's scale, above 1e-9 of the threshold). ``FLOAT_TOL``'s absolute part
+    (1e-12 x the data's scale) makes both samples decide "width < 1e-7" alike: refuted."""
+    atoms = np.r_[np.zeros(20), np.full(20, 1e-7)]
+    at_zero, at_ten = (S.metric_below(a, 1e-7, statistic=S.QuantileRange(0.1, 0.9)) for a in (atoms, 10.0 + atoms))
+    assert at_zero.verdict is Verdict.REFUTED
+    assert (at_ten.verdict, at_ten.p_value, at_ten.p_confirm) == (at_zero.verdict, at_zero.p_value, at_zero.p_confirm)
+
+
+@pytest.mark.parametrize(
+    "x, y, bounded",
+    [
+        (0.1 + 0.8 * _sample(30) ** 2 / 10, 0.2 + 0.5 * _sample(31) ** 2 / 10, True),
+        ([0.3, 0.5], 0.2 + 0.5 * _sample(31) ** 2 / 10, False),
+        (0.1 + 0.8 * _sample(30) ** 2 / 10, [0.3, 0.5], False),
+    ],
+    ids=["both-bounded", "x-unbounded", "y-unbounded"],
+)
+def test_median_ratio_interval_divides_the_medians_interval_ends(x, y, bounded):
+    """medians_differ's ci is [lo_x / hi_y, hi_x / lo_y] from the medians' intervals (values below 1
+    included); where n = 2 cannot bound a median, the ratio's ends are 0 and inf, never negative or NaN."""
+    ev = S.medians_differ(x, y, direction="greater")
+    (xl, xh), (yl, yh) = ev.detail["median_x_ci"], ev.detail["median_y_ci"]
+    assert ev.ci == ((xl / yh, xh / yl) if bounded else (0.0, math.inf))
+    assert all(math.isfinite(v) for v in (xl, xh, yl, yh)) is bounded
+
+
+@pytest.mark.parametrize("rule", [S.metric_exceeds, S.metric_below])
+def test_a_value_within_float_rounding_of_a_zero_threshold_counts_as_equal_to_it(rule):
+    """0.1 + 0.2 - 0.3 is 5.6e-17, not 0: on data of scale 1 it is within ``FLOAT_TOL``'s absolute part
+    (1e-12 x the data's scale) of a threshold 0, so the median decides exactly as an exact 0 does."""
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0] * 4)
+    rounded = np.where(x == 0.0, 0.1 + 0.2 - 0.3, x)
+    exact, near = (rule(v, 0.0, statistic=np.median) for v in (x, rounded))
+    assert near.detail["counts_below_equal_above"] == exact.detail["counts_below_equal_above"] == (8, 4, 8)
+    assert (near.p_value, near.p_confirm) == (exact.p_value, exact.p_confirm)
+
+
+def test_medians_differ_decides_nanosecond_data_as_the_same_data_in_seconds():
+    """The float tolerance of ties scales with the data (1e-12 x its magnitude): times of a few
+    nanoseconds get the verdict and p-values of the same times a billion times larger."""
+    seconds = _medians(3.0 * X_POS, X_POS, "greater")
+    nano = _medians(3e-9 * X_POS, 1e-9 * X_POS, "greater")
+    assert (nano.verdict, nano.p_value, nano.p_confirm) == (seconds.verdict, seconds.p_value, seconds.p_confirm)
+
+
+def test_brunner_munzel_statistic_of_two_equal_constant_samples_is_zero_not_nan():
+    """Two samples of one and the same value give scipy's statistic 0 / 0 = NaN; the permutation test's
+    statistic records it as 0 (no tendency either way), row by row in a batch of resamples."""
+    x = np.array([[2.0] * 4, [1.0, 2.0, 3.0, 4.0]])
+    y = np.array([[2.0] * 5, [0.5, 1.0, 2.0, 3.0, 3.5]])
+    t = two_sample._bm_statistic(x, y)
+    assert t[0] == 0.0 and t[1] == pytest.approx(-stats.brunnermunzel(x[1], y[1]).statistic)
+
+
+@pytest.mark.parametrize(
+    "n_y, direction, n_resamples, p_confirm",
+    [(11, "greater", 9999, 2.0 / 12376), (15, "greater", 999, 2.0 / 1000), (15, "less", 999, 2.0 / 1000)],
+    ids=["every-split", "random-splits-greater", "random-splits-less"],
+)
+def test_distributions_differ_on_separated_samples_has_the_smallest_permutation_p(
+    n_y, direction, n_resamples, p_confirm
+):
+    """Every x beyond every y in the claimed direction: no other split is as extreme, so the one-sided
+    permutation p is 1 / C(17, 6) with every split enumerated (12376 <= ``MAX_EXACT_PERMUTATIONS``) and
+    1 / (B + 1) with B = 999 random ones (C(21, 6) = 54264 splits); p_confirm is that p doubled."""
+    x = np.arange(6.0) + (100.0 if direction == "greater" else -100.0)
+    ev = S.distributions_differ(
+        x, np.arange(float(n_y)), direction=direction, rng=np.random.default_rng(5), n_resamples=n_resamples
+    )
+    assert ev.p_confirm == pytest.approx(p_confirm, rel=1e-12) and not ev.cannot_confirm
+
+
+@pytest.mark.parametrize("alpha, cannot", [(0.0202, False), (0.0199, True)])
+def test_distributions_differ_cannot_confirm_below_its_smallest_permutation_p(alpha, cannot):
+    """With B = 99 random permutations the smallest p is 1 / (B + 1) = 1 / 100, doubled 0.02: a claim at
+    alpha 0.0202 can be confirmed, one at 0.0199 cannot (``cannot_confirm``)."""
+    ev = S.distributions_differ(
+        np.arange(6.0) + 100.0,
+        np.arange(15.0),
+        direction="greater",
+        alpha=alpha,
+        rng=np.random.default_rng(5),
+        n_resamples=99,
+    )
+    assert ev.cannot_confirm is cannot
+
+
+def test_distributions_differ_random_permutations_follow_the_rng():
+    """The same seed gives the same permutation p-values (a seeded claim is reproducible)."""
+    x, y = np.arange(6.0) + 3.0, np.arange(15.0)
+    first, again = (
+        S.distributions_differ(x, y, direction="greater", rng=np.random.default_rng(5), n_resamples=999)
+        for _ in range(2)
+    )
+    assert (first.p_confirm, first.p_value) == (again.p_confirm, again.p_value)
+
+
+def test_brunner_munzel_permutation_p_counts_splits_equal_up_to_rounding_as_ties():
+    """With atoms, other splits reach the observed statistic's value along other float paths (here 8 of
+    the 462 differ from it in the last bits): they are ties, counted on both sides, as equality at
+    9 decimals counts them."""
+    x, y = np.array([1.0, 3.0, 0.0, 3.0, 0.0]), np.array([2.0, 2.0, 3.0, 1.0, 3.0, 2.0])
+    p_greater, p_less, _ = two_sample._bm_permutation_p(x, y, 999, None)
+    null = stats.permutation_test(
+        (x, y), two_sample._bm_statistic, permutation_type="independent", vectorized=True, n_resamples=np.inf
+    ).null_distribution
+    null9, t9 = np.round(null, 9), round(float(two_sample._bm_statistic(x, y)), 9)
+    assert (p_greater, p_less) == (np.mean(null9 >= t9), np.mean(null9 <= t9))
+
+
+def test_rate_equals_refutes_a_rate_far_below_a_region_reaching_past_1():
+    """0.98 +- 0.05 reaches past 1, so only its lower edge (0.93) can refute: 400 of 500 (0.8) does."""
+    assert S.rate_equals(400, 500, 0.98, margin=0.05).verdict is R
+
+
+def _median_by_percentile(values, axis=-1):
+    """The median as a generic callable (the BCa branch), whose resamples sit on the sample's atoms."""
+    return np.percentile(values, 50.0, axis=axis)
+
+
+@pytest.mark.parametrize(
+    "atoms, atom, near",
+    [
+        (np.array([1.0] * 12 + [0.0] * 4 + [2.0] * 4), 1.0, 1.0 + 1e-12),
+        (np.array([0.0] * 12 + [-1.0] * 4 + [1.0] * 4), 0.0, 1e-13),
+    ],
+    ids=["relative", "absolute-on-the-data-scale"],
+)
+def test_bca_threshold_within_float_rounding_of_an_atom_decides_as_the_atom(atoms, atom, near):
+    """Most bootstrap medians equal the atom; a threshold that differs from it by float rounding
+    (``FLOAT_TOL``: 1e-9 relative, or 1e-12 of the data's scale near 0) counts those resamples as
+    equal to it, so both claims get the p-values they get at the atom itself."""
+    for rule in (S.metric_below, S.metric_exceeds):
+        at_atom, at_near = (
+            rule(atoms, t, statistic=_median_by_percentile, rng=np.random.default_rng(9), n_resamples=999)
+            for t in (atom, near)
+        )
+        assert (at_near.p_value, at_near.p_confirm) == (at_atom.p_value, at_atom.p_confirm)
 
 
 def test_variance_ratio_of_huge_or_linear_pairs_is_a_clear_value_error_not_a_statsmodels_error():

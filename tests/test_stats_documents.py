@@ -124,11 +124,50 @@ def test_sd_matches_is_undecided_with_the_reason_and_reports_the_region():
     [
         (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=1.5, m=10), "p must lie in"),
         (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=0.5, m=0), "sample size m"),
+        (lambda: rules.quantile_matches([1.0, 2.0], 1.0, p=0.5, m=True), "sample size m must be a positive integer"),
         (lambda: rules.mean_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
         (lambda: rules.sd_matches([1.0, 2.0], -1.0, m=10), "reported > 0"),
-        (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "NaN"),
+        (lambda: rules.quantile_matches([1.0, np.nan], 1.0, p=0.5, m=10), "values contains NaN"),
+        (lambda: rules.quantile_matches([1.0, 2.0], np.inf, p=0.5, m=10), "reported must be finite"),
+        (lambda: rules.sd_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
+        (lambda: rules.mean_matches([1.0], 1.0, m=10), "values needs at least 2 values"),
+        (lambda: rules.mean_matches([1.0, 2.0], np.inf, m=10), "reported must be finite"),
+        (lambda: rules.mean_matches([1.0, 2.0], 1.0, m=10, sd=np.nan), "sd must be finite"),
+        (lambda: rules.sd_matches([1.0, 2.0], np.nan, m=10), "reported must be finite"),
+        (lambda: rules.sd_matches([1.0, 2.0], 0.0, m=10), "reported > 0"),
+        (lambda: rules.sd_matches([1.0, 2.0], 1.0, m=1), "m >= 2"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):
+    """Each bad argument is rejected with a message naming it (the argument's name included)."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_mean_matches_reads_a_document_mean_of_two_values():
+    """m = 2, the smallest sample with a sampling error, is a valid document: the region is
+    +-t(1, 1 - alpha/2) / sqrt(2) (standardized, without the document's sd)."""
+    ev = rules.mean_matches([1.0, 2.0, 4.0], 2.0, m=2)
+    c = stats.t.ppf(1 - ALPHA / 2, 1) / math.sqrt(2)
+    assert ev.claimed_region == pytest.approx((-c, c)) and ev.verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.parametrize(
+    "values, estimate", [(np.full(5, 2.0), 2.0), ([1.0, 2.0, 6.0], 3.0)], ids=["no-spread", "n-below-10"]
+)
+def test_mean_matches_with_the_documents_sd_is_undecided_where_no_t_interval_is_calibrated(values, estimate):
+    """A constant sample (no t interval) or one outside the corrected t's domain (n < 10): inconclusive,
+    recorded with the rule, its test, alpha, our mean and the region reported +- t(m - 1, 1 - alpha/2) sd / sqrt(m)."""
+    ev = rules.mean_matches(values, 2.5, m=10, sd=1.0, alpha=0.1)
+    margin = stats.t.ppf(0.95, 9) / math.sqrt(10)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.rule == "mean_matches" and ev.alpha == 0.1
+    assert ev.estimate == estimate and ev.n == len(values)
+    assert ev.claimed_region == pytest.approx((2.5 - margin, 2.5 + margin))
+    assert ev.test == f"skewness-corrected t TOST, region from the document's sd (claim: mean = 2.5 +- {margin:.4g})"
+
+
+def test_sd_matches_reads_a_document_sd_of_two_values():
+    """m = 2, the smallest sample with an sd, is a valid document: its wide chi-square region is reported."""
+    ev = rules.sd_matches([1.0, 2.0, 4.0], 1.5, m=2)
+    assert ev.claimed_region == pytest.approx(documents.sd_region(1.5, 2, ALPHA))
+    assert ev.detail["document_n"] == 2 and ev.verdict is Verdict.INCONCLUSIVE

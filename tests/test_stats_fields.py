@@ -223,6 +223,15 @@ def test_always_confirms_exactly_from_the_smallest_confirmable_tolerance():
     assert not S.always(60, 60, tolerance=smallest * (1 + 1e-6)).cannot_confirm
 
 
+@pytest.mark.parametrize("n", range(1, 30))
+def test_always_confirms_at_a_tolerance_of_exactly_its_smallest_confirmable_one(n):
+    """A tolerance equal to 1 - L (L the Clopper-Pearson bound of n clean runs) confirms them, as
+    documented: p_confirm = 2 (1 - tolerance) ** n is alpha up to float rounding, which at n = 1,
+    2, 3, 6, 7, 9, ... lands just above alpha and must not decide."""
+    ev = S.always(n, n, tolerance=S.always(n, n).mde_confirm)
+    assert ev.verdict is C and ev.p_confirm == pytest.approx(0.05, rel=1e-12)
+
+
 def test_exact_value_uses_the_relative_tolerance():
     assert S.exact_value(1.0, 1.0005, rel_tol=1e-3).verdict is C
     assert S.exact_value(1.0, 1.002, rel_tol=1e-3).verdict is R
@@ -379,6 +388,134 @@ def test_capture_records_each_rule_call_only_when_its_folder_is_set(tmp_path, mo
     assert by_rule["metric_below"]["settings"] == {"threshold": 2.5, "statistic": "Quantile(q=0.5)", "alpha": 0.05}
     assert by_rule["rates_differ"]["data"]["counts"] == [3, 5, 1, 5]
     assert by_rule["rates_differ"]["test"] == "claims/x.py::test_claim[000.toy.claim]"
+
+
+_UNITS = np.column_stack([np.ones(4), np.arange(4.0)])  # (4, 2): (count, sum) of 4 units
+_PAIRED_X, _PAIRED_Y = np.arange(10.0), np.sqrt(np.arange(10.0))
+
+
+def _unit_mean(sums):
+    """The mean per unit of (count, sum) unit totals (..., 2) -> (...)."""
+    return sums[..., 1] / sums[..., 0]
+
+
+# rule -> (a call of it, the settings and the data it must capture): every rule that decides from data
+CAPTURED = {
+    "rate_at_least": (lambda: S.rate_at_least(3, 5, 0.5), {"claimed": 0.5, "alpha": 0.05}, {"counts": [3, 5]}),
+    "rate_at_most": (lambda: S.rate_at_most(3, 5, 0.4, alpha=0.1), {"claimed": 0.4, "alpha": 0.1}, {"counts": [3, 5]}),
+    "rate_equals": (
+        lambda: S.rate_equals(3, 5, 0.5, margin=0.1),
+        {"claimed": 0.5, "margin": 0.1, "alpha": 0.05},
+        {"counts": [3, 5]},
+    ),
+    "rates_differ": (
+        lambda: S.rates_differ(3, 5, 1, 5, direction="greater"),
+        {"direction": "greater", "alpha": 0.05},
+        {"counts": [3, 5, 1, 5]},
+    ),
+    "monotone_trend": (
+        lambda: S.monotone_trend([1, 2], [5, 6], direction="increasing", scores=[1.0, 3.0]),
+        {"direction": "increasing", "alpha": 0.05},
+        {"successes": [1.0, 2.0], "trials": [5.0, 6.0], "scores": [1.0, 3.0]},
+    ),
+    "always": (lambda: S.always(5, 6, tolerance=0.05), {"tolerance": 0.05, "alpha": 0.05}, {"counts": [5, 6]}),
+    "monotone_steps": (
+        lambda: S.monotone_steps([1, 2, 4], [5, 5, 5], direction="increasing"),
+        {"direction": "increasing", "alpha": 0.05},
+        {"counts": [[1, 5], [2, 5], [4, 5]]},
+    ),
+    "median_ratio_in": (
+        lambda: S.median_ratio_in([2.0, 4.0, 6.0], [1.0, 2.0, 3.0], (1.5, 2.5)),
+        {"region": [1.5, 2.5], "alpha": 0.05},
+        {"x": [2.0, 4.0, 6.0], "y": [1.0, 2.0, 3.0]},
+    ),
+    "range_ratio_in": (
+        lambda: S.range_ratio_in([1.0, 2.0, 4.0], [1.0, 3.0], (1.0, 2.0), m_x=2, m_y=3, rng=np.random.default_rng(0)),
+        {"region": [1.0, 2.0], "m_x": 2, "m_y": 3, "alpha": 0.05},
+        {"x": [1.0, 2.0, 4.0], "y": [1.0, 3.0]},
+    ),
+    "medians_differ": (
+        lambda: S.medians_differ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], direction="less"),
+        {"direction": "less", "alpha": 0.05},
+        {"x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.0]},
+    ),
+    "distributions_differ": (
+        lambda: S.distributions_differ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], direction="less"),
+        {"direction": "less", "alpha": 0.05},
+        {"x": [1.0, 2.0, 3.0], "y": [2.0, 3.0, 4.0]},
+    ),
+    "variance_ratio_equals": (
+        lambda: S.variance_ratio_equals(_PAIRED_X, _PAIRED_Y, region=(0.5, 2.0)),
+        {"region": [0.5, 2.0], "alpha": 0.05},
+        {"x": _PAIRED_X.tolist(), "y": _PAIRED_Y.tolist()},
+    ),
+    "mean_equals": (
+        lambda: S.mean_equals([1.0, 2.0, 3.0], 2.0, margin=1.0),
+        {"claimed": 2.0, "margin": 1.0, "alpha": 0.05},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "metric_exceeds": (
+        lambda: S.metric_exceeds([1.0, 2.0, 3.0], 2.0, statistic=np.median),
+        {"threshold": 2.0, "statistic": "median", "alpha": 0.05},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "metric_below": (
+        lambda: S.metric_below([1.0, 2.0, 3.0], 2.5, statistic=S.SD, alpha=0.1),
+        {"threshold": 2.5, "statistic": "StandardDeviation()", "alpha": 0.1},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "quantile_matches": (
+        lambda: S.quantile_matches([1.0, 2.0, 3.0], 2.0, p=0.5, m=5),
+        {"reported": 2.0, "p": 0.5, "m": 5, "alpha": 0.05},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "mean_matches": (
+        lambda: S.mean_matches([1.0, 2.0, 3.0], 2.0, m=5, sd=0.5),
+        {"reported": 2.0, "m": 5, "sd": 0.5, "alpha": 0.05},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "sd_matches": (
+        lambda: S.sd_matches([1.0, 2.0, 3.0], 1.5, m=5),
+        {"reported": 1.5, "m": 5, "alpha": 0.05},
+        {"values": [1.0, 2.0, 3.0]},
+    ),
+    "cv_by_units": (
+        lambda: S.cv_by_units(_UNITS, _unit_mean, region=(0.0, 3.0), n_splits=2),
+        {"region": [0.0, 3.0], "n_splits": 2, "statistic": "_unit_mean", "alpha": 0.05},
+        {"unit_sums": _UNITS.tolist()},
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CAPTURED))
+def test_capture_records_each_rules_name_settings_and_data(rule, tmp_path, monkeypatch):
+    """Each rule's captured line, in its own file: what ``tests/rule_inputs.py`` turns into the
+    fixture the rules are calibrated on, so a wrong name, key or value would calibrate on other data."""
+    import json
+
+    from harness.evidence.rules import capture
+
+    call, settings, data = CAPTURED[rule]
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path))
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "claims/x.py::test_claim (call)")
+    call()
+    (path,) = tmp_path.glob(f"{rule}.*.jsonl")
+    line = json.loads(path.read_text().splitlines()[0])
+    assert line == {"rule": rule, "test": "claims/x.py::test_claim", "claim": None, "settings": settings, "data": data}
+
+
+def test_capture_makes_its_folder_with_parents_and_records_no_test_outside_pytest(tmp_path, monkeypatch):
+    """A capture folder that does not exist yet is made, parents included; a call outside a pytest
+    test (no ``PYTEST_CURRENT_TEST``) records an empty test, which ``tests/rule_inputs.py`` reads as none."""
+    import json
+
+    from harness.evidence.rules import capture
+
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path / "runs" / "inputs"))
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    S.rate_at_least(3, 5, 0.5)
+    (path,) = (tmp_path / "runs" / "inputs").glob("rate_at_least.*.jsonl")
+    assert json.loads(path.read_text())["test"] == ""
 
 
 def test_capture_records_the_running_claim(tmp_path, monkeypatch):

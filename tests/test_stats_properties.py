@@ -251,6 +251,32 @@ def test_registry_rejects_an_unknown_plan_basis():
         S.Rule(S.always, "a rule", plan="sometimes")
 
 
+def test_a_rule_needs_a_summary_and_freezes_what_else_it_decides():
+    """A rule without a one-line summary is rejected; ``also_decides`` is copied read-only when the
+    rule is made, so a later change to the caller's dict cannot change which rules decide a claim kind."""
+    with pytest.raises(ValueError, match="'always' needs a one-line summary"):
+        S.Rule(S.always, "  ")
+    kinds = {"mean_equals": "why"}
+    rule = S.Rule(S.always, "a rule", also_decides=kinds)
+    kinds["other"] = "later"
+    assert dict(rule.also_decides) == {"mean_equals": "why"}
+    with pytest.raises(TypeError):
+        rule.also_decides["other"] = "later"  # type: ignore[index]
+
+
+def test_claim_kinds_are_each_rules_own_and_those_it_also_decides():
+    """``KINDS`` as ``registry._kinds`` builds it from the registry (called here: mutation testing
+    changes code only after import, when ``KINDS`` is built): every rule decides its own kind,
+    ``always`` also decides mean_equals (a sample without spread), ``exact_value`` also self_consistency."""
+    from harness.evidence.rules import registry
+
+    kinds = registry._kinds()
+    assert kinds == dict(S.KINDS) and list(kinds) == sorted(kinds)
+    assert kinds["mean_equals"] == {"mean_equals", "always"}
+    assert kinds["self_consistency"] == {"exact_value"}
+    assert all(kinds[name] == {name} for name in S.REGISTRY if name != "mean_equals")
+
+
 RULE_CALLS = {
     "always": lambda: S.always(5, 5),
     "distributions_differ": lambda: S.distributions_differ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], direction="less"),

@@ -154,6 +154,34 @@ def test_swapping_the_samples_inverts_the_region():
     assert a.ci[0] == pytest.approx(1 / b.ci[1], rel=1e-6) and a.ci[1] == pytest.approx(1 / b.ci[0], rel=1e-6)
 
 
+@pytest.mark.parametrize("target, step", [(-2.0, 1.02), (2.0, 1 / 1.02)], ids=["upwards", "downwards"])
+def test_pitman_morgan_bound_walks_out_to_a_root_several_steps_away(target, step):
+    """An interval end is bracketed by walking from the sample ratio in factors of ``step`` until the
+    HC3 t crosses the target, then solved: with a small step the root lies several steps out, and
+    the t statistic at the returned ratio is the target."""
+    rng = np.random.default_rng(zlib.crc32(b"pitman-morgan-bound"))
+    x = rng.normal(size=1000)
+    y = 0.6 * x + 0.8 * rng.normal(size=1000)
+    start = float(np.var(x, ddof=1) / np.var(y, ddof=1))
+    r = two_sample._pitman_morgan_bound(x, y, start, target, step)
+    assert math.log(r / start) / math.log(step) > 3.0  # more than three steps out, the way it walks
+    assert two_sample._pitman_morgan_t(x, y, r) == pytest.approx(target, abs=1e-6)
+
+
+@pytest.mark.parametrize("reaches, cannot", [(1.9, True), (2.1, False)])
+def test_variance_ratio_can_confirm_a_region_at_least_twice_its_reach_wide(reaches, cannot):
+    """mde_confirm is the reach (q + z(0.8)) se, the mde, when the region is at least two reaches
+    wide (the estimate can sit a reach inside both edges), else None with ``cannot_confirm``."""
+    rng = _rng("reach")
+    x = rng.normal(size=1000)
+    y = 0.6 * x + 0.8 * rng.normal(size=1000)
+    probe = S.variance_ratio_equals(x, y, region=(0.5, 2.0))
+    estimate, reach = probe.estimate, probe.mde
+    region = (estimate - reaches * reach / 2.0, estimate + reaches * reach / 2.0)
+    ev = S.variance_ratio_equals(x, y, region=region)
+    assert ev.cannot_confirm is cannot and ev.mde_confirm == (None if cannot else reach)
+
+
 def test_agrees_with_classical_pitman_morgan_on_normal_data():
     """Under bivariate normality the HC3 test and Pitman-Morgan's exact test (Pearson's r of
     x + y and x - y, scipy.stats.pearsonr) give nearly the same p-value at ratio 1."""
