@@ -256,14 +256,14 @@ def cv_call_draws(call: dict, r: int) -> list[CvDraws]:
     return draws
 
 
-def cv_call_cells(call: dict, r: int, *, gate: bool = True) -> list[Cell]:
+def cv_call_cells(call: dict, r: int, *, gate: bool = True, kurtosis_limit: bool = True) -> list[Cell]:
     """The cells of one captured cv call at each finite edge; ``gate=False`` counts every resample's
     verdict, as if the rule decided at any skewness of the pseudo-values (the evidence that the gate
-    is needed)."""
+    is needed); ``kurtosis_limit=False`` gates on the skewness limit alone."""
     decided = _decided_on_own_units(*_cv_inputs(call))
     cells = []
     for d in cv_call_draws(call, r):
-        ok = d.gated if gate else d.ungated
+        ok = d.ungated if not gate else d.gated if kurtosis_limit else d.skew_gated
         refuted, confirmed = ok & (d.p_refute <= ALPHA), ok & (d.p_confirm <= ALPHA)
         cells.append(Cell(_name(call), d.label, float(np.mean(refuted)), float(np.mean(confirmed)), r, decided))
     return cells
@@ -734,18 +734,14 @@ def _population_rates(call: dict, r: int, *, kurtosis_limit: bool) -> list[tuple
         limit = means.KURTOSIS_LIMIT if kurtosis_limit else math.inf
         x = np.asarray(call["data"]["values"], dtype=float)
         cells = _mean_sample_cells(_name(call), x, _mean_region(call), r, True, kurtosis_limit=limit)
-        return [
-            (f"{c.edge} false {what}", rate)
-            for c in cells
-            for what, rate in (("refute", c.false_refute), ("confirm", c.false_confirm))
-            if rate is not None
-        ]
-    rates = []
-    for d in cv_call_draws(call, r):
-        ok = d.gated if kurtosis_limit else d.skew_gated
-        rates += [(f"{d.label} false refute", float(np.mean(ok & (d.p_refute <= ALPHA))))]
-        rates += [(f"{d.label} false confirm", float(np.mean(ok & (d.p_confirm <= ALPHA))))]
-    return rates
+    else:
+        cells = cv_call_cells(call, r, kurtosis_limit=kurtosis_limit)
+    return [
+        (f"{c.edge} false {what}", rate)
+        for c in cells
+        for what, rate in (("refute", c.false_refute), ("confirm", c.false_confirm))
+        if rate is not None
+    ]
 
 
 @pytest.mark.parametrize("call", _kurtosis_populations(), ids=_name)
