@@ -677,8 +677,6 @@ def test_slow_convergence_from_init(study, claims_verdict):
         score[~slow],
         direction="greater",
         alpha=ALPHA,
-        n_resamples=N_RESAMPLES,
-        rng=study.rng(INIT_PREDICTABLE),
     )
     claims_verdict(
         study.bind(INIT_PREDICTABLE),

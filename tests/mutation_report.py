@@ -376,45 +376,6 @@ REASONS: list[tuple[str, str, str]] = [
         "|t| exceeds every value, and then by under 0.1% of the 1e-9 relative part (np.isclose adds both)",
     ),
     (
-        "_bm_statistic",
-        r"np.errstate\((divide=None, invalid=\"ignore\"|divide=\"ignore\", invalid=None|invalid=\"ignore\"|divide=\"ignore\", )\)",
-        EQUIVALENT + "numpy's divide/invalid warnings are RuntimeWarnings, which the warnings filter of the same "
-        "with-block ignores; no value changes",
-    ),
-    (
-        "_bm_statistic",
-        r'simplefilter\("ignore", \)|statistic, (dtype=None)?\)$',
-        "harmless: inside this block only, every warning is ignored rather than RuntimeWarnings (the statistic is "
-        "unchanged); scipy's Brunner-Munzel statistic is already float64 (int samples are converted), so the dtype "
-        "argument changes nothing",
-    ),
-    (
-        "_bm_permutation_p",
-        r"exact = splits < MAX_EXACT_PERMUTATIONS",
-        EQUIVALENT + "no split count C(n1 + n2, n1) with both arms >= 2 equals 20000 (enumerated: the counts "
-        "near it are 19900 = C(200, 2) and 20100 = C(201, 2), ...), so < and <= pick the same samples",
-    ),
-    (
-        "_bm_permutation_p",
-        r'errstate\(invalid=None\)|vectorized=None,$|permutation_type="INDEPENDENT",$|alternative="GREATER",$|'
-        r"^removed: (permutation_type=\"independent\",|vectorized=True,|alternative=\"greater\",)$",
-        EQUIVALENT + "only res.null_distribution and res.statistic are read (the alternative does not change "
-        "them); scipy's defaults are permutation_type 'independent' (matched case-insensitively) and vectorized "
-        "inferred from the statistic's axis parameter, which _bm_statistic has; without the errstate numpy "
-        "would only warn about scipy's own unused p at separation",
-    ),
-    (
-        "_bm_permutation_p",
-        r"np.asarray\(res.null_distribution, (dtype=None)?\)",
-        EQUIVALENT + "the null distribution of _bm_statistic (float64, int samples included) is already float64",
-    ),
-    (
-        "_bm_permutation_p",
-        r"\(null >= t\) \| tie|\(null <= t\) \| tie",
-        EQUIVALENT + "'tie' already holds every split whose statistic equals t (null == t), so >= and > (<= and <) "
-        "count the same splits",
-    ),
-    (
         "_interval_refute_p",
         r"if lower >= 0.0 else 1.0|if lower > 0.0 else 2.0",
         EQUIVALENT + "binom.cdf(a, n, 0) is 1, the else value; and p_a only enters min(p_a, p_b) with p_b <= 1, "

@@ -341,8 +341,6 @@ def issue_section(r: int) -> list[str]:
         "",
         *issue_rows(r),
         "",
-        f"Open, pinned in the full tier (strict xfail): {cal.BM_5_VS_5_EXCESS}.",
-        "",
     ]
 
 

@@ -237,7 +237,9 @@ def test_range_ratio_in_reports_its_interval_mdes_and_details(x, y, sizes_xy, re
     ev = R.range_ratio_in(x, y, region, m_x=m_x, m_y=m_y, alpha=alpha, rng=np.random.default_rng(7), n_resamples=999)
     boot = sizes._range_ratio_bootstrap(x, y, m_x, m_y, 999, np.random.default_rng(7))
     m = (stats.norm.ppf(1.0 - alpha / 4.0) + stats.norm.ppf(0.8)) * _log_sd_of_resamples(x, y, m_x, m_y)
-    assert ev.ci == pytest.approx(tuple(np.quantile(boot, [alpha / 4.0, 1.0 - alpha / 4.0])), rel=1e-12)
+    assert ev.ci == pytest.approx(
+        tuple(np.quantile(boot, [alpha / 4.0, 1.0 - alpha / 4.0], method="inverted_cdf")), rel=1e-12
+    )
     assert ev.mde == pytest.approx(region[1] * math.expm1(m), rel=1e-9)
     assert ev.mde_confirm == pytest.approx(region[1] * -math.expm1(-m), rel=1e-9)
     assert not ev.cannot_confirm and ev.effect_size is None and ev.n == x.size + y.size and ev.alpha == alpha
@@ -268,18 +270,52 @@ def test_range_ratio_in_cannot_confirm_a_region_narrower_than_its_interval(fract
     [
         (np.r_[np.zeros(1159), 30.0], RANGE_Y, (0.001, 0.1)),
         (RANGE_X, np.r_[np.zeros(1999), 20.0], (10.0, 1e4)),
+        (np.r_[np.full(1159, 1000.0), 1030.0], RANGE_Y, (0.001, 0.1)),
+        (RANGE_X, np.r_[np.full(1999, 1000.0), 1020.0], (10.0, 1e4)),
     ],
-    ids=["zero-ratios", "infinite-ratios"],
+    ids=["zero-ratios", "infinite-ratios", "zero-ratios-atom-at-1000", "infinite-ratios-atom-at-1000"],
 )
-@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract:RuntimeWarning")  # numpy's quantile of infs
 def test_range_ratio_in_mdes_leave_out_resamples_without_spread(x, y, region):
-    """An arm that is 0 but for a single outlier: a third of its resamples have no spread, so the
-    ratio is 0 (or infinite) there; the mdes use the other resamples and stay finite."""
+    """An arm that is one atom but for a single outlier: a third of its resamples have no spread, so
+    the ratio is exactly 0 (or infinite) there, also on an atom away from 0 (where ``expected_range``
+    leaves a float residue); the mdes use the other resamples and stay finite, without a warning."""
     boot = sizes._range_ratio_bootstrap(x, y, 29, 50, 999, np.random.default_rng(7))
-    assert np.any((boot == 0.0) | np.isinf(boot))
+    no_spread = (boot == 0.0) | np.isinf(boot)
+    assert 0.2 < np.mean(no_spread) < 0.5
+    finite = boot[~no_spread]
+    assert np.all((finite > 1e-6) & (finite < 1e6))  # no residue of a resample without spread is left in
     ev = R.range_ratio_in(x, y, region, m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
     m = (stats.norm.ppf(1.0 - ALPHA / 4.0) + stats.norm.ppf(0.8)) * _log_sd_of_resamples(x, y)
     assert math.isfinite(ev.mde) and ev.mde == pytest.approx(region[1] * math.expm1(m), rel=1e-9)
+
+
+def test_range_ratio_in_leaves_out_resamples_where_neither_arm_has_spread():
+    """Two arms, each one atom but for one outlier: a resample of both without spread has no ratio
+    (0 / 0, NaN from the bootstrap) and is not counted in the p-values or the interval."""
+    x, y = np.r_[np.full(1159, 5.0), 6.0], np.r_[np.full(1999, 5.0), 6.0]
+    boot = sizes._range_ratio_bootstrap(x, y, 29, 50, 999, np.random.default_rng(7))
+    assert np.any(np.isnan(boot))
+    ev = R.range_ratio_in(x, y, (0.5, 2.0), m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+    kept = boot[~np.isnan(boot)]
+    assert ev.p_value == pytest.approx(min(1.0, 4.0 * min(np.mean(kept > 0.5), np.mean(kept < 2.0))))
+    assert not any(math.isnan(end) for end in ev.ci)
+
+
+def test_range_ratio_in_interval_is_the_order_statistics_dual_to_its_p_values():
+    """The interval ends are resamples (no interpolation), so "the interval lies inside the region"
+    and "p_confirm < alpha" agree at a region edge placed on either end."""
+    boot = sizes._range_ratio_bootstrap(RANGE_X, RANGE_Y, 29, 50, 999, np.random.default_rng(7))
+    ev = R.range_ratio_in(RANGE_X, RANGE_Y, (1.0, 100.0), m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+    assert ev.ci[0] in boot and ev.ci[1] in boot
+    for lo, hi in (
+        (ev.ci[0], 100.0),
+        (np.nextafter(ev.ci[0], 0.0), 100.0),
+        (0.01, ev.ci[1]),
+        (0.01, np.nextafter(ev.ci[1], 1e9)),
+    ):
+        e = R.range_ratio_in(RANGE_X, RANGE_Y, (lo, hi), m_x=29, m_y=50, rng=np.random.default_rng(7), n_resamples=999)
+        inside = lo < e.ci[0] and e.ci[1] < hi
+        assert inside == (e.p_confirm < ALPHA), (lo, hi)
 
 
 def _true_range_ratio(shape: float, m_x: int, m_y: int) -> float:

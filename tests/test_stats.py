@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core, two_sample
+from harness.evidence.rules import core
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -55,8 +55,8 @@ def _medians(x, y, direction, seed=0, **kw):
     return S.medians_differ(x, y, direction=direction, rng=_rng(seed), **kw)
 
 
-def _dists(x, y, direction, seed=0, **kw):
-    return S.distributions_differ(x, y, direction=direction, rng=_rng(seed), **kw)
+def _dists(x, y, direction, **kw):
+    return S.distributions_differ(x, y, direction=direction, **kw)
 
 
 def _barnard_p(alternative):
@@ -167,7 +167,7 @@ VERDICT_CASES = [
     ("metric_below-bca", lambda: S.metric_below(1.5 + _sample(30), 0.0, statistic=_trimmed, rng=_rng()), R),
     ("medians_differ-tied-medians-greater", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "greater"), R),
     ("medians_differ-tied-medians-less", lambda: _medians([38.0] * 9 + [20.0], [38.0] * 9 + [25.0], "less"), R),
-    ("distributions_differ-complete-separation", lambda: _dists(np.arange(10.0) + 20, np.arange(10.0), "greater"), C),
+    ("distributions_differ-complete-separation", lambda: _dists(np.arange(40.0) + 50, np.arange(40.0), "greater"), C),
     ("exact_value-confirmed", lambda: S.exact_value(0.1 + 0.2, 0.3), C),
     ("exact_value-refuted", lambda: S.exact_value(0.126, 0.125), R),
     ("exact_value-abs_tol", lambda: S.exact_value(0.126, 0.125, abs_tol=0.01), C),
@@ -196,6 +196,7 @@ MEAN_X = 1.1 + 0.3 * _sample(25)
 SKEW_X = np.exp(0.25 * _sample(60))  # skewness about 0.7: inside the corrected t's limit (1.0 at n = 60)
 TREND_K, TREND_N = [30, 35, 45, 42], [80, 80, 90, 85]
 TWO_X, TWO_Y = 1.6 * X_POS[::2], X_POS  # (20,), (40,)
+BM_X, BM_Y = 1.6 * X_POS, np.exp(_sample(60))  # (40,), (60,): Brunner-Munzel decides from 40 per arm
 
 AGREEMENT_CASES = [
     (
@@ -339,28 +340,28 @@ AGREEMENT_CASES = [
     ),
     (
         "distributions_differ-p_confirm-is-brunner-munzel",
-        lambda: _dists(TWO_X, TWO_Y, "greater").p_confirm,
-        lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="larger").pvalue),
+        lambda: _dists(BM_X, BM_Y, "greater").p_confirm,
+        lambda: _two(rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="larger").pvalue),
     ),
     (
         "distributions_differ-p_value-is-brunner-munzel",
-        lambda: _dists(TWO_X, TWO_Y, "greater").p_value,
-        lambda: _two(rank_compare_2indep(TWO_X, TWO_Y).test_prob_superior(alternative="smaller").pvalue),
+        lambda: _dists(BM_X, BM_Y, "greater").p_value,
+        lambda: _two(rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="smaller").pvalue),
     ),
     (
         "distributions_differ-p_value-is-scipy-brunnermunzel",
-        lambda: _dists(TWO_X, TWO_Y, "less").p_confirm,
-        lambda: _two(stats.brunnermunzel(TWO_X, TWO_Y, alternative="less").pvalue),
+        lambda: _dists(BM_X, BM_Y, "less").p_confirm,
+        lambda: _two(stats.brunnermunzel(BM_X, BM_Y, alternative="less").pvalue),
     ),
     (
         "distributions_differ-cles-from-U",
-        lambda: _dists(TWO_X, TWO_Y, "less").estimate,
-        lambda: stats.mannwhitneyu(TWO_X, TWO_Y).statistic / (TWO_X.size * TWO_Y.size),
+        lambda: _dists(BM_X, BM_Y, "less").estimate,
+        lambda: stats.mannwhitneyu(BM_X, BM_Y).statistic / (BM_X.size * BM_Y.size),
     ),
     (
         "distributions_differ-ci-brunner-munzel-inside-0-1",
-        lambda: _dists(TWO_X, TWO_Y, "less").ci,
-        lambda: np.clip(rank_compare_2indep(TWO_X, TWO_Y).conf_int(alpha=0.05), 0.0, 1.0),
+        lambda: _dists(BM_X, BM_Y, "less").ci,
+        lambda: np.clip(rank_compare_2indep(BM_X, BM_Y).conf_int(alpha=0.05), 0.0, 1.0),
     ),
     (
         "always-ci-clopper-pearson",
@@ -467,7 +468,7 @@ TYPICAL_CALLS = [
     ("metric_below-sd", lambda: S.metric_below(MEAN_X, 1.0, statistic=S.SD)),
     ("metric_exceeds-bca", lambda: S.metric_exceeds(MEAN_X, 1.0, statistic=_trimmed, n_resamples=999, rng=_rng())),
     ("medians_differ", lambda: _medians(TWO_X, TWO_Y, "greater", n_resamples=999)),
-    ("distributions_differ", lambda: _dists(TWO_X, TWO_Y, "greater", n_resamples=999)),
+    ("distributions_differ", lambda: _dists(BM_X, BM_Y, "greater")),
     ("always", lambda: S.always(30, 30)),
 ]
 TYPICAL_IDS = [c[0] for c in TYPICAL_CALLS]
@@ -586,12 +587,6 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
         lambda: S.metric_exceeds([1.0, 2.0, 3.0], 0.0, statistic=_trimmed, rng=None),
     ),
     (
-        "rng-missing-for-random-permutations",
-        TypeError,
-        r"rng must be a numpy.random.Generator \(the permutation test samples permutations\)",
-        lambda: S.distributions_differ(np.arange(6.0), np.arange(15.0) + 0.5, direction="greater"),
-    ),
-    (
         "rng-legacy",
         TypeError,
         "rng must be a numpy.random.Generator",
@@ -638,7 +633,7 @@ BAD_INPUTS = [  # (id, error, message pattern, call)
         "strictly positive",
         lambda: S.medians_differ([1.0, -2.0], [1.0, 2.0], direction="greater", rng=G),
     ),
-    ("empty-y", ValueError, "y is empty", lambda: S.distributions_differ([1.0, 2.0], [], direction="greater", rng=G)),
+    ("empty-y", ValueError, "y is empty", lambda: S.distributions_differ([1.0, 2.0], [], direction="greater")),
     ("threshold-nan", ValueError, "threshold must be finite", lambda: S.metric_below([1.0, 2.0], np.nan, rng=G)),
     ("observed-nan", ValueError, "observed must be finite", lambda: S.exact_value(np.nan, 1.0)),
     (
@@ -974,7 +969,7 @@ EVERY_RULE_AT = {  # alpha -> the evidence of each public rule decided at that a
         alpha=a,
     ),
     "medians_differ": lambda a: S.medians_differ(NORMAL20 + 5.0, NORMAL20, direction="greater", alpha=a),
-    "distributions_differ": lambda a: S.distributions_differ(NORMAL20 + 1.0, NORMAL20, direction="greater", alpha=a),
+    "distributions_differ": lambda a: S.distributions_differ(BM_X, BM_Y, direction="greater", alpha=a),
     "variance_ratio_equals": lambda a: S.variance_ratio_equals(NORMAL20, NORMAL20[::-1], region=(0.5, 2.0), alpha=a),
     "cv_by_units": lambda a: S.cv_by_units(UNITS, _unit_mean, region=(-1.0, 1.0), n_splits=10, alpha=a),
     "cv_by_units-wide": lambda a: S.cv_by_units(UNITS, _unit_mean, region=(-100.0, 100.0), n_splits=10, alpha=a),
@@ -1055,11 +1050,19 @@ def test_the_sd_statistic_is_each_rows_sample_sd_at_any_magnitude():
     assert S.SD(rows[:, None, :]).shape == (4, 1)
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the no-spread check's x - x[0]
 def test_an_sd_beyond_the_float_range_is_a_clear_error():
     """Values near +-1.7e308 have an sd above the largest float: a ValueError that says so."""
     with pytest.raises(ValueError, match="sd is not a finite number"):
         S.metric_below([-1.7e308, 1.7e308], 1e308, statistic=S.SD)
+
+
+def test_an_sd_near_the_float_limit_over_a_small_threshold_is_decided_not_an_overflow():
+    """Values +-1e308: the sd (1.4e308) is a float but its square over a threshold of 1 is not; the
+    chi-square statistic is then inf: "sd < 1" refuted and "sd > 1" confirmed, no OverflowError."""
+    x = [-1e308, 1e308]
+    below, above = S.metric_below(x, 1.0, statistic=S.SD), S.metric_exceeds(x, 1.0, statistic=S.SD)
+    assert (below.verdict, above.verdict) == (Verdict.REFUTED, Verdict.CONFIRMED)
+    assert below.estimate == pytest.approx(math.sqrt(2.0) * 1e308) and below.detail["chi2_statistic"] == math.inf
 
 
 def test_a_quantile_range_equal_to_the_threshold_up_to_rounding_at_the_datas_scale_is_not_below_it():
@@ -1109,69 +1112,24 @@ def test_medians_differ_decides_nanosecond_data_as_the_same_data_in_seconds():
     assert (nano.verdict, nano.p_value, nano.p_confirm) == (seconds.verdict, seconds.p_value, seconds.p_confirm)
 
 
-def test_brunner_munzel_statistic_of_two_equal_constant_samples_is_zero_not_nan():
-    """Two samples of one and the same value give scipy's statistic 0 / 0 = NaN; the permutation test's
-    statistic records it as 0 (no tendency either way), row by row in a batch of resamples."""
-    x = np.array([[2.0] * 4, [1.0, 2.0, 3.0, 4.0]])
-    y = np.array([[2.0] * 5, [0.5, 1.0, 2.0, 3.0, 3.5]])
-    t = two_sample._bm_statistic(x, y)
-    assert t[0] == pytest.approx(0.0, abs=1e-12) and t[1] == pytest.approx(-stats.brunnermunzel(x[1], y[1]).statistic)
+@pytest.mark.parametrize("n_x, n_y", [(39, 100), (100, 39), (5, 5), (2, 2)])
+def test_distributions_differ_is_undecided_below_its_calibrated_arm_size(n_x, n_y):
+    """Fewer than ``DISTRIBUTIONS_MIN_N`` (40) values in an arm: inconclusive with the reason and the
+    sizes, p 1 both ways, even when every x lies far beyond every y; the estimate is still reported."""
+    x, y = np.arange(float(n_x)) + 1000.0, np.arange(float(n_y))
+    ev = S.distributions_differ(x, y, direction="greater")
+    assert ev.verdict is I and (ev.p_value, ev.p_confirm) == (1.0, 1.0) and ev.cannot_confirm
+    assert ev.detail["reason"] == "no rule calibrated for this shape at this n"
+    assert ev.detail["outside_calibration"] == f"needs >= 40 values per arm, has {n_x} and {n_y}"
+    assert ev.estimate == 1.0 and ev.claimed_region == (0.5, 1.0)
 
 
-@pytest.mark.parametrize(
-    "n_y, direction, n_resamples, p_confirm",
-    [(11, "greater", 9999, 2.0 / 12376), (15, "greater", 999, 2.0 / 1000), (15, "less", 999, 2.0 / 1000)],
-    ids=["every-split", "random-splits-greater", "random-splits-less"],
-)
-def test_distributions_differ_on_separated_samples_has_the_smallest_permutation_p(
-    n_y, direction, n_resamples, p_confirm
-):
-    """Every x beyond every y in the claimed direction: no other split is as extreme, so the one-sided
-    permutation p is 1 / C(17, 6) with every split enumerated (12376 <= ``MAX_EXACT_PERMUTATIONS``) and
-    1 / (B + 1) with B = 999 random ones (C(21, 6) = 54264 splits); p_confirm is that p doubled."""
-    x = np.arange(6.0) + (100.0 if direction == "greater" else -100.0)
-    ev = S.distributions_differ(
-        x, np.arange(float(n_y)), direction=direction, rng=np.random.default_rng(5), n_resamples=n_resamples
-    )
-    assert ev.p_confirm == pytest.approx(p_confirm, rel=1e-12) and not ev.cannot_confirm
-
-
-@pytest.mark.parametrize("alpha, cannot", [(0.0202, False), (0.0199, True)])
-def test_distributions_differ_cannot_confirm_below_its_smallest_permutation_p(alpha, cannot):
-    """With B = 99 random permutations the smallest p is 1 / (B + 1) = 1 / 100, doubled 0.02: a claim at
-    alpha 0.0202 can be confirmed, one at 0.0199 cannot (``cannot_confirm``)."""
-    ev = S.distributions_differ(
-        np.arange(6.0) + 100.0,
-        np.arange(15.0),
-        direction="greater",
-        alpha=alpha,
-        rng=np.random.default_rng(5),
-        n_resamples=99,
-    )
-    assert ev.cannot_confirm is cannot
-
-
-def test_distributions_differ_random_permutations_follow_the_rng():
-    """The same seed gives the same permutation p-values (a seeded claim is reproducible)."""
-    x, y = np.arange(6.0) + 3.0, np.arange(15.0)
-    first, again = (
-        S.distributions_differ(x, y, direction="greater", rng=np.random.default_rng(5), n_resamples=999)
-        for _ in range(2)
-    )
-    assert (first.p_confirm, first.p_value) == (again.p_confirm, again.p_value)
-
-
-def test_brunner_munzel_permutation_p_counts_splits_equal_up_to_rounding_as_ties():
-    """With atoms, other splits reach the observed statistic's value along other float paths (here 8 of
-    the 462 differ from it in the last bits): they are ties, counted on both sides, as equality at
-    9 decimals counts them."""
-    x, y = np.array([1.0, 3.0, 0.0, 3.0, 0.0]), np.array([2.0, 2.0, 3.0, 1.0, 3.0, 2.0])
-    p_greater, p_less, _ = two_sample._bm_permutation_p(x, y, 999, None)
-    null = stats.permutation_test(
-        (x, y), two_sample._bm_statistic, permutation_type="independent", vectorized=True, n_resamples=np.inf
-    ).null_distribution
-    null9, t9 = np.round(null, 9), round(float(two_sample._bm_statistic(x, y)), 9)
-    assert (p_greater, p_less) == (np.mean(null9 >= t9), np.mean(null9 <= t9))
+def test_distributions_differ_decides_from_its_calibrated_arm_size():
+    """40 values per arm (the smallest calibrated size): decided by the Brunner-Munzel t test."""
+    x, y = 2.0 * X_POS, X_POS
+    ev = S.distributions_differ(x, y, direction="greater")
+    assert ev.verdict is C
+    assert ev.p_confirm == pytest.approx(_two(stats.brunnermunzel(x, y, alternative="greater").pvalue), rel=1e-9)
 
 
 def test_rate_equals_refutes_a_rate_far_below_a_region_reaching_past_1():
@@ -1218,7 +1176,7 @@ def test_variance_ratio_of_huge_or_linear_pairs_is_a_clear_value_error_not_a_sta
 
 
 def test_every_interval_lies_inside_its_statistics_range():
-    bm = S.distributions_differ(np.arange(12.0) + 100, np.arange(12.0), direction="greater")
+    bm = S.distributions_differ(np.arange(40.0) + 100, np.arange(40.0), direction="greater")
     assert 0.0 <= bm.ci[0] <= bm.ci[1] <= 1.0
     ratio = S.medians_differ([1.0, 2.0], [3.0, 4.0], direction="less")
     assert ratio.ci == (0.0, math.inf)

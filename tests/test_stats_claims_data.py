@@ -457,10 +457,11 @@ def two_sample_cells(r: int) -> list[Cell]:
         nx, ny = len(call["data"]["x"]), len(call["data"]["y"])
         rule = getattr(rules, call["rule"])
         rng = _rng(_name(call), "pooled")
+        extra = {"rng": rng, "n_resamples": 999} if call["rule"] == "medians_differ" else {}  # its bootstrap
         counts = {v: 0 for v in Verdict}
         for _ in range(r):
             x, y = pooled[rng.integers(0, pooled.size, nx)], pooled[rng.integers(0, pooled.size, ny)]
-            counts[rule(x, y, direction=call["settings"]["direction"], rng=rng, n_resamples=999).verdict] += 1
+            counts[rule(x, y, direction=call["settings"]["direction"], **extra).verdict] += 1
         refute = counts[Verdict.REFUTED] / r if call["rule"] == "distributions_differ" else None
         cells.append(Cell(_name(call), "pooled arms (P(X > Y) = 1/2)", refute, counts[Verdict.CONFIRMED] / r, r, True))
     return cells

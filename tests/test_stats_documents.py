@@ -44,6 +44,20 @@ def test_quantile_matches_confirms_its_own_distribution_and_refutes_a_far_value(
     assert rules.quantile_matches(x, 3.0, p=0.5, m=100).verdict is Verdict.REFUTED
 
 
+@pytest.mark.parametrize("n, expected", [(1, True), (2, True), (3, False), (200, False)])
+def test_quantile_matches_cannot_confirm_when_even_every_value_at_v_would_not(n, expected):
+    """The median of m = 11 values (L = 0.234, U = 0.766): the most favourable sample, every value
+    equal to v, has p_confirm = 2 max(L^n, (1 - U)^n): 0.47 at n = 1, 0.11 at n = 2, 0.026 at n = 3.
+    ``cannot_confirm`` says so, and agrees with that sample's own verdict."""
+    lo, hi = documents.quantile_region(0.5, 11, ALPHA)
+    atom = rules.quantile_matches(np.full(n, 1.0), 1.0, p=0.5, m=11, alpha=ALPHA)
+    assert atom.p_confirm == pytest.approx(min(1.0, 2.0 * max(lo**n, (1.0 - hi) ** n)))
+    assert atom.cannot_confirm is expected
+    assert (atom.verdict is Verdict.CONFIRMED) is not expected
+    spread = rules.quantile_matches(np.linspace(0.0, 2.0, n), 1.0, p=0.5, m=11, alpha=ALPHA)
+    assert spread.cannot_confirm is expected
+
+
 def _trinomial_errors(n: int, below: float, atom: float, reported: float, p: float, m: int) -> dict[Verdict, float]:
     """P(each verdict) of ``quantile_matches`` when #(x < v), #(x = v), #(x > v) are trinomial(n; below,
     atom, 1 - below - atom), every count enumerated (values 0, 1, 2 with v = 1)."""

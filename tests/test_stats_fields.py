@@ -17,6 +17,7 @@ from harness.evidence.verdicts import Verdict
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
 X = 1.0 + 0.3 * stats.norm.ppf((np.arange(25) + 0.5) / 25)  # (25,) deterministic, sd about 0.3
 Y = np.exp(stats.norm.ppf((np.arange(30) + 0.5) / 30))  # (30,) positive
+Y40 = np.exp(stats.norm.ppf((np.arange(40) + 0.5) / 40))  # (40,) positive: Brunner-Munzel decides from 40 per arm
 
 
 def _trimmed(x, axis=-1):
@@ -150,14 +151,14 @@ CASES = [
     ),
     (
         "distributions_differ",
-        lambda: S.distributions_differ(2 * Y, Y, direction="less"),
+        lambda: S.distributions_differ(2 * Y40, Y40, direction="less"),
         {
-            "n": 60,
+            "n": 80,
             "claimed_region": (0.0, 0.5),
             "median_ratio": 2.0,
             "ci_level": 0.95,
             "se_method": "Brunner-Munzel",
-            "estimate": stats.mannwhitneyu(2 * Y, Y).statistic / 900,
+            "estimate": stats.mannwhitneyu(2 * Y40, Y40).statistic / 1600,
             "test~": "x < y",
         },
     ),

@@ -105,12 +105,19 @@ CASES: dict[str, Callable[[], Any]] = {
     ),
     "medians_differ-less": lambda: S.medians_differ(EPOCHS[:8], EPOCHS * 3, direction="less"),
     "medians_differ-ties": lambda: S.medians_differ([38] * 9 + [20], [38] * 9 + [25], direction="greater"),
-    "distributions_differ-greater": lambda: S.distributions_differ(EPOCHS * 2, EPOCHS, direction="greater"),
+    "distributions_differ-greater": lambda: S.distributions_differ(
+        np.tile(EPOCHS, 4) * 2, np.tile(EPOCHS, 4), direction="greater"
+    ),
     "distributions_differ-less-negative": lambda: S.distributions_differ(
-        _normal(15, -1, 1, 6), _normal(15, 0, 1, 7), direction="less"
+        _normal(40, -1, 1, 6), _normal(45, 0, 1, 7), direction="less"
     ),
     "distributions_differ-identical": lambda: S.distributions_differ([2.0] * 5, [2.0] * 6, direction="greater"),
-    "distributions_differ-separated": lambda: S.distributions_differ([5.0, 6.0, 7.0], [1.0, 2.0], direction="greater"),
+    "distributions_differ-separated": lambda: S.distributions_differ(
+        np.arange(40.0) + 100.0, np.arange(40.0) + 1.0, direction="greater"
+    ),
+    "distributions_differ-separated-small": lambda: S.distributions_differ(
+        [5.0, 6.0, 7.0], [1.0, 2.0], direction="greater"
+    ),
     "exact_value-equal": lambda: S.exact_value(0.96, 0.9600000000000002),
     "exact_value-different": lambda: S.exact_value(1.5, 1.498, abs_tol=1e-3),
     "not_testable": lambda: S.not_testable("a cited result"),
@@ -216,11 +223,8 @@ CASES: dict[str, Callable[[], Any]] = {
     "variance_ratio_equals-unpaired-noise": lambda: S.variance_ratio_equals(
         _normal(12, 0.0, 1.0, 20), _normal(12, 0.0, 5.0, 21), region=(0.9, 1.1)
     ),
-    "distributions_differ-ten-per-arm": lambda: S.distributions_differ(
-        _normal(12, 0.5, 1.0, 25), _normal(10, 0.0, 1.0, 26), direction="greater"
-    ),
-    "distributions_differ-permutation-random": lambda: S.distributions_differ(
-        EPOCHS[:6], EPOCHS * 1.5, direction="less", rng=np.random.default_rng(5), n_resamples=999
+    "distributions_differ-39-per-arm": lambda: S.distributions_differ(
+        _normal(39, 0.5, 1.0, 25), _normal(60, 0.0, 1.0, 26), direction="greater"
     ),
     "cv_by_units-uncalibrated-skew": lambda: S.cv_by_units(
         _units(np.exp(2.0 * _normal(60, 0.0, 1.0, 27))), _unit_mean, region=(0.0, math.inf), n_splits=10
@@ -247,7 +251,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "medians_differ-tiny": lambda: S.medians_differ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], direction="less"),
     "mean_equals-marginal": lambda: S.mean_equals(_normal(50, 1.0, 1.0, 23), 1.0, margin=0.45),
     "distributions_differ-zero-in-y": lambda: S.distributions_differ(
-        [3.0, 4.0, 5.0, 6.0], [0.0, 1.0, 2.0, 4.5], direction="greater"
+        np.arange(40.0) + 3.0, np.arange(40.0) * 1.1, direction="greater"
     ),
     "holm-family": lambda: S.holm(
         [S.rate_at_least(48, 50, 0.8), S.rate_at_least(45, 50, 0.8), S.rate_at_least(20, 50, 0.8)], family="toy"

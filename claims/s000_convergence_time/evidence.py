@@ -35,7 +35,6 @@ from .protocols import (
     FULL_TRACES,
     KEEP_FRACTION,
     N_FOLDS,
-    N_RESAMPLES,
     NEGLIGIBLE_GAIN,
     QUICK_TRACES,
     REL_MARGIN,
@@ -561,8 +560,6 @@ def smart_faster_evidence(study: Study, spec: SmartFasterSpec, claim: Claim) -> 
         s.control_epochs,
         direction="less",
         alpha=ALPHA,
-        n_resamples=N_RESAMPLES,
-        rng=study.rng(claim),
     )
     return dataclasses.replace(ev, detail={**ev.detail, **_smart_detail(s)})
 

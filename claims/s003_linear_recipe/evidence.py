@@ -21,8 +21,6 @@ from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
 
-N_RESAMPLES = 1999
-
 
 @dataclass
 class Context:
@@ -224,7 +222,7 @@ def arm_compare(spec: Spec, ctx: Context) -> Evidence:
     as two samples)."""
     a = spec.args
     x, y = (metric_values(ctx.study, ctx.study.main[arm], a["metric"]) for arm in a["arms"])
-    return rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA, n_resamples=N_RESAMPLES, rng=ctx.rng)
+    return rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA)
 
 
 def arm_ratio(spec: Spec, ctx: Context) -> Evidence:

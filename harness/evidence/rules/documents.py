@@ -78,6 +78,8 @@ def quantile_matches(values: Any, reported: float, *, p: float, m: int, alpha: f
     from a, upper end of F(v-) from b), two-sided 1 - alpha: confirmed iff it lies inside
     (L, U). estimate: our mid-distribution function at v, (a + b) / (2 N). Exact for any
     distribution, atoms included (an atom at v raises F(v) above F(v-): a capped epoch count).
+    ``cannot_confirm`` when even every value equal to v (a = N, b = 0, the smallest p_confirm:
+    2 max(L^N, (1 - U)^N)) would not confirm.
     """
     alpha = _check_alpha(alpha)
     x = _check_values(values, "values")
@@ -101,7 +103,7 @@ def quantile_matches(values: Any, reported: float, *, p: float, m: int, alpha: f
         rule="quantile_matches",
         p_confirm=p_confirm,
         claimed_region=(lower, upper),
-        cannot_confirm=upper - lower <= 0.0,
+        cannot_confirm=_doubled(max(lower**n, (1.0 - upper) ** n)) > alpha,
         detail={
             "ci_level": 1.0 - alpha,
             "counts_below_equal": (below, equal),

@@ -243,7 +243,8 @@ def _metric_sd(x: np.ndarray, mc: _MetricClaim) -> Evidence:
     s = scale * float(np.std(x / scale, ddof=1))  # scaled first: squares of values near 1e300 overflow
     if not math.isfinite(s):
         raise ValueError(f"the sample's sd is not a finite number (values of magnitude {scale:g})")
-    stat = df * (s / t) ** 2
+    with np.errstate(over="ignore"):  # an sd near 1e308 over a small threshold: the statistic is inf
+        stat = float(df * np.square(np.float64(s / t)))
     chi = stats.chi2(df)
     a = mc.alpha / 2.0
     ci = (s * math.sqrt(df / chi.ppf(1.0 - a)), s * math.sqrt(df / chi.ppf(a)))

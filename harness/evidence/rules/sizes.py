@@ -249,11 +249,16 @@ CALIBRATED_MULTIPLE = 40  # range_ratio_in is calibrated when each sample holds 
 def _range_ratio_bootstrap(
     x: np.ndarray, y: np.ndarray, m_x: int, m_y: int, n_resamples: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """(B,) bootstrap of E[range of m_x] / E[range of m_y]: x and y resampled independently (B = ``n_resamples``)."""
+    """(B,) bootstrap of E[range of m_x] / E[range of m_y]: x and y resampled independently (B = ``n_resamples``).
+
+    A resample without spread has expected range exactly 0 (not the float residue of
+    ``expected_range`` on an atom away from 0), so its ratio is exactly 0 or inf, and NaN for 0 / 0."""
     xb = np.sort(rng.choice(x, size=(n_resamples, x.size)), axis=1)  # (B, N1)
     yb = np.sort(rng.choice(y, size=(n_resamples, y.size)), axis=1)  # (B, N2)
-    with np.errstate(divide="ignore"):
-        return expected_range(xb, m_x) / expected_range(yb, m_y)
+    num = np.where(xb[:, -1] > xb[:, 0], expected_range(xb, m_x), 0.0)
+    den = np.where(yb[:, -1] > yb[:, 0], expected_range(yb, m_y), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
 
 
 def _range_ratio_p(boot: np.ndarray, region: tuple[float, float], tails: float = 4.0) -> tuple[float, float]:
@@ -292,7 +297,8 @@ def range_ratio_in(
     1.5), and at least ``CALIBRATED_MULTIPLE`` x the stated sizes, the multiple the committed
     simulations bound at R = 400-1000 (they do not exclude a smaller one); with fewer values it
     says inconclusive, p = 1 both ways, with the reason in ``detail``. ci: that interval (``n_resamples`` resamples of x
-    and y independently, ``rng``); p_confirm = 4 max(P*(T <= lo), P*(T >= hi)) and p_value =
+    and y independently, ``rng``; order statistics, no interpolation; a resample where neither arm has
+    spread has no ratio and is left out); p_confirm = 4 max(P*(T <= lo), P*(T >= hi)) and p_value =
     4 min(P*(T > lo), P*(T < hi)), capped at 1 (the levels at which the interval lies inside the
     region, or beyond one end). mde / mde_confirm (ratio units): from the bootstrap sd s of the
     log statistic, m = (z(1 - alpha/4) + z(0.8)) s; mde = hi (e^m - 1); mde_confirm the same
@@ -320,9 +326,11 @@ def range_ratio_in(
             f"{CALIBRATED_MULTIPLE * m_y} values), has {x.size} and {y.size}",
         )
     boot = _range_ratio_bootstrap(x, y, m_x, m_y, n_resamples, rng)
+    boot = boot[~np.isnan(boot)]  # 0 / 0: neither arm of the resample has spread, no ratio to count
     lo, hi = region
     p_confirm, p_refute = _range_ratio_p(boot, region)
-    ci = tuple(float(q) for q in np.quantile(boot, [alpha / 4.0, 1.0 - alpha / 4.0]))
+    # order statistics, no interpolation: dual to the counts of _range_ratio_p, and defined between infinite resamples
+    ci = tuple(float(q) for q in np.quantile(boot, [alpha / 4.0, 1.0 - alpha / 4.0], method="inverted_cdf"))
     finite = boot[np.isfinite(boot) & (boot > 0)]
     s = float(np.std(np.log(finite), ddof=1))
     z = float(stats.norm.ppf(1.0 - alpha / 4.0))
