@@ -2,7 +2,10 @@
 
 Run from the checkout after ``python -m mutmut run --max-children 2`` (config in pyproject)::
 
-    python -m tests.mutation_report
+    python -m tests.mutation_report [--note NOTE.md]
+
+``--note``: a Markdown file whose text is put under the header (how the run was made, when it was
+not one plain ``mutmut run``: a partial run resumed, a narrower test mapping for its later part).
 
 It reads mutmut's results (``mutants/harness/evidence/rules/<module>.py.meta``, one per module of
 the rules package) and the mutated source
@@ -533,7 +536,17 @@ def _load() -> tuple[dict[str, int | None], dict[str, str]]:
     return codes, functions
 
 
-def main() -> int:
+def _note(argv: list[str]) -> list[str]:
+    """The lines of the ``--note`` file (with a blank line after), or none without the option."""
+    if not argv:
+        return []
+    if len(argv) != 2 or argv[0] != "--note":
+        raise SystemExit("usage: python -m tests.mutation_report [--note NOTE.md]")
+    return [*Path(argv[1]).read_text().rstrip("\n").splitlines(), ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    note = _note(sys.argv[1:] if argv is None else argv)
     codes, functions = _load()
     counts, decided, killed = _outcome_counts(codes)
     rows, by_reason, subjects = [], Counter(), []
@@ -562,6 +575,7 @@ def main() -> int:
         "the package `harness/evidence/rules/` (`[tool.mutmut]` in `pyproject.toml`). Test selection of the run:",
         f"`{_selection()}`.",
         "",
+        *note,
         f"- mutants: {len(codes)}; decided: {decided}; killed (incl. timeouts): {killed}; survived: {counts['survived']}",
         f"- kill rate: {killed / decided:.1%} of decided mutants (a mutant with no test counts as not killed)"
         if decided

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests import mutation_report as report
 
 
@@ -49,3 +51,12 @@ def test_reasons_that_match_no_survivor_are_reported_as_stale():
     survivors = [("_bca_shift", "return -math.inf if v <= 0.0 else math.inf")]
     unused = report._unused_reasons(survivors)
     assert all(entry[0] != "_bca_shift" for entry in unused) and len(unused) == len(report.REASONS) - 1
+
+
+def test_a_note_file_is_put_under_the_header_and_a_bad_option_is_a_usage_error(tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text("The run resumed a partial one.\n\n- phase 2: fast tests\n")
+    assert report._note(["--note", str(note)]) == ["The run resumed a partial one.", "", "- phase 2: fast tests", ""]
+    assert report._note([]) == []
+    with pytest.raises(SystemExit, match="usage: python -m tests.mutation_report"):
+        report._note(["--note"])
