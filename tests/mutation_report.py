@@ -209,12 +209,6 @@ REASONS: list[tuple[str, str, str]] = [
         r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
         "harmless: differs only when an interval end (or the region's width) equals its bound exactly",
     ),
-    (
-        "cv_by_units",
-        r"dtype=None|total\[None, :\] - u\), \)",
-        EQUIVALENT + "the statistic's leave-one-out values "
-        "only enter float arithmetic and isfinite (a non-numeric output fails either way)",
-    ),
     ("_check_values", r"min_n: int = 2", EQUIVALENT + "every caller passes min_n"),
     (
         "cv_by_units",
@@ -245,12 +239,6 @@ REASONS: list[tuple[str, str, str]] = [
     ),
     ("metric_below", r"above=None", EQUIVALENT + "None is falsy like False"),
     ("xǁ_MetricClaimǁevidence", r'fields.pop\("detail", (None|)\)', EQUIVALENT + "every caller passes detail"),
-    (
-        "_no_spread",
-        r"x\[1\]",
-        "harmless: all values within float rounding of the first iff within it of the second "
-        "up to twice the tolerance (1e-9 relative)",
-    ),
     (
         "variance_ratio_equals",
         r'_check_values\(y, "y", \)',
@@ -296,13 +284,6 @@ REASONS: list[tuple[str, str, str]] = [
         "range_ratio_in",
         r"fits = math.log\(hi / lo\) > 2 \* z \* s",
         "harmless: differs only when the region's log width equals 2 z s exactly",
-    ),
-    (
-        "quantile_matches",
-        r"cannot_confirm=upper [+-] lower <=? 0.0,$",
-        EQUIVALENT + "quantile_region's lower < upper for every p, m and alpha (the alpha / 2 and 1 - alpha / 2 "
-        "quantiles of beta laws with j_lo <= j_hi; test_quantile_region_is_a_probability_interval), so "
-        "cannot_confirm is False either way",
     ),
     (
         "xǁStandardDeviationǁ__call__",
