@@ -389,6 +389,42 @@ REASONS: list[tuple[str, str, str]] = [
         "harmless: the absolute tolerance (1e-12 x scale) only matters where it exceeds the relative one "
         "(1e-9 alpha), i.e. for alpha < 0.002, and then widens the band around p = alpha by 1e-12",
     ),
+    # issue 20, stop 27, B
+    (
+        "monotone_steps",
+        r'_check_choice\(direction, (None|"XXdirectionXX"|"DIRECTION"), ',
+        "wording: the argument name only appears in _check_choice's error message",
+    ),
+    (
+        "monotone_steps",
+        r"zip\(successes, trials, (strict=(None|False))?\)\]",
+        EQUIVALENT + "len(successes) == len(trials) is checked just before (ValueError otherwise), so zip never "
+        "sees unequal lengths",
+    ),
+    (
+        "_check_region",
+        r'lo = _check_finite\(lo, (None|"XXregion boundXX"|"REGION BOUND")\)|'
+        r'else _check_finite\(hi, "XXregion boundXX"\)',
+        "wording: the name only appears in the error messages of _check_finite / _real (the key phrase "
+        "'region bound' stays in the hi check's message)",
+    ),
+    (
+        "_p",
+        r"raise ValueError\(None\)",
+        "harmless: a guard never reached: rates_differ always returns float p_value and p_confirm (both from "
+        "_doubled), so no step's p is None",
+    ),
+    (
+        "expected_range",
+        r"np.arange\(1, n \+ 1, (dtype=None)?\)",
+        EQUIVALENT + "i is then an integer array and i / n, (i - 1) / n, (n - i + 1) / n, (n - i) / n are true "
+        "divisions to the same float64 values (integers below 2**53 are exact), so the weights are identical",
+    ),
+    (
+        "_range_ratio_bootstrap",
+        r"np.sort\(rng.choice\((x|y), size=\(n_resamples, (x|y).size\)\), \)",
+        EQUIVALENT + "np.sort's default axis is -1, the last one (axis 1) of the (B, N) array of resamples",
+    ),
 ]
 
 

@@ -405,3 +405,129 @@ def test_range_ratio_nominal_interval_under_covers_where_the_rules_does_not():
     assert any(not _within_half_alpha(e, 2000) for e in nominal.values()), nominal
     rules_interval = _range_ratio_errors(10, 1.5, runs=2000)
     assert all(_within_half_alpha(e, 2000) for e in rules_interval.values()), rules_interval
+
+
+# --------------------------------------------------------------------------------------------
+# Reported fields and edge conventions, against the docstrings (issue 20's mutation survivors)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "successes, trials, direction, alpha",
+    [
+        ([10, 40, 15, 45], [50] * 4, "increasing", 0.1),  # one step clearly reversed: refuted
+        ([45, 15, 40, 10], [50] * 4, "decreasing", 0.05),
+        ([5, 5, 5], [10] * 3, "increasing", 0.05),  # two equally weak steps
+        ([20, 30], [50, 50], "increasing", 0.05),  # the smallest K
+        ([0, 1, 30], [1, 1, 50], "increasing", 0.05),  # a step of one trial per arm: no mde, cannot confirm
+    ],
+)
+def test_monotone_steps_reports_the_fields_its_docstring_composes_from_the_steps(successes, trials, direction, alpha):
+    """Every field is the documented composition of the K - 1 ``rates_differ`` steps at the same alpha."""
+    side = "greater" if direction == "increasing" else "less"
+    counts = list(zip(successes, trials, strict=True))
+    steps = [R.rates_differ(*after, *before, direction=side, alpha=alpha) for before, after in pairwise(counts)]
+    confirm, against = [e.p_confirm for e in steps], [e.p_value for e in steps]
+    weakest = confirm.index(max(confirm))  # the first of equally weak steps
+    mdes = [e.mde for e in steps]
+    ev = R.monotone_steps(successes, trials, direction=direction, alpha=alpha)
+    assert ev.p_confirm == max(confirm) and ev.p_value == min(1.0, len(steps) * min(against))
+    assert ev.verdict is _verdict_from_p(max(confirm), min(1.0, len(steps) * min(against)), alpha)
+    w = steps[weakest]
+    assert (ev.estimate, ev.ci, ev.effect_size, ev.claimed_region) == (
+        w.estimate,
+        w.ci,
+        w.effect_size,
+        w.claimed_region,
+    )
+    expected_mde = None if None in mdes else max(mdes)
+    assert ev.mde == expected_mde and ev.mde_confirm == expected_mde
+    assert ev.cannot_confirm is any(e.cannot_confirm for e in steps)
+    assert ev.detail == {
+        "rates": [s / n for s, n in counts],
+        "step_estimates": [e.estimate for e in steps],
+        "step_p_confirm": confirm,
+        "step_p_against": against,
+        "weakest_step": (weakest, weakest + 1),
+    }
+    assert f"every adjacent step {direction}" in ev.test and ev.n == sum(trials)
+
+
+@pytest.mark.parametrize("successes, trials", [([1], [2]), ([1, 2], [2]), ([1, 2, 3], [4, 4])])
+def test_monotone_steps_names_the_group_count_it_needs(successes, trials):
+    """Fewer than two groups or unequal lengths raise the rule's own message, not zip's."""
+    with pytest.raises(ValueError, match="need >= 2 groups"):
+        R.monotone_steps(successes, trials, direction="increasing")
+
+
+def test_median_ratio_in_reports_the_ratio_of_medians_and_its_detail():
+    """estimate = median(x) / median(y); detail holds both medians and the ci's level 1 - alpha."""
+    x, y = [2.0, 4.0, 6.0, 9.0], [1.0, 2.0, 3.0]
+    ev = R.median_ratio_in(x, y, (1.5, 2.5), alpha=0.1)
+    assert ev.estimate == pytest.approx(5.0 / 2.0)
+    assert ev.detail == {"medians": (5.0, 2.0), "ci_level": pytest.approx(0.9)}
+    assert ev.p_confirm is not None and ev.verdict is _verdict_from_p(ev.p_confirm, ev.p_value, 0.1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda region: R.median_ratio_in([1.0, 2.0, 3.0], [1.0, 2.0], region),
+        lambda region: R.range_ratio_in(
+            [1.0, 2.0, 4.0], [1.0, 3.0], region, m_x=2, m_y=2, rng=np.random.default_rng(0)
+        ),
+    ],
+    ids=["median_ratio_in", "range_ratio_in"],
+)
+@pytest.mark.parametrize("region", [(2.0, 2.0), (1.5, 1.0), (0.0, 1.0)])
+def test_a_ratio_region_must_have_a_positive_lower_end_below_its_upper_end(call, region):
+    """0 < lo < hi: an empty or single-point region is rejected by the rule's own check, before anything runs."""
+    with pytest.raises(ValueError, match="^region must be"):
+        call(region)
+
+
+def test_range_ratio_in_rejects_a_region_open_above():
+    """Only median_ratio_in reads (lo, inf) as "at least lo"; a range ratio's region needs a finite upper end."""
+    with pytest.raises(ValueError, match="region bound"):
+        R.range_ratio_in([1.0, 2.0, 4.0], [1.0, 3.0], (1.0, np.inf), m_x=2, m_y=2, rng=np.random.default_rng(0))
+
+
+def test_expected_range_is_the_mean_range_over_all_draws_along_any_axis():
+    """E[max - min] of m draws with replacement, against enumerating all N^m draws, along either axis of a 2-D array."""
+    from itertools import product
+
+    samples = np.array([[1.0, 2.0, 4.0, 8.0], [0.5, 0.5, 3.0, 7.0], [2.0, 3.0, 5.0, 6.0]])  # (3, 4), rows sorted
+    for m in (2, 3):
+        brute = [np.mean([max(d) - min(d) for d in product(row, repeat=m)]) for row in samples]
+        assert sizes.expected_range(samples, m) == pytest.approx(brute)
+        assert sizes.expected_range(samples.T.copy(), m, axis=0) == pytest.approx(brute)
+
+
+def test_range_ratio_bootstrap_gives_exact_zero_inf_and_nan_to_resamples_without_spread_silently():
+    """Two values per arm: each resample lacks spread with probability 1/2, so 0, inf, NaN and a
+    positive ratio each come 1/4 of the time, without a numpy warning for the divisions by 0."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        boot = sizes._range_ratio_bootstrap(
+            np.array([1.0, 2.0]), np.array([1.0, 3.0]), 2, 2, 4000, np.random.default_rng(5)
+        )
+    shares = [np.mean(boot == 0.0), np.mean(np.isinf(boot)), np.mean(np.isnan(boot))]
+    shares.append(np.mean(np.isfinite(boot) & (boot > 0)))
+    assert shares == pytest.approx([0.25] * 4, abs=0.04)  # 4000 resamples: sd of each share 0.007
+    assert set(np.unique(boot[np.isfinite(boot) & (boot > 0)])) == {0.5 / 1.0}  # E[range of 2]: 0.5 and 1.0
+
+
+@pytest.mark.parametrize(
+    "boot, p_confirm, p_value",
+    [
+        ([1.0] * 2 + [1.5] * 98, 0.08, 1.0),  # 2% on lo count as touching it
+        ([2.0] * 2 + [1.5] * 98, 0.08, 1.0),  # 2% on hi count as touching it
+        ([1.0] * 2 + [0.5] * 98, 1.0, 0.0),  # none strictly above lo: refuted at any level
+        ([2.0] * 2 + [3.0] * 98, 1.0, 0.0),  # none strictly below hi
+    ],
+)
+def test_range_ratio_p_counts_a_resample_on_a_region_end_against_confirming(boot, p_confirm, p_value):
+    """p_confirm = 4 max(P*(T <= lo), P*(T >= hi)), p_value = 4 min(P*(T > lo), P*(T < hi)) (the docstring), capped at 1."""
+    assert sizes._range_ratio_p(np.array(boot), (1.0, 2.0)) == pytest.approx((p_confirm, p_value))

@@ -1184,3 +1184,25 @@ def test_every_interval_lies_inside_its_statistics_range():
     assert width.ci[0] >= 0.0
     rates = S.rates_differ(50, 50, 0, 50, direction="greater")
     assert -1.0 <= rates.ci[0] <= rates.ci[1] <= 1.0
+
+
+def test_an_sd_claim_whose_statistic_overflows_gives_no_numpy_warning():
+    """The chi-square statistic (n - 1)(s / t)^2 overflows to inf when s / t exceeds 1e154 (an sd of 1e200
+    over a threshold of 1e-3): that is the intended value, and numpy must not warn about it."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ev = S.metric_exceeds([1e200, -1e200, 5e199, 2e199], 1e-3, statistic=S.SD)
+    assert ev.verdict is Verdict.CONFIRMED
+
+
+def test_a_metric_statistic_without_a_name_is_recorded_by_its_repr():
+    """A callable without __name__ (a functools.partial) is named by its repr in the captured settings."""
+    from functools import partial
+
+    from harness.evidence.rules import one_sample
+
+    statistic = partial(np.quantile, q=0.9)
+    assert one_sample._statistic_name(statistic) == repr(statistic)
+    assert one_sample._statistic_name(np.mean) == "mean"

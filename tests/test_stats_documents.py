@@ -185,3 +185,13 @@ def test_sd_matches_reads_a_document_sd_of_two_values():
     ev = rules.sd_matches([1.0, 2.0, 4.0], 1.5, m=2)
     assert ev.claimed_region == pytest.approx(documents.sd_region(1.5, 2, ALPHA))
     assert ev.detail["document_n"] == 2 and ev.verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.25, 0.2, 0.125])
+def test_quantile_matches_cannot_confirm_only_where_the_best_data_would_not_confirm(alpha):
+    """cannot_confirm iff 2 max(L^N, (1 - U)^N) > alpha; at equality (m = N = 1, L = alpha / 2 = 1 - U exactly)
+    one value equal to v confirms, as p_confirm <= alpha does."""
+    lower, upper = documents.quantile_region(0.5, 1, alpha)
+    assert 2 * max(lower, 1.0 - upper) == alpha  # the boundary case, exact in floats
+    ev = rules.quantile_matches([3.0], 3.0, p=0.5, m=1, alpha=alpha)
+    assert ev.verdict is Verdict.CONFIRMED and not ev.cannot_confirm
