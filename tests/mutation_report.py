@@ -418,8 +418,8 @@ REASONS: list[tuple[str, str, str]] = [
     (
         "outside_domain",
         r"abs\(g\) >= limit:|k >= KURTOSIS_LIMIT:",
-        "harmless: differs only for a sample whose |skewness| (excess kurtosis) equals its limit exactly, and then "
-        "only in the wording of the undecided verdict's reason",
+        "harmless: differs only for a sample whose |skewness| (excess kurtosis) equals its limit exactly; the rules "
+        "ask only about samples they do not decide, and for those only the wording of the reason can change",
     ),
     (
         "_hall_inverse",
