@@ -158,7 +158,8 @@ def test_the_vectorised_mean_rules_warn_nothing_on_constant_rows_or_far_edges():
     x = np.vstack([np.full(20, 3.0), _skewed_batch(20, rows=2)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        means.skewness(x), means.kurtosis(x)
+        means.skewness(x)
+        means.kurtosis(x)
         _, _, ok = means.mean_equals_p(x, 2.0, 4.0)
         means.region_p(x, -1e200, math.inf)
         means.mean_tail_p(x, 3.0)
