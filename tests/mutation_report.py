@@ -425,6 +425,91 @@ REASONS: list[tuple[str, str, str]] = [
         r"np.sort\(rng.choice\((x|y), size=\(n_resamples, (x|y).size\)\), \)",
         EQUIVALENT + "np.sort's default axis is -1, the last one (axis 1) of the (B, N) array of resamples",
     ),
+    # issue 20, stop 27, A
+    (
+        "_decidable",
+        r"np.abs\(g\) < limit|kurtosis\(x\) < kurtosis_limit",
+        "harmless: differs only for a sample whose |skewness| (excess kurtosis) equals its limit exactly (or, under "
+        "the measuring kurtosis_limit=inf, whose kurtosis overflowed to inf)",
+    ),
+    (
+        "outside_domain",
+        r"abs\(g\) >= limit:|k >= KURTOSIS_LIMIT:",
+        "harmless: differs only for a sample whose |skewness| (excess kurtosis) equals its limit exactly; the rules "
+        "ask only about samples they do not decide, and for those only the wording of the reason can change",
+    ),
+    (
+        "_hall_inverse",
+        r"^return v \+ b$",
+        EQUIVALENT + "u = 3 a (v - b) is 0 only where a = g / (3 sqrt n) is 0 (or underflows), which makes "
+        "b = a / 2 = 0 too, or where v = b: mean_interval's v = +-t quantile at alpha / 2.2 exceeds 0.11 for every "
+        "alpha < 1, while |b| = |g| / (6 sqrt n) <= 2 / (6 sqrt 200) < 0.024 inside the domain, where alone its "
+        "callers (mean_equals, mean_matches, metric_exceeds/below, cv_by_units) ask for an interval",
+    ),
+    (
+        "_hall_inverse",
+        r"if u >= -1.0:",
+        EQUIVALENT + "at u = -1 the log1p branch gives 3 (v - b) expm1(-inf) / (-1) = 3 (v - b) = -1 / a, the value "
+        "(cbrt(0) - 1) / a of the cube-root branch",
+    ),
+    (
+        "skewness|kurtosis",
+        r"errstate\((divide=None, invalid=\"ignore\"|divide=\"ignore\", invalid=None|invalid=\"ignore\"|"
+        r"divide=\"ignore\", )\)",
+        "harmless: only numpy's floating-point warnings change, never a value: scipy computes the ratio of moments "
+        "under its own errstate(all='ignore'), so this block only keeps warnings of near-overflowing moments quiet",
+    ),
+    (
+        "skewness|kurtosis",
+        r"simplefilter\(\"ignore\", \)",
+        "harmless: every warning of the block is ignored instead of RuntimeWarning only; the block computes one "
+        "scipy moment ratio, whose values do not depend on warning filters",
+    ),
+    (
+        "skewness|kurtosis",
+        r"stats.skew\(x, axis=-1, \)|stats.kurtosis\(x, axis=-1, (bias=True|fisher=True, )\)",
+        EQUIVALENT + "bias=True and fisher=True are scipy's defaults",
+    ),
+    (
+        "skewness|kurtosis",
+        r"np.nan_to_num\(np.asarray\([gk], \), |np.asarray\([gk], dtype=None\)|nan_to_num\(np.asarray\(k, "
+        r"dtype=float\), posinf=np.inf|nan_to_num\(np.asarray\(g, dtype=float\), posinf=0.0",
+        EQUIVALENT + "scipy.stats.skew / kurtosis already return float64 for the float64 rows every caller passes "
+        "(_check_values converts; the calibrations draw float64); nan=0.0 is nan_to_num's default",
+    ),
+    (
+        "kurtosis",
+        r"posinf=np.inf, (neginf=None|neginf=1.0|)\)$",
+        EQUIVALENT + "the excess kurtosis m4 / m2^2 - 3 is at least -2 (m4 >= m2^2) or NaN, never -inf",
+    ),
+    (
+        "kurtosis",
+        r"nan=0.0, (posinf=None, )?neginf=0.0\)$",
+        "harmless: a kurtosis that overflowed (m2^2 underflows, m4 does not) becomes the largest float instead of "
+        "inf: both exceed KURTOSIS_LIMIT (and both are <= the measuring limit inf), so only the number in the "
+        "undecided verdict's reason reads 1.8e+308 instead of inf",
+    ),
+    (
+        "mean_equals_p",
+        r"errstate\(divide=\"ignore\", (invalid=None)?\)",
+        "harmless: only a warning changes, never a value: w = (hi - lo) / se is invalid only for inf / inf "
+        "(a region's width and the sd both beyond the float range) or 0 / 0, never for hi > lo",
+    ),
+    (
+        "mean_equals_p",
+        r"np.nan_to_num\(other, (nan=1.0)?\)",
+        EQUIVALENT + "nan=0.0 is nan_to_num's default; other = F(F^-1(p1) - w) is NaN only where p1 is NaN "
+        "(p_refute NaN either way) or F^-1(p1) = w = inf, i.e. p1 = 1, where p_refute = min(1, 2.2 (1 + .)) is 1 "
+        "either way",
+    ),
+    (
+        "_pseudo_values",
+        r"np.asarray\(statistic\((total|total\[..., None, :\] - u)\), (dtype=None)?\)",
+        EQUIVALENT + "the statistic's values only enter float arithmetic (with math.sqrt's float factor) and "
+        "isfinite: a float, integer or boolean array gives the same floats (integers exact below 2^53), a "
+        "non-numeric output fails either way",
+    ),
+    ("cv_by_units", r"^where = None$", EQUIVALENT + "'where' is only tested for truth, and None is falsy like ''"),
 ]
 
 

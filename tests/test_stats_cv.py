@@ -10,13 +10,16 @@ GroupKFold by trace and under the document's KFold over rows.
 
 from __future__ import annotations
 
+import json
 import math
+import warnings
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from harness.evidence import rules
+from harness.evidence.rules import capture, cv
 from harness.evidence.verdicts import Verdict
 
 ALPHA = 0.05
@@ -215,3 +218,75 @@ def test_effect_size_is_measured_from_the_nearest_edge():
     values = np.random.default_rng(5).normal(0.9, 1.0, size=30)
     ev = rules.cv_by_units(_units(values), _mean_statistic, region=(-1.0, 1.0), n_splits=10)
     assert ev.effect_size == pytest.approx((ev.estimate - 1.0) / ev.detail["se"], rel=1e-12)
+
+
+class _MeanOnSupport:
+    """The mean statistic declaring the values it can take (``support``); an instance has no ``__name__``."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.support = (low, high)
+
+    def __call__(self, sums: np.ndarray) -> np.ndarray:
+        return _mean_statistic(sums)
+
+
+def test_a_jackknife_estimate_outside_the_statistics_support_gets_no_rule():
+    """Docstring: a bias correction that moves the estimate where the statistic cannot be is not decided."""
+    values = np.random.default_rng(6).normal(-1.0, 1.0, size=30)
+    ev = rules.cv_by_units(_units(values), _MeanOnSupport(0.0, math.inf), region=(0.5, math.inf), n_splits=10)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["reason"] == rules.NO_CALIBRATED_RULE
+    assert "support" in ev.detail["outside_calibration"]
+
+
+@pytest.mark.parametrize("low_edge", [True, False], ids=["on_lower_end", "on_upper_end"])
+def test_a_jackknife_estimate_on_the_end_of_the_support_is_decided_and_its_interval_clipped(low_edge):
+    """The support is closed ([low, high]); an estimate on its end is possible (an SD of 0), the interval stops there."""
+    values = np.tile([-3.0, -1.0, 1.0, 3.0], 10)  # mean exactly 0; symmetric: inside the skewness limit
+    support = (0.0, math.inf) if low_edge else (-math.inf, 0.0)
+    ev = rules.cv_by_units(_units(values), _MeanOnSupport(*support), region=(-5.0, 5.0), n_splits=10)
+    assert ev.detail["jackknife_estimate"] == 0.0 and "reason" not in ev.detail
+    assert ev.ci == ((0.0, pytest.approx(ev.ci[1])) if low_edge else (pytest.approx(ev.ci[0]), 0.0))
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(alpha=1.5), "alpha"),
+        (dict(alpha=0.0), "alpha"),
+        (dict(region=(1.0, 0.0)), "region"),
+        (dict(region=(1.0, 1.0)), "region"),
+    ],
+)
+def test_bad_arguments_are_named_before_the_data_are_judged(bad, match):
+    """Constant units have no standard error; an invalid alpha or region must still be the error reported."""
+    kwargs = dict(unit_sums=_units(np.ones(6)), statistic=_mean_statistic, region=(0.0, 2.0), n_splits=10)
+    kwargs.update(bad)
+    with pytest.raises(ValueError, match=match):
+        rules.cv_by_units(**kwargs)
+
+
+def test_the_capture_names_a_statistic_without_a_name_by_its_repr(tmp_path, monkeypatch):
+    """A callable object has no ``__name__``; the captured settings still say which statistic was used."""
+    monkeypatch.setenv(capture.CAPTURE_ENV, str(tmp_path))
+    statistic = _MeanOnSupport(-math.inf, math.inf)
+    rules.cv_by_units(_units(np.arange(12.0)), statistic, region=(0.0, 20.0), n_splits=10)
+    (line,) = (
+        json.loads(text) for path in tmp_path.glob("cv_by_units.*.jsonl") for text in path.read_text().splitlines()
+    )
+    assert line["settings"]["statistic"] == repr(statistic)
+
+
+def test_pseudo_values_of_a_batch_of_resamples_are_those_of_each_resample_alone():
+    """The calibration jackknifes many resamples at once: each keeps its own centre and definedness, and a
+    statistic undefined on one leave-one-out total (0 / 0) marks that resample only, without a warning."""
+    rng = np.random.default_rng(8)
+    u = np.stack([_units(rng.normal(size=6)) for _ in range(3)])  # (R, G, S)
+    u[2] = [[5.0, 2.5]] + [[0.0, 0.0]] * 5  # one unit holds every row: without it the mean is 0 / 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        theta, pseudo, defined = cv._pseudo_values(u, _mean_statistic, 10)
+    assert pseudo.shape == (3, 6) and defined.tolist() == [True, True, False]
+    for r in range(3):
+        alone = cv._pseudo_values(u[r], _mean_statistic, 10)
+        assert float(theta[r]) == pytest.approx(float(alone[0]), rel=1e-12)
+        np.testing.assert_allclose(pseudo[r], alone[1], rtol=1e-12, equal_nan=True)

@@ -12,6 +12,7 @@ most alpha / 2 plus three Monte-Carlo standard errors.
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 
 import numpy as np
@@ -104,3 +105,111 @@ def test_no_limit_read_off_the_sample_bounds_the_errors_on_rare_outliers():
     refuted = ok & (p_refute <= ALPHA) & (means.kurtosis(x) <= 6.0)
     low = stats.binomtest(int(refuted.sum()), R_GRID, alternative="greater").proportion_ci(0.99).low
     assert low > ALPHA / 2, float(refuted.mean())
+
+
+def _skewed_batch(n: int, rows: int = 6) -> np.ndarray:
+    """Rows (rows, n) of mildly skewed gamma samples (shape 16: skewness 0.5), some within the skew limits."""
+    return np.random.default_rng([n, zlib.crc32(b"batch")]).gamma(16.0, 1.0, (rows, n))
+
+
+def test_a_batch_of_samples_gets_the_p_values_each_row_gets_alone():
+    """The calibration decides many samples at once (module docstring): a row must not see the other rows."""
+    x = _skewed_batch(50)
+    mu = 16.0
+    for lo, hi in ((mu - 1.0, mu + 1.0), (mu, math.inf), (-math.inf, mu), (-math.inf, math.inf)):
+        batch = means.region_p(x, lo, hi)
+        assert all(np.shape(part) == (x.shape[0],) for part in batch), (lo, hi)
+        for i, row in enumerate(x):
+            alone = means.region_p(row, lo, hi)
+            assert [float(part[i]) for part in batch] == pytest.approx([float(p) for p in alone], rel=1e-12)
+
+
+def test_samples_of_fewer_than_ten_values_are_never_decided_one_boolean_per_row():
+    """Below n = 10 no rule is calibrated; ``decidable`` still answers per row, as a mask the callers combine with &."""
+    x = _skewed_batch(8)
+    ok = means.decidable(x)
+    assert ok.shape == (x.shape[0],) and ok.dtype == bool and not ok.any()
+    assert means.outside_domain(x[0]) == "n < 10"
+
+
+def test_decidable_applies_the_kurtosis_limit_it_is_given():
+    """``kurtosis_limit`` exists to measure what the limit does, so a sample above 12 is decided under an infinite one."""
+    x = np.concatenate([np.random.default_rng(3).standard_normal(198), [-10.0, 10.0]])
+    assert float(means.kurtosis(x)) > means.KURTOSIS_LIMIT and abs(float(means.skewness(x))) < 0.2
+    assert not means.decidable(x) and means.decidable(x, kurtosis_limit=math.inf)
+
+
+def test_outside_domain_refuses_a_sample_inside_the_domain():
+    """A reason for an undecided verdict must never be invented for a sample the rule decides."""
+    with pytest.raises(ValueError, match="inside the mean rules' calibrated domain"):
+        means.outside_domain(stats.norm.ppf((np.arange(40) + 0.5) / 40))
+
+
+def test_skewness_is_scipys_biased_skewness_and_zero_without_spread():
+    """The docstring's contract: ``scipy.stats.skew`` (biased), 0 for a constant row rather than NaN."""
+    x = np.random.default_rng(4).exponential(size=(3, 50))
+    assert np.allclose(means.skewness(x), stats.skew(x, axis=-1))
+    assert means.skewness(np.ones((2, 10))).tolist() == [0.0, 0.0]
+
+
+def test_the_vectorised_mean_rules_warn_nothing_on_constant_rows_or_far_edges():
+    """Calibrations draw constant resamples and far edges (division by a zero sd, overflow of Hall's cubic);
+    those rows are undecided, and the rules say so through ``decidable`` rather than floating-point warnings."""
+    x = np.vstack([np.full(20, 3.0), _skewed_batch(20, rows=2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        means.skewness(x)
+        means.kurtosis(x)
+        _, _, ok = means.mean_equals_p(x, 2.0, 4.0)
+        means.region_p(x, -1e200, math.inf)
+        means.mean_tail_p(x, 3.0)
+    assert not ok[0]
+
+
+def test_one_sided_p_values_are_at_most_one():
+    """``mean_tail_p`` multiplies each tail by ``LEVEL_FACTOR`` and caps it at 1, as a p-value must be."""
+    up, down = means.mean_tail_p(_skewed_batch(50), np.array([[0.0], [1e3]]))
+    assert np.all((up <= 1.0) & (down <= 1.0))
+    assert down[0].tolist() == [1.0] * 6 and up[1].tolist() == [1.0] * 6  # edges far below / above every mean
+
+
+@pytest.mark.parametrize("claim_above", [True, False], ids=["mean_above_c", "mean_below_c"])
+def test_a_one_edged_region_of_symmetric_data_gets_the_one_sided_t_test_p_values(claim_above):
+    """Skewness 0 makes Hall's statistic the t statistic, so each side's p is 2 LEVEL_FACTOR x scipy's t test (capped at 1)."""
+    x = stats.norm.ppf((np.arange(30) + 0.5) / 30) + 0.4  # symmetric, sd 1, mean 0.4
+    c = 0.0
+    lo, hi = (c, math.inf) if claim_above else (-math.inf, c)
+    p_confirm, p_refute, ok = (float(v) for v in means.region_p(x, lo, hi))
+    greater = stats.ttest_1samp(x, c, alternative="greater").pvalue
+    less = stats.ttest_1samp(x, c, alternative="less").pvalue
+    p_for, p_against = (greater, less) if claim_above else (less, greater)
+    assert ok
+    assert p_confirm == pytest.approx(min(1.0, 2 * means.LEVEL_FACTOR * p_for), rel=1e-9)
+    assert p_refute == pytest.approx(min(1.0, 2 * means.LEVEL_FACTOR * p_against), rel=1e-9)
+
+
+def test_p_refute_of_a_narrow_region_adds_the_far_edges_tail():
+    """Docstring formula: p_refute = 2 LEVEL_FACTOR (p1 + q), q the t tail beyond the other edge at F^-1(p1) - w;
+    for a region narrow against the se, q is of p1's order, so a wrong sign shows (symmetric data: Hall = t)."""
+    x = stats.norm.ppf((np.arange(30) + 0.5) / 30)
+    se = x.std(ddof=1) / math.sqrt(x.size)
+    lo, hi = 0.1, 0.1 + 0.5 * se
+    dist = stats.t(x.size - 1)
+    p1 = min(dist.cdf((x.mean() - lo) / se), dist.sf((x.mean() - hi) / se))
+    q = dist.cdf(dist.ppf(p1) - (hi - lo) / se)
+    assert q > 0.1 * p1
+    _, p_refute, _ = means.mean_equals_p(x, lo, hi)
+    assert float(p_refute) == pytest.approx(min(1.0, 2 * means.LEVEL_FACTOR * (p1 + q)), rel=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 1e-12], ids=["alpha=0.05", "alpha=1e-12"])
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["right_skewed", "left_skewed"])
+def test_the_interval_ends_are_where_halls_statistic_meets_the_t_quantile(alpha, sign):
+    """``mean_interval`` is dual to the one-sided tests: h(T(end)) = +-t quantile, also where 1 + u < 0
+    (alpha 1e-12, skewness 0.97 at n = 50, inside the domain: the cube-root branch of Hall's inverse)."""
+    x = sign * np.random.default_rng([50, 0]).gamma(4.0 / 0.81, 1.0, 50)
+    assert means.decidable(x)
+    q = stats.t.isf(alpha / (2 * means.LEVEL_FACTOR), x.size - 1)
+    low, high = means.mean_interval(x, alpha)
+    h = means._hall(means._hall_parts(x), np.array([low, high]))
+    assert h.tolist() == pytest.approx([q, -q], rel=1e-9)
