@@ -213,3 +213,22 @@ def test_the_interval_ends_are_where_halls_statistic_meets_the_t_quantile(alpha,
     low, high = means.mean_interval(x, alpha)
     h = means._hall(means._hall_parts(x), np.array([low, high]))
     assert h.tolist() == pytest.approx([q, -q], rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-107, 1e300])
+def test_the_mean_rule_decides_a_sample_at_any_magnitude_as_at_scale_one(scale):
+    """Skewness, kurtosis and the sd are computed on the sample divided by its scale: a skewed sample
+    of spread 1e-107 keeps its skewness (9.85, beyond the limit: undecided, not refuted), and a normal
+    sample at 1e-200 or 1e300 gets the verdict and p-values it gets at scale 1 (no underflow to 0)."""
+    skewed = np.r_[np.zeros(99), 1.0]
+    at_one, scaled = (means.mean_equals(skewed * s, 0.05 * s, margin=0.01 * s) for s in (1.0, scale))
+    assert scaled.verdict is at_one.verdict is Verdict.INCONCLUSIVE
+    assert scaled.detail["outside_calibration"] == at_one.detail["outside_calibration"]
+    z = np.random.default_rng(0).normal(size=100)
+    at_one, scaled = (means.mean_equals(z * s, 0.0, margin=0.5 * s) for s in (1.0, scale))
+    assert scaled.verdict is at_one.verdict
+    assert (scaled.p_value, scaled.p_confirm, scaled.effect_size) == pytest.approx(
+        (at_one.p_value, at_one.p_confirm, at_one.effect_size), rel=1e-9
+    )
+    assert float(means.skewness(z * scale)) == pytest.approx(float(stats.skew(z)), rel=1e-9)
+    assert float(means.kurtosis(z * scale)) == pytest.approx(float(stats.kurtosis(z)), rel=1e-9)

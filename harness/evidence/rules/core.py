@@ -144,6 +144,19 @@ def _scale(*values: Any) -> float:
     return float(max(np.max(np.abs(np.asarray(v, dtype=float)), initial=0.0) for v in values))
 
 
+def _row_scale(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The largest magnitude of each row of ``x`` along ``axis`` (kept as a length-1 axis), 1 for a row of zeros."""
+    scale = np.max(np.abs(x), axis=axis, keepdims=True)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def _sd_rows(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The sample sd (ddof = 1) of each row along ``axis``, computed on the row divided by its scale:
+    exact for rows near 1e300 or 1e-200, whose squares would overflow or underflow."""
+    scale = _row_scale(x, axis)
+    return np.squeeze(scale, axis=axis) * np.std(x / scale, axis=axis, ddof=1)
+
+
 def _close(a: float, b: float, scale: float) -> bool:
     """``a`` and ``b`` differ by float rounding only (``FLOAT_TOL``, on data of magnitude ``scale``)."""
     return math.isclose(float(a), float(b), rel_tol=FLOAT_TOL["rel_tol"], abs_tol=FLOAT_TOL["abs_tol"] * scale)

@@ -60,6 +60,8 @@ from harness.evidence.rules.core import (
     _no_spread_evidence,
     _no_spread_rows,
     _root,
+    _row_scale,
+    _sd_rows,
     _t_effect,
     _uncalibrated_evidence,
     _verdict_from_p,
@@ -94,18 +96,21 @@ def skew_limit(n: int) -> float | None:
 
 
 def skewness(x: np.ndarray) -> np.ndarray:
-    """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread."""
+    """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread.
+    Computed on each row divided by its scale (it is scale-free), so a spread near 1e-107 does not
+    underflow the moments into an infinite value."""
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's precision note on nearly constant rows
-        g = stats.skew(x, axis=-1, bias=True)
+        g = stats.skew(x / _row_scale(x), axis=-1, bias=True)
     return np.nan_to_num(np.asarray(g, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def kurtosis(x: np.ndarray) -> np.ndarray:
-    """Sample excess kurtosis m4 / m2² - 3 (``scipy.stats.kurtosis``, Fisher, biased) of each row (..., N); 0 without spread."""
+    """Sample excess kurtosis m4 / m2² - 3 (``scipy.stats.kurtosis``, Fisher, biased) of each row (..., N); 0 without
+    spread. Computed on each row divided by its scale, as ``skewness``."""
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's precision note on nearly constant rows
-        k = stats.kurtosis(x, axis=-1, fisher=True, bias=True)
+        k = stats.kurtosis(x / _row_scale(x), axis=-1, fisher=True, bias=True)
     return np.nan_to_num(np.asarray(k, dtype=float), nan=0.0, posinf=np.inf, neginf=0.0)
 
 
@@ -143,7 +148,7 @@ def _hall_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     n = x.shape[-1]
     g = skewness(x)
     rn = math.sqrt(n)
-    return x.mean(axis=-1), x.std(axis=-1, ddof=1) / rn, g / (3.0 * rn), g / (6.0 * rn), g
+    return x.mean(axis=-1), _sd_rows(x) / rn, g / (3.0 * rn), g / (6.0 * rn), g
 
 
 def _hall(parts: tuple[np.ndarray, ...], edge: Any) -> np.ndarray:
@@ -298,7 +303,7 @@ def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.
     p_confirm, p_refute, decidable = (float(v) for v in mean_equals_p(x, lo, hi))
     if not decidable:
         return uncalibrated_mean(x, rule="mean_equals", test=test, alpha=alpha, region=(lo, hi))
-    sd = float(np.std(x, ddof=1))
+    sd = float(_sd_rows(x))
     mde_confirm = _t_equivalence_mde_confirm(int(x.size), sd, margin, alpha)
     mean = float(np.mean(x))
     return Evidence(

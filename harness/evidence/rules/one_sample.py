@@ -30,6 +30,7 @@ from harness.evidence.rules.core import (
     _order_stat,
     _rate_for_power,
     _scale,
+    _sd_rows,
     _t_effect,
     _upper_cut,
     _verdict_from_p,
@@ -61,9 +62,7 @@ class StandardDeviation:
     ``metric_below`` decide it with the chi-square interval (exact for normal data)."""
 
     def __call__(self, x: Any, axis: int = -1) -> Any:
-        scale = np.max(np.abs(x), axis=axis, keepdims=True)
-        scale = np.where(scale > 0, scale, 1.0)
-        return np.squeeze(scale, axis=axis) * np.std(x / scale, axis=axis, ddof=1)
+        return _sd_rows(np.asarray(x, dtype=float), axis)
 
 
 @dataclass(frozen=True)
