@@ -510,6 +510,99 @@ REASONS: list[tuple[str, str, str]] = [
         "non-numeric output fails either way",
     ),
     ("cv_by_units", r"^where = None$", EQUIVALENT + "'where' is only tested for truth, and None is falsy like ''"),
+    # issue 20, stop 27, C
+    (
+        "_barnard_p",
+        r'method="BOUNDED"\)|bounds=\(lo, hi\), (method=None)?\)$',
+        EQUIVALENT + "scipy's minimize_scalar lower-cases the method name and, given bounds, uses 'bounded' by default",
+    ),
+    ("_barnard_p", r"astype\(None\)", EQUIVALENT + "astype(None) is float64, as astype(float)"),
+    (
+        "_barnard_p",
+        r"\(z > z_obs\) \| tie|\(z < z_obs\) \| tie",
+        EQUIVALENT + "z == z_obs is inside tie (np.isclose of equal values; z is finite: 0 replaces the 0/0 of the "
+        "tables with equal rates)",
+    ),
+    (
+        "_barnard_p",
+        r"out.append\(min\(2.0, ",
+        "harmless: the one-sided p is a probability (above 1 by rounding at most) and reaches the Evidence only "
+        "through _doubled, min(1, 2p): any p >= 0.5 gives 1 under either cap",
+    ),
+    (
+        "_barnard_p",
+        r"np.isclose\(z, z_obs, rtol=1e-12, \)",
+        "harmless: atol 1e-8 (numpy's default) instead of 1e-12 also ties tables whose pooled z is within 1e-8 of "
+        "the observed one (not a rounding tie); none exist at 2..60 per arm, and each of the 8 found up to 160 per "
+        "arm moves p by one table's probability, at most 2.1e-8 relative",
+    ),
+    (
+        "_barnard_p",
+        r"linspace\(0.0, 1.0, NUISANCE_GRID (- 1|\+ 2)\)",
+        "harmless: the grid only picks the bracket the bounded search refines; 199 or 202 rates instead of 201 "
+        "reach the same maximum to that search's accuracy (p equal to 1e-9 relative at 5..40 per arm, within "
+        "3e-7 relative up to 1000 per arm; the 201-rate p is itself 5e-8 below scipy's barnard_exact at 10 vs 300)",
+    ),
+    (
+        "_barnard_p",
+        r"max\(i - 2, 0\)|min\(i \+ 2, grid.size - 1\)",
+        "harmless: a bracket one grid step wider on one side contains the original one, and the result is at "
+        "least the best grid value either way; the bounded search lands on the same maximum to its accuracy "
+        "(p equal to 1.6e-9 relative at 5..40 per arm, within 6.3e-7 relative up to 1000 per arm)",
+    ),
+    (
+        "_barnard_p",
+        r"max\(i - 1, 1\)",
+        EQUIVALENT + "differs only when the best grid rate is 0 (i = 0): at pi = 0 only the table (0, 0) has mass, "
+        "so values[0] is 0 or 1, and 0 is never the maximum (the observed table has mass at every interior rate); "
+        "with values[0] = 1 the result is min(1, max(1, .)) = 1 either way (the bracket (grid[1], grid[1]) does "
+        "not raise)",
+    ),
+    (
+        "_barnard_p",
+        r"grid.size \+ 1\)",
+        EQUIVALENT + "differs only when the best grid rate is 1 (i = size - 1), never: the tables (0, 0) and "
+        "(n1, n2) both have z = 0, so values[0] = values[-1] and argmax returns the first",
+    ),
+    (
+        "_pooled_wald",
+        r'errstate\((divide=None, )?invalid="ignore"\)',
+        EQUIVALENT + "no nonzero is divided by 0: the denominator is 0 only where the pooled rate is 0 or 1, "
+        "i.e. the tables (0, 0) and (n1, n2), whose numerator p1 - p2 is 0 too (0/0 is 'invalid', still ignored)",
+    ),
+    (
+        "rates_differ",
+        r'method="agresti-caffo", alpha=alpha\)',
+        EQUIVALENT + "compare='diff' is the default of confint_proportions_2indep",
+    ),
+    (
+        "_no_spread_rows",
+        r"scale, 2.0\)",
+        EQUIVALENT + "the 1.0 only divides rows whose scale max |x| is 0, i.e. all zeros (finite input): 0 / 2 "
+        "is 0 as well",
+    ),
+    (
+        "_no_spread_rows",
+        r"\) & \(np.abs\(u - first\)|\) < atol \+ rtol|<= atol - rtol",
+        EQUIVALENT + "each mutant only makes 'near' stricter, so it differs only where some u meets exactly one of "
+        "|u - first| <= atol + rtol |first| and <= atol + rtol |u| (or meets one with equality). Then the row's "
+        "max-|x| element (u = +-1) must be near first, so every value involved lies within 2.1e-9 of +-1, where "
+        "differences of float64 values are multiples of 2^-53 (1.1e-16) and the band between the two bounds "
+        "(width rtol |u - first|, about 1e-18, around 1.001e-9) holds none: checked by enumerating every pair "
+        "(first, u) of float64 values in [1 - 2.1e-9, 1] at that distance (issue 20, stop 27)",
+    ),
+    (
+        "_scale",
+        r"initial=None\)|dtype=float\)\), \) for",
+        "harmless: initial=0.0 only matters for an empty array, which no caller passes (samples pass "
+        "_check_values, which rejects empty input; bootstrap distributions and thresholds are never empty)",
+    ),
+    (
+        "_scale",
+        r"np.asarray\(v, (dtype=None)?\)",
+        EQUIVALENT + "every caller passes float64 arrays (_check_values, bootstrap distributions) or float "
+        "thresholds, which np.asarray leaves float64",
+    ),
 ]
 
 

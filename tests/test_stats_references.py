@@ -7,6 +7,7 @@ the mutation run of ``harness/evidence/rules/`` found unchecked (docs/mutation-t
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -14,9 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 from scipy import stats as sps
+from statsmodels.stats import proportion as smp  # a module: pytest would collect test_proportions_2indep
+from statsmodels.stats.proportion import proportions_ztest
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core, means, one_sample, two_sample
+from harness.evidence.rules import core, means, one_sample, rates, two_sample
 from harness.evidence.verdicts import Verdict
 
 Z_POWER = float(special.ndtri(0.975) + special.ndtri(0.8))  # MDE in standard errors at alpha 0.05, power 0.8
@@ -368,3 +371,67 @@ def test_bca_interval_of_small_scale_data_is_scipys():
         (x,), trimmed_mean, n_resamples=R, method="BCa", rng=np.random.default_rng(8)
     ).confidence_interval
     assert ours.ci == pytest.approx((ref.low, ref.high), rel=1e-12)
+
+
+# Issue 20, stop 27 (group C): Barnard's test, the pooled Wald ordering, the Agresti-Caffo clip and
+# the no-spread check, pinned where the mutation run found them unchecked.
+BARNARD_TABLES = [
+    (12, 23, 13, 43),  # a table whose pooled z is within 1e-5 (relative) of the observed one: not a tie
+    (8, 15, 4, 31),  # the sup over the common rate is missed by a 50-point nuisance grid
+    (6, 10, 5, 10),  # 0 < z < 1: the tables with equal rates (z = 0) lie below the observed z
+    (9, 10, 300, 300),  # the sup over the common rate lies above the last-but-one grid rate (0.995)
+]
+
+
+@pytest.mark.parametrize(
+    ("s1", "n1", "s2", "n2"), BARNARD_TABLES, ids=[f"{t[0]}of{t[1]}-{t[2]}of{t[3]}" for t in BARNARD_TABLES]
+)
+def test_rates_differ_p_values_are_scipys_barnard_exact_test(s1, n1, s2, n2):
+    """Both p-values are twice scipy's one-sided Barnard p, on tables where ties, the nuisance grid or z = 0 matter."""
+    ev = S.rates_differ(s1, n1, s2, n2, direction="greater")
+    table = [[s1, s2], [n1 - s1, n2 - s2]]
+    for got, alternative in ((ev.p_confirm, "greater"), (ev.p_value, "less")):
+        expected = min(1.0, 2.0 * sps.barnard_exact(table, alternative=alternative).pvalue)
+        assert got == pytest.approx(expected, rel=1e-6), alternative  # both search the sup to ~1e-7
+
+
+def test_the_pooled_wald_ordering_is_the_two_proportion_z_statistic():
+    """``_pooled_wald`` is statsmodels' pooled two-proportion z of every table (0 where the rates are equal, as documented)."""
+    n1, n2 = 7, 11
+    z = rates._pooled_wald(n1, n2)
+    for k1 in range(n1 + 1):
+        for k2 in range(n2 + 1):
+            if k1 * n2 == k2 * n1:
+                assert z[k1, k2] == 0.0
+            else:
+                assert z[k1, k2] == pytest.approx(proportions_ztest([k1, k2], [n1, n2])[0], rel=1e-12)
+
+
+def test_rates_differ_raises_no_numpy_warning_on_the_equal_rate_tables():
+    """The 0/0 of the tables with no (or only) successes is silenced: runs with warnings as errors still get a verdict."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert S.rates_differ(3, 5, 2, 5, direction="greater").verdict is Verdict.INCONCLUSIVE
+
+
+@pytest.mark.parametrize(("counts", "side"), [((0, 1, 1, 1), 0), ((1, 1, 0, 1), 1)])
+def test_rates_differ_ci_is_agresti_caffo_clipped_to_the_difference_range(counts, side):
+    """The Agresti-Caffo interval can leave [-1, 1] at tiny n (here -1.088 / 1.088); the rule's ci is clipped to it, as documented."""
+    low, high = smp.confint_proportions_2indep(*counts, method="agresti-caffo", compare="diff")
+    assert (low < -1.0, high > 1.0)[side]
+    assert S.rates_differ(*counts, direction="less").ci == pytest.approx((max(low, -1.0), min(high, 1.0)), rel=1e-12)
+
+
+def test_the_rows_of_a_stack_are_decided_each_on_its_own():
+    """``means.decidable`` of stacked rows equals each row alone (a constant row; one 1e13 times smaller than another)."""
+    x = sps.norm.ppf((np.arange(30) + 0.5) / 30)
+    rows = np.stack([np.full(30, 2.0), x, 1e13 * (x + 3.0), np.zeros(30)])
+    alone = [bool(means.decidable(row)) for row in rows]
+    assert alone == [False, True, True, False]
+    assert means.decidable(rows).tolist() == alone
+
+
+def test_a_sample_of_zeros_has_no_spread():
+    """All zeros (scale 0) is a constant sample: the rule reports it as without spread (not a t test on sd 0)."""
+    assert core._no_spread(np.zeros(5))
+    assert S.metric_exceeds(np.zeros(10), -1.0).detail == {"note": "no spread in the sample: not decided"}
