@@ -481,7 +481,7 @@ def _ref_m(x, y, alpha: float = ALPHA) -> float:
     z = stats.norm.ppf(1.0 - alpha / 4.0)
     (xl, xh), (yl, yh) = _ref_median_ci(x, alpha), _ref_median_ci(y, alpha)
     se_x, se_y = math.log(xh / xl) / (2 * z), math.log(yh / yl) / (2 * z)
-    return z * (se_x + se_y) + stats.norm.ppf(0.8) * math.sqrt(se_x**2 + se_y**2)
+    return z * (se_x + se_y) + float(stats.norm.ppf(0.8)) * math.hypot(se_x, se_y)
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-3], ids=["seconds", "below-one"])
@@ -499,6 +499,18 @@ def test_median_ratio_in_mdes_follow_the_documented_log_scale_margin(scale, widt
         assert ev.mde_confirm == pytest.approx(region[1] * -math.expm1(-m), rel=1e-9) and not ev.cannot_confirm
     else:
         assert ev.mde_confirm is None and ev.cannot_confirm
+
+
+def test_median_ratio_in_can_confirm_a_region_exactly_2m_wide_but_not_one_float_narrower():
+    """cannot_confirm means a log width *under* 2m: at a width of 2m to the last bit mde_confirm is given,
+    one float step narrower it is None."""
+    m = _ref_m(_GAMMA_X, _GAMMA_Y)
+    e = math.exp(2 * m)
+    hi = next(float(h) for h in (e, np.nextafter(e, 0.0), np.nextafter(e, math.inf)) if math.log(h) == 2 * m)
+    at = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (1.0, hi))
+    under = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (1.0, float(np.nextafter(hi, 0.0))))
+    assert at.mde_confirm == pytest.approx(hi * -math.expm1(-m), rel=1e-12) and not at.cannot_confirm
+    assert under.mde_confirm is None and under.cannot_confirm
 
 
 def test_median_ratio_in_mdes_of_an_open_region_are_read_off_its_lower_end():
