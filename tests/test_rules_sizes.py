@@ -514,7 +514,7 @@ def test_median_ratio_in_can_confirm_a_region_exactly_2m_wide_but_not_one_float_
 
 
 def test_median_ratio_in_mdes_of_an_open_region_are_read_off_its_lower_end():
-    """"At least lo": mde = lo (1 - e^-m) below it, mde_confirm = lo (e^m - 1) above it (the docstring's margin m)."""
+    """ "At least lo": mde = lo (1 - e^-m) below it, mde_confirm = lo (e^m - 1) above it (the docstring's margin m)."""
     m = _ref_m(_GAMMA_X, _GAMMA_Y)
     ev = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (2.0, math.inf))
     assert ev.mde == pytest.approx(2.0 * -math.expm1(-m), rel=1e-9)

@@ -569,4 +569,3 @@ def test_an_uncalibrated_mean_claim_still_records_its_test_and_claimed_region(ru
     ev = rule([1.0, 2.0, 3.0, 4.0, 9.0], 2.0, statistic=np.mean)
     assert ev.verdict is Verdict.INCONCLUSIVE and ev.cannot_confirm
     assert ev.test.startswith("skewness-corrected t") and ev.claimed_region == region
-
