@@ -603,6 +603,57 @@ REASONS: list[tuple[str, str, str]] = [
         EQUIVALENT + "every caller passes float64 arrays (_check_values, bootstrap distributions) or float "
         "thresholds, which np.asarray leaves float64",
     ),
+    # issue 20, stop 27, group D
+    (
+        "_close",
+        r"math\.isclose\(float\(a\), float\(b\), abs_tol=",
+        EQUIVALENT + "math.isclose's default rel_tol is 1e-09, the value of FLOAT_TOL['rel_tol']",
+    ),
+    (
+        "_interval_refute_p",
+        r"np\.linspace\(max\(lower, 0\.0\), min\(upper, 1\.0\), \)",
+        EQUIVALENT + "a 50-point grid instead of 21, both holding the two edges exactly (linspace): with p1 < 1/2 "
+        "both tails at t = lower are below 1/2, so they cannot cover every count and cut_b >= cut_a + 2; the "
+        "sum's derivative n[C(n-1, cut_b-1) t^(cut_b-1) (1-t)^(n-cut_b) - C(n-1, cut_a) t^cut_a (1-t)^(n-1-cut_a)] "
+        "changes sign at most once, from - to + (the terms' ratio grows as (t/(1-t))^(cut_b-1-cut_a)), so the "
+        "max over any grid is at an edge; one absent cut leaves a monotone tail; with p1 >= 1/2 both callers "
+        "(rates, documents) double the result to 1",
+    ),
+    (
+        "_interval_refute_p",
+        r"min\(upper, 2\.0\), _INTERVAL_REFUTE_GRID\)",
+        EQUIVALENT + "differs only for upper > 1, where the upper tail is absent (cut_b None): the lower tail "
+        "P_t(K <= cut_a) falls with t, so its max is at t = lower, <= p1 by cut_a's definition; the grid points "
+        "t > 1 give NaN (scipy), which max(p1, nan) drops (Python's max keeps its first argument): p1 either way",
+    ),
+    (
+        "_metric_t",
+        r"_scale\(x, (None)?\)",
+        EQUIVALENT + "the scale drops |threshold| only where |t| > max|x|, and there the absolute tolerance "
+        "(1e-12 |t| or less) is below the relative one (1e-9 max(|mean|, |t|)), so it never decides closeness "
+        "(np.asarray(None, float) is NaN, which Python's max(max|x|, nan) drops)",
+    ),
+    (
+        "_metric_t",
+        r"_scale\((None, )?mc\.threshold\)",
+        "harmless: only shrinks the absolute tolerance (to |t|, or none: NaN), so a mean within 1e-12 x max|x| of "
+        "t but beyond 1e-9 relative (|t|, |mean| < 1e-3 max|x|) goes to mean_tail_p instead of p = 1/2 per side; "
+        "there sd >= (max|x| - |mean|) / sqrt(n - 1) bounds the t statistic by ~1e-12 n and Hall's skewness term "
+        "g / (6 sqrt n) by 0.025 (SKEW_LIMITS), so each side's p x LEVEL_FACTOR 1.1 is >= 1.1 x t_sf(0.03) > 1/2 and "
+        "both double to 1 as at the tie: same p-values and verdict for any n below ~1e10",
+    ),
+    (
+        "_median_interval",
+        r"n - c \+ 1, \+math\.inf\)",
+        EQUIVALENT + "the lower end's fallback (c None) comes with the upper end's +inf; median_ratio_in, its only "
+        "caller, tests every end with math.isfinite, so -inf and +inf read alike (ratio end 0, no MDE)",
+    ),
+    (
+        "median_ratio_in",
+        r"math\.isfinite\(v\) or v > 0 for v|math\.isfinite\(v\) and v >= 0 for v",
+        EQUIVALENT + "an unbounded median interval is (-inf, inf), so a tuple with an infinite end holds -inf, "
+        "which fails 'or v > 0' too; finite ends are sample values, checked strictly positive, so v >= 0 is v > 0",
+    ),
 ]
 
 

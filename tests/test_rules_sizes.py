@@ -6,6 +6,7 @@ tests/test_stats_calibration.py."""
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from itertools import pairwise
@@ -531,3 +532,142 @@ def test_range_ratio_bootstrap_gives_exact_zero_inf_and_nan_to_resamples_without
 def test_range_ratio_p_counts_a_resample_on_a_region_end_against_confirming(boot, p_confirm, p_value):
     """p_confirm = 4 max(P*(T <= lo), P*(T >= hi)), p_value = 4 min(P*(T > lo), P*(T < hi)) (the docstring), capped at 1."""
     assert sizes._range_ratio_p(np.array(boot), (1.0, 2.0)) == pytest.approx((p_confirm, p_value))
+
+
+# issue 20, stop 27, group D
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _median_tails(n: int) -> np.ndarray:
+    """P(Bin(n, 1/2) >= k) for k = 0..n (scipy's binomial survival function)."""
+    return stats.binom.sf(np.arange(-1, n), n, 0.5)
+
+
+def _ref_median_ci(v: np.ndarray, a: float) -> tuple[float, float]:
+    """The exact 1 - a/2 order-statistic interval of a median by a full scan of the binomial tails:
+    c = the smallest count with P(Bin(n, 1/2) >= c) <= a/4, ends the (n - c + 1)-th and c-th values."""
+    v = np.sort(np.asarray(v, dtype=float))
+    ok = np.flatnonzero(_median_tails(v.size) <= a / 4.0)
+    c = int(ok[0]) if ok.size else 0
+    return (-math.inf, math.inf) if c == 0 else (float(v[v.size - c]), float(v[c - 1]))
+
+
+def _ref_ratio_ci(x, y, a: float) -> tuple[float, float]:
+    """[lo_x / hi_y, hi_x / lo_y], or [0, inf) where a median has no order-statistic bound."""
+    (xl, xh), (yl, yh) = _ref_median_ci(x, a), _ref_median_ci(y, a)
+    return (xl / yh, xh / yl) if math.isfinite(xl) and math.isfinite(yl) else (0.0, math.inf)
+
+
+def _ref_ratio_p(x, y, holds) -> float:
+    """The smallest level a in (0, 1) at which ``holds(interval)``: the interval changes only where a/4
+    crosses a binomial tail P(Bin(n, 1/2) >= k) of either sample, so it is the first such jump that holds."""
+    jumps = sorted({4.0 * float(t) for n in (len(x), len(y)) for t in _median_tails(n)})
+    return next((a for a in jumps if 0.0 < a < 1.0 and holds(_ref_ratio_ci(x, y, a))), 1.0)
+
+
+_GAMMA_X = 20.0 + _rng("median-ratio-ref-x").gamma(4.0, 8.0, 41)
+_GAMMA_Y = (20.0 + _rng("median-ratio-ref-y").gamma(4.0, 8.0, 57)) / 2.5
+_MEDIAN_RATIO_CASES = {
+    "gamma-about": (_GAMMA_X, _GAMMA_Y, (2.25, 2.75)),
+    "gamma-far": (_GAMMA_X, _GAMMA_Y, (4.0, 5.0)),
+    "gamma-at-least": (_GAMMA_X, _GAMMA_Y, (2.0, math.inf)),
+    "below-one": (_GAMMA_X * 1e-3, _GAMMA_Y * 1e-3, (0.5, 4.0)),
+    # integer data against a constant: the region's ends equal interval ends at some levels (closed region)
+    "atoms-inside": (np.arange(1.0, 21.0), np.ones(20), (8.0, 13.0)),
+    "atoms-inside-high": (np.arange(1.0, 21.0), np.ones(20), (5.0, 13.0)),
+    "atoms-at-least": (np.arange(1.0, 21.0), np.ones(20), (8.0, math.inf)),
+    "atoms-above": (np.arange(1.0, 21.0), np.ones(20), (13.0, 30.0)),
+    "atoms-below": (np.arange(1.0, 21.0), np.ones(20), (0.5, 8.0)),
+    "n2-bounded-only-at-1": (np.array([1.0, 2.0]), np.array([1.0, 2.0]), (3.0, 4.0)),
+}
+
+
+@pytest.mark.parametrize("case", list(_MEDIAN_RATIO_CASES))
+def test_median_ratio_in_p_values_interval_and_estimate_match_an_order_statistic_reference(case):
+    """Both p-values are the first level whose exact Bonferroni interval lies strictly inside / on or beyond
+    the closed region (scipy binomial tails, scanned), the ci is that interval at alpha, and no p exceeds 1."""
+    x, y, region = _MEDIAN_RATIO_CASES[case]
+    lo, hi = region
+    ev = R.median_ratio_in(x, y, region)
+    p_confirm = _ref_ratio_p(x, y, lambda ci: lo < ci[0] and (ci[1] < hi or hi == math.inf))
+    p_refute = _ref_ratio_p(x, y, lambda ci: ci[1] <= lo or ci[0] >= hi)
+    assert ev.p_confirm == pytest.approx(p_confirm, abs=1e-11) and ev.p_value == pytest.approx(p_refute, abs=1e-11)
+    assert ev.p_confirm <= 1.0 and ev.p_value <= 1.0
+    assert ev.verdict is _verdict_from_p(p_confirm, p_refute, ALPHA)
+    assert ev.ci == pytest.approx(_ref_ratio_ci(x, y, ALPHA), rel=1e-12)
+    assert ev.estimate == pytest.approx(np.median(x) / np.median(y), rel=1e-12)
+    assert "median(x) / median(y)" in ev.test and f"[{lo:.4g}, {hi:.4g}]" in ev.test
+
+
+def _ref_m(x, y, alpha: float = ALPHA) -> float:
+    """The docstring's normal margin on the log scale: z(1 - alpha/4)(se_x + se_y) + z(0.8) hypot(se_x, se_y),
+    se = the log of the median interval's end ratio over 2 z(1 - alpha/4)."""
+    z = stats.norm.ppf(1.0 - alpha / 4.0)
+    (xl, xh), (yl, yh) = _ref_median_ci(x, alpha), _ref_median_ci(y, alpha)
+    se_x, se_y = math.log(xh / xl) / (2 * z), math.log(yh / yl) / (2 * z)
+    return z * (se_x + se_y) + float(stats.norm.ppf(0.8)) * math.hypot(se_x, se_y)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3], ids=["seconds", "below-one"])
+@pytest.mark.parametrize("width", [0.6, 1.3, 2.6], ids=["narrow", "mid", "wide"])
+def test_median_ratio_in_mdes_follow_the_documented_log_scale_margin(scale, width):
+    """mde = hi (e^m - 1) beyond the upper end; mde_confirm = hi (1 - e^-m) inside it, None (cannot_confirm)
+    where the region's log width is under 2m (regions of width*m around the estimate, data below 1 included)."""
+    x, y = _GAMMA_X * scale, _GAMMA_Y
+    m = _ref_m(x, y)
+    r = float(np.median(x) / np.median(y))
+    region = (r * math.exp(-width * m), r * math.exp(width * m))
+    ev = R.median_ratio_in(x, y, region)
+    assert ev.mde == pytest.approx(region[1] * math.expm1(m), rel=1e-9)
+    if width >= 1.0:  # log width 2 width m
+        assert ev.mde_confirm == pytest.approx(region[1] * -math.expm1(-m), rel=1e-9) and not ev.cannot_confirm
+    else:
+        assert ev.mde_confirm is None and ev.cannot_confirm
+
+
+def test_median_ratio_in_can_confirm_a_region_exactly_2m_wide_but_not_one_float_narrower():
+    """cannot_confirm means a log width *under* 2m: at a width of 2m to the last bit mde_confirm is given,
+    one float step narrower it is None."""
+    m = _ref_m(_GAMMA_X, _GAMMA_Y)
+    e = math.exp(2 * m)
+    hi = next(float(h) for h in (e, np.nextafter(e, 0.0), np.nextafter(e, math.inf)) if math.log(h) == 2 * m)
+    at = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (1.0, hi))
+    under = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (1.0, float(np.nextafter(hi, 0.0))))
+    assert at.mde_confirm == pytest.approx(hi * -math.expm1(-m), rel=1e-12) and not at.cannot_confirm
+    assert under.mde_confirm is None and under.cannot_confirm
+
+
+def test_median_ratio_in_mdes_of_an_open_region_are_read_off_its_lower_end():
+    """ "At least lo": mde = lo (1 - e^-m) below it, mde_confirm = lo (e^m - 1) above it (the docstring's margin m)."""
+    m = _ref_m(_GAMMA_X, _GAMMA_Y)
+    ev = R.median_ratio_in(_GAMMA_X, _GAMMA_Y, (2.0, math.inf))
+    assert ev.mde == pytest.approx(2.0 * -math.expm1(-m), rel=1e-9)
+    assert ev.mde_confirm == pytest.approx(2.0 * math.expm1(m), rel=1e-9)
+
+
+@pytest.mark.parametrize("unbounded", ["x", "y"])
+def test_median_ratio_in_interval_is_zero_to_inf_where_either_median_is_unbounded(unbounded):
+    """n = 2 cannot bound a median at alpha: the ratio's ends are 0 and inf (never negative or NaN) and
+    no MDE is given."""
+    few = np.array([0.3, 0.5])
+    x, y = (few, _GAMMA_Y) if unbounded == "x" else (_GAMMA_X, few)
+    ev = R.median_ratio_in(x, y, (2.0, 3.0))
+    assert ev.ci == (0.0, math.inf) and ev.mde is None and ev.cannot_confirm
+
+
+@pytest.mark.parametrize(
+    "x, y, match",
+    [([1.0], [1.0, 2.0], r"^x needs at least 2 values"), ([1.0, 2.0], [3.0], r"^y needs at least 2 values")],
+)
+def test_median_ratio_in_needs_two_values_per_sample_and_names_the_short_one(x, y, match):
+    """A median interval needs two values; the error names the sample that is short."""
+    with pytest.raises(ValueError, match=match):
+        R.median_ratio_in(x, y, (1.0, 2.0))
+
+
+@pytest.mark.parametrize("x, y", [([1.0, 2.0], [0.0, 2.0]), ([1.0, 2.0], [-1.0, 2.0]), ([-1.0, 2.0], [1.0, 2.0])])
+def test_median_ratio_in_rejects_a_zero_or_negative_value_in_either_sample(x, y):
+    """A ratio of medians is defined for strictly positive samples only (a zero in y included)."""
+    with pytest.raises(ValueError, match="strictly positive"):
+        R.median_ratio_in(x, y, (1.0, 2.0))

@@ -553,3 +553,19 @@ def test_rule_inputs_merge_drops_repeated_calls_and_keeps_their_tests(tmp_path):
         [],
     ]
     assert all("test" not in m for m in merged) and len(merged) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# issue 20, stop 27, group D
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule, region", [(S.metric_exceeds, (2.0, math.inf)), (S.metric_below, (-math.inf, 2.0))], ids=["exceeds", "below"]
+)
+def test_an_uncalibrated_mean_claim_still_records_its_test_and_claimed_region(rule, region):
+    """Five values are outside the corrected t's calibrated domain (n < 10): the inconclusive record still
+    names the test and the claim's one-sided region, as a decided one does."""
+    ev = rule([1.0, 2.0, 3.0, 4.0, 9.0], 2.0, statistic=np.mean)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.cannot_confirm
+    assert ev.test.startswith("skewness-corrected t") and ev.claimed_region == region
