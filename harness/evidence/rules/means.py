@@ -96,13 +96,13 @@ def skew_limit(n: int) -> float | None:
 
 
 def skewness(x: np.ndarray) -> np.ndarray:
-    """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread.
+    """Sample skewness m3 / m2^1.5 (``scipy.stats.skew``, biased) of each row (..., N); 0 without spread (NaN).
     Computed on each row divided by its scale (it is scale-free), so a spread near 1e-107 does not
     underflow the moments into an infinite value."""
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's precision note on nearly constant rows
         g = stats.skew(x / _row_scale(x), axis=-1, bias=True)
-    return np.nan_to_num(np.asarray(g, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.nan_to_num(np.asarray(g, dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)  # inf: beyond every limit
 
 
 def kurtosis(x: np.ndarray) -> np.ndarray:
