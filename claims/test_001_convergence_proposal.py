@@ -56,7 +56,6 @@ ALPHA = 0.05
 QUICK_TRACES = 100  # the sample size of the results document (000, 1.2)
 FULL_TRACES = 2000
 N_FOLDS = 10  # 4.3 "K-fold CV"; K = 10 as in 000, 7.1
-N_RESAMPLES = 9999  # resamples of the rules' vectorised percentile bootstraps
 N_RESAMPLES_SLOW = 999  # ... of the cluster bootstrap of a Spearman correlation (not vectorised)
 R2_EXPECTED = 0.95  # 6.1 "High Prediction Accuracy (R² > 0.95)"
 DEVIATION_EPOCHS = 1.0  # a trace "takes a different time" when its epochs miss the distance fit by >= 1

@@ -85,8 +85,8 @@ BM_NOTE = (
     'Below 40 values per arm `distributions_differ` is "no rule calibrated for this shape at this n". Why 40, '
     "and what the Brunner-Munzel t test errs from there (R = 200000 per cell, standard error 0.00035; "
     "`tests/test_stats_calibration.py::test_brunner_munzel_*`): at P(X > Y) = 1/2 with normal arms the worst "
-    "one-sided error is 0.0278 at 10 per arm and 0.0274 at 20 (equal spreads), 0.0264 at 40, and 0.0251-0.0257 "
-    "at the claims' 100-200 per arm; 40 is the smallest size tried whose excess over 0.025 is below the "
+    "one-sided error is 0.0278 at 10 per arm and 0.0274 at 20 (equal spreads), 0.0264 at 40, about 0.026 at 42 (a claim's "
+    "smaller arm) and 0.0252-0.0257 at 100-200 per arm; 40 is the smallest size tried whose excess over 0.025 is below the "
     "standard error of a full-tier cell (0.0016). That excess is stated, not removed."
 )
 

@@ -18,7 +18,6 @@ SMART_CANDIDATES = 1000  # 5.1: "Sample many random initializations (e.g., 1000)
 SMART_CANDIDATES_FULL = 10_000  # full tier: same 10% quantile, ten times the runs
 KEEP_FRACTION = 0.1  # 5.1: "Select from the bottom percentile (e.g., best 10%)"
 BOOTSTRAP_SAMPLES = 50  # 7.3: "Bootstrap analysis (50 samples)"
-N_RESAMPLES = 9999  # resamples of the rules' percentile bootstraps
 
 R2_MARGIN = 0.005  # R² read at two decimals ("R² > 0.96"); relative 0.5% when |R²| > 1
 ERROR_MARGIN = 0.00005  # MSE / MAE of the tree models: their last reported digit

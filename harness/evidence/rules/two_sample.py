@@ -202,7 +202,7 @@ def distributions_differ(
     ``NO_CALIBRATED_RULE``, p = 1 both ways. The t test errs above alpha / 2 on each side, most at
     small arms, equal spreads included (P(X > Y) = 1/2, normal arms, R = 200000, se 0.00035,
     tests/test_stats_calibration.py): up to 0.0278 at 10 per arm, 0.0274 at 20, 0.0264 at 40 and
-    0.0251-0.0257 at 100-200 (the claims compare 42 to 200 per arm). The cut is the smallest size
+    about 0.026 at 42 (a claim's smaller arm), 0.0252-0.0257 at 100-200. The cut is the smallest size
     tried (10, 20, 40) where the excess is below the Monte-Carlo standard error of a cell of the
     calibration tests at R = 10000 (0.0016): 0.0028 at 10, 0.0024 at 20, 0.0014 at 40. The
     studentized permutation test this rule used below 10 per arm (exact only when F = G) erred
