@@ -654,6 +654,30 @@ REASONS: list[tuple[str, str, str]] = [
         EQUIVALENT + "an unbounded median interval is (-inf, inf), so a tuple with an infinite end holds -inf, "
         "which fails 'or v > 0' too; finite ends are sample values, checked strictly positive, so v >= 0 is v > 0",
     ),
+    # issue 20, stop 27, scaling code (lead)
+    (
+        "_row_scale",
+        r"np.where\(scale > 0, scale, 2.0\)",
+        EQUIVALENT + "the divisor of a row of zeros: any positive one leaves it zeros (its sd and moments are 0)",
+    ),
+    (
+        "skewness|kurtosis",
+        r"stats.(skew|kurtosis)\(x / _row_scale\(x\), axis=-1, (fisher=True, )?\)$|"
+        r"stats.kurtosis\(x / _row_scale\(x\), axis=-1, bias=True\)$",
+        EQUIVALENT + "scipy's defaults are bias=True and fisher=True",
+    ),
+    (
+        "skewness",
+        r"np.nan_to_num\(np.asarray\(g, dtype=float\), (nan=0.0, )?(posinf=(None|np.inf), )?(neginf=(None|-np.inf|\+np.inf))?\)",
+        EQUIVALENT + "nan=0.0 is numpy's default; and on rows divided by their scale (values in [-1, 1]) the "
+        "skewness is finite whenever the row has spread (m2 >= about 1e-32 at float64's relative precision), so "
+        "the posinf / neginf replacements are never used",
+    ),
+    (
+        "xǁStandardDeviationǁ__call__",
+        r"np.asarray\(x, (dtype=None)?\)",
+        EQUIVALENT + "x / scale is a true division, so an integer or boolean x gives the same float64 values",
+    ),
 ]
 
 
