@@ -180,8 +180,7 @@ def _no_spread_rows(x: np.ndarray) -> np.ndarray:
     """For each row of ``x`` (..., N): every value equals the row's first up to ``FLOAT_TOL`` (on the row's scale).
 
     Compared on the row divided by its scale (max |x|), so rows near +-1e308 do not overflow in the difference."""
-    scale = np.max(np.abs(x), axis=-1, keepdims=True)
-    u = x / np.where(scale > 0.0, scale, 1.0)
+    u = x / _row_scale(x)
     first = u[..., :1]
     rtol, atol = FLOAT_TOL["rel_tol"], FLOAT_TOL["abs_tol"]
     near = (np.abs(u - first) <= atol + rtol * np.abs(first)) | (np.abs(u - first) <= atol + rtol * np.abs(u))
