@@ -256,7 +256,7 @@ def claims_data_section() -> list[str]:
         "",
         *_decided_cell_rows(cv_cells),
         "",
-        "### Decided rate, two-sample, quantile, median-ratio and monotone-step cells",
+        "### Decided rate, two-sample, quantile, median-ratio, median and monotone-step cells",
         "",
         *_decided_cell_rows(
             data.rate_cells()
@@ -264,6 +264,7 @@ def claims_data_section() -> list[str]:
             + data.two_sample_cells(data.R_QUICK // 4)
             + data.quantile_cells(data.R_QUICK // 8)
             + data.median_ratio_cells(data.R_QUICK)
+            + data.median_in_cells(data.R_QUICK)
             + data.monotone_step_cells()
         ),
         "",

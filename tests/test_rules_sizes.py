@@ -148,6 +148,110 @@ def test_median_ratio_in_errors_at_most_half_alpha_at_the_region_edge(n_x, n_y, 
 
 
 # --------------------------------------------------------------------------------------------
+# median_in
+# --------------------------------------------------------------------------------------------
+
+TIMED = (0.025, 0.045)  # 003's "3.5% reduction" +- 1 point
+
+
+def test_median_in_decides_the_size_not_only_the_direction():
+    """Reductions of 0.016% (003's measured logging cost) refute "about 3.5%"; reductions about 3.5%
+    confirm it; 5 rounds can do neither (2 x 2^-5 > alpha / 2)."""
+    rng = _rng("median-in-size")
+    small, about = rng.normal(1.6e-4, 3e-6, 30), rng.normal(0.035, 0.002, 30)
+    assert R.median_in(small, TIMED).verdict is Verdict.REFUTED
+    assert R.median_in(about, TIMED).verdict is Verdict.CONFIRMED
+    few = R.median_in(small[:5], TIMED)
+    assert few.verdict is Verdict.INCONCLUSIVE and few.cannot_confirm and few.ci == (-np.inf, np.inf)
+    assert few.mde is None and R.median_in(small, TIMED).mde > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_median_in_p_values_are_the_binomial_sign_tests_times_four(seed):
+    """p_value = 4 x the smaller one-sided sign-test p of "median < lo" / "median > hi", p_confirm =
+    4 x the larger of "median > lo" / "median < hi" (scipy's binomtest), ci the dual 1 - alpha / 2
+    order-statistic interval."""
+    rng = _rng(f"median-in-p-{seed}")
+    n = int(rng.integers(6, 60))
+    x = rng.lognormal(0.0, 1.0, n)
+    lo, hi = sorted(rng.uniform(0.2, 3.0, 2))
+    ev = R.median_in(x, (lo, hi))
+
+    def sign_p(k: int) -> float:
+        return stats.binomtest(k, n, 0.5, alternative="greater").pvalue
+
+    below_lo, above_lo, below_hi, above_hi = ((x < lo).sum(), (x > lo).sum(), (x < hi).sum(), (x > hi).sum())
+    assert ev.p_value == pytest.approx(min(1.0, 4 * min(sign_p(below_lo), sign_p(above_hi))), rel=1e-9)
+    assert ev.p_confirm == pytest.approx(min(1.0, 4 * max(sign_p(above_lo), sign_p(below_hi))), rel=1e-9)
+    assert ev.verdict is _verdict_from_p(ev.p_confirm, ev.p_value, ALPHA)
+    c = next(k for k in range(n + 1) if sign_p(k) <= ALPHA / 4)
+    xs = np.sort(x)
+    assert ev.ci == (xs[n - c], xs[c - 1]) and ev.estimate == np.median(x)
+
+
+def test_median_in_worst_case_errors_are_at_most_half_alpha_at_every_n():
+    """At a true median on an end (continuous data), a false confirm needs one count past its
+    alpha / 4 cut; a false refute one of two counts, the two at most 2 P(Bin(n, 1/2) >= c) together
+    (the region's width -> 0): both at most alpha / 2 for every n to 500."""
+    for n in range(2, 501):
+        c = sizes._upper_cut(n, 0.5, ALPHA / 4)
+        tail = 0.0 if c is None else float(stats.binom.sf(c - 1, n, 0.5))
+        assert tail <= ALPHA / 4 and 2 * tail <= ALPHA / 2
+
+
+def _skewed_at(rng: np.random.Generator, median: float, n: int, ties: bool) -> np.ndarray:
+    """Lognormal values (sigma 1) with median ``median``; ``ties``: rounded to a grid the median is on
+    (an atom at the edge, as a capped or clock-rounded measurement has)."""
+    x = median * rng.lognormal(0.0, 1.0, n)
+    return np.round(x / (0.25 * median)) * (0.25 * median) if ties else x
+
+
+@pytest.mark.parametrize("n", [10, 30])
+@pytest.mark.parametrize("edge", ["low", "high"])
+@pytest.mark.parametrize("ties", [False, True], ids=["continuous", "atoms"])
+def test_median_in_errors_at_most_half_alpha_at_the_region_edge(n, edge, ties):
+    """The timing claim's n (10 quick, 30 full) on skewed data, continuous or with an atom on the edge:
+    the median on an end of a narrow region (+-1%, where the two refuting counts add up), R = 2000."""
+    rng = _rng(f"median-in-{n}-{edge}-{ties}")
+    region = (0.99, 1.01)
+    median = region[0] if edge == "low" else region[1]
+    runs = 2000
+    refuted = confirmed_outside = 0
+    for _ in range(runs):
+        x = _skewed_at(rng, median, n, ties)
+        refuted += R.median_in(x, region).verdict is Verdict.REFUTED
+        outside = x * (0.985 if edge == "low" else 1.015)
+        confirmed_outside += R.median_in(outside, region).verdict is Verdict.CONFIRMED
+    assert _within_half_alpha(refuted, runs) and _within_half_alpha(confirmed_outside, runs)
+
+
+def test_median_in_counts_a_value_on_an_end_up_to_float_tolerance_against_every_decision():
+    """Ten values at lo (one rounded 1e-15 off it) neither confirm nor refute: they are on the edge."""
+    x = np.full(10, 0.025)
+    x[0] = 0.025 * (1 + 1e-15)
+    ev = R.median_in(x, TIMED)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["counts_below_lo_above_hi"] == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "values, region, match",
+    [
+        ([1.0, 2.0, 3.0], (1.0,), "region must be"),
+        ([1.0, 2.0, 3.0], (2.0, 1.0), "lo < hi"),
+        ([1.0, 2.0, 3.0], (1.0, 1.0), "lo < hi"),
+        ([1.0, 2.0, 3.0], (np.nan, 2.0), "region bound"),
+        ([1.0, 2.0, 3.0], (1.0, np.inf), "region bound"),
+        ([1.0, np.nan, 3.0], (1.0, 2.0), "values"),
+        ([1.0], (1.0, 2.0), "values"),
+        ([[1.0, 2.0]], (1.0, 2.0), "values"),
+    ],
+)
+def test_median_in_rejects_bad_input(values, region, match):
+    with pytest.raises(ValueError, match=match):
+        R.median_in(values, region)
+
+
+# --------------------------------------------------------------------------------------------
 # range_ratio_in
 # --------------------------------------------------------------------------------------------
 

@@ -29,8 +29,9 @@ and to err without the limit, and (a known limit, pinned) to err with it too.
   (P(X > Y) = 1/2, equal medians, the claim's ties and atoms);
 - ``quantile_matches``: the captured sample reweighted so F(v) (or F(v-)) sits on its region's edge;
 - ``median_ratio_in``: the slow arm scaled so the ratio of the medians sits on each finite edge,
-  both arms resampled; ``monotone_steps``: each step flat (its edge), exact at the worst common
-  rate. These two are bounded like the others (Holm over their cells; exact cells outright).
+  both arms resampled; ``median_in``: the sample shifted so its median sits on each end, resampled;
+  ``monotone_steps``: each step flat (its edge), exact at the worst common rate. These are bounded
+  like the others (Holm over their cells; exact cells outright).
 
 ``python -m tests.stats_calibration_table`` writes every cell into docs/stats-calibration.md.
 """
@@ -545,6 +546,24 @@ def median_ratio_cells(r: int) -> list[Cell]:
     return cells
 
 
+def median_in_cells(r: int) -> list[Cell]:
+    """Each captured ``median_in`` call (003's timed reduction) with the sample shifted so its median
+    sits on each end of the region; resampled at its n, r times (the resamples hold the median's atom
+    on the edge, as clock-rounded timings can)."""
+    cells = []
+    for call in _calls("median_in"):
+        x = np.asarray(call["data"]["values"], dtype=float)
+        region = _region(call)
+        for label, edge in (("low edge", region[0]), ("high edge", region[1])):
+            shifted = x - np.median(x) + edge
+            rng = _rng(_name(call), label)
+            counts = {v: 0 for v in Verdict}
+            for _ in range(r):
+                counts[rules.median_in(shifted[rng.integers(0, x.size, x.size)], region).verdict] += 1
+            cells.append(Cell(_name(call), label, counts[Verdict.REFUTED] / r, counts[Verdict.CONFIRMED] / r, r, True))
+    return cells
+
+
 def _worst_size(region: np.ndarray, n1: int, n2: int) -> float:
     """The largest probability of a table in ``region`` (N1 + 1, N2 + 1) over a common rate of both arms."""
     k1, k2 = np.arange(n1 + 1), np.arange(n2 + 1)
@@ -809,6 +828,14 @@ def test_median_ratio_in_is_calibrated_on_the_claims_arms():
     at least the stated size), R = 1000 per edge: each error at most alpha / 2 per cell."""
     cells = median_ratio_cells(R_QUICK)
     assert cells, "no median_ratio_in call in the fixture"
+    _assert_calibrated(cells)
+
+
+def test_median_in_is_calibrated_on_the_claims_timings():
+    """003's timed reduction, its median on each end of the claim's region, R = 1000 per edge: each
+    error at most alpha / 2 per cell."""
+    cells = median_in_cells(R_QUICK)
+    assert cells, "no median_in call in the fixture"
     _assert_calibrated(cells)
 
 

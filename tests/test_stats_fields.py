@@ -425,6 +425,11 @@ CAPTURED = {
         {"direction": "increasing", "alpha": 0.05},
         {"counts": [[1, 5], [2, 5], [4, 5]]},
     ),
+    "median_in": (
+        lambda: S.median_in([2.0, 4.0, 6.0], (1.5, 2.5)),
+        {"region": [1.5, 2.5], "alpha": 0.05},
+        {"values": [2.0, 4.0, 6.0]},
+    ),
     "median_ratio_in": (
         lambda: S.median_ratio_in([2.0, 4.0, 6.0], [1.0, 2.0, 3.0], (1.5, 2.5)),
         {"region": [1.5, 2.5], "alpha": 0.05},

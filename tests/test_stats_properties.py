@@ -297,6 +297,7 @@ RULE_CALLS = {
     "metric_exceeds": lambda: S.metric_exceeds([1.0, 2.0, 3.0], 2.0, statistic=np.median),
     "monotone_trend": lambda: S.monotone_trend([1, 2], [5, 5], direction="increasing"),
     "monotone_steps": lambda: S.monotone_steps([1, 2, 4], [5, 5, 5], direction="increasing"),
+    "median_in": lambda: S.median_in([1.0, 2.0, 3.0], (1.5, 2.5)),
     "median_ratio_in": lambda: S.median_ratio_in([2.0, 4.0, 6.0], [1.0, 2.0, 3.0], (1.5, 2.5)),
     "range_ratio_in": lambda: S.range_ratio_in(
         np.arange(1.0, 201.0), np.arange(1.0, 201.0) / 2, (1.5, 2.5), m_x=5, m_y=5, rng=np.random.default_rng(0)

@@ -71,7 +71,7 @@ from harness.evidence.rules.one_sample import (
 )
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
 from harness.evidence.rules.registry import KINDS, REGISTRY, Rule
-from harness.evidence.rules.sizes import expected_range, median_ratio_in, monotone_steps, range_ratio_in
+from harness.evidence.rules.sizes import expected_range, median_in, median_ratio_in, monotone_steps, range_ratio_in
 from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
 
 __all__ = [
@@ -94,6 +94,7 @@ __all__ = [
     "holm",
     "mean_equals",
     "mean_matches",
+    "median_in",
     "median_ratio_in",
     "medians_differ",
     "metric_below",

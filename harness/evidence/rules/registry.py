@@ -19,7 +19,7 @@ from harness.evidence.rules.exact import exact_value, not_testable
 from harness.evidence.rules.means import mean_equals
 from harness.evidence.rules.one_sample import metric_below, metric_exceeds
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
-from harness.evidence.rules.sizes import median_ratio_in, monotone_steps, range_ratio_in
+from harness.evidence.rules.sizes import median_in, median_ratio_in, monotone_steps, range_ratio_in
 from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
 from harness.evidence.verdicts import Evidence
 
@@ -76,6 +76,11 @@ _ENTRIES: tuple[Rule, ...] = (
     Rule(metric_exceeds, "a statistic exceeds a threshold (t / order statistics / chi-square / BCa)"),
     Rule(metric_below, "a statistic stays below a threshold"),
     Rule(medians_differ, "medians differ in a direction (exact order statistics)"),
+    Rule(
+        median_in,
+        "a median lies in a stated region, e.g. a timed reduction's size (exact sign tests)",
+        plan="equivalence",
+    ),
     Rule(median_ratio_in, "a ratio of medians lies in a stated region, e.g. a speedup's size (exact order statistics)"),
     Rule(range_ratio_in, "a ratio of sample ranges at stated sample sizes lies in a region (percentile bootstrap)"),
     Rule(distributions_differ, "P(X > Y) differs from 1/2 in a direction (Brunner-Munzel)"),

@@ -3,6 +3,8 @@
 ``monotone_steps``: "monotonic" means every adjacent step goes the claimed way (a linear trend
 can be confirmed with a reversed step in it). ``median_ratio_in``: "2.5x speedup" is a ratio of
 medians inside a region around 2.5 (``medians_differ`` would confirm a 1.1x speedup).
+``median_in``: "a 3.5% reduction" is one median inside a region around 3.5%, decided by sign tests
+(no shape assumption: timed quantities change shape from run to run).
 ``range_ratio_in``: "range narrowed from 242 to 74" is a ratio of sample ranges at the document's
 sample sizes (a range grows with n, so it is compared at the n the document had).
 
@@ -32,7 +34,9 @@ from harness.evidence.rules.core import (
     _check_finite,
     _check_rng,
     _check_values,
+    _counts_around,
     _order_stat,
+    _rate_for_power,
     _uncalibrated_evidence,
     _upper_cut,
     _verdict_from_p,
@@ -223,6 +227,68 @@ def median_ratio_in(x: Any, y: Any, region: tuple[float, float], *, alpha: float
         p_confirm=p_confirm,
         claimed_region=region,
         detail={"medians": (float(np.median(x)), float(np.median(y))), "ci_level": 1.0 - alpha},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One median inside a region
+# --------------------------------------------------------------------------------------------
+
+
+def median_in(values: Any, region: tuple[float, float], *, alpha: float = 0.05) -> Evidence:
+    """Claim "the median of ``values`` lies in ``region``" (e.g. "a 3.5% reduction": [2.5%, 4.5%]),
+    with no assumption on the data's shape: what a timed quantity needs, whose skewness moves from
+    run to run (a mean rule's shape gate then moves the verdict).
+
+    ``values`` (N,), N >= 2; ``region`` (lo, hi) finite, lo < hi. Exact sign tests, atoms included
+    (values within ``FLOAT_TOL`` of an end count against every decision at it), each end at alpha / 4
+    as ``median_ratio_in``'s Bonferroni intervals: confirmed when #(x > lo) and #(x < hi) both reach
+    their alpha / 4 cut (p_confirm = 4 x the larger binomial tail), refuted when #(x < lo) or
+    #(x > hi) does (p_value = 4 x the smaller). At a true median on an end, a false refute needs one
+    of two counts past its cut (at most alpha / 2 together, however narrow the region), a false
+    confirm one count (at most alpha / 4). ci: the dual exact 1 - alpha / 2 order-statistic interval
+    of the median (+-inf where N cannot bound a side; ``cannot_confirm`` then). mde (data units,
+    translation model as ``metric_exceeds``'s quantile rule): the rate pi at which a count reaches
+    its cut with 80% power (exact binomial), mapped through the sample quantile function, the larger
+    of Q(pi) - median and median - Q(1 - pi); None where N cannot decide. mde_confirm: None (the
+    planner then uses mde for both sides).
+    """
+    alpha = _check_alpha(alpha)
+    x = _check_values(values, "values", min_n=2)
+    if len(region) != 2:
+        raise ValueError(f"region must be (lo, hi), got {region!r}")
+    lo, hi = (_check_finite(v, "region bound") for v in region)
+    if not lo < hi:
+        raise ValueError(f"region must be (lo, hi) with lo < hi, got {region!r}")
+    capture.record("median_in", {"values": x}, {"region": (lo, hi), "alpha": alpha})
+    n = int(x.size)
+    below_lo, _, above_lo = _counts_around(x, lo)
+    below_hi, _, above_hi = _counts_around(x, hi)
+    half = stats.binom(n, 0.5)
+    p_confirm = min(1.0, 4.0 * max(half.sf(above_lo - 1), half.sf(below_hi - 1)))
+    p_refute = min(1.0, 4.0 * min(half.sf(below_lo - 1), half.sf(above_hi - 1)))
+    c = _upper_cut(n, 0.5, alpha / 4.0)
+    xs, centre = np.sort(x), float(np.median(x))
+    mde = None
+    if c is not None:
+        pi = _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), 0.5, 1.0)
+        mde = max(float(np.quantile(x, pi)) - centre, centre - float(np.quantile(x, 1.0 - pi)))
+    return Evidence(
+        verdict=_verdict_from_p(p_confirm, p_refute, alpha),
+        estimate=centre,
+        ci=(_order_stat(xs, None if c is None else n - c + 1, -math.inf), _order_stat(xs, c, math.inf)),
+        p_value=p_refute,
+        effect_size=None,
+        n=n,
+        alpha=alpha,
+        test=f"exact sign tests, alpha / 4 per end (claim: median in [{lo:.4g}, {hi:.4g}])",
+        mde=mde,
+        mde_confirm=None,
+        cannot_confirm=c is None,
+        rule="median_in",
+        p_confirm=p_confirm,
+        claimed_region=(lo, hi),
+        detail={"counts_below_lo_above_hi": (below_lo, above_hi), "ci_level": 1.0 - alpha / 2.0},
     )
 
 
