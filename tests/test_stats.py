@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core
+from harness.evidence.rules import core, two_sample
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -197,6 +197,7 @@ SKEW_X = np.exp(0.25 * _sample(60))  # skewness about 0.7: inside the corrected 
 TREND_K, TREND_N = [30, 35, 45, 42], [80, 80, 90, 85]
 TWO_X, TWO_Y = 1.6 * X_POS[::2], X_POS  # (20,), (40,)
 BM_X, BM_Y = 1.6 * X_POS, np.exp(_sample(60))  # (40,), (60,): Brunner-Munzel decides from 40 per arm
+BM_F = two_sample.BM_LEVEL_FACTOR  # the rule multiplies each one-sided p by it (its calibration)
 
 AGREEMENT_CASES = [
     (
@@ -339,19 +340,19 @@ AGREEMENT_CASES = [
         lambda: tuple(stats.quantile_test(TWO_X, p=0.5).confidence_interval(0.975)),
     ),
     (
-        "distributions_differ-p_confirm-is-brunner-munzel",
+        "distributions_differ-p_confirm-is-brunner-munzel-times-the-level-factor",
         lambda: _dists(BM_X, BM_Y, "greater").p_confirm,
-        lambda: _two(rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="larger").pvalue),
+        lambda: _two(BM_F * rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="larger").pvalue),
     ),
     (
-        "distributions_differ-p_value-is-brunner-munzel",
+        "distributions_differ-p_value-is-brunner-munzel-times-the-level-factor",
         lambda: _dists(BM_X, BM_Y, "greater").p_value,
-        lambda: _two(rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="smaller").pvalue),
+        lambda: _two(BM_F * rank_compare_2indep(BM_X, BM_Y).test_prob_superior(alternative="smaller").pvalue),
     ),
     (
-        "distributions_differ-p_value-is-scipy-brunnermunzel",
+        "distributions_differ-p_value-is-scipy-brunnermunzel-times-the-level-factor",
         lambda: _dists(BM_X, BM_Y, "less").p_confirm,
-        lambda: _two(stats.brunnermunzel(BM_X, BM_Y, alternative="less").pvalue),
+        lambda: _two(BM_F * stats.brunnermunzel(BM_X, BM_Y, alternative="less").pvalue),
     ),
     (
         "distributions_differ-cles-from-U",
@@ -359,9 +360,9 @@ AGREEMENT_CASES = [
         lambda: stats.mannwhitneyu(BM_X, BM_Y).statistic / (BM_X.size * BM_Y.size),
     ),
     (
-        "distributions_differ-ci-brunner-munzel-inside-0-1",
+        "distributions_differ-ci-brunner-munzel-at-the-factored-level-inside-0-1",
         lambda: _dists(BM_X, BM_Y, "less").ci,
-        lambda: np.clip(rank_compare_2indep(BM_X, BM_Y).conf_int(alpha=0.05), 0.0, 1.0),
+        lambda: np.clip(rank_compare_2indep(BM_X, BM_Y).conf_int(alpha=0.05 / BM_F), 0.0, 1.0),
     ),
     (
         "always-ci-clopper-pearson",
@@ -1125,11 +1126,13 @@ def test_distributions_differ_is_undecided_below_its_calibrated_arm_size(n_x, n_
 
 
 def test_distributions_differ_decides_from_its_calibrated_arm_size():
-    """40 values per arm (the smallest calibrated size): decided by the Brunner-Munzel t test."""
+    """40 values per arm (the smallest calibrated size): decided by the Brunner-Munzel t test at its
+    factored level."""
     x, y = 2.0 * X_POS, X_POS
     ev = S.distributions_differ(x, y, direction="greater")
     assert ev.verdict is C
-    assert ev.p_confirm == pytest.approx(_two(stats.brunnermunzel(x, y, alternative="greater").pvalue), rel=1e-9)
+    expected = _two(BM_F * stats.brunnermunzel(x, y, alternative="greater").pvalue)
+    assert ev.p_confirm == pytest.approx(expected, rel=1e-9)
 
 
 def test_rate_equals_refutes_a_rate_far_below_a_region_reaching_past_1():

@@ -174,6 +174,7 @@ def _bm_se_df(rc: Any, n1: int, n2: int) -> tuple[float, float, str]:
 
 
 DISTRIBUTIONS_MIN_N = 40  # fewest values per arm at which the Brunner-Munzel t test is calibrated (issue 20)
+BM_LEVEL_FACTOR = 1.1  # each one-sided t test at alpha / (2 x 1.1): its error at nominal alpha / 2 exceeds it
 
 
 def distributions_differ(
@@ -195,18 +196,19 @@ def distributions_differ(
     in the claimed direction, p_value = 2 * one-sided p the other way. Complete separation:
     see ``_bm_se_df``. If every value in x and y is the same: inconclusive, p 1 both ways.
     effect_size: 2 p - 1 (rank-biserial). mde = mde_confirm (units of p): the distance of p
-    from 1/2 detected with 80% power, the z-test's effect in standard errors times the
-    Brunner-Munzel se. detail['median_ratio']: median(x) / median(y) when all values are
+    from 1/2 detected with 80% power, the z-test's effect (at alpha / ``BM_LEVEL_FACTOR``) in
+    standard errors times the Brunner-Munzel se. detail['median_ratio']: median(x) / median(y) when all values are
     positive (descriptive). ci is clipped to [0, 1] (p is a probability).
+    Level: the t test at nominal alpha / 2 per side errs above it (P(X > Y) = 1/2, normal arms,
+    equal spreads included; measured 0.0264 at 40 per arm, docs/stats-calibration.md), so each
+    one-sided p is multiplied by ``BM_LEVEL_FACTOR`` (as the mean rule's ``LEVEL_FACTOR``) and the
+    interval is the dual 1 - alpha / ``BM_LEVEL_FACTOR`` one; with it the worst one-sided error over
+    40-200 per arm and sd ratios 1/10-10 is below alpha / 2 (``tests/test_stats_calibration.py``,
+    ``test_brunner_munzel_*``; the numbers are generated into docs/stats-calibration.md).
     Small arms (fewer than ``DISTRIBUTIONS_MIN_N`` values in either): inconclusive with
-    ``NO_CALIBRATED_RULE``, p = 1 both ways. The t test errs above alpha / 2 on each side, most at
-    small arms, equal spreads included (P(X > Y) = 1/2, normal arms, R = 200000, se 0.00035,
-    tests/test_stats_calibration.py): up to 0.0278 at 10 per arm, 0.0274 at 20, 0.0264 at 40 and
-    about 0.026 at 42 (a claim's smaller arm), 0.0252-0.0257 at 100-200. The cut is the smallest size
-    tried (10, 20, 40) where the excess is below the Monte-Carlo standard error of a cell of the
-    calibration tests at R = 10000 (0.0016): 0.0028 at 10, 0.0024 at 20, 0.0014 at 40. The
-    studentized permutation test this rule used below 10 per arm (exact only when F = G) erred
-    0.030 at 5 vs 5 and 7 vs 7 with unequal spreads (R = 20000), so small arms have no rule here.
+    ``NO_CALIBRATED_RULE``, p = 1 both ways (no claim has fewer than 42; the studentized permutation
+    test this rule used below 10 per arm, exact only when F = G, erred 0.030 at 5 vs 5 with unequal
+    spreads).
     """
     alpha = _check_alpha(alpha)
     direction = _check_choice(direction, "direction", ("greater", "less"))
@@ -245,13 +247,14 @@ def distributions_differ(
             where=f"needs >= {DISTRIBUTIONS_MIN_N} values per arm, has {n1} and {n2}",
         )
     se, df, method = _bm_se_df(rc, n1, n2)
-    half = float(stats.t.ppf(1.0 - alpha / 2.0, df)) * se
+    half = float(stats.t.ppf(1.0 - alpha / (2.0 * BM_LEVEL_FACTOR), df)) * se
     ci = (max(p - half, 0.0), min(p + half, 1.0))  # p is a probability: in [0, 1]
     t = (p - 0.5) / se
-    p_greater, p_less = float(stats.t.sf(t, df)), float(stats.t.cdf(t, df))
+    p_greater = min(1.0, BM_LEVEL_FACTOR * float(stats.t.sf(t, df)))
+    p_less = min(1.0, BM_LEVEL_FACTOR * float(stats.t.cdf(t, df)))
     p_for, p_against = (p_greater, p_less) if direction == "greater" else (p_less, p_greater)
     p_confirm, p_refute = _doubled(p_for), _doubled(p_against)
-    mde = _z_effect(1.0, 0.0, alpha) * se
+    mde = _z_effect(1.0, 0.0, alpha / BM_LEVEL_FACTOR) * se  # at the level the test runs
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
         estimate=p,
@@ -267,7 +270,8 @@ def distributions_differ(
         p_confirm=p_confirm,
         claimed_region=region,
         detail={
-            "ci_level": 1.0 - alpha,
+            "ci_level": 1.0 - alpha / BM_LEVEL_FACTOR,
+            "level_factor": BM_LEVEL_FACTOR,
             "se": se,
             "df": df,
             "se_method": method,
