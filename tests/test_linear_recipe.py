@@ -242,7 +242,6 @@ def test_every_statement_quotes_the_document():
 
 def test_figure_evidence_falls_back_to_every_seed_within_the_margin():
     from claims.s003_linear_recipe.evidence import figure_evidence
-    from harness.evidence.verdicts import Verdict
 
     # Every seed within the margin is "no counter-example" for ``always``, which without a stated
     # tolerance cannot confirm (issue 10, item 4).
@@ -264,7 +263,6 @@ def test_gradient_norm_statistics_ignore_steps_after_a_stop():
 
 def test_sweep_survival_names_its_reference_and_compares_with_it():
     from claims.s003_linear_recipe.evidence import survival
-    from harness.evidence.verdicts import Verdict
 
     same = survival("003.baseline.w", Verdict.REFUTED, Verdict.REFUTED, "full", 1000)
     assert same["survives"] is True and same["main_verdict"] == "refuted" and same["sweep_n"] == 1000

@@ -1,7 +1,7 @@
 """Evidence for source 003's claims: one function per evidence kind, registered in ``EVIDENCE``.
 
 Each takes the claim's :class:`~claims.s003_linear_recipe.catalogue.Spec` and a :class:`Context`
-(the study of this master seed and tier, the claim's rng) and returns an Evidence whose ``n`` is
+(the study of this master seed and tier) and returns an Evidence whose ``n`` is
 the claim's sample size. No training happens here: populations come from the study.
 """
 
@@ -24,11 +24,11 @@ from harness.studies.linear_recipe.timing import logging_reductions
 
 @dataclass
 class Context:
-    """What evidence functions read: the study, the claim's own random generator and, for a claim
-    run under another id (a noise reading), the Holm family its evidence is adjusted in."""
+    """What evidence functions read: the study and, for a claim run under another id (a noise
+    reading), the Holm family its evidence is adjusted in. No evidence function draws random
+    numbers (the studies are seeded from the master seed)."""
 
     study: LinearStudy
-    rng: np.random.Generator
     family: str | None = None  # None: the main claim's own family
 
 

@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 
 from claims.s003_linear_recipe.catalogue import SPECS
 from claims.s003_linear_recipe.evidence import Context, evidence_for
-from harness.evidence.claims import claim_seed_sequence
-from harness.seeds import numpy_generator
 from harness.studies.linear_recipe import calibration, noise
 from harness.studies.linear_recipe.recipe import DataSettings
 from harness.studies.linear_recipe.study import LinearStudy
@@ -30,8 +28,7 @@ def verdicts(master_seed: int, tier: str) -> dict[str, tuple[str, ...]]:
         for spec in SPECS:
             if spec.piece != "main":
                 continue
-            rng = numpy_generator(claim_seed_sequence(master_seed, spec.claim.id))
-            out.setdefault(spec.claim.id, []).append(evidence_for(spec.claim.id, Context(study, rng)).verdict.value)
+            out.setdefault(spec.claim.id, []).append(evidence_for(spec.claim.id, Context(study)).verdict.value)
     return {cid: tuple(v) for cid, v in out.items()}
 
 

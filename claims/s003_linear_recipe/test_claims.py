@@ -21,7 +21,6 @@ from claims.s003_linear_recipe.catalogue import FULL_ONLY, NOISE_READINGS, READI
 from claims.s003_linear_recipe.evidence import Context, evidence_for, survival
 from harness.evidence.claims import Setting
 from harness.evidence.plugin import claim_test
-from harness.seeds import numpy_generator
 from harness.studies.linear_recipe import calibration
 from harness.studies.linear_recipe.recipe import DataSettings
 from harness.studies.linear_recipe.study import LinearStudy
@@ -76,8 +75,8 @@ def _params(specs):
 
 
 @pytest.mark.parametrize("spec", _params(SPECS))
-def test_claim(spec: Spec, studies, claims_master_seed, claims_seed, claims_verdict):
-    ctx = Context(studies(claims_master_seed), numpy_generator(claims_seed))
+def test_claim(spec: Spec, studies, claims_master_seed, claims_verdict):
+    ctx = Context(studies(claims_master_seed))
     evidence = evidence_for(spec.claim.id, ctx)
     draw = FIGURE_OF.get(spec.claim.id)
     if draw is not None:
@@ -87,12 +86,10 @@ def test_claim(spec: Spec, studies, claims_master_seed, claims_seed, claims_verd
 
 
 @pytest.mark.parametrize("spec", _params(NOISE_READINGS))
-def test_noise_reading(spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict):
+def test_noise_reading(spec: Spec, studies, claims_tier, claims_master_seed, claims_verdict):
     """A noise-dependent claim under another supported noise level (catalogue.NOISE_READINGS)."""
     seeds = READING_SEEDS if claims_tier == "full" else None
-    ctx = Context(
-        studies(claims_master_seed, spec.args["data"], seeds), numpy_generator(claims_seed), family=spec.claim.family
-    )
+    ctx = Context(studies(claims_master_seed, spec.args["data"], seeds), family=spec.claim.family)
     claims_verdict(spec.claim, evidence_for(spec.args["main"], ctx))
 
 
@@ -124,10 +121,8 @@ def _sweep_specs() -> list[Spec]:
 
 @pytest.mark.full
 @pytest.mark.parametrize("spec", _params(_sweep_specs()))
-def test_sweep(
-    spec: Spec, studies, claims_tier, claims_master_seed, claims_seed, claims_verdict, claims_expected_verdicts
-):
-    ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS), numpy_generator(claims_seed))
+def test_sweep(spec: Spec, studies, claims_tier, claims_master_seed, claims_verdict, claims_expected_verdicts):
+    ctx = Context(studies(claims_master_seed, spec.args["data"], SWEEP_SEEDS))
     main = spec.args["main"]
     evidence = evidence_for(main, ctx)
     detail = survival(main, evidence.verdict, claims_expected_verdicts.get(main), claims_tier, SWEEP_SEEDS)
