@@ -185,6 +185,30 @@ def test_no_plan_asks_for_fewer_than_two_runs():
     assert power_plan(rules.rate_at_least(48, 50, 0.5), n_full=10, resolution=10.0).n_needed == 2
 
 
+@pytest.mark.parametrize(
+    "evidence, resolution, floor",
+    [
+        (lambda: rules.median_in(_normal(30, 1.6e-4, 3e-6), (0.025, 0.045)), None, 7),
+        (
+            lambda: rules.distributions_differ(_normal(60, 1.0, 1.0), _normal(60, 0.0, 1.0, 1), direction="greater"),
+            1.0,
+            80,
+        ),
+    ],
+    ids=["median_in", "distributions_differ"],
+)
+def test_no_plan_asks_for_fewer_runs_than_its_rule_decides_from(evidence, resolution, floor):
+    """A tiny MDE against a wide resolution scales to 2 runs, but median_in decides from 7 values and
+    Brunner-Munzel from 40 per arm (``Rule.min_n``): the plan asks for at least that."""
+    plan = power_plan(evidence(), n_full=100, resolution=resolution)
+    assert plan.n_needed == floor
+
+
+def test_a_rule_needs_a_positive_integer_minimum_n():
+    with pytest.raises(ValueError, match="min_n must be a positive integer"):
+        rules.Rule(rules.always, "a rule", min_n=0)
+
+
 def _record(cid: str, status: str, n_needed: int | None) -> dict:
     return {
         "id": cid,

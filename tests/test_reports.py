@@ -743,3 +743,14 @@ def test_records_carry_the_power_plan_and_the_html_shows_it():
     assert plan is not None and plan["n_needed"] == 75 and plan["resolution_basis"].startswith("10% of |estimate|")
     html = render([r])["claims.html"]
     assert f"75 (full {plan['n_full']}: {plan['status']})" in html
+
+
+def test_an_interval_not_at_one_minus_alpha_names_its_level_in_the_estimate_cell():
+    """The header promises level 1 - alpha "unless named": a rule whose interval is another level
+    (median_in's 0.975, Brunner-Munzel's 1 - alpha / 1.1) says it beside the estimate; 0.95 is not named."""
+    other = record("002.a.x", detail={"ci_level": 0.975})
+    usual = record("002.a.y", detail={"ci_level": 0.95})
+    md = render([other, usual])["claims.md"]
+    row_x = next(line for line in md.splitlines() if "002.a.x" in line and "|" in line)
+    row_y = next(line for line in md.splitlines() if "002.a.y" in line and "|" in line)
+    assert "0.975 interval" in row_x and "interval" not in row_y

@@ -172,7 +172,7 @@ def test_median_in_p_values_are_the_binomial_sign_tests_times_four(seed):
     4 x the larger of "median > lo" / "median < hi" (scipy's binomtest), ci the dual 1 - alpha / 2
     order-statistic interval."""
     rng = _rng(f"median-in-p-{seed}")
-    n = int(rng.integers(6, 60))
+    n = int(rng.integers(7, 60))  # from 7 the sign tests can decide (2^-n <= alpha / 4)
     x = rng.lognormal(0.0, 1.0, n)
     lo, hi = sorted(rng.uniform(0.2, 3.0, 2))
     ev = R.median_in(x, (lo, hi))
@@ -189,14 +189,34 @@ def test_median_in_p_values_are_the_binomial_sign_tests_times_four(seed):
     assert ev.ci == (xs[n - c], xs[c - 1]) and ev.estimate == np.median(x)
 
 
-def test_median_in_worst_case_errors_are_at_most_half_alpha_at_every_n():
-    """At a true median on an end (continuous data), a false confirm needs one count past its
-    alpha / 4 cut; a false refute one of two counts, the two at most 2 P(Bin(n, 1/2) >= c) together
-    (the region's width -> 0): both at most alpha / 2 for every n to 500."""
-    for n in range(2, 501):
-        c = sizes._upper_cut(n, 0.5, ALPHA / 4)
-        tail = 0.0 if c is None else float(stats.binom.sf(c - 1, n, 0.5))
-        assert tail <= ALPHA / 4 and 2 * tail <= ALPHA / 2
+def _refute_errors(n: int) -> float:
+    """P(median_in refutes) at a true median on lo of a narrow region (the worst case: every value is
+    either below lo or above hi, each side with probability 1/2), exactly: k values below lo, n - k
+    above hi, weighted by Bin(n, 1/2)."""
+    return sum(
+        float(stats.binom.pmf(k, n, 0.5))
+        for k in range(n + 1)
+        if R.median_in(np.r_[np.full(k, 0.5), np.full(n - k, 2.0)], (0.99, 1.01)).verdict is Verdict.REFUTED
+    )
+
+
+def _confirm_errors(n: int) -> float:
+    """P(median_in confirms) at a true median on lo of a wide region (the worst case: values just above
+    lo or just below it, each with probability 1/2, none near hi), exactly over the count above lo."""
+    return sum(
+        float(stats.binom.pmf(k, n, 0.5))
+        for k in range(n + 1)
+        if R.median_in(np.r_[np.full(k, 1.001), np.full(n - k, 0.999)], (1.0, 1e3)).verdict is Verdict.CONFIRMED
+    )
+
+
+def test_median_in_errs_at_most_half_alpha_at_a_median_on_an_end_at_every_n_exactly():
+    """The rule's own decisions over every count, at the worst configurations of each error, n = 2-60:
+    each at most alpha / 2 (false refute: two counts can pass their cut; false confirm: one)."""
+    refute = [_refute_errors(n) for n in range(2, 61)]
+    confirm = [_confirm_errors(n) for n in range(2, 61)]
+    assert max(refute) <= ALPHA / 2 and max(confirm) <= ALPHA / 2, (max(refute), max(confirm))
+    assert max(refute) > ALPHA / 4  # the two refuting counts add up: alpha / 4 per end is needed
 
 
 def _skewed_at(rng: np.random.Generator, median: float, n: int, ties: bool) -> np.ndarray:
@@ -210,27 +230,29 @@ def _skewed_at(rng: np.random.Generator, median: float, n: int, ties: bool) -> n
 @pytest.mark.parametrize("edge", ["low", "high"])
 @pytest.mark.parametrize("ties", [False, True], ids=["continuous", "atoms"])
 def test_median_in_errors_at_most_half_alpha_at_the_region_edge(n, edge, ties):
-    """The timing claim's n (10 quick, 30 full) on skewed data, continuous or with an atom on the edge:
-    the median on an end of a narrow region (+-1%, where the two refuting counts add up), R = 2000."""
+    """The timing claim's n (10 quick, 30 full) on skewed data, continuous or with an atom on the edge,
+    the median on one end, R = 1000: refutes counted in a narrow region (+-1%, where the two refuting
+    counts add up), confirms in a region whose other end is far away (where only the near count decides)."""
     rng = _rng(f"median-in-{n}-{edge}-{ties}")
-    region = (0.99, 1.01)
-    median = region[0] if edge == "low" else region[1]
-    runs = 2000
-    refuted = confirmed_outside = 0
+    median = 0.99 if edge == "low" else 1.01
+    narrow, wide = (0.99, 1.01), ((0.99, 1e3) if edge == "low" else (1e-3, 1.01))
+    runs = 1000
+    refuted = confirmed = 0
     for _ in range(runs):
         x = _skewed_at(rng, median, n, ties)
-        refuted += R.median_in(x, region).verdict is Verdict.REFUTED
-        outside = x * (0.985 if edge == "low" else 1.015)
-        confirmed_outside += R.median_in(outside, region).verdict is Verdict.CONFIRMED
-    assert _within_half_alpha(refuted, runs) and _within_half_alpha(confirmed_outside, runs)
+        refuted += R.median_in(x, narrow).verdict is Verdict.REFUTED
+        confirmed += R.median_in(x, wide).verdict is Verdict.CONFIRMED
+    assert _within_half_alpha(refuted, runs) and _within_half_alpha(confirmed, runs)
 
 
-def test_median_in_counts_a_value_on_an_end_up_to_float_tolerance_against_every_decision():
-    """Ten values at lo (one rounded 1e-15 off it) neither confirm nor refute: they are on the edge."""
-    x = np.full(10, 0.025)
-    x[0] = 0.025 * (1 + 1e-15)
-    ev = R.median_in(x, TIMED)
-    assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["counts_below_lo_above_hi"] == (0, 0)
+@pytest.mark.parametrize("value, counts", [(0.025 * (1 - 1e-12), (0, 0)), (0.045 * (1 + 1e-12), (0, 0))])
+def test_median_in_counts_a_value_on_an_end_up_to_float_tolerance_against_every_decision(value, counts):
+    """Ten values 1e-12 (relative) below lo, or above hi, are on that end (``FLOAT_TOL``): neither
+    refuted (they would be, 10 of 10 beyond the end, without the tolerance) nor confirmed."""
+    ev = R.median_in(np.full(10, value), TIMED)
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.detail["counts_below_lo_above_hi"] == counts
+    beyond = R.median_in(np.full(10, value * (1 - 1e-6) if value < 0.03 else value * (1 + 1e-6)), TIMED)
+    assert beyond.verdict is Verdict.REFUTED
 
 
 @pytest.mark.parametrize(

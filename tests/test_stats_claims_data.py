@@ -548,8 +548,7 @@ def median_ratio_cells(r: int) -> list[Cell]:
 
 def median_in_cells(r: int) -> list[Cell]:
     """Each captured ``median_in`` call (003's timed reduction) with the sample shifted so its median
-    sits on each end of the region; resampled at its n, r times (the resamples hold the median's atom
-    on the edge, as clock-rounded timings can)."""
+    sits on each end of the region; resampled at its n, r times."""
     cells = []
     for call in _calls("median_in"):
         x = np.asarray(call["data"]["values"], dtype=float)

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats import proportion as smp
 
 from harness.evidence import rules as S
@@ -18,6 +18,13 @@ C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
 X = 1.0 + 0.3 * stats.norm.ppf((np.arange(25) + 0.5) / 25)  # (25,) deterministic, sd about 0.3
 Y = np.exp(stats.norm.ppf((np.arange(30) + 0.5) / 30))  # (30,) positive
 Y40 = np.exp(stats.norm.ppf((np.arange(40) + 0.5) / 40))  # (40,) positive: Brunner-Munzel decides from 40 per arm
+
+
+def _median_mde(x: np.ndarray, c: int) -> float:
+    """median_in's mde: the rate pi at which Bin(n, pi) reaches the cut c with 80% power, through the
+    sample quantile function (the larger side)."""
+    pi = optimize.brentq(lambda p: stats.binom.sf(c - 1, x.size, p) - 0.8, 0.5, 1.0)
+    return max(np.quantile(x, pi) - np.median(x), np.median(x) - np.quantile(x, 1 - pi))
 
 
 def _trimmed(x, axis=-1):
@@ -147,6 +154,21 @@ CASES = [
             "median_x_ci": tuple(stats.quantile_test(2 * Y, p=0.5).confidence_interval(0.975)),
             "median_y_ci": tuple(stats.quantile_test(Y, p=0.5).confidence_interval(0.975)),
             "test~": "median(x) > median(y)",
+        },
+    ),
+    (
+        "median_in",
+        lambda: S.median_in(Y, (0.5, 3.0)),
+        {
+            "estimate": np.median(Y),
+            "n": 30,
+            "claimed_region": (0.5, 3.0),
+            "ci_level": 0.975,  # the dual of the alpha / 4 per end decisions: cut c = 22 of 30
+            "p_confirm": 4 * max(stats.binom.sf(int((Y > 0.5).sum()) - 1, 30, 0.5), stats.binom.sf(26 - 1, 30, 0.5)),
+            "mde": _median_mde(Y, 22),
+            "mde_confirm": None,
+            "counts_below_lo_above_hi": (int((Y < 0.5).sum()), int((Y > 3.0).sum())),
+            "test~": "median in [0.5, 3]",
         },
     ),
     (

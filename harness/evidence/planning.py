@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_RELATIVE_RESOLUTION = 0.10  # resolution of a claim that declares none: 10% of its boundary (or estimate)
-MIN_PLANNED_N = 2  # no rule decides from fewer runs
+MIN_PLANNED_N = 2  # no rule decides from fewer runs; a rule may need more (``Rule.min_n``)
 MAX_PLANNED_N = 50_000  # largest population the full tier could train: about 10x its largest arm today
 PLAN_STATUSES: tuple[str, ...] = ("powered", "underpowered", "not feasible", "not applicable")
 
@@ -61,6 +61,13 @@ def _plan_basis(evidence: Evidence) -> str:
     evidence no registered rule produced)."""
     rule = REGISTRY.get(evidence.rule or "")
     return "region" if rule is None else rule.plan
+
+
+def _min_n(evidence: Evidence) -> int:
+    """The fewest runs to plan for the rule behind ``evidence``: its ``Rule.min_n`` (e.g. a sign test
+    decides from 7), at least ``MIN_PLANNED_N``."""
+    rule = REGISTRY.get(evidence.rule or "")
+    return max(MIN_PLANNED_N, 0 if rule is None else rule.min_n)
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def power_plan(
             basis="—",
             reason="the rule reports no MDE to plan from",
         )
-    n_needed = max(MIN_PLANNED_N, math.ceil(evidence.n * (max(mdes) / delta) ** 2))
+    n_needed = max(_min_n(evidence), math.ceil(evidence.n * (max(mdes) / delta) ** 2))
     if evidence.population_n is not None:  # a subset rule: the population that yields n_needed in the subset
         n_needed = math.ceil(n_needed * evidence.population_n / evidence.n)
     basis = "sqrt-n scaling" + ("" if evidence.mde_confirm is not None else " (refute-side MDE for both)")

@@ -50,6 +50,9 @@ def _ours(row: Row, first: bool) -> str:
     notes = [row.measured.label] if row.measured.label and row.measured.value is not None else []
     if r.population_n is not None:  # the estimate is over a subset: say which, it changes its meaning
         notes.append(f"over {r.n} of {r.population_n} {r.subset or 'runs'}")
+    level = r.detail.get("ci_level")
+    if r.ci is not None and isinstance(level, float) and r.alpha is not None and abs(level - (1 - r.alpha)) > 1e-9:
+        notes.append(f"{level:.4g} interval")  # a rule whose interval is not at 1 - alpha (e.g. Bonferroni)
     text = fmt_measured(row.measured)
     return f"{text} ({'; '.join(notes)})" if notes else text
 
@@ -76,7 +79,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "ours",
         "Our estimate [CI]",
-        "the same quantity measured by the seeded re-run, with its confidence interval (level 1 − α)",
+        "the same quantity measured by the seeded re-run, with its confidence interval (level 1 − α unless named)",
         _ours,
         ours=True,
     ),

@@ -20,7 +20,12 @@ from harness.evidence.rules.means import mean_equals
 from harness.evidence.rules.one_sample import metric_below, metric_exceeds
 from harness.evidence.rules.rates import always, monotone_trend, rate_at_least, rate_at_most, rate_equals, rates_differ
 from harness.evidence.rules.sizes import median_in, median_ratio_in, monotone_steps, range_ratio_in
-from harness.evidence.rules.two_sample import distributions_differ, medians_differ, variance_ratio_equals
+from harness.evidence.rules.two_sample import (
+    DISTRIBUTIONS_MIN_N,
+    distributions_differ,
+    medians_differ,
+    variance_ratio_equals,
+)
 from harness.evidence.verdicts import Evidence
 
 __all__ = ["KINDS", "PLAN_BASES", "REGISTRY", "PlanBasis", "Rule"]
@@ -45,10 +50,13 @@ class Rule:
     summary: str  # the claim it decides and how, in one line
     plan: PlanBasis = "region"  # how the power plan reads its evidence (see ``PlanBasis``)
     also_decides: Mapping[str, str] = field(default_factory=dict)  # other claim kinds it may decide -> why
+    min_n: int = 2  # the fewest values (both arms together for two samples) it can decide from: the planner's floor
 
     def __post_init__(self) -> None:
         if self.plan not in PLAN_BASES:
             raise ValueError(f"rule {self.name!r}: plan must be one of {PLAN_BASES}, got {self.plan!r}")
+        if isinstance(self.min_n, bool) or not isinstance(self.min_n, int) or self.min_n < 1:
+            raise ValueError(f"rule {self.name!r}: min_n must be a positive integer, got {self.min_n!r}")
         if not self.summary.strip():
             raise ValueError(f"rule {self.name!r} needs a one-line summary")
         object.__setattr__(self, "also_decides", MappingProxyType(dict(self.also_decides)))
@@ -80,10 +88,15 @@ _ENTRIES: tuple[Rule, ...] = (
         median_in,
         "a median lies in a stated region, e.g. a timed reduction's size (exact sign tests)",
         plan="equivalence",
+        min_n=7,  # 2^-n <= alpha / 4 at alpha = 0.05
     ),
     Rule(median_ratio_in, "a ratio of medians lies in a stated region, e.g. a speedup's size (exact order statistics)"),
     Rule(range_ratio_in, "a ratio of sample ranges at stated sample sizes lies in a region (percentile bootstrap)"),
-    Rule(distributions_differ, "P(X > Y) differs from 1/2 in a direction (Brunner-Munzel)"),
+    Rule(
+        distributions_differ,
+        "P(X > Y) differs from 1/2 in a direction (Brunner-Munzel)",
+        min_n=2 * DISTRIBUTIONS_MIN_N,  # 40 per arm
+    ),
     Rule(
         cv_by_units,
         "a statistic of cross-validated predictions, jackknife over units (Nadeau-Bengio, Hall's skewness-corrected t)",

@@ -237,8 +237,8 @@ def median_ratio_in(x: Any, y: Any, region: tuple[float, float], *, alpha: float
 
 def median_in(values: Any, region: tuple[float, float], *, alpha: float = 0.05) -> Evidence:
     """Claim "the median of ``values`` lies in ``region``" (e.g. "a 3.5% reduction": [2.5%, 4.5%]),
-    with no assumption on the data's shape: what a timed quantity needs, whose skewness moves from
-    run to run (a mean rule's shape gate then moves the verdict).
+    with no assumption on the data's shape (the values are assumed independent): what a timed
+    quantity needs, whose skewness moves from run to run (a mean rule's shape gate then moves the verdict).
 
     ``values`` (N,), N >= 2; ``region`` (lo, hi) finite, lo < hi. Exact sign tests, atoms included
     (values within ``FLOAT_TOL`` of an end count against every decision at it), each end at alpha / 4
@@ -246,7 +246,8 @@ def median_in(values: Any, region: tuple[float, float], *, alpha: float = 0.05) 
     their alpha / 4 cut (p_confirm = 4 x the larger binomial tail), refuted when #(x < lo) or
     #(x > hi) does (p_value = 4 x the smaller). At a true median on an end, a false refute needs one
     of two counts past its cut (at most alpha / 2 together, however narrow the region), a false
-    confirm one count (at most alpha / 4). ci: the dual exact 1 - alpha / 2 order-statistic interval
+    confirm one count (at most alpha / 4: conservative, so that both decisions stay dual to one
+    interval, as ``median_ratio_in``'s). ci: the dual exact 1 - alpha / 2 order-statistic interval
     of the median (+-inf where N cannot bound a side; ``cannot_confirm`` then). mde (data units,
     translation model as ``metric_exceeds``'s quantile rule): the rate pi at which a count reaches
     its cut with 80% power (exact binomial), mapped through the sample quantile function, the larger

@@ -192,8 +192,8 @@ def distributions_differ(
     handled) with its t test and interval (``statsmodels.stats.nonparametric.
     rank_compare_2indep``: ``test_prob_superior(value=0.5)`` and ``conf_int``, the same se and
     df, so they are exact duals). Unlike Mann-Whitney it tests p = 1/2 itself, not F = G, so
-    unequal spreads with p = 1/2 are not "differences". p_confirm = 2 * one-sided p
-    in the claimed direction, p_value = 2 * one-sided p the other way. Complete separation:
+    unequal spreads with p = 1/2 are not "differences". p_confirm = 2 x ``BM_LEVEL_FACTOR`` x the
+    one-sided p in the claimed direction, p_value = the same the other way (see Level). Complete separation:
     see ``_bm_se_df``. If every value in x and y is the same: inconclusive, p 1 both ways.
     effect_size: 2 p - 1 (rank-biserial). mde = mde_confirm (units of p): the distance of p
     from 1/2 detected with 80% power, the z-test's effect (at alpha / ``BM_LEVEL_FACTOR``) in
@@ -216,7 +216,7 @@ def distributions_differ(
     capture.record("distributions_differ", {"x": x, "y": y}, {"direction": direction, "alpha": alpha})
     n1, n2 = x.size, y.size
     op = ">" if direction == "greater" else "<"
-    test = f"Brunner-Munzel test and CI of P(X > Y) (claim: x {op} y)"
+    test = f"Brunner-Munzel test and CI of P(X > Y), alpha / (2 x {BM_LEVEL_FACTOR:g}) per side (claim: x {op} y)"
     ratio = float(_median_ratio(x, y)) if (x > 0).all() and (y > 0).all() else None
     if _no_spread(np.concatenate([x, y])):
         return Evidence(
