@@ -68,7 +68,6 @@ REASONS: list[tuple[str, str, str]] = [
         r"k.ndim != 1 and n.ndim != 1",
         EQUIVALENT + "the shape comparison that follows rejects every input the 'or' would",
     ),
-    ("monotone_trend", r"effect_size=None, detail=", EQUIVALENT + "mde defaults to None in Evidence"),
     (
         "_bca_constants",
         r"\(x.size [-+] [12]\)",
@@ -186,23 +185,10 @@ REASONS: list[tuple[str, str, str]] = [
         "a rate outside [0, 1] gives NaN probabilities, so no cut)",
     ),
     (
-        "rate_equals",
-        r"p_(below|above) = 2.0|p_below = 1.0 if lo < 0.0|p_above = 1.0 if hi > 1.0",
-        EQUIVALENT + "at an edge of 0 (1) the exact one-sided p of a count is 1 (binomtest at p = 0 or 1), and a "
-        "p-value above 1 only enters min() with the other edge's p <= 1 or the cap of _doubled",
-    ),
-    ("rates_differ", r'method="agresti-caffo", alternative=alt', EQUIVALENT + "compare='diff' is statsmodels' default"),
-    (
         "cv_by_units",
         r"not 0.0 <= alpha < 1.0:|0.0 < alpha <= 1.0:",
         EQUIVALENT + "an alpha of exactly 0 or 1 that "
         "gets past this check is rejected by the Evidence record with the same message",
-    ),
-    (
-        "cv_by_units",
-        r"pseudo = g \* theta \+",
-        EQUIVALENT + "the pseudo-values' sd is the same with the "
-        "leave-one-out values' sign flipped (theta is a constant)",
     ),
     (
         "cv_by_units",
@@ -284,12 +270,6 @@ REASONS: list[tuple[str, str, str]] = [
         "range_ratio_in",
         r"fits = math.log\(hi / lo\) > 2 \* z \* s",
         "harmless: differs only when the region's log width equals 2 z s exactly",
-    ),
-    (
-        "xǁStandardDeviationǁ__call__",
-        r"scale = np.where\(scale > 0, scale, 2.0\)",
-        EQUIVALENT + "the fill applies only to a row whose largest |value| is 0 (all zeros, sd 0 at any positive "
-        "scale) or NaN (NaN either way)",
     ),
     (
         "_metric_bca",
@@ -464,11 +444,6 @@ REASONS: list[tuple[str, str, str]] = [
         r"simplefilter\(\"ignore\", \)",
         "harmless: every warning of the block is ignored instead of RuntimeWarning only; the block computes one "
         "scipy moment ratio, whose values do not depend on warning filters",
-    ),
-    (
-        "skewness|kurtosis",
-        r"stats.skew\(x, axis=-1, \)|stats.kurtosis\(x, axis=-1, (bias=True|fisher=True, )\)",
-        EQUIVALENT + "bias=True and fisher=True are scipy's defaults",
     ),
     (
         "skewness|kurtosis",

@@ -17,6 +17,7 @@ from claims.s003_linear_recipe.catalogue import BY_ID, IMPROVES, SCHEDULE_CONFIG
 from claims.s003_linear_recipe.protocols import ALPHA
 from harness.engine.trainer import StopReason
 from harness.evidence import rules, sweeps
+from harness.evidence.reports import DOCUMENT_UNITS
 from harness.evidence.verdicts import Evidence, Verdict
 from harness.studies.linear_recipe.study import TIER_SEEDS, ArmResult, LinearStudy, main_arms
 from harness.studies.linear_recipe.timing import logging_reductions
@@ -353,7 +354,13 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
     reductions, detail = logging_reductions(ctx.study.data, rounds=rounds, epochs=spec.claim.protocol.epochs.value)
     claimed, margin = spec.args["claimed"], spec.args["margin"]
     ev = rules.median_in(reductions, (claimed - margin, claimed + margin), alpha=ALPHA)
-    return dataclasses.replace(ev, detail={**ev.detail, **detail, "mean_reduction": float(np.mean(reductions))})
+    percent = {  # the document prints the reduction in percent
+        "value": 100.0 * ev.estimate,
+        "ci": None if ev.ci is None else [100.0 * v for v in ev.ci],
+        "label": "median round's reduction, %",
+    }
+    extra = {"mean_reduction": float(np.mean(reductions)), DOCUMENT_UNITS: percent}
+    return dataclasses.replace(ev, detail={**ev.detail, **detail, **extra})
 
 
 EVIDENCE: dict[str, Callable[[Spec, Context], Evidence]] = {
