@@ -354,12 +354,12 @@ def timing(spec: Spec, ctx: Context) -> Evidence:
     reductions, detail = logging_reductions(ctx.study.data, rounds=rounds, epochs=spec.claim.protocol.epochs.value)
     claimed, margin = spec.args["claimed"], spec.args["margin"]
     ev = rules.median_in(reductions, (claimed - margin, claimed + margin), alpha=ALPHA)
-    percent = {  # the document prints the reduction in percent
-        "value": 100.0 * ev.estimate,
-        "ci": None if ev.ci is None else [100.0 * v for v in ev.ci],
-        "label": "median round's reduction, %",
+    units = {  # the document prints a percentage, its number is recorded as a fraction: say which
+        "value": ev.estimate,
+        "ci": ev.ci,
+        "label": "median round's reduction, a fraction: 3.5% = 0.035",
     }
-    extra = {"mean_reduction": float(np.mean(reductions)), DOCUMENT_UNITS: percent}
+    extra = {"mean_reduction": float(np.mean(reductions)), DOCUMENT_UNITS: units}
     return dataclasses.replace(ev, detail={**ev.detail, **detail, **extra})
 
 
