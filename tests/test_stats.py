@@ -22,7 +22,7 @@ from statsmodels.stats.power import NormalIndPower, TTestPower
 from statsmodels.stats.weightstats import DescrStatsW
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core, two_sample
+from harness.evidence.rules import core, means, two_sample
 from harness.evidence.verdicts import Evidence, Verdict
 
 C, R, I = Verdict.CONFIRMED, Verdict.REFUTED, Verdict.INCONCLUSIVE
@@ -393,8 +393,11 @@ def _confirm_count(n, p0):
     return int(np.nonzero(stats.binom.sf(np.arange(n + 1) - 1, n, p0) <= 0.025)[0][0])
 
 
-def _power_t(effect, n):
-    return TTestPower().power(effect_size=effect, nobs=n, alpha=0.025, alternative="larger")
+def _power_t(effect, n, alpha=0.025):
+    return TTestPower().power(effect_size=effect, nobs=n, alpha=alpha, alternative="larger")
+
+
+MEAN_LEVEL = 0.025 / means.LEVEL_FACTOR  # the one-sided level the mean rules' tests run at
 
 
 SD_X = MEAN_X.std(ddof=1)
@@ -422,8 +425,8 @@ MDE_CASES = [
         ),
         lambda: 0.8,
     ),
-    ("mean_equals", lambda: _power_t(S.mean_equals(MEAN_X, 1.0, margin=0.3).mde / SD_X, 25), lambda: 0.8),
-    ("metric_exceeds-t", lambda: _power_t(S.metric_exceeds(MEAN_X, 1.0).mde / SD_X, 25), lambda: 0.8),
+    ("mean_equals", lambda: _power_t(S.mean_equals(MEAN_X, 1.0, margin=0.3).mde / SD_X, 25, MEAN_LEVEL), lambda: 0.8),
+    ("metric_exceeds-t", lambda: _power_t(S.metric_exceeds(MEAN_X, 1.0).mde / SD_X, 25, MEAN_LEVEL), lambda: 0.8),
     (
         "metric_below-sd-chi2",
         lambda: stats.chi2.sf(

@@ -32,7 +32,7 @@ import pytest
 from scipy import stats
 
 from harness.evidence import rules as S
-from harness.evidence.rules import core, two_sample
+from harness.evidence.rules import core, means, two_sample
 from harness.evidence.verdicts import Evidence, Verdict
 
 ALPHA = 0.05
@@ -69,7 +69,8 @@ def _rows(a: np.ndarray) -> list:
 # A mean of n = 50 normal values (the skewness-corrected t is undecided below n = 10 and, at n = 10,
 # on most samples). Claim "mean > 0"; truth mean 0 (edge). Power at the reported mde: normal theory.
 def _t_mde(n: int) -> float:
-    return core._t_effect(n, ALPHA)
+    """The mean rules' reported mde in sd units: the t test's 80%-power effect at the level they run."""
+    return core._t_effect(n, ALPHA / means.LEVEL_FACTOR)
 
 
 MEAN10 = Case(

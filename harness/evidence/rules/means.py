@@ -286,7 +286,8 @@ def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.
     ``FLOAT_TOL``) is inconclusive, never decided.
     effect_size: (mean - claimed) / sd (sample sd, ddof=1).
     mde (units of ``values``): the distance beyond an edge refuted with 80% power (``_t_effect``
-    times the sample sd; exact noncentral t for normal data). mde_confirm: the distance inside
+    times the sample sd; exact noncentral t for normal data), both MDEs at the level the tests run
+    (alpha / ``LEVEL_FACTOR``). mde_confirm: the distance inside
     an edge confirmed with 80% power (``_t_equivalence_mde_confirm``, normal data);
     ``cannot_confirm`` when even a true mean at the centre is confirmed with less than 80%
     probability (e.g. R² within +-0.005 from 10 folds whose sd exceeds 0.007).
@@ -304,7 +305,8 @@ def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.
     if not decidable:
         return uncalibrated_mean(x, rule="mean_equals", test=test, alpha=alpha, region=(lo, hi))
     sd = float(_sd_rows(x))
-    mde_confirm = _t_equivalence_mde_confirm(int(x.size), sd, margin, alpha)
+    level = alpha / LEVEL_FACTOR  # the level each one-sided test runs at (times 2): the MDEs' level
+    mde_confirm = _t_equivalence_mde_confirm(int(x.size), sd, margin, level)
     mean = float(np.mean(x))
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
@@ -315,7 +317,7 @@ def mean_equals(values: Any, claimed: float, *, margin: float, alpha: float = 0.
         n=int(x.size),
         alpha=alpha,
         test=test,
-        mde=_t_effect(int(x.size), alpha) * sd,
+        mde=_t_effect(int(x.size), level) * sd,
         mde_confirm=mde_confirm,
         cannot_confirm=mde_confirm is None,
         rule="mean_equals",

@@ -162,7 +162,7 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
         p_larger = p_smaller = 0.5  # the mean sits on the threshold up to rounding
     else:
         p_larger, p_smaller = (float(p) for p in means.mean_tail_p(x, mc.threshold))
-    mde = _t_effect(int(x.size), mc.alpha) * sd
+    mde = _t_effect(int(x.size), mc.alpha / means.LEVEL_FACTOR) * sd  # at the level the test runs
     return mc.evidence(
         p_up=_doubled(p_larger),
         p_down=_doubled(p_smaller),
@@ -428,7 +428,8 @@ _METRIC_DOC = """
     simulation at the n the claims use, ``tests/test_stats_calibration.py``):
     - ``np.mean``: Hall's skewness-corrected t test and interval (``means``) where calibrated
       (n >= 10, skewness within ``means.SKEW_LIMITS``, kurtosis within ``means.KURTOSIS_LIMIT``), else inconclusive with
-      ``NO_CALIBRATED_RULE``. A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` x sd.
+      ``NO_CALIBRATED_RULE``. A sample without spread is inconclusive. mde = mde_confirm = ``_t_effect`` (at
+      alpha / ``means.LEVEL_FACTOR``, the level the test runs) x sd.
     - ``np.median`` or ``Quantile(q)``: exact order-statistic rule (the sign test for the
       q-quantile and its binomial interval [X_(l), X_(u)]), valid for any distribution, atoms
       included (a capped epoch count); values within ``FLOAT_TOL`` of the threshold count as
