@@ -314,6 +314,12 @@ def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) ->
     return _root(lambda p: power_at(p) - POWER, lo, hi)
 
 
+@functools.lru_cache(maxsize=8192)  # the same cut, n and lo recur across a claims run
+def _sf_power_rate(c: int, n: int, lo: float) -> float:
+    """The rate p in [lo, 1] with P(Bin(n, p) >= c) = POWER (exact binomial power)."""
+    return _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), lo, 1.0)
+
+
 def _order_stat(xs: np.ndarray, rank: int | None, fallback: float) -> float:
     """The ``rank``-th smallest value (1-based) of the sorted ``xs``, or ``fallback`` if None."""
     return fallback if rank is None else float(xs[rank - 1])

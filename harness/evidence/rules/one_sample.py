@@ -4,7 +4,6 @@ the BCa bootstrap for anything else)."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,9 +27,9 @@ from harness.evidence.rules.core import (
     _no_spread,
     _no_spread_evidence,
     _order_stat,
-    _rate_for_power,
     _scale,
     _sd_rows,
+    _sf_power_rate,
     _t_effect,
     _upper_cut,
     _verdict_from_p,
@@ -180,12 +179,6 @@ def _metric_t(x: np.ndarray, mc: _MetricClaim) -> Evidence:
             "effect_size_kind": "(mean - threshold) / sd",
         },
     )
-
-
-@functools.lru_cache(maxsize=8192)
-def _sf_power_rate(c: int, n: int, lo: float) -> float:
-    """The rate p in [lo, 1] with P(Bin(n, p) >= c) = POWER (exact binomial power)."""
-    return _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), lo, 1.0)
 
 
 def _metric_quantile(x: np.ndarray, q: float, mc: _MetricClaim) -> Evidence:

@@ -36,7 +36,7 @@ from harness.evidence.rules.core import (
     _check_values,
     _counts_around,
     _order_stat,
-    _rate_for_power,
+    _sf_power_rate,
     _uncalibrated_evidence,
     _upper_cut,
     _verdict_from_p,
@@ -269,15 +269,15 @@ def median_in(values: Any, region: tuple[float, float], *, alpha: float = 0.05) 
     p_confirm = min(1.0, 4.0 * max(half.sf(above_lo - 1), half.sf(below_hi - 1)))
     p_refute = min(1.0, 4.0 * min(half.sf(below_lo - 1), half.sf(above_hi - 1)))
     c = _upper_cut(n, 0.5, alpha / 4.0)
-    xs, centre = np.sort(x), float(np.median(x))
+    centre = float(np.median(x))
     mde = None
     if c is not None:
-        pi = _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), 0.5, 1.0)
+        pi = _sf_power_rate(c, n, 0.5)
         mde = max(float(np.quantile(x, pi)) - centre, centre - float(np.quantile(x, 1.0 - pi)))
     return Evidence(
         verdict=_verdict_from_p(p_confirm, p_refute, alpha),
         estimate=centre,
-        ci=(_order_stat(xs, None if c is None else n - c + 1, -math.inf), _order_stat(xs, c, math.inf)),
+        ci=_median_interval(np.sort(x), alpha),
         p_value=p_refute,
         effect_size=None,
         n=n,
