@@ -259,7 +259,11 @@ def claims_data_section() -> list[str]:
         "`tests/test_stats_claims_data.py` at its own replications. Each captured rule input of a quick run",
         "(`tests/data/rule_inputs.json.gz`) has its truth moved onto each finite edge of its claim (means",
         "shifted, the cross-validation's squared errors scaled and its 100 units resampled, rates at the edge",
-        "exactly, both arms from the pooled sample, quantile samples reweighted).",
+        "exactly, both arms from the pooled sample, quantile samples reweighted). The arms of 003's",
+        "Brunner-Munzel claims are paired by data seed (Spearman correlation over seeds",
+        f"{_paired_correlations()}) while the rule reads them as two independent samples, so they get a second cell with",
+        "the pairs kept (one arm shifted by the median of all differences, so P(X > Y) = 1/2; pairs resampled",
+        "together).",
         "",
         "**The bound.** Only the cells the rule decides on the claim's own data are bounded; an undecided",
         'mean is checked to say "no rule calibrated". Each simulated rate of a bounded cell gets the exact',
@@ -268,7 +272,8 @@ def claims_data_section() -> list[str]:
         "(`statsmodels.stats.multitest.multipletests`) at a family level of 1%; exact rates must not",
         f"exceed 0.025. R = {data.R_BOUND} per cell for the means and the cv calls (standard error of a",
         f"0.025 rate {math.sqrt(0.025 * 0.975 / data.R_BOUND):.4f}), R = {data.R_BOUND_FULL} in the full tier",
-        f"(`--claims-tier full`); two-sample cells R = {data.R_QUICK // 4}, quantile cells R = {data.R_QUICK // 8},",
+        f"(`--claims-tier full`); two-sample cells R = {data.R_QUICK} ({data.R_FULL} in the full tier), quantile",
+        f"cells R = {data.R_QUICK // 8},",
         f"median-ratio cells R = {data.R_QUICK}, monotone steps exact.",
         "A cv resample on which the statistic is undefined (a fold left without rows) is one on which the",
         "rule gives no verdict: it counts as undecided.",
@@ -296,7 +301,8 @@ def claims_data_section() -> list[str]:
         *_decided_cell_rows(
             data.rate_cells()
             + data.rates_differ_cells()
-            + data.two_sample_cells(data.R_QUICK // 4)
+            + data.two_sample_cells(data.R_QUICK)
+            + data.paired_two_sample_cells(data.R_QUICK)
             + data.quantile_cells(data.R_QUICK // 8)
             + data.median_ratio_cells(data.R_QUICK)
             + data.median_in_cells(data.R_QUICK)
@@ -358,6 +364,12 @@ def _put_section(text: str, heading: str, lines: list[str], *, before: str) -> s
         return _replace_section(text, heading, lines)
     start = text.index(before)
     return text[:start] + "\n".join(lines) + "\n" + text[start:]
+
+
+def _paired_correlations() -> str:
+    """The range of the Spearman correlations between the paired arms of the captured calls."""
+    r = [stats.spearmanr(c["data"]["x"], c["data"]["y"]).statistic for c in data._paired_calls()]
+    return f"{min(r):.2f} to {max(r):.3f}"
 
 
 def main(r: int) -> str:

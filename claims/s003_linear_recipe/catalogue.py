@@ -1427,11 +1427,18 @@ MORE_FIGURES = [
 ]
 
 
+PAIRING = (
+    "the arms are paired by data seed and compared as two independent samples (the document compares the arms, "
+    "not seeds): conservative where the arms correlate positively over seeds; the Brunner-Munzel calls are "
+    "calibrated with their pairs kept (tests/test_stats_claims_data.py::paired_two_sample_cells)"
+)
+
+
 def _arm_spec(
     cid: str, statement: str, kind: str, test: str, arms: tuple[str, str], args: dict, comparison: str
 ) -> Spec:
     """A claim comparing two arms of the main study (``arm_compare``, ``arm_ratio``, ``event_differ``)."""
-    protocol = _protocol(f"{arms[0]}/{arms[1]}", comparison=Setting(comparison, "assumed", "paired by data seed"))
+    protocol = _protocol(f"{arms[0]}/{arms[1]}", comparison=Setting(comparison, "assumed", PAIRING))
     return Spec(
         _claim(cid, statement, {}, protocol, test, n=2 * QUICK, n_full=2 * FULL), kind, "main", {"arms": arms, **args}
     )
