@@ -11,6 +11,14 @@ WARNING = "Benchmarks are automatically disabled because xdist plugin is active"
 HEADER = "benchmarks: untimed under xdist*"
 
 
+@pytest.fixture(autouse=True)
+def outside_xdist(monkeypatch):
+    """Each inner run starts as from a shell: this test may itself run in an xdist worker, whose
+    PYTEST_XDIST_WORKER the subprocess would inherit (and pytest-benchmark reads)."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def project(pytester):
     """A project with this repository's root conftest and one benchmark test."""
