@@ -195,7 +195,6 @@ REASONS: list[tuple[str, str, str]] = [
         r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
         "harmless: differs only when an interval end (or the region's width) equals its bound exactly",
     ),
-    ("_check_values", r"min_n: int = 2", EQUIVALENT + "every caller passes min_n"),
     (
         "cv_by_units",
         r"math.isnan\(lo\) and math.isnan\(hi\)",
@@ -610,12 +609,6 @@ REASONS: list[tuple[str, str, str]] = [
         "there sd >= (max|x| - |mean|) / sqrt(n - 1) bounds the t statistic by ~1e-12 n and Hall's skewness term "
         "g / (6 sqrt n) by 0.025 (SKEW_LIMITS), so each side's p x LEVEL_FACTOR 1.1 is >= 1.1 x t_sf(0.03) > 1/2 and "
         "both double to 1 as at the tie: same p-values and verdict for any n below ~1e10",
-    ),
-    (
-        "_median_interval",
-        r"n - c \+ 1, \+math\.inf\)",
-        EQUIVALENT + "the lower end's fallback (c None) comes with the upper end's +inf; median_ratio_in, its only "
-        "caller, tests every end with math.isfinite, so -inf and +inf read alike (ratio end 0, no MDE)",
     ),
     (
         "median_ratio_in",
