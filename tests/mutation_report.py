@@ -195,7 +195,6 @@ REASONS: list[tuple[str, str, str]] = [
         r"lo < ci\[0\] and|ci\[1\] < hi:|ci\[1\] < lo or|ci\[0\] > hi:|hi - lo < 2.0 \* q",
         "harmless: differs only when an interval end (or the region's width) equals its bound exactly",
     ),
-    ("_check_values", r"min_n: int = 2", EQUIVALENT + "every caller passes min_n"),
     (
         "cv_by_units",
         r"math.isnan\(lo\) and math.isnan\(hi\)",
@@ -552,12 +551,6 @@ REASONS: list[tuple[str, str, str]] = [
     ),
     (
         "_no_spread_rows",
-        r"scale, 2.0\)",
-        EQUIVALENT + "the 1.0 only divides rows whose scale max |x| is 0, i.e. all zeros (finite input): 0 / 2 "
-        "is 0 as well",
-    ),
-    (
-        "_no_spread_rows",
         r"\) & \(np.abs\(u - first\)|\) < atol \+ rtol|<= atol - rtol",
         EQUIVALENT + "each mutant only makes 'near' stricter, so it differs only where some u meets exactly one of "
         "|u - first| <= atol + rtol |first| and <= atol + rtol |u| (or meets one with equality). Then the row's "
@@ -618,12 +611,6 @@ REASONS: list[tuple[str, str, str]] = [
         "both double to 1 as at the tie: same p-values and verdict for any n below ~1e10",
     ),
     (
-        "_median_interval",
-        r"n - c \+ 1, \+math\.inf\)",
-        EQUIVALENT + "the lower end's fallback (c None) comes with the upper end's +inf; median_ratio_in, its only "
-        "caller, tests every end with math.isfinite, so -inf and +inf read alike (ratio end 0, no MDE)",
-    ),
-    (
         "median_ratio_in",
         r"math\.isfinite\(v\) or v > 0 for v|math\.isfinite\(v\) and v >= 0 for v",
         EQUIVALENT + "an unbounded median interval is (-inf, inf), so a tuple with an infinite end holds -inf, "
@@ -652,6 +639,19 @@ REASONS: list[tuple[str, str, str]] = [
         "xǁStandardDeviationǁ__call__",
         r"np.asarray\(x, (dtype=None)?\)",
         EQUIVALENT + "x / scale is a true division, so an integer or boolean x gives the same float64 values",
+    ),
+    # issue 20, stop 29
+    (
+        "median_in",
+        r'_check_values\(values, "XXvaluesXX"|_check_finite\(v, "XXregion boundXX"\)',
+        "wording: the argument name only appears in the error message",
+    ),
+    ("median_in", r"^removed: mde_confirm=None,$", EQUIVALENT + "Evidence's mde_confirm defaults to None"),
+    (
+        "distributions_differ",
+        r"p_(greater|less) = min\(2\.0, BM_LEVEL_FACTOR \*",
+        EQUIVALENT + "p_greater and p_less are used only through _doubled, min(1, 2 p), to which every one-sided p "
+        ">= 1/2 is 1: a factored p above 1 (at most BM_LEVEL_FACTOR = 1.1) doubles to 1 as the capped 1.0 does",
     ),
 ]
 

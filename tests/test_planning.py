@@ -209,6 +209,18 @@ def test_a_rule_needs_a_positive_integer_minimum_n():
         rules.Rule(rules.always, "a rule", min_n=0)
 
 
+@pytest.mark.parametrize("min_n", [-1, True, 2.0, 7.5, "7"], ids=["negative", "bool", "float-2", "float-7.5", "string"])
+def test_a_rule_rejects_a_minimum_n_that_is_not_a_positive_int(min_n):
+    """The planner's floor counts values: a bool (an int subclass), a float or a string is a mistake, not a count."""
+    with pytest.raises(ValueError, match="min_n must be a positive integer"):
+        rules.Rule(rules.always, "a rule", min_n=min_n)
+
+
+def test_a_rule_may_decide_from_a_single_value():
+    """min_n = 1 is the smallest positive integer: accepted and kept (the check is min_n >= 1)."""
+    assert rules.Rule(rules.always, "a rule", min_n=1).min_n == 1
+
+
 def _record(cid: str, status: str, n_needed: int | None) -> dict:
     return {
         "id": cid,

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from harness.evidence import rules as R
 from harness.evidence.rules import sizes
@@ -271,6 +271,41 @@ def test_median_in_counts_a_value_on_an_end_up_to_float_tolerance_against_every_
 def test_median_in_rejects_bad_input(values, region, match):
     with pytest.raises(ValueError, match=match):
         R.median_in(values, region)
+
+
+def test_median_in_names_the_region_argument_when_its_ends_are_equal():
+    """A region (1, 1) is the caller's mistake in ``region``: the error names that argument (not the
+    Evidence's claimed_region, which a rule that went on would trip over)."""
+    with pytest.raises(ValueError, match=r"^region must be \(lo, hi\) with lo < hi"):
+        R.median_in([1.0, 2.0, 3.0], (1.0, 1.0))
+
+
+def test_median_in_takes_two_values_and_says_it_cannot_decide_from_them():
+    """N >= 2 is accepted (the docstring's floor); two values cannot reach a cut (2^-2 > alpha / 4): inconclusive,
+    cannot_confirm, an unbounded interval and no mde."""
+    ev = R.median_in([1.0, 2.0], (0.5, 3.0))
+    assert ev.verdict is Verdict.INCONCLUSIVE and ev.n == 2 and ev.cannot_confirm
+    assert ev.ci == (-np.inf, np.inf) and ev.mde is None and ev.estimate == 1.5
+
+
+@pytest.mark.parametrize("n, above", [(10, 10), (12, 10), (20, 16), (30, 21)])
+def test_median_in_p_value_above_the_region_is_four_times_the_sign_test_of_the_count_above_hi(n, above):
+    """Values above hi or inside the region (none below lo): p_value = min(1, 4 x binomtest(#(x > hi), n,
+    1/2, 'greater')), the refuting count on the upper end."""
+    x = np.r_[np.full(above, 5.0), np.full(n - above, 2.5)]
+    expected = min(1.0, 4 * stats.binomtest(above, n, 0.5, alternative="greater").pvalue)
+    assert R.median_in(x, (2.0, 3.0)).p_value == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [10, 13, 24, 29])
+def test_median_in_mde_uses_the_cut_of_its_alpha_over_4_sign_tests(n):
+    """mde: the rate pi where Bin(n, pi) reaches the cut c (smallest k with binomtest(k, n, 1/2) <= alpha / 4)
+    with 80% power, through the sample quantiles, the larger side; at these n the cut at alpha / 5 differs."""
+    x = np.exp(stats.norm.ppf((np.arange(n) + 0.5) / n))
+    c = next(k for k in range(n + 1) if stats.binomtest(k, n, 0.5, alternative="greater").pvalue <= ALPHA / 4)
+    pi = optimize.brentq(lambda p: stats.binom.sf(c - 1, n, p) - 0.8, 0.5, 1.0)
+    mde = max(np.quantile(x, pi) - np.median(x), np.median(x) - np.quantile(x, 1 - pi))
+    assert R.median_in(x, (0.5, 3.0)).mde == pytest.approx(mde, rel=1e-6)
 
 
 # --------------------------------------------------------------------------------------------
