@@ -40,8 +40,16 @@ def pytest_addoption(parser) -> None:
     )
 
 
+# An in-process pytester run inside an xdist worker has no root conftest to quiet pytest-benchmark, whose
+# "untimed under xdist" warning would then join the warnings summary of every such test.
+INNER_BENCHMARK_WARNING = pytest.mark.filterwarnings(
+    "ignore:Benchmarks are automatically disabled because xdist:pytest_benchmark.logger.PytestBenchmarkWarning"
+)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Skip the ``slow_faults`` tests unless ``--slow-faults`` (CI runs them in a second step), then run
+    """Skip the ``slow_faults`` tests unless ``--slow-faults`` (CI runs them in a second step), mark the
+    pytester tests to ignore pytest-benchmark's xdist warning of their inner runs, then run
     the hypothesis and Monte-Carlo modules of the rules last (stable otherwise): under ``-x``, as
     mutation testing runs each mutant, the first failing fast test ends the run before them."""
     if not config.getoption("--slow-faults", default=False):
@@ -49,4 +57,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         for item in items:
             if item.get_closest_marker("slow_faults"):
                 item.add_marker(skip)
+    for item in items:
+        if "pytester" in getattr(item, "fixturenames", ()):
+            item.add_marker(INNER_BENCHMARK_WARNING)
     items.sort(key=lambda item: SLOW_LAST.index(item.path.name) + 1 if item.path.name in SLOW_LAST else 0)

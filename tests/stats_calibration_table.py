@@ -263,7 +263,8 @@ def claims_data_section() -> list[str]:
         "Brunner-Munzel claims are paired by data seed (Spearman correlation over seeds",
         f"{_paired_correlations()}) while the rule reads them as two independent samples, so they get a second cell with",
         "the pairs kept (one arm shifted by the median of all differences, so P(X > Y) = 1/2; pairs resampled",
-        "together).",
+        "together). A call whose arms have no spread (003's noise-0 loss at epoch 10: every value at the document's",
+        'FP32 noise floor, where the rule says "all values identical") has nothing to resample and is left out.',
         "",
         "**The bound.** Only the cells the rule decides on the claim's own data are bounded; an undecided",
         'mean is checked to say "no rule calibrated". Each simulated rate of a bounded cell gets the exact',
@@ -368,7 +369,7 @@ def _put_section(text: str, heading: str, lines: list[str], *, before: str) -> s
 
 def _paired_correlations() -> str:
     """The range of the Spearman correlations between the paired arms of the captured calls."""
-    r = [stats.spearmanr(c["data"]["x"], c["data"]["y"]).statistic for c in data._paired_calls()]
+    r = [stats.spearmanr(c["data"]["x"], c["data"]["y"]).statistic for c in data.paired_calls()]
     return f"{min(r):.2f} to {max(r):.3f}"
 
 

@@ -41,6 +41,13 @@ def test_a_serial_run_still_times_its_benchmarks(project):
     result.stdout.no_fnmatch_line(HEADER)
 
 
+def test_an_explicit_benchmark_enable_keeps_the_warning(project):
+    """Asking for timing under xdist is the user's choice: pytest-benchmark's own warning then stays."""
+    result = project.runpytest_subprocess("-p", "xdist", "-n", "2", "-p", "no:claims", "--benchmark-enable")
+    result.assert_outcomes(passed=1)
+    assert WARNING in result.stdout.str() + result.stderr.str()
+
+
 def test_without_the_conftest_pytest_benchmark_would_warn(pytester):
     """The check above can fail: the warning it keeps out does appear without the root conftest."""
     pytester.makepyfile(test_one="def test_one(benchmark):\n    assert benchmark(lambda: 2) == 2\n")

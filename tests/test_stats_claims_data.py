@@ -54,6 +54,7 @@ from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
 import claims as claims_package
+from claims.s003_linear_recipe import catalogue as s003_catalogue
 from harness.evidence import rules
 from harness.evidence.claims import Claim
 from harness.evidence.ledger import load_ledger_file
@@ -451,13 +452,17 @@ def _barnard_region(z: np.ndarray, n1: int, n2: int, *, larger: bool, level: flo
 # --------------------------------------------------------------------------------------------
 
 
-PAIRED_BY_SEED = ("003.",)  # claims whose arms pair member i of every arm by seed i (harness/studies/linear_recipe)
+def _two_sample_calls(*rules_: str) -> list[dict]:
+    """The captured calls of these two-sample rules whose pooled arms have spread; one without (003's
+    noise-0 loss at epoch 10: every value at the FP32 floor) has nothing to resample: the rule says
+    "all values identical" on it, not a decision."""
+    return [c for c in _calls(*rules_) if np.ptp(np.concatenate([c["data"]["x"], c["data"]["y"]])) > 0]
 
 
 def two_sample_cells(r: int) -> list[Cell]:
     """Each captured two-sample call on its two arms pooled and resampled independently (P(X > Y) = 1/2)."""
     cells = []
-    for call in _calls("distributions_differ", "medians_differ"):
+    for call in _two_sample_calls("distributions_differ", "medians_differ"):
         pooled = np.concatenate([call["data"]["x"], call["data"]["y"]]).astype(float)
         nx, ny = len(call["data"]["x"]), len(call["data"]["y"])
         rule = getattr(rules, call["rule"])
@@ -472,48 +477,70 @@ def two_sample_cells(r: int) -> list[Cell]:
     return cells
 
 
-def _paired_calls() -> list[dict]:
-    """The captured Brunner-Munzel calls whose arms are paired by seed (equal sizes, a paired study)."""
-    return [
-        c
-        for c in _calls("distributions_differ")
-        if any(claim.startswith(PAIRED_BY_SEED) for claim in c.get("claims", []))
-        and len(c["data"]["x"]) == len(c["data"]["y"])
-    ]
+def _paired_claim_ids() -> set[str]:
+    """The claims whose protocol says their arms are paired by seed and calibrated with the pairs kept."""
+    return {
+        cid
+        for cid, claim in _claims_defined().items()
+        if getattr(claim.protocol, "comparison", None) is not None
+        and claim.protocol.comparison.note == s003_catalogue.PAIRING["arm_compare"]
+    }
+
+
+def paired_calls() -> list[dict]:
+    """The captured Brunner-Munzel calls (with spread) of claims whose arms are paired by seed."""
+    paired = _paired_claim_ids()
+    return [c for c in _two_sample_calls("distributions_differ") if paired.intersection(c.get("claims", []))]
 
 
 def _shift_to_even(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``y`` shifted by the median of all differences x_i - y_j, so that over the pairs' empirical
-    distribution an x and an independent y satisfy P(X > Y) = 1/2 (the Hodges-Lehmann shift)."""
-    return y + float(np.median(np.subtract.outer(x, y)))
+    """``y`` shifted by the median of all differences x_i - y_j (the Hodges-Lehmann shift), so that over the
+    pairs' empirical distribution an x and an independent y have P(X > Y) + P(X = Y) / 2 = 1/2; an error
+    where ties at that median keep it from 1/2 by more than one pair in n^2."""
+    shifted = y + float(np.median(np.subtract.outer(x, y)))
+    d = np.subtract.outer(x, shifted)
+    effect = float(np.mean(d > 0) + 0.5 * np.mean(d == 0))
+    if abs(effect - 0.5) > 1.0 / d.size:
+        raise ValueError(f"the shifted arms' relative effect is {effect}, not 1/2: ties at the median difference")
+    return shifted
+
+
+def _paired_pairs(call: dict, *, shift: bool = True) -> np.ndarray:
+    """A paired call's (n, 2) pairs, by default its second arm shifted so that P(X > Y) = 1/2."""
+    x, y = (np.asarray(call["data"][k], dtype=float) for k in ("x", "y"))
+    return np.column_stack([x, _shift_to_even(x, y) if shift else y])
+
+
+def _resampled_pairs(pairs: np.ndarray, rng: np.random.Generator, *, swap: bool) -> np.ndarray:
+    """n pairs drawn together with replacement; with ``swap``, each pair's two values swapped with
+    probability 1/2 (P(X > Y) = 1/2 by symmetry; where the arms' locations differ, a large x then comes
+    with a small y: negative dependence)."""
+    drawn = pairs[rng.integers(0, len(pairs), len(pairs))]
+    if swap:
+        flip = rng.random(len(pairs)) < 0.5
+        drawn[flip] = drawn[flip, ::-1]
+    return drawn
+
+
+def _paired_cell(call: dict, r: int, *, swap: bool = False) -> Cell:
+    """The rule's error rates over r pair resamples of one paired call (see ``paired_two_sample_cells``);
+    with ``swap``, of its unshifted pairs swapped at random (the negatively dependent control)."""
+    pairs, counts = _paired_pairs(call, shift=not swap), {v: 0 for v in Verdict}
+    rng = _rng(_name(call), "swapped" if swap else "paired")
+    for _ in range(r):
+        drawn = _resampled_pairs(pairs, rng, swap=swap)
+        counts[
+            rules.distributions_differ(drawn[:, 0], drawn[:, 1], direction=call["settings"]["direction"]).verdict
+        ] += 1
+    edge = "pairs swapped at random" if swap else "pairs kept, one arm shifted to P(X > Y) = 1/2"
+    return Cell(_name(call), edge, counts[Verdict.REFUTED] / r, counts[Verdict.CONFIRMED] / r, r, True)
 
 
 def paired_two_sample_cells(r: int) -> list[Cell]:
     """Each paired Brunner-Munzel call with its pairing kept: one arm shifted so that P(X > Y) = 1/2, then n
     pairs resampled together, so the arms keep their shapes and their dependence over seeds. The rule reads
     the arms as two independent samples; a positive correlation makes it conservative, a negative one not."""
-    cells = []
-    for call in _paired_calls():
-        x = np.asarray(call["data"]["x"], dtype=float)
-        pairs = np.column_stack([x, _shift_to_even(x, np.asarray(call["data"]["y"], dtype=float))])
-        rng = _rng(_name(call), "paired")
-        counts = {v: 0 for v in Verdict}
-        for _ in range(r):
-            drawn = pairs[rng.integers(0, len(pairs), len(pairs))]
-            counts[
-                rules.distributions_differ(drawn[:, 0], drawn[:, 1], direction=call["settings"]["direction"]).verdict
-            ] += 1
-        cells.append(
-            Cell(
-                _name(call),
-                "pairs kept, one arm shifted to P(X > Y) = 1/2",
-                counts[Verdict.REFUTED] / r,
-                counts[Verdict.CONFIRMED] / r,
-                r,
-                True,
-            )
-        )
-    return cells
+    return [_paired_cell(call, r) for call in paired_calls()]
 
 
 def quantile_cells(r: int) -> list[Cell]:
@@ -744,7 +771,7 @@ def test_rates_are_exact_at_the_claims_n():
 def test_two_sample_rules_are_calibrated_on_the_claims_arms():
     """Pooled arms (independent samples) and, for arms paired by seed, pairs kept: R = 1000 per cell."""
     paired = paired_two_sample_cells(R_QUICK)
-    assert len(paired) >= 5, "the fixture lost 003's paired warmup calls"
+    assert len(paired) >= 4, "the fixture lost 003's paired warmup calls"
     _assert_calibrated(two_sample_cells(R_QUICK) + paired)
 
 
@@ -755,20 +782,36 @@ def test_two_sample_rules_are_calibrated_on_the_claims_arms_with_more_replicatio
 
 
 def test_the_paired_check_can_fail_where_pairs_depend_negatively():
-    """The paired cells can show an excess: swapping each resampled pair of 003's epoch-5 arms at random
-    keeps P(X > Y) = 1/2 but makes the arms depend negatively (a large x comes with a small y), and the
-    two-sample rule then errs above alpha / 2 (about 0.07 in each direction at R = 1000)."""
-    (call,) = [c for c in _paired_calls() if c["claims"] == ["003.warmup.epoch5_update_larger_without"]]
-    pairs = np.column_stack([call["data"]["x"], call["data"]["y"]]).astype(float)
-    rng = _rng(_name(call), "swapped")
-    counts = {v: 0 for v in Verdict}
-    for _ in range(R_QUICK):
-        drawn = pairs[rng.integers(0, len(pairs), len(pairs))]
-        swap = rng.random(len(pairs)) < 0.5
-        x, y = np.where(swap, drawn[:, 1], drawn[:, 0]), np.where(swap, drawn[:, 0], drawn[:, 1])
-        counts[rules.distributions_differ(x, y, direction="greater").verdict] += 1
-    assert _lower_bound_exceeds_half_alpha(counts[Verdict.CONFIRMED] / R_QUICK, R_QUICK), counts
-    assert _lower_bound_exceeds_half_alpha(counts[Verdict.REFUTED] / R_QUICK, R_QUICK), counts
+    """The paired cells can show an excess: swapping each resampled pair of 003's epoch-5 arms (unshifted, their
+    locations differ) at random makes P(X > Y) = 1/2 and the arms depend negatively (a large x comes with a small
+    y), and the two-sample rule then errs above alpha / 2 in each direction (about 0.06 at R = 1000)."""
+    (call,) = [c for c in paired_calls() if c["claims"] == ["003.warmup.epoch5_update_larger_without"]]
+    cell = _paired_cell(call, R_QUICK, swap=True)
+    assert _lower_bound_exceeds_half_alpha(cell.false_confirm, R_QUICK), cell
+    assert _lower_bound_exceeds_half_alpha(cell.false_refute, R_QUICK), cell
+
+
+def test_paired_resamples_keep_the_arms_dependence_and_the_edge():
+    """What the paired cells rest on: each resample keeps the captured rank correlation of the arms (mean
+    over 20 resamples within 0.05), and the shifted arms sit on the edge, P(X > Y) = 1/2."""
+    calls = paired_calls()
+    assert {c["claims"][0] for c in calls} >= {
+        "003.warmup.slower_first_10_epochs",
+        "003.warmup.epoch1_update_larger_without",
+    }
+    for call in calls:
+        pairs, rng = _paired_pairs(call), _rng(_name(call), "dependence")
+        captured = stats.spearmanr(call["data"]["x"], call["data"]["y"]).statistic
+        kept = np.mean([stats.spearmanr(*_resampled_pairs(pairs, rng, swap=False).T).statistic for _ in range(20)])
+        assert abs(kept - captured) < 0.05, (_name(call), captured, kept)
+        d = np.subtract.outer(pairs[:, 0], pairs[:, 1])
+        assert abs(np.mean(d > 0) + 0.5 * np.mean(d == 0) - 0.5) <= 1.0 / d.size
+
+
+def test_the_shift_refuses_arms_whose_ties_keep_it_off_the_edge():
+    """With ties at the median difference no shift gives P(X > Y) = 1/2 exactly: an error, not a silent cell."""
+    with pytest.raises(ValueError, match="not 1/2"):
+        _shift_to_even(np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 0.0]))
 
 
 def test_quantile_matches_is_calibrated_on_the_claims_epochs():

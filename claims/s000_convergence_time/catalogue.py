@@ -822,7 +822,7 @@ SMART_FASTER = _claim(
     {"candidates": 1000, "keep_fraction": 0.1},
     SmartInitProtocol(
         comparison=Setting(
-            "epochs of the selected runs < epochs of the control runs (Mann-Whitney)",
+            "epochs of the selected runs < epochs of the control runs (Brunner-Munzel)",
             "assumed",
             "'faster convergence' as a shift of the distribution",
         )

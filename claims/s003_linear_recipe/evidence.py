@@ -220,10 +220,19 @@ def rate(spec: Spec, ctx: Context) -> Evidence:
 
 def arm_compare(spec: Spec, ctx: Context) -> Evidence:
     """One arm's metric stochastically larger (or smaller) than another's (Brunner-Munzel, paired seeds read
-    as two samples)."""
+    as two samples); values below the spec's ``floor`` (a resolution) are read as equal, at the floor."""
     a = spec.args
     x, y = (metric_values(ctx.study, ctx.study.main[arm], a["metric"]) for arm in a["arms"])
-    return rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA)
+    if "floor" not in a:
+        return rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA)
+    at_floor = [int(np.sum(v <= a["floor"])) for v in (x, y)]
+    ev = rules.distributions_differ(
+        np.maximum(x, a["floor"]), np.maximum(y, a["floor"]), direction=a["direction"], alpha=ALPHA
+    )
+    detail = {**ev.detail, "floor": a["floor"], "at_floor": at_floor}
+    if at_floor == [x.size, y.size]:
+        detail["note"] = f"every value of both arms at or below the floor {a['floor']:g}: equal within round-off"
+    return dataclasses.replace(ev, detail=detail)
 
 
 def arm_ratio(spec: Spec, ctx: Context) -> Evidence:
