@@ -653,6 +653,44 @@ REASONS: list[tuple[str, str, str]] = [
         EQUIVALENT + "p_greater and p_less are used only through _doubled, min(1, 2 p), to which every one-sided p "
         ">= 1/2 is 1: a factored p above 1 (at most BM_LEVEL_FACTOR = 1.1) doubles to 1 as the capped 1.0 does",
     ),
+    # issue 20, stop 29: the binomial cuts, mutable since their lru_cache became a call (stop 29b)
+    (
+        "_upper_cut_uncached|_lower_cut_uncached",
+        r"np\.clip\(stats\.binom\.(isf|ppf)\(a, n, p\), (None, n|-1, None|-2, n|0, None)\)",
+        EQUIVALENT + "binom.isf and binom.ppf return a count in [-1, n] for every level, so these clip bounds never "
+        "bind (ppf's -1 at a = 0 gives None either way: P(X <= 0) > 0 for p < 1)",
+    ),
+    (
+        "_upper_cut_uncached|_lower_cut_uncached",
+        r"np\.clip\(stats\.binom\.(isf|ppf)\(a, n, p\), (\+1|1), n\)",
+        EQUIVALENT + "the start only seeds the two walks, which end at the exact cut from any start in [-1, n + 1]; "
+        "a start of 1 or 2 where the quantile puts it lower is walked down to the cut (one tail evaluation more)",
+    ),
+    (
+        "_upper_cut_uncached",
+        r"while c (>= 0|> 1) and stats\.binom\.sf\(c - 2, n, p\) <= a:",
+        EQUIVALENT + "the downward walk steps from 1 to 0 (and from 0 on) only where P(X >= 0) = 1 <= a; every "
+        "caller passes a level below 1 (_interval_refute_p returns before its p1 reaches 1)",
+    ),
+    (
+        "_upper_cut_uncached",
+        r"^c = 1$|^c -= 2$",
+        EQUIVALENT + "a downward step that lands below the cut is climbed back to it by the upward walk: the result "
+        "is the cut, at more tail evaluations where isf overshoots (tail probabilities below ~1e-17)",
+    ),
+    (
+        "_upper_cut_uncached",
+        r"while c < n and stats\.binom\.sf\(c - 1, n, p\) > a:",
+        EQUIVALENT + "the upward walk starts below the cut only where isf undershoots a cut that exists (<= n), and "
+        "stops at it; where no count is a cut, isf returns n and the start n + 1 is past the walk",
+    ),
+    (
+        "_lower_cut_uncached",
+        r"while c (<=|<) n and stats\.binom\.cdf\(c [+-] [12], n, p\) <?=? ?a:|^c \+= 2$",
+        EQUIVALENT + "binom.ppf(a) is the smallest k with P(X <= k) >= a, so the start is the cut or one above it "
+        "(on every level tried: n to 2000, tail probabilities and their neighbouring floats) and the upward walk "
+        "takes no step that the downward walk does not undo; only the number of tail evaluations changes",
+    ),
 ]
 
 

@@ -1029,6 +1029,45 @@ def test_binomial_cuts_match_their_definition(n, p, a):
     assert core._lower_cut.__wrapped__(n, p, a) == (int(lower[-1]) if lower.size else None)
 
 
+def _cut_cases_where_the_quantile_guess_is_off() -> list[tuple[int, float, float]]:
+    """(n, p, a) where ``binom.isf`` starts ``_upper_cut`` off the cut: tiny exact tail probabilities
+    (isf overshoots by up to 6 counts at n = 10, p = 1e-4) and a level one ulp below a tail
+    probability (isf undershoots by one count)."""
+    exact = [(10, 1e-4, float(stats.binom.sf(k - 1, 10, 1e-4))) for k in range(5, 11)]
+    below = [
+        (n, p, float(np.nextafter(stats.binom.sf(k - 1, n, p), 0.0)))
+        for n, p, k in [(2, 0.01, 1), (3, 0.1, 1), (10, 1e-4, 1)]
+    ]
+    return exact + below
+
+
+@pytest.mark.parametrize("n, p, a", _cut_cases_where_the_quantile_guess_is_off())
+def test_binomial_cuts_match_their_definition_where_the_quantile_guess_is_off(n, p, a):
+    ks = np.arange(n + 1)
+    upper = np.nonzero(stats.binom.sf(ks - 1, n, p) <= a)[0]
+    lower = np.nonzero(stats.binom.cdf(ks, n, p) <= a)[0]
+    assert core._upper_cut_uncached(n, p, a) == int(upper[0])
+    assert core._lower_cut_uncached(n, p, a) == (int(lower[-1]) if lower.size else None)
+
+
+@pytest.mark.parametrize("n, p, a", [(20_000_000, 0.5, 0.025), (333, 0.3, 0.2), (2000, 0.975, 0.0125)])
+def test_the_upper_cut_evaluates_the_tail_only_at_the_two_neighbours_of_an_exact_quantile_guess(n, p, a, monkeypatch):
+    calls = []
+    sf = stats.binom.sf
+    monkeypatch.setattr(stats.binom, "sf", lambda k, *args: calls.append(k) or sf(k, *args))
+    c = core._upper_cut_uncached(n, p, a)
+    assert c == int(stats.binom.isf(a, n, p)) + 1  # isf is exact here: the cut is its guess
+    assert calls == [c - 2, c - 1]  # O(1): no walk (issue 20: arrays of length n took 9 s at n = 2e7)
+
+
+def test_t_effect_takes_two_values_and_refuses_one():
+    d = core._t_effect_uncached(2, 0.05)
+    assert math.isfinite(d) and d > 0.0
+    assert TTestPower().power(effect_size=d, nobs=2, alpha=0.025, alternative="larger") == pytest.approx(0.8, abs=1e-8)
+    with pytest.raises(ValueError, match=r"^a t-test needs nobs >= 2, got 1$"):
+        core._t_effect_uncached(1, 0.05)
+
+
 def test_rate_rules_decide_twenty_million_trials_without_arrays_of_that_length():
     assert S.rate_at_least(10_010_000, 20_000_000, 0.5).verdict is C
     assert S.rate_equals(10_010_000, 20_000_000, 0.5, margin=0.01).verdict is C

@@ -218,8 +218,7 @@ def _effect_at_power(power_at: Callable[[float], float]) -> float:
     return _root(lambda e: power(e) - POWER, 0.0, hi)
 
 
-@functools.lru_cache(maxsize=8192)
-def _z_effect(nobs1: float, ratio: float, alpha: float) -> float:
+def _z_effect_uncached(nobs1: float, ratio: float, alpha: float) -> float:
     """Standardised effect the one-sided z-test at ``alpha / 2`` (the refute side of the
     three-decision rule) detects with 80% power (``NormalIndPower``; ``ratio=0``: one sample;
     ``nobs1=1, ratio=0``: the effect in standard-error units, about 2.80 at alpha = 0.05)."""
@@ -229,8 +228,12 @@ def _z_effect(nobs1: float, ratio: float, alpha: float) -> float:
     )
 
 
-@functools.lru_cache(maxsize=8192)
-def _t_effect(nobs: int, alpha: float) -> float:
+# Memoised by a call under the old name rather than by a decorator: mutmut (mutation testing, issue 20)
+# skips decorated functions, so the body stays an undecorated ``*_uncached`` function; the cache is unchanged.
+_z_effect = functools.lru_cache(maxsize=8192)(_z_effect_uncached)
+
+
+def _t_effect_uncached(nobs: int, alpha: float) -> float:
     """Cohen's d the one-sided one-sample t-test at ``alpha / 2`` detects with 80% power
     (``TTestPower``, exact noncentral t). Positive and finite for every nobs >= 2."""
     if int(nobs) < 2:
@@ -241,6 +244,9 @@ def _t_effect(nobs: int, alpha: float) -> float:
             np.asarray(power.power(effect_size=e, nobs=int(nobs), alpha=alpha / 2.0, alternative="larger")).item()
         )
     )
+
+
+_t_effect = functools.lru_cache(maxsize=8192)(_t_effect_uncached)
 
 
 def _binom_p(k: int, n: int, p: float, alternative: str) -> float:
@@ -255,8 +261,7 @@ def _exact_ci(k: int, n: int, alpha: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-@functools.lru_cache(maxsize=8192)
-def _upper_cut(n: int, p: float, a: float) -> int | None:
+def _upper_cut_uncached(n: int, p: float, a: float) -> int | None:
     """Smallest count c with P(Bin(n, p) >= c) <= a, or None if even c = n fails.
 
     Found from ``binom.isf`` and checked on its neighbours (the quantile functions may be off by
@@ -270,8 +275,10 @@ def _upper_cut(n: int, p: float, a: float) -> int | None:
     return c if c <= n else None
 
 
-@functools.lru_cache(maxsize=8192)
-def _lower_cut(n: int, p: float, a: float) -> int | None:
+_upper_cut = functools.lru_cache(maxsize=8192)(_upper_cut_uncached)
+
+
+def _lower_cut_uncached(n: int, p: float, a: float) -> int | None:
     """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails (O(1), as ``_upper_cut``)."""
     c = int(np.clip(stats.binom.ppf(a, n, p), 0, n))
     while c < n and stats.binom.cdf(c + 1, n, p) <= a:
@@ -279,6 +286,9 @@ def _lower_cut(n: int, p: float, a: float) -> int | None:
     while c >= 0 and stats.binom.cdf(c, n, p) > a:
         c -= 1
     return c if c >= 0 else None
+
+
+_lower_cut = functools.lru_cache(maxsize=8192)(_lower_cut_uncached)
 
 
 def _interval_refute_p(n: int, a: int, lower: float, b: int, upper: float) -> float:
@@ -314,10 +324,13 @@ def _rate_for_power(power_at: Callable[[float], float], lo: float, hi: float) ->
     return _root(lambda p: power_at(p) - POWER, lo, hi)
 
 
-@functools.lru_cache(maxsize=8192)  # the same cut, n and lo recur across a claims run
-def _sf_power_rate(c: int, n: int, lo: float) -> float:
+def _sf_power_rate_uncached(c: int, n: int, lo: float) -> float:
     """The rate p in [lo, 1] with P(Bin(n, p) >= c) = POWER (exact binomial power)."""
     return _rate_for_power(lambda p: float(stats.binom.sf(c - 1, n, p)), lo, 1.0)
+
+
+# the same cut, n and lo recur across a claims run
+_sf_power_rate = functools.lru_cache(maxsize=8192)(_sf_power_rate_uncached)
 
 
 def _order_stat(xs: np.ndarray, rank: int | None, fallback: float) -> float:

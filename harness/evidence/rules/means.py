@@ -227,14 +227,18 @@ def mean_interval(x: np.ndarray, alpha: float) -> tuple[float, float]:
     return mean - _hall_inverse(q, a, b) * se, mean - _hall_inverse(-q, a, b) * se
 
 
-@functools.lru_cache(maxsize=256)
-def _sd_ratio_nodes(df: int) -> tuple[np.ndarray, np.ndarray]:
+def _sd_ratio_nodes_uncached(df: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights (200 points, ``numpy.polynomial.legendre``) for an
     expectation over S = s / sigma = sqrt(chi2(df) / df), taken on the probability scale u in
     (0, 1) where S = sqrt(chi2.ppf(u) / df): returns (S at the nodes, weights summing to 1)."""
     u, w = np.polynomial.legendre.leggauss(200)
     u = (u + 1.0) / 2.0
     return np.sqrt(stats.chi2.ppf(u, df) / df), w / 2.0
+
+
+# Memoised by a call under the old name rather than by a decorator: mutmut (mutation testing, issue 20)
+# skips decorated functions, so the body stays an undecorated ``*_uncached`` function; the cache is unchanged.
+_sd_ratio_nodes = functools.lru_cache(maxsize=256)(_sd_ratio_nodes_uncached)
 
 
 def _t_confirm_power(d_lo: float, d_hi: float, n: int, alpha: float) -> float:
