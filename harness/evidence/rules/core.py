@@ -280,7 +280,7 @@ _upper_cut = functools.lru_cache(maxsize=8192)(_upper_cut_uncached)
 
 
 def _lower_cut_uncached(n: int, p: float, a: float) -> int | None:
-    """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails (O(1), as ``_upper_cut``)."""
+    """Largest count c with P(Bin(n, p) <= c) <= a, or None if even c = 0 fails (found as ``_upper_cut``)."""
     c = int(np.clip(stats.binom.ppf(a, n, p), 0, n))
     while c < n and stats.binom.cdf(c + 1, n, p) <= a:
         c += 1
