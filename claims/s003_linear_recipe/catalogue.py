@@ -1432,7 +1432,10 @@ PAIRED_ARMS = (
     "not seeds): conservative where the arms correlate positively over seeds"
 )
 PAIRING = {  # the reason of each kind of arm comparison: whether the pairing was simulated in its calibration
-    "arm_compare": f"{PAIRED_ARMS}; calibrated with the pairs kept (tests/test_stats_claims_data.py::paired_two_sample_cells)",
+    "arm_compare": (
+        f"{PAIRED_ARMS}; calibrated with the pairs kept where the arms have spread "
+        "(tests/test_stats_claims_data.py::paired_two_sample_cells)"
+    ),
     "arm_ratio": f"{PAIRED_ARMS}; not simulated with the pairs kept",
     "event_differ": f"{PAIRED_ARMS}; not simulated with the pairs kept (the rule sees the arms' counts)",
 }
@@ -1448,9 +1451,9 @@ def _arm_spec(
     )
 
 
-FP32_NOISE_FLOOR = (
-    1e-7 * 0.01
-)  # the document's "FP32 noise floor: 10^-7 x 0.01 = 10^-9" (Method 8; arith.fp32_noise_floor)
+# The document's "FP32 noise floor: 10^-7 x 0.01 = 10^-9" (Method 7's numerical precision; arith.fp32_noise_floor): the
+# smallest loss difference it says FP32 resolves at losses of 0.01-10. Losses below it are read as equal.
+FP32_NOISE_FLOOR = 1e-7 * 0.01
 
 MORE_COMPARISONS = [
     _arm_spec(
@@ -1479,7 +1482,8 @@ MORE_COMPARISONS = [
         ("row9", "recipe_nowarmup"),
         {"metric": "loss@10", "direction": "greater", "floor": FP32_NOISE_FLOOR},
         f"loss at epoch 10: with warmup > without (Brunner-Munzel); losses below the document's FP32 noise floor "
-        f"({FP32_NOISE_FLOOR:g}, Method 8) read as equal: differences there are round-off",
+        f"({FP32_NOISE_FLOOR:g}, Method 7) read as equal: their differences are round-off (any floor at or above the "
+        f"arms' largest loss gives the same verdict where every loss lies below it)",
     ),
     _arm_spec(
         "shuffle.faster_convergence_2_3x",

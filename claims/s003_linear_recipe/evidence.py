@@ -229,9 +229,13 @@ def arm_compare(spec: Spec, ctx: Context) -> Evidence:
     ev = rules.distributions_differ(
         np.maximum(x, a["floor"]), np.maximum(y, a["floor"]), direction=a["direction"], alpha=ALPHA
     )
-    detail = {**ev.detail, "floor": a["floor"], "at_floor": at_floor}
+    unclipped = rules.distributions_differ(x, y, direction=a["direction"], alpha=ALPHA)
+    detail = {**ev.detail, "floor": a["floor"], "at_floor": at_floor, "unclipped_estimate": unclipped.estimate}
     if at_floor == [x.size, y.size]:
-        detail["note"] = f"every value of both arms at or below the floor {a['floor']:g}: equal within round-off"
+        detail["note"] = (
+            f"{ev.detail.get('note', '')}: every value of both arms at or below the floor {a['floor']:g}, "
+            "equal within round-off"
+        )
     return dataclasses.replace(ev, detail=detail)
 
 
